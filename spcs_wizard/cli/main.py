@@ -1,0 +1,60 @@
+"""Entry point of the ``spcs-wizard`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from spcs_wizard import __version__
+from spcs_wizard.cli import exit_codes
+from spcs_wizard.cli.config_cmd import config_group
+from spcs_wizard.cli.plan_cmd import plan_command
+from spcs_wizard.model.config_file import ConfigError
+from spcs_wizard.model.identifiers import IdentifierError
+
+EPILOG = """\b
+Exit codes: 0 ok, 1 failure, 2 usage or configuration error (nothing was done),
+3 partly done or needs attention.
+"""
+
+
+@click.group(
+    invoke_without_command=True,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="spcs-wizard")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Deploy Milvus on Snowflake Snowpark Container Services, watch it, query it.
+
+    Every step of the wizard is also a command. Start with 'spcs-wizard plan' to see
+    what a deployment creates, in order, with the SQL it runs.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+cli.add_command(plan_command)
+cli.add_command(config_group)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user mistakes become one clear line on stderr, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="spcs-wizard", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return exit_codes.FAILURE
+    except click.ClickException as exc:
+        exc.show()
+        return exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except (ConfigError, IdentifierError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exit_codes.USAGE
+    return exit_codes.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

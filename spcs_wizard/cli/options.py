@@ -1,0 +1,71 @@
+"""Options shared by every command that works on a deployment."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from spcs_wizard.model.config_file import ConfigError, load_deployment, parse_assignment
+from spcs_wizard.paths import CONFIG_ENV, default_config_path
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from spcs_wizard.model.deployment import Deployment
+
+
+def deployment_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --config/--prefix/--account/--set and pass a validated ``deployment``."""
+
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Deployment settings (TOML). Default: ${CONFIG_ENV}, else ./spcs-wizard.toml "
+        "if present, else built-in defaults.",
+    )
+    @click.option("--prefix", help="Prefix for every account-level name, e.g. ALICE_.")
+    @click.option("--account", help="Account identifier ORG-ACCOUNT (gives the registry host).")
+    @click.option(
+        "--set",
+        "assignments",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override any setting, e.g. --set warehouse.size=SMALL (repeatable).",
+    )
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        config_path: Path | None,
+        prefix: str | None,
+        account: str | None,
+        assignments: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["deployment"] = resolve_deployment(config_path, prefix, account, assignments)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def resolve_deployment(
+    config_path: Path | None,
+    prefix: str | None = None,
+    account: str | None = None,
+    assignments: tuple[str, ...] = (),
+) -> Deployment:
+    overrides: dict[str, str] = dict(parse_assignment(a) for a in assignments)
+    if prefix is not None:
+        overrides["prefix"] = prefix
+    if account is not None:
+        overrides["account"] = account
+    path = config_path or default_config_path()
+    try:
+        return load_deployment(path, overrides=overrides)
+    except ConfigError:
+        raise
+    except ValueError as exc:  # pragma: no cover - defensive: any validation slip
+        raise ConfigError(str(exc)) from None

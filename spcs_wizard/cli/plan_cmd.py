@@ -1,0 +1,102 @@
+"""``spcs-wizard plan``: what a deployment would do, without a connection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.model.plan import build_plan
+from spcs_wizard.model.plan_export import to_data, to_script
+from spcs_wizard.model.step import Step, StepKind
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment
+
+_KIND_STYLE = {
+    StepKind.SQL: "cyan",
+    StepKind.PUT: "magenta",
+    StepKind.IMAGE: "yellow",
+    StepKind.WAIT: "dim",
+}
+
+
+def _table(steps: list[Step], title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("what it does", overflow="fold", ratio=1)
+    table.add_column("runs as", no_wrap=True)
+    for number, step in enumerate(steps, 1):
+        text = step.title
+        if step.target is not None and step.target.shared:
+            text += " [dim](shared by the account)[/]"
+        text += f"\n[dim]{step.id}[/] [{_KIND_STYLE[step.kind]}]{step.kind.value}[/]"
+        table.add_row(str(number), text, step.role.name)
+    return table
+
+
+@click.command("plan")
+@deployment_options
+@click.option("--sql", "as_sql", is_flag=True, help="Print a runnable SQL script instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--teardown", is_flag=True, help="Show what teardown would remove, in order.")
+@click.option("--keep-data", is_flag=True, help="With --teardown: keep database and stages.")
+@click.option(
+    "--include-shared",
+    is_flag=True,
+    help="With --teardown: also remove account-wide prerequisites (ingress integration, "
+    "BIND SERVICE ENDPOINT) that other deployments may use.",
+)
+@click.option(
+    "--spec-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory holding the rendered service specifications to upload.",
+)
+def plan_command(
+    deployment: Deployment,
+    as_sql: bool,
+    as_json: bool,
+    teardown: bool,
+    keep_data: bool,
+    include_shared: bool,
+    spec_dir: Path | None,
+) -> None:
+    """Show every step a deployment takes: role, SQL, check, undo. No connection needed."""
+    if as_sql and as_json:
+        raise click.UsageError("choose one of --sql and --json")
+    if (keep_data or include_shared) and not teardown:
+        raise click.UsageError("--keep-data and --include-shared go with --teardown")
+    plan = build_plan(deployment, spec_dir)
+    steps = (
+        plan.teardown(keep_data=keep_data, include_shared=include_shared)
+        if teardown
+        else list(plan.steps)
+    )
+    if as_json:
+        data = to_data(plan, teardown=steps if teardown else None)
+        click.echo(json.dumps(data, indent=2))
+        return
+    if as_sql:
+        click.echo(to_script(plan, steps, undo=teardown), nl=False)
+        return
+    console = Console()
+    name = deployment.deployment_id
+    title = f"Teardown of {name}" if teardown else f"Deployment plan for {name}"
+    console.print(_table(steps, title))
+    if teardown:
+        console.print(
+            f"{len(steps)} steps undo objects, newest first. "
+            "Objects are dropped only if this tool created them."
+        )
+        return
+    secrets = ", ".join(s.key for s in plan.secrets)
+    console.print(
+        f"{len(steps)} steps. Secrets needed at deploy time (from the OS keyring, never "
+        f"shown): {secrets or 'none'}."
+    )
+    console.print("See the SQL with [bold]spcs-wizard plan --sql[/], data with --json.")

@@ -1,0 +1,454 @@
+"""The deployment model: names and sizes of everything the seed procedure creates.
+
+One validated value describes a whole deployment. Defaults reproduce the names of the
+Milvus guide this tool replaces (MILVUS_ROLE, MILVUS_DEMO, MILVUS_COMPUTE_POOL, ...),
+except where the guide's name would now lie about the object (its ``allow_all_rule``
+egress rule is no longer open to everything, so it is called ``MILVUS_EGRESS_RULE``).
+
+An optional ``prefix`` (for workshops: ``ALICE_``) is applied to every account-level
+name, so attendees sharing one account never collide. Schema-level objects live inside
+the prefixed database and keep their plain names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from spcs_wizard.model import identifiers
+from spcs_wizard.model.identifiers import Identifier
+
+
+def _identifier(value: str) -> str:
+    return identifiers.parse(value).name
+
+
+# A field holding an object name; stored in the upper-case form Snowflake resolves it to.
+Name = Annotated[str, AfterValidator(_identifier)]
+
+# https://docs.snowflake.com/en/sql-reference/sql/create-warehouse (WAREHOUSE_SIZE)
+WarehouseSize = Literal[
+    "XSMALL",
+    "SMALL",
+    "MEDIUM",
+    "LARGE",
+    "XLARGE",
+    "XXLARGE",
+    "XXXLARGE",
+    "X4LARGE",
+    "X5LARGE",
+    "X6LARGE",
+]
+_WAREHOUSE_ALIASES = {
+    "X-SMALL": "XSMALL",
+    "X-LARGE": "XLARGE",
+    "2X-LARGE": "XXLARGE",
+    "X2LARGE": "XXLARGE",
+    "3X-LARGE": "XXXLARGE",
+    "X3LARGE": "XXXLARGE",
+    "4X-LARGE": "X4LARGE",
+    "5X-LARGE": "X5LARGE",
+    "6X-LARGE": "X6LARGE",
+}
+
+# https://docs.snowflake.com/en/sql-reference/sql/create-compute-pool (INSTANCE_FAMILY)
+INSTANCE_FAMILIES = (
+    "CPU_X64_XS",
+    "CPU_X64_S",
+    "CPU_X64_M",
+    "CPU_X64_SL",
+    "CPU_X64_L",
+    "HIGHMEM_X64_S",
+    "HIGHMEM_X64_M",
+    "HIGHMEM_X64_SL",
+    "HIGHMEM_X64_L",
+    "GPU_NV_XS",
+    "GPU_NV_S",
+    "GPU_NV_M",
+    "GPU_NV_SM",
+    "GPU_NV_2M",
+    "GPU_NV_3M",
+    "GPU_NV_SL",
+    "GPU_NV_L",
+    "GPU_GCP_NV_L4_1_24G",
+    "GPU_GCP_NV_L4_4_24G",
+    "GPU_GCP_NV_A100_8_40G",
+)
+
+_HOST_PORT = re.compile(
+    r"(?=.{1,253}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+"
+    r"(:(\d{1,5}))?"
+)
+
+
+class Section(BaseModel):
+    """Common configuration of every section: unknown keys are errors, values are checked
+    again on assignment so a wizard screen can edit the model field by field."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class AdminRoles(Section):
+    """System roles that run each kind of step (as in the guide)."""
+
+    account_admin: Name = Field("ACCOUNTADMIN", description="Integrations, BIND SERVICE ENDPOINT")
+    security_admin: Name = Field("SECURITYADMIN", description="Roles and grants")
+    user_admin: Name = Field("USERADMIN", description="Users")
+    sys_admin: Name = Field(
+        "SYSADMIN", description="Warehouse, database, pools and services; owns the services"
+    )
+
+
+class RoleConfig(Section):
+    name: Name = Field("MILVUS_ROLE", description="Role given to the people who use Milvus")
+
+
+class UserConfig(Section):
+    create: bool = Field(True, description="Create a user for the notebook and console")
+    name: Name = Field("MILVUS_USER", description="That user's login name")
+
+
+class WarehouseConfig(Section):
+    name: Name = Field("MILVUS_WAREHOUSE", description="Warehouse for the services' queries")
+    size: WarehouseSize = Field("XSMALL", description="WAREHOUSE_SIZE")
+    auto_suspend_secs: int = Field(180, ge=0, description="Seconds idle before it suspends")
+    auto_resume: bool = True
+    initially_suspended: bool = Field(
+        True, description="Start suspended: it costs nothing until something queries it"
+    )
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _size_alias(cls, value: object) -> object:
+        if isinstance(value, str):
+            upper = value.strip().upper().replace("_", "-")
+            return _WAREHOUSE_ALIASES.get(upper, upper.replace("-", ""))
+        return value
+
+
+class DatabaseConfig(Section):
+    name: Name = Field("MILVUS_DEMO", description="Database holding repository, stages, services")
+    schema_name: Name = Field("PUBLIC", alias="schema", description="Schema inside it")
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+class StagesConfig(Section):
+    specs: Name = Field("YAML_STAGE", description="Stage holding the service specifications")
+    data: Name = Field("DATA", description="Stage for Milvus data (server-side encrypted)")
+    files: Name = Field("FILES", description="Stage for notebook files (server-side encrypted)")
+
+
+class ImageRepositoryConfig(Section):
+    name: Name = Field("MILVUS_REPO", description="Image repository in the database")
+
+
+class SecurityIntegrationConfig(Section):
+    create: bool = Field(
+        True, description="Create the SPCS ingress OAuth integration if the account lacks it"
+    )
+    name: Name = Field("SNOWSERVICES_INGRESS_OAUTH", description="Shared by the whole account")
+
+
+class EgressConfig(Section):
+    enabled: bool = Field(True, description="Give the notebook outbound access to 'hosts'")
+    network_rule: Name = Field("MILVUS_EGRESS_RULE", description="Network rule (in the schema)")
+    integration: Name = Field("MILVUS_EGRESS_EAI", description="External access integration")
+    hosts: list[str] = Field(
+        default_factory=lambda: [
+            "pypi.org:443",
+            "files.pythonhosted.org:443",
+            "huggingface.co:443",
+            "cdn-lfs.huggingface.co:443",
+        ],
+        description="host:port the notebook may reach (the guide allowed 0.0.0.0:80 and :443)",
+    )
+
+    @field_validator("hosts", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _check_hosts(cls, hosts: list[str]) -> list[str]:
+        checked = []
+        for raw in hosts:
+            host = raw.strip().lower()
+            if host.startswith(("0.0.0.0", "*")) or host in {"", ":443", ":80"}:
+                raise ValueError(
+                    f"{raw!r} opens egress to the whole internet; list the hosts the "
+                    "notebook needs, for example 'pypi.org:443'"
+                )
+            match = _HOST_PORT.fullmatch(host)
+            port = match.group(7) if match else None
+            if not match or (port is not None and not 0 < int(port) < 65536):
+                raise ValueError(f"{raw!r} is not a host name with an optional :port")
+            checked.append(host)
+        return checked
+
+
+class ComputePoolConfig(Section):
+    name: Name
+    instance_family: str = Field("CPU_X64_S", description="INSTANCE_FAMILY")
+    min_nodes: int = Field(1, ge=1)
+    max_nodes: int = Field(1, ge=1)
+    auto_resume: bool = True
+    auto_suspend_secs: int = Field(3600, ge=0, description="Seconds idle before it suspends")
+
+    @field_validator("instance_family", mode="before")
+    @classmethod
+    def _family(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().upper()
+            if value not in INSTANCE_FAMILIES:
+                raise ValueError(
+                    f"unknown instance family {value!r}; known: {', '.join(INSTANCE_FAMILIES)}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _nodes(self) -> ComputePoolConfig:
+        if self.max_nodes < self.min_nodes:
+            raise ValueError(
+                f"max_nodes ({self.max_nodes}) is smaller than min_nodes ({self.min_nodes})"
+            )
+        return self
+
+
+class ServiceConfig(Section):
+    name: Name
+    image: str = Field(description="Image name in the repository")
+    tag: str = Field("latest", description="Image tag pushed and referenced by the spec")
+    spec_file: str = Field(description="File name of the specification on the stage")
+    min_instances: int = Field(1, ge=1)
+    max_instances: int = Field(1, ge=1)
+    pool: ComputePoolConfig
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        # OCI distribution spec, repository path component.
+        if not re.fullmatch(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", value):
+            raise ValueError(
+                f"{value!r} is not a valid image name (lower-case letters, digits, '.', '_', '-')"
+            )
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}", value):
+            raise ValueError(f"{value!r} is not a valid image tag")
+        return value
+
+    @field_validator("spec_file")
+    @classmethod
+    def _spec_file(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.ya?ml", value):
+            raise ValueError(f"{value!r} must be a plain .yaml file name")
+        return value
+
+    @model_validator(mode="after")
+    def _instances(self) -> ServiceConfig:
+        if self.max_instances < self.min_instances:
+            raise ValueError(
+                f"max_instances ({self.max_instances}) is smaller than "
+                f"min_instances ({self.min_instances})"
+            )
+        return self
+
+
+class SecretsConfig(Section):
+    jupyter_password: Name = Field(
+        "JUPYTER_PASSWORD", description="SECRET object holding the notebook's password"
+    )
+
+
+def _milvus() -> ServiceConfig:
+    return ServiceConfig(
+        name="MILVUS",
+        image="milvus",
+        tag="v2.5.18",
+        spec_file="milvus.yaml",
+        pool=ComputePoolConfig(name="MILVUS_COMPUTE_POOL"),
+    )
+
+
+def _jupyter() -> ServiceConfig:
+    return ServiceConfig(
+        name="JUPYTER",
+        image="jupyter",
+        tag="latest",
+        spec_file="jupyter.yaml",
+        pool=ComputePoolConfig(name="JUPYTER_COMPUTE_POOL"),
+    )
+
+
+def normalise_prefix(value: str) -> str:
+    """``alice`` -> ``ALICE_``; empty stays empty; anything else must be identifier-like."""
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return identifiers.parse(value if value.endswith("_") else value + "_").name
+    except identifiers.IdentifierError as exc:
+        fix = exc.suggestion.rstrip("_") + "_" if exc.suggestion else None
+        raise identifiers.IdentifierError("prefix", value, exc.rule, fix) from None
+
+
+def normalise_account(value: str) -> str:
+    """Accept ``org-account``, ``org.account`` or a ``*.snowflakecomputing.com`` URL."""
+    text = value.strip()
+    text = re.sub(r"^[a-z]+://", "", text, flags=re.IGNORECASE).split("/")[0]
+    text = re.sub(r"(\.registry)?\.snowflakecomputing\.com$", "", text, flags=re.IGNORECASE)
+    if not text:
+        return ""
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*[.-][A-Za-z0-9_-]+", text) and text.count(".") <= 1:
+        org, _, account = text.replace(".", "-", 1).partition("-")
+        return f"{org}-{account}".upper()
+    raise ValueError(
+        f"{value!r} is not an account identifier in the <orgname>-<accountname> form "
+        "(Snowsight shows it under your account's details, for example MYORG-MYACCOUNT)"
+    )
+
+
+class Deployment(Section):
+    """Everything one deployment creates, named and sized."""
+
+    prefix: str = Field("", description="Put before every account-level name (workshops)")
+    account: str = Field(
+        "", description="Account identifier <orgname>-<accountname>; gives the registry host"
+    )
+    admin_roles: AdminRoles = Field(default_factory=AdminRoles)
+    role: RoleConfig = Field(default_factory=RoleConfig)
+    user: UserConfig = Field(default_factory=UserConfig)
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    image_repository: ImageRepositoryConfig = Field(default_factory=ImageRepositoryConfig)
+    stages: StagesConfig = Field(default_factory=StagesConfig)
+    security_integration: SecurityIntegrationConfig = Field(
+        default_factory=SecurityIntegrationConfig
+    )
+    egress: EgressConfig = Field(default_factory=EgressConfig)
+    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    milvus: ServiceConfig = Field(default_factory=_milvus)
+    jupyter: ServiceConfig = Field(default_factory=_jupyter)
+
+    @field_validator("prefix", mode="before")
+    @classmethod
+    def _prefix(cls, value: object) -> object:
+        return normalise_prefix(value) if isinstance(value, str) else value
+
+    @field_validator("account", mode="before")
+    @classmethod
+    def _account(cls, value: object) -> object:
+        return normalise_account(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Deployment:
+        pools = [self.milvus.pool.name, self.jupyter.pool.name]
+        services = [self.milvus.name, self.jupyter.name]
+        stages = [self.stages.specs, self.stages.data, self.stages.files]
+        for kind, names in (("compute pool", pools), ("service", services), ("stage", stages)):
+            if len(set(names)) != len(names):
+                raise ValueError(f"two {kind}s have the same name: {', '.join(names)}")
+        if self.milvus.spec_file == self.jupyter.spec_file:
+            raise ValueError("the two services need different spec_file names")
+        # Every prefixed name must still fit Snowflake's 255-character limit.
+        for name in account_level_base_names(self):
+            identifiers.parse(self.prefix + name, what="prefixed name")
+        return self
+
+    def names(self) -> Names:
+        return Names.of(self)
+
+    @property
+    def deployment_id(self) -> str:
+        """Identifies this deployment in object comments and local state."""
+        return self.prefix + self.database.name
+
+
+def account_level_base_names(d: Deployment) -> list[str]:
+    return [
+        d.role.name,
+        d.user.name,
+        d.warehouse.name,
+        d.database.name,
+        d.egress.integration,
+        d.milvus.pool.name,
+        d.jupyter.pool.name,
+    ]
+
+
+class Names(BaseModel):
+    """Resolved identifiers of one deployment, prefix applied where it belongs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Identifier
+    user: Identifier
+    warehouse: Identifier
+    database: Identifier
+    schema_: Identifier
+    image_repository: Identifier
+    spec_stage: Identifier
+    data_stage: Identifier
+    files_stage: Identifier
+    network_rule: Identifier
+    external_access_integration: Identifier
+    security_integration: Identifier
+    jupyter_secret: Identifier
+    milvus_pool: Identifier
+    jupyter_pool: Identifier
+    milvus_service: Identifier
+    jupyter_service: Identifier
+    account_admin: Identifier
+    security_admin: Identifier
+    user_admin: Identifier
+    sys_admin: Identifier
+
+    @classmethod
+    def of(cls, d: Deployment) -> Names:
+        def account_level(name: str) -> Identifier:
+            return identifiers.parse(d.prefix + name)
+
+        return cls(
+            role=account_level(d.role.name),
+            user=account_level(d.user.name),
+            warehouse=account_level(d.warehouse.name),
+            database=account_level(d.database.name),
+            schema_=Identifier(d.database.schema_name),
+            image_repository=Identifier(d.image_repository.name),
+            spec_stage=Identifier(d.stages.specs),
+            data_stage=Identifier(d.stages.data),
+            files_stage=Identifier(d.stages.files),
+            network_rule=Identifier(d.egress.network_rule),
+            external_access_integration=account_level(d.egress.integration),
+            # One per account, shared by every deployment: never prefixed.
+            security_integration=Identifier(d.security_integration.name),
+            jupyter_secret=Identifier(d.secrets.jupyter_password),
+            milvus_pool=account_level(d.milvus.pool.name),
+            jupyter_pool=account_level(d.jupyter.pool.name),
+            milvus_service=Identifier(d.milvus.name),
+            jupyter_service=Identifier(d.jupyter.name),
+            account_admin=Identifier(d.admin_roles.account_admin),
+            security_admin=Identifier(d.admin_roles.security_admin),
+            user_admin=Identifier(d.admin_roles.user_admin),
+            sys_admin=Identifier(d.admin_roles.sys_admin),
+        )
+
+    def in_schema(self, name: Identifier) -> str:
+        """Fully qualified name of a schema-level object."""
+        return identifiers.qualified(self.database, self.schema_, name)

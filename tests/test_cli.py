@@ -1,0 +1,163 @@
+"""The installed ``spcs-wizard`` command, run as a user or a script would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from spcs_wizard import __version__
+
+COMMAND = Path(sys.executable).with_name("spcs-wizard")
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SPCS_WIZARD_")}
+    base.update({"SPCS_WIZARD_HOME": str(cwd / "state"), "COLUMNS": "120"})
+    base.update(env or {})
+    return subprocess.run(
+        [str(COMMAND), *args],
+        cwd=cwd,
+        env=base,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL if input_text is None else None,
+        input=input_text,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_clean_usage_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_command_is_installed_and_reports_its_version(tmp_path: Path) -> None:
+    assert COMMAND.exists(), "run the setup script: the console script is missing"
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"spcs-wizard, version {__version__}"
+    help_text = run("--help", cwd=tmp_path).stdout
+    assert "plan" in help_text
+    assert "Exit codes" in help_text
+
+
+def test_plan_table_with_a_prefix(tmp_path: Path) -> None:
+    result = run("plan", "--prefix", "alice", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Deployment plan for ALICE_MILVUS_DEMO" in result.stdout
+    assert "ALICE_MILVUS_COMPUTE_POOL" in result.stdout
+    assert "milvus_user_password, jupyter_password" in result.stdout
+
+
+def test_plan_sql_is_a_script_with_role_switches_and_no_secret(tmp_path: Path) -> None:
+    result = run("plan", "--sql", "--account", "myorg-myacct", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    script = result.stdout
+    assert script.splitlines()[0].startswith("-- spcs-wizard")
+    assert "USE ROLE ACCOUNTADMIN;" in script
+    assert "PASSWORD = '&{ milvus_user_password }'" in script
+    assert "CREATE SERVICE IF NOT EXISTS MILVUS_DEMO.PUBLIC.MILVUS" in script
+
+
+def test_plan_json_validates_against_the_published_schema(tmp_path: Path) -> None:
+    result = run("plan", "--json", "--prefix", "bob", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    schema = json.loads(
+        resources.files("spcs_wizard.schemas").joinpath("plan.schema.json").read_text()
+    )
+    jsonschema.validate(data, schema)
+    assert data["deployment_id"] == "BOB_MILVUS_DEMO"
+    teardown = json.loads(run("plan", "--teardown", "--keep-data", "--json", cwd=tmp_path).stdout)
+    jsonschema.validate(teardown, schema)
+    kinds = {s["target"]["kind"] for s in teardown["steps"]}
+    assert "DATABASE" not in kinds
+    assert "SERVICE" in kinds
+
+
+def test_teardown_table_lists_services_before_pools(tmp_path: Path) -> None:
+    out = run("plan", "--teardown", cwd=tmp_path).stdout
+    assert out.index("service-milvus") < out.index("compute-pool-milvus")
+    assert "security-integration" not in out
+    shared = run("plan", "--teardown", "--include-shared", cwd=tmp_path).stdout
+    assert "security-integration" in shared
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("plan", "--prefix", "bad name!"), ("prefix 'bad name!'", "Try 'BAD_NAME_'")),
+        (("plan", "--set", "role.name=select"), ("reserved keyword", "SELECT_1")),
+        (("plan", "--set", "warehouse.sise=SMALL"), ("Did you mean 'warehouse.size'",)),
+        (("plan", "--set", "nonsense"), ("expected KEY=VALUE",)),
+        (("plan", "--sql", "--json"), ("choose one of --sql and --json",)),
+        (("plan", "--keep-data"), ("go with --teardown",)),
+        (("plan", "--account", "xy12345"), ("<orgname>-<accountname>",)),
+        (("plan", "--config", "missing.toml"), ("config init",)),
+        (("plan", "--bogus"), ("No such option",)),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_clear_message(
+    tmp_path: Path, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert_clean_usage_error(result, *fragments)
+    assert result.stdout == ""
+
+
+def test_config_init_show_and_environment(tmp_path: Path) -> None:
+    result = run("config", "init", "--prefix", "carol", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "spcs-wizard.toml"
+    assert 'prefix = "CAROL_"' in path.read_text()
+    again = run("config", "init", cwd=tmp_path)
+    assert_clean_usage_error(again, "--force")
+    # ./spcs-wizard.toml is picked up; the environment overrides it; flags override both.
+    env = {"SPCS_WIZARD_WAREHOUSE__SIZE": "medium"}
+    shown = json.loads(run("config", "show", "--json", cwd=tmp_path, env=env).stdout)
+    assert shown["prefix"] == "CAROL_"
+    assert shown["warehouse"]["size"] == "MEDIUM"
+    flagged = run(
+        "config", "show", "--json", "--set", "warehouse.size=LARGE", cwd=tmp_path, env=env
+    )
+    assert json.loads(flagged.stdout)["warehouse"]["size"] == "LARGE"
+    # SPCS_WIZARD_CONFIG points elsewhere.
+    other = tmp_path / "other.toml"
+    other.write_text('prefix = "dan"\n')
+    plan = run("plan", "--json", cwd=tmp_path, env={"SPCS_WIZARD_CONFIG": str(other)})
+    assert json.loads(plan.stdout)["deployment_id"] == "DAN_MILVUS_DEMO"
+
+
+def test_config_keys_lists_every_setting_with_its_variable(tmp_path: Path) -> None:
+    out = run("config", "keys", cwd=tmp_path).stdout
+    assert "milvus.pool.instance_family" in out
+    assert "SPCS_WIZARD_MILVUS__POOL__INSTANCE_FAMILY" in out
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    # Thousands of egress hosts make the script far larger than a pipe's buffer, so the
+    # command is still writing when 'head' exits.
+    hosts = ",".join(f"h{i}.example.com:443" for i in range(4000))
+    shell = f"'{COMMAND}' plan --sql --set 'egress.hosts={hosts}' | head -n 1"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.startswith("-- spcs-wizard")
+    assert "Traceback" not in result.stderr

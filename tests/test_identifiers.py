@@ -1,0 +1,129 @@
+"""Identifier rules as Snowflake documents them, checked against sqlglot's Snowflake parser."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlglot import exp
+
+from spcs_wizard.model import identifiers
+from spcs_wizard.model.identifiers import (
+    IdentifierError,
+    dollar_quoted,
+    parse,
+    quote,
+    string_literal,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("milvus_demo", "MILVUS_DEMO"),
+        ("MyIdentifier1", "MYIDENTIFIER1"),
+        ("My$identifier", "MY$IDENTIFIER"),
+        ("_my_identifier", "_MY_IDENTIFIER"),
+        ("x" * 255, "X" * 255),
+    ],
+)
+def test_valid_unquoted_names_fold_to_upper_case(text: str, stored: str) -> None:
+    assert parse(text).name == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_fragment", "suggestion"),
+    [
+        ("", "empty", None),
+        ("x" * 300, "300 characters", "X" * 255),
+        ("1abc", "start with a letter", "_1ABC"),
+        ("milvus-demo", "found '-'", "MILVUS_DEMO"),
+        ("a'b", 'found "\'"', "A_B"),
+        ('a"b', "found '\"'", "A_B"),
+        ("x;DROP DATABASE y", "found ' ' ';'", "X_DROP_DATABASE_Y"),
+        ("x--y", "found '-'", "X_Y"),
+        ("démo", "found 'é'", "D_MO"),
+        ("select", "reserved keyword", "SELECT_1"),
+        ("é", "start with a letter", None),
+    ],
+)
+def test_hostile_names_are_rejected_with_rule_and_fix(
+    text: str, rule_fragment: str, suggestion: str | None
+) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse(text, what="database name")
+    error = caught.value
+    assert rule_fragment in error.rule
+    assert error.suggestion == suggestion
+    assert str(error).startswith("database name ")
+    if suggestion:
+        assert parse(suggestion).name == suggestion  # the proposed fix is itself valid
+
+
+def _table_name(sql: str) -> tuple[str, bool]:
+    table = sqlglot.parse_one(sql, read="snowflake").find(exp.Table)
+    assert table is not None
+    ident = table.this
+    return ident.this, bool(ident.args.get("quoted"))
+
+
+@given(st.text(min_size=1, max_size=300))
+def test_parse_rejects_or_yields_a_plain_identifier_sqlglot_agrees_on(text: str) -> None:
+    error: IdentifierError | None = None
+    try:
+        ident = parse(text)
+    except IdentifierError as caught:
+        error = caught
+    if error is not None:
+        assert error.rule
+        if error.suggestion is not None:
+            assert parse(error.suggestion).name == error.suggestion
+        return
+    assert ident.sql() == ident.name == text.upper()
+    assert _table_name(f"SELECT * FROM {ident.sql()}") == (ident.name, False)
+
+
+@given(st.text(min_size=1, max_size=255).filter(lambda s: "\x00" not in s))
+def test_quote_round_trips_any_stored_name_as_one_identifier(name: str) -> None:
+    rendered = quote(name)
+    statements = sqlglot.parse(f"SELECT * FROM {rendered}; SELECT 2", read="snowflake")
+    assert len(statements) == 2  # nothing in the name can end the statement early
+    parsed, quoted = _table_name(f"SELECT * FROM {rendered}")
+    assert parsed == name
+    assert quoted == (rendered != name)
+
+
+@given(st.text().filter(lambda s: "\x00" not in s))
+def test_string_literal_round_trips_and_stays_one_token(value: str) -> None:
+    literal = string_literal(value)
+    statements = sqlglot.parse(f"SELECT {literal}; SELECT 2", read="snowflake")
+    assert len(statements) == 2
+    assert statements[0].expressions[0].this == value
+
+
+def test_string_literal_escapes_quote_and_backslash() -> None:
+    assert string_literal("it's") == "'it\\'s'"
+    assert string_literal("a\\b") == "'a\\\\b'"
+    with pytest.raises(ValueError, match="NUL"):
+        string_literal("a\x00b")
+
+
+def test_quote_leaves_plain_names_plain_and_quotes_the_rest() -> None:
+    assert quote("MILVUS_DEMO") == "MILVUS_DEMO"
+    assert quote("milvus_demo") == '"milvus_demo"'  # lower case only resolves if quoted
+    assert quote("SELECT") == '"SELECT"'
+    assert quote('a"b') == '"a""b"'
+
+
+def test_dollar_quoted_refuses_early_terminator() -> None:
+    assert dollar_quoted("spec: {}") == "$$spec: {}$$"
+    with pytest.raises(ValueError, match=r"\$\$"):
+        dollar_quoted("a $$ b")
+
+
+@given(st.text(max_size=400))
+def test_suggest_always_returns_a_valid_identifier_or_nothing(text: str) -> None:
+    suggestion = identifiers.suggest(text)
+    if suggestion is not None:
+        assert parse(suggestion).name == suggestion
