@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from spcs_wizard.model.identifiers import Identifier, qualified, string_literal
-from spcs_wizard.model.registry import AccountMissingError, image_reference, repository_url
+from spcs_wizard.model.registry import (
+    AccountMissingError,
+    image_reference,
+    repository_path,
+    repository_url,
+)
 from spcs_wizard.model.sql import SecretSlot, Sql, join_lines
 from spcs_wizard.model.step import DOCS, HOSTNAME, Check, Step, StepKind, Target
 
@@ -567,9 +572,13 @@ class _Builder:
                     role=n.sys_admin,
                     kind=StepKind.IMAGE,
                     doc=REGISTRY_DOCS,
+                    # image_path is documented as db/schema/repository/image:tag
+                    # (https://docs.snowflake.com/en/sql-reference/sql/show-images-in-image-repository).
                     check=Check(
                         Sql.of(f"SHOW IMAGES IN IMAGE REPOSITORY {repo}"),
-                        expect=({"image_name": (svc.image,), "tags": (svc.tag,)},),
+                        expect=(
+                            {"image_path": (f"{repository_path(self.d)}/{svc.image}:{svc.tag}",)},
+                        ),
                     ),
                     depends_on=("image-repository",),
                     fixes="Registry host derived from the account; always built for "

@@ -1,0 +1,183 @@
+"""Logins and sessions: password, key-pair JWT and programmatic access tokens.
+
+Key-pair: the connector signs a JWT (RS256) whose subject is ``ACCOUNT.USER``; it is
+checked against the user's RSA_PUBLIC_KEY
+(https://docs.snowflake.com/en/user-guide/key-pair-auth). Programmatic access tokens are
+sent as TOKEN with AUTHENTICATOR=PROGRAMMATIC_ACCESS_TOKEN
+(https://docs.snowflake.com/en/user-guide/programmatic-access-tokens). Session and master
+tokens expire; an expired session token is answered with code 390112 so the connector
+renews it with the master token, as against Snowflake.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from spcs_wizard.emulator import protocol
+from spcs_wizard.emulator.catalog import Account
+from spcs_wizard.emulator.context import Session
+from spcs_wizard.emulator.objects import verify_secret
+from spcs_wizard.emulator.settings import EmulatorSettings
+
+INCORRECT = "Incorrect username or password was specified."
+
+
+class LoginError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class SessionRecord:
+    session: Session
+    token: str
+    master_token: str
+    expires_at: float
+    master_expires_at: float
+
+
+class Sessions:
+    def __init__(self, account: Account, settings: EmulatorSettings) -> None:
+        self.account = account
+        self.settings = settings
+        self._by_token: dict[str, SessionRecord] = {}
+        self._by_master: dict[str, SessionRecord] = {}
+        self._lock = threading.Lock()
+        self._next_id = 1000
+
+    # -- login ---------------------------------------------------------------------------
+    def login(self, data: dict[str, Any], query: dict[str, str]) -> SessionRecord:
+        authenticator = str(data.get("AUTHENTICATOR") or "SNOWFLAKE").upper()
+        login_name = str(data.get("LOGIN_NAME") or "").upper()
+        if authenticator == "SNOWFLAKE_JWT":
+            user = self._check_jwt(str(data.get("TOKEN") or ""), login_name)
+        elif authenticator == "PROGRAMMATIC_ACCESS_TOKEN":
+            owner = self.settings.programmatic_access_tokens.get(str(data.get("TOKEN") or ""))
+            if owner is None or owner != login_name:
+                raise LoginError("394400", "Programmatic access token is invalid.")
+            user = owner
+        elif authenticator == "SNOWFLAKE":
+            user = self._check_password(login_name, str(data.get("PASSWORD") or ""))
+        else:
+            raise LoginError(
+                "390190",
+                f"The authenticator {authenticator} is not supported by the SPCS emulator.",
+            )
+        obj = self.account.get("USER", (user,))
+        assert obj is not None
+        role = (query.get("roleName") or str(obj.props.get("DEFAULT_ROLE") or "PUBLIC")).upper()
+        if role not in self.account.user_roles(user):
+            raise LoginError(
+                protocol.ROLE_NOT_GRANTED,
+                f"Role '{role}' specified in the connect string is not granted "
+                "to this user. Contact your local system administrator, or "
+                "attempt to login with another role, e.g. PUBLIC.",
+            )
+        session = Session(self._new_id(), user, role)
+        database = (query.get("databaseName") or "").upper()
+        if database and self.account.get("DATABASE", (database,)):
+            session.database = database
+            schema = (query.get("schemaName") or "PUBLIC").upper()
+            if self.account.get("SCHEMA", (database, schema)):
+                session.schema = schema
+        warehouse = (query.get("warehouse") or "").upper()
+        if warehouse and self.account.get("WAREHOUSE", (warehouse,)):
+            session.warehouse = warehouse
+        return self._issue(session)
+
+    def _check_password(self, login_name: str, password: str) -> str:
+        obj = self.account.get("USER", (login_name,))
+        stored = obj.props.get("PASSWORD") if obj else None
+        if not stored or not verify_secret(password, str(stored)):
+            raise LoginError(protocol.INCORRECT_CREDENTIALS, INCORRECT)
+        return login_name
+
+    def _check_jwt(self, token: str, login_name: str) -> str:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            subject = str(claims.get("sub", ""))
+            user = subject.rsplit(".", 1)[-1].upper()
+            obj = self.account.get("USER", (user,))
+            keys = [obj.props.get(k) for k in ("RSA_PUBLIC_KEY", "RSA_PUBLIC_KEY_2")] if obj else []
+            for key in filter(None, keys):
+                public = load_der_public_key(base64.b64decode("".join(str(key).split())))
+                try:
+                    jwt.decode(token, public, algorithms=["RS256"])  # type: ignore[arg-type]
+                except jwt.InvalidTokenError:
+                    continue
+                if login_name and login_name != user:
+                    break
+                return user
+        except (jwt.InvalidTokenError, ValueError):
+            pass
+        raise LoginError("390144", "JWT token is invalid.")
+
+    def _new_id(self) -> int:
+        with self._lock:
+            self._next_id += 1
+            return self._next_id
+
+    def _issue(self, session: Session) -> SessionRecord:
+        now = time.time()
+        record = SessionRecord(
+            session,
+            "ETMsTk" + secrets.token_urlsafe(24),
+            "ETMsMs" + secrets.token_urlsafe(24),
+            now + self.settings.session_validity_secs,
+            now + self.settings.master_validity_secs,
+        )
+        with self._lock:
+            self._by_token[record.token] = record
+            self._by_master[record.master_token] = record
+        return record
+
+    # -- requests with a token --------------------------------------------------------------
+    def by_token(self, token: str) -> SessionRecord | None:
+        with self._lock:
+            return self._by_token.get(token)
+
+    def check(self, token: str) -> SessionRecord | str:
+        """The live session for a token, or the protocol code explaining why not."""
+        record = self.by_token(token)
+        if record is None:
+            return protocol.SESSION_EXPIRED if token.startswith("ETMsTk") else "390104"
+        if time.time() >= record.expires_at:
+            return protocol.SESSION_EXPIRED
+        return record
+
+    def renew(self, master_token: str, old_token: str) -> SessionRecord | str:
+        with self._lock:
+            record = self._by_master.get(master_token)
+            if record is None or time.time() >= record.master_expires_at:
+                return protocol.MASTER_TOKEN_EXPIRED
+            self._by_token.pop(record.token, None)
+            record.token = "ETMsTk" + secrets.token_urlsafe(24)
+            record.expires_at = time.time() + self.settings.session_validity_secs
+            self._by_token[record.token] = record
+            return record
+
+    def logout(self, token: str) -> None:
+        with self._lock:
+            record = self._by_token.pop(token, None)
+            if record is not None:
+                self._by_master.pop(record.master_token, None)
+
+    def expire_all(self) -> None:
+        """Fault: every session token expires now (master tokens stay valid)."""
+        with self._lock:
+            for record in self._by_token.values():
+                record.expires_at = 0.0
+
+    def active(self) -> int:
+        with self._lock:
+            return len(self._by_token)

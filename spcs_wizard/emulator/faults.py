@@ -1,0 +1,98 @@
+"""Faults the emulator can inject, from a file (``--faults FILE``) or from a test.
+
+File format (TOML)::
+
+    [[statement]]            # fail a statement with a Snowflake error
+    match = "CREATE COMPUTE POOL"   # substring, case-insensitive (or: index = 7)
+    code = 390144
+    sqlstate = "08001"
+    message = "Injected failure"
+    times = 1                 # how many matching statements fail (default 1)
+
+    [http]
+    statuses = [503, 429]     # the next requests answer with these HTTP statuses
+    drop = 1                  # then this many requests get their connection dropped
+
+    stuck_pools = ["MILVUS_COMPUTE_POOL"]          # stay STARTING forever
+    failing_services = ["MILVUS_DEMO.PUBLIC.MILVUS"]  # FAILED after READY, restarts grow
+    refuse_pushes = true                            # the registry refuses pushes
+"""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spcs_wizard.emulator.errors import SnowflakeError
+
+
+@dataclass
+class StatementFault:
+    code: int = 390144
+    sqlstate: str = "08001"
+    message: str = "Injected failure (SPCS emulator fault)."
+    match: str | None = None
+    index: int | None = None
+    times: int = 1
+
+
+@dataclass
+class Faults:
+    statements: list[StatementFault] = field(default_factory=list)
+    http_statuses: deque[int] = field(default_factory=deque)
+    drop_connections: int = 0
+    stuck_pools: set[str] = field(default_factory=set)
+    failing_services: set[str] = field(default_factory=set)
+    refuse_pushes: bool = False
+    statement_count: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Faults:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read the fault file ({exc})") from None
+        return cls.from_data(data)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Faults:
+        faults = cls()
+        for raw in data.get("statement", []):
+            faults.statements.append(StatementFault(**raw))
+        http = data.get("http", {})
+        faults.http_statuses.extend(int(s) for s in http.get("statuses", []))
+        faults.drop_connections = int(http.get("drop", 0))
+        faults.stuck_pools = {p.upper() for p in data.get("stuck_pools", [])}
+        faults.failing_services = {s.upper() for s in data.get("failing_services", [])}
+        faults.refuse_pushes = bool(data.get("refuse_pushes", False))
+        return faults
+
+    def before_statement(self, sql: str) -> None:
+        """Count the statement; raise the injected error if one applies to it."""
+        with self._lock:
+            self.statement_count += 1
+            n = self.statement_count
+            for fault in self.statements:
+                if fault.times <= 0:
+                    continue
+                hit = (fault.index is not None and fault.index == n) or (
+                    fault.match is not None and fault.match.upper() in sql.upper()
+                )
+                if hit:
+                    fault.times -= 1
+                    raise SnowflakeError(fault.code, fault.sqlstate, fault.message)
+
+    def next_http_fault(self) -> int | str | None:
+        """An HTTP status to answer with, ``"drop"`` to close the connection, or None."""
+        with self._lock:
+            if self.http_statuses:
+                return self.http_statuses.popleft()
+            if self.drop_connections > 0:
+                self.drop_connections -= 1
+                return "drop"
+            return None

@@ -1,0 +1,236 @@
+"""Compute pool, service, container and endpoint states, derived from emulated time.
+
+States and their meaning follow Snowflake's pages:
+compute pools https://docs.snowflake.com/en/developer-guide/snowpark-container-services/working-with-compute-pool
+(STARTING, IDLE, ACTIVE, SUSPENDED; AUTO_RESUME, AUTO_SUSPEND_SECS);
+services and containers https://docs.snowflake.com/en/sql-reference/sql/show-service-containers-in-service
+(service PENDING, RUNNING, FAILED, SUSPENDED; container PENDING, READY, FAILED);
+endpoints https://docs.snowflake.com/en/sql-reference/sql/show-endpoints (the ingress URL
+reads "Endpoints provisioning in progress..." until it is assigned).
+
+Nothing runs in the background: every state is a pure function of the object's recorded
+events and the clock, so a faster clock or a manual advance moves everything at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from spcs_wizard.emulator.catalog import Account, Obj
+from spcs_wizard.emulator.settings import EmulatorSettings
+
+PROVISIONING = "Endpoints provisioning in progress... check back in a few minutes"
+
+
+def pool_ready_at(pool: Obj, s: EmulatorSettings) -> float | None:
+    if pool.props.get("SUSPENDED") or pool.props.get("STUCK"):
+        return None
+    return float(pool.props["STATE_SINCE"]) + s.pool_start_secs
+
+
+def services_on(account: Account, pool: Obj) -> list[Obj]:
+    return [o for o in account.of_kind("SERVICE") if o.props.get("COMPUTE_POOL") == pool.short]
+
+
+def pool_state(account: Account, pool: Obj, now: float, s: EmulatorSettings) -> str:
+    if pool.props.get("SUSPENDED"):
+        return "SUSPENDED"
+    ready = pool_ready_at(pool, s)
+    if ready is None or now < ready:
+        return "STARTING"
+    running = [o for o in services_on(account, pool) if not o.props.get("SUSPENDED")]
+    if running:
+        return "ACTIVE"
+    idle_since = max(ready, float(pool.props.get("LAST_SERVICE_CHANGE", 0.0)))
+    auto = int(pool.props.get("AUTO_SUSPEND_SECS", 0) or 0)
+    if auto > 0 and now - idle_since >= auto:
+        return "SUSPENDED"
+    return "IDLE"
+
+
+def settle_pool(account: Account, pool: Obj, now: float, s: EmulatorSettings) -> None:
+    """Record an auto-suspend that has happened, so later resumes start from it."""
+    if not pool.props.get("SUSPENDED") and pool_state(account, pool, now, s) == "SUSPENDED":
+        pool.props["SUSPENDED"] = True
+
+
+def resume_pool(pool: Obj, now: float) -> None:
+    pool.props["SUSPENDED"] = False
+    pool.props["STATE_SINCE"] = now
+
+
+@dataclass
+class ContainerState:
+    instance_id: str | None
+    instance_status: str | None
+    name: str | None
+    status: str | None
+    message: str | None
+    image: str | None
+    digest: str | None
+    restart_count: int | None
+    start_time: float | None
+    last_exit_code: int | None
+
+
+@dataclass
+class ServiceState:
+    status: str
+    ready_at: float | None
+    containers: list[ContainerState]
+
+
+def _image_digest(account: Account, image: str) -> str | None:
+    """Find ``[host]/db/schema/repo/name:tag`` among the pushed images."""
+    path = image.split("/", 1)[1] if "." in image.split("/", 1)[0] else image.lstrip("/")
+    repo, _, ref = path.rpartition("/")
+    if ":" not in ref:
+        ref += ":latest"
+    return account.images.get(repo.lower(), {}).get(ref.lower())
+
+
+def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -> ServiceState:
+    spec: dict[str, Any] = svc.props.get("SPEC_DATA") or {}
+    containers = (spec.get("spec") or {}).get("containers") or []
+    if svc.props.get("SUSPENDED"):
+        return ServiceState("SUSPENDED", None, [])
+    pool = account.get("COMPUTE POOL", (svc.props["COMPUTE_POOL"],))
+    pool_ready = pool_ready_at(pool, s) if pool else None
+    if pool_ready is None:
+        return ServiceState("PENDING", None, [])
+    start = max(float(svc.props["STARTED_AT"]), pool_ready)
+    if now < start:
+        return ServiceState("PENDING", None, [])
+    ready_at = start + s.container_start_secs
+    states: list[ContainerState] = []
+    failed = False
+    instances = int(svc.props.get("MIN_INSTANCES", 1))
+    for instance in range(instances):
+        for c in containers:
+            image = str(c.get("image", ""))
+            digest = _image_digest(account, image)
+            if digest is None:
+                failed = True
+                states.append(
+                    ContainerState(
+                        str(instance),
+                        "FAILED",
+                        c.get("name"),
+                        "FAILED",
+                        f"Failed to pull image {image}: not found in the image repository.",
+                        image,
+                        None,
+                        0,
+                        start,
+                        None,
+                    )
+                )
+                continue
+            if now < ready_at:
+                states.append(
+                    ContainerState(
+                        str(instance),
+                        "PENDING",
+                        c.get("name"),
+                        "PENDING",
+                        "Pending scheduling",
+                        image,
+                        digest,
+                        0,
+                        None,
+                        None,
+                    )
+                )
+                continue
+            fail_at = svc.props.get("FAIL_AFTER")
+            if fail_at is not None and now >= float(fail_at):
+                failed = True
+                restarts = 1 + int((now - float(fail_at)) // s.restart_period_secs)
+                states.append(
+                    ContainerState(
+                        str(instance),
+                        "FAILED",
+                        c.get("name"),
+                        "FAILED",
+                        "Container exited with code 1 and is being restarted.",
+                        image,
+                        digest,
+                        restarts,
+                        ready_at,
+                        1,
+                    )
+                )
+                continue
+            states.append(
+                ContainerState(
+                    str(instance),
+                    "READY",
+                    c.get("name"),
+                    "READY",
+                    "Running",
+                    image,
+                    digest,
+                    0,
+                    ready_at,
+                    None,
+                )
+            )
+    if failed:
+        status = "FAILED"
+    elif any(c.status == "PENDING" for c in states) or not states:
+        status = "PENDING"
+    else:
+        status = "RUNNING"
+    return ServiceState(status, ready_at if status == "RUNNING" else None, states)
+
+
+def endpoints(
+    account: Account, svc: Obj, now: float, s: EmulatorSettings, account_identifier: str
+) -> list[dict[str, Any]]:
+    spec: dict[str, Any] = svc.props.get("SPEC_DATA") or {}
+    state = service_state(account, svc, now, s)
+    rows = []
+    for ep in (spec.get("spec") or {}).get("endpoints") or []:
+        public = bool(ep.get("public", False))
+        url = None
+        if public:
+            if state.ready_at is not None and now >= state.ready_at + s.endpoint_secs:
+                seed = f"{svc.fqn}/{ep.get('name')}".encode()
+                host = hashlib.sha256(seed).hexdigest()[:8]
+                url = f"{host}-{account_identifier.lower()}.snowflakecomputing.app"
+            else:
+                url = PROVISIONING
+        rows.append(
+            {
+                "name": ep.get("name"),
+                "port": ep.get("port"),
+                "protocol": str(ep.get("protocol", "HTTP")).upper(),
+                "is_public": public,
+                "ingress_url": url,
+            }
+        )
+    return rows
+
+
+def service_logs(
+    account: Account, svc: Obj, now: float, s: EmulatorSettings, container: str
+) -> list[str]:
+    """The log lines a container has written so far (for SYSTEM$GET_SERVICE_LOGS)."""
+    state = service_state(account, svc, now, s)
+    lines = []
+    for c in state.containers:
+        if c.name != container:
+            continue
+        lines.append(f"[{container}] pulling image {c.image}")
+        if c.digest is None:
+            lines.append(f"[{container}] ERROR {c.message}")
+            continue
+        lines.append(f"[{container}] image {c.digest} pulled; starting")
+        if c.status in ("READY", "FAILED"):
+            lines.append(f"[{container}] listening; readiness probe passed")
+        if c.status == "FAILED":
+            for n in range(c.restart_count or 0):
+                lines.append(f"[{container}] ERROR process exited with code 1 (restart {n + 1})")
+    return lines

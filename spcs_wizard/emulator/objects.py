@@ -1,0 +1,252 @@
+"""CREATE, DROP, SHOW and DESCRIBE for the object kinds the deployment uses.
+
+Syntax per kind: https://docs.snowflake.com/en/sql-reference/sql/create-<kind> (role, user,
+warehouse, database, schema, stage, image-repository, network-rule, secret,
+compute-pool, security-integration-oauth-snowflake, external-access-integration).
+``OR REPLACE`` and ``IF NOT EXISTS`` cannot be combined; compute pools and services take
+only ``IF NOT EXISTS`` (their CREATE pages have no OR REPLACE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from spcs_wizard.emulator import errors
+from spcs_wizard.emulator.catalog import Obj
+from spcs_wizard.emulator.columns import row_for, show_columns
+from spcs_wizard.emulator.context import Ctx, Result, like
+
+# SQL words -> (stored kind, account-level privilege needed to create, OR REPLACE allowed)
+CREATABLE: dict[str, tuple[str, str | None, bool]] = {
+    "ROLE": ("ROLE", "CREATE ROLE", True),
+    "USER": ("USER", "CREATE USER", True),
+    "WAREHOUSE": ("WAREHOUSE", "CREATE WAREHOUSE", True),
+    "DATABASE": ("DATABASE", "CREATE DATABASE", True),
+    "SCHEMA": ("SCHEMA", None, True),
+    "STAGE": ("STAGE", None, True),
+    "IMAGE REPOSITORY": ("IMAGE REPOSITORY", None, True),
+    "NETWORK RULE": ("NETWORK RULE", None, True),
+    "SECRET": ("SECRET", None, True),
+    "COMPUTE POOL": ("COMPUTE POOL", "CREATE COMPUTE POOL", False),
+    "SECURITY INTEGRATION": ("INTEGRATION", "CREATE INTEGRATION", True),
+    "EXTERNAL ACCESS INTEGRATION": ("INTEGRATION", "CREATE INTEGRATION", True),
+}
+# SHOW <plural> -> (kind, integration category filter)
+SHOWABLE: dict[str, tuple[str, str | None]] = {
+    "ROLES": ("ROLE", None),
+    "USERS": ("USER", None),
+    "WAREHOUSES": ("WAREHOUSE", None),
+    "DATABASES": ("DATABASE", None),
+    "SCHEMAS": ("SCHEMA", None),
+    "STAGES": ("STAGE", None),
+    "IMAGE REPOSITORIES": ("IMAGE REPOSITORY", None),
+    "NETWORK RULES": ("NETWORK RULE", None),
+    "SECRETS": ("SECRET", None),
+    "COMPUTE POOLS": ("COMPUTE POOL", None),
+    "SERVICES": ("SERVICE", None),
+    "INTEGRATIONS": ("INTEGRATION", None),
+    "SECURITY INTEGRATIONS": ("INTEGRATION", "SECURITY"),
+    "EXTERNAL ACCESS INTEGRATIONS": ("INTEGRATION", "EXTERNAL_ACCESS"),
+}
+DROPPABLE = {
+    **{k: v[0] for k, v in CREATABLE.items()},
+    "INTEGRATION": "INTEGRATION",
+    "SERVICE": "SERVICE",
+}
+
+
+def _match_kind(ctx: Ctx, table: dict[str, Any]) -> str | None:
+    for words in sorted(table, key=lambda w: -len(w.split())):
+        if ctx.cur.accept(words):
+            return words
+    return None
+
+
+def hash_secret(value: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(value.encode(), salt=salt, n=2**12, r=8, p=1)
+    return salt.hex() + ":" + digest.hex()
+
+
+def verify_secret(value: str, stored: str) -> bool:
+    salt, _, digest = stored.partition(":")
+    candidate = hashlib.scrypt(value.encode(), salt=bytes.fromhex(salt), n=2**12, r=8, p=1)
+    return candidate.hex() == digest
+
+
+def create(ctx: Ctx, or_replace: bool) -> Result:
+    words = _match_kind(ctx, CREATABLE)
+    if words is None:
+        raise ctx.cur.error()
+    kind, privilege, replaceable = CREATABLE[words]
+    if_not_exists = ctx.cur.accept("IF NOT EXISTS")
+    if or_replace and (if_not_exists or not replaceable):
+        raise errors.syntax_error(0, "OR REPLACE")
+    name = ctx.qualify(ctx.cur.name(), kind)
+    props = ctx.cur.properties()
+    if privilege and not ctx.account.has_account_privilege(ctx.role, privilege):
+        raise errors.insufficient_privileges(f"account '{ctx.account.name}'")
+    if len(name) > 1:
+        parent = ctx.parent(name)
+        if not ctx.account.owns(ctx.role, parent):
+            raise errors.insufficient_privileges(f"{parent.kind.lower()} '{parent.fqn}'")
+    existing = ctx.account.get(kind, name)
+    label = words.split()[-1] if kind == "INTEGRATION" else kind
+    if existing is not None:
+        if if_not_exists:
+            return Result.status(
+                f"{ctx.cur.text.split()[1].upper()} {name[-1]} already exists, statement succeeded."
+            )
+        if not or_replace:
+            raise errors.already_exists(label, ".".join(name))
+        if not ctx.account.owns(ctx.role, existing):
+            raise errors.insufficient_privileges(f"{kind.lower()} '{existing.fqn}'")
+        ctx.account.remove(kind, name)
+    _check_props(ctx, kind, words, props)
+    obj = Obj(kind, name, ctx.role, ctx.clock.now(), props)
+    if kind == "INTEGRATION":
+        obj.props["CATEGORY"] = "SECURITY" if words.startswith("SECURITY") else "EXTERNAL_ACCESS"
+    if kind == "USER" and "PASSWORD" in props:
+        obj.props["PASSWORD"] = hash_secret(str(props.pop("PASSWORD")))
+    if kind == "SECRET" and "SECRET_STRING" in props:
+        # Keep only a salted hash: the emulator never writes a secret to disk.
+        obj.props["SECRET_STRING"] = hash_secret(str(props["SECRET_STRING"]))
+    if kind == "COMPUTE POOL":
+        obj.props.setdefault("AUTO_RESUME", True)
+        obj.props.setdefault("AUTO_SUSPEND_SECS", 3600)
+        obj.props["STATE_SINCE"] = obj.created_on
+    ctx.account.put(obj)
+    if kind == "DATABASE":
+        ctx.account.put(Obj("SCHEMA", (name[0], "PUBLIC"), ctx.role, obj.created_on))
+        ctx.session.database, ctx.session.schema = name[0], "PUBLIC"
+    if kind == "SCHEMA":
+        ctx.session.schema = name[1]
+    return Result.status(f"{label.title()} {name[-1]} successfully created.")
+
+
+def _check_props(ctx: Ctx, kind: str, words: str, props: dict[str, Any]) -> None:
+    if kind == "COMPUTE POOL":
+        for key in ("MIN_NODES", "MAX_NODES", "INSTANCE_FAMILY"):
+            if key not in props:
+                raise errors.invalid_value(f"missing option {key} for CREATE COMPUTE POOL")
+        if props["MAX_NODES"] < props["MIN_NODES"]:
+            raise errors.invalid_value("MAX_NODES must be greater than or equal to MIN_NODES")
+    if kind == "NETWORK RULE":
+        for key in ("TYPE", "MODE", "VALUE_LIST"):
+            if key not in props:
+                raise errors.invalid_value(f"missing option {key} for CREATE NETWORK RULE")
+    if words == "EXTERNAL ACCESS INTEGRATION":
+        for rule in props.get("ALLOWED_NETWORK_RULES", []):
+            ctx.find("NETWORK RULE", tuple(str(rule).split(".")), "network rule")
+    if kind == "USER" and "DEFAULT_ROLE" in props:
+        props["DEFAULT_ROLE"] = str(props["DEFAULT_ROLE"]).upper()
+
+
+def drop(ctx: Ctx) -> Result:
+    words = _match_kind(ctx, DROPPABLE)
+    if words is None:
+        raise ctx.cur.error()
+    kind = DROPPABLE[words]
+    if_exists = ctx.cur.accept("IF EXISTS")
+    name = ctx.qualify(ctx.cur.name(), kind)
+    ctx.cur.accept("CASCADE") or ctx.cur.accept("RESTRICT")
+    ctx.cur.done()
+    obj = ctx.account.get(kind, name)
+    if obj is None or not ctx.visible(obj):
+        if if_exists:
+            return Result.status(
+                f"Drop statement executed successfully ({name[-1]} already dropped)."
+            )
+        raise errors.does_not_exist(words.split()[-1], ".".join(name))
+    if kind == "ROLE" and name[0] in (
+        "ACCOUNTADMIN",
+        "SECURITYADMIN",
+        "USERADMIN",
+        "SYSADMIN",
+        "PUBLIC",
+    ):
+        raise errors.insufficient_privileges(f"role '{name[0]}'")
+    if not ctx.account.owns(ctx.role, obj):
+        raise errors.insufficient_privileges(f"{kind.lower()} '{obj.fqn}'")
+    if kind == "COMPUTE POOL":
+        services = [
+            s for s in ctx.account.of_kind("SERVICE") if s.props.get("COMPUTE_POOL") == name[0]
+        ]
+        if services:
+            raise errors.SnowflakeError(
+                395002,
+                "22000",
+                f"Cannot drop compute pool {name[0]} because it has {len(services)} "
+                "service(s). Drop them, or run ALTER COMPUTE POOL ... STOP ALL first.",
+            )
+    ctx.account.remove(kind, name)
+    if kind == "DATABASE" and ctx.session.database == name[0]:
+        ctx.session.database = ctx.session.schema = None
+    return Result.status(f"{name[-1]} successfully dropped.")
+
+
+def show(ctx: Ctx) -> Result:
+    words = _match_kind(ctx, SHOWABLE)
+    if words is None:
+        raise ctx.cur.error()
+    kind, category = SHOWABLE[words]
+    pattern = ctx.cur.string() if ctx.cur.accept("LIKE") else None
+    scope: tuple[str, ...] | None = None
+    if ctx.cur.accept("IN"):
+        if ctx.cur.accept("ACCOUNT"):
+            scope = None
+        elif ctx.cur.accept("DATABASE"):
+            scope = ctx.find("DATABASE", ctx.cur.name()).name
+        elif ctx.cur.accept("SCHEMA"):
+            scope = ctx.find("SCHEMA", ctx.cur.name()).name
+        elif ctx.cur.accept("COMPUTE POOL"):
+            pool = ctx.find("COMPUTE POOL", ctx.cur.name())
+            scope = ("POOL", pool.short)
+        else:
+            raise ctx.cur.error()
+    elif kind in ("STAGE", "IMAGE REPOSITORY", "NETWORK RULE", "SECRET", "SERVICE", "SCHEMA"):
+        # Without IN, schema-level objects are listed from the current schema or database.
+        if ctx.session.database is None:
+            raise errors.no_current("database")
+        scope = (
+            (ctx.session.database,)
+            if kind == "SCHEMA" or ctx.session.schema is None
+            else (ctx.session.database, ctx.session.schema)
+        )
+    ctx.cur.done()
+    found = []
+    for obj in ctx.account.of_kind(kind):
+        if category and obj.props.get("CATEGORY") != category:
+            continue
+        if scope and scope[0] == "POOL":
+            if obj.props.get("COMPUTE_POOL") != scope[1]:
+                continue
+        elif scope and obj.name[: len(scope)] != scope:
+            continue
+        if not like(pattern, obj.short) or not ctx.visible(obj):
+            continue
+        found.append(obj)
+    columns, fixed = show_columns(kind)
+    return Result(columns, [row_for(ctx, obj) for obj in found], fixed)
+
+
+def describe(ctx: Ctx) -> Result:
+    words = _match_kind(
+        ctx,
+        {
+            "COMPUTE POOL": 1,
+            "SERVICE": 1,
+            "USER": 1,
+            "WAREHOUSE": 1,
+            "DATABASE": 1,
+            "NETWORK RULE": 1,
+        },
+    )
+    if words is None:
+        raise ctx.cur.error()
+    obj = ctx.find(words, ctx.cur.name(), words.lower())
+    ctx.cur.done()
+    columns, fixed = show_columns(obj.kind, describe=True)
+    return Result(columns, [row_for(ctx, obj, describe=True)], fixed)

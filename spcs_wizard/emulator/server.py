@@ -1,0 +1,270 @@
+"""The HTTP server: the connector's REST endpoints over the emulated account.
+
+Built on the standard library's ThreadingHTTPServer rather than an ASGI stack: the
+protocol is a handful of JSON POSTs, and owning the socket lets the fault injector drop a
+connection mid-request, which an ASGI server does not allow.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import socket
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from spcs_wizard.emulator import protocol
+from spcs_wizard.emulator.auth import LoginError, Sessions
+from spcs_wizard.emulator.catalog import Account, Obj, RoleGrant
+from spcs_wizard.emulator.clock import Clock
+from spcs_wizard.emulator.errors import SnowflakeError
+from spcs_wizard.emulator.executor import Executor
+from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.objects import hash_secret
+from spcs_wizard.emulator.settings import EmulatorSettings
+
+log = logging.getLogger("spcs_wizard.emulator")
+
+
+class Emulator:
+    """One emulated account behind one HTTP port."""
+
+    def __init__(self, settings: EmulatorSettings, faults: Faults | None = None) -> None:
+        self.settings = settings
+        self.faults = faults or Faults()
+        self.clock = Clock(settings.speed)
+        self.account = Account.load(settings.account, settings.state_dir)
+        self._bootstrap()
+        self.executor = Executor(self.account, self.clock, settings)
+        self.sessions = Sessions(self.account, settings)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _bootstrap(self) -> None:
+        """First start: an administrator with ACCOUNTADMIN, like a new trial account."""
+        name = self.settings.admin_user.upper()
+        if self.account.get("USER", (name,)) is not None:
+            return
+        if not self.settings.admin_password:
+            raise ValueError("the emulator's first start needs an administrator password")
+        admin = Obj(
+            "USER",
+            (name,),
+            "ACCOUNTADMIN",
+            self.clock.now(),
+            {"PASSWORD": hash_secret(self.settings.admin_password), "DEFAULT_ROLE": "ACCOUNTADMIN"},
+        )
+        self.account.put(admin)
+        self.account.role_grants.append(
+            RoleGrant("ACCOUNTADMIN", "USER", name, "ACCOUNTADMIN", self.clock.now())
+        )
+        self.account.save()
+
+    # -- lifecycle of the server -------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="spcs-emulator"
+        )
+        self._thread.start()
+        return self.port
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "not started"
+        return int(self._server.server_address[1])
+
+    @property
+    def host(self) -> str:
+        assert self._server is not None, "not started"
+        return str(self._server.server_address[0])
+
+    def serve_forever(self, host: str, port: int) -> None:
+        self.start(host, port)
+        assert self._thread is not None
+        self._thread.join()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def connect_args(
+        self, user: str | None = None, password: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``snowflake.connector.connect`` that reach this emulator."""
+        args: dict[str, Any] = {
+            "account": self.settings.account_identifier.lower(),
+            "user": user or self.settings.admin_user,
+            "host": self.host,
+            "port": self.port,
+            "protocol": "http",
+            "login_timeout": 30,
+            "network_timeout": 30,
+        }
+        if password is not None or user is None:
+            args["password"] = password if password is not None else self.settings.admin_password
+        args.update(extra)
+        return args
+
+    # -- helpers for tests and rehearsal -------------------------------------------------------
+    def add_image(self, repository_path: str, name: str, tag: str, digest: str) -> None:
+        """Record an image as pushed to ``db/schema/repo`` (until the registry is fronted)."""
+        with self.account.lock:
+            self.account.images.setdefault(repository_path.lower(), {})[f"{name}:{tag}".lower()] = (
+                digest
+            )
+            self.account.save()
+
+    def add_programmatic_access_token(self, user: str, token: str) -> None:
+        self.settings.programmatic_access_tokens[token] = user.upper()
+
+    def stick_pool(self, pool: str) -> None:
+        """Fault: the pool stays STARTING."""
+        self.faults.stuck_pools.add(pool.upper())
+        self._apply_object_faults()
+
+    def fail_service(self, service: str) -> None:
+        """Fault: the service's containers fail (and restart) from now on."""
+        self.faults.failing_services.add(service.upper())
+        self._apply_object_faults()
+
+    def _apply_object_faults(self) -> None:
+        with self.account.lock:
+            now = self.clock.now()
+            for pool in self.account.of_kind("COMPUTE POOL"):
+                if pool.short in self.faults.stuck_pools:
+                    pool.props["STUCK"] = True
+            for svc in self.account.of_kind("SERVICE"):
+                if svc.fqn in self.faults.failing_services and "FAIL_AFTER" not in svc.props:
+                    svc.props["FAIL_AFTER"] = now
+            self.account.save()
+
+    # -- request handling -------------------------------------------------------------------------
+    def handle(
+        self, path: str, query: dict[str, str], body: dict[str, Any], token: str
+    ) -> dict[str, Any]:
+        if path == "/session/v1/login-request":
+            try:
+                record = self.sessions.login(body.get("data") or {}, query)
+            except LoginError as exc:
+                return protocol.failure(exc.code, exc.message)
+            s = record.session
+            return protocol.ok(
+                {
+                    "token": record.token,
+                    "masterToken": record.master_token,
+                    "validityInSeconds": int(self.settings.session_validity_secs),
+                    "masterValidityInSeconds": int(self.settings.master_validity_secs),
+                    "displayUserName": s.user,
+                    "serverVersion": "9.0.0-spcs-emulator",
+                    "firstLogin": False,
+                    "sessionId": s.id,
+                    "healthCheckInterval": 45,
+                    "parameters": [
+                        {"name": "CLIENT_SESSION_KEEP_ALIVE_HEARTBEAT_FREQUENCY", "value": 3600}
+                    ],
+                    "sessionInfo": {
+                        "databaseName": s.database,
+                        "schemaName": s.schema,
+                        "warehouseName": s.warehouse,
+                        "roleName": s.role,
+                    },
+                }
+            )
+        if path == "/session/token-request":
+            renewed = self.sessions.renew(token, str(body.get("oldSessionToken", "")))
+            if isinstance(renewed, str):
+                return protocol.failure(
+                    renewed, "Authentication token has expired. The user must authenticate again."
+                )
+            return protocol.ok(
+                {
+                    "sessionToken": renewed.token,
+                    "validityInSecondsST": int(self.settings.session_validity_secs),
+                    "masterToken": renewed.master_token,
+                    "validityInSecondsMT": int(self.settings.master_validity_secs),
+                    "sessionId": renewed.session.id,
+                }
+            )
+        if path == "/session" and query.get("delete") == "true":
+            self.sessions.logout(token)
+            return protocol.ok(None)
+        if path == "/telemetry/send":
+            return protocol.ok(None)
+        checked = self.sessions.check(token)
+        if isinstance(checked, str):
+            return protocol.failure(checked, "Your session has expired. Please login again.")
+        if path == "/session/heartbeat":
+            return protocol.ok(None)
+        if path == "/queries/v1/abort-request":
+            return protocol.ok(None)
+        if path == "/queries/v1/query-request":
+            sql = str(body.get("sqlText", ""))
+            try:
+                self.faults.before_statement(sql)
+                result = self.executor.execute(checked.session, sql)
+                if self._object_faults_pending():
+                    self._apply_object_faults()
+            except SnowflakeError as exc:
+                return protocol.query_error(exc)
+            return protocol.query_result(result, checked.session)
+        return protocol.failure("390400", f"Unknown request {path}")
+
+    def _object_faults_pending(self) -> bool:
+        return bool(self.faults.stuck_pools or self.faults.failing_services)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: Emulator
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.client_address[0], *args)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        fault = self.emulator.faults.next_http_fault()
+        if fault == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if isinstance(fault, int):
+            self._send(fault, {"message": "Injected HTTP failure (SPCS emulator fault)."})
+            return
+        if self.headers.get("Content-Encoding", "").lower() == "gzip":
+            raw = gzip.decompress(raw)
+        try:
+            body = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            self._send(HTTPStatus.BAD_REQUEST, protocol.failure("390400", "Malformed body."))
+            return
+        url = urlparse(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        auth = self.headers.get("Authorization", "")
+        token = auth.split('Token="', 1)[1].rstrip('"') if 'Token="' in auth else ""
+        try:
+            reply = self.emulator.handle(url.path, query, body, token)
+        except Exception:  # a bug in the emulator must not look like a network failure
+            log.exception("emulator error on %s", url.path)
+            reply = protocol.failure("000603", "Internal error in the SPCS emulator.")
+        self._send(HTTPStatus.OK, reply)
+
+    do_GET = do_POST  # noqa: N815 - stdlib naming
+
+    def _send(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

@@ -1,0 +1,31 @@
+"""Settings of one emulator instance: account identity, credentials, timings, faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class EmulatorSettings:
+    state_dir: Path
+    organization: str = "REHEARSAL"
+    account: str = "LOCAL"
+    admin_user: str = "ADMIN"
+    # The admin's password: given by the caller (a test fixture, or the rehearsal mode,
+    # which keeps it in the keyring). Only a salted hash reaches the state directory.
+    admin_password: str = ""
+    speed: float = 1.0
+    # Nominal durations, in emulated seconds (divide by speed for wall time). Real pools
+    # take minutes to start; these keep the shape without the wait.
+    pool_start_secs: float = 90.0
+    container_start_secs: float = 45.0
+    endpoint_secs: float = 60.0
+    restart_period_secs: float = 30.0
+    session_validity_secs: float = 3600.0
+    master_validity_secs: float = 4 * 3600.0
+    programmatic_access_tokens: dict[str, str] = field(default_factory=dict)  # token -> user
+
+    @property
+    def account_identifier(self) -> str:
+        return f"{self.organization}-{self.account}"
