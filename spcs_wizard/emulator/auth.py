@@ -62,10 +62,7 @@ class Sessions:
         if authenticator == "SNOWFLAKE_JWT":
             user = self._check_jwt(str(data.get("TOKEN") or ""), login_name)
         elif authenticator == "PROGRAMMATIC_ACCESS_TOKEN":
-            owner = self.settings.programmatic_access_tokens.get(str(data.get("TOKEN") or ""))
-            if owner is None or owner != login_name:
-                raise LoginError("394400", "Programmatic access token is invalid.")
-            user = owner
+            user = self._check_pat(login_name, str(data.get("TOKEN") or ""))
         elif authenticator == "SNOWFLAKE":
             user = self._check_password(login_name, str(data.get("PASSWORD") or ""))
         else:
@@ -101,6 +98,13 @@ class Sessions:
         if not stored or not verify_secret(password, str(stored)):
             raise LoginError(protocol.INCORRECT_CREDENTIALS, INCORRECT)
         return login_name
+
+    def _check_pat(self, login_name: str, token: str) -> str:
+        obj = self.account.get("USER", (login_name,))
+        stored = obj.props.get("PATS", {}) if obj else {}
+        if token and any(verify_secret(token, h) for h in stored.values()):
+            return login_name
+        raise LoginError("394400", "Programmatic access token is invalid.")
 
     def _check_jwt(self, token: str, login_name: str) -> str:
         try:

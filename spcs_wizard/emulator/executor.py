@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spcs_wizard.emulator import errors, grants, objects, services, stages
+from spcs_wizard.emulator import errors, grants, objects, services, stages, users
 from spcs_wizard.emulator.catalog import Account
 from spcs_wizard.emulator.clock import Clock
 from spcs_wizard.emulator.context import Ctx, Result, Session
@@ -56,6 +56,8 @@ class Executor:
             return services.alter_pool(ctx)
         if cur.accept("ALTER SERVICE"):
             return services.alter_service(ctx)
+        if cur.accept("ALTER USER"):
+            return users.alter_user(ctx)
         if cur.accept("ALTER SESSION"):
             return Result.status("Statement executed successfully.")
         if cur.accept("USE"):

@@ -85,10 +85,11 @@ class Emulator:
         assert self._server is not None, "not started"
         return str(self._server.server_address[0])
 
-    def serve_forever(self, host: str, port: int) -> None:
-        self.start(host, port)
-        assert self._thread is not None
-        self._thread.join()
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
+        assert self._thread is not None, "not started"
+        while self._thread.is_alive():
+            self._thread.join(timeout=0.5)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -122,9 +123,6 @@ class Emulator:
                 digest
             )
             self.account.save()
-
-    def add_programmatic_access_token(self, user: str, token: str) -> None:
-        self.settings.programmatic_access_tokens[token] = user.upper()
 
     def stick_pool(self, pool: str) -> None:
         """Fault: the pool stays STARTING."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -24,7 +24,6 @@ class EmulatorSettings:
     restart_period_secs: float = 30.0
     session_validity_secs: float = 3600.0
     master_validity_secs: float = 4 * 3600.0
-    programmatic_access_tokens: dict[str, str] = field(default_factory=dict)  # token -> user
 
     @property
     def account_identifier(self) -> str:

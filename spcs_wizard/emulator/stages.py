@@ -82,11 +82,7 @@ def get(ctx: Ctx) -> Result:
     if not ctx.account.has_privilege(ctx.role, stage, "READ"):
         raise errors.insufficient_privileges(f"stage '{stage.fqn}'")
     root = ctx.account.stage_dir(stage)
-    files = [
-        str(p)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and str(p.relative_to(root)).startswith(sub)
-    ]
+    files = [p.relative_to(root).as_posix() for p in _listing(ctx, stage, sub)]
     local = target[len("file://") :] if target.lower().startswith("file://") else target
     transfer = {
         "command": "DOWNLOAD",
