@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.registry import RegistryUnavailableError, find_registry_binary
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.paths import state_home
@@ -62,6 +63,12 @@ def _admin_password(state_dir: Path) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the emulated account lives. Default: <state home>/emulator.",
 )
+@click.option(
+    "--registry/--no-registry",
+    default=None,
+    help="Run the account's image registry (docker-registry on 127.0.0.1). "
+    "Default: when docker-registry is installed.",
+)
 @click.option("--organization", default="REHEARSAL", show_default=True)
 @click.option("--account", default="LOCAL", show_default=True)
 def emulator_command(
@@ -70,6 +77,7 @@ def emulator_command(
     speed: float,
     faults_file: Path | None,
     state_dir: Path | None,
+    registry: bool | None,
     organization: str,
     account: str,
 ) -> None:
@@ -90,10 +98,13 @@ def emulator_command(
         account=account.upper(),
         admin_password=_admin_password(directory),
         speed=speed,
+        registry=registry if registry is not None else find_registry_binary() is not None,
     )
     try:
         emulator = Emulator(settings, faults)
         emulator.start(host, port)
+    except RegistryUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -107,6 +118,13 @@ def emulator_command(
         f"account={settings.account_identifier.lower()} user={settings.admin_user}. "
         "Ctrl-C stops it.",
     )
+    if settings.registry:
+        click.echo(
+            f"Image registry: {settings.registry_host} (plain HTTP on loopback; log in "
+            "with 0sessiontoken and a session token, or a user's password)."
+        )
+    else:
+        click.echo("Image registry: off (install docker-registry, or pass --registry).")
     sys.stdout.flush()
     # A service manager (or `timeout`) stops us with SIGTERM: shut down cleanly then too.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=emulator.stop).start())

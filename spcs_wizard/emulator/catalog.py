@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,10 @@ class Account:
         self.grants: list[Grant] = []
         self.role_grants: list[RoleGrant] = []
         self.service_role_grants: list[ServiceRoleGrant] = []
-        # Images pushed to each repository: "db/schema/repo" -> {"name:tag": digest}.
+        # Images recorded without a registry: "db/schema/repo" -> {"name:tag": digest}.
         self.images: dict[str, dict[str, str]] = {}
+        # Where images are looked up; the emulator points this at the real registry.
+        self.images_in: Callable[[str], dict[str, str]] = lambda path: self.images.get(path, {})
         for role in SYSTEM_ROLES:
             self.objects[("ROLE", (role,))] = Obj("ROLE", (role,), "ACCOUNTADMIN", 0.0)
 

@@ -307,7 +307,9 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
             directory_enabled="N",
         )
     elif obj.kind == "IMAGE REPOSITORY":
-        host = f"{s.account_identifier.lower().replace('_', '-')}.registry.snowflakecomputing.com"
+        host = s.registry_host or (
+            f"{s.account_identifier.lower().replace('_', '-')}.registry.snowflakecomputing.com"
+        )
         values["repository_url"] = f"{host}/{'/'.join(obj.name).lower()}"
     elif obj.kind == "NETWORK RULE":
         values.update(

@@ -88,7 +88,7 @@ def _image_digest(account: Account, image: str) -> str | None:
     repo, _, ref = path.rpartition("/")
     if ":" not in ref:
         ref += ":latest"
-    return account.images.get(repo.lower(), {}).get(ref.lower())
+    return account.images_in(repo.lower()).get(ref.lower())
 
 
 def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -> ServiceState:

@@ -25,6 +25,13 @@ from spcs_wizard.emulator.errors import SnowflakeError
 from spcs_wizard.emulator.executor import Executor
 from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.objects import hash_secret
+from spcs_wizard.emulator.registry import (
+    RegistryProcess,
+    RegistryUnavailableError,
+    SigningKey,
+    TokenService,
+    find_registry_binary,
+)
 from spcs_wizard.emulator.settings import EmulatorSettings
 
 log = logging.getLogger("spcs_wizard.emulator")
@@ -43,6 +50,8 @@ class Emulator:
         self.sessions = Sessions(self.account, settings)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.registry: RegistryProcess | None = None
+        self.tokens: TokenService | None = None
 
     def _bootstrap(self) -> None:
         """First start: an administrator with ACCOUNTADMIN, like a new trial account."""
@@ -70,10 +79,33 @@ class Emulator:
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name="spcs-emulator"
+            target=self._server.serve_forever, args=(0.05,), daemon=True, name="spcs-emulator"
         )
         self._thread.start()
+        if self.settings.registry:
+            try:
+                self._start_registry()
+            except Exception:
+                self.stop()
+                raise
         return self.port
+
+    def _start_registry(self) -> None:
+        binary = find_registry_binary()
+        if binary is None:
+            raise RegistryUnavailableError(
+                "the image registry needs Debian's docker-registry package "
+                "(apt-get install docker-registry), or run without --registry"
+            )
+        directory = self.settings.state_dir / "registry"
+        key = SigningKey.load_or_create(directory)
+        self.tokens = TokenService(self.account, self.sessions, self.faults, key)
+        realm = f"http://{self.host}:{self.port}/registry/token"
+        self.registry = RegistryProcess(directory, realm, key)
+        self.registry.start(binary, self.settings.registry_port or _free_port())
+        self.settings.registry_host = self.registry.host
+        registry = self.registry
+        self.account.images_in = registry.images
 
     @property
     def port(self) -> int:
@@ -92,6 +124,9 @@ class Emulator:
             self._thread.join(timeout=0.5)
 
     def stop(self) -> None:
+        if self.registry is not None:
+            self.registry.stop()
+            self.registry = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -220,6 +255,12 @@ class Emulator:
         return bool(self.faults.stuck_pools or self.faults.failing_services)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class _Handler(BaseHTTPRequestHandler):
     emulator: Emulator
     protocol_version = "HTTP/1.1"
@@ -248,6 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         url = urlparse(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if url.path == "/registry/token":
+            self._registry_token(parse_qs(url.query).get("scope", []))
+            return
         auth = self.headers.get("Authorization", "")
         token = auth.split('Token="', 1)[1].rstrip('"') if 'Token="' in auth else ""
         try:
@@ -258,6 +302,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, reply)
 
     do_GET = do_POST  # noqa: N815 - stdlib naming
+
+    def _registry_token(self, scopes: list[str]) -> None:
+        tokens = self.emulator.tokens
+        if tokens is None:
+            self._send(HTTPStatus.NOT_FOUND, {"errors": [{"message": "no registry"}]})
+            return
+        status, payload = tokens.issue(
+            self.headers.get("Authorization", ""), [s for scope in scopes for s in scope.split(" ")]
+        )
+        self._send(status, payload)
 
     def _send(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()

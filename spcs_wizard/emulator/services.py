@@ -143,9 +143,10 @@ def alter_service(ctx: Ctx) -> Result:
     if ctx.cur.accept("SUSPEND"):
         svc.props["SUSPENDED"] = True
     elif ctx.cur.accept("RESUME"):
-        svc.props["SUSPENDED"] = False
-        svc.props["STARTED_AT"] = ctx.clock.now()
-        svc.props.pop("FAIL_AFTER", None)
+        if svc.props.get("SUSPENDED"):  # resuming a running service changes nothing
+            svc.props["SUSPENDED"] = False
+            svc.props["STARTED_AT"] = ctx.clock.now()
+            svc.props.pop("FAIL_AFTER", None)
     elif ctx.cur.peek() is not None and ctx.cur.peek().upper == "FROM":
         _apply_spec(ctx, svc, _read_spec(ctx))  # rolling upgrade: containers restart
     elif ctx.cur.accept("SET"):
@@ -292,7 +293,7 @@ def show_images(ctx: Ctx) -> Result:
         raise errors.insufficient_privileges(f"image repository '{repo.fqn}'")
     path = "/".join(repo.name).lower()
     rows = []
-    for ref, digest in sorted(ctx.account.images.get(path, {}).items()):
+    for ref, digest in sorted(ctx.account.images_in(path).items()):
         name, _, tag = ref.partition(":")
         rows.append([ctx.timestamp(repo.created_on), name, tag, digest, f"{path}/{name}:{tag}"])
     return Result(["created_on", "image_name", "tags", "digest", "image_path"], rows)

@@ -22,6 +22,10 @@ class EmulatorSettings:
     container_start_secs: float = 45.0
     endpoint_secs: float = 60.0
     restart_period_secs: float = 30.0
+    # Run a docker-registry as the account's image registry (token auth through us).
+    registry: bool = False
+    registry_port: int = 0  # 0: any free port
+    registry_host: str = ""  # set once the registry listens, e.g. 127.0.0.1:5123
     session_validity_secs: float = 3600.0
     master_validity_secs: float = 4 * 3600.0
 
