@@ -159,3 +159,32 @@ def test_injected_statement_error_reaches_the_caller(emulator: Emulator) -> None
         assert "Injected" in caught.value.msg
         con.cursor().execute("CREATE ROLE R1")  # the fault fired once
         assert rows(con, "SHOW ROLES LIKE 'R1'")
+
+
+def test_expired_master_token_ends_the_session(emulator: Emulator) -> None:
+    con = connect(emulator)
+    emulator.sessions.expire_all(master=True)
+    with pytest.raises(DatabaseError) as caught:
+        con.cursor().execute("SELECT CURRENT_ROLE()")
+    assert caught.value.errno == 390114  # the user must authenticate again
+    con.close()
+
+
+def test_statement_fault_by_index_and_fault_file(tmp_path) -> None:
+    from spcs_wizard.emulator.errors import SnowflakeError
+    from spcs_wizard.emulator.faults import Faults
+
+    path = tmp_path / "faults.toml"
+    path.write_text(
+        '[[statement]]\nindex = 2\ncode = 1234\nmessage = "second"\n'
+        '[http]\nstatuses = [503]\ndrop = 2\nstuck_pools = ["p"]\n'
+    )
+    faults = Faults.from_file(path)
+    faults.before_statement("SELECT 1")
+    with pytest.raises(SnowflakeError, match="second"):
+        faults.before_statement("SELECT 2")
+    faults.before_statement("SELECT 3")
+    assert [faults.next_http_fault() for _ in range(4)] == [503, "drop", "drop", None]
+    path.write_text("[[statement]\n")
+    with pytest.raises(ValueError, match="cannot read the fault file"):
+        Faults.from_file(path)

@@ -176,11 +176,13 @@ class Sessions:
             if record is not None:
                 self._by_master.pop(record.master_token, None)
 
-    def expire_all(self) -> None:
-        """Fault: every session token expires now (master tokens stay valid)."""
+    def expire_all(self, *, master: bool = False) -> None:
+        """Fault: every session token expires now; with ``master``, master tokens too."""
         with self._lock:
             for record in self._by_token.values():
                 record.expires_at = 0.0
+                if master:
+                    record.master_expires_at = 0.0
 
     def active(self) -> int:
         with self._lock:
