@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import errors, grants, objects, services, stages, users
 from spcs_wizard.emulator.catalog import Account
 from spcs_wizard.emulator.clock import Clock
 from spcs_wizard.emulator.context import Ctx, Result, Session
+
+if TYPE_CHECKING:
+    from spcs_wizard.emulator.runtime import ServiceRuntime
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.emulator.sql_lexer import Cursor
 
@@ -20,6 +23,7 @@ class Executor:
         self.account = account
         self.clock = clock
         self.settings = settings
+        self.runtime: ServiceRuntime | None = None
 
     def execute(self, session: Session, sql: str) -> Result:
         cur = Cursor(sql)
@@ -163,6 +167,12 @@ class Executor:
             return simple[name]
         if name == "CURRENT_AVAILABLE_ROLES":
             return json.dumps(sorted(ctx.account.user_roles(s.user)))
+        if name == "SYSTEM$SPCS_EMULATOR_ENDPOINT":
+            if len(args) != 2:
+                raise errors.invalid_value(f"{name} takes a service name and an endpoint name")
+            parts = tuple(p.upper() for p in str(args[0]).split("."))
+            svc = ctx.find("SERVICE", parts, "service")
+            return None if self.runtime is None else self.runtime.address(svc, str(args[1]))
         if name in ("SYSTEM$GET_SERVICE_STATUS", "SYSTEM$GET_SERVICE_LOGS"):
             return services.system_function(ctx, name, args)
         raise errors.SnowflakeError(

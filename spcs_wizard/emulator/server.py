@@ -32,6 +32,7 @@ from spcs_wizard.emulator.registry import (
     TokenService,
     find_registry_binary,
 )
+from spcs_wizard.emulator.runtime import ServiceRuntime, _free_port
 from spcs_wizard.emulator.settings import EmulatorSettings
 
 log = logging.getLogger("spcs_wizard.emulator")
@@ -52,6 +53,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self.registry: RegistryProcess | None = None
         self.tokens: TokenService | None = None
+        self.runtime = ServiceRuntime(self.account, self.clock, settings)
+        self.executor.runtime = self.runtime
 
     def _bootstrap(self) -> None:
         """First start: an administrator with ACCOUNTADMIN, like a new trial account."""
@@ -82,6 +85,8 @@ class Emulator:
             target=self._server.serve_forever, args=(0.05,), daemon=True, name="spcs-emulator"
         )
         self._thread.start()
+        if self.settings.run_services:
+            self.runtime.start()
         if self.settings.registry:
             try:
                 self._start_registry()
@@ -124,6 +129,7 @@ class Emulator:
             self._thread.join(timeout=0.5)
 
     def stop(self) -> None:
+        self.runtime.stop()
         if self.registry is not None:
             self.registry.stop()
             self.registry = None
@@ -253,12 +259,6 @@ class Emulator:
 
     def _object_faults_pending(self) -> bool:
         return bool(self.faults.stuck_pools or self.faults.failing_services)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -26,6 +26,8 @@ class EmulatorSettings:
     registry: bool = False
     registry_port: int = 0  # 0: any free port
     registry_host: str = ""  # set once the registry listens, e.g. 127.0.0.1:5123
+    # Serve Milvus services for real with Milvus Lite (see runtime.py).
+    run_services: bool = True
     session_validity_secs: float = 3600.0
     master_validity_secs: float = 4 * 3600.0
 

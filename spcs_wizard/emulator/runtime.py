@@ -1,0 +1,169 @@
+"""Runs the Milvus service for real: while a service whose image is the Milvus image is
+RUNNING, a Milvus Lite gRPC server (``python -m milvus_lite server``) serves it on
+127.0.0.1, so rehearsals can talk to "the deployed Milvus" end to end.
+
+Its data lives in the service's volume directory under the emulator's state, so it
+survives a service restart, suspend/resume, upgrade or an emulator restart, as a block
+storage volume would. A reconciler thread starts and stops the processes as the
+service's state changes on the emulated clock.
+
+The emulator-only function ``SYSTEM$SPCS_EMULATOR_ENDPOINT('<service>', '<endpoint>')``
+returns ``127.0.0.1:<port>`` for a served endpoint (NULL otherwise); Snowflake has no such
+function: a real deployment is reached through its ingress URL.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spcs_wizard.emulator import lifecycle
+
+if TYPE_CHECKING:
+    from spcs_wizard.emulator.catalog import Account, Obj
+    from spcs_wizard.emulator.clock import Clock
+    from spcs_wizard.emulator.settings import EmulatorSettings
+
+MILVUS_IMAGE = "milvus"
+MILVUS_GRPC_PORT = 19530
+
+
+def _image_name(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
+def milvus_container(svc: Obj) -> dict[str, Any] | None:
+    spec = (svc.props.get("SPEC_DATA") or {}).get("spec") or {}
+    for container in spec.get("containers") or []:
+        if _image_name(str(container.get("image", ""))) == MILVUS_IMAGE:
+            return container
+    return None
+
+
+def volume_dir(state_dir: Path, svc: Obj) -> Path:
+    return state_dir.joinpath("volumes", *(p.lower() for p in svc.name), "milvus")
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    port: int
+
+
+class ServiceRuntime:
+    def __init__(self, account: Account, clock: Clock, settings: EmulatorSettings) -> None:
+        self.account = account
+        self.clock = clock
+        self.settings = settings
+        self.served: dict[str, Served] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="spcs-runtime")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._lock:
+            for fqn in list(self.served):
+                self._halt(fqn)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.2):
+            self.reconcile()
+
+    def wanted(self) -> dict[str, Obj]:
+        """Milvus services whose containers are READY now."""
+        now = self.clock.now()
+        with self.account.lock:
+            found = {}
+            for svc in self.account.of_kind("SERVICE"):
+                if milvus_container(svc) is None:
+                    continue
+                state = lifecycle.service_state(self.account, svc, now, self.settings)
+                if state.status == "RUNNING":
+                    found[svc.fqn] = svc
+            return found
+
+    def reconcile(self) -> None:
+        wanted = self.wanted()
+        with self._lock:
+            for fqn in list(self.served):
+                if fqn not in wanted or self.served[fqn].process.poll() is not None:
+                    self._halt(fqn)
+            for fqn, svc in wanted.items():
+                if fqn not in self.served:
+                    self._serve(svc)
+
+    def _serve(self, svc: Obj) -> None:
+        data = volume_dir(self.settings.state_dir, svc)
+        data.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        log = (data.parent / "milvus-lite.log").open("ab")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "milvus_lite",
+                "server",
+                "--data-dir",
+                str(data),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        self.served[svc.fqn] = Served(process, port)
+
+    def _halt(self, fqn: str) -> None:
+        served = self.served.pop(fqn)
+        if served.process.poll() is None:
+            served.process.terminate()
+            try:
+                served.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                served.process.kill()
+                served.process.wait()
+
+    def address(self, svc: Obj, endpoint: str, timeout: float = 30.0) -> str | None:
+        """``127.0.0.1:<port>`` once Milvus Lite accepts connections for that endpoint."""
+        container = milvus_container(svc)
+        spec = (svc.props.get("SPEC_DATA") or {}).get("spec") or {}
+        ports = {str(e.get("name", "")).upper(): e.get("port") for e in spec.get("endpoints") or []}
+        if container is None or ports.get(endpoint.upper()) != MILVUS_GRPC_PORT:
+            return None
+        self.reconcile()
+        with self._lock:
+            served = self.served.get(svc.fqn)
+        if served is None:
+            return None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # readiness: the port accepts a connection
+            if served.process.poll() is not None:
+                return None
+            try:
+                with socket.create_connection(("127.0.0.1", served.port), timeout=0.5):
+                    return f"127.0.0.1:{served.port}"
+            except OSError:
+                time.sleep(0.05)
+        return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,83 @@
+"""The emulator serves a RUNNING Milvus service with a real Milvus Lite, whose data
+survives a service restart (its volume)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pymilvus import MilvusClient
+from snowflake.connector import SnowflakeConnection
+
+from spcs_wizard.emulator.server import Emulator
+from tests.emulator_harness import connect, rows
+
+SPEC = """spec:
+  containers:
+  - name: milvus
+    image: /db1/public/repo/milvus:v2.5.4
+  endpoints:
+  - name: grpc
+    port: 19530
+  - name: health
+    port: 9091
+"""
+
+
+def endpoint(con: SnowflakeConnection, name: str = "grpc") -> str | None:
+    result = rows(con, f"SELECT SYSTEM$SPCS_EMULATOR_ENDPOINT('MILVUS', '{name}')")
+    return next(iter(result[0].values()))
+
+
+@pytest.fixture
+def milvus_service(emulator: Emulator, tmp_path: Path):
+    spec = tmp_path / "milvus.yaml"
+    spec.write_text(SPEC)
+    emulator.add_image("db1/public/repo", "milvus", "v2.5.4", "sha256:" + "d" * 64)
+    with connect(emulator, role="SYSADMIN") as con:
+        cur = con.cursor()
+        for statement in (
+            "CREATE DATABASE DB1",
+            "CREATE STAGE SPECS",
+            f"PUT 'file://{spec}' @SPECS AUTO_COMPRESS = FALSE",
+            "CREATE COMPUTE POOL P1 MIN_NODES = 1 MAX_NODES = 1 INSTANCE_FAMILY = CPU_X64_S",
+            "CREATE SERVICE MILVUS IN COMPUTE POOL P1 FROM @SPECS SPECIFICATION_FILE = "
+            "'milvus.yaml'",
+        ):
+            cur.execute(statement)
+        yield con
+
+
+def test_pending_service_is_not_served(emulator: Emulator, milvus_service) -> None:
+    assert endpoint(milvus_service) is None
+
+
+def test_running_milvus_service_answers_pymilvus_and_keeps_data_across_restart(
+    emulator: Emulator, milvus_service
+) -> None:
+    con = milvus_service
+    s = emulator.settings
+    emulator.clock.advance(s.pool_start_secs + s.container_start_secs)
+    address = endpoint(con)
+    assert address is not None
+    assert address.startswith("127.0.0.1:")
+    assert endpoint(con, "health") is None  # only the gRPC endpoint is Milvus
+    client = MilvusClient(uri=f"http://{address}")
+    client.create_collection("docs", dimension=4)
+    client.insert("docs", [{"id": 7, "vector": [0.1, 0.2, 0.3, 0.4]}])
+    client.close()
+
+    cur = con.cursor()
+    cur.execute("ALTER SERVICE MILVUS SUSPEND")
+    emulator.runtime.reconcile()
+    assert endpoint(con) is None  # a suspended service serves nothing
+    cur.execute("ALTER SERVICE MILVUS RESUME")
+    emulator.clock.advance(s.container_start_secs)
+    again = endpoint(con)
+    assert again is not None
+    client = MilvusClient(uri=f"http://{again}")
+    assert client.list_collections() == ["docs"]
+    client.load_collection("docs")  # a restarted Milvus starts with collections released
+    hits = client.query("docs", filter="id == 7", output_fields=["id"])
+    client.close()
+    assert [h["id"] for h in hits] == [7]  # the volume kept the collection
