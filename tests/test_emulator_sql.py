@@ -308,3 +308,38 @@ def test_clock_speed_multiplies_elapsed_time() -> None:
     assert clock.now() == 1000.0 + 5.0 * 30 + 7
     with pytest.raises(ValueError, match="positive"):
         Clock(speed=0)
+
+
+def test_alter_set_unset_and_warehouse_suspend(con: SnowflakeConnection) -> None:
+    sql(
+        con,
+        "USE ROLE SYSADMIN",
+        "CREATE WAREHOUSE WH WAREHOUSE_SIZE = XSMALL",
+        "ALTER WAREHOUSE WH SET AUTO_SUSPEND = 60 COMMENT = 'short'",
+    )
+    wh = rows(con, "SHOW WAREHOUSES LIKE 'WH'")[0]
+    assert (wh["auto_suspend"], wh["comment"], wh["state"]) == (60, "short", "STARTED")
+    sql(con, "ALTER WAREHOUSE WH SUSPEND", "ALTER WAREHOUSE WH UNSET COMMENT")
+    wh = rows(con, "SHOW WAREHOUSES LIKE 'WH'")[0]
+    assert (wh["state"], wh["comment"]) == ("SUSPENDED", None)
+    sql(con, "ALTER WAREHOUSE IF EXISTS NOPE SET AUTO_SUSPEND = 1")
+    assert error_of(con, "ALTER WAREHOUSE NOPE SET AUTO_SUSPEND = 1").errno == 2003
+    sql(con, "USE ROLE USERADMIN")  # neither owner nor granted MODIFY
+    assert error_of(con, "ALTER WAREHOUSE WH SET AUTO_SUSPEND = 1").errno == 2003
+
+
+def test_describe_never_shows_secret_material(con: SnowflakeConnection, emulator: Emulator) -> None:
+    sql(
+        con,
+        "USE ROLE SYSADMIN",
+        "CREATE DATABASE D1",
+        "CREATE SECRET S1 TYPE = GENERIC_STRING SECRET_STRING = 'top-secret-1'",
+        "ALTER SECRET S1 SET SECRET_STRING = 'top-secret-2'",
+    )
+    described = {r["property"]: r["value"] for r in rows(con, "DESCRIBE SECRET S1")}
+    assert described["TYPE"] == "GENERIC_STRING"
+    assert "SECRET_STRING" not in described
+    assert all("top-secret" not in str(v) for v in described.values())
+    for path in emulator.settings.state_dir.rglob("*"):  # nor does the state on disk
+        if path.is_file():
+            assert b"top-secret" not in path.read_bytes()

@@ -64,6 +64,8 @@ class Executor:
             return users.alter_user(ctx)
         if cur.accept("ALTER SESSION"):
             return Result.status("Statement executed successfully.")
+        if cur.accept("ALTER"):
+            return objects.alter(ctx)
         if cur.accept("USE"):
             return self._use(ctx)
         if cur.accept("PUT"):

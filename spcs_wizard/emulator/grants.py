@@ -75,7 +75,8 @@ def grant_or_revoke(ctx: Ctx, revoke: bool) -> Result:
     to = "FROM" if revoke else "TO"
     if ctx.cur.accept("SERVICE ROLE"):
         service, service_role = _service_role(ctx)
-        ctx.cur.expect(to, "ROLE")
+        ctx.cur.expect(to)
+        ctx.cur.accept("ROLE")  # GRANT ... TO [ ROLE ] <name>
         role = _role(ctx, ctx.cur.name_part()).short
         ctx.cur.done()
         if not ctx.account.owns(ctx.role, service):
@@ -120,7 +121,8 @@ def grant_or_revoke(ctx: Ctx, revoke: bool) -> Result:
         manager = ctx.account.has_account_privilege(ctx.role, "MANAGE GRANTS")
         obj = ctx.find(on_kind, ctx.cur.name(), on_kind.lower(), any_visible=manager)
         on_name = obj.fqn
-    ctx.cur.expect(to, "ROLE")
+    ctx.cur.expect(to)
+    ctx.cur.accept("ROLE")  # GRANT ... TO [ ROLE ] <name>
     role = _role(ctx, ctx.cur.name_part()).short
     ctx.cur.done()
     if not _can_manage(ctx, obj):

@@ -85,6 +85,7 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
     if or_replace and (if_not_exists or not replaceable):
         raise errors.syntax_error(0, "OR REPLACE")
     name = ctx.qualify(ctx.cur.name(), kind)
+    ctx.cur.accept("WITH")  # CREATE WAREHOUSE x WITH WAREHOUSE_SIZE = ... (optional word)
     props = ctx.cur.properties()
     if privilege and not ctx.account.has_account_privilege(ctx.role, privilege):
         raise errors.insufficient_privileges(f"account '{ctx.account.name}'")
@@ -232,21 +233,59 @@ def show(ctx: Ctx) -> Result:
     return Result(columns, [row_for(ctx, obj) for obj in found], fixed)
 
 
+SECRET_PROPERTIES = ("PASSWORD", "SECRET_STRING", "PATS")
+ALTERABLE = {k: v for k, v in DROPPABLE.items() if k not in ("USER", "COMPUTE POOL", "SERVICE")}
+
+
 def describe(ctx: Ctx) -> Result:
-    words = _match_kind(
-        ctx,
-        {
-            "COMPUTE POOL": 1,
-            "SERVICE": 1,
-            "USER": 1,
-            "WAREHOUSE": 1,
-            "DATABASE": 1,
-            "NETWORK RULE": 1,
-        },
-    )
+    """DESCRIBE: compute pools and services with their SHOW columns (documented so);
+    other kinds as property/value rows, hashes of secrets left out."""
+    words = _match_kind(ctx, {**DROPPABLE, "COMPUTE POOL": 1, "SERVICE": 1})
     if words is None:
         raise ctx.cur.error()
-    obj = ctx.find(words, ctx.cur.name(), words.lower())
+    kind = DROPPABLE.get(words, words)
+    obj = ctx.find(kind, ctx.cur.name(), words.lower())
     ctx.cur.done()
-    columns, fixed = show_columns(obj.kind, describe=True)
-    return Result(columns, [row_for(ctx, obj, describe=True)], fixed)
+    if kind in ("COMPUTE POOL", "SERVICE"):
+        columns, fixed = show_columns(obj.kind, describe=True)
+        return Result(columns, [row_for(ctx, obj, describe=True)], fixed)
+    rows = [["NAME", obj.short], ["OWNER", obj.owner]]
+    rows += [
+        [key, value] for key, value in sorted(obj.props.items()) if key not in SECRET_PROPERTIES
+    ]
+    return Result(["property", "value"], rows)
+
+
+def alter(ctx: Ctx) -> Result:
+    """ALTER <kind> [IF EXISTS] <name> SET ... | UNSET ...; ALTER WAREHOUSE SUSPEND/RESUME."""
+    words = _match_kind(ctx, ALTERABLE)
+    if words is None:
+        raise errors.unsupported(ctx.cur.text)
+    kind = ALTERABLE[words]
+    if_exists = ctx.cur.accept("IF EXISTS")
+    name = ctx.qualify(ctx.cur.name(), kind)
+    obj = ctx.account.get(kind, name)
+    if obj is None or not ctx.visible(obj):
+        if if_exists:
+            return Result.status("Statement executed successfully.")
+        raise errors.does_not_exist(words.split()[-1], ".".join(name))
+    if not ctx.account.has_privilege(ctx.role, obj, "MODIFY", "OPERATE"):
+        raise errors.insufficient_privileges(f"{kind.lower()} '{obj.fqn}'")
+    if kind == "WAREHOUSE" and ctx.cur.accept("SUSPEND"):
+        obj.props["SUSPENDED"], obj.props["INITIALLY_SUSPENDED"] = True, False
+    elif kind == "WAREHOUSE" and ctx.cur.accept("RESUME"):
+        ctx.cur.accept("IF SUSPENDED")
+        obj.props["SUSPENDED"] = obj.props["INITIALLY_SUSPENDED"] = False
+    elif ctx.cur.accept("SET"):
+        props = ctx.cur.properties()
+        if kind == "SECRET" and "SECRET_STRING" in props:
+            props["SECRET_STRING"] = hash_secret(str(props["SECRET_STRING"]))
+        obj.props.update(props)
+    elif ctx.cur.accept("UNSET"):
+        while not ctx.cur.at_end():
+            if not ctx.cur.punct(","):
+                obj.props.pop(ctx.cur.take("word").upper(), None)
+    else:
+        raise errors.unsupported(ctx.cur.text)
+    ctx.cur.done()
+    return Result.status("Statement executed successfully.")

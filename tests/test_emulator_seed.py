@@ -1,0 +1,69 @@
+"""The guide's own procedure, statement by statement, in its own spelling, through the
+real connector: the emulator accepts what Snowflake accepts, and SHOW reports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spcs_wizard.emulator.server import Emulator
+from tests.emulator_harness import connect, rows
+
+DATA = Path(__file__).parent / "data"
+SPEC = """spec:
+  containers:
+  - name: {name}
+    image: /milvus_demo/public/milvus_repo/{name}
+  endpoints:
+  - name: {name}
+    port: {port}
+    public: true
+"""
+
+
+def test_the_guides_procedure_and_cleanup_run_unchanged(emulator: Emulator, tmp_path: Path) -> None:
+    (tmp_path / "milvus.yaml").write_text(SPEC.format(name="milvus", port=19530))
+    (tmp_path / "jupyter.yaml").write_text(SPEC.format(name="jupyter", port=8888))
+    for image in ("milvus", "jupyter"):  # the guide's docker push, recorded directly
+        emulator.add_image("milvus_demo/public/milvus_repo", image, "latest", "sha256:" + "e" * 64)
+    script = (DATA / "seed_procedure.sql").read_text().replace("{spec_dir}", str(tmp_path))
+    with connect(emulator) as con:
+        cursors = con.execute_string(script)
+        assert len(cursors) == script.count(";\n")  # every statement ran
+        s = emulator.settings
+        emulator.clock.advance(s.pool_start_secs + s.container_start_secs + s.endpoint_secs)
+        con.cursor().execute("USE ROLE SYSADMIN")
+        services = rows(con, "SHOW SERVICES IN SCHEMA MILVUS_DEMO.PUBLIC")
+        assert {(x["name"], x["status"]) for x in services} == {
+            ("MILVUS", "RUNNING"),
+            ("JUPYTER", "RUNNING"),
+        }
+        assert rows(con, "SHOW ENDPOINTS IN SERVICE MILVUS_DEMO.PUBLIC.JUPYTER")[0][
+            "ingress_url"
+        ].endswith(".snowflakecomputing.app")
+        con.cursor().execute("USE ROLE ACCOUNTADMIN")
+        assert (
+            rows(con, "SHOW NETWORK RULES LIKE 'ALLOW_ALL_RULE' IN SCHEMA MILVUS_DEMO.PUBLIC")[0][
+                "entries_in_value_list"
+            ]
+            == 2
+        )
+        grants = rows(con, "SHOW GRANTS TO ROLE MILVUS_ROLE")
+        assert {(g["privilege"], g["granted_on"]) for g in grants} >= {
+            ("ALL", "DATABASE"),
+            ("USAGE", "SERVICE"),
+        }
+    with connect(emulator, user="milvus_user", password="milvususerok") as user:
+        assert rows(user, "SELECT CURRENT_ROLE()")[0]["CURRENT_ROLE()"] == "MILVUS_ROLE"
+    # The guide's clean-up names services without a database: it runs in the session that
+    # did USE DATABASE MILVUS_DEMO, as here (a fresh session would get error 090105).
+    with connect(emulator, database="MILVUS_DEMO") as con:
+        con.execute_string((DATA / "seed_cleanup.sql").read_text())
+        for kind in (
+            "COMPUTE POOLS",
+            "WAREHOUSES",
+            "DATABASES",
+            "ROLES",
+            "USERS",
+            "SECURITY INTEGRATIONS",
+        ):
+            assert rows(con, f"SHOW {kind} LIKE '%MILVUS%'") == []
