@@ -16,8 +16,9 @@ from snowflake.connector.errors import ProgrammingError
 
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.model.plan import Plan
-from spcs_wizard.model.registry import repository_path, spec_image_path
+from spcs_wizard.model.registry import repository_path
 from spcs_wizard.model.step import Check, StepKind
+from spcs_wizard.specs.render import write_all
 
 SECRETS = {"milvus_user_password": "user-Pw-1'\\x", "jupyter_password": "nb-Pw-2"}
 
@@ -44,21 +45,8 @@ def check_holds(con: SnowflakeConnection, check: Check) -> bool:
 
 
 def write_specs(plan: Plan, spec_dir: Path) -> None:
-    """Minimal valid specifications (the real templates are the specs issue's work)."""
-    d = plan.deployment
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    for svc, port in ((d.milvus, 19530), (d.jupyter, 8888)):
-        (spec_dir / svc.spec_file).write_text(
-            "spec:\n"
-            "  containers:\n"
-            f"  - name: {svc.image}\n"
-            f"    image: {spec_image_path(d, svc)}\n"
-            "  endpoints:\n"
-            f"  - name: {svc.image}\n"
-            f"    port: {port}\n"
-            "    public: true\n"
-            "    protocol: HTTP\n"
-        )
+    """The real rendered specifications, where the plan's PUT steps read them."""
+    write_all(plan.deployment, spec_dir)
 
 
 def push_images(emulator: Emulator, plan: Plan) -> None:

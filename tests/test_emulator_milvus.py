@@ -16,11 +16,27 @@ SPEC = """spec:
   containers:
   - name: milvus
     image: /db1/public/repo/milvus:v2.5.4
+    volumeMounts:
+    - name: data
+      mountPath: /var/lib/milvus
   endpoints:
   - name: grpc
     port: 19530
   - name: health
     port: 9091
+  volumes:
+  - name: data
+    source: block
+    size: 10Gi
+"""
+# The guide's flaw: no volume, so the data is the container's.
+SPEC_WITHOUT_VOLUME = """spec:
+  containers:
+  - name: milvus
+    image: /db1/public/repo/milvus:v2.5.4
+  endpoints:
+  - name: grpc
+    port: 19530
 """
 
 
@@ -29,10 +45,10 @@ def endpoint(con: SnowflakeConnection, name: str = "grpc") -> str | None:
     return next(iter(result[0].values()))
 
 
-@pytest.fixture
-def milvus_service(emulator: Emulator, tmp_path: Path):
+@pytest.fixture(params=["with-volume"])
+def milvus_service(emulator: Emulator, tmp_path: Path, request: pytest.FixtureRequest):
     spec = tmp_path / "milvus.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(SPEC if request.param == "with-volume" else SPEC_WITHOUT_VOLUME)
     emulator.add_image("db1/public/repo", "milvus", "v2.5.4", "sha256:" + "d" * 64)
     with connect(emulator, role="SYSADMIN") as con:
         cur = con.cursor()
@@ -81,3 +97,21 @@ def test_running_milvus_service_answers_pymilvus_and_keeps_data_across_restart(
     hits = client.query("docs", filter="id == 7", output_fields=["id"])
     client.close()
     assert [h["id"] for h in hits] == [7]  # the volume kept the collection
+
+
+@pytest.mark.parametrize("milvus_service", ["without-volume"], indirect=True)
+def test_without_a_volume_a_restart_loses_the_data(emulator: Emulator, milvus_service) -> None:
+    con = milvus_service
+    s = emulator.settings
+    emulator.clock.advance(s.pool_start_secs + s.container_start_secs)
+    client = MilvusClient(uri=f"http://{endpoint(con)}")
+    client.create_collection("docs", dimension=4)
+    client.close()
+    cur = con.cursor()
+    cur.execute("ALTER SERVICE MILVUS SUSPEND")
+    emulator.runtime.reconcile()
+    cur.execute("ALTER SERVICE MILVUS RESUME")
+    emulator.clock.advance(s.container_start_secs)
+    client = MilvusClient(uri=f"http://{endpoint(con)}")
+    assert client.list_collections() == []
+    client.close()

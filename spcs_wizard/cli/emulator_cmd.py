@@ -10,10 +10,6 @@ from pathlib import Path
 
 import click
 
-from spcs_wizard.emulator.faults import Faults
-from spcs_wizard.emulator.registry import RegistryUnavailableError, find_registry_binary
-from spcs_wizard.emulator.server import Emulator
-from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.paths import state_home
 
 PASSWORD_ENV = "SPCS_WIZARD_EMULATOR_PASSWORD"
@@ -87,6 +83,12 @@ def emulator_command(
     compute pools and services go through their states on a clock you can speed up.
     The ADMIN user's password comes from $SPCS_WIZARD_EMULATOR_PASSWORD, or a prompt.
     """
+    # Imported here so that other commands start without loading the emulator.
+    from spcs_wizard.emulator.faults import Faults
+    from spcs_wizard.emulator.registry import RegistryUnavailableError, find_registry_binary
+    from spcs_wizard.emulator.server import Emulator
+    from spcs_wizard.emulator.settings import EmulatorSettings
+
     directory = state_dir or state_home() / "emulator"
     try:
         faults = Faults.from_file(faults_file) if faults_file else Faults()

@@ -11,6 +11,7 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.config_cmd import config_group
 from spcs_wizard.cli.emulator_cmd import emulator_command
 from spcs_wizard.cli.plan_cmd import plan_command
+from spcs_wizard.cli.specs_cmd import specs_group
 from spcs_wizard.model.config_file import ConfigError
 from spcs_wizard.model.identifiers import IdentifierError
 
@@ -40,6 +41,7 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(plan_command)
 cli.add_command(config_group)
 cli.add_command(emulator_command)
+cli.add_command(specs_group)
 
 
 def main(argv: list[str] | None = None) -> int:

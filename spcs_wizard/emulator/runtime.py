@@ -2,10 +2,11 @@
 RUNNING, a Milvus Lite gRPC server (``python -m milvus_lite server``) serves it on
 127.0.0.1, so rehearsals can talk to "the deployed Milvus" end to end.
 
-Its data lives in the service's volume directory under the emulator's state, so it
-survives a service restart, suspend/resume, upgrade or an emulator restart, as a block
-storage volume would. A reconciler thread starts and stops the processes as the
-service's state changes on the emulated clock.
+When the specification mounts a block (or stage) volume in the Milvus container, its
+data lives in that volume's directory under the emulator's state, so it survives a
+service restart, suspend/resume, upgrade or an emulator restart; without one, the data
+is the container's and is lost when it stops, as in SPCS. A reconciler thread starts
+and stops the processes as the service's state changes on the emulated clock.
 
 The emulator-only function ``SYSTEM$SPCS_EMULATOR_ENDPOINT('<service>', '<endpoint>')``
 returns ``127.0.0.1:<port>`` for a served endpoint (NULL otherwise); Snowflake has no such
@@ -14,6 +15,7 @@ function: a real deployment is reached through its ingress URL.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,14 +48,29 @@ def milvus_container(svc: Obj) -> dict[str, Any] | None:
     return None
 
 
-def volume_dir(state_dir: Path, svc: Obj) -> Path:
-    return state_dir.joinpath("volumes", *(p.lower() for p in svc.name), "milvus")
+def data_dir(state_dir: Path, svc: Obj) -> tuple[Path, bool]:
+    """Where this Milvus keeps its data, and whether that outlives a restart.
+
+    A block (or stage) volume mounted in the Milvus container persists, as in SPCS; with
+    no such volume the data lives in the container and is lost when it restarts, which
+    is what the guide's specification did.
+    """
+    spec = (svc.props.get("SPEC_DATA") or {}).get("spec") or {}
+    volumes = {v.get("name"): v for v in spec.get("volumes") or []}
+    for mount in (milvus_container(svc) or {}).get("volumeMounts") or []:
+        source = str(volumes.get(mount.get("name"), {}).get("source", ""))
+        if source == "block" or source.startswith("@"):
+            parts = (*(p.lower() for p in svc.name), str(mount.get("name")))
+            return state_dir.joinpath("volumes", *parts), True
+    return state_dir.joinpath("ephemeral", *(p.lower() for p in svc.name)), False
 
 
 @dataclass
 class Served:
     process: subprocess.Popen[bytes]
     port: int
+    data: Path
+    persistent: bool
 
 
 class ServiceRuntime:
@@ -106,7 +123,9 @@ class ServiceRuntime:
                     self._serve(svc)
 
     def _serve(self, svc: Obj) -> None:
-        data = volume_dir(self.settings.state_dir, svc)
+        data, persistent = data_dir(self.settings.state_dir, svc)
+        if not persistent:
+            shutil.rmtree(data, ignore_errors=True)  # a new container starts empty
         data.mkdir(parents=True, exist_ok=True)
         port = _free_port()
         log = (data.parent / "milvus-lite.log").open("ab")
@@ -127,7 +146,7 @@ class ServiceRuntime:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        self.served[svc.fqn] = Served(process, port)
+        self.served[svc.fqn] = Served(process, port, data, persistent)
 
     def _halt(self, fqn: str) -> None:
         served = self.served.pop(fqn)
@@ -138,6 +157,8 @@ class ServiceRuntime:
             except subprocess.TimeoutExpired:
                 served.process.kill()
                 served.process.wait()
+        if not served.persistent:
+            shutil.rmtree(served.data, ignore_errors=True)
 
     def address(self, svc: Obj, endpoint: str, timeout: float = 30.0) -> str | None:
         """``127.0.0.1:<port>`` once Milvus Lite accepts connections for that endpoint."""

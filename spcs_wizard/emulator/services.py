@@ -25,6 +25,7 @@ from spcs_wizard.emulator import errors, lifecycle
 from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.context import Ctx, Result, bool_text
 from spcs_wizard.emulator.stages import read_stage_file, resolve_stage
+from spcs_wizard.specs.validate import validate_document
 
 PRIVILEGED_ROLES = ("ACCOUNTADMIN", "SECURITYADMIN", "ORGADMIN")
 
@@ -47,26 +48,43 @@ def _read_spec(ctx: Ctx) -> str:
 
 
 def parse_spec(text: str) -> dict[str, Any]:
+    """Parse and check a specification as Snowflake does (structure and consistency; not
+    the extra safety rules spcs-wizard applies to its own specs)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise _invalid_spec(f"not valid YAML ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
-        raise _invalid_spec("the document has no 'spec' mapping")
-    containers = data["spec"].get("containers")
-    if not isinstance(containers, list) or not containers:
-        raise _invalid_spec("spec.containers must list at least one container")
-    for i, c in enumerate(containers):
-        if not isinstance(c, dict) or not c.get("name") or not c.get("image"):
-            raise _invalid_spec(f"spec.containers[{i}] needs a name and an image")
-    for i, ep in enumerate(data["spec"].get("endpoints") or []):
-        if ep.get("public") and str(ep.get("protocol", "HTTP")).upper() not in ("HTTP", "HTTPS"):
-            raise _invalid_spec(f"spec.endpoints[{i}]: only HTTP endpoints can be public")
+    problems = validate_document(data, security=False)
+    if problems:
+        raise _invalid_spec("; ".join(str(p) for p in problems[:3]))
     return data
+
+
+def _check_references(ctx: Ctx, svc: Obj, data: dict[str, Any]) -> None:
+    """Secrets and stage volumes named by the spec must exist and be usable by the owner."""
+    for container in data["spec"]["containers"]:
+        for secret in container.get("secrets") or []:
+            ref = secret["snowflakeSecret"]
+            name = ref.get("objectName") if isinstance(ref, dict) else ref
+            if name is None:
+                continue
+            parts = tuple(p.upper() for p in str(name).split("."))
+            full = parts if len(parts) == 3 else (*svc.name[: 3 - len(parts)], *parts)
+            obj = ctx.account.get("SECRET", full)
+            if obj is None or not ctx.account.has_privilege(svc.owner, obj, "USAGE", "READ"):
+                raise errors.does_not_exist("secret", ".".join(full))
+    for volume in data["spec"].get("volumes") or []:
+        source = str(volume.get("source", ""))
+        if source.startswith("@"):
+            parts = tuple(p.upper() for p in source[1:].split("."))
+            full = parts if len(parts) == 3 else (*svc.name[: 3 - len(parts)], *parts)
+            if ctx.account.get("STAGE", full) is None:
+                raise errors.does_not_exist("stage", ".".join(full))
 
 
 def _apply_spec(ctx: Ctx, svc: Obj, text: str) -> None:
     data = parse_spec(text)
+    _check_references(ctx, svc, data)
     public = any(ep.get("public") for ep in data["spec"].get("endpoints") or [])
     if public and not ctx.account.has_account_privilege(svc.owner, "BIND SERVICE ENDPOINT"):
         raise errors.insufficient_privileges(

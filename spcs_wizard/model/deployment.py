@@ -13,7 +13,7 @@ the prefixed database and keep their plain names.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -234,7 +234,19 @@ class ServiceConfig(Section):
     spec_file: str = Field(description="File name of the specification on the stage")
     min_instances: int = Field(1, ge=1)
     max_instances: int = Field(1, ge=1)
+    volume_size: str = Field(
+        "20Gi", description="Block storage volume for the service's data (1Gi to 16384Gi)"
+    )
     pool: ComputePoolConfig
+
+    @field_validator("volume_size")
+    @classmethod
+    def _volume_size(cls, value: str) -> str:
+        # https://docs.snowflake.com/en/developer-guide/snowpark-container-services/block-storage-volume
+        match = re.fullmatch(r"(\d+)Gi", value.strip())
+        if not match or not 1 <= int(match.group(1)) <= 16384:
+            raise ValueError(f"{value!r} is not a block volume size from 1Gi to 16384Gi")
+        return value.strip()
 
     @field_validator("image")
     @classmethod
@@ -296,6 +308,16 @@ def _jupyter() -> ServiceConfig:
     )
 
 
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def normalise_prefix(value: str) -> str:
     """``alice`` -> ``ALICE_``; empty stays empty; anything else must be identifier-like."""
     value = value.strip()
@@ -345,6 +367,16 @@ class Deployment(Section):
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     milvus: ServiceConfig = Field(default_factory=_milvus)
     jupyter: ServiceConfig = Field(default_factory=_jupyter)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_service_defaults(cls, data: object) -> object:
+        """Partial service sections (``milvus={"tag": ...}``) keep the other defaults."""
+        if isinstance(data, dict):
+            for key, default in (("milvus", _milvus), ("jupyter", _jupyter)):
+                if isinstance(data.get(key), dict):
+                    data = {**data, key: _deep_merge(default().model_dump(), data[key])}
+        return data
 
     @field_validator("prefix", mode="before")
     @classmethod

@@ -1,0 +1,132 @@
+"""``spcs-wizard specs``: render, validate and diff the service specifications."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from spcs_wizard.cli import exit_codes
+from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.specs.render import SERVICES, render, render_all, write_all
+from spcs_wizard.specs.validate import validate_text
+
+
+@click.group("specs")
+def specs_group() -> None:
+    """Render, validate and compare the Milvus and Jupyter service specifications."""
+
+
+@specs_group.command("render")
+@deployment_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files into this directory instead of printing them.",
+)
+def render_command(deployment: Deployment, out: Path | None) -> None:
+    """Render the specifications from the deployment settings."""
+    if out is not None:
+        for path in write_all(deployment, out):
+            click.echo(f"Wrote {path}")
+        return
+    for number, spec in enumerate(render_all(deployment)):
+        if number:
+            click.echo("---")
+        click.echo(f"# file: {spec.file_name}")
+        click.echo(spec.text, nl=False)
+
+
+@specs_group.command("validate")
+@deployment_options
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Problems as JSON.")
+def validate_command(deployment: Deployment, files: tuple[Path, ...], as_json: bool) -> None:
+    """Check specifications (default: the rendered ones) against Snowflake's format and
+    spcs-wizard's safety rules. Exit 1 when any has a problem."""
+    names = deployment.names()
+    secrets = [names.in_schema(names.jupyter_secret)]
+    documents = (
+        [(str(f), f.read_text(encoding="utf-8")) for f in files]
+        if files
+        else [(s.file_name, s.text) for s in render_all(deployment)]
+    )
+    report = {name: validate_text(text, known_secrets=secrets) for name, text in documents}
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    name: [{"path": p.path, "message": p.message} for p in found]
+                    for name, found in report.items()
+                },
+                indent=2,
+            )
+        )
+    else:
+        for name, found in report.items():
+            if not found:
+                click.echo(f"{name}: valid")
+            for problem in found:
+                click.echo(f"{name}: {problem}")
+    if any(report.values()):
+        sys.exit(exit_codes.FAILURE)
+
+
+@specs_group.command("diff")
+@deployment_options
+@click.argument("service", type=click.Choice(SERVICES))
+@click.option(
+    "--running",
+    "running_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Compare with this file instead of the account.",
+)
+@click.option(
+    "--connection",
+    "-c",
+    "connection_name",
+    default="default",
+    show_default=True,
+    help="Connection from connections.toml to read the running spec through.",
+)
+def diff_command(
+    deployment: Deployment, service: str, running_file: Path | None, connection_name: str
+) -> None:
+    """Show how the spec running in the account (DESCRIBE SERVICE) differs from the one we
+    would deploy. Exit 0 when they match, 3 when they differ."""
+    # Imported here: the connector takes most of a second to import, and the other
+    # commands do not need it.
+    from spcs_wizard.connection import ConnectionFailedError, open_connection
+    from spcs_wizard.specs.running import RunningSpecError, running_spec
+
+    if running_file is not None:
+        running = running_file.read_text(encoding="utf-8")
+        source = str(running_file)
+    else:
+        names = deployment.names()
+        name = names.milvus_service if service == "milvus" else names.jupyter_service
+        fqn = names.in_schema(name)
+        try:
+            with open_connection(connection_name) as con:
+                running = running_spec(con, fqn, role=names.sys_admin.sql())
+        except (ConnectionFailedError, RunningSpecError) as exc:
+            raise click.ClickException(str(exc)) from None
+        source = f"{fqn} (running)"
+    wanted = render(deployment, service).text
+    diff = list(
+        difflib.unified_diff(
+            running.splitlines(keepends=True),
+            wanted.splitlines(keepends=True),
+            fromfile=source,
+            tofile=f"{service} (would deploy)",
+        )
+    )
+    if not diff:
+        click.echo(f"{source} matches what spcs-wizard would deploy.")
+        return
+    click.echo("".join(diff), nl=False)
+    sys.exit(exit_codes.PARTIAL)

@@ -1,0 +1,75 @@
+"""Opening a Snowflake connection the way Snowflake CLI users already configured it.
+
+Connections come from ``connections.toml`` (``$SNOWFLAKE_HOME``, else ``~/.snowflake``),
+read by the connector's own config manager, so a connection that works in ``snow`` works
+here. As in Snowflake CLI, any key can be overridden by the environment:
+``SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>`` for one connection, then ``SNOWFLAKE_<KEY>``
+(https://docs.snowflake.com/en/developer-guide/snowflake-cli/connecting/configure-connections).
+Secrets stored in the OS keyring are the credentials work's (not yet here).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import snowflake.connector
+from snowflake.connector import SnowflakeConnection
+from snowflake.connector.errors import DatabaseError, Error
+
+KEYS = (
+    "account",
+    "user",
+    "password",
+    "role",
+    "warehouse",
+    "database",
+    "schema",
+    "host",
+    "port",
+    "protocol",
+    "authenticator",
+    "token",
+    "private_key_file",
+)
+
+
+class ConnectionFailedError(RuntimeError):
+    """Could not connect; the message says which connection and what Snowflake answered."""
+
+
+def connection_parameters(name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    from snowflake.connector.config_manager import CONFIG_MANAGER
+
+    env = os.environ if environ is None else environ
+    try:
+        connections = CONFIG_MANAGER["connections"]
+    except Exception as exc:  # a broken connections.toml
+        raise ConnectionFailedError(f"cannot read connections.toml: {exc}") from None
+    params: dict[str, Any] = dict(connections.get(name, {}))
+    for key in KEYS:
+        for variable in (
+            f"SNOWFLAKE_CONNECTIONS_{name.upper()}_{key.upper()}",
+            f"SNOWFLAKE_{key.upper()}",
+        ):
+            if variable in env:
+                params[key] = env[variable]
+                break
+    if not params:
+        known = ", ".join(sorted(connections)) or "none"
+        raise ConnectionFailedError(
+            f"no connection named {name!r} in connections.toml (known: {known}); create one "
+            "with 'snow connection add'"
+        )
+    if "port" in params:
+        params["port"] = int(params["port"])
+    return params
+
+
+def open_connection(name: str, environ: Mapping[str, str] | None = None) -> SnowflakeConnection:
+    params = connection_parameters(name, environ)
+    try:
+        return snowflake.connector.connect(**params, login_timeout=30)
+    except (DatabaseError, Error) as exc:
+        raise ConnectionFailedError(f"connection {name!r}: {exc.msg or exc}") from None

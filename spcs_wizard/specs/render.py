@@ -1,0 +1,78 @@
+"""Render the service specifications from the deployment model.
+
+Templates are ``specs/milvus.yaml`` and ``specs/jupyter.yaml`` (shipped as the package
+``spcs_wizard.spec_templates``); ``${name}`` placeholders are filled with values that are
+already validated by the model, then the result is parsed and validated again.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from spcs_wizard.model.registry import spec_image_path
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment, ServiceConfig
+
+SERVICES = ("milvus", "jupyter")
+
+
+def dns_name(d: Deployment, service: str) -> str:
+    """A service's DNS name inside SPCS: ``<service>.<schema>.<database>`` lower case, ``_``
+    as ``-``, under snowflakecomputing.internal (as SHOW SERVICES reports in dns_name)."""
+    n = d.names()
+    name = n.milvus_service if service == "milvus" else n.jupyter_service
+    parts = (name.name, n.schema_.name, n.database.name)
+    return ".".join(p.lower().replace("_", "-") for p in parts) + ".snowflakecomputing.internal"
+
+
+def template_values(d: Deployment) -> dict[str, str]:
+    n = d.names()
+    return {
+        "milvus_image": spec_image_path(d, d.milvus),
+        "jupyter_image": spec_image_path(d, d.jupyter),
+        "milvus_volume_size": d.milvus.volume_size,
+        "milvus_dns_name": dns_name(d, "milvus"),
+        "jupyter_secret": n.in_schema(n.jupyter_secret),
+        "files_stage": n.in_schema(n.files_stage),
+    }
+
+
+def template(service: str) -> str:
+    return resources.files("spcs_wizard.spec_templates").joinpath(f"{service}.yaml").read_text()
+
+
+@dataclass(frozen=True)
+class RenderedSpec:
+    service: str
+    file_name: str
+    text: str
+
+
+def render(d: Deployment, service: str) -> RenderedSpec:
+    if service not in SERVICES:
+        raise ValueError(f"no specification template for {service!r}; known: {SERVICES}")
+    config: ServiceConfig = d.milvus if service == "milvus" else d.jupyter
+    text = string.Template(template(service)).substitute(template_values(d))
+    return RenderedSpec(service, config.spec_file, text)
+
+
+def render_all(d: Deployment) -> list[RenderedSpec]:
+    return [render(d, s) for s in SERVICES]
+
+
+def write_all(d: Deployment, directory: Path) -> list[Path]:
+    """Write every rendered specification into ``directory`` (the plan's PUT source)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in render_all(d):
+        path = directory / spec.file_name
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(spec.text, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written

@@ -1,0 +1,219 @@
+"""Check a service specification against Snowflake's documented format, and against the
+rules that make it safe to run.
+
+Structure (unknown keys, types, required fields, a public endpoint that is not HTTP, a
+memory or block volume without a size) is checked with the JSON Schema in
+``spcs_wizard/schemas/service-spec.schema.json``; what a schema cannot express (a volume
+mounted but not declared, a secret that is not one of the deployment's, a service role
+naming an unknown endpoint, duplicate names, a password written into ``env``, etcd or
+the health port made public) is checked here. Every problem carries its path in the
+document, such as ``spec.endpoints[2].protocol``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import yaml
+
+# Ports that must never be reachable from the internet: Milvus's embedded etcd and its
+# metrics/health port (the guide made both public).
+PRIVATE_PORTS = {2379: "etcd", 9091: "Milvus health and metrics"}
+_SECRET_LOOKING = re.compile(r"(PASSWORD|PASSWD|TOKEN|SECRET|API_KEY)", re.IGNORECASE)
+# Jupyter's way of switching its login off: --NotebookApp.token='' (as in the guide).
+_NO_AUTH = re.compile(r"--\w+App\.(token|password)=(''|\"\"|)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class SpecProblem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '(document)'}: {self.message}"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("spcs_wizard").joinpath("schemas/service-spec.schema.json")
+    return json.loads(text.read_text())
+
+
+def _path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _structural(document: Any) -> list[SpecProblem]:
+    validator = jsonschema.Draft202012Validator(schema())
+    problems = []
+    for error in validator.iter_errors(document):
+        leaves = error.context or []
+        if error.validator in ("oneOf", "anyOf") and leaves:
+            # Report the most specific reason among the alternatives.
+            best = jsonschema.exceptions.best_match(leaves)
+            problems.append(
+                SpecProblem(
+                    _path(error.absolute_path)
+                    if not best.absolute_path
+                    else _path(best.absolute_path),
+                    best.message,
+                )
+            )
+            continue
+        base = _path(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = set(error.schema.get("properties", {}))
+            for key in sorted(set(error.instance) - known):
+                where = f"{base}.{key}" if base else key
+                problems.append(SpecProblem(where, f"unknown key {key!r}"))
+            continue
+        problems.append(SpecProblem(base, _explain(error)))
+    return problems
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """Say what the rule is, where the schema's wording would only say what failed."""
+    rule = list(error.schema_path)
+    if "then" in rule and error.absolute_path and error.absolute_path[-1] == "protocol":
+        return (
+            f"{error.instance!r}: only HTTP endpoints can be public (ingress is HTTP); "
+            "use HTTP or HTTPS, or make the endpoint private"
+        )
+    if "then" in rule and error.validator == "required":
+        return "a memory or block volume needs a size (for block storage: 1Gi to 16384Gi)"
+    path = list(error.absolute_path)
+    if error.validator == "pattern" and path and path[-1] == "name" and path[0] == "spec":
+        return (
+            f"{error.instance!r} is not a valid name: up to 63 lower-case letters, digits "
+            "or '-', starting with a letter and ending with a letter or digit"
+        )
+    return error.message
+
+
+def _consistency(doc: dict[str, Any], known_secrets: Sequence[str] | None) -> list[SpecProblem]:
+    """Rules Snowflake itself enforces beyond the structure."""
+    spec = doc.get("spec") or {}
+    problems: list[SpecProblem] = []
+    for field in ("containers", "endpoints", "volumes"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(spec.get(field) or []):
+            name = item.get("name") if isinstance(item, dict) else None
+            if name in seen:
+                problems.append(
+                    SpecProblem(
+                        f"spec.{field}[{i}].name",
+                        f"{name!r} is already used by spec.{field}[{seen[name]}]",
+                    )
+                )
+            elif name is not None:
+                seen[name] = i
+    volumes = {v.get("name") for v in spec.get("volumes") or [] if isinstance(v, dict)}
+    wanted = {s.upper() for s in known_secrets} if known_secrets is not None else None
+    for i, c in enumerate(spec.get("containers") or []):
+        if not isinstance(c, dict):
+            continue
+        for j, mount in enumerate(c.get("volumeMounts") or []):
+            if isinstance(mount, dict) and mount.get("name") not in volumes:
+                problems.append(
+                    SpecProblem(
+                        f"spec.containers[{i}].volumeMounts[{j}].name",
+                        f"volume {mount.get('name')!r} is mounted but not declared in spec.volumes",
+                    )
+                )
+        for j, secret in enumerate(c.get("secrets") or []):
+            ref = secret.get("snowflakeSecret") if isinstance(secret, dict) else None
+            name = ref.get("objectName") if isinstance(ref, dict) else ref
+            if wanted is not None and isinstance(name, str) and name.upper() not in wanted:
+                problems.append(
+                    SpecProblem(
+                        f"spec.containers[{i}].secrets[{j}].snowflakeSecret",
+                        f"secret {name!r} is not one the deployment creates and grants "
+                        f"({', '.join(sorted(wanted)) or 'none'})",
+                    )
+                )
+    endpoints = [e for e in spec.get("endpoints") or [] if isinstance(e, dict)]
+    names = {e.get("name") for e in endpoints}
+    for i, role in enumerate(doc.get("serviceRoles") or []):
+        for j, endpoint in enumerate((role or {}).get("endpoints") or []):
+            if endpoint not in names:
+                problems.append(
+                    SpecProblem(
+                        f"serviceRoles[{i}].endpoints[{j}]",
+                        f"no endpoint named {endpoint!r} in spec.endpoints",
+                    )
+                )
+    return problems
+
+
+def _security(doc: dict[str, Any]) -> list[SpecProblem]:
+    """What Snowflake accepts but this tool refuses to deploy: the guide's flaws."""
+    spec = doc.get("spec") or {}
+    problems: list[SpecProblem] = []
+    for i, c in enumerate(spec.get("containers") or []):
+        if not isinstance(c, dict):
+            continue
+        for key, value in (c.get("env") or {}).items():
+            if _SECRET_LOOKING.search(str(key)) and str(value).strip():
+                problems.append(
+                    SpecProblem(
+                        f"spec.containers[{i}].env.{key}",
+                        "looks like a secret written in plain text; reference a Snowflake SECRET "
+                        "under spec.containers[].secrets instead",
+                    )
+                )
+        for field in ("command", "args"):
+            for j, arg in enumerate(c.get(field) or []):
+                if _NO_AUTH.fullmatch(str(arg)):
+                    problems.append(
+                        SpecProblem(
+                            f"spec.containers[{i}].{field}[{j}]",
+                            "turns authentication off (an empty token or password); take the "
+                            "password from a Snowflake SECRET instead",
+                        )
+                    )
+    for i, ep in enumerate(e for e in spec.get("endpoints") or [] if isinstance(e, dict)):
+        port = ep.get("port")
+        if ep.get("public") and port in PRIVATE_PORTS:
+            problems.append(
+                SpecProblem(
+                    f"spec.endpoints[{i}].public",
+                    f"port {port} ({PRIVATE_PORTS[port]}) must not be public",
+                )
+            )
+    return problems
+
+
+def validate_document(
+    doc: Any, known_secrets: Sequence[str] | None = None, *, security: bool = True
+) -> list[SpecProblem]:
+    """Structure and consistency as Snowflake checks them; with ``security``, also the
+    rules this tool adds (no plain-text secrets, no disabled auth, no public etcd)."""
+    problems = _structural(doc)
+    if isinstance(doc, dict):
+        problems += _consistency(doc, known_secrets)
+        if security:
+            problems += _security(doc)
+    return sorted(set(problems))
+
+
+def validate_text(
+    text: str, known_secrets: Sequence[str] | None = None, *, security: bool = True
+) -> list[SpecProblem]:
+    """Problems of a YAML specification; an empty list means it is valid."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        return [SpecProblem("", f"not valid YAML at {where}")]
+    return validate_document(doc, known_secrets, security=security)

@@ -1,0 +1,1 @@
+"""Service specification templates (YAML), rendered by spcs_wizard.specs.render."""

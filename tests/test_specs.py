@@ -1,0 +1,333 @@
+"""Service specifications: rendered from the model, validated with their paths, secure,
+persistent; uploaded and rolled out against the SPCS emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.plan import build_plan
+from spcs_wizard.specs.render import dns_name, render, write_all
+from spcs_wizard.specs.validate import validate_document, validate_text
+from tests.emulator_harness import connect, rows, run_plan
+
+SECRET = "MILVUS_DEMO.PUBLIC.JUPYTER_PASSWORD"
+
+
+def spec_of(service: str, **model: object) -> dict:
+    return yaml.safe_load(render(Deployment(account="myorg-myaccount", **model), service).text)
+
+
+# -- rendered specs --------------------------------------------------------------------
+@pytest.mark.parametrize("service", ["milvus", "jupyter"])
+@pytest.mark.parametrize("prefix", ["", "alice"])
+def test_rendered_specs_validate(service: str, prefix: str) -> None:
+    d = Deployment(account="myorg-myaccount", prefix=prefix)
+    secret = d.names().in_schema(d.names().jupyter_secret)
+    assert validate_text(render(d, service).text, known_secrets=[secret]) == []
+
+
+def test_images_and_names_come_from_the_model() -> None:
+    milvus = spec_of("milvus", prefix="bob", milvus={"tag": "v2.5.4", "volume_size": "50Gi"})
+    assert milvus["spec"]["containers"][0]["image"] == (
+        "/bob_milvus_demo/public/milvus_repo/milvus:v2.5.4"
+    )
+    assert milvus["spec"]["volumes"][0] == {
+        "name": "milvus-data",
+        "source": "block",
+        "size": "50Gi",
+    }
+    jupyter = spec_of("jupyter", prefix="bob")
+    env = jupyter["spec"]["containers"][0]["env"]
+    assert env["MILVUS_URI"] == (
+        "http://milvus.public.bob-milvus-demo.snowflakecomputing.internal:19530"
+    )
+    assert jupyter["spec"]["volumes"][0]["source"] == "@BOB_MILVUS_DEMO.PUBLIC.FILES"
+    assert dns_name(Deployment(), "jupyter") == (
+        "jupyter.public.milvus-demo.snowflakecomputing.internal"
+    )
+
+
+# -- the guide's flaws, fixed --------------------------------------------------------------
+def test_only_the_milvus_api_is_public_never_etcd_or_health() -> None:
+    endpoints = spec_of("milvus")["spec"]["endpoints"]
+    assert [(e["port"], e.get("public"), e.get("protocol")) for e in endpoints] == [
+        (19530, True, "HTTP")
+    ]
+    guide_like = spec_of("milvus")
+    guide_like["spec"]["endpoints"] += [
+        {"name": "etcd", "port": 2379, "public": True, "protocol": "HTTP"},
+        {"name": "health", "port": 9091, "public": True, "protocol": "HTTP"},
+    ]
+    problems = validate_document(guide_like)
+    assert [(p.path, "must not be public" in p.message) for p in problems] == [
+        ("spec.endpoints[1].public", True),
+        ("spec.endpoints[2].public", True),
+    ]
+
+
+def test_readiness_probe_watches_milvus_health() -> None:
+    probe = spec_of("milvus")["spec"]["containers"][0]["readinessProbe"]
+    assert probe == {"port": 9091, "path": "/healthz"}
+
+
+def test_milvus_data_and_etcd_are_on_a_block_volume() -> None:
+    spec = spec_of("milvus")["spec"]
+    container = spec["containers"][0]
+    mount = container["volumeMounts"][0]
+    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+    assert volume["source"] == "block"
+    assert container["env"]["ETCD_DATA_DIR"].startswith(mount["mountPath"])
+
+
+def test_notebook_password_comes_from_a_secret_not_an_env_literal() -> None:
+    container = spec_of("jupyter")["spec"]["containers"][0]
+    assert container["secrets"] == [
+        {
+            "snowflakeSecret": {"objectName": SECRET},
+            "secretKeyRef": "secret_string",
+            "envVarName": "JUPYTER_PASSWORD",
+        }
+    ]
+    assert not any("PASSWORD" in k or "TOKEN" in k for k in container["env"])
+    guide_like = spec_of("jupyter")
+    guide_like["spec"]["containers"][0]["env"]["JUPYTER_PASSWORD"] = "milvususerok"
+    guide_like["spec"]["containers"][0]["args"] = ["--NotebookApp.token=''"]
+    paths = {p.path for p in validate_document(guide_like)}
+    assert paths == {"spec.containers[0].env.JUPYTER_PASSWORD", "spec.containers[0].args[0]"}
+
+
+# -- invalid specifications, with the path of each problem ---------------------------------
+def _base() -> dict:
+    return {
+        "spec": {
+            "containers": [
+                {
+                    "name": "main",
+                    "image": "/db/s/r/app:1",
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                    "secrets": [
+                        {
+                            "snowflakeSecret": {"objectName": SECRET},
+                            "secretKeyRef": "secret_string",
+                            "envVarName": "PW",
+                        }
+                    ],
+                }
+            ],
+            "endpoints": [
+                {"name": "api", "port": 8080, "public": True, "protocol": "HTTP"},
+                {"name": "grpc", "port": 9000, "protocol": "TCP"},
+                {"name": "ui", "port": 8888, "public": False},
+            ],
+            "volumes": [{"name": "data", "source": "block", "size": "10Gi"}],
+        },
+        "serviceRoles": [{"name": "users", "endpoints": ["api"]}],
+    }
+
+
+INVALID = [
+    ("unknown top-level key", lambda d: d.update(extra=1), "extra", "unknown key"),
+    ("unknown spec key", lambda d: d["spec"].update(contaners=[]), "spec.contaners", "unknown key"),
+    (
+        "no containers",
+        lambda d: d["spec"].update(containers=[]),
+        "spec.containers",
+        "should be non-empty",
+    ),
+    (
+        "container without image",
+        lambda d: d["spec"]["containers"][0].pop("image"),
+        "spec.containers[0]",
+        "'image' is a required property",
+    ),
+    (
+        "container name upper case",
+        lambda d: d["spec"]["containers"][0].update(name="Main"),
+        "spec.containers[0].name",
+        "not a valid name",
+    ),
+    (
+        "command not a list",
+        lambda d: d["spec"]["containers"][0].update(command="run"),
+        "spec.containers[0].command",
+        "is not of type 'array'",
+    ),
+    (
+        "public TCP endpoint",
+        lambda d: d["spec"]["endpoints"][2].update(public=True, protocol="TCP"),
+        "spec.endpoints[2].protocol",
+        "only HTTP endpoints can be public",
+    ),
+    (
+        "unknown protocol",
+        lambda d: d["spec"]["endpoints"][1].update(protocol="UDP"),
+        "spec.endpoints[1].protocol",
+        "is not one of",
+    ),
+    (
+        "port out of range",
+        lambda d: d["spec"]["endpoints"][0].update(port=70000),
+        "spec.endpoints[0].port",
+        "greater than the maximum of 65535",
+    ),
+    (
+        "endpoint without port",
+        lambda d: d["spec"]["endpoints"][0].pop("port"),
+        "spec.endpoints[0]",
+        "'port' is a required property",
+    ),
+    (
+        "public as text",
+        lambda d: d["spec"]["endpoints"][0].update(public="yes"),
+        "spec.endpoints[0].public",
+        "is not of type 'boolean'",
+    ),
+    (
+        "volume mounted, not declared",
+        lambda d: d["spec"]["containers"][0]["volumeMounts"][0].update(name="logs"),
+        "spec.containers[0].volumeMounts[0].name",
+        "mounted but not declared",
+    ),
+    (
+        "block volume without size",
+        lambda d: d["spec"]["volumes"][0].pop("size"),
+        "spec.volumes[0]",
+        "needs a size",
+    ),
+    (
+        "block volume in Mi",
+        lambda d: d["spec"]["volumes"][0].update(size="512Mi"),
+        "spec.volumes[0].size",
+        "does not match",
+    ),
+    (
+        "unknown volume source",
+        lambda d: d["spec"]["volumes"][0].update(source="nfs"),
+        "spec.volumes[0].source",
+        "does not match",
+    ),
+    (
+        "secret not granted",
+        lambda d: d["spec"]["containers"][0]["secrets"][0].update(
+            snowflakeSecret={"objectName": "OTHER.PUBLIC.S"}
+        ),
+        "spec.containers[0].secrets[0].snowflakeSecret",
+        "not one the deployment creates",
+    ),
+    (
+        "secretKeyRef with directoryPath",
+        lambda d: (
+            d["spec"]["containers"][0]["secrets"][0].update(envVarName=None)
+            or d["spec"]["containers"][0]["secrets"][0].pop("envVarName")
+            or d["spec"]["containers"][0]["secrets"][0].update(directoryPath="/secrets")
+        ),
+        "spec.containers[0].secrets[0]",
+        "'envVarName' is a dependency of 'secretKeyRef'",
+    ),
+    (
+        "unknown secretKeyRef",
+        lambda d: d["spec"]["containers"][0]["secrets"][0].update(secretKeyRef="token"),
+        "spec.containers[0].secrets[0].secretKeyRef",
+        "is not one of",
+    ),
+    (
+        "duplicate endpoint names",
+        lambda d: d["spec"]["endpoints"][1].update(name="api"),
+        "spec.endpoints[1].name",
+        "already used by spec.endpoints[0]",
+    ),
+    (
+        "service role on unknown endpoint",
+        lambda d: d["serviceRoles"][0]["endpoints"].append("admin"),
+        "serviceRoles[0].endpoints[1]",
+        "no endpoint named 'admin'",
+    ),
+    (
+        "readiness probe path relative",
+        lambda d: d["spec"]["containers"][0].update(readinessProbe={"port": 80, "path": "up"}),
+        "spec.containers[0].readinessProbe.path",
+        "does not match",
+    ),
+    (
+        "log level unknown",
+        lambda d: d["spec"].update(logExporters={"eventTableConfig": {"logLevel": "DEBUG"}}),
+        "spec.logExporters.eventTableConfig.logLevel",
+        "is not one of",
+    ),
+    (
+        "cpu as words",
+        lambda d: d["spec"]["containers"][0].update(resources={"requests": {"cpu": "two"}}),
+        "spec.containers[0].resources.requests.cpu",
+        "does not match",
+    ),
+]
+
+
+def test_the_base_of_the_invalid_table_is_valid() -> None:
+    assert validate_document(_base(), known_secrets=[SECRET]) == []
+
+
+@pytest.mark.parametrize(
+    ("case", "break_it", "path", "fragment"), INVALID, ids=[c[0] for c in INVALID]
+)
+def test_invalid_specs_report_path_and_reason(
+    case: str, break_it, path: str, fragment: str
+) -> None:
+    doc = _base()
+    break_it(doc)
+    problems = validate_document(doc, known_secrets=[SECRET])
+    assert any(p.path == path and fragment in p.message for p in problems), (case, problems)
+
+
+def test_yaml_errors_say_where() -> None:
+    (problem,) = validate_text("spec:\n  containers: [\n")
+    assert "not valid YAML at line 3" in problem.message
+
+
+# -- upload and roll-out against the emulator -----------------------------------------------
+def test_upload_create_and_alter_service_from_a_changed_spec(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    d = Deployment(account=emulator.settings.account_identifier)
+    plan = build_plan(d, tmp_path / "specs")
+    write_all(d, tmp_path / "specs")
+    with connect(emulator) as con:
+        run_plan(emulator, con, plan)
+        con.cursor().execute("USE ROLE SYSADMIN")
+        running = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]["spec"]
+        assert running == render(d, "milvus").text
+        # A new volume size: render, upload with OVERWRITE, roll out with ALTER SERVICE.
+        changed = Deployment(account=d.account, milvus={"volume_size": "40Gi"})
+        write_all(changed, tmp_path / "specs")
+        for statement in (
+            plan.step("upload-spec-milvus").statements[0].text(),
+            "ALTER SERVICE MILVUS_DEMO.PUBLIC.MILVUS FROM @MILVUS_DEMO.PUBLIC."
+            "YAML_STAGE SPECIFICATION_FILE = 'milvus.yaml'",
+        ):
+            con.cursor().execute(statement)
+        after = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]
+        assert "size: 40Gi" in after["spec"]
+        assert after["spec_digest"] != running
+        assert [s["name"] for s in rows(con, "SHOW SERVICES IN SCHEMA MILVUS_DEMO.PUBLIC")] == [
+            "JUPYTER",
+            "MILVUS",
+        ]  # rolled out in place: the service was never dropped
+
+
+def test_jupyter_spec_needs_its_secret_to_exist(emulator: Emulator, tmp_path: Path) -> None:
+    d = Deployment(account=emulator.settings.account_identifier)
+    plan = build_plan(d, tmp_path / "specs")
+    write_all(d, tmp_path / "specs")
+    with connect(emulator) as con:
+        stop = [s.id for s in plan].index("service-jupyter")
+        run_plan(emulator, con, plan, stop_after=stop)
+        cur = con.cursor()
+        cur.execute("USE ROLE SYSADMIN")
+        cur.execute("DROP SECRET MILVUS_DEMO.PUBLIC.JUPYTER_PASSWORD")
+        with pytest.raises(Exception, match="JUPYTER_PASSWORD' does not exist"):
+            cur.execute(plan.step("service-jupyter").statements[0].text())
