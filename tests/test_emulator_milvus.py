@@ -115,3 +115,16 @@ def test_without_a_volume_a_restart_loses_the_data(emulator: Emulator, milvus_se
     client = MilvusClient(uri=f"http://{endpoint(con)}")
     assert client.list_collections() == []
     client.close()
+
+
+def test_drop_service_deletes_its_block_volume(emulator: Emulator, milvus_service) -> None:
+    con = milvus_service
+    s = emulator.settings
+    emulator.clock.advance(s.pool_start_secs + s.container_start_secs)
+    client = MilvusClient(uri=f"http://{endpoint(con)}")
+    client.create_collection("docs", dimension=4)
+    client.close()
+    volume = s.state_dir / "volumes" / "db1" / "public" / "milvus" / "data"
+    assert any(volume.iterdir())
+    con.cursor().execute("DROP SERVICE MILVUS")
+    assert not volume.exists()  # block volumes do not outlive DROP SERVICE

@@ -11,6 +11,7 @@ import yaml
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
+from spcs_wizard.model.plan_compute import spec_upgrade_sql
 from spcs_wizard.specs.render import dns_name, render, write_all
 from spcs_wizard.specs.validate import validate_document, validate_text
 from tests.emulator_harness import connect, rows, run_plan
@@ -306,8 +307,7 @@ def test_upload_create_and_alter_service_from_a_changed_spec(
         write_all(changed, tmp_path / "specs")
         for statement in (
             plan.step("upload-spec-milvus").statements[0].text(),
-            "ALTER SERVICE MILVUS_DEMO.PUBLIC.MILVUS FROM @MILVUS_DEMO.PUBLIC."
-            "YAML_STAGE SPECIFICATION_FILE = 'milvus.yaml'",
+            spec_upgrade_sql(changed, "milvus").text(),
         ):
             con.cursor().execute(statement)
         after = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]
@@ -331,3 +331,10 @@ def test_jupyter_spec_needs_its_secret_to_exist(emulator: Emulator, tmp_path: Pa
         cur.execute("DROP SECRET MILVUS_DEMO.PUBLIC.JUPYTER_PASSWORD")
         with pytest.raises(Exception, match="JUPYTER_PASSWORD' does not exist"):
             cur.execute(plan.step("service-jupyter").statements[0].text())
+
+
+def test_upgrade_statement_rolls_out_in_place() -> None:
+    assert spec_upgrade_sql(Deployment(prefix="eve"), "jupyter").text() == (
+        "ALTER SERVICE EVE_MILVUS_DEMO.PUBLIC.JUPYTER FROM @EVE_MILVUS_DEMO.PUBLIC.YAML_STAGE "
+        "SPECIFICATION_FILE = 'jupyter.yaml'"
+    )

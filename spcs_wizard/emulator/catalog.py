@@ -10,6 +10,7 @@ https://docs.snowflake.com/en/user-guide/security-access-control-overview#system
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -111,6 +112,8 @@ class Account:
         obj = self.objects.pop((kind, name), None)
         if obj is None:
             return None
+        if kind in ("SERVICE", "DATABASE", "SCHEMA"):
+            self._drop_volumes(name)
         if kind == "DATABASE":  # dropping a database drops what it contains
             for key in [k for k in self.objects if len(k[1]) > 1 and k[1][0] == name[0]]:
                 del self.objects[key]
@@ -135,6 +138,15 @@ class Account:
         if kind == "SERVICE":
             self.service_role_grants = [g for g in self.service_role_grants if g.service != fqn]
         return obj
+
+    def _drop_volumes(self, name: tuple[str, ...]) -> None:
+        """A service's block volumes go with it (DROP SERVICE deletes them, as documented
+        in https://docs.snowflake.com/en/developer-guide/snowpark-container-services/block-storage-volume);
+        so do those of every service in a dropped database or schema."""
+        if self.state_dir is not None:
+            shutil.rmtree(
+                self.state_dir.joinpath("volumes", *(p.lower() for p in name)), ignore_errors=True
+            )
 
     def of_kind(self, kind: str) -> list[Obj]:
         return sorted((o for (k, _), o in self.objects.items() if k == kind), key=lambda o: o.name)

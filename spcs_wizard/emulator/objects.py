@@ -183,6 +183,10 @@ def drop(ctx: Ctx) -> Result:
                 "service(s). Drop them, or run ALTER COMPUTE POOL ... STOP ALL first.",
             )
     ctx.account.remove(kind, name)
+    if kind == "SERVICE":
+        pool = ctx.account.get("COMPUTE POOL", (str(obj.props.get("COMPUTE_POOL")),))
+        if pool is not None:  # the pool's idle time (auto-suspend) starts now
+            pool.props["LAST_SERVICE_CHANGE"] = ctx.clock.now()
     if kind == "DATABASE" and ctx.session.database == name[0]:
         ctx.session.database = ctx.session.schema = None
     return Result.status(f"{name[-1]} successfully dropped.")

@@ -17,7 +17,7 @@ from spcs_wizard.model.sql import Sql
 from spcs_wizard.model.step import HOSTNAME, Check, Step, StepKind, Target
 
 if TYPE_CHECKING:
-    from spcs_wizard.model.deployment import ServiceConfig
+    from spcs_wizard.model.deployment import Deployment, ServiceConfig
     from spcs_wizard.model.identifiers import Identifier
 
 
@@ -196,4 +196,17 @@ def _after_service(b: StepBuilder, key: str, name: Identifier) -> None:
             expect=({"is_public": ("true",), "ingress_url": (HOSTNAME,)},),
         ),
         after=f"wait-service-{key}",
+    )
+
+
+def spec_upgrade_sql(d: Deployment, key: str) -> Sql:
+    """``ALTER SERVICE ... FROM @stage SPECIFICATION_FILE = ...``: rolls a changed
+    specification out to a running service without dropping it (or its volumes)
+    (https://docs.snowflake.com/en/sql-reference/sql/alter-service)."""
+    n = d.names()
+    service = n.milvus_service if key == "milvus" else n.jupyter_service
+    svc = d.milvus if key == "milvus" else d.jupyter
+    return Sql.of(
+        f"ALTER SERVICE {n.in_schema(service)} FROM @{n.in_schema(n.spec_stage)} "
+        f"SPECIFICATION_FILE = {string_literal(svc.spec_file)}"
     )
