@@ -91,6 +91,10 @@ class Ctx:
         """Objects a role has no privilege on are reported as not existing."""
         if obj.kind in ("ROLE", "USER"):
             return True
+        # "The MANAGE GRANTS access privilege implicitly allows its holder to see every
+        # object in the account" (usage notes of the SHOW commands).
+        if self.account.has_account_privilege(self.role, "MANAGE GRANTS"):
+            return True
         if obj.kind == "SERVICE":  # a granted service role gives USAGE on its endpoints
             roles = self.account.effective_roles(self.role)
             if any(

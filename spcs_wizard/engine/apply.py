@@ -1,0 +1,241 @@
+"""Apply a plan: check each step, run what is not done yet, wait for what must be ready.
+
+Every step is checked first, so a second run changes nothing and a run that stopped
+anywhere (an error, Ctrl-C, kill -9, a lost connection) resumes at the first step that
+is not done. Secrets are asked for only when a step that needs them has to run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from snowflake.connector.errors import Error as ConnectorError
+from snowflake.connector.errors import ProgrammingError
+
+from spcs_wizard.engine.events import (
+    Listener,
+    StepDone,
+    StepFailed,
+    StepSkipped,
+    StepStarted,
+    StepWaiting,
+    ignore,
+)
+from spcs_wizard.engine.hints import hint_for
+from spcs_wizard.model.step import StepKind
+from spcs_wizard.specs.render import write_all
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.state import DeploymentState
+    from spcs_wizard.model.plan import Plan
+    from spcs_wizard.model.sql import SecretSlot
+    from spcs_wizard.model.step import Step
+
+SecretProvider = Callable[["SecretSlot"], str]
+ImagePusher = Callable[["Step"], None]
+
+# How long each kind of wait may take before it is reported as failed (seconds).
+WAIT_LIMITS = {"wait-pool": 20 * 60.0, "wait-service": 20 * 60.0, "wait-endpoints": 15 * 60.0}
+
+
+class StepFailedError(RuntimeError):
+    def __init__(self, event: StepFailed) -> None:
+        super().__init__(event.message)
+        self.event = event
+
+
+@dataclass
+class Outcome:
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: StepFailed | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+@dataclass
+class Deployer:
+    runner: SqlRunner
+    plan: Plan
+    state: DeploymentState
+    secrets: SecretProvider
+    push_image: ImagePusher | None = None
+    on_event: Listener = ignore
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    _secret_cache: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def run(self) -> Outcome:
+        outcome = Outcome()
+        for step in self.plan.steps:
+            try:
+                ran = self._step(step)
+            except StepFailedError as exc:
+                self.on_event(exc.event)
+                outcome.failed = exc.event
+                return outcome
+            (outcome.done if ran else outcome.skipped).append(step.id)
+        return outcome
+
+    # -- one step -------------------------------------------------------------------------
+    def _step(self, step: Step) -> bool:
+        """Run the step unless its check says it is done; True when it ran."""
+        if step.kind is StepKind.WAIT:
+            self.on_event(StepStarted(step.id, step.title))
+            started = self.monotonic()
+            self._wait(step)
+            self.on_event(StepDone(step.id, 0, round(self.monotonic() - started, 3)))
+            return True
+        if step.check is not None and self._holds(step):
+            self.on_event(StepSkipped(step.id, "already done"))
+            return False
+        self.on_event(StepStarted(step.id, step.title))
+        started = self.monotonic()
+        if step.kind is StepKind.IMAGE:
+            self._image(step)
+        else:
+            if step.kind is StepKind.PUT:
+                write_all(self.plan.deployment, self._spec_dir(step))
+            for sql in step.statements:
+                self._execute(step, sql.executable(self._secrets_for(sql.secrets)), sql.text())
+        self.state.record(step.id)
+        self.on_event(StepDone(step.id, len(step.statements), round(self.monotonic() - started, 3)))
+        return True
+
+    def _spec_dir(self, step: Step) -> Path:
+        from pathlib import Path
+
+        return Path(step.details["local_file"]).parent
+
+    def _secrets_for(self, slots: tuple[SecretSlot, ...]) -> dict[str, str]:
+        for slot in slots:
+            if slot.key not in self._secret_cache:
+                self._secret_cache[slot.key] = self.secrets(slot)
+        return {slot.key: self._secret_cache[slot.key] for slot in slots}
+
+    def _holds(self, step: Step) -> bool:
+        assert step.check is not None
+        try:
+            rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
+        except ConnectorError as exc:
+            raise self._failure(step, exc) from None
+        return step.check.satisfied_by(rows)
+
+    def _execute(self, step: Step, sql: str, shown: str) -> None:
+        try:
+            self.runner.execute(sql, step.role, shown)
+        except ConnectorError as exc:
+            raise self._failure(step, exc) from None
+
+    def _failure(
+        self, step: Step, exc: ConnectorError, logs: list[str] | None = None
+    ) -> StepFailedError:
+        code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
+        message = (exc.msg or str(exc)).strip()
+        return StepFailedError(
+            StepFailed(step.id, message, hint_for(code, step), code, exc.sqlstate, logs or [])
+        )
+
+    def _image(self, step: Step) -> None:
+        if self.push_image is None:
+            raise StepFailedError(
+                StepFailed(
+                    step.id,
+                    f"the image {step.details.get('image')} is not in the repository",
+                    "Build it for linux/amd64 and push it to the repository shown, then run the "
+                    "deployment again (the images commands of spcs-wizard are not built yet).",
+                )
+            )
+        self.push_image(step)
+        if not self._holds(step):
+            raise StepFailedError(
+                StepFailed(
+                    step.id,
+                    f"the image {step.details.get('image')} did not arrive",
+                    "Check the push output and the repository (SHOW IMAGES IN IMAGE REPOSITORY).",
+                )
+            )
+
+    # -- waiting -----------------------------------------------------------------------------
+    def _wait(self, step: Step) -> None:
+        assert step.check is not None
+        prefix = step.id.rsplit("-", 1)[0]
+        limit = WAIT_LIMITS.get(prefix, 15 * 60.0)
+        started = self.monotonic()
+        delay, attempt = 2.0, 0
+        while True:
+            attempt += 1
+            try:
+                rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
+            except ProgrammingError as exc:
+                raise self._failure(step, exc) from None
+            if step.check.satisfied_by(rows):
+                return
+            failed = [r for r in rows if str(r.get("status", "")).upper() == "FAILED"]
+            if failed:
+                raise self._service_failure(step, failed)
+            if self.monotonic() - started >= limit:
+                raise StepFailedError(
+                    StepFailed(
+                        step.id,
+                        f"still not ready after {int(limit)} s: {_describe(rows)}",
+                        "Look at the status and logs (spcs-wizard status), then run the "
+                        "deployment again; it resumes with this wait.",
+                        logs=self._logs(step, rows),
+                    )
+                )
+            self.on_event(StepWaiting(step.id, _describe(rows), attempt))
+            self.sleep(delay)
+            delay = min(delay * 1.5, 30.0)
+
+    def _service_failure(self, step: Step, failed: list[dict[str, object]]) -> StepFailedError:
+        reasons = sorted({f"{r.get('container_name')}: {r.get('message')}" for r in failed})
+        return StepFailedError(
+            StepFailed(
+                step.id,
+                "the service failed: " + "; ".join(reasons),
+                "Fix the cause shown (and in the logs), then run the deployment again.",
+                logs=self._logs(step, failed),
+            )
+        )
+
+    def _logs(self, step: Step, rows: list[dict[str, object]]) -> list[str]:
+        """The last log lines of each container, via SYSTEM$GET_SERVICE_LOGS."""
+        if not step.id.startswith("wait-service"):
+            return []
+        service = step.check.sql.text().rsplit(" ", 1)[-1] if step.check else ""
+        lines: list[str] = []
+        for row in rows:
+            container, instance = row.get("container_name"), row.get("instance_id")
+            if not container or instance is None:
+                continue
+            sql = f"SELECT SYSTEM$GET_SERVICE_LOGS('{service}', '{instance}', '{container}', 20)"
+            try:
+                found = self.runner.query(sql, step.role)
+            except ConnectorError:
+                continue
+            text = next(iter(found[0].values()), "") if found else ""
+            lines += [line for line in str(text or "").splitlines() if line]
+        return lines
+
+
+def _describe(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "nothing reported yet"
+    parts = []
+    for row in rows[:4]:
+        for key in ("state", "status", "ingress_url"):
+            if row.get(key):
+                parts.append(
+                    f"{row.get('name') or row.get('container_name') or ''} {key}={row[key]}".strip()
+                )
+                break
+    return ", ".join(parts) or "not ready"

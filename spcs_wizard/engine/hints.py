@@ -1,0 +1,32 @@
+"""A next step for each kind of failure, from Snowflake's error code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.step import Step
+
+HINTS = {
+    3001: "The role {role} lacks a privilege this step needs. Run it with a role that has "
+    "it, or ask an administrator to grant it (see {doc}).",
+    2003: "Something this step needs does not exist or is not visible to {role}. Run the "
+    "deployment again: the earlier steps create it.",
+    2002: "An object with this name already exists and was not made by this deployment. "
+    "Choose another name (or a --prefix).",
+    1003: "Snowflake rejected the statement's syntax; see {doc}.",
+    395018: "The service specification was rejected; check it with 'spcs-wizard specs validate'.",
+}
+CONNECTION_HINT = (
+    "The connection failed. Run the deployment again: finished steps are "
+    "checked and skipped, and it resumes here."
+)
+
+
+def hint_for(code: int | None, step: Step) -> str:
+    template = HINTS.get(code or 0)
+    if template is None:
+        if (code is not None and 390000 <= code < 400000) or code in (250001, 251012):
+            return CONNECTION_HINT
+        return f"See {step.doc} for what this statement needs, then run the deployment again."
+    return template.format(role=step.role.name, doc=step.doc)

@@ -1,0 +1,48 @@
+"""What this tool did in an account, kept locally beside the objects' COMMENT marker.
+
+``<state home>/deployments/<id>/state.json`` records each step the engine executed (not
+the ones it found already done), so teardown can tell a grant it made from one an
+administrator made. It holds names and times only, never a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class DeploymentState:
+    path: Path
+    deployment_id: str
+    executed: dict[str, float] = field(default_factory=dict)  # step id -> when
+
+    @classmethod
+    def load(cls, path: Path, deployment_id: str) -> DeploymentState:
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path, deployment_id)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: unreadable deployment state ({exc})") from None
+        return cls(path, deployment_id, dict(data.get("executed", {})))
+
+    def record(self, step_id: str) -> None:
+        self.executed[step_id] = time.time()
+        self.save()
+
+    def forget(self, step_id: str) -> None:
+        if self.executed.pop(step_id, None) is not None:
+            self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(
+            json.dumps({"deployment_id": self.deployment_id, "executed": self.executed}, indent=1),
+            encoding="utf-8",
+        )
+        tmp.replace(self.path)  # atomic: a kill -9 never leaves half a file

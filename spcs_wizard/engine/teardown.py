@@ -1,0 +1,112 @@
+"""Remove what a deployment created, newest first, and nothing else.
+
+An object is dropped only when it carries this deployment's COMMENT marker; a grant is
+revoked only when the local state says this tool made it. A same-named object made by
+someone else is reported and left alone. Objects already gone are skipped, so a
+teardown can be re-run after any interruption.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from snowflake.connector.errors import Error as ConnectorError
+from snowflake.connector.errors import ProgrammingError
+
+from spcs_wizard.engine.events import (
+    Listener,
+    StepDone,
+    StepFailed,
+    StepSkipped,
+    StepStarted,
+    ignore,
+)
+from spcs_wizard.engine.hints import hint_for
+from spcs_wizard.engine.runner import DOES_NOT_EXIST
+from spcs_wizard.model.plan import ownership_comment
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.state import DeploymentState
+    from spcs_wizard.model.plan import Plan
+    from spcs_wizard.model.step import Step
+
+
+@dataclass
+class TeardownOutcome:
+    removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # step id -> why it was left
+    failed: StepFailed | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
+    """What a teardown would consider, in order (before looking at the account)."""
+    return plan.teardown(keep_data=keep_data, include_shared=include_shared)
+
+
+@dataclass
+class Teardown:
+    runner: SqlRunner
+    plan: Plan
+    state: DeploymentState
+    keep_data: bool = False
+    include_shared: bool = False
+    on_event: Listener = ignore
+
+    def run(self) -> TeardownOutcome:
+        outcome = TeardownOutcome()
+        marker = ownership_comment(self.plan.deployment)
+        for step in preview(
+            self.plan, keep_data=self.keep_data, include_shared=self.include_shared
+        ):
+            why = self._reason_to_leave(step, marker)
+            if why is not None:
+                outcome.skipped[step.id] = why
+                self.on_event(StepSkipped(step.id, why))
+                continue
+            self.on_event(StepStarted(step.id, f"Undo: {step.title}"))
+            started = time.monotonic()
+            try:
+                for sql in step.undo:
+                    self._undo(step, sql.text())
+            except ConnectorError as exc:
+                code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
+                outcome.failed = StepFailed(
+                    step.id, (exc.msg or str(exc)).strip(), hint_for(code, step), code, exc.sqlstate
+                )
+                self.on_event(outcome.failed)
+                return outcome
+            self.state.forget(step.id)
+            outcome.removed.append(step.id)
+            self.on_event(StepDone(step.id, len(step.undo), round(time.monotonic() - started, 3)))
+        return outcome
+
+    def _undo(self, step: Step, sql: str) -> None:
+        try:
+            self.runner.execute(sql, step.role, sql)
+        except ProgrammingError as exc:
+            if exc.errno != DOES_NOT_EXIST:  # already gone with its container: fine
+                raise
+
+    def _reason_to_leave(self, step: Step, marker: str) -> str | None:
+        """None when the step's object is ours and present; otherwise why it stays."""
+        assert step.target is not None
+        if step.target.scope == "grant":
+            if step.id not in self.state.executed:
+                return "not granted by spcs-wizard (kept)"
+            return None
+        if step.check is None:  # uploaded files: ours when we uploaded them
+            return None if step.id in self.state.executed else "already removed"
+        rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
+        if not step.check.satisfied_by(rows):
+            return "already gone"
+        mine = [r for r in rows if str(r.get("comment") or "") == marker]
+        if not mine:
+            return "not created by spcs-wizard (no matching COMMENT): left alone"
+        return None

@@ -1,0 +1,247 @@
+"""The engine against the SPCS emulator through the real connector: deploy, re-run,
+resume after an interruption at any step, failures with reasons, status, teardown."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from spcs_wizard.emulator.faults import Faults, StatementFault
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine import snapshot
+from spcs_wizard.engine.apply import Deployer, Outcome
+from spcs_wizard.engine.events import Event, StepFailed, StepSkipped
+from spcs_wizard.engine.runner import SqlRunner
+from spcs_wizard.engine.state import DeploymentState
+from spcs_wizard.engine.teardown import Teardown
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.plan import Plan, build_plan
+from spcs_wizard.model.registry import repository_path
+from spcs_wizard.model.sql import SecretSlot
+from spcs_wizard.model.step import Step, StepKind
+from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import SECRETS, connect, rows
+
+
+@pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    """An emulator that does not run Milvus Lite: these tests are about the control plane."""
+    e = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
+        ),
+        Faults(),
+    )
+    e.start()
+    yield e
+    e.stop()
+
+
+class World:
+    """One deployment's plan, local state and engine wiring against an emulator."""
+
+    def __init__(self, emu: Emulator, tmp_path: Path) -> None:
+        self.emu = emu
+        self.deployment = Deployment(account=emu.settings.account_identifier, prefix="alice")
+        self.plan: Plan = build_plan(self.deployment, tmp_path / "specs")
+        self.state = DeploymentState(tmp_path / "state.json", self.deployment.deployment_id)
+        self.events: list[Event] = []
+        self.asked: list[str] = []
+        self.fail_push = False
+
+    def secret(self, slot: SecretSlot) -> str:
+        self.asked.append(slot.key)
+        return SECRETS[slot.key]
+
+    def push(self, step: Step) -> None:
+        """Stands in for the image build and push (the images work): records the image in
+        the emulator's repository as a push would."""
+        if self.fail_push:
+            raise RuntimeError("push refused")
+        svc = self.deployment.milvus if step.id == "image-milvus" else self.deployment.jupyter
+        self.emu.add_image(
+            repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64
+        )
+
+    def deployer(self, runner: SqlRunner) -> Deployer:
+        return Deployer(
+            runner,
+            self.plan,
+            self.state,
+            self.secret,
+            self.push,
+            on_event=self.events.append,
+            sleep=self.emu.clock.advance,
+            monotonic=self.emu.clock.now,
+        )
+
+    def deploy(self) -> tuple[Outcome, SqlRunner]:
+        with connect(self.emu) as con:
+            runner = SqlRunner(con)
+            return self.deployer(runner).run(), runner
+
+
+@pytest.fixture
+def world(emu: Emulator, tmp_path: Path) -> World:
+    return World(emu, tmp_path)
+
+
+def test_full_deploy_then_status_shows_every_object(world: World) -> None:
+    outcome, _ = world.deploy()
+    assert outcome.ok, outcome.failed
+    assert outcome.done == [s.id for s in world.plan]
+    assert sorted(set(world.asked)) == ["jupyter_password", "milvus_user_password"]
+    with connect(world.emu) as con:
+        snap = snapshot.take(SqlRunner(con), world.deployment)
+    assert snap.healthy
+    assert {(p.name, p.state) for p in snap.pools} == {
+        ("ALICE_MILVUS_COMPUTE_POOL", "ACTIVE"),
+        ("ALICE_JUPYTER_COMPUTE_POOL", "ACTIVE"),
+    }
+    assert {s.name for s in snap.services} == {"MILVUS", "JUPYTER"}
+    for service in snap.services:
+        assert [c.status for c in service.containers] == ["READY"]
+        assert service.containers[0].restart_count == 0
+        assert all(
+            e.ingress_url and e.ingress_url.endswith(".snowflakecomputing.app")
+            for e in service.endpoints
+            if e.is_public
+        )
+    schema = json.loads(
+        resources.files("spcs_wizard").joinpath("schemas/status.schema.json").read_text()
+    )
+    jsonschema.validate(snap.to_dict(), schema)
+
+
+def test_a_second_deploy_runs_only_checks(world: World) -> None:
+    assert world.deploy()[0].ok
+    world.asked.clear()
+    outcome, runner = world.deploy()
+    assert outcome.ok
+    assert [s for s in runner.executed if s.startswith(("CREATE", "GRANT"))] == []
+    assert world.asked == []  # nothing to create, so no secret was needed
+    kinds = {s.kind for s in world.plan if s.id in outcome.done}
+    assert kinds <= {StepKind.PUT, StepKind.WAIT}  # uploads are idempotent overwrites
+
+
+INTERRUPTIBLE = [
+    s.id
+    for s in build_plan(Deployment(prefix="alice"), Path("/tmp/x"))
+    if s.kind in (StepKind.SQL, StepKind.PUT, StepKind.IMAGE)
+]
+
+
+@pytest.mark.parametrize("step_id", INTERRUPTIBLE)
+def test_a_deploy_interrupted_at_any_step_converges_on_rerun(world: World, step_id: str) -> None:
+    step = world.plan.step(step_id)
+    if step.kind is StepKind.IMAGE:
+        world.fail_push = True
+    else:
+        first_line = step.statements[0].text().splitlines()[0]
+        world.emu.faults.statements.append(
+            StatementFault(
+                code=390144,
+                sqlstate="08001",
+                message="Injected: connection lost.",
+                match=first_line,
+            )
+        )
+    expect_crash = pytest.raises(RuntimeError, match="push refused")
+    with expect_crash if world.fail_push else contextlib.nullcontext():
+        first, _ = world.deploy()
+        assert not first.ok
+        assert first.failed is not None
+        assert first.failed.step_id == step_id
+        assert "resumes" in first.failed.hint or step.kind is StepKind.IMAGE
+    world.fail_push = False
+    second, _ = world.deploy()
+    assert second.ok, second.failed
+    with connect(world.emu) as con:
+        con.cursor().execute("USE ROLE ACCOUNTADMIN")
+        assert [r["name"] for r in rows(con, "SHOW ROLES LIKE 'ALICE_%'")] == ["ALICE_MILVUS_ROLE"]
+        assert len(rows(con, "SHOW COMPUTE POOLS LIKE 'ALICE_%'")) == 2
+        assert len(rows(con, "SHOW SERVICES IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC")) == 2
+        assert len(rows(con, "SHOW GRANTS TO ROLE ALICE_MILVUS_ROLE")) == 5  # no duplicates
+        snap = snapshot.take(SqlRunner(con), world.deployment)
+    assert snap.healthy
+
+
+def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
+    world.emu.faults.failing_services.add("ALICE_MILVUS_DEMO.PUBLIC.MILVUS")
+    outcome, _ = world.deploy()
+    assert outcome.failed is not None
+    assert outcome.failed.step_id == "wait-service-milvus"
+    assert "Container exited with code 1" in outcome.failed.message
+    assert any("ERROR process exited with code 1" in line for line in outcome.failed.logs)
+
+
+def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
+    world.emu.faults.stuck_pools.add("ALICE_MILVUS_COMPUTE_POOL")
+    outcome, _ = world.deploy()
+    assert outcome.failed is not None
+    assert outcome.failed.step_id == "wait-pool-milvus"
+    assert "still not ready" in outcome.failed.message
+    assert "STARTING" in outcome.failed.message
+    waits = [e for e in world.events if type(e).__name__ == "StepWaiting"]
+    assert len(waits) > 3  # it polled with backoff rather than hanging silently
+
+
+def test_teardown_removes_ours_and_leaves_a_same_named_foreign_object(world: World) -> None:
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute("CREATE WAREHOUSE ALICE_MILVUS_WAREHOUSE COMMENT = 'the team'")
+    assert world.deploy()[0].ok
+    skipped = [e for e in world.events if isinstance(e, StepSkipped)]
+    assert [e.step_id for e in skipped] == ["warehouse"]  # found, so not created
+    with connect(world.emu) as con:
+        outcome = Teardown(SqlRunner(con), world.plan, world.state).run()
+        assert outcome.ok, outcome.failed
+        assert "not created by spcs-wizard" in outcome.skipped["warehouse"]
+        assert [w["comment"] for w in rows(con, "SHOW WAREHOUSES LIKE 'ALICE_%'")] == ["the team"]
+        assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'") == []
+        assert rows(con, "SHOW COMPUTE POOLS LIKE 'ALICE_%'") == []
+        assert rows(con, "SHOW ROLES LIKE 'ALICE_%'") == []
+        # Shared prerequisites stay unless asked for.
+        assert rows(con, "SHOW SECURITY INTEGRATIONS LIKE 'SNOWSERVICES_INGRESS_OAUTH'")
+        again = Teardown(SqlRunner(con), world.plan, world.state).run()
+        assert again.ok
+        assert again.removed == []
+
+
+def test_teardown_keep_data_keeps_database_and_stages(world: World) -> None:
+    assert world.deploy()[0].ok
+    with connect(world.emu) as con:
+        outcome = Teardown(SqlRunner(con), world.plan, world.state, keep_data=True).run()
+        assert outcome.ok
+        assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'")
+        assert len(rows(con, "SHOW STAGES IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC")) == 3
+        assert rows(con, "SHOW SERVICES IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC") == []
+
+
+def test_a_failure_names_the_step_and_the_next_move(world: World) -> None:
+    with connect(world.emu) as con:
+        cur = con.cursor()
+        cur.execute("USE ROLE ACCOUNTADMIN")
+        cur.execute("REVOKE CREATE COMPUTE POOL ON ACCOUNT FROM ROLE SYSADMIN")
+    world.emu.faults.statements.append(
+        StatementFault(
+            code=3001,
+            sqlstate="42501",
+            message="SQL access control error:\nInsufficient "
+            "privileges to operate on account 'LOCAL'.",
+            match="CREATE COMPUTE POOL",
+        )
+    )
+    outcome, _ = world.deploy()
+    failed: StepFailed | None = outcome.failed
+    assert failed is not None
+    assert failed.step_id == "compute-pool-milvus"
+    assert (failed.code, failed.sqlstate) == (3001, "42501")
+    assert "SYSADMIN lacks a privilege" in failed.hint
+    assert "create-compute-pool" in failed.hint
