@@ -192,3 +192,14 @@ def test_the_model_rechecks_values_assigned_one_by_one() -> None:
     assert d.warehouse.name == "ANALYTICS_WH"
     with pytest.raises(ValueError, match="not a valid Snowflake identifier"):
         d.warehouse.name = "analytics-wh"
+
+
+def test_other_spcs_wizard_variables_are_not_settings() -> None:
+    env = {
+        "SPCS_WIZARD_CONNECTION": "x",
+        "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD": "s",
+        "SPCS_WIZARD_EMULATOR_PASSWORD": "p",
+        "SPCS_WIZARD_HOME": "/tmp",
+        "SPCS_WIZARD_PREFIX": "zoe",
+    }
+    assert load_deployment(environ=env).prefix == "ZOE_"

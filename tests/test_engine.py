@@ -245,3 +245,16 @@ def test_a_failure_names_the_step_and_the_next_move(world: World) -> None:
     assert (failed.code, failed.sqlstate) == (3001, "42501")
     assert "SYSADMIN lacks a privilege" in failed.hint
     assert "create-compute-pool" in failed.hint
+
+
+def test_deploying_a_suspended_deployment_resumes_it(world: World) -> None:
+    assert world.deploy()[0].ok
+    with connect(world.emu, role="SYSADMIN") as con:
+        cur = con.cursor()
+        cur.execute("ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL SUSPEND")
+        cur.execute("ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS SUSPEND")
+    world.events.clear()
+    outcome, runner = world.deploy()
+    assert outcome.ok, outcome.failed
+    assert "ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL RESUME" in runner.executed
+    assert "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS RESUME" in runner.executed

@@ -9,9 +9,17 @@ import click
 from spcs_wizard import __version__
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.config_cmd import config_group
+from spcs_wizard.cli.deploy_cmd import deploy_command, teardown_command
 from spcs_wizard.cli.emulator_cmd import emulator_command
 from spcs_wizard.cli.plan_cmd import plan_command
 from spcs_wizard.cli.specs_cmd import specs_group
+from spcs_wizard.cli.status_cmd import (
+    endpoints_command,
+    logs_command,
+    resume_command,
+    status_command,
+    suspend_command,
+)
 from spcs_wizard.model.config_file import ConfigError
 from spcs_wizard.model.identifiers import IdentifierError
 
@@ -42,6 +50,16 @@ cli.add_command(plan_command)
 cli.add_command(config_group)
 cli.add_command(emulator_command)
 cli.add_command(specs_group)
+for command in (
+    deploy_command,
+    status_command,
+    logs_command,
+    endpoints_command,
+    suspend_command,
+    resume_command,
+    teardown_command,
+):
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -170,7 +170,7 @@ class Deployer:
         prefix = step.id.rsplit("-", 1)[0]
         limit = WAIT_LIMITS.get(prefix, 15 * 60.0)
         started = self.monotonic()
-        delay, attempt = 2.0, 0
+        delay, attempt = 1.0, 0
         while True:
             attempt += 1
             try:
@@ -179,6 +179,7 @@ class Deployer:
                 raise self._failure(step, exc) from None
             if step.check.satisfied_by(rows):
                 return
+            self._wake(step, rows)
             failed = [r for r in rows if str(r.get("status", "")).upper() == "FAILED"]
             if failed:
                 raise self._service_failure(step, failed)
@@ -195,6 +196,24 @@ class Deployer:
             self.on_event(StepWaiting(step.id, _describe(rows), attempt))
             self.sleep(delay)
             delay = min(delay * 1.5, 30.0)
+
+    def _wake(self, step: Step, rows: list[dict[str, object]]) -> None:
+        """A suspended pool or service never gets ready by waiting: resume it (a re-run
+        of deploy on a suspended deployment brings it back)."""
+        assert step.check is not None
+        target = step.check.sql.text().rsplit(" ", 1)[-1]
+        suspended = any(
+            "SUSPENDED" in (str(r.get("state", "")), str(r.get("service_status", ""))) for r in rows
+        )
+        if not suspended:
+            return
+        kind = "COMPUTE POOL" if step.id.startswith("wait-pool") else "SERVICE"
+        statement = f"ALTER {kind} {target} RESUME"
+        try:
+            self.runner.execute(statement, step.role, statement)
+        except ConnectorError as exc:
+            raise self._failure(step, exc) from None
+        self.on_event(StepWaiting(step.id, f"{target} was suspended: resumed it", 0))
 
     def _service_failure(self, step: Step, failed: list[dict[str, object]]) -> StepFailedError:
         reasons = sorted({f"{r.get('container_name')}: {r.get('message')}" for r in failed})

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ENV_PREFIX = "SPCS_WIZARD_"
-_NOT_SETTINGS = {"CONFIG", "HOME"}  # SPCS_WIZARD_CONFIG / _HOME name files, not settings
+# SPCS_WIZARD_* variables that are not deployment settings: files, the connection,
+# secrets (SPCS_WIZARD_SECRET_<KEY>), the emulator's password, the setup's venv.
+_NOT_SETTINGS = {"CONFIG", "HOME", "CONNECTION", "VENV"}
+_NOT_SETTINGS_PREFIXES = ("SECRET_", "EMULATOR_")
 
 
 class ConfigError(ValueError):
@@ -93,8 +96,12 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, str]:
     """``SPCS_WIZARD_WAREHOUSE__SIZE=SMALL`` -> ``{"warehouse.size": "SMALL"}``."""
     found = {}
     for key, value in environ.items():
-        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in _NOT_SETTINGS:
-            found[key[len(ENV_PREFIX) :].lower().replace("__", ".")] = value
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :]
+        if name in _NOT_SETTINGS or name.startswith(_NOT_SETTINGS_PREFIXES):
+            continue
+        found[name.lower().replace("__", ".")] = value
     return found
 
 

@@ -1,0 +1,96 @@
+"""What the account commands share: the connection option, secrets, event rendering."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+
+from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepSkipped, StepStarted
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.sql import SecretSlot
+
+SECRET_ENV = "SPCS_WIZARD_SECRET_"
+
+
+def connection_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option(
+        "--connection",
+        "-c",
+        "connection_name",
+        default="default",
+        show_default=True,
+        envvar="SPCS_WIZARD_CONNECTION",
+        help="Connection from Snowflake's connections.toml.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def open_runner(connection_name: str) -> Iterator[SqlRunner]:
+    from spcs_wizard.connection import ConnectionFailedError, open_connection
+    from spcs_wizard.engine.runner import SqlRunner
+
+    try:
+        con = open_connection(connection_name)
+    except ConnectionFailedError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield SqlRunner(con)
+    finally:
+        con.close()
+
+
+def secret_from_environment_or_prompt(slot: SecretSlot) -> str:
+    """``SPCS_WIZARD_SECRET_<KEY>``, or a hidden prompt on a terminal. (The OS keyring is
+    the credentials work's; until then nothing is stored.)"""
+    variable = SECRET_ENV + slot.key.upper()
+    if os.environ.get(variable):
+        return os.environ[variable]
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            f"the deployment needs the {slot.description}: set {variable} (no terminal to ask on)"
+        )
+    return str(
+        click.prompt(f"{slot.description.capitalize()}", hide_input=True, confirmation_prompt=True)
+    )
+
+
+class EventPrinter:
+    """Renders engine events as lines (Rich) or JSON lines (``--json``)."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.console = Console(highlight=False)
+
+    def __call__(self, event: Event) -> None:
+        if self.as_json:
+            click.echo(json.dumps(event.to_dict()))
+            return
+        if isinstance(event, StepSkipped):
+            self.console.print(f"[dim]  - {event.step_id}: {event.reason}[/]")
+        elif isinstance(event, StepStarted):
+            self.console.print(f"[cyan]  > {event.step_id}[/]: {event.title}")
+        elif isinstance(event, StepDone):
+            self.console.print(f"[green]  ✓ {event.step_id}[/] ({event.seconds:.1f} s)")
+        elif isinstance(event, StepFailed):
+            code = f" [{event.code}]" if event.code else ""
+            self.console.print(f"[bold red]  ✗ {event.step_id}{code}[/]: {event.message}")
+            self.console.print(f"    next: {event.hint}")
+            for line in event.logs[-20:]:
+                self.console.print(f"    [dim]| {line}[/]")
+        else:  # waiting
+            self.console.print(f"[dim]    … {getattr(event, 'detail', '')}[/]")

@@ -1,0 +1,142 @@
+"""deploy, status, endpoints, logs, suspend/resume and teardown as commands, against an
+emulator on a fast clock, through a connection from connections.toml."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.registry import repository_path
+from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import SECRETS
+
+COMMAND = Path(sys.executable).with_name("spcs-wizard")
+
+
+@pytest.fixture
+def fast(tmp_path: Path) -> Iterator[tuple[Emulator, dict[str, str]]]:
+    emu = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu",
+            admin_password=ADMIN_PASSWORD,
+            speed=300,
+            run_services=False,
+        ),
+        Faults(),
+    )
+    emu.start()
+    d = Deployment(prefix="cli")
+    for svc in (d.milvus, d.jupyter):  # pushed earlier (the images commands come later)
+        emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "a" * 64)
+    home = tmp_path / "snowflake"
+    home.mkdir()
+    (home / "connections.toml").write_text(
+        f'[rehearsal]\naccount = "rehearsal-local"\nuser = "ADMIN"\nhost = "127.0.0.1"\n'
+        f'port = {emu.port}\nprotocol = "http"\n'
+    )
+    (home / "connections.toml").chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPCS_WIZARD_", "SNOWFLAKE"))}
+    env.update(
+        {
+            "COLUMNS": "200",
+            "SNOWFLAKE_HOME": str(home),
+            "SNOWFLAKE_CONNECTIONS_REHEARSAL_PASSWORD": ADMIN_PASSWORD,
+            "SPCS_WIZARD_CONNECTION": "rehearsal",
+            "SPCS_WIZARD_PREFIX": "cli",
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD": SECRETS["milvus_user_password"],
+            "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD": SECRETS["jupyter_password"],
+        }
+    )
+    yield emu, env
+    emu.stop()
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(COMMAND), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
+    _, env = fast
+    deployed = run(env, "deploy", "--json")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    *events, summary = [json.loads(line) for line in deployed.stdout.splitlines()]
+    assert json.loads(json.dumps(summary))["ok"] is True
+    assert {e["event"] for e in events} >= {"StepStarted", "StepDone"}
+    assert SECRETS["milvus_user_password"] not in deployed.stdout + deployed.stderr
+    state = (tmp_path / "state" / "deployments" / "cli_milvus_demo" / "state.json").read_text()
+    assert SECRETS["milvus_user_password"] not in state
+
+    again = run(env, "deploy")
+    assert again.returncode == 0
+    assert "already done" in again.stdout
+
+    status = run(env, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    snap = json.loads(status.stdout)
+    schema = json.loads(
+        resources.files("spcs_wizard").joinpath("schemas/status.schema.json").read_text()
+    )
+    jsonschema.validate(snap, schema)
+    assert {s["status"] for s in snap["services"]} == {"RUNNING"}
+
+    table = run(env, "status")
+    assert "CLI_MILVUS_COMPUTE_POOL" in table.stdout
+    assert "READY" in table.stdout
+    urls = run(env, "endpoints")
+    assert urls.stdout.count("https://") == 2
+    logs = run(env, "logs", "milvus", "-n", "5")
+    assert "readiness probe passed" in logs.stdout
+
+    assert run(env, "suspend").returncode == 0
+    suspended = run(env, "status", "--json")
+    assert suspended.returncode == 3  # needs attention: not running
+    assert {p["state"] for p in json.loads(suspended.stdout)["pools"]} == {"SUSPENDED"}
+    assert run(env, "resume").returncode == 0
+
+    no_yes = run(env, "teardown")
+    assert no_yes.returncode == 2
+    assert "--yes" in no_yes.stderr
+    gone = run(env, "teardown", "--yes", "--json")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert json.loads(gone.stdout.splitlines()[-1])["left"] == {}
+    assert run(env, "status", "--json").returncode == 3
+
+
+def test_deploy_without_a_secret_and_no_terminal_is_a_usage_error(fast) -> None:
+    _, env = fast
+    env = {k: v for k, v in env.items() if k != "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD"}
+    result = run(env, "deploy")
+    assert result.returncode == 2
+    assert "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_failed_step_exits_1_with_reason_and_hint(fast) -> None:
+    emu, env = fast
+    emu.faults.failing_services.add("CLI_MILVUS_DEMO.PUBLIC.MILVUS")
+    result = run(env, "deploy")
+    assert result.returncode == 1
+    assert "✗ wait-service-milvus" in result.stdout
+    assert "Container exited with code 1" in result.stdout
+    assert "next: Fix the cause shown" in result.stdout
