@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,8 +81,14 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     _, env = fast
     deployed = run(env, "deploy", "--json")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    *events, summary = [json.loads(line) for line in deployed.stdout.splitlines()]
-    assert json.loads(json.dumps(summary))["ok"] is True
+    lines = [json.loads(line) for line in deployed.stdout.splitlines()]
+    events_schema = json.loads(
+        resources.files("spcs_wizard").joinpath("schemas/events.schema.json").read_text()
+    )
+    for line in lines:
+        jsonschema.validate(line, events_schema)
+    *events, summary = lines
+    assert summary["ok"] is True
     assert {e["event"] for e in events} >= {"StepStarted", "StepDone"}
     assert SECRETS["milvus_user_password"] not in deployed.stdout + deployed.stderr
     state = (tmp_path / "state" / "deployments" / "cli_milvus_demo" / "state.json").read_text()
@@ -140,3 +147,33 @@ def test_a_failed_step_exits_1_with_reason_and_hint(fast) -> None:
     assert "✗ wait-service-milvus" in result.stdout
     assert "Container exited with code 1" in result.stdout
     assert "next: Fix the cause shown" in result.stdout
+
+
+def test_a_deploy_killed_mid_way_resumes_on_the_next_run(fast) -> None:
+    _emu, env = fast
+    proc = subprocess.Popen(
+        [str(COMMAND), "deploy", "--json"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # read progress until the first compute pool is being made
+        event = json.loads(line)
+        seen.append(event["step_id"])
+        if event["event"] == "StepStarted" and event["step_id"] == "compute-pool-milvus":
+            break
+    proc.send_signal(signal.SIGKILL)  # no cleanup, no goodbye: kill -9
+    proc.wait(timeout=30)
+    assert "wait-pool-milvus" not in seen
+    resumed = run(env, "deploy", "--json")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    summary = json.loads(resumed.stdout.splitlines()[-1])
+    assert "role" in summary["skipped"]
+    assert "warehouse" in summary["skipped"]
+    status = json.loads(run(env, "status", "--json").stdout)
+    assert len(status["pools"]) == 2
+    assert {s["status"] for s in status["services"]} == {"RUNNING"}
