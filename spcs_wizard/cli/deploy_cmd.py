@@ -11,7 +11,9 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import (
     EventPrinter,
+    confirm,
     connection_option,
+    interactive,
     open_runner,
     secret_from_environment_or_prompt,
 )
@@ -92,17 +94,19 @@ def teardown_command(
 
     plan = build_plan(deployment)
     steps = preview(plan, keep_data=keep_data, include_shared=include_shared)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
-        for step in steps:
-            click.echo(
-                f"  {step.target.kind if step.target else ''} "
-                f"{step.target.name if step.target else step.id}"
-            )
-        click.confirm(f"Remove these {len(steps)} items of {deployment.deployment_id}?", abort=True)
+    if not yes and not interactive():
+        raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
     printer = EventPrinter(as_json)
-    with open_runner(connection_name) as runner:
+    with open_runner(connection_name) as runner:  # connect first: then ask, once
+        if not yes:
+            for step in steps:
+                target = step.target
+                click.echo(f"  {target.kind} {target.name}" if target else f"  {step.id}")
+            if not confirm(
+                f"Remove these {len(steps)} items of {deployment.deployment_id}? "
+                "(only those spcs-wizard created)"
+            ):
+                raise click.Abort()
         outcome = Teardown(
             runner, plan, _state(deployment), keep_data, include_shared, on_event=printer
         ).run()

@@ -47,11 +47,42 @@ def open_runner(connection_name: str) -> Iterator[SqlRunner]:
     try:
         con = open_connection(connection_name)
     except ConnectionFailedError as exc:
-        raise click.ClickException(str(exc)) from None
+        chosen = _choose_connection(connection_name) if "no connection named" in str(exc) else None
+        if chosen is None:
+            raise click.ClickException(str(exc)) from None
+        try:
+            con = open_connection(chosen)
+        except ConnectionFailedError as again:
+            raise click.ClickException(str(again)) from None
     try:
         yield SqlRunner(con)
     finally:
         con.close()
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _choose_connection(missing: str) -> str | None:
+    """On a terminal, offer the connections that do exist instead of failing."""
+    if not interactive():
+        return None
+    import questionary
+    from snowflake.connector.config_manager import CONFIG_MANAGER
+
+    names = sorted(CONFIG_MANAGER["connections"])
+    if not names:
+        return None
+    return questionary.select(
+        f"There is no connection named {missing!r}. Use which one?", choices=names
+    ).ask()
+
+
+def confirm(question: str) -> bool:
+    import questionary
+
+    return bool(questionary.confirm(question, default=False).ask())
 
 
 def secret_from_environment_or_prompt(slot: SecretSlot) -> str:
@@ -60,13 +91,19 @@ def secret_from_environment_or_prompt(slot: SecretSlot) -> str:
     variable = SECRET_ENV + slot.key.upper()
     if os.environ.get(variable):
         return os.environ[variable]
-    if not sys.stdin.isatty():
+    if not interactive():
         raise click.UsageError(
             f"the deployment needs the {slot.description}: set {variable} (no terminal to ask on)"
         )
-    return str(
-        click.prompt(f"{slot.description.capitalize()}", hide_input=True, confirmation_prompt=True)
-    )
+    import questionary
+
+    while True:
+        first = questionary.password(f"{slot.description.capitalize()}:").ask()
+        if first is None:  # Ctrl-C
+            raise click.Abort()
+        if first and questionary.password("Once more, to confirm:").ask() == first:
+            return str(first)
+        click.echo("They differ (or are empty); try again.")
 
 
 class EventPrinter:

@@ -1,0 +1,58 @@
+"""The installed command in a real terminal (tmux): prompts, masked secrets, confirmation,
+and what stays in the scrollback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.terminal import Terminal
+from tests.test_engine_cli import fast  # noqa: F401 - the fast emulator fixture
+
+COMMAND = str(Path(sys.executable).with_name("spcs-wizard"))
+TYPED = {"user": "Typed-user-Pw-7", "notebook": "Typed-notebook-Pw-8"}
+
+
+def test_deploy_asks_for_secrets_without_showing_them(fast) -> None:  # noqa: F811
+    _, env = fast
+    env = {k: v for k, v in env.items() if not k.startswith("SPCS_WIZARD_SECRET_")}
+    term = Terminal([COMMAND, "deploy"], env)
+    try:
+        for prompt, secret in (
+            ("Password of the milvus user:", TYPED["user"]),
+            ("Password protecting the notebook:", TYPED["notebook"]),
+        ):
+            term.wait_for(prompt)
+            term.type(secret)
+            term.send("Enter")
+            term.wait_for("Once more, to confirm:")
+            term.type(secret)
+            term.send("Enter")
+        screen = term.wait_for("Deployed CLI_MILVUS_DEMO", timeout=90)
+        assert "✓ user" in screen
+        scrollback = term.screen(history=True)
+        assert TYPED["user"] not in scrollback
+        assert TYPED["notebook"] not in scrollback
+    finally:
+        term.close()
+
+
+def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> None:  # noqa: F811
+    _, env = fast
+    deploy = Terminal([COMMAND, "deploy"], env)
+    try:
+        deploy.wait_for("Deployed CLI_MILVUS_DEMO", timeout=90)
+    finally:
+        deploy.close()
+    env = {k: v for k, v in env.items() if k != "SPCS_WIZARD_CONNECTION"}
+    term = Terminal([COMMAND, "teardown", "-c", "nope"], env)
+    try:
+        term.wait_for("There is no connection named 'nope'. Use which one?")
+        assert "rehearsal" in term.screen()
+        term.send("Enter")
+        term.wait_for("Remove these")
+        assert "COMPUTE POOL CLI_MILVUS_COMPUTE_POOL" in term.screen(history=True)
+        term.send("y")
+        term.wait_for("Removed", timeout=60)
+    finally:
+        term.close()
