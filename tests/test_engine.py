@@ -258,3 +258,13 @@ def test_deploying_a_suspended_deployment_resumes_it(world: World) -> None:
     assert outcome.ok, outcome.failed
     assert "ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL RESUME" in runner.executed
     assert "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS RESUME" in runner.executed
+
+
+def test_both_pools_start_together_and_images_overlap_their_start(world: World) -> None:
+    """CREATE COMPUTE POOL returns at once and the pool starts in the background, so the
+    plan creates both pools, then pushes images, then waits: the second pool is ready
+    by the time the first is, and no wait is spent on it."""
+    assert world.deploy()[0].ok
+    waits = [e.step_id for e in world.events if type(e).__name__ == "StepWaiting"]
+    assert "wait-pool-milvus" in waits
+    assert "wait-pool-jupyter" not in waits

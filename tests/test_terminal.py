@@ -56,3 +56,22 @@ def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> 
         term.wait_for("Removed", timeout=60)
     finally:
         term.close()
+
+
+def test_status_watch_refreshes_in_place_and_shows_a_failure(fast) -> None:  # noqa: F811
+    emu, env = fast
+    deploy = Terminal([COMMAND, "deploy"], env)
+    try:
+        deploy.wait_for("Deployed CLI_MILVUS_DEMO", timeout=90)
+    finally:
+        deploy.close()
+    term = Terminal([COMMAND, "status", "--watch", "--interval", "1"], env, width=160)
+    try:
+        term.wait_for("RUNNING")
+        assert "FAILED" not in term.screen()
+        emu.fail_service("CLI_MILVUS_DEMO.PUBLIC.MILVUS")
+        screen = term.wait_for("FAILED", timeout=30)  # within a few refreshes
+        assert "Container exited with code 1" in screen
+        term.send("C-c")
+    finally:
+        term.close()
