@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -13,26 +11,15 @@ import jsonschema
 import pytest
 
 from spcs_wizard import __version__
-
-COMMAND = Path(sys.executable).with_name("spcs-wizard")
+from tests.command import COMMAND, clean_environment, run_command
 
 
 def run(
     *args: str, cwd: Path, env: dict[str, str] | None = None, input_text: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SPCS_WIZARD_")}
-    base.update({"SPCS_WIZARD_HOME": str(cwd / "state"), "COLUMNS": "120"})
-    base.update(env or {})
-    return subprocess.run(
-        [str(COMMAND), *args],
-        cwd=cwd,
-        env=base,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL if input_text is None else None,
-        input=input_text,
-        timeout=60,
-        check=False,
+    extra = {"SPCS_WIZARD_HOME": str(cwd / "state"), "COLUMNS": "120", **(env or {})}
+    return run_command(
+        *args, env=clean_environment(extra), cwd=cwd, input_text=input_text, timeout=60
     )
 
 

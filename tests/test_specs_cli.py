@@ -3,9 +3,7 @@ connection from connections.toml."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -14,27 +12,15 @@ from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 from spcs_wizard.specs.render import write_all
+from tests.command import clean_environment, run_command
 from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, run_plan
-
-COMMAND = Path(sys.executable).with_name("spcs-wizard")
 
 
 def run(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SPCS_WIZARD_", "SNOWFLAKE_"))}
-    base.update(env or {})
-    return subprocess.run(
-        [str(COMMAND), *args],
-        cwd=cwd,
-        env=base,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    return run_command(*args, env=clean_environment(env), cwd=cwd)
 
 
 def test_render_writes_valid_files(tmp_path: Path) -> None:

@@ -13,6 +13,14 @@ COMMAND = str(Path(sys.executable).with_name("spcs-wizard"))
 TYPED = {"user": "Typed-user-Pw-7", "notebook": "Typed-notebook-Pw-8"}
 
 
+def deploy_in_a_terminal(env: dict[str, str]) -> None:
+    deploy = Terminal([COMMAND, "deploy"], env)
+    try:
+        deploy.wait_for("Deployed CLI_MILVUS_DEMO", timeout=90)
+    finally:
+        deploy.close()
+
+
 def test_deploy_asks_for_secrets_without_showing_them(fast) -> None:  # noqa: F811
     _, env = fast
     env = {k: v for k, v in env.items() if not k.startswith("SPCS_WIZARD_SECRET_")}
@@ -39,11 +47,7 @@ def test_deploy_asks_for_secrets_without_showing_them(fast) -> None:  # noqa: F8
 
 def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> None:  # noqa: F811
     _, env = fast
-    deploy = Terminal([COMMAND, "deploy"], env)
-    try:
-        deploy.wait_for("Deployed CLI_MILVUS_DEMO", timeout=90)
-    finally:
-        deploy.close()
+    deploy_in_a_terminal(env)
     env = {k: v for k, v in env.items() if k != "SPCS_WIZARD_CONNECTION"}
     term = Terminal([COMMAND, "teardown", "-c", "nope"], env)
     try:
@@ -60,11 +64,7 @@ def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> 
 
 def test_status_watch_refreshes_in_place_and_shows_a_failure(fast) -> None:  # noqa: F811
     emu, env = fast
-    deploy = Terminal([COMMAND, "deploy"], env)
-    try:
-        deploy.wait_for("Deployed CLI_MILVUS_DEMO", timeout=90)
-    finally:
-        deploy.close()
+    deploy_in_a_terminal(env)
     term = Terminal([COMMAND, "status", "--watch", "--interval", "1"], env, width=160)
     try:
         term.wait_for("RUNNING")

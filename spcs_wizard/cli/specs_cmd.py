@@ -11,6 +11,7 @@ import click
 
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.session import connection_option
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.specs.render import SERVICES, render, render_all, write_all
 from spcs_wizard.specs.validate import validate_text
@@ -85,14 +86,7 @@ def validate_command(deployment: Deployment, files: tuple[Path, ...], as_json: b
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Compare with this file instead of the account.",
 )
-@click.option(
-    "--connection",
-    "-c",
-    "connection_name",
-    default="default",
-    show_default=True,
-    help="Connection from connections.toml to read the running spec through.",
-)
+@connection_option
 def diff_command(
     deployment: Deployment, service: str, running_file: Path | None, connection_name: str
 ) -> None:
