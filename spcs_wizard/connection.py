@@ -5,7 +5,8 @@ read by the connector's own config manager, so a connection that works in ``snow
 here. As in Snowflake CLI, any key can be overridden by the environment:
 ``SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>`` for one connection, then ``SNOWFLAKE_<KEY>``
 (https://docs.snowflake.com/en/developer-guide/snowflake-cli/connecting/configure-connections).
-Secrets stored in the OS keyring are the credentials work's (not yet here).
+A secret not given by the file or the environment comes from the OS keyring
+(``spcs-wizard login`` put it there).
 """
 
 from __future__ import annotations
@@ -64,7 +65,27 @@ def connection_parameters(name: str, environ: Mapping[str, str] | None = None) -
         )
     if "port" in params:
         params["port"] = int(params["port"])
+    _add_keyring_secret(name, params)
     return params
+
+
+def _add_keyring_secret(name: str, params: dict[str, Any]) -> None:
+    """The secret the authenticator needs, from the OS keyring, when nothing gave it."""
+    from spcs_wizard.credentials.keychain import connection_key, load
+
+    authenticator = str(params.get("authenticator") or "snowflake").lower()
+    if authenticator in ("snowflake", "username_password_mfa") and "password" not in params:
+        found = load(connection_key(name, "password"))
+        if found is not None:
+            params["password"] = found
+    elif authenticator == "programmatic_access_token" and "token" not in params:
+        found = load(connection_key(name, "token"))
+        if found is not None:
+            params["token"] = found
+    if params.get("private_key_file") and "private_key_file_pwd" not in params:
+        found = load(connection_key(name, "private_key_passphrase"))
+        if found is not None:
+            params["private_key_file_pwd"] = found
 
 
 def open_connection(name: str, environ: Mapping[str, str] | None = None) -> SnowflakeConnection:

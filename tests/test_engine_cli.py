@@ -52,6 +52,8 @@ def fast(tmp_path: Path) -> Iterator[tuple[Emulator, dict[str, str]]]:
     env.update(
         {
             "COLUMNS": "200",
+            # No keyring here: secrets come from the variables below or the prompt.
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
             "SNOWFLAKE_HOME": str(home),
             "SNOWFLAKE_CONNECTIONS_REHEARSAL_PASSWORD": ADMIN_PASSWORD,
             "SPCS_WIZARD_CONNECTION": "rehearsal",

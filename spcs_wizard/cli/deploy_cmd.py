@@ -13,9 +13,9 @@ from spcs_wizard.cli.session import (
     EventPrinter,
     confirm,
     connection_option,
+    deployment_secrets,
     interactive,
     open_runner,
-    secret_from_environment_or_prompt,
 )
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
@@ -46,7 +46,11 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
     printer = EventPrinter(as_json)
     with open_runner(connection_name) as runner:
         outcome = Deployer(
-            runner, plan, _state(deployment), secret_from_environment_or_prompt, on_event=printer
+            runner,
+            plan,
+            _state(deployment),
+            deployment_secrets(deployment.deployment_id),
+            on_event=printer,
         ).run()
     if as_json:
         click.echo(

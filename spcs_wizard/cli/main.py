@@ -9,6 +9,7 @@ import click
 from spcs_wizard import __version__
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.config_cmd import config_group
+from spcs_wizard.cli.connections_cmd import connections_group, login_command
 from spcs_wizard.cli.deploy_cmd import deploy_command, teardown_command
 from spcs_wizard.cli.emulator_cmd import emulator_command
 from spcs_wizard.cli.plan_cmd import plan_command
@@ -50,6 +51,8 @@ cli.add_command(plan_command)
 cli.add_command(config_group)
 cli.add_command(emulator_command)
 cli.add_command(specs_group)
+cli.add_command(login_command)
+cli.add_command(connections_group)
 for command in (
     deploy_command,
     status_command,

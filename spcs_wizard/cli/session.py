@@ -85,15 +85,36 @@ def confirm(question: str) -> bool:
     return bool(questionary.confirm(question, default=False).ask())
 
 
-def secret_from_environment_or_prompt(slot: SecretSlot) -> str:
-    """``SPCS_WIZARD_SECRET_<KEY>``, or a hidden prompt on a terminal. (The OS keyring is
-    the credentials work's; until then nothing is stored.)"""
-    variable = SECRET_ENV + slot.key.upper()
-    if os.environ.get(variable):
-        return os.environ[variable]
+def deployment_secrets(deployment_id: str) -> Callable[[SecretSlot], str]:
+    """Where a deployment's secrets come from: ``SPCS_WIZARD_SECRET_<KEY>``, else the OS
+    keyring, else a masked prompt on a terminal (the answer is then kept in the keyring
+    when one is available, so the next run does not ask)."""
+    from spcs_wizard.credentials import keychain
+
+    def provide(slot: SecretSlot) -> str:
+        variable = SECRET_ENV + slot.key.upper()
+        if os.environ.get(variable):
+            return os.environ[variable]
+        key = keychain.deployment_key(deployment_id, slot.key)
+        stored = keychain.load(key)
+        if stored:
+            return stored
+        value = _ask_secret(slot, variable)
+        try:
+            keychain.store(key, value)
+            click.echo("Kept in the OS keyring for the next run.", err=True)
+        except keychain.KeychainUnavailableError as exc:
+            click.echo(f"Not kept: {exc}", err=True)
+        return value
+
+    return provide
+
+
+def _ask_secret(slot: SecretSlot, variable: str) -> str:
     if not interactive():
         raise click.UsageError(
-            f"the deployment needs the {slot.description}: set {variable} (no terminal to ask on)"
+            f"the deployment needs the {slot.description}: set {variable}, or store it in "
+            "the keyring by running once on a terminal"
         )
     import questionary
 

@@ -1,0 +1,1 @@
+"""Connections (Snowflake CLI's connections.toml) and secrets (the OS keyring)."""

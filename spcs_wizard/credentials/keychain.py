@@ -1,0 +1,94 @@
+"""Secrets in the OS keyring, under the service name ``spcs-wizard``.
+
+Entries are named ``connection:<name>:<kind>`` (kind: password, token,
+private_key_passphrase) and ``deployment:<id>:<secret>`` (the Milvus user's and the
+notebook's passwords). A backend that would keep secrets in plain text, or none at all,
+is refused with a message saying what to install: this tool never falls back silently.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringError, PasswordDeleteError
+
+SERVICE = "spcs-wizard"
+# Unlocks the encrypted-file backend (keyrings.cryptfile) without a prompt, for machines
+# with no desktop keyring (servers, CI); its file stays encrypted on disk.
+CRYPTFILE_PASSWORD_ENV = "KEYRING_CRYPTFILE_PASSWORD"
+_INSECURE = ("PlaintextKeyring", "fail.Keyring", "null.Keyring")
+
+
+class KeychainUnavailableError(RuntimeError):
+    pass
+
+
+def _backends(backend: KeyringBackend) -> list[KeyringBackend]:
+    children = getattr(backend, "backends", None)
+    return list(children) if children else [backend]
+
+
+def _name(backend: KeyringBackend) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def check() -> str:
+    """The backend in use, or KeychainUnavailableError when none keeps secrets safely."""
+    backend = keyring.get_keyring()
+    password = os.environ.get(CRYPTFILE_PASSWORD_ENV)
+    for candidate in _backends(backend):
+        if password and type(candidate).__name__ == "CryptFileKeyring":
+            candidate.keyring_key = password  # type: ignore[attr-defined]
+    usable = [
+        b
+        for b in _backends(backend)
+        if not any(_name(b).endswith(bad) or bad in _name(b) for bad in _INSECURE)
+    ]
+    if not usable:
+        raise KeychainUnavailableError(
+            f"no secure keyring is available (found {_name(backend)}). Install one, for "
+            "example the Secret Service (apt-get install gnome-keyring) or "
+            "'pip install keyrings.cryptfile' and set "
+            "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring; "
+            "spcs-wizard does not store secrets in plain text."
+        )
+    return _name(usable[0])
+
+
+def connection_key(connection: str, kind: str) -> str:
+    return f"connection:{connection}:{kind}"
+
+
+def deployment_key(deployment_id: str, secret: str) -> str:
+    return f"deployment:{deployment_id}:{secret}"
+
+
+def store(key: str, value: str) -> None:
+    check()
+    try:
+        keyring.set_password(SERVICE, key, value)
+    except (KeyringError, EOFError, OSError) as exc:  # EOFError: it wanted to prompt
+        raise KeychainUnavailableError(
+            f"the keyring could not store {key!r} ({exc or type(exc).__name__}); unlock it, "
+            f"or set {CRYPTFILE_PASSWORD_ENV} for the encrypted-file keyring"
+        ) from None
+
+
+def load(key: str) -> str | None:
+    try:
+        check()
+        return keyring.get_password(SERVICE, key)
+    except (KeyringError, KeychainUnavailableError, EOFError, OSError):
+        return None
+
+
+def delete(key: str) -> bool:
+    try:
+        check()
+        keyring.delete_password(SERVICE, key)
+    except (PasswordDeleteError, KeyringError, KeychainUnavailableError, EOFError, OSError):
+        return False
+    return True

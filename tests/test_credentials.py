@@ -1,0 +1,212 @@
+"""Connections in Snowflake CLI's files and secrets in a real keyring backend (an encrypted
+file keyring in a temporary directory): nothing secret ever lands in a readable file."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from keyring.backends import null
+from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+from spcs_wizard.credentials import connections_file as files
+from spcs_wizard.credentials import keychain
+from spcs_wizard.emulator.server import Emulator
+from tests.command import clean_environment, run_command
+from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import connect, rows
+
+ORIGINAL = """# my Snowflake connections
+[prod]   # the real one
+account = "acme-prod"
+user = "ops"   # keep this comment
+authenticator = "externalbrowser"
+
+[dev]
+account = "acme-dev"
+user = "me"
+"""
+
+
+def test_loading_and_saving_keeps_comments_and_foreign_connections(tmp_path: Path) -> None:
+    path = tmp_path / "connections.toml"
+    path.write_text(ORIGINAL)
+    assert set(files.list_connections(path)) == {"prod", "dev"}
+    files.save_connection("spcs", {"account": "acme-test", "user": "u"}, path)
+    text = path.read_text()
+    assert text.startswith(ORIGINAL)  # every byte of what was there is still there
+    assert '[spcs]\naccount = "acme-test"\nuser = "u"\n' in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    files.remove_connection("spcs", path)
+    assert path.read_text().rstrip("\n") == ORIGINAL.rstrip("\n")
+
+
+def test_connections_file_refuses_secrets(tmp_path: Path) -> None:
+    with pytest.raises(files.ConnectionsFileError, match="OS keyring"):
+        files.save_connection("x", {"account": "a", "password": "p"}, tmp_path / "c.toml")
+    assert not (tmp_path / "c.toml").exists()
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CryptFileKeyring]:
+    """keyrings.cryptfile's encrypted file backend, its file in a temporary directory."""
+    backend = CryptFileKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    backend.keyring_key = "unlock-the-test-keyring"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_secrets_round_trip_through_the_keyring(
+    file_keyring: CryptFileKeyring, tmp_path: Path
+) -> None:
+    key = keychain.connection_key("dev", "password")
+    keychain.store(key, "Very-Secret-1")
+    assert keychain.load(key) == "Very-Secret-1"
+    assert b"Very-Secret-1" not in Path(file_keyring.file_path).read_bytes()
+    assert keychain.delete(key) is True
+    assert keychain.load(key) is None
+
+
+def test_a_keyring_that_cannot_keep_secrets_is_refused() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    try:
+        with pytest.raises(keychain.KeychainUnavailableError, match="not store secrets in plain"):
+            keychain.store("connection:x:password", "p")
+        assert keychain.load("connection:x:password") is None
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, emulator: Emulator) -> dict[str, str]:
+    return clean_environment(
+        {
+            "SNOWFLAKE_HOME": str(tmp_path / "snowflake"),
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.cryptfile.cryptfile.CryptFileKeyring",
+            "KEYRING_CRYPTFILE_PASSWORD": "unlock-the-cli-keyring",
+        }
+    )
+
+
+def login(
+    emulator: Emulator, env: dict[str, str], name: str, user: str, secret: str | None, *extra: str
+):
+    args = [
+        "login",
+        "--name",
+        name,
+        "--account",
+        "https://rehearsal-local.snowflakecomputing.com",
+        "--user",
+        user,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(emulator.port),
+        "--protocol",
+        "http",
+        *extra,
+    ]
+    if secret is not None:
+        args.append("--secret-stdin")
+    return run_command(*args, env=env, input_text=(secret or "") + "\n")
+
+
+def files_written(tmp_path: Path) -> list[Path]:
+    return [p for p in tmp_path.rglob("*") if p.is_file() and "emulator" not in p.parts]
+
+
+def test_login_with_a_password_keeps_it_in_the_keyring_only(
+    emulator: Emulator, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = login(emulator, cli_env, "rehearsal", "ADMIN", ADMIN_PASSWORD)
+    assert result.returncode == 0, result.stderr
+    assert "Connected to LOCAL as ADMIN with role ACCOUNTADMIN" in result.stdout
+    toml = (tmp_path / "snowflake" / "connections.toml").read_text()
+    assert 'account = "rehearsal-local"' in toml  # the URL was normalised
+    listed = run_command("connections", "list", "--json", env=cli_env)
+    assert '"keyring": [\n      "password"\n    ]' in listed.stdout
+    tested = run_command("connections", "test", "rehearsal", env=cli_env)
+    assert tested.returncode == 0, tested.stderr  # the password came from the keyring
+    for path in files_written(tmp_path):
+        assert ADMIN_PASSWORD.encode() not in path.read_bytes(), path
+    removed = run_command("connections", "remove", "rehearsal", env=cli_env)
+    assert "and 1 secret(s) from the keyring" in removed.stdout
+    failing = run_command("connections", "test", "rehearsal", env=cli_env)
+    assert failing.returncode == 1
+    assert "no connection named 'rehearsal'" in failing.stderr
+
+
+def test_login_with_a_key_pair_and_with_a_programmatic_access_token(
+    emulator: Emulator, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"key-passphrase"),
+    )
+    key_file = tmp_path / "rsa_key.p8"
+    key_file.write_bytes(pem)
+    public = base64.b64encode(
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    ).decode()
+    with connect(emulator) as con:
+        cur = con.cursor()
+        cur.execute(f"CREATE USER KEYUSER RSA_PUBLIC_KEY = '{public}' DEFAULT_ROLE = PUBLIC")
+        cur.execute("CREATE USER PATUSER PASSWORD = 'Pat-user-pw1' DEFAULT_ROLE = PUBLIC")
+    with connect(emulator, user="PATUSER", password="Pat-user-pw1") as con:
+        token = rows(con, "ALTER USER ADD PAT ci")[0]["token_secret"]
+    by_key = login(
+        emulator,
+        cli_env,
+        "bykey",
+        "KEYUSER",
+        "key-passphrase",
+        "--auth",
+        "key-pair",
+        "--private-key-file",
+        str(key_file),
+    )
+    assert by_key.returncode == 0, by_key.stderr
+    assert "as KEYUSER" in by_key.stdout
+    by_pat = login(emulator, cli_env, "bypat", "PATUSER", token, "--auth", "pat")
+    assert by_pat.returncode == 0, by_pat.stderr
+    assert "as PATUSER" in by_pat.stdout
+    for path in files_written(tmp_path):
+        content = path.read_bytes()
+        assert token.encode() not in content, path
+        assert b"key-passphrase" not in content, path
+
+
+def test_login_refuses_a_keyring_that_would_store_in_plain_text(
+    emulator: Emulator, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    result = login(emulator, env, "rehearsal", "ADMIN", ADMIN_PASSWORD)
+    assert result.returncode == 1
+    assert "no secure keyring is available" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "snowflake" / "connections.toml").exists()  # nothing half-made
+
+
+def test_a_wrong_password_is_reported_clearly(emulator: Emulator, cli_env: dict[str, str]) -> None:
+    result = login(emulator, cli_env, "rehearsal", "ADMIN", "wrong-password")
+    assert result.returncode == 1
+    assert "Incorrect username or password" in result.stderr
+    assert "Traceback" not in result.stderr
+    listed = run_command("connections", "list", "--json", env=cli_env)
+    assert listed.stdout.strip() == "[]"  # a failed login saved nothing
