@@ -93,4 +93,11 @@ def open_connection(name: str, environ: Mapping[str, str] | None = None) -> Snow
     try:
         return snowflake.connector.connect(**params, login_timeout=30)
     except (DatabaseError, Error) as exc:
-        raise ConnectionFailedError(f"connection {name!r}: {exc.msg or exc}") from None
+        raise ConnectionFailedError(login_failure(name, exc)) from None
+
+
+def login_failure(name: str, exc: Error) -> str:
+    from spcs_wizard.credentials.login_errors import describe
+
+    code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
+    return describe(name, code, str(exc.msg or exc))

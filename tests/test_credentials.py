@@ -210,3 +210,46 @@ def test_a_wrong_password_is_reported_clearly(emulator: Emulator, cli_env: dict[
     assert "Traceback" not in result.stderr
     listed = run_command("connections", "list", "--json", env=cli_env)
     assert listed.stdout.strip() == "[]"  # a failed login saved nothing
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        (390100, "Incorrect username or password was specified.", "did not accept"),
+        (390144, "JWT token is invalid.", "key-pair login was refused"),
+        (394304, "JWT token is invalid.", "key-pair login was refused"),
+        (390318, "OAuth access token expired.", "OAuth access token has expired"),
+        (
+            390189,
+            "Role 'X' specified in the connect string is not granted",
+            "not granted to this user",
+        ),
+        (
+            250001,
+            "Could not connect to Snowflake backend after 2 attempt(s).",
+            "could not be reached",
+        ),
+        (390102, "User temporarily locked.", "user is locked"),
+        (
+            None,
+            "Incoming request with IP/Token 10.1.2.3 is not allowed to access Snowflake.",
+            "network policy",
+        ),
+        (390120, "Multi-factor authentication is required (MFA).", "multi-factor"),
+    ],
+)
+def test_login_failures_say_what_happened_and_what_to_do(
+    code: int | None, message: str, expected: str
+) -> None:
+    from spcs_wizard.credentials.login_errors import describe
+
+    text = describe("prod", code, message)
+    assert text.startswith("connection 'prod': ")
+    assert expected in text
+    assert message.splitlines()[0] in text  # Snowflake's own words are kept
+
+
+def test_an_unknown_failure_keeps_snowflakes_message() -> None:
+    from spcs_wizard.credentials.login_errors import describe
+
+    assert describe("x", 123456, "Something new.") == "connection 'x': Something new. [123456]"

@@ -108,7 +108,7 @@ def test_programmatic_access_token_login(emulator: Emulator) -> None:
             authenticator="PROGRAMMATIC_ACCESS_TOKEN",
             token="pat-wrong",
         )
-    assert caught.value.errno == 394400
+    assert caught.value.errno == 390100  # an authorization failure, as the connector names it
     # Nothing on disk holds the secret.
     for path in emulator.settings.state_dir.rglob("*"):
         if path.is_file():

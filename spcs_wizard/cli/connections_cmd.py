@@ -162,7 +162,9 @@ def _try(params: dict[str, object], name: str) -> None:
             cur.execute("SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT_NAME()")
             user, role, account = cur.fetchone()
     except Error as exc:
-        raise click.ClickException(f"connection {name!r}: {exc.msg or exc}") from None
+        from spcs_wizard.connection import login_failure
+
+        raise click.ClickException(login_failure(name, exc)) from None
     click.echo(f"Connected to {account} as {user} with role {role}.")
 
 

@@ -104,7 +104,7 @@ class Sessions:
         stored = obj.props.get("PATS", {}) if obj else {}
         if token and any(verify_secret(token, h) for h in stored.values()):
             return login_name
-        raise LoginError("394400", "Programmatic access token is invalid.")
+        raise LoginError(protocol.INCORRECT_CREDENTIALS, "Programmatic access token is invalid.")
 
     def _check_jwt(self, token: str, login_name: str) -> str:
         try:
