@@ -253,3 +253,29 @@ def test_an_unknown_failure_keeps_snowflakes_message() -> None:
     from spcs_wizard.credentials.login_errors import describe
 
     assert describe("x", 123456, "Something new.") == "connection 'x': Something new. [123456]"
+
+
+def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator,
+                                                     tmp_path: Path) -> None:
+    from spcs_wizard.engine import preflight
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.plan import build_plan
+
+    plan = build_plan(Deployment(), tmp_path / "specs")
+    with connect(emulator) as con:
+        findings = {f.check: f for f in preflight.run(SqlRunner(con), plan)}
+        assert all(f.ok for f in findings.values()), findings
+        cur = con.cursor()
+        cur.execute("CREATE USER ENGINEER PASSWORD = 'Eng-pw-1' DEFAULT_ROLE = SYSADMIN")
+        cur.execute("GRANT ROLE SYSADMIN TO USER ENGINEER")
+    with connect(emulator, user="ENGINEER", password="Eng-pw-1") as con:
+        findings = {f.check: f for f in preflight.run(SqlRunner(con), plan)}
+    assert findings["role SYSADMIN"].ok
+    assert not findings["role ACCOUNTADMIN"].ok
+    assert findings["role ACCOUNTADMIN"].fix == "GRANT ROLE ACCOUNTADMIN TO USER ENGINEER;"
+    assert findings["role USERADMIN"].fix == "GRANT ROLE USERADMIN TO USER ENGINEER;"
+    assert not findings["BIND SERVICE ENDPOINT"].ok
+    assert findings["BIND SERVICE ENDPOINT"].fix == (
+        "GRANT BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN;")
+    assert findings["Snowpark Container Services"].ok

@@ -17,6 +17,7 @@ from spcs_wizard.cli.specs_cmd import specs_group
 from spcs_wizard.cli.status_cmd import (
     endpoints_command,
     logs_command,
+    preflight_command,
     resume_command,
     status_command,
     suspend_command,
@@ -54,6 +55,7 @@ cli.add_command(specs_group)
 cli.add_command(login_command)
 cli.add_command(connections_group)
 for command in (
+    preflight_command,
     deploy_command,
     status_command,
     logs_command,

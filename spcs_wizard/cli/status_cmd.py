@@ -216,3 +216,29 @@ def suspend_command(deployment: Deployment, connection_name: str) -> None:
 def resume_command(deployment: Deployment, connection_name: str) -> None:
     """Resume the compute pools and the services."""
     _switch(deployment, connection_name, "resume")
+
+
+@click.command("preflight")
+@deployment_options
+@connection_option
+@click.option("--json", "as_json", is_flag=True)
+def preflight_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
+    """Check that this login can deploy: roles, SPCS, public endpoints. Each missing piece
+    comes with the statement an administrator would run. Exit 3 when something is
+    missing."""
+    from spcs_wizard.engine import preflight
+    from spcs_wizard.model.plan import build_plan
+
+    with open_runner(connection_name) as runner:
+        findings = preflight.run(runner, build_plan(deployment))
+    if as_json:
+        click.echo(json.dumps([f.__dict__ for f in findings], indent=2))
+    else:
+        console = Console(highlight=False)
+        for f in findings:
+            mark = "[green]✓[/]" if f.ok else "[bold red]✗[/]"
+            console.print(f"{mark} {f.check}: {f.detail}")
+            if f.fix:
+                console.print(f"    an administrator runs: [bold]{f.fix}[/]")
+    if not all(f.ok for f in findings):
+        sys.exit(exit_codes.PARTIAL)
