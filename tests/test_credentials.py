@@ -255,8 +255,7 @@ def test_an_unknown_failure_keeps_snowflakes_message() -> None:
     assert describe("x", 123456, "Something new.") == "connection 'x': Something new. [123456]"
 
 
-def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator,
-                                                     tmp_path: Path) -> None:
+def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator, tmp_path: Path) -> None:
     from spcs_wizard.engine import preflight
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.model.deployment import Deployment
@@ -277,5 +276,6 @@ def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator,
     assert findings["role USERADMIN"].fix == "GRANT ROLE USERADMIN TO USER ENGINEER;"
     assert not findings["BIND SERVICE ENDPOINT"].ok
     assert findings["BIND SERVICE ENDPOINT"].fix == (
-        "GRANT BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN;")
+        "GRANT BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN;"
+    )
     assert findings["Snowpark Container Services"].ok

@@ -154,7 +154,7 @@ class Sessions:
         """The live session for a token, or the protocol code explaining why not."""
         record = self.by_token(token)
         if record is None:
-            return protocol.SESSION_EXPIRED if token.startswith("ETMsTk") else "390104"
+            return protocol.SESSION_EXPIRED  # unknown or forgotten: the connector renews
         if time.time() >= record.expires_at:
             return protocol.SESSION_EXPIRED
         return record
