@@ -12,7 +12,8 @@ A secret not given by the file or the environment comes from the OS keyring
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import snowflake.connector
@@ -32,8 +33,11 @@ KEYS = (
     "protocol",
     "authenticator",
     "token",
+    "token_file_path",
     "private_key_file",
+    "passcode",
 )
+MFA = "username_password_mfa"
 
 
 class ConnectionFailedError(RuntimeError):
@@ -88,12 +92,31 @@ def _add_keyring_secret(name: str, params: dict[str, Any]) -> None:
             params["private_key_file_pwd"] = found
 
 
-def open_connection(name: str, environ: Mapping[str, str] | None = None) -> SnowflakeConnection:
+def open_connection(
+    name: str,
+    environ: Mapping[str, str] | None = None,
+    ask_passcode: Callable[[], str | None] | None = None,
+) -> SnowflakeConnection:
+    """Connect; ``ask_passcode`` is called when an MFA login has no passcode yet."""
     params = connection_parameters(name, environ)
+    prepare_mfa(params, ask_passcode)
     try:
         return snowflake.connector.connect(**params, login_timeout=30)
     except (DatabaseError, Error) as exc:
         raise ConnectionFailedError(login_failure(name, exc)) from None
+
+
+def prepare_mfa(params: dict[str, Any], ask_passcode: Callable[[], str | None] | None) -> None:
+    """MFA logins: the passcode from SNOWFLAKE_PASSCODE or the caller's prompt (empty: wait
+    for a push approval). The connector's MFA-token cache is used where it lives in the OS
+    keychain (macOS, Windows); on Linux it would be a plain file, so it stays off there."""
+    if str(params.get("authenticator") or "").lower() != MFA:
+        return
+    if not params.get("passcode") and ask_passcode is not None:
+        passcode = ask_passcode()
+        if passcode:
+            params["passcode"] = passcode
+    params.setdefault("client_request_mfa_token", sys.platform in ("darwin", "win32"))
 
 
 def login_failure(name: str, exc: Error) -> str:

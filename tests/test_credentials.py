@@ -279,3 +279,165 @@ def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator, tmp_pat
         "GRANT BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN;"
     )
     assert findings["Snowpark Container Services"].ok
+
+
+def test_login_with_mfa_needs_the_passcode(emulator: Emulator, cli_env: dict[str, str]) -> None:
+    with connect(emulator) as con:
+        con.cursor().execute(
+            "CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1' DEFAULT_ROLE = PUBLIC "
+            "EXT_AUTHN_DUO = TRUE"
+        )
+    # Stands in for the authenticator app, which cannot run here.
+    emulator.sessions.mfa_passcodes["MFAUSER"] = "246810"
+    plain = login(emulator, cli_env, "mfa", "MFAUSER", "Mfa-user-pw1")
+    assert plain.returncode == 1
+    assert "must use multi-factor authentication" in plain.stderr
+    wrong = login(
+        emulator,
+        {**cli_env, "SNOWFLAKE_PASSCODE": "000000"},
+        "mfa",
+        "MFAUSER",
+        "Mfa-user-pw1",
+        "--auth",
+        "mfa",
+    )
+    assert wrong.returncode == 1
+    assert "MFA passcode is not valid" in wrong.stderr
+    right = login(
+        emulator,
+        {**cli_env, "SNOWFLAKE_PASSCODE": "246810"},
+        "mfa",
+        "MFAUSER",
+        "Mfa-user-pw1",
+        "--auth",
+        "mfa",
+    )
+    assert right.returncode == 0, right.stderr
+    assert "as MFAUSER" in right.stdout
+    saved = files.list_connections(Path(cli_env["SNOWFLAKE_HOME"]) / "connections.toml")
+    assert saved["mfa"]["authenticator"] == "username_password_mfa"
+    assert "passcode" not in saved["mfa"]
+
+
+def test_the_connector_can_reuse_an_mfa_token(emulator: Emulator) -> None:
+    with connect(emulator) as con:
+        con.cursor().execute("CREATE USER MFA2 PASSWORD = 'Mfa-two-pw1' EXT_AUTHN_DUO = TRUE")
+    emulator.sessions.mfa_passcodes["MFA2"] = "135790"
+    with connect(
+        emulator,
+        user="MFA2",
+        password="Mfa-two-pw1",
+        authenticator="username_password_mfa",
+        passcode="135790",
+        client_request_mfa_token=True,
+        client_store_temporary_credential=False,
+    ) as con:
+        token = con.rest.mfa_token
+    assert token is not None
+    assert token.startswith("mfa-")
+    # A later login that presents the token (as the connector's MFA-token cache does:
+    # usrpwdmfa.py sends it as TOKEN) needs no passcode.
+    from spcs_wizard.emulator.auth import Sessions
+
+    sessions: Sessions = emulator.sessions
+    record = sessions.login(
+        {
+            "AUTHENTICATOR": "USERNAME_PASSWORD_MFA",
+            "LOGIN_NAME": "MFA2",
+            "PASSWORD": "Mfa-two-pw1",
+            "TOKEN": token,
+        },
+        {},
+    )
+    assert record.session.user == "MFA2"
+
+
+def test_login_with_an_oauth_token_file(
+    emulator: Emulator, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Stands in for an OAuth authorization server, which cannot run here.
+    emulator.sessions.oauth_tokens["oauth-access-token-1"] = "ADMIN"
+    token_file = tmp_path / "token"
+    token_file.write_text("oauth-access-token-1")
+    token_file.chmod(0o600)
+    result = login(
+        emulator,
+        cli_env,
+        "oauth",
+        "ADMIN",
+        None,
+        "--auth",
+        "oauth",
+        "--token-file",
+        str(token_file),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "as ADMIN" in result.stdout
+    token_file.write_text("revoked-token")
+    again = run_command("connections", "test", "oauth", env=cli_env)
+    assert again.returncode == 1
+    assert "OAuth access token is not valid" in again.stderr
+
+
+class FakeBrowser:
+    """Stands in for the user's web browser, the one part of an SSO login that cannot run
+    here: it opens the SSO URL and follows the identity provider's redirect back to the
+    connector's local port, as a browser would after the user signs in."""
+
+    def __init__(self) -> None:
+        self.visited: list[str] = []
+
+    def open_new(self, url: str) -> bool:
+        import threading
+
+        import requests
+
+        self.visited.append(url)
+        threading.Thread(target=lambda: requests.get(url, timeout=30), daemon=True).start()
+        return True
+
+
+def test_sso_login_through_the_browser_round_trip(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    browser = FakeBrowser()
+    monkeypatch.setattr(webbrowser, "open_new", browser.open_new)
+    with connect(
+        emulator,
+        user="ADMIN",
+        password=None,
+        authenticator="externalbrowser",
+        client_store_temporary_credential=False,
+    ) as con:
+        assert rows(con, "SELECT CURRENT_USER()")[0]["CURRENT_USER()"] == "ADMIN"
+    assert browser.visited
+    assert browser.visited[0].startswith(f"http://127.0.0.1:{emulator.port}/sso?proof=")
+
+
+def test_the_default_connection_is_used_when_none_is_named(
+    emulator: Emulator, cli_env: dict[str, str]
+) -> None:
+    made = login(emulator, cli_env, "rehearsal", "ADMIN", ADMIN_PASSWORD, "--default")
+    assert made.returncode == 0, made.stderr
+    listed = run_command("connections", "list", env=cli_env).stdout
+    assert listed.startswith("* rehearsal")
+    checked = run_command("preflight", env=cli_env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "✓ role ACCOUNTADMIN" in checked.stdout
+    assert run_command("connections", "test", env=cli_env).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("acme-prod", "ACME-PROD"),
+        ("https://acme-prod.snowflakecomputing.com", "ACME-PROD"),
+        ("xy12345.us-east-2.aws", "xy12345.us-east-2.aws"),
+    ],
+)
+def test_login_accepts_every_account_form(given: str, stored: str) -> None:
+    from spcs_wizard.cli.connections_cmd import login_account
+
+    assert login_account(given) == stored

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 
 import click
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.session import interactive
+from spcs_wizard.cli.session import ask_passcode, interactive
 from spcs_wizard.credentials import connections_file as files
 from spcs_wizard.credentials import keychain
 from spcs_wizard.model.deployment import normalise_account
@@ -21,6 +23,22 @@ AUTHENTICATORS = {
     "sso": ("externalbrowser", None),
     "oauth": ("oauth", None),
 }
+
+
+_LOCATOR = re.compile(r"[a-z]{1,3}[0-9]{3,7}(\.[a-z0-9-]+){0,3}")
+
+
+def login_account(value: str) -> str:
+    """ORG-ACCOUNT (also as a URL), or a legacy account locator with its region
+    (``xy12345.us-east-2.aws``), which the connector accepts as it is."""
+    text = re.sub(r"^[a-z]+://", "", value.strip(), flags=re.IGNORECASE).split("/")[0]
+    text = re.sub(r"\.snowflakecomputing\.com$", "", text, flags=re.IGNORECASE).lower()
+    if _LOCATOR.fullmatch(text):
+        return text
+    try:
+        return normalise_account(value)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _secret(kind: str, from_stdin: bool) -> str | None:
@@ -100,10 +118,7 @@ def login_command(
 ) -> None:
     """Save a connection to connections.toml (shared with Snowflake CLI) and its secret to
     the OS keyring, then try it. The file never holds the secret."""
-    try:
-        normalised = normalise_account(account)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    normalised = login_account(account)
     authenticator, secret_kind = AUTHENTICATORS[method]
     if method == "key-pair" and not private_key_file:
         raise click.UsageError("--auth key-pair needs --private-key-file")
@@ -136,6 +151,11 @@ def login_command(
         trial = {k: v for k, v in params.items() if v not in (None, "")}
         if secret is not None and secret_param:
             trial[secret_param] = secret
+        from spcs_wizard.connection import prepare_mfa
+
+        if os.environ.get("SNOWFLAKE_PASSCODE"):
+            trial["passcode"] = os.environ["SNOWFLAKE_PASSCODE"]
+        prepare_mfa(trial, ask_passcode)
         _try(trial, name)
     try:
         if secret is not None:
@@ -184,7 +204,7 @@ def _test(name: str) -> dict[str, str]:
     from spcs_wizard.connection import ConnectionFailedError, open_connection
 
     try:
-        with open_connection(name) as con:
+        with open_connection(name, ask_passcode=ask_passcode) as con:
             cur = con.cursor()
             cur.execute("SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT_NAME()")
             user, role, account = cur.fetchone()
@@ -239,10 +259,10 @@ def list_command(as_json: bool) -> None:
 
 
 @connections_group.command("test")
-@click.argument("name", default="default")
-def test_command(name: str) -> None:
-    """Log in with a connection and say who and where you are."""
-    _test(name)
+@click.argument("name", required=False)
+def test_command(name: str | None) -> None:
+    """Log in with a connection (default: the default one) and say who and where you are."""
+    _test(name or files.default_connection_name() or "default")
 
 
 @connections_group.command("remove")

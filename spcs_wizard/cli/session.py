@@ -27,13 +27,17 @@ def connection_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--connection",
         "-c",
         "connection_name",
-        default="default",
-        show_default=True,
         envvar="SPCS_WIZARD_CONNECTION",
-        help="Connection from Snowflake's connections.toml.",
+        help="Connection from Snowflake's connections.toml. Default: the default connection "
+        "(config.toml's default_connection_name, $SNOWFLAKE_DEFAULT_CONNECTION_NAME), else "
+        "the one named 'default'.",
     )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("connection_name"):
+            from spcs_wizard.credentials.connections_file import default_connection_name
+
+            kwargs["connection_name"] = default_connection_name() or "default"
         return func(*args, **kwargs)
 
     return wrapper
@@ -45,13 +49,13 @@ def open_runner(connection_name: str) -> Iterator[SqlRunner]:
     from spcs_wizard.engine.runner import SqlRunner
 
     try:
-        con = open_connection(connection_name)
+        con = open_connection(connection_name, ask_passcode=ask_passcode)
     except ConnectionFailedError as exc:
         chosen = _choose_connection(connection_name) if "no connection named" in str(exc) else None
         if chosen is None:
             raise click.ClickException(str(exc)) from None
         try:
-            con = open_connection(chosen)
+            con = open_connection(chosen, ask_passcode=ask_passcode)
         except ConnectionFailedError as again:
             raise click.ClickException(str(again)) from None
     try:
@@ -77,6 +81,15 @@ def _choose_connection(missing: str) -> str | None:
     return questionary.select(
         f"There is no connection named {missing!r}. Use which one?", choices=names
     ).ask()
+
+
+def ask_passcode() -> str | None:
+    """The MFA passcode, asked on a terminal (empty: approve a push instead)."""
+    if not interactive():
+        return None
+    import questionary
+
+    return questionary.password("MFA passcode (empty to approve a push):").ask() or None
 
 
 def confirm(question: str) -> bool:

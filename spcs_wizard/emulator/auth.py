@@ -54,6 +54,13 @@ class Sessions:
         self._by_master: dict[str, SessionRecord] = {}
         self._lock = threading.Lock()
         self._next_id = 1000
+        # Stand-ins for what cannot run here, kept in memory only: the passcode an MFA
+        # app would show, tokens an OAuth server would issue, MFA tokens we handed out.
+        self.mfa_passcodes: dict[str, str] = {}
+        self.oauth_tokens: dict[str, str] = {}
+        self.mfa_tokens: dict[str, str] = {}
+        self._sso_pending: dict[str, tuple[str, int]] = {}  # proof key -> user, port
+        self._sso_tokens: dict[str, tuple[str, str]] = {}  # token -> user, proof key
 
     # -- login ---------------------------------------------------------------------------
     def login(self, data: dict[str, Any], query: dict[str, str]) -> SessionRecord:
@@ -63,8 +70,16 @@ class Sessions:
             user = self._check_jwt(str(data.get("TOKEN") or ""), login_name)
         elif authenticator == "PROGRAMMATIC_ACCESS_TOKEN":
             user = self._check_pat(login_name, str(data.get("TOKEN") or ""))
-        elif authenticator == "SNOWFLAKE":
+        elif authenticator in ("SNOWFLAKE", "USERNAME_PASSWORD_MFA"):
             user = self._check_password(login_name, str(data.get("PASSWORD") or ""))
+            self._check_mfa(user, authenticator, data)
+        elif authenticator == "EXTERNALBROWSER":
+            user = self._check_sso(str(data.get("TOKEN") or ""), str(data.get("PROOF_KEY") or ""))
+        elif authenticator == "OAUTH":
+            owner = self.oauth_tokens.get(str(data.get("TOKEN") or ""))
+            if owner is None:
+                raise LoginError("390303", "Invalid OAuth access token.")
+            user = owner
         else:
             raise LoginError(
                 "390190",
@@ -98,6 +113,57 @@ class Sessions:
         if not stored or not verify_secret(password, str(stored)):
             raise LoginError(protocol.INCORRECT_CREDENTIALS, INCORRECT)
         return login_name
+
+    def _check_mfa(self, user: str, authenticator: str, data: dict[str, Any]) -> None:
+        """Users enrolled in MFA (EXT_AUTHN_DUO) need a passcode, or an MFA token cached by
+        the connector from an earlier login (https://docs.snowflake.com/en/user-guide/security-mfa)."""
+        obj = self.account.get("USER", (user,))
+        enrolled = obj is not None and str(obj.props.get("EXT_AUTHN_DUO", "")).upper() == "TRUE"
+        if not enrolled:
+            return
+        token = str(data.get("TOKEN") or "")
+        if token and self.mfa_tokens.get(token) == user:
+            return
+        passcode = str(data.get("PASSCODE") or "")
+        # The connector sends no AUTHENTICATOR for username_password_mfa, only the
+        # passcode (EXT_AUTHN_DUO_METHOD = passcode); a Duo push cannot happen here.
+        if not passcode:
+            raise LoginError(
+                "390120",
+                "Multi-factor authentication (MFA) is required for "
+                "this user: log in with a passcode.",
+            )
+        if self.mfa_passcodes.get(user) != passcode:
+            raise LoginError(protocol.INCORRECT_CREDENTIALS, "The MFA passcode is not valid.")
+
+    # -- browser single sign-on (https://docs.snowflake.com/en/user-guide/admin-security-fed-auth-use)
+    def start_sso(self, login_name: str, redirect_port: str) -> str | None:
+        if self.account.get("USER", (login_name.upper(),)) is None or not redirect_port.isdigit():
+            return None
+        proof = secrets.token_urlsafe(24)
+        self._sso_pending[proof] = (login_name.upper(), int(redirect_port))
+        return proof
+
+    def complete_sso(self, proof: str) -> str | None:
+        """The identity provider's answer: where the browser goes next (the connector)."""
+        pending = self._sso_pending.get(proof)
+        if pending is None:
+            return None
+        token = "sso-" + secrets.token_urlsafe(24)
+        self._sso_tokens[token] = (pending[0], proof)
+        return f"http://localhost:{pending[1]}/?token={token}"
+
+    def _check_sso(self, token: str, proof: str) -> str:
+        found = self._sso_tokens.pop(token, None)
+        if found is None or found[1] != proof:
+            raise LoginError("390195", "The SSO token is not valid for this login.")
+        self._sso_pending.pop(proof, None)
+        return found[0]
+
+    def issue_mfa_token(self, user: str) -> str:
+        token = "mfa-" + secrets.token_urlsafe(24)
+        self.mfa_tokens[token] = user
+        return token
 
     def _check_pat(self, login_name: str, token: str) -> str:
         obj = self.account.get("USER", (login_name,))

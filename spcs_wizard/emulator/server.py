@@ -196,8 +196,18 @@ class Emulator:
             except LoginError as exc:
                 return protocol.failure(exc.code, exc.message)
             s = record.session
+            data = body.get("data") or {}
+            wants_mfa_token = bool(
+                (data.get("SESSION_PARAMETERS") or {}).get("CLIENT_REQUEST_MFA_TOKEN")
+            )
+            mfa_token = (
+                self.sessions.issue_mfa_token(s.user)
+                if wants_mfa_token and data.get("PASSCODE")
+                else None
+            )
             return protocol.ok(
                 {
+                    "mfaToken": mfa_token,
                     "token": record.token,
                     "masterToken": record.master_token,
                     "validityInSeconds": int(self.settings.session_validity_secs),
@@ -217,6 +227,18 @@ class Emulator:
                         "roleName": s.role,
                     },
                 }
+            )
+        if path == "/session/authenticator-request":
+            data = body.get("data") or {}
+            proof = self.sessions.start_sso(
+                str(data.get("LOGIN_NAME") or ""), str(data.get("BROWSER_MODE_REDIRECT_PORT") or "")
+            )
+            if proof is None:
+                return protocol.failure(
+                    "390190", "External browser login is not possible for this user."
+                )
+            return protocol.ok(
+                {"ssoUrl": f"http://{self.host}:{self.port}/sso?proof={proof}", "proofKey": proof}
             )
         if path == "/session/token-request":
             renewed = self.sessions.renew(token, str(body.get("oldSessionToken", "")))
@@ -292,6 +314,9 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/registry/token":
             self._registry_token(parse_qs(url.query).get("scope", []))
             return
+        if url.path == "/sso":
+            self._sso(query.get("proof", ""))
+            return
         auth = self.headers.get("Authorization", "")
         token = auth.split('Token="', 1)[1].rstrip('"') if 'Token="' in auth else ""
         try:
@@ -302,6 +327,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, reply)
 
     do_GET = do_POST  # noqa: N815 - stdlib naming
+
+    def _sso(self, proof: str) -> None:
+        """Stands in for the identity provider's login page: it signs the pending user in
+        and sends the browser back to the connector's local port with a token."""
+        redirect = self.emulator.sessions.complete_sso(proof)
+        if redirect is None:
+            self._send(HTTPStatus.NOT_FOUND, {"message": "no such SSO request"})
+            return
+        self.send_response(HTTPStatus.FOUND)
+        self.send_header("Location", redirect)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _registry_token(self, scopes: list[str]) -> None:
         tokens = self.emulator.tokens
