@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,8 +22,11 @@ from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 from spcs_wizard.paths import deployment_dir
 
+if TYPE_CHECKING:
+    from spcs_wizard.engine.state import DeploymentState
 
-def _state(deployment: Deployment):  # type: ignore[no-untyped-def]
+
+def _state(deployment: Deployment) -> DeploymentState:
     from spcs_wizard.engine.state import DeploymentState
 
     path = deployment_dir(deployment.deployment_id) / "state.json"

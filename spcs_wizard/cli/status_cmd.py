@@ -18,6 +18,7 @@ from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
 
 _STYLE = {
@@ -74,7 +75,7 @@ def render_snapshot(snap: Snapshot) -> Group:
     return Group(pools, services, endpoints)
 
 
-def _take(runner, deployment: Deployment) -> Snapshot:  # type: ignore[no-untyped-def]
+def _take(runner: SqlRunner, deployment: Deployment) -> Snapshot:
     from spcs_wizard.engine.snapshot import take
 
     return take(runner, deployment)
