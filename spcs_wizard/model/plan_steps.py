@@ -18,7 +18,8 @@ from spcs_wizard.model.step import DOCS, Check, Step, StepKind, Target
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from spcs_wizard.model.deployment import Deployment, Names
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.names import Names
 
 SQL_DOCS = DOCS + "sql-reference/sql/"
 REGISTRY_DOCS = (

@@ -1,0 +1,76 @@
+"""Resolved names of one deployment: the model's names as Snowflake will store them, with
+the workshop prefix applied to account-level objects."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from spcs_wizard.model import identifiers
+from spcs_wizard.model.identifiers import Identifier
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment
+
+
+class Names(BaseModel):
+    """Resolved identifiers of one deployment, prefix applied where it belongs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Identifier
+    user: Identifier
+    warehouse: Identifier
+    database: Identifier
+    schema_: Identifier
+    image_repository: Identifier
+    spec_stage: Identifier
+    data_stage: Identifier
+    files_stage: Identifier
+    network_rule: Identifier
+    external_access_integration: Identifier
+    security_integration: Identifier
+    jupyter_secret: Identifier
+    milvus_pool: Identifier
+    jupyter_pool: Identifier
+    milvus_service: Identifier
+    jupyter_service: Identifier
+    account_admin: Identifier
+    security_admin: Identifier
+    user_admin: Identifier
+    sys_admin: Identifier
+
+    @classmethod
+    def of(cls, d: Deployment) -> Names:
+        def account_level(name: str) -> Identifier:
+            return identifiers.parse(d.prefix + name)
+
+        return cls(
+            role=account_level(d.role.name),
+            user=account_level(d.user.name),
+            warehouse=account_level(d.warehouse.name),
+            database=account_level(d.database.name),
+            schema_=Identifier(d.database.schema_name),
+            image_repository=Identifier(d.image_repository.name),
+            spec_stage=Identifier(d.stages.specs),
+            data_stage=Identifier(d.stages.data),
+            files_stage=Identifier(d.stages.files),
+            network_rule=Identifier(d.egress.network_rule),
+            external_access_integration=account_level(d.egress.integration),
+            # One per account, shared by every deployment: never prefixed.
+            security_integration=Identifier(d.security_integration.name),
+            jupyter_secret=Identifier(d.secrets.jupyter_password),
+            milvus_pool=account_level(d.milvus.pool.name),
+            jupyter_pool=account_level(d.jupyter.pool.name),
+            milvus_service=Identifier(d.milvus.name),
+            jupyter_service=Identifier(d.jupyter.name),
+            account_admin=Identifier(d.admin_roles.account_admin),
+            security_admin=Identifier(d.admin_roles.security_admin),
+            user_admin=Identifier(d.admin_roles.user_admin),
+            sys_admin=Identifier(d.admin_roles.sys_admin),
+        )
+
+    def in_schema(self, name: Identifier) -> str:
+        """Fully qualified name of a schema-level object."""
+        return identifiers.qualified(self.database, self.schema_, name)
