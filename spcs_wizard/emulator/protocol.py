@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator.context import Result, Session
 from spcs_wizard.emulator.errors import SnowflakeError
+
+if TYPE_CHECKING:
+    from spcs_wizard.emulator.auth import SessionRecord
+    from spcs_wizard.emulator.settings import EmulatorSettings
 
 # Connector/GS codes (snowflake/connector/network.py).
 SESSION_EXPIRED = "390112"
@@ -87,3 +91,34 @@ def query_result(result: Result, session: Session) -> dict[str, Any]:
     rows = [[_text(v) for v in row] for row in result.rows]
     data.update(rowtype=rowtype, rowset=rows, total=len(rows), returned=len(rows))
     return ok(data)
+
+
+def login_response(
+    record: SessionRecord, settings: EmulatorSettings, mfa_token: str | None
+) -> dict[str, Any]:
+    """What the connector reads after a login (auth/_auth.py): tokens, their validity,
+    the session's id, parameters and current database/schema/warehouse/role."""
+    s = record.session
+    return ok(
+        {
+            "mfaToken": mfa_token,
+            "token": record.token,
+            "masterToken": record.master_token,
+            "validityInSeconds": int(settings.session_validity_secs),
+            "masterValidityInSeconds": int(settings.master_validity_secs),
+            "displayUserName": s.user,
+            "serverVersion": "9.0.0-spcs-emulator",
+            "firstLogin": False,
+            "sessionId": s.id,
+            "healthCheckInterval": 45,
+            "parameters": [
+                {"name": "CLIENT_SESSION_KEEP_ALIVE_HEARTBEAT_FREQUENCY", "value": 3600}
+            ],
+            "sessionInfo": {
+                "databaseName": s.database,
+                "schemaName": s.schema,
+                "warehouseName": s.warehouse,
+                "roleName": s.role,
+            },
+        }
+    )

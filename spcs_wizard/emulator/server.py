@@ -205,29 +205,7 @@ class Emulator:
                 if wants_mfa_token and data.get("PASSCODE")
                 else None
             )
-            return protocol.ok(
-                {
-                    "mfaToken": mfa_token,
-                    "token": record.token,
-                    "masterToken": record.master_token,
-                    "validityInSeconds": int(self.settings.session_validity_secs),
-                    "masterValidityInSeconds": int(self.settings.master_validity_secs),
-                    "displayUserName": s.user,
-                    "serverVersion": "9.0.0-spcs-emulator",
-                    "firstLogin": False,
-                    "sessionId": s.id,
-                    "healthCheckInterval": 45,
-                    "parameters": [
-                        {"name": "CLIENT_SESSION_KEEP_ALIVE_HEARTBEAT_FREQUENCY", "value": 3600}
-                    ],
-                    "sessionInfo": {
-                        "databaseName": s.database,
-                        "schemaName": s.schema,
-                        "warehouseName": s.warehouse,
-                        "roleName": s.role,
-                    },
-                }
-            )
+            return protocol.login_response(record, self.settings, mfa_token)
         if path == "/session/authenticator-request":
             data = body.get("data") or {}
             proof = self.sessions.start_sso(
