@@ -45,15 +45,25 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
     and it resumes where an interrupted run stopped. Secrets come from
     SPCS_WIZARD_SECRET_<NAME> or a hidden prompt."""
     from spcs_wizard.engine.apply import Deployer
+    from spcs_wizard.engine.images import RegistryPusher
+    from spcs_wizard.images.push import PushLedger
 
     plan = build_plan(deployment)
     printer = EventPrinter(as_json)
+    ledger = PushLedger(deployment_dir(deployment.deployment_id) / "pushed.json")
     with open_runner(connection_name) as runner:
+        pusher = RegistryPusher(
+            runner,
+            deployment,
+            ledger=ledger,
+            on_line=(lambda line: None) if as_json else printer.build_line,
+        )
         outcome = Deployer(
             runner,
             plan,
             _state(deployment),
             deployment_secrets(deployment.deployment_id),
+            push_image=pusher,
             on_event=printer,
         ).run()
     if as_json:

@@ -12,6 +12,7 @@ from spcs_wizard.cli.config_cmd import config_group
 from spcs_wizard.cli.connections_cmd import connections_group, login_command
 from spcs_wizard.cli.deploy_cmd import deploy_command, teardown_command
 from spcs_wizard.cli.emulator_cmd import emulator_command
+from spcs_wizard.cli.images_cmd import images_group
 from spcs_wizard.cli.plan_cmd import plan_command
 from spcs_wizard.cli.specs_cmd import specs_group
 from spcs_wizard.cli.status_cmd import (
@@ -53,6 +54,7 @@ cli.add_command(config_group)
 cli.add_command(emulator_command)
 cli.add_command(specs_group)
 cli.add_command(login_command)
+cli.add_command(images_group)
 cli.add_command(connections_group)
 for command in (
     preflight_command,

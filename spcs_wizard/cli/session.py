@@ -147,6 +147,10 @@ class EventPrinter:
         self.as_json = as_json
         self.console = Console(highlight=False)
 
+    def build_line(self, line: str) -> None:
+        """A line of a container build or push, shown dimmed under its step."""
+        self.console.print(f"[dim]    | {line}[/]", markup=True, highlight=False)
+
     def __call__(self, event: Event) -> None:
         if self.as_json:
             click.echo(json.dumps(event.to_dict()))

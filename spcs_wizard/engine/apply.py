@@ -154,7 +154,20 @@ class Deployer:
                     "deployment again (the images commands of spcs-wizard are not built yet).",
                 )
             )
-        self.push_image(step)
+        from spcs_wizard.images.builder import BuilderError
+        from spcs_wizard.images.push import PushError
+
+        try:
+            self.push_image(step)
+        except (BuilderError, PushError) as exc:
+            raise StepFailedError(
+                StepFailed(
+                    step.id,
+                    str(exc),
+                    "Fix the cause shown, then run the deployment again; "
+                    "images already pushed are not pushed again.",
+                )
+            ) from None
         if not self._holds(step):
             raise StepFailedError(
                 StepFailed(

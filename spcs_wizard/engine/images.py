@@ -1,0 +1,74 @@
+"""The deployment's image steps: build each service image for linux/amd64 from
+``images/<name>/`` and push it to the repository's URL (as SHOW IMAGE REPOSITORIES
+reports it), logged in with the connection's session token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from spcs_wizard.images.builder import Builder, build, find_builder
+from spcs_wizard.images.push import PushEvent, PushLedger, login, push
+from spcs_wizard.model.identifiers import string_literal
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.step import Step
+
+CONTEXTS = Path(__file__).resolve().parents[2] / "images"
+
+
+@dataclass
+class RegistryPusher:
+    runner: SqlRunner
+    deployment: Deployment
+    contexts: Path = CONTEXTS
+    ledger: PushLedger | None = None
+    builder: Builder | None = None
+    on_line: Callable[[str], None] = lambda line: None
+    on_push: Callable[[PushEvent], None] = lambda event: None
+    _logged_in: set[str] = field(default_factory=set)
+
+    def __call__(self, step: Step) -> None:
+        d = self.deployment
+        svc = d.milvus if step.id == "image-milvus" else d.jupyter
+        builder = self.builder = self.builder or find_builder()
+        local = f"localhost/spcs-wizard/{svc.image}:{svc.tag}"
+        build(builder, self.contexts / svc.image, local, on_line=self.on_line)
+        url = self.repository_url()
+        host = url.split("/", 1)[0]
+        if host not in self._logged_in:
+            login(builder, host, self.runner.con.rest.token)
+            self._logged_in.add(host)
+        remote = f"{url}/{svc.image}:{svc.tag}"
+        push(
+            builder,
+            local,
+            remote,
+            self.on_push,
+            remote_digest=self.remote_digest(svc.image, svc.tag),
+            ledger=self.ledger,
+        )
+
+    def repository_url(self) -> str:
+        n = self.deployment.names()
+        where = f"{n.database.sql()}.{n.schema_.sql()}"
+        rows = self.runner.query(
+            f"SHOW IMAGE REPOSITORIES LIKE {string_literal(n.image_repository.name)} "
+            f"IN SCHEMA {where}",
+            n.sys_admin,
+        )
+        return str(rows[0]["repository_url"])
+
+    def remote_digest(self, image: str, tag: str) -> str | None:
+        n = self.deployment.names()
+        rows = self.runner.query_or_missing(
+            f"SHOW IMAGES IN IMAGE REPOSITORY {n.in_schema(n.image_repository)}", n.sys_admin
+        )
+        return next(
+            (str(r["digest"]) for r in rows if str(r["image_path"]).endswith(f"/{image}:{tag}")),
+            None,
+        )

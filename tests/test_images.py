@@ -1,0 +1,178 @@
+"""Building for linux/amd64 with a real podman and pushing to the emulator's real registry
+with the session token: layers arrive, a second push sends none, refusals explain
+themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.images.builder import BuilderError, build, find_builder, platform_warning
+from spcs_wizard.images.push import PushError, PushEvent, PushLedger, login, push
+from tests.emulator_harness import connect, rows
+from tests.test_emulator_registry import (  # noqa: F401 - fixtures
+    Podman,
+    make_repository,
+    podman,
+    registry_emulator,
+)
+
+
+def our_builder(p: Podman):  # type: ignore[no-untyped-def]
+    return find_builder(
+        "podman",
+        [
+            "--root",
+            str(p.root / "storage"),
+            "--runroot",
+            str(p.root / "run"),
+            "--storage-driver",
+            "vfs",
+        ],
+        {
+            "REGISTRY_AUTH_FILE": p.env["REGISTRY_AUTH_FILE"],
+            "CONTAINERS_REGISTRIES_CONF": p.env["CONTAINERS_REGISTRIES_CONF"],
+        },
+    )
+
+
+def test_build_targets_linux_amd64(podman: Podman, tmp_path: Path) -> None:  # noqa: F811
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "hello.txt").write_text("hi\n")
+    (context / "Containerfile").write_text("FROM localhost/test-base:1\nCOPY hello.txt /hello\n")
+    builder = our_builder(podman)
+    lines: list[str] = []
+    build(builder, context, "localhost/built:1", on_line=lines.append)
+    arch = podman(
+        "image", "inspect", "--format", "{{.Architecture}}/{{.Os}}", "localhost/built:1"
+    ).stdout.strip()
+    assert arch == "amd64/linux"
+    assert lines  # the build's output was streamed
+    (context / "Containerfile").write_text("FROM localhost/does-not-exist:1\n")
+    with pytest.raises(BuilderError, match="building localhost/broken:1 failed"):
+        build(builder, context, "localhost/broken:1")
+
+
+def test_missing_builders_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(BuilderError, match="Install podman") as caught:
+        find_builder()
+    assert "docker: not installed" in str(caught.value)
+    assert platform_warning("x86_64") is None
+    assert "emulation" in (platform_warning("arm64") or "")
+
+
+def test_push_with_the_session_token_and_a_second_push_sends_no_layer(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    make_repository(registry_emulator)
+    host = registry_emulator.settings.registry_host
+    podman.trust(host)
+    builder = our_builder(podman)
+    remote = f"{host}/db1/public/repo/app:v7"
+    with connect(registry_emulator, role="SYSADMIN") as con:  # the token lives as long
+        login(builder, host, con.rest.token)
+        first: list[PushEvent] = []
+        ledger = PushLedger(tmp_path / "pushed.json")
+        digest = push(builder, "localhost/app:v1", remote, first.append, ledger=ledger)
+        images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY DB1.PUBLIC.REPO")
+        second: list[PushEvent] = []
+        again = push(
+            builder,
+            "localhost/app:v1",
+            remote,
+            second.append,
+            remote_digest=images[0]["digest"],
+            ledger=ledger,
+        )
+    assert [(i["image_path"], i["digest"]) for i in images] == [("db1/public/repo/app:v7", digest)]
+    assert [e for e in first if e.kind == "layer"]
+    assert first[-1] == PushEvent("done", digest)
+    assert again == digest
+    assert second == [PushEvent("skipped", digest)]  # nothing is sent twice
+
+
+def test_refused_login_and_refused_push_explain_themselves(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+) -> None:
+    make_repository(registry_emulator)
+    host = registry_emulator.settings.registry_host
+    podman.trust(host)
+    builder = our_builder(podman)
+    with pytest.raises(PushError, match="refused the login as 0sessiontoken"):
+        login(builder, host, "ETMsTk-expired")
+    registry_emulator.faults.refuse_pushes = True
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        login(builder, host, con.rest.token)
+        with pytest.raises(PushError, match="refused the push: the role has no WRITE"):
+            push(builder, "localhost/app:v1", f"{host}/db1/public/repo/app:v8")
+
+
+def test_deploy_builds_and_pushes_both_images_then_skips_them(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from spcs_wizard.engine.apply import Deployer
+    from spcs_wizard.engine.images import RegistryPusher
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.state import DeploymentState
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.plan import build_plan
+    from tests.emulator_harness import SECRETS
+
+    contexts = tmp_path / "images"
+    for name in ("milvus", "jupyter"):  # stand-ins for images/<name>: no pulls possible here
+        (contexts / name).mkdir(parents=True)
+        (contexts / name / "Containerfile").write_text(
+            f"FROM localhost/test-base:1\nLABEL service={name}\n"
+        )
+    podman.trust(registry_emulator.settings.registry_host)
+    d = Deployment(account=registry_emulator.settings.account_identifier)
+    plan = build_plan(d, tmp_path / "specs")
+    state = DeploymentState(tmp_path / "state.json", d.deployment_id)
+    ledger = PushLedger(tmp_path / "pushed.json")
+
+    def deploy() -> tuple[object, list[PushEvent]]:
+        pushed: list[PushEvent] = []
+        with connect(registry_emulator) as con:
+            runner = SqlRunner(con)
+            pusher = RegistryPusher(
+                runner,
+                d,
+                contexts=contexts,
+                ledger=ledger,
+                builder=our_builder(podman),
+                on_push=pushed.append,
+            )
+            outcome = Deployer(
+                runner,
+                plan,
+                state,
+                lambda s: SECRETS[s.key],
+                pusher,
+                sleep=registry_emulator.clock.advance,
+                monotonic=registry_emulator.clock.now,
+            ).run()
+        return outcome, pushed
+
+    outcome, pushed = deploy()
+    assert outcome.ok, outcome.failed
+    assert [e.kind for e in pushed].count("done") == 2
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO")
+        containers = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE MILVUS_DEMO.PUBLIC.MILVUS")
+    assert sorted(i["image_name"] for i in images) == ["jupyter", "milvus"]
+    assert containers[0]["image_digest"] == next(
+        i["digest"] for i in images if i["image_name"] == "milvus"
+    )
+    again, pushed_again = deploy()
+    assert again.ok
+    assert {"image-milvus", "image-jupyter"} <= set(again.skipped)
+    assert pushed_again == []  # nothing built or sent a second time
