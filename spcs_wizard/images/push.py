@@ -2,8 +2,10 @@
 
 Login uses the open connection's session token as the password of the user
 ``0sessiontoken`` (works for SSO, key-pair and MFA users too) unless a password is
-given, and passes it on standard input, never on the command line. The registry skips
-layers it already has; the events say so.
+given, and passes it on standard input, never on the command line. An image whose
+pushed digest the ledger recorded and the repository still holds is not pushed again;
+within a push the registry skips layers it has (podman does not report that without a
+terminal, so "layer-skipped" events come only from builders that do).
 """
 
 from __future__ import annotations
