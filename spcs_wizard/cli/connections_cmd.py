@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 
 import click
@@ -13,7 +12,7 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.session import ask_passcode, interactive
 from spcs_wizard.credentials import connections_file as files
 from spcs_wizard.credentials import keychain
-from spcs_wizard.model.deployment import normalise_account
+from spcs_wizard.model.deployment import normalise_login_account
 
 AUTHENTICATORS = {
     "password": ("snowflake", "password"),
@@ -25,18 +24,9 @@ AUTHENTICATORS = {
 }
 
 
-_LOCATOR = re.compile(r"[a-z]{1,3}[0-9]{3,7}(\.[a-z0-9-]+){0,3}")
-
-
 def login_account(value: str) -> str:
-    """ORG-ACCOUNT (also as a URL), or a legacy account locator with its region
-    (``xy12345.us-east-2.aws``), which the connector accepts as it is."""
-    text = re.sub(r"^[a-z]+://", "", value.strip(), flags=re.IGNORECASE).split("/")[0]
-    text = re.sub(r"\.snowflakecomputing\.com$", "", text, flags=re.IGNORECASE).lower()
-    if _LOCATOR.fullmatch(text):
-        return text
     try:
-        return normalise_account(value)
+        return normalise_login_account(value)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

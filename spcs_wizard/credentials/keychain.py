@@ -9,6 +9,8 @@ is refused with a message saying what to install: this tool never falls back sil
 from __future__ import annotations
 
 import os
+import weakref
+from typing import Any
 
 import keyring
 from keyring.backend import KeyringBackend
@@ -18,6 +20,8 @@ SERVICE = "spcs-wizard"
 # Unlocks the encrypted-file backend (keyrings.cryptfile) without a prompt, for machines
 # with no desktop keyring (servers, CI); its file stays encrypted on disk.
 CRYPTFILE_PASSWORD_ENV = "KEYRING_CRYPTFILE_PASSWORD"
+# The password each file backend was unlocked with: derivation (Argon2) is slow.
+_UNLOCKED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _INSECURE = ("PlaintextKeyring", "fail.Keyring", "null.Keyring")
 
 
@@ -40,8 +44,13 @@ def check() -> str:
     backend = keyring.get_keyring()
     password = os.environ.get(CRYPTFILE_PASSWORD_ENV)
     for candidate in _backends(backend):
-        if password and type(candidate).__name__ == "CryptFileKeyring":
+        if (
+            password
+            and type(candidate).__name__ == "CryptFileKeyring"
+            and _UNLOCKED.get(candidate) != password
+        ):
             candidate.keyring_key = password  # type: ignore[attr-defined]
+            _UNLOCKED[candidate] = password
     usable = [
         b
         for b in _backends(backend)

@@ -10,6 +10,8 @@ from typing import Any
 from spcs_wizard.emulator import lifecycle
 from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.context import Ctx, bool_text
+from spcs_wizard.model.names import service_dns_name
+from spcs_wizard.model.registry import registry_host
 
 COLUMNS: dict[str, list[str]] = {
     "ROLE": [
@@ -307,9 +309,7 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
             directory_enabled="N",
         )
     elif obj.kind == "IMAGE REPOSITORY":
-        host = s.registry_host or (
-            f"{s.account_identifier.lower().replace('_', '-')}.registry.snowflakecomputing.com"
-        )
+        host = s.registry_host or registry_host(s.account_identifier)
         values["repository_url"] = f"{host}/{'/'.join(obj.name).lower()}"
     elif obj.kind == "NETWORK RULE":
         values.update(
@@ -356,8 +356,7 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
         values.update(
             status=state.status,
             compute_pool=p["COMPUTE_POOL"],
-            dns_name=f"{obj.short.lower()}.{obj.name[1].lower()}."
-            f"{obj.name[0].lower().replace('_', '-')}.snowflakecomputing.internal",
+            dns_name=service_dns_name(*obj.name),
             current_instances=1 if running else 0,
             target_instances=int(p.get("MIN_INSTANCES", 1)),
             min_ready_instances=1,

@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from spcs_wizard.emulator import errors
-from spcs_wizard.emulator.catalog import Obj
+from spcs_wizard.emulator.catalog import SYSTEM_ROLES, Obj
 from spcs_wizard.emulator.columns import row_for, show_columns
 from spcs_wizard.emulator.context import Ctx, Result, like
 
@@ -161,13 +161,7 @@ def drop(ctx: Ctx) -> Result:
                 f"Drop statement executed successfully ({name[-1]} already dropped)."
             )
         raise errors.does_not_exist(words.split()[-1], ".".join(name))
-    if kind == "ROLE" and name[0] in (
-        "ACCOUNTADMIN",
-        "SECURITYADMIN",
-        "USERADMIN",
-        "SYSADMIN",
-        "PUBLIC",
-    ):
+    if kind == "ROLE" and name[0] in SYSTEM_ROLES:
         raise errors.insufficient_privileges(f"role '{name[0]}'")
     if not ctx.account.owns(ctx.role, obj):
         raise errors.insufficient_privileges(f"{kind.lower()} '{obj.fqn}'")
@@ -286,9 +280,8 @@ def alter(ctx: Ctx) -> Result:
             props["SECRET_STRING"] = hash_secret(str(props["SECRET_STRING"]))
         obj.props.update(props)
     elif ctx.cur.accept("UNSET"):
-        while not ctx.cur.at_end():
-            if not ctx.cur.punct(","):
-                obj.props.pop(ctx.cur.take("word").upper(), None)
+        for key in ctx.cur.word_list():
+            obj.props.pop(key, None)
     else:
         raise errors.unsupported(ctx.cur.text)
     ctx.cur.done()

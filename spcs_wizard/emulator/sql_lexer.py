@@ -256,6 +256,14 @@ class Cursor:
             and second.value == "="
         )
 
+    def word_list(self) -> list[str]:
+        """``A, B C`` up to the end: property names, upper-cased (for UNSET)."""
+        words = []
+        while not self.at_end():
+            if not self.punct(","):
+                words.append(self.take("word").upper())
+        return words
+
     def properties(self, stop_at: str | None = None) -> dict[str, Any]:
         """``KEY = value`` pairs (commas optional) until the end or ``stop_at``."""
         found: dict[str, Any] = {}

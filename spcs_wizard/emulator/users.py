@@ -62,9 +62,8 @@ def alter_user(ctx: Ctx) -> Result:
             props["DEFAULT_ROLE"] = str(props["DEFAULT_ROLE"]).upper()
         user.props.update(props)
     elif ctx.cur.accept("UNSET"):
-        while not ctx.cur.at_end():
-            if not ctx.cur.punct(","):
-                user.props.pop(ctx.cur.take("word").upper(), None)
+        for key in ctx.cur.word_list():
+            user.props.pop(key, None)
     else:
         raise ctx.cur.error()
     return Result.status("Statement executed successfully.")

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from spcs_wizard.model.identifiers import qualified
+from spcs_wizard.model.identifiers import Identifier, qualified
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -101,7 +101,7 @@ def take(runner: SqlRunner, d: Deployment) -> Snapshot:
     schema = qualified(n.database, n.schema_)
     services = []
     for row in runner.query_or_missing(f"SHOW SERVICES IN SCHEMA {schema}", role):
-        fqn = n.in_schema(type(n.milvus_service)(row["name"]))
+        fqn = n.in_schema(Identifier(row["name"]))
         containers = [
             ContainerStatus(
                 c.get("instance_id"),

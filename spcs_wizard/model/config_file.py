@@ -15,6 +15,7 @@ import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import tomlkit
@@ -37,6 +38,7 @@ class ConfigError(ValueError):
     """A setting that cannot be used; the message says which, from where, and why."""
 
 
+@cache
 def setting_paths(model: type[BaseModel] = Deployment, prefix: str = "") -> dict[str, Any]:
     """Every leaf setting as ``dotted.path -> FieldInfo``."""
     paths: dict[str, Any] = {}

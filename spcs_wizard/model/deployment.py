@@ -332,11 +332,28 @@ def normalise_prefix(value: str) -> str:
         raise identifiers.IdentifierError("prefix", value, exc.rule, fix) from None
 
 
+_LOCATOR = re.compile(r"[a-z]{1,3}[0-9]{3,7}(\.[a-z0-9-]+){0,3}")
+
+
+def _account_text(value: str) -> str:
+    """What identifies the account in a pasted value: no scheme, path or Snowflake domain."""
+    text = re.sub(r"^[a-z]+://", "", value.strip(), flags=re.IGNORECASE).split("/")[0]
+    return re.sub(r"(\.registry)?\.snowflakecomputing\.com$", "", text, flags=re.IGNORECASE)
+
+
+def normalise_login_account(value: str) -> str:
+    """For logging in: ``ORG-ACCOUNT`` in any form :func:`normalise_account` takes, or a
+    legacy account locator with its region (``xy12345.us-east-2.aws``), which the
+    connector accepts as it is (the registry host needs the ORG-ACCOUNT form)."""
+    text = _account_text(value).lower()
+    if _LOCATOR.fullmatch(text):
+        return text
+    return normalise_account(value)
+
+
 def normalise_account(value: str) -> str:
     """Accept ``org-account``, ``org.account`` or a ``*.snowflakecomputing.com`` URL."""
-    text = value.strip()
-    text = re.sub(r"^[a-z]+://", "", text, flags=re.IGNORECASE).split("/")[0]
-    text = re.sub(r"(\.registry)?\.snowflakecomputing\.com$", "", text, flags=re.IGNORECASE)
+    text = _account_text(value)
     if not text:
         return ""
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*[.-][A-Za-z0-9_-]+", text) and text.count(".") <= 1:

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
 
 
+def service_dns_name(database: str, schema: str, service: str) -> str:
+    """A service's DNS name inside SPCS, as SHOW SERVICES reports it in ``dns_name``:
+    ``<service>.<schema>.<database>.snowflakecomputing.internal``, lower case, ``_`` as
+    ``-`` (DNS labels have no underscores)."""
+    parts = (service, schema, database)
+    return ".".join(p.lower().replace("_", "-") for p in parts) + ".snowflakecomputing.internal"
+
+
 class Names(BaseModel):
     """Resolved identifiers of one deployment, prefix applied where it belongs."""
 

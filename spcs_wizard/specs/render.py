@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spcs_wizard.model.names import service_dns_name
 from spcs_wizard.model.registry import spec_image_path
 
 if TYPE_CHECKING:
@@ -22,12 +23,10 @@ SERVICES = ("milvus", "jupyter")
 
 
 def dns_name(d: Deployment, service: str) -> str:
-    """A service's DNS name inside SPCS: ``<service>.<schema>.<database>`` lower case, ``_``
-    as ``-``, under snowflakecomputing.internal (as SHOW SERVICES reports in dns_name)."""
+    """The DNS name of one of the deployment's services inside SPCS."""
     n = d.names()
     name = n.milvus_service if service == "milvus" else n.jupyter_service
-    parts = (name.name, n.schema_.name, n.database.name)
-    return ".".join(p.lower().replace("_", "-") for p in parts) + ".snowflakecomputing.internal"
+    return service_dns_name(n.database.name, n.schema_.name, name.name)
 
 
 def template_values(d: Deployment) -> dict[str, str]:
