@@ -438,6 +438,6 @@ def test_the_default_connection_is_used_when_none_is_named(
     ],
 )
 def test_login_accepts_every_account_form(given: str, stored: str) -> None:
-    from spcs_wizard.cli.connections_cmd import login_account
+    from spcs_wizard.credentials.login import LoginRequest
 
-    assert login_account(given) == stored
+    assert LoginRequest("c", given, "me").parameters()["account"] == stored.lower()

@@ -12,23 +12,14 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.session import ask_passcode, interactive
 from spcs_wizard.credentials import connections_file as files
 from spcs_wizard.credentials import keychain
-from spcs_wizard.model.deployment import normalise_login_account
-
-AUTHENTICATORS = {
-    "password": ("snowflake", "password"),
-    "mfa": ("username_password_mfa", "password"),
-    "key-pair": ("snowflake_jwt", "private_key_passphrase"),
-    "pat": ("programmatic_access_token", "token"),
-    "sso": ("externalbrowser", None),
-    "oauth": ("oauth", None),
-}
-
-
-def login_account(value: str) -> str:
-    try:
-        return normalise_login_account(value)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+from spcs_wizard.credentials.login import (
+    AUTHENTICATORS,
+    SECRET_LABEL,
+    LoginError,
+    LoginRequest,
+    save,
+    try_login,
+)
 
 
 def _secret(kind: str, from_stdin: bool) -> str | None:
@@ -39,12 +30,7 @@ def _secret(kind: str, from_stdin: bool) -> str | None:
         return None
     import questionary
 
-    label = {
-        "password": "Password",
-        "token": "Programmatic access token",
-        "private_key_passphrase": "Private key passphrase (empty if none)",
-    }[kind]
-    answer = questionary.password(f"{label}:").ask()
+    answer = questionary.password(f"{SECRET_LABEL[kind]}:").ask()
     if answer is None:
         raise click.Abort()
     return answer or None
@@ -108,74 +94,46 @@ def login_command(
 ) -> None:
     """Save a connection to connections.toml (shared with Snowflake CLI) and its secret to
     the OS keyring, then try it. The file never holds the secret."""
-    normalised = login_account(account)
-    authenticator, secret_kind = AUTHENTICATORS[method]
-    if method == "key-pair" and not private_key_file:
-        raise click.UsageError("--auth key-pair needs --private-key-file")
-    params = {
-        "account": normalised.lower(),
-        "user": user,
-        "role": role,
-        "warehouse": warehouse,
-        "authenticator": authenticator,
-        "private_key_file": private_key_file,
-        "token_file_path": token_file,
-        "host": host,
-        "port": port,
-        "protocol": protocol,
-    }
-    if method == "password":
-        params.pop("authenticator")
+    request = LoginRequest(
+        name,
+        account,
+        user,
+        method,
+        role,
+        warehouse,
+        private_key_file,
+        token_file,
+        host,
+        port,
+        protocol,
+    )
+    try:
+        request.parameters()  # a request that cannot work fails before any prompt
+    except LoginError as exc:
+        raise click.UsageError(str(exc)) from None
+    secret_kind = request.secret_kind
     secret = _secret(secret_kind, secret_stdin) if secret_kind else None
     if secret_kind in ("password", "token") and secret is None:
         raise click.UsageError(
             f"a {secret_kind} is needed: pass it with --secret-stdin, or "
             "run on a terminal to be asked"
         )
-    secret_param = {
-        "password": "password",
-        "token": "token",
-        "private_key_passphrase": "private_key_file_pwd",
-    }.get(secret_kind or "")
-    if not no_test:  # try it before saving anything: a failed login leaves nothing behind
-        trial = {k: v for k, v in params.items() if v not in (None, "")}
-        if secret is not None and secret_param:
-            trial[secret_param] = secret
-        from spcs_wizard.connection import prepare_mfa
-
-        if os.environ.get("SNOWFLAKE_PASSCODE"):
-            trial["passcode"] = os.environ["SNOWFLAKE_PASSCODE"]
-        prepare_mfa(trial, ask_passcode)
-        _try(trial, name)
     try:
-        if secret is not None:
-            backend = keychain.check()
-            keychain.store(keychain.connection_key(name, secret_kind or ""), secret)
-            click.echo(
-                f"Stored the {(secret_kind or '').replace('_', ' ')} in the keyring ({backend})."
-            )
-        path = files.save_connection(name, params)
-    except (keychain.KeychainUnavailableError, files.ConnectionsFileError) as exc:
+        if not no_test:  # try it before saving anything: a failed login leaves nothing behind
+            passcode = os.environ.get("SNOWFLAKE_PASSCODE")
+            if method == "mfa" and not passcode:
+                passcode = ask_passcode()
+            who = try_login(request, secret, passcode)
+            click.echo(f"Connected to {who.account} as {who.user} with role {who.role}.")
+        path, backend = save(request, secret)
+    except LoginError as exc:
         raise click.ClickException(str(exc)) from None
+    if backend:
+        what = (secret_kind or "").replace("_", " ")
+        click.echo(f"Stored the {what} in the keyring ({backend}).")
     click.echo(f"Saved connection {name!r} to {path}.")
     if make_default:
         _set_default(name)
-
-
-def _try(params: dict[str, object], name: str) -> None:
-    import snowflake.connector
-    from snowflake.connector.errors import Error
-
-    try:
-        with snowflake.connector.connect(**params, login_timeout=30) as con:
-            cur = con.cursor()
-            cur.execute("SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT_NAME()")
-            user, role, account = cur.fetchone()
-    except Error as exc:
-        from spcs_wizard.connection import login_failure
-
-        raise click.ClickException(login_failure(name, exc)) from None
-    click.echo(f"Connected to {account} as {user} with role {role}.")
 
 
 def _set_default(name: str) -> None:

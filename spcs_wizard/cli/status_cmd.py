@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
 from rich.console import Console, Group
@@ -133,18 +133,13 @@ def logs_command(
     follow: bool,
 ) -> None:
     """The service container's log (SYSTEM$GET_SERVICE_LOGS)."""
-    n = deployment.names()
-    fqn = n.in_schema(n.milvus_service if service == "milvus" else n.jupyter_service)
-    container = deployment.milvus.image if service == "milvus" else deployment.jupyter.image
-    sql = f"SELECT SYSTEM$GET_SERVICE_LOGS('{fqn}', '{instance}', '{container}', {lines})"
+    from spcs_wizard.engine.operations import new_lines, service_logs
+
     seen: list[str] = []
     with open_runner(connection_name) as runner:
         while True:
-            rows = runner.query(sql, n.sys_admin)
-            text = str(next(iter(rows[0].values()), "") or "") if rows else ""
-            current = text.splitlines()
-            start = _overlap(seen, current)
-            for line in current[start:]:
+            current = service_logs(runner, deployment, service, instance, lines)
+            for line in new_lines(seen, current):
                 click.echo(line)
             seen = current
             if not follow:
@@ -155,51 +150,30 @@ def logs_command(
                 return
 
 
-def _overlap(before: list[str], now: list[str]) -> int:
-    """How many leading lines of ``now`` were already printed (logs are a moving tail)."""
-    for size in range(min(len(before), len(now)), 0, -1):
-        if before[-size:] == now[:size]:
-            return size
-    return 0
-
-
 @click.command("endpoints")
 @deployment_options
 @connection_option
 @click.option("--json", "as_json", is_flag=True)
 def endpoints_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
     """Public URLs of the services (log in to them with Snowflake)."""
+    from spcs_wizard.engine.operations import public_endpoints
+
     with open_runner(connection_name) as runner:
-        snap = _take(runner, deployment)
-    found = [
-        {"service": s.name, "endpoint": e.name, "url": e.ingress_url}
-        for s in snap.services
-        for e in s.endpoints
-        if e.is_public
-    ]
+        found = public_endpoints(_take(runner, deployment))
     if as_json:
-        click.echo(json.dumps(found, indent=2))
+        click.echo(json.dumps([e.__dict__ for e in found], indent=2))
         return
-    for item in found:
-        url = item["url"] or "not assigned yet"
-        shown = f"https://{url}" if "." in url and " " not in url else url
-        click.echo(f"{item['service']:10} {item['endpoint']:10} {shown}")
+    for e in found:
+        click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")
 
 
-def _switch(deployment: Deployment, connection_name: str, verb: str) -> None:
-    n = deployment.names()
-    services = [n.in_schema(n.milvus_service), n.in_schema(n.jupyter_service)]
-    pools = [n.milvus_pool.sql(), n.jupyter_pool.sql()]
-    statements = (
-        [f"ALTER SERVICE IF EXISTS {s} SUSPEND" for s in services]
-        + [f"ALTER COMPUTE POOL IF EXISTS {p} SUSPEND" for p in pools]
-        if verb == "suspend"
-        else [f"ALTER COMPUTE POOL IF EXISTS {p} RESUME" for p in pools]
-        + [f"ALTER SERVICE IF EXISTS {s} RESUME" for s in services]
-    )
+def _switch(
+    deployment: Deployment, connection_name: str, verb: Literal["suspend", "resume"]
+) -> None:
+    from spcs_wizard.engine.operations import switch
+
     with open_runner(connection_name) as runner:
-        for statement in statements:
-            runner.execute(statement, n.sys_admin, statement)
+        for statement in switch(runner, deployment, verb):
             click.echo(statement)
 
 

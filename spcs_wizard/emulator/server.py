@@ -76,6 +76,17 @@ class Emulator:
         )
         self.account.save()
 
+    def reset_admin_password(self, password: str) -> None:
+        """Give the administrator a new password (the rehearsal mode makes one per run and
+        never writes it anywhere; only its salted hash is saved)."""
+        with self.account.lock:
+            admin = self.account.get("USER", (self.settings.admin_user.upper(),))
+            if admin is None:
+                raise ValueError("the emulator has no administrator yet")
+            admin.props["PASSWORD"] = hash_secret(password)
+            self.account.save()
+        self.settings.admin_password = password
+
     # -- lifecycle of the server -------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         handler = type("Handler", (_Handler,), {"emulator": self})

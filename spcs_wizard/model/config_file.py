@@ -138,6 +138,15 @@ def load_deployment(
     return validate(tree, sources)
 
 
+def with_settings(deployment: Deployment, changes: Mapping[str, Any], source: str) -> Deployment:
+    """A copy of ``deployment`` with dotted-path ``changes``, checked as a whole (a wizard
+    screen edits names one by one; a bad value raises ConfigError naming it)."""
+    tree: dict[str, Any] = deployment.model_dump(by_alias=True)
+    for key, value in changes.items():
+        _set(tree, key, value, source)
+    return validate(tree, dict.fromkeys(changes, source))
+
+
 def validate(tree: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> Deployment:
     try:
         return Deployment.model_validate(tree)

@@ -1,0 +1,243 @@
+"""One deployment against one target (a real account, or the rehearsal emulator): what
+the wizard's screens drive. Every operation reports through the engine's events; none
+knows about a user interface.
+
+Each call that talks to the account takes a ``SqlRunner`` the caller opened with
+``connect()``: the wizard keeps one per background activity (deploying, monitoring),
+because a connection is not shared between threads.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from spcs_wizard.engine.events import Listener, ignore
+from spcs_wizard.engine.state import DeploymentState
+from spcs_wizard.model.plan import Plan, build_plan
+from spcs_wizard.model.step import StepKind
+from spcs_wizard.paths import deployment_dir
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.apply import Outcome
+    from spcs_wizard.engine.preflight import Finding
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.snapshot import Snapshot
+    from spcs_wizard.engine.teardown import TeardownOutcome
+    from spcs_wizard.images.builder import Builder
+    from spcs_wizard.images.push import PushEvent
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.sql import SecretSlot
+    from spcs_wizard.model.step import Step
+
+SECRET_ENV = "SPCS_WIZARD_SECRET_"
+ImageMode = Literal["build", "record"]
+
+
+@dataclass
+class Target:
+    """Where a deployment goes: a connection from connections.toml, or the rehearsal."""
+
+    connection_name: str | None = None
+    rehearsal: Rehearsal | None = None
+
+    @property
+    def is_rehearsal(self) -> bool:
+        return self.rehearsal is not None
+
+    @property
+    def label(self) -> str:
+        if self.rehearsal is not None:
+            return f"rehearsal ({self.rehearsal.account}, local emulator)"
+        return f"connection {self.connection_name}"
+
+    def connect(self, ask_passcode: Callable[[], str | None] | None = None) -> SqlRunner:
+        """A new connection; raises ``ConnectionFailedError`` with the reason."""
+        import snowflake.connector
+
+        from spcs_wizard.connection import ConnectionFailedError, open_connection
+        from spcs_wizard.engine.runner import SqlRunner
+
+        if self.rehearsal is not None:
+            try:
+                return SqlRunner(snowflake.connector.connect(**self.rehearsal.connect_args()))
+            except snowflake.connector.errors.Error as exc:
+                raise ConnectionFailedError(f"the rehearsal emulator refused: {exc}") from None
+        return SqlRunner(open_connection(self.connection_name or "default", None, ask_passcode))
+
+    def state_dir(self, deployment_id: str) -> Path:
+        if self.rehearsal is not None:  # never mixed with a real account's state
+            return self.rehearsal.directory / "deployments" / deployment_id.lower()
+        return deployment_dir(deployment_id)
+
+
+def secret_slots(plan: Plan) -> list[SecretSlot]:
+    """The secrets a deployment needs, each once, in plan order."""
+    seen: dict[str, SecretSlot] = {}
+    for step in plan.steps:
+        for sql in step.statements:
+            for slot in sql.secrets:
+                seen.setdefault(slot.key, slot)
+    return list(seen.values())
+
+
+@dataclass
+class DeploymentSession:
+    target: Target
+    deployment: Deployment
+    image_mode: ImageMode = "build"
+    contexts: Path | None = None  # image build contexts; default: the project's images/
+    builder: Builder | None = None
+    given_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    # -- what will happen -------------------------------------------------------------------
+    def plan(self) -> Plan:
+        return build_plan(self.deployment, self.state_dir / "specs")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.target.state_dir(self.deployment.deployment_id)
+
+    def state(self) -> DeploymentState:
+        return DeploymentState.load(self.state_dir / "state.json", self.deployment.deployment_id)
+
+    def missing_secrets(self) -> list[SecretSlot]:
+        """Secrets that nothing provides yet (the screen asks for these)."""
+        return [s for s in secret_slots(self.plan()) if self._known_secret(s) is None]
+
+    def give_secret(self, slot: SecretSlot, value: str, keep: bool = True) -> str | None:
+        """Use ``value`` for this deployment; kept in the OS keyring when ``keep`` and one
+        is available. Returns why it was not kept, if it was not."""
+        self.given_secrets[slot.key] = value
+        if not keep or self.target.is_rehearsal:
+            return None
+        from spcs_wizard.credentials import keychain
+
+        try:
+            keychain.store(keychain.deployment_key(self.deployment.deployment_id, slot.key), value)
+        except keychain.KeychainUnavailableError as exc:
+            return str(exc)
+        return None
+
+    def _known_secret(self, slot: SecretSlot) -> str | None:
+        if slot.key in self.given_secrets:
+            return self.given_secrets[slot.key]
+        if os.environ.get(SECRET_ENV + slot.key.upper()):
+            return os.environ[SECRET_ENV + slot.key.upper()]
+        if self.target.is_rehearsal:  # nobody logs in to a rehearsal's notebook
+            return self.given_secrets.setdefault(slot.key, secrets.token_urlsafe(18))
+        from spcs_wizard.credentials import keychain
+
+        return keychain.load(keychain.deployment_key(self.deployment.deployment_id, slot.key))
+
+    def _secret(self, slot: SecretSlot) -> str:
+        value = self._known_secret(slot)
+        if value is None:
+            raise KeyError(f"no value for the {slot.description}")
+        return value
+
+    # -- doing it ----------------------------------------------------------------------------
+    def connect(self, ask_passcode: Callable[[], str | None] | None = None) -> SqlRunner:
+        return self.target.connect(ask_passcode)
+
+    def preflight(self, runner: SqlRunner) -> list[Finding]:
+        from spcs_wizard.engine import preflight
+
+        return preflight.run(runner, self.plan())
+
+    def deploy(
+        self,
+        runner: SqlRunner,
+        on_event: Listener = ignore,
+        on_push: Callable[[PushEvent], None] | None = None,
+        on_line: Callable[[str], None] | None = None,
+        images_only: bool = False,
+    ) -> Outcome:
+        """Run the plan (check first, so done steps are skipped). ``images_only`` stops
+        after the image steps (and what they need: the repository)."""
+        from spcs_wizard.engine.apply import Deployer
+
+        plan = self.plan()
+        if images_only:
+            last = max(i for i, s in enumerate(plan.steps) if s.kind is StepKind.IMAGE)
+            plan = replace(plan, steps=plan.steps[: last + 1])
+        deployer = Deployer(
+            runner,
+            plan,
+            self.state(),
+            self._secret,
+            push_image=self._pusher(runner, on_push, on_line),
+            on_event=on_event,
+        )
+        return deployer.run()
+
+    def _pusher(
+        self,
+        runner: SqlRunner,
+        on_push: Callable[[PushEvent], None] | None,
+        on_line: Callable[[str], None] | None,
+    ) -> Callable[[Step], None]:
+        from spcs_wizard.engine.images import CONTEXTS, RegistryPusher
+        from spcs_wizard.images.push import PushEvent, PushLedger
+
+        contexts = self.contexts or CONTEXTS
+        rehearsal = self.target.rehearsal
+        if rehearsal is not None and (self.image_mode == "record" or not rehearsal.has_registry):
+
+            def record(step: Step) -> None:
+                digest = rehearsal.record_image(self.deployment, step, contexts)
+                if on_push is not None:
+                    on_push(PushEvent("done", digest))
+
+            return record
+        builder = self.builder
+        if builder is None and rehearsal is not None:
+            from spcs_wizard.images.builder import find_builder
+
+            builder = self.builder = find_builder(extra_env=rehearsal.builder_env())
+        return RegistryPusher(
+            runner,
+            self.deployment,
+            contexts=contexts,
+            ledger=PushLedger(self.state_dir / "pushed.json"),
+            builder=builder,
+            on_line=on_line or (lambda line: None),
+            on_push=on_push or (lambda event: None),
+        )
+
+    def snapshot(self, runner: SqlRunner) -> Snapshot:
+        from spcs_wizard.engine.snapshot import take
+
+        return take(runner, self.deployment)
+
+    def teardown_preview(self, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
+        from spcs_wizard.engine.teardown import preview
+
+        return preview(self.plan(), keep_data=keep_data, include_shared=include_shared)
+
+    def teardown(
+        self,
+        runner: SqlRunner,
+        on_event: Listener = ignore,
+        keep_data: bool = False,
+        include_shared: bool = False,
+    ) -> TeardownOutcome:
+        from spcs_wizard.engine.teardown import Teardown
+
+        return Teardown(
+            runner, self.plan(), self.state(), keep_data, include_shared, on_event=on_event
+        ).run()
+
+    def resume_point(self) -> Literal["start", "deploy", "monitor"]:
+        """Where the wizard picks up: nothing made yet, part made, or the services made
+        (by this tool: the local state records what it ran, teardown forgets it)."""
+        executed = self.state().executed
+        if not executed:
+            return "start"
+        services = ("service-milvus", "service-jupyter")
+        return "monitor" if all(s in executed for s in services) else "deploy"

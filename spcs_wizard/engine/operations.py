@@ -1,0 +1,95 @@
+"""Day-two operations on a deployment: suspend, resume, container logs, public endpoints.
+
+Shared by the CLI commands and the wizard's monitor, so both send the same statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from spcs_wizard.model.identifiers import string_literal
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.snapshot import Snapshot
+    from spcs_wizard.model.deployment import Deployment
+
+ServiceKey = Literal["milvus", "jupyter"]
+SERVICES: tuple[ServiceKey, ...] = ("milvus", "jupyter")
+
+
+def switch_statements(d: Deployment, verb: Literal["suspend", "resume"]) -> list[str]:
+    """Suspend services then pools (no credits while suspended); resume in reverse.
+    https://docs.snowflake.com/en/sql-reference/sql/alter-service,
+    https://docs.snowflake.com/en/sql-reference/sql/alter-compute-pool"""
+    n = d.names()
+    services = [n.in_schema(n.milvus_service), n.in_schema(n.jupyter_service)]
+    pools = [n.milvus_pool.sql(), n.jupyter_pool.sql()]
+    if verb == "suspend":
+        return [f"ALTER SERVICE IF EXISTS {s} SUSPEND" for s in services] + [
+            f"ALTER COMPUTE POOL IF EXISTS {p} SUSPEND" for p in pools
+        ]
+    return [f"ALTER COMPUTE POOL IF EXISTS {p} RESUME" for p in pools] + [
+        f"ALTER SERVICE IF EXISTS {s} RESUME" for s in services
+    ]
+
+
+def switch(runner: SqlRunner, d: Deployment, verb: Literal["suspend", "resume"]) -> list[str]:
+    """Run ``switch_statements``; returns what was run."""
+    statements = switch_statements(d, verb)
+    for statement in statements:
+        runner.execute(statement, d.names().sys_admin, statement)
+    return statements
+
+
+def logs_sql(d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50) -> str:
+    """SYSTEM$GET_SERVICE_LOGS for the service's one container (named after its image).
+    https://docs.snowflake.com/en/sql-reference/functions/system_get_service_logs"""
+    n = d.names()
+    fqn = n.in_schema(n.milvus_service if service == "milvus" else n.jupyter_service)
+    container = d.milvus.image if service == "milvus" else d.jupyter.image
+    return (
+        f"SELECT SYSTEM$GET_SERVICE_LOGS({string_literal(str(fqn))}, "
+        f"{string_literal(instance)}, {string_literal(container)}, {int(lines)})"
+    )
+
+
+def service_logs(
+    runner: SqlRunner, d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50
+) -> list[str]:
+    rows = runner.query(logs_sql(d, service, instance, lines), d.names().sys_admin)
+    text = str(next(iter(rows[0].values()), "") or "") if rows else ""
+    return text.splitlines()
+
+
+def new_lines(before: list[str], now: list[str]) -> list[str]:
+    """The lines of ``now`` not yet seen: logs come back as a moving tail, so the longest
+    end of ``before`` that starts ``now`` was already shown."""
+    for size in range(min(len(before), len(now)), 0, -1):
+        if before[-size:] == now[:size]:
+            return now[size:]
+    return now
+
+
+@dataclass(frozen=True)
+class PublicEndpoint:
+    service: str
+    endpoint: str
+    url: str | None  # None until Snowflake has assigned it
+
+    @property
+    def link(self) -> str | None:
+        """The address to open: SPCS reports the host name only."""
+        if not self.url or " " in self.url or "." not in self.url:
+            return None
+        return self.url if "://" in self.url else f"https://{self.url}"
+
+
+def public_endpoints(snap: Snapshot) -> list[PublicEndpoint]:
+    return [
+        PublicEndpoint(s.name, e.name, e.ingress_url)
+        for s in snap.services
+        for e in s.endpoints
+        if e.is_public
+    ]

@@ -1,0 +1,110 @@
+"""Rehearsal mode: the whole flow against a local SPCS emulator, no account needed.
+
+The emulator runs in this process on a free 127.0.0.1 port with its state in
+``<state home>/rehearsal`` (so a rehearsal deployment survives a restart of the wizard
+and can be torn down later). Its administrator gets a new random password on every
+start, held in memory only. Pools and services move through their states ``speed``
+times faster than in a real account. With Debian's docker-registry installed, the
+account's image registry is real and images can be built and pushed for real;
+otherwise (or when asked) images are recorded as pushed without a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.registry import find_registry_binary
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.model.registry import repository_path
+from spcs_wizard.paths import state_home
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.step import Step
+
+DEFAULT_SPEED = 30.0
+
+
+def rehearsal_home() -> Path:
+    return state_home() / "rehearsal"
+
+
+@dataclass
+class Rehearsal:
+    directory: Path = field(default_factory=rehearsal_home)
+    speed: float = DEFAULT_SPEED
+    registry: bool | None = None  # None: when docker-registry is installed
+    emulator: Emulator | None = None
+
+    def start(self) -> Emulator:
+        if self.emulator is not None:
+            return self.emulator
+        password = secrets.token_urlsafe(24)
+        settings = EmulatorSettings(
+            state_dir=self.directory / "account",
+            admin_password=password,
+            speed=self.speed,
+            registry=self.registry if self.registry is not None else bool(find_registry_binary()),
+        )
+        emulator = Emulator(settings, Faults())
+        emulator.reset_admin_password(password)  # an earlier run's account: same new password
+        emulator.start("127.0.0.1", 0)
+        self.emulator = emulator
+        return emulator
+
+    def stop(self) -> None:
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    @property
+    def account(self) -> str:
+        return self.started.settings.account_identifier
+
+    @property
+    def started(self) -> Emulator:
+        if self.emulator is None:
+            raise RuntimeError("the rehearsal emulator is not started")
+        return self.emulator
+
+    def connect_args(self) -> dict[str, Any]:
+        return self.started.connect_args()
+
+    @property
+    def has_registry(self) -> bool:
+        return bool(self.started.settings.registry_host)
+
+    def builder_env(self) -> dict[str, str]:
+        """podman settings for the emulator's plain-HTTP registry on 127.0.0.1: marked
+        insecure in a registries.conf of our own, with a login file of our own (the
+        user's own podman/docker configuration is left untouched)."""
+        host = self.started.settings.registry_host
+        conf = self.directory / "registries.conf"
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text(f'[[registry]]\nlocation = "{host}"\ninsecure = true\n', encoding="utf-8")
+        return {
+            "CONTAINERS_REGISTRIES_CONF": str(conf),
+            "REGISTRY_AUTH_FILE": str(self.directory / "registry-auth.json"),
+        }
+
+    def record_image(self, deployment: Deployment, step: Step, context_dir: Path) -> str:
+        """Images without a build: record the image as pushed, with a digest derived from
+        its build context so a changed context gives a new digest."""
+        svc = deployment.milvus if step.id == "image-milvus" else deployment.jupyter
+        digest = "sha256:" + context_digest(context_dir / svc.image)
+        self.started.add_image(repository_path(deployment), svc.image, svc.tag, digest)
+        return digest
+
+
+def context_digest(directory: Path) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        sha.update(str(path.relative_to(directory)).encode())
+        sha.update(path.read_bytes())
+    return sha.hexdigest()

@@ -1,0 +1,103 @@
+"""What a deployment costs per hour while it runs, in Snowflake credits.
+
+Figures from Snowflake's Service Consumption Table
+(https://www.snowflake.com/legal-files/CreditConsumptionTable.pdf): table 1(a) for
+standard warehouses, tables 1(e)-(g) for Snowpark Container Services compute pools.
+Billing rules from "Snowpark Container Services costs"
+(https://docs.snowflake.com/en/developer-guide/snowpark-container-services/accounts-orgs-usage-views):
+a pool is charged while IDLE, ACTIVE, STOPPING or RESIZING, not while STARTING or
+SUSPENDED, with a 5-minute minimum then per second. Storage (stages, the image
+repository, block volumes) and data transfer are billed apart and not counted here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment
+
+SOURCE = "https://www.snowflake.com/legal-files/CreditConsumptionTable.pdf"
+
+# Credits per node-hour by instance family (tables 1(e) CPU, 1(f) high memory, 1(g) GPU).
+# Families missing here have no figure we could confirm: the estimate says so.
+POOL_CREDITS_PER_HOUR: dict[str, float] = {
+    "CPU_X64_XS": 0.06,
+    "CPU_X64_S": 0.11,
+    "CPU_X64_M": 0.22,
+    "CPU_X64_SL": 0.41,
+    "CPU_X64_L": 0.83,
+    "HIGHMEM_X64_S": 0.28,
+    "HIGHMEM_X64_M": 1.11,
+    "HIGHMEM_X64_SL": 2.93,
+    "HIGHMEM_X64_L": 4.44,
+    "GPU_NV_XS": 0.25,
+    "GPU_NV_S": 0.57,
+    "GPU_NV_M": 2.68,
+    "GPU_NV_L": 14.12,
+}
+
+# Standard warehouses, credits per hour while running (table 1(a)).
+WAREHOUSE_CREDITS_PER_HOUR: dict[str, float] = {
+    "XSMALL": 1,
+    "SMALL": 2,
+    "MEDIUM": 4,
+    "LARGE": 8,
+    "XLARGE": 16,
+    "XXLARGE": 32,
+    "XXXLARGE": 64,
+    "X4LARGE": 128,
+    "X5LARGE": 256,
+    "X6LARGE": 512,
+}
+
+
+@dataclass(frozen=True)
+class CostLine:
+    item: str
+    detail: str
+    credits_per_hour: float | None  # None: no confirmed figure for this size
+    note: str
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    lines: list[CostLine]
+
+    @property
+    def running_per_hour(self) -> float:
+        """Both pools at their minimum node count (what a running deployment costs)."""
+        return sum(line.credits_per_hour or 0.0 for line in self.lines if line.item != "warehouse")
+
+    @property
+    def complete(self) -> bool:
+        return all(line.credits_per_hour is not None for line in self.lines)
+
+
+def estimate(d: Deployment) -> CostEstimate:
+    lines = []
+    for label, pool in (("Milvus pool", d.milvus.pool), ("notebook pool", d.jupyter.pool)):
+        rate = POOL_CREDITS_PER_HOUR.get(pool.instance_family)
+        nodes = pool.min_nodes
+        lines.append(
+            CostLine(
+                label,
+                f"{nodes} x {pool.instance_family}"
+                + (f" (up to {pool.max_nodes})" if pool.max_nodes > nodes else ""),
+                None if rate is None else round(rate * nodes, 4),
+                f"suspends after {pool.auto_suspend_secs} s idle"
+                if pool.auto_suspend_secs
+                else "never suspends by itself",
+            )
+        )
+    size = d.warehouse.size
+    lines.append(
+        CostLine(
+            "warehouse",
+            f"{size} (only while queries run)",
+            WAREHOUSE_CREDITS_PER_HOUR.get(size),
+            f"suspends after {d.warehouse.auto_suspend_secs} s idle",
+        )
+    )
+    return CostEstimate(lines)
