@@ -23,6 +23,7 @@ from spcs_wizard.cli.status_cmd import (
     status_command,
     suspend_command,
 )
+from spcs_wizard.cli.tui_cmd import tui_command
 from spcs_wizard.model.config_file import ConfigError
 from spcs_wizard.model.identifiers import IdentifierError
 
@@ -42,13 +43,18 @@ Exit codes: 0 ok, 1 failure, 2 usage or configuration error (nothing was done),
 def cli(ctx: click.Context) -> None:
     """Deploy Milvus on Snowflake Snowpark Container Services, watch it, query it.
 
-    Every step of the wizard is also a command. Start with 'spcs-wizard plan' to see
-    what a deployment creates, in order, with the SQL it runs.
+    Alone on a terminal, starts the wizard (rehearsal mode: no account needed). Every
+    step of the wizard is also a command; 'spcs-wizard plan' shows what a deployment
+    creates, in order, with the SQL it runs.
     """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(tui_command)
+        else:
+            click.echo(ctx.get_help())
 
 
+cli.add_command(tui_command)
 cli.add_command(plan_command)
 cli.add_command(config_group)
 cli.add_command(emulator_command)

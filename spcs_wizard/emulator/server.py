@@ -121,7 +121,12 @@ class Emulator:
         self.registry.start(binary, self.settings.registry_port or _free_port())
         self.settings.registry_host = self.registry.host
         registry = self.registry
-        self.account.images_in = registry.images
+        # What the registry holds, plus images recorded without a push (rehearsals that
+        # skip the build): a pushed image wins over a recorded one of the same name.
+        self.account.images_in = lambda path: {
+            **self.account.images.get(path, {}),
+            **registry.images(path),
+        }
 
     @property
     def port(self) -> int:
@@ -169,7 +174,8 @@ class Emulator:
 
     # -- helpers for tests and rehearsal -------------------------------------------------------
     def add_image(self, repository_path: str, name: str, tag: str, digest: str) -> None:
-        """Record an image as pushed to ``db/schema/repo`` (until the registry is fronted)."""
+        """Record an image as pushed to ``db/schema/repo`` without pushing it (tests, and
+        rehearsals that skip the build)."""
         with self.account.lock:
             self.account.images.setdefault(repository_path.lower(), {})[f"{name}:{tag}".lower()] = (
                 digest

@@ -195,20 +195,27 @@ class DeploymentSession:
                     on_push(PushEvent("done", digest))
 
             return record
-        builder = self.builder
-        if builder is None and rehearsal is not None:
-            from spcs_wizard.images.builder import find_builder
-
-            builder = self.builder = find_builder(extra_env=rehearsal.builder_env())
-        return RegistryPusher(
+        pusher = RegistryPusher(
             runner,
             self.deployment,
             contexts=contexts,
             ledger=PushLedger(self.state_dir / "pushed.json"),
-            builder=builder,
+            builder=self.builder,
             on_line=on_line or (lambda line: None),
             on_push=on_push or (lambda event: None),
         )
+        if self.builder is not None or rehearsal is None:
+            return pusher
+
+        def with_rehearsal_builder(step: Step) -> None:
+            # Found at the first image step, so "no builder" fails that step, with its hint.
+            if pusher.builder is None:
+                from spcs_wizard.images.builder import find_builder
+
+                pusher.builder = self.builder = find_builder(extra_env=rehearsal.builder_env())
+            pusher(step)
+
+        return with_rehearsal_builder
 
     def snapshot(self, runner: SqlRunner) -> Snapshot:
         from spcs_wizard.engine.snapshot import take
@@ -234,10 +241,17 @@ class DeploymentSession:
         ).run()
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
-        """Where the wizard picks up: nothing made yet, part made, or the services made
-        (by this tool: the local state records what it ran, teardown forgets it)."""
-        executed = self.state().executed
-        if not executed:
+        """Where the wizard picks up: nothing of ours in the account, part of it, or the
+        services. The local state records what this tool ran; teardown forgets what it
+        removed but keeps shared objects (left in place) and images (gone with the
+        database), so those do not count."""
+        plan = self.plan()
+        own = {
+            s.id
+            for s in plan.steps
+            if s.kind in (StepKind.SQL, StepKind.PUT) and not (s.target and s.target.shared)
+        }
+        made = own & set(self.state().executed)
+        if not made:
             return "start"
-        services = ("service-milvus", "service-jupyter")
-        return "monitor" if all(s in executed for s in services) else "deploy"
+        return "monitor" if {"service-milvus", "service-jupyter"} <= made else "deploy"

@@ -1,0 +1,50 @@
+"""``spcs-wizard tui`` (and ``spcs-wizard`` alone on a terminal): the Textual wizard."""
+
+from __future__ import annotations
+
+import click
+
+from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.model.deployment import Deployment
+
+
+@click.command("tui")
+@deployment_options
+@click.option(
+    "--connection",
+    "-c",
+    "connection_name",
+    envvar="SPCS_WIZARD_CONNECTION",
+    help="Start on a real account with this connection (default: rehearsal mode).",
+)
+@click.option(
+    "--refresh",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.5),
+    help="Seconds between monitor refreshes.",
+)
+@click.option(
+    "--speed",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="Rehearsal only: how many times faster than real time pools and services start.",
+)
+def tui_command(
+    deployment: Deployment, connection_name: str | None, refresh: float, speed: float
+) -> None:
+    """The wizard: Welcome, Connection, Naming, Review, Build & push, Deploy, Monitor,
+    Teardown. Starts in rehearsal mode (a local SPCS emulator, no account needed)."""
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.tui.app import run
+    from spcs_wizard.tui.context import WizardContext
+
+    wizard = WizardContext(
+        deployment=deployment,
+        mode="account" if connection_name else "rehearsal",
+        connection_name=connection_name,
+        rehearsal=None if connection_name else Rehearsal(speed=speed),
+        refresh_seconds=refresh,
+    )
+    run(wizard)

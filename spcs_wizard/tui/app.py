@@ -1,0 +1,96 @@
+"""The wizard application: step screens in order, help, themes, command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.build import BuildScreen
+from spcs_wizard.tui.screens.connection import ConnectionScreen
+from spcs_wizard.tui.screens.deploy import DeployScreen
+from spcs_wizard.tui.screens.help import HelpScreen
+from spcs_wizard.tui.screens.monitor import MonitorScreen
+from spcs_wizard.tui.screens.naming import NamingScreen
+from spcs_wizard.tui.screens.review import ReviewScreen
+from spcs_wizard.tui.screens.teardown import TeardownScreen
+from spcs_wizard.tui.screens.welcome import WelcomeScreen
+from spcs_wizard.tui.widgets.step_bar import STEPS
+
+SCREENS: dict[str, type[WizardScreen]] = {
+    "welcome": WelcomeScreen,
+    "connection": ConnectionScreen,
+    "naming": NamingScreen,
+    "review": ReviewScreen,
+    "build": BuildScreen,
+    "deploy": DeployScreen,
+    "monitor": MonitorScreen,
+    "teardown": TeardownScreen,
+}
+# Steps that need a reached target (a connection, or the started rehearsal).
+NEEDS_TARGET = {"build", "deploy", "monitor", "teardown"}
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class WizardApp(App[None]):
+    CSS_PATH = "wizard.tcss"
+    TITLE = "spcs-wizard"
+    SUB_TITLE = "Milvus on Snowpark Container Services"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, wizard: WizardContext | None = None, start: str = "welcome") -> None:
+        super().__init__()
+        self.wizard = wizard or WizardContext()
+        self.start = start
+        self.step = start
+
+    def on_mount(self) -> None:
+        self.theme = DARK
+        self.push_screen(SCREENS[self.start]())
+
+    def go(self, step: str) -> None:
+        """Show a step; steps that talk to the account wait until one is reached."""
+        if step in NEEDS_TARGET and not self.wizard.ready:
+            self.notify("Connect first (step 2).", severity="warning")
+            step = "connection"
+        self.step = step
+        self.switch_screen(SCREENS[step]())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, title in STEPS:
+            yield SystemCommand(f"Go to: {title}", f"Step {title}", lambda k=key: self.go(k))
+        yield SystemCommand("Help", "What each step does, and the keys", self.action_help)
+        yield SystemCommand("Light or dark theme", "Switch the theme", self.action_toggle_theme)
+        if isinstance(screen, MonitorScreen):
+            yield SystemCommand("Refresh now", "Refresh the monitor", screen.action_refresh)
+            yield SystemCommand("Suspend the deployment", "No credits", screen.action_suspend)
+            yield SystemCommand(
+                "Resume the deployment", "Pools then services", screen.action_resume
+            )
+            yield SystemCommand("Copy the endpoint URL", "To the clipboard", screen.action_copy_url)
+            yield SystemCommand("Open the endpoint", "In the browser", screen.action_open_url)
+
+    def on_unmount(self) -> None:
+        if self.wizard.rehearsal is not None:
+            self.wizard.rehearsal.stop()
+
+
+def run(wizard: WizardContext | None = None) -> None:
+    WizardApp(wizard).run()

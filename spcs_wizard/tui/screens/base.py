@@ -1,0 +1,88 @@
+"""What every wizard step screen has: the step trail, a body, Back/Next, the footer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Static
+
+from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
+
+if TYPE_CHECKING:
+    from spcs_wizard.tui.app import WizardApp
+    from spcs_wizard.tui.context import WizardContext
+
+
+class WizardScreen(Screen[None]):
+    STEP: ClassVar[str]
+    NEXT_LABEL: ClassVar[str] = "Next"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("ctrl+n", "next", "Next", priority=True),
+        Binding("ctrl+b", "back", "Back", priority=True),
+    ]
+
+    @property
+    def wizard_app(self) -> WizardApp:
+        return cast("WizardApp", self.app)
+
+    @property
+    def wizard(self) -> WizardContext:
+        return self.wizard_app.wizard
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StepBar(self.STEP)
+        with Vertical(id="body"):
+            yield from self.compose_body()
+        with Horizontal(classes="nav"):
+            yield Button("◀ Back", id="back", compact=True)
+            yield Static("", id="nav-status")
+            yield Button(f"{self.NEXT_LABEL} ▶", id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def compose_body(self) -> Iterable[Widget]:
+        raise NotImplementedError
+
+    # -- navigation --------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next":
+            event.stop()
+            self.action_next()
+        elif event.button.id == "back":
+            event.stop()
+            self.action_back()
+
+    def allow_next(self, allowed: bool, why: str = "") -> None:
+        """Enable Next, or disable it and say what is missing."""
+        self._why_not = "" if allowed else why
+        self.query_one("#next", Button).disabled = not allowed
+        self.query_one("#nav-status", Static).update(self._why_not)
+
+    def next_step(self) -> str | None:
+        keys = [key for key, _ in STEPS]
+        index = keys.index(self.STEP)
+        return keys[index + 1] if index + 1 < len(keys) else None
+
+    def previous_step(self) -> str | None:
+        keys = [key for key, _ in STEPS]
+        index = keys.index(self.STEP)
+        return keys[index - 1] if index > 0 else None
+
+    def action_next(self) -> None:
+        if self.query_one("#next", Button).disabled:
+            self.notify(getattr(self, "_why_not", "") or "not yet", severity="warning")
+            return
+        target = self.next_step()
+        if target:
+            self.wizard_app.go(target)
+
+    def action_back(self) -> None:
+        target = self.previous_step()
+        if target:
+            self.wizard_app.go(target)

@@ -1,0 +1,157 @@
+"""Step 5: build the two images for linux/amd64 and push them to the account's registry,
+with a progress bar per image and the build output in a log pane. The steps the images
+need first (database, image repository, pools) run here too; the deploy skips them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from rich.markup import escape
+from textual import work
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Label, ProgressBar, Static, Switch
+
+from spcs_wizard.connection import ConnectionFailedError
+from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepStarted
+from spcs_wizard.images.push import PushEvent
+from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.event_log import EventLog
+
+IMAGES = ("milvus", "jupyter")
+
+
+class ImageProgress(Vertical):
+    """One image: its phase (waiting, building, pushing, pushed), layers sent, a bar."""
+
+    def __init__(self, image: str) -> None:
+        super().__init__(id=f"image-{image}", classes="image-progress")
+        self.image = image
+        self.layers_sent = 0
+        self.started = 0.0
+
+    def compose(self) -> Iterable[Widget]:
+        yield Label(self.image, classes="image-name")
+        yield ProgressBar(total=100, show_eta=False, id=f"bar-{self.image}")
+        yield Static("waiting", id=f"phase-{self.image}", classes="phase")
+
+    def phase(self, text: str) -> None:
+        self.query_one(f"#phase-{self.image}", Static).update(text)
+
+    def begin(self) -> None:
+        self.started = time.monotonic()
+        self.query_one(ProgressBar).update(total=None)  # indeterminate while building
+        self.phase("building for linux/amd64 …")
+
+    def push_event(self, event: PushEvent) -> None:
+        bar = self.query_one(ProgressBar)
+        elapsed = time.monotonic() - self.started
+        if event.kind in ("layer", "layer-skipped"):
+            self.layers_sent += 1
+            rate = self.layers_sent / elapsed if elapsed else 0.0
+            skipped = " (already there)" if event.kind == "layer-skipped" else ""
+            self.phase(f"pushing: {self.layers_sent} layers sent, {rate:.1f}/s{skipped}")
+        elif event.kind == "skipped":
+            bar.update(total=100, progress=100)
+            self.phase(f"[green]already in the repository[/] {escape(event.detail[:19])}")
+        elif event.kind == "done":
+            bar.update(total=100, progress=100)
+            self.phase(f"[green]pushed[/] {escape(event.detail[:19])} in {elapsed:.1f} s")
+
+    def failed(self, message: str) -> None:
+        self.query_one(ProgressBar).update(total=100, progress=0)
+        self.phase(f"[bold red]failed[/]: {escape(message)}")
+
+    def finished(self, step_done: StepDone | None = None) -> None:
+        bar = self.query_one(ProgressBar)
+        if bar.total is None or bar.percentage != 1:
+            bar.update(total=100, progress=100)
+        if step_done is None:
+            self.phase("[green]already in the repository[/]")
+
+
+class BuildScreen(WizardScreen):
+    STEP = "build"
+
+    def compose_body(self) -> Iterable[Widget]:
+        rehearsal = self.wizard.mode == "rehearsal"
+        with Horizontal(classes="row"):
+            if rehearsal:
+                yield Label("Build for real (podman or docker):")
+                yield Switch(self.wizard.image_mode == "build", id="real-build")
+            yield Button("Build and push", id="start", variant="primary")
+        with Horizontal(id="images"):
+            for image in IMAGES:
+                yield ImageProgress(image)
+        yield EventLog(id="log")
+
+    def on_mount(self) -> None:
+        self.allow_next(False, "build and push the images first")
+        self.current: ImageProgress | None = None
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.wizard.image_mode = "build" if event.value else "record"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            event.button.disabled = True
+            self.run_images()
+        else:
+            super().on_button_pressed(event)
+
+    @work(thread=True, exclusive=True, group="build")
+    def run_images(self) -> None:
+        call = self.app.call_from_thread
+        session = self.wizard.session
+        log = self.query_one(EventLog)
+        if session.target.is_rehearsal and session.image_mode == "record":
+            call(log.write, "[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
+        try:
+            runner = session.connect()
+        except (ConnectionFailedError, OSError) as exc:
+            call(self.done, False, str(exc))
+            return
+        try:
+            outcome = session.deploy(
+                runner,
+                on_event=lambda e: call(self.on_engine_event, e),
+                on_push=lambda p: call(self.on_push, p),
+                on_line=lambda line: call(log.line, line),
+                images_only=True,
+            )
+        finally:
+            runner.con.close()
+        call(self.done, outcome.ok, outcome.failed.message if outcome.failed else "")
+
+    def on_engine_event(self, event: Event) -> None:
+        self.query_one(EventLog).event(event)
+        image = event.step_id.removeprefix("image-")
+        if not event.step_id.startswith("image-") or image not in IMAGES:
+            return
+        widget = self.query_one(f"#image-{image}", ImageProgress)
+        if isinstance(event, StepStarted):
+            self.current = widget
+            widget.begin()
+        elif isinstance(event, StepDone):
+            widget.finished(event)
+        elif isinstance(event, StepFailed):
+            widget.failed(event.message)
+        else:  # skipped: the repository already has it
+            widget.finished(None)
+
+    def on_push(self, event: PushEvent) -> None:
+        if self.current is not None:
+            self.current.push_event(event)
+
+    def done(self, ok: bool, message: str) -> None:
+        start = self.query_one("#start", Button)
+        start.disabled = False
+        if ok:
+            start.label = "Build and push again"
+            self.allow_next(True)
+            self.notify("Both images are in the repository.")
+        else:
+            start.label = "Retry"
+            self.allow_next(False, "the images are not pushed yet")
+            self.notify(message or "failed", title="Build & push failed", severity="error")

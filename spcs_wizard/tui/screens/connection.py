@@ -1,0 +1,219 @@
+"""Step 2: reach the target. Rehearsal: start the local emulator. Account: pick a
+connection from connections.toml or create one (its secret goes to the OS keyring).
+Then the preflight checks say whether this login can deploy."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from rich.markup import escape
+from textual import work
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Collapsible,
+    DataTable,
+    Input,
+    Label,
+    LoadingIndicator,
+    Select,
+    Static,
+)
+
+from spcs_wizard.connection import ConnectionFailedError
+from spcs_wizard.credentials.login import LoginError, LoginRequest
+from spcs_wizard.engine.preflight import Finding
+from spcs_wizard.model.config_file import ConfigError, with_settings
+from spcs_wizard.tui.screens.base import WizardScreen
+
+METHODS = [
+    ("Password", "password"),
+    ("Programmatic access token", "pat"),
+    ("Key pair (private key file)", "key-pair"),
+    ("Password + MFA (approve the push)", "mfa"),
+    ("Browser SSO", "sso"),
+]
+
+
+class ConnectionScreen(WizardScreen):
+    STEP = "connection"
+
+    def compose_body(self) -> Iterable[Widget]:
+        with VerticalScroll():
+            if self.wizard.mode == "rehearsal":
+                yield Label("Rehearsal: the local SPCS emulator", classes="section")
+            else:
+                yield Label("Connection (Snowflake CLI's connections.toml)", classes="section")
+                with Horizontal(classes="row"):
+                    yield Select[str]([], id="connections", prompt="choose a connection")
+                    yield Button("Connect", id="connect", variant="primary")
+                with (
+                    Collapsible(title="New connection", id="new", collapsed=True),
+                    Vertical(classes="form"),
+                ):
+                    yield Input(placeholder="connection name, e.g. myconn", id="new-name")
+                    yield Input(placeholder="account: ORG-ACCOUNT or its URL", id="new-account")
+                    yield Input(placeholder="user", id="new-user")
+                    yield Select[str](METHODS, id="new-method", value="password", allow_blank=False)
+                    yield Input(
+                        placeholder="password or token (kept in the OS keyring)",
+                        password=True,
+                        id="new-secret",
+                    )
+                    yield Input(placeholder="private key file (key pair only)", id="new-key")
+                    yield Button("Try and save", id="create")
+            yield LoadingIndicator(id="busy")
+            yield Static("", id="who")
+            yield DataTable(id="preflight", cursor_type="row", show_cursor=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#preflight", DataTable)
+        table.add_columns("", "check", "detail")
+        self.query_one("#busy").display = False
+        self.allow_next(self.wizard.ready, "connect first")
+        if self.wizard.mode == "rehearsal":
+            self.connect()
+        else:
+            self.load_connections()
+
+    # -- account mode ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="connections")
+    def load_connections(self) -> None:
+        from spcs_wizard.credentials.connections_file import (
+            default_connection_name,
+            list_connections,
+        )
+
+        try:
+            names = sorted(list_connections())
+            default = default_connection_name()
+        except Exception as exc:  # a broken connections.toml: say so, keep the form usable
+            self.app.call_from_thread(self.show_problem, f"cannot read connections.toml: {exc}")
+            return
+        self.app.call_from_thread(self._fill_connections, names, default)
+
+    def _fill_connections(self, names: list[str], default: str | None) -> None:
+        select = self.query_one("#connections", Select)
+        select.set_options([(n, n) for n in names])
+        chosen = self.wizard.connection_name or default
+        if chosen in names:
+            select.value = chosen
+        if not names:
+            self.query_one("#new", Collapsible).collapsed = False
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "connect":
+            value = self.query_one("#connections", Select).value
+            if value is Select.BLANK:
+                self.notify("Choose a connection first, or create one.", severity="warning")
+                return
+            self.wizard.connection_name = str(value)
+            self.connect()
+        elif event.button.id == "create":
+            self.create()
+        else:
+            super().on_button_pressed(event)
+
+    def create(self) -> None:
+        value = {i.id: i.value.strip() for i in self.query(Input) if i.id}
+        method = str(self.query_one("#new-method", Select).value)
+        request = LoginRequest(
+            value["new-name"],
+            value["new-account"],
+            value["new-user"],
+            method,
+            private_key_file=value["new-key"] or None,
+        )
+        try:
+            request.parameters()
+        except LoginError as exc:
+            self.show_problem(str(exc))
+            return
+        self.try_and_save(request, self.query_one("#new-secret", Input).value or None)
+
+    @work(thread=True, exclusive=True, group="connect")
+    def try_and_save(self, request: LoginRequest, secret: str | None) -> None:
+        from spcs_wizard.credentials.login import save, try_login
+
+        self.app.call_from_thread(self.busy, True)
+        try:
+            try_login(request, secret)
+            save(request, secret)
+        except LoginError as exc:
+            self.app.call_from_thread(self.show_problem, str(exc))
+            return
+        finally:
+            self.app.call_from_thread(self.busy, False)
+        self.wizard.connection_name = request.name
+        self.app.call_from_thread(self._saved, request.name)
+
+    def _saved(self, name: str) -> None:
+        self.query_one("#new-secret", Input).value = ""
+        self.query_one("#new", Collapsible).collapsed = True
+        self.notify(f"Saved connection {name!r}; the secret is in the OS keyring.")
+        self.load_connections()
+        self.connect()
+
+    # -- both modes --------------------------------------------------------------------------
+    def busy(self, on: bool) -> None:
+        self.query_one("#busy").display = on
+
+    def show_problem(self, message: str) -> None:
+        self.query_one("#who", Static).update(f"[bold red]✗[/] {escape(message)}")
+        self.allow_next(False, "connect first")
+
+    @work(thread=True, exclusive=True, group="connect")
+    def connect(self) -> None:
+        wizard = self.wizard
+        self.app.call_from_thread(self.busy, True)
+        try:
+            if wizard.mode == "rehearsal":
+                from spcs_wizard.engine.rehearsal import Rehearsal
+
+                if wizard.rehearsal is None:
+                    wizard.rehearsal = Rehearsal()
+                wizard.rehearsal.start()
+                account = wizard.rehearsal.account
+            else:
+                from spcs_wizard.connection import connection_parameters
+
+                account = str(
+                    connection_parameters(wizard.connection_name or "").get("account", "")
+                )
+            runner = wizard.session.connect()
+            try:
+                findings = wizard.session.preflight(runner)
+            finally:
+                runner.con.close()
+        except (ConnectionFailedError, OSError, ValueError) as exc:
+            self.app.call_from_thread(self.show_problem, str(exc))
+            return
+        finally:
+            self.app.call_from_thread(self.busy, False)
+        self.app.call_from_thread(self._connected, account, findings)
+
+    def _connected(self, account: str, findings: list[Finding]) -> None:
+        wizard = self.wizard
+        # A legacy locator is no ORG-ACCOUNT: the registry host then comes from SHOW IMAGE
+        # REPOSITORIES alone.
+        with contextlib.suppress(ConfigError):
+            wizard.deployment = with_settings(wizard.deployment, {"account": account}, "connection")
+        login = findings[0].detail if findings else "connected"
+        wizard.connected_as = login
+        where = wizard.target.label
+        self.query_one("#who", Static).update(f"[bold green]✓[/] {escape(where)}: {escape(login)}")
+        table = self.query_one("#preflight", DataTable)
+        table.clear()
+        for f in findings:
+            mark = "[green]✓[/]" if f.ok else "[bold red]✗[/]"
+            detail = f.detail + (f"\nan administrator runs: {f.fix}" if f.fix else "")
+            table.add_row(mark, f.check, escape(detail), height=None)
+        missing = [f.check for f in findings if not f.ok]
+        self.allow_next(not missing, "preflight: " + ", ".join(missing) + " missing")
+
+    def next_step(self) -> str | None:
+        """Pick up where the deployment is: a finished one goes straight to monitoring."""
+        point = self.wizard.session.resume_point()
+        return {"start": "naming", "deploy": "deploy", "monitor": "monitor"}[point]

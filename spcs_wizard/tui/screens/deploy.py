@@ -1,0 +1,108 @@
+"""Step 6: run the plan, ticking each step as the engine reports it. A failure shows
+Snowflake's reason, the next thing to do, and a Retry that resumes where it stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import work
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from spcs_wizard.connection import ConnectionFailedError
+from spcs_wizard.engine.events import Event
+from spcs_wizard.model.sql import SecretSlot
+from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
+from spcs_wizard.tui.widgets.checklist import Checklist
+from spcs_wizard.tui.widgets.event_log import EventLog
+
+
+class DeployScreen(WizardScreen):
+    STEP = "deploy"
+
+    def compose_body(self) -> Iterable[Widget]:
+        with Horizontal(classes="row"):
+            yield Button("Deploy", id="start", variant="primary")
+            yield Static("", id="summary")
+        yield Checklist(id="checklist")
+        yield EventLog(id="log")
+
+    def on_mount(self) -> None:
+        self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
+        self.allow_next(False, "deploy first")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            event.button.disabled = True
+            self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
+            self.find_secrets()
+        else:
+            super().on_button_pressed(event)
+
+    @work(thread=True, exclusive=True, group="deploy")
+    def find_secrets(self) -> None:
+        """Secrets from the environment or the keyring (I/O: here, not on the UI thread)."""
+        missing = self.wizard.session.missing_secrets()
+        self.app.call_from_thread(self._ask_or_run, missing)
+
+    def _ask_or_run(self, missing: list[SecretSlot]) -> None:
+        if not missing:
+            self.run_plan()
+            return
+
+        def given(values: dict[str, str] | None) -> None:
+            if values is None:
+                self.finished(False, "no secrets given: nothing was run")
+                return
+            self.keep_secrets(missing, values)
+
+        self.app.push_screen(SecretsDialog(missing), given)
+
+    @work(thread=True, exclusive=True, group="deploy")
+    def keep_secrets(self, slots: list[SecretSlot], values: dict[str, str]) -> None:
+        for slot in slots:
+            problem = self.wizard.session.give_secret(slot, values[slot.key])
+            if problem:
+                self.app.call_from_thread(self.notify, f"Not kept: {problem}", severity="warning")
+        self.app.call_from_thread(self.run_plan)
+
+    @work(thread=True, exclusive=True, group="deploy")
+    def run_plan(self) -> None:
+        call = self.app.call_from_thread
+        session = self.wizard.session
+        log = self.query_one(EventLog)
+        try:
+            runner = session.connect()
+        except (ConnectionFailedError, OSError) as exc:
+            call(self.finished, False, str(exc))
+            return
+        try:
+            outcome = session.deploy(
+                runner,
+                on_event=lambda e: call(self.on_engine_event, e),
+                on_line=lambda line: call(log.line, line),
+            )
+        finally:
+            runner.con.close()
+        call(self.finished, outcome.ok, outcome.failed.hint if outcome.failed else "")
+
+    def on_engine_event(self, event: Event) -> None:
+        self.query_one(Checklist).apply(event)
+        self.query_one(EventLog).event(event)
+        checklist = self.query_one(Checklist)
+        done = checklist.count("done", "skipped")
+        self.query_one("#summary", Static).update(f"{done}/{len(checklist.states)} steps done")
+
+    def finished(self, ok: bool, hint: str) -> None:
+        start = self.query_one("#start", Button)
+        start.disabled = False
+        if ok:
+            start.label = "Deploy again (checks, changes nothing)"
+            self.allow_next(True)
+            self.notify("Deployed. Next: watch it live.")
+        else:
+            start.label = "Retry (resumes where it stopped)"
+            self.allow_next(False, "the deployment is not complete")
+            self.notify(hint or "failed", title="Deployment stopped", severity="error")

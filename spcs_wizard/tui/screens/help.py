@@ -1,0 +1,51 @@
+"""F1: what each step does and the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# spcs-wizard
+
+Deploys Milvus on Snowpark Container Services, then watches it.
+
+| Step | What happens |
+| --- | --- |
+| Welcome | rehearsal (local emulator) or a real account; the cost per hour |
+| Connection | a connection from Snowflake CLI's connections.toml, or a new one; preflight |
+| Naming | every name, checked as you type; a prefix per workshop attendee |
+| Review | each step, the role that runs it, its SQL; the whole script; the cost |
+| Build & push | the two images for linux/amd64, pushed to the account's registry |
+| Deploy | every step checked first, run if needed; Retry resumes where it stopped |
+| Monitor | pools, services, containers, endpoints, logs, refreshed in the background |
+| Teardown | removes only what spcs-wizard made |
+
+## Keys
+
+| Key | Does |
+| --- | --- |
+| ctrl+n / ctrl+b | next / back |
+| ctrl+p | command palette: every action, every step |
+| ctrl+t | light or dark theme |
+| r, s, u | monitor: refresh, suspend, resume |
+| c, o | monitor endpoints: copy the URL, open it |
+| F1 | this help; escape closes it |
+| ctrl+q | quit |
+
+Every step is also a command: `spcs-wizard --help`.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]  # noqa: RUF012
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Markdown(HELP)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

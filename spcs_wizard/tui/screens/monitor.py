@@ -1,0 +1,317 @@
+"""Step 7: the live dashboard. Pools, services and containers, endpoints, a log tail and
+sparklines, refreshed in a background worker; a failed refresh marks the panels stale
+with the error, it never stops the screen."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.markup import escape
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    Label,
+    RichLog,
+    Select,
+    Sparkline,
+    Static,
+    Switch,
+    TabbedContent,
+    TabPane,
+)
+
+from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
+from spcs_wizard.engine.status_history import StatusHistory
+from spcs_wizard.tui.screens.base import WizardScreen
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.snapshot import Snapshot
+
+STATE_STYLE = {
+    "READY": "green",
+    "RUNNING": "green",
+    "ACTIVE": "green",
+    "IDLE": "green",
+    "PENDING": "yellow",
+    "STARTING": "yellow",
+    "SUSPENDED": "dim",
+    "FAILED": "bold red",
+    "DONE": "dim",
+}
+
+
+def styled(value: str | None) -> Text:
+    text = value or "-"
+    return Text(text, style=STATE_STYLE.get(text, ""))
+
+
+class MonitorScreen(WizardScreen):
+    STEP = "monitor"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        *WizardScreen.BINDINGS,
+        Binding("r", "refresh", "Refresh"),
+        Binding("s", "suspend", "Suspend"),
+        Binding("u", "resume", "Resume"),
+        Binding("c", "copy_url", "Copy URL"),
+        Binding("o", "open_url", "Open URL"),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        with Horizontal(classes="row"):
+            yield Static("waiting for the first refresh …", id="freshness")
+            yield Button("Suspend", id="suspend")
+            yield Button("Resume", id="resume")
+        with TabbedContent(id="monitor"):
+            with TabPane("Status", id="tab-status"), VerticalScroll():
+                yield DataTable(id="pools", cursor_type="row")
+                yield DataTable(id="services", cursor_type="row")
+                with Horizontal(id="trends"):
+                    for service in ("milvus", "jupyter"):
+                        with Vertical(classes="trend"):
+                            yield Label(f"{service}: restarts", classes="trend-label")
+                            yield Sparkline([], id=f"restarts-{service}")
+                            yield Label(f"{service}: up", classes="trend-label")
+                            yield Sparkline([], id=f"up-{service}")
+            with TabPane("Endpoints", id="tab-endpoints"), Vertical():
+                yield DataTable(id="endpoints", cursor_type="row")
+                yield Static(
+                    "c copies the URL, o opens it (you log in with Snowflake).", classes="hint"
+                )
+            with TabPane("Logs", id="tab-logs"), Vertical():
+                with Horizontal(classes="row"):
+                    yield Select(
+                        [("Milvus", "milvus"), ("notebook", "jupyter")],
+                        value="milvus",
+                        allow_blank=False,
+                        id="log-service",
+                    )
+                    yield Label("follow")
+                    yield Switch(True, id="follow")
+                    yield Input(placeholder="search", id="log-search")
+                yield RichLog(id="log", wrap=True, markup=False, highlight=False)
+
+    def on_mount(self) -> None:
+        self.history = StatusHistory()
+        self.log_lines: list[str] = []
+        self.log_service: Literal["milvus", "jupyter"] = "milvus"
+        self.endpoint_list: list[PublicEndpoint] = []
+        self.last_good: float | None = None
+        self._runner: SqlRunner | None = None
+        self.refreshes = 0
+        self.query_one("#pools", DataTable).add_columns(
+            "pool", "state", "family", "nodes", "auto-suspend"
+        )
+        self.query_one("#services", DataTable).add_columns(
+            "service", "status", "container", "state", "restarts", "since", "image"
+        )
+        self.query_one("#endpoints", DataTable).add_columns("service", "endpoint", "url")
+        self.allow_next(True)
+        self.action_refresh()
+        self.set_interval(self.wizard.refresh_seconds, self.action_refresh)
+
+    def on_unmount(self) -> None:
+        self.close_runner()
+
+    # -- refreshing (worker) ----------------------------------------------------------------
+    def action_refresh(self) -> None:
+        follow = self.query_one("#follow", Switch).value
+        self.refresh_worker(self.log_service if follow else None)
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def refresh_worker(self, log_service: Literal["milvus", "jupyter"] | None) -> None:
+        session = self.wizard.session
+        try:
+            if self._runner is None:
+                self._runner = session.connect()
+            snap = session.snapshot(self._runner)
+            logs = None
+            if log_service is not None and snap.services:
+                from spcs_wizard.engine.operations import service_logs
+
+                logs = service_logs(self._runner, session.deployment, log_service)
+        except Exception as exc:  # any failure: stale panels with the reason, retry later
+            self.close_runner()
+            self.app.call_from_thread(self.show_stale, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self.show, snap, log_service, logs)
+
+    def close_runner(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            with contextlib.suppress(Exception):  # a broken connection: nothing to close
+                runner.con.close()
+
+    # -- showing (UI thread; kept small: it is what the benchmark times) ---------------------
+    def show(
+        self,
+        snap: Snapshot,
+        log_service: str | None,
+        logs: list[str] | None,
+    ) -> None:
+        self.refreshes += 1
+        self.last_good = snap.taken_at
+        for change in self.history.add(snap):
+            self.notify(change, title="Deployment changed", severity="warning")
+        when = time.strftime("%H:%M:%S", time.localtime(snap.taken_at))
+        health = "[green]healthy[/]" if snap.healthy else "[yellow]not all running[/]"
+        self.query_one("#freshness", Static).update(f"{health} · refreshed {when}")
+        for table_id in ("#pools", "#services", "#endpoints"):
+            self.query_one(table_id).remove_class("-stale")
+        self.show_pools(snap)
+        self.show_services(snap)
+        self.show_endpoints(snap)
+        for service in ("milvus", "jupyter"):
+            name = self._service_name(service)
+            self.query_one(f"#restarts-{service}", Sparkline).data = self.history.restart_series(
+                name
+            )
+            self.query_one(f"#up-{service}", Sparkline).data = self.history.up_series(name)
+        if logs is not None and log_service == self.log_service:
+            self.add_log_lines(logs)
+
+    def _service_name(self, key: str) -> str:
+        n = self.wizard.deployment.names()
+        return (n.milvus_service if key == "milvus" else n.jupyter_service).name
+
+    def show_pools(self, snap: Snapshot) -> None:
+        table = self.query_one("#pools", DataTable)
+        table.clear()
+        for p in snap.pools:
+            table.add_row(
+                p.name,
+                styled(p.state),
+                p.instance_family,
+                f"{p.active_nodes}/{p.min_nodes}-{p.max_nodes}",
+                f"{p.auto_suspend_secs} s" if p.auto_suspend_secs else "off",
+            )
+
+    def show_services(self, snap: Snapshot) -> None:
+        table = self.query_one("#services", DataTable)
+        table.clear()
+        for s in snap.services:
+            for c in s.containers or [None]:
+                table.add_row(
+                    s.name,
+                    styled(s.status),
+                    c.name if c else "-",
+                    styled(c.status) if c else Text("-"),
+                    str(c.restart_count) if c and c.restart_count is not None else "-",
+                    (c.start_time or "-") if c else "-",
+                    (c.image or "-").rsplit("/", 1)[-1] if c else "-",
+                )
+                if c and c.status == "FAILED" and c.message:
+                    table.add_row("", "", "", Text("└ " + c.message, style="red"), "", "", "")
+        if not snap.services:
+            table.add_row("-", Text("not deployed", style="dim"), "", "", "", "", "")
+
+    def show_endpoints(self, snap: Snapshot) -> None:
+        self.endpoint_list = public_endpoints(snap)
+        table = self.query_one("#endpoints", DataTable)
+        table.clear()
+        for e in self.endpoint_list:
+            table.add_row(e.service, e.endpoint, e.link or e.url or "not assigned yet")
+
+    def show_stale(self, error: str) -> None:
+        since = (
+            time.strftime("%H:%M:%S", time.localtime(self.last_good)) if self.last_good else "never"
+        )
+        self.query_one("#freshness", Static).update(
+            f"[bold red]stale[/] (last good: {since}) · {escape(error)}"
+        )
+        for table_id in ("#pools", "#services", "#endpoints"):
+            self.query_one(table_id).add_class("-stale")
+
+    # -- logs --------------------------------------------------------------------------------
+    def add_log_lines(self, current: list[str]) -> None:
+        fresh = new_lines(self.log_lines, current)
+        self.log_lines = current
+        needle = self.query_one("#log-search", Input).value.lower()
+        log = self.query_one("#log", RichLog)
+        for line in fresh:
+            if needle in line.lower():
+                log.write(line)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "log-service":
+            self.log_service = "jupyter" if event.value == "jupyter" else "milvus"
+            self.restart_log()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "log-search":
+            self.restart_log(keep=True)
+
+    def restart_log(self, keep: bool = False) -> None:
+        """Show the log again from what was fetched (a search), or from scratch."""
+        log = self.query_one("#log", RichLog)
+        log.clear()
+        lines, self.log_lines = (self.log_lines if keep else []), []
+        if keep:
+            self.add_log_lines(lines)
+        else:
+            self.action_refresh()
+
+    # -- actions -----------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in ("suspend", "resume"):
+            event.stop()
+            self.switch(event.button.id)  # type: ignore[arg-type]
+        else:
+            super().on_button_pressed(event)
+
+    def action_suspend(self) -> None:
+        self.switch("suspend")
+
+    def action_resume(self) -> None:
+        self.switch("resume")
+
+    @work(thread=True, exclusive=True, group="switch")
+    def switch(self, verb: Literal["suspend", "resume"]) -> None:
+        from spcs_wizard.engine.operations import switch
+
+        session = self.wizard.session
+        try:
+            runner = session.connect()
+            try:
+                switch(runner, session.deployment, verb)
+            finally:
+                runner.con.close()
+        except Exception as exc:  # shown to the user; the dashboard keeps running
+            self.app.call_from_thread(
+                self.notify, str(exc), title=f"{verb} failed", severity="error"
+            )
+            return
+        self.app.call_from_thread(self.notify, f"{verb.capitalize()}ed: services and pools.")
+        self.app.call_from_thread(self.action_refresh)
+
+    def _selected_endpoint(self) -> PublicEndpoint | None:
+        table = self.query_one("#endpoints", DataTable)
+        if not self.endpoint_list:
+            self.notify("No public endpoint yet.", severity="warning")
+            return None
+        row = min(max(table.cursor_row, 0), len(self.endpoint_list) - 1)
+        endpoint = self.endpoint_list[row]
+        if endpoint.link is None:
+            self.notify("Snowflake has not assigned this URL yet.", severity="warning")
+            return None
+        return endpoint
+
+    def action_copy_url(self) -> None:
+        endpoint = self._selected_endpoint()
+        if endpoint and endpoint.link:
+            self.app.copy_to_clipboard(endpoint.link)
+            self.notify(f"Copied {endpoint.link}")
+
+    def action_open_url(self) -> None:
+        endpoint = self._selected_endpoint()
+        if endpoint and endpoint.link:
+            self.app.open_url(endpoint.link)

@@ -1,0 +1,51 @@
+"""Asks for the deployment's secrets (masked, typed twice); they go to the engine, which
+keeps them in the OS keyring. Nothing typed here is shown or logged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from spcs_wizard.model.sql import SecretSlot
+
+
+class SecretsDialog(ModalScreen[dict[str, str] | None]):
+    """Returns ``{key: value}`` for every slot, or None when cancelled."""
+
+    def __init__(self, slots: Iterable[SecretSlot]) -> None:
+        super().__init__()
+        self.slots = list(slots)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("The deployment needs these secrets", classes="section")
+            yield Static("They are sent to Snowflake and kept in your OS keyring, nowhere else.")
+            for slot in self.slots:
+                yield Label(slot.description.capitalize())
+                yield Input(password=True, id=f"s-{slot.key}", placeholder="secret")
+                yield Input(password=True, id=f"c-{slot.key}", placeholder="once more")
+            yield Static("", id="secret-problem")
+            with Horizontal(classes="row"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Use them", id="ok", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        values = {}
+        for slot in self.slots:
+            first = self.query_one(f"#s-{slot.key}", Input).value
+            again = self.query_one(f"#c-{slot.key}", Input).value
+            if not first or first != again:
+                self.query_one("#secret-problem", Static).update(
+                    f"[bold red]The {slot.description} is empty or the two differ.[/]"
+                )
+                return
+            values[slot.key] = first
+        self.dismiss(values)

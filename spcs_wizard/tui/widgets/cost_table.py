@@ -1,0 +1,33 @@
+"""Estimated credits per hour of a deployment (from the engine's cost model)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.widgets import Static
+
+from spcs_wizard.model.cost import SOURCE, estimate
+from spcs_wizard.model.deployment import Deployment
+
+
+def cost_table(deployment: Deployment) -> Table:
+    cost = estimate(deployment)
+    table = Table(expand=True, box=None, header_style="bold")
+    table.add_column("item")
+    table.add_column("size")
+    table.add_column("credits/hour", justify="right")
+    table.add_column("note", overflow="fold")
+    for line in cost.lines:
+        rate = "see table" if line.credits_per_hour is None else f"{line.credits_per_hour:g}"
+        table.add_row(line.item, line.detail, rate, line.note)
+    total = f"{cost.running_per_hour:g}" + ("" if cost.complete else "+")
+    table.add_row("[bold]running[/]", "both pools", f"[bold]{total}[/]", "+ warehouse when used")
+    table.caption = f"Snowflake Service Consumption Table: {SOURCE}"
+    return table
+
+
+class CostTable(Static):
+    def __init__(self, deployment: Deployment, **kwargs: object) -> None:
+        super().__init__(cost_table(deployment), **kwargs)  # type: ignore[arg-type]
+
+    def show(self, deployment: Deployment) -> None:
+        self.update(cost_table(deployment))

@@ -1,0 +1,145 @@
+"""The whole rehearsal through the real wizard, driven by Textual's Pilot: connection,
+naming with a mistake corrected, review, a real podman build pushed to the emulator's
+registry, deploy, the monitor showing RUNNING, teardown."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, DataTable, Input, RadioButton, Static
+
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.build import ImageProgress
+from spcs_wizard.tui.widgets.checklist import Checklist
+from tests.test_emulator_registry import Podman, podman  # noqa: F401 - fixture
+from tests.test_images import our_builder
+from tests.tools import require_tool
+from tests.wizard_harness import table_text, text_of, until
+
+
+@pytest.fixture
+def contexts(tmp_path: Path) -> Path:
+    """Stand-ins for images/<name> (nothing can be pulled here): built for real."""
+    root = tmp_path / "images"
+    for name in ("milvus", "jupyter"):
+        (root / name).mkdir(parents=True)
+        (root / name / "Containerfile").write_text(
+            f"FROM localhost/test-base:1\nLABEL service={name}\n"
+        )
+    return root
+
+
+def test_the_whole_rehearsal_flow(
+    tmp_path: Path,
+    podman: Podman,  # noqa: F811
+    contexts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asyncio.run(flow(tmp_path, podman, contexts, monkeypatch))
+
+
+async def flow(
+    tmp_path: Path,
+    podman: Podman,  # noqa: F811
+    contexts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_tool("docker-registry", "docker-registry")
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=True)
+    wizard = WizardContext(
+        rehearsal=rehearsal,
+        contexts=contexts,
+        builder=our_builder(podman),
+        image_mode="build",
+        refresh_seconds=0.5,
+    )
+    app = WizardApp(wizard)
+    async with app.run_test(size=(120, 40)) as pilot:
+        # Welcome: rehearsal is the default; the cost of two CPU_X64_S pools is shown.
+        assert app.screen.query_one("#rehearsal", RadioButton).value
+        assert "0.22" in text_of(app.screen.query_one("#cost", Static))
+        await pilot.press("ctrl+n")
+
+        # Connection: the emulator starts, the login works, every preflight check passes.
+        await until(pilot, lambda: wizard.ready, what="the rehearsal connection")
+        podman.trust(rehearsal.started.settings.registry_host)
+        preflight = table_text(app.screen.query_one("#preflight", DataTable))
+        assert "Snowpark Container Services" in preflight
+        assert "✗" not in preflight
+        await pilot.press("ctrl+n")
+
+        # Naming: a bad database name is refused with the reason, then corrected.
+        assert app.step == "naming"
+        next_button = app.screen.query_one("#next", Button)
+        database = app.screen.query_one("#set-database-name", Input)
+        database.value = "1 bad"
+        await until(pilot, lambda: next_button.disabled, what="Next disabled")
+        assert database.has_class("-invalid")
+        assert "database.name" in text_of(app.screen.query_one("#problem", Static))
+        await pilot.press("ctrl+n")
+        assert app.step == "naming"  # a refused Next goes nowhere
+        database.value = "VECTORS"
+        app.screen.query_one("#set-prefix", Input).value = "alice"
+        await until(pilot, lambda: not next_button.disabled, what="Next enabled")
+        assert "ALICE_VECTORS" in table_text(app.screen.query_one("#names", DataTable))
+        assert wizard.deployment.deployment_id == "ALICE_VECTORS"
+        await pilot.press("ctrl+n")
+
+        # Review: every step with its role.
+        steps = app.screen.query_one("#steps", DataTable)
+        assert steps.row_count == len(wizard.session.plan().steps)
+        assert "SECURITYADMIN" in table_text(steps)
+        await pilot.press("ctrl+n")
+
+        # Build & push: a real podman build, pushed to the emulator's registry.
+        assert app.step == "build"
+        await pilot.click("#start")
+        next_button = app.screen.query_one("#next", Button)
+        await until(pilot, lambda: not next_button.disabled, timeout=300, what="images pushed")
+        for image in ("milvus", "jupyter"):
+            progress = app.screen.query_one(f"#image-{image}", ImageProgress)
+            assert "pushed" in text_of(progress.query_one(f"#phase-{image}", Static))
+        await pilot.press("ctrl+n")
+
+        # Deploy: every step ticks; what the build step made is checked, not redone.
+        await pilot.click("#start")
+        next_button = app.screen.query_one("#next", Button)
+        await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
+        checklist = app.screen.query_one(Checklist)
+        assert checklist.states["image-milvus"] == "skipped"
+        assert checklist.states["service-milvus"] == "done"
+        assert set(checklist.states.values()) <= {"done", "skipped"}
+        await pilot.press("ctrl+n")
+
+        # Monitor: the services run, the endpoints have URLs.
+        freshness = app.screen.query_one("#freshness", Static)
+        await until(pilot, lambda: "healthy" in text_of(freshness), what="a healthy refresh")
+        services = table_text(app.screen.query_one("#services", DataTable))
+        assert "ALICE_VECTORS" not in services  # services are named in the schema
+        assert "RUNNING" in services
+        assert "READY" in services
+        assert "snowflakecomputing" in table_text(app.screen.query_one("#endpoints", DataTable))
+        await pilot.press("ctrl+n")
+
+        # Teardown: confirm, then everything of ours is removed.
+        assert app.step == "teardown"
+        await pilot.click("#start")
+        await until(pilot, lambda: app.screen.query("#yes"), what="the confirmation")
+        await pilot.click("#yes")
+        summary = app.screen.query_one("#summary", Static)
+        await until(pilot, lambda: "Removed" in text_of(summary), timeout=120, what="removed")
+        assert wizard.session.resume_point() == "start"
+        runner = wizard.session.connect()
+        try:
+            names = {r["name"] for r in runner.query("SHOW DATABASES")}
+            pools = {r["name"] for r in runner.query("SHOW COMPUTE POOLS")}
+        finally:
+            runner.con.close()
+        assert "ALICE_VECTORS" not in names
+        assert not {"ALICE_MILVUS_COMPUTE_POOL", "ALICE_JUPYTER_COMPUTE_POOL"} & pools
+    assert rehearsal.emulator is None  # leaving the wizard stops the rehearsal

@@ -1,0 +1,64 @@
+"""Helpers for driving the real wizard with Textual's Pilot."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from spcs_wizard.engine.deployment_session import DeploymentSession
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.model.config_file import with_settings
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.tui.context import WizardContext
+
+
+async def until(
+    pilot: Pilot[None], holds: Callable[[], bool], timeout: float = 120.0, what: str = ""
+) -> None:
+    """Let the app run until ``holds()`` (a readiness check, not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not holds():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or holds}")
+        await pilot.pause(0.05)
+
+
+def text_of(widget: Static) -> str:
+    """What a Static shows, as plain text (Rich renderables rendered at its width)."""
+    content = widget.content
+    if isinstance(content, str | Content | Text):
+        return str(content) if not isinstance(content, str) else Text.from_markup(content).plain
+    console = Console(width=max(widget.size.width, 40), file=io.StringIO(), record=True)
+    console.print(content)
+    return console.export_text()
+
+
+def table_text(table: DataTable) -> str:  # type: ignore[type-arg]
+    return "\n".join(
+        " | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)
+    )
+
+
+def deployed_rehearsal(directory: Path, speed: float = 600) -> tuple[Rehearsal, WizardContext]:
+    """A started rehearsal with the whole deployment made (images recorded, not built)."""
+    rehearsal = Rehearsal(directory, speed=speed, registry=False)
+    rehearsal.start()
+    d = with_settings(Deployment(), {"account": rehearsal.account}, "test")
+    context = WizardContext(deployment=d, rehearsal=rehearsal, refresh_seconds=0.5)
+    session: DeploymentSession = context.session
+    runner = session.connect()
+    try:
+        outcome = session.deploy(runner)
+    finally:
+        runner.con.close()
+    assert outcome.ok, outcome.failed
+    context.connected_as = "logged in as ADMIN with role ACCOUNTADMIN"
+    return rehearsal, context
