@@ -68,7 +68,7 @@ async def flow(
         # Connection: the emulator starts, the login works, every preflight check passes.
         await until(pilot, lambda: wizard.ready, what="the rehearsal connection")
         podman.trust(rehearsal.started.settings.registry_host)
-        preflight = table_text(app.screen.query_one("#preflight", DataTable))
+        preflight = text_of(app.screen.query_one("#preflight", Static))
         assert "Snowpark Container Services" in preflight
         assert "✗" not in preflight
         await pilot.press("ctrl+n")

@@ -49,7 +49,8 @@ def table_text(table: DataTable) -> str:  # type: ignore[type-arg]
 
 def deployed_rehearsal(directory: Path, speed: float = 600) -> tuple[Rehearsal, WizardContext]:
     """A started rehearsal with the whole deployment made (images recorded, not built)."""
-    rehearsal = Rehearsal(directory, speed=speed, registry=False)
+    # A short network timeout: a lost emulator shows as stale within seconds.
+    rehearsal = Rehearsal(directory, speed=speed, registry=False, network_timeout=3)
     rehearsal.start()
     d = with_settings(Deployment(), {"account": rehearsal.account}, "test")
     context = WizardContext(deployment=d, rehearsal=rehearsal, refresh_seconds=0.5)

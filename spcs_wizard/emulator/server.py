@@ -89,13 +89,7 @@ class Emulator:
 
     # -- lifecycle of the server -------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True, name="spcs-emulator"
-        )
-        self._thread.start()
+        self._serve(host, port)
         if self.settings.run_services:
             self.runtime.start()
         if self.settings.registry:
@@ -105,6 +99,26 @@ class Emulator:
                 self.stop()
                 raise
         return self.port
+
+    def _serve(self, host: str, port: int) -> None:
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True, name="spcs-emulator"
+        )
+        self._thread.start()
+
+    def stop_serving(self) -> None:
+        """Drill: the endpoint stops answering (an outage); the account, its sessions and
+        its services stay as they are until ``serve_again``."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def serve_again(self, port: int, host: str = "127.0.0.1") -> None:
+        self._serve(host, port)
 
     def _start_registry(self) -> None:
         binary = find_registry_binary()
@@ -290,7 +304,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         fault = self.emulator.faults.next_http_fault()
-        if fault == "drop":
+        if fault == "drop" or self.emulator._server is None:  # a fault, or an outage drill
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return

@@ -40,6 +40,7 @@ class Rehearsal:
     directory: Path = field(default_factory=rehearsal_home)
     speed: float = DEFAULT_SPEED
     registry: bool | None = None  # None: when docker-registry is installed
+    network_timeout: float = 30.0  # seconds before a request to the emulator gives up
     emulator: Emulator | None = None
 
     def start(self) -> Emulator:
@@ -74,7 +75,7 @@ class Rehearsal:
         return self.emulator
 
     def connect_args(self) -> dict[str, Any]:
-        return self.started.connect_args()
+        return self.started.connect_args(network_timeout=self.network_timeout)
 
     @property
     def has_registry(self) -> bool:

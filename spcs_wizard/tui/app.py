@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -93,4 +95,13 @@ class WizardApp(App[None]):
 
 
 def run(wizard: WizardContext | None = None) -> None:
+    # Libraries that log warnings (the connector retrying, say) would write over the
+    # screen through logging's last-resort handler; the screens show failures instead.
+    for name in ("snowflake", "urllib3", "spcs_wizard"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+    # The connector aborts timed-out queries from threads of its own; their errors would
+    # be printed over the screen too. The screen that ran the query reports the failure.
+    threading.excepthook = lambda args: logging.getLogger("spcs_wizard").debug(
+        "background thread failed", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+    )
     WizardApp(wizard).run()

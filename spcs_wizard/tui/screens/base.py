@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
@@ -34,6 +34,16 @@ class WizardScreen(Screen[None]):
     @property
     def wizard(self) -> WizardContext:
         return self.wizard_app.wizard
+
+    def from_worker(self, callback: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Run ``callback(*args, **kwargs)`` on the UI thread, if this screen is still
+        shown (a worker may finish after the user moved on)."""
+
+        def guarded() -> None:
+            if self.is_attached:
+                callback(*args, **kwargs)
+
+        self.app.call_from_thread(guarded)
 
     def compose(self) -> ComposeResult:
         yield Header()

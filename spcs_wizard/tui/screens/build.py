@@ -80,7 +80,7 @@ class BuildScreen(WizardScreen):
             if rehearsal:
                 yield Label("Build for real (podman or docker):")
                 yield Switch(self.wizard.image_mode == "build", id="real-build")
-            yield Button("Build and push", id="start", variant="primary")
+            yield Button("Build and push", id="start", variant="primary", compact=True)
         with Horizontal(id="images"):
             for image in IMAGES:
                 yield ImageProgress(image)
@@ -102,7 +102,7 @@ class BuildScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="build")
     def run_images(self) -> None:
-        call = self.app.call_from_thread
+        call = self.from_worker
         session = self.wizard.session
         log = self.query_one(EventLog)
         if session.target.is_rehearsal and session.image_mode == "record":

@@ -8,13 +8,14 @@ import contextlib
 from collections.abc import Iterable
 
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
     Button,
     Collapsible,
-    DataTable,
     Input,
     Label,
     LoadingIndicator,
@@ -37,6 +38,20 @@ METHODS = [
 ]
 
 
+def findings_table(findings: list[Finding]) -> Table:
+    table = Table(box=None, expand=True, header_style="bold", title_justify="left")
+    table.add_column("", width=1)
+    table.add_column("check", no_wrap=True)
+    table.add_column("detail", overflow="fold", ratio=1)
+    for f in findings:
+        mark = Text("✓", style="green") if f.ok else Text("✗", style="bold red")
+        detail = Text(f.detail)
+        if f.fix:
+            detail.append(f"\nan administrator runs: {f.fix}", style="bold")
+        table.add_row(mark, f.check, detail)
+    return table
+
+
 class ConnectionScreen(WizardScreen):
     STEP = "connection"
 
@@ -47,8 +62,10 @@ class ConnectionScreen(WizardScreen):
             else:
                 yield Label("Connection (Snowflake CLI's connections.toml)", classes="section")
                 with Horizontal(classes="row"):
-                    yield Select[str]([], id="connections", prompt="choose a connection")
-                    yield Button("Connect", id="connect", variant="primary")
+                    yield Select[str](
+                        [], id="connections", prompt="choose a connection", compact=True
+                    )
+                    yield Button("Connect", id="connect", variant="primary", compact=True)
                 with (
                     Collapsible(title="New connection", id="new", collapsed=True),
                     Vertical(classes="form"),
@@ -63,14 +80,12 @@ class ConnectionScreen(WizardScreen):
                         id="new-secret",
                     )
                     yield Input(placeholder="private key file (key pair only)", id="new-key")
-                    yield Button("Try and save", id="create")
+                    yield Button("Try and save", id="create", compact=True)
             yield LoadingIndicator(id="busy")
             yield Static("", id="who")
-            yield DataTable(id="preflight", cursor_type="row", show_cursor=False)
+            yield Static("", id="preflight")
 
     def on_mount(self) -> None:
-        table = self.query_one("#preflight", DataTable)
-        table.add_columns("", "check", "detail")
         self.query_one("#busy").display = False
         self.allow_next(self.wizard.ready, "connect first")
         if self.wizard.mode == "rehearsal":
@@ -90,9 +105,9 @@ class ConnectionScreen(WizardScreen):
             names = sorted(list_connections())
             default = default_connection_name()
         except Exception as exc:  # a broken connections.toml: say so, keep the form usable
-            self.app.call_from_thread(self.show_problem, f"cannot read connections.toml: {exc}")
+            self.from_worker(self.show_problem, f"cannot read connections.toml: {exc}")
             return
-        self.app.call_from_thread(self._fill_connections, names, default)
+        self.from_worker(self._fill_connections, names, default)
 
     def _fill_connections(self, names: list[str], default: str | None) -> None:
         select = self.query_one("#connections", Select)
@@ -137,17 +152,17 @@ class ConnectionScreen(WizardScreen):
     def try_and_save(self, request: LoginRequest, secret: str | None) -> None:
         from spcs_wizard.credentials.login import save, try_login
 
-        self.app.call_from_thread(self.busy, True)
+        self.from_worker(self.busy, True)
         try:
             try_login(request, secret)
             save(request, secret)
         except LoginError as exc:
-            self.app.call_from_thread(self.show_problem, str(exc))
+            self.from_worker(self.show_problem, str(exc))
             return
         finally:
-            self.app.call_from_thread(self.busy, False)
+            self.from_worker(self.busy, False)
         self.wizard.connection_name = request.name
-        self.app.call_from_thread(self._saved, request.name)
+        self.from_worker(self._saved, request.name)
 
     def _saved(self, name: str) -> None:
         self.query_one("#new-secret", Input).value = ""
@@ -167,7 +182,7 @@ class ConnectionScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="connect")
     def connect(self) -> None:
         wizard = self.wizard
-        self.app.call_from_thread(self.busy, True)
+        self.from_worker(self.busy, True)
         try:
             if wizard.mode == "rehearsal":
                 from spcs_wizard.engine.rehearsal import Rehearsal
@@ -188,11 +203,11 @@ class ConnectionScreen(WizardScreen):
             finally:
                 runner.con.close()
         except (ConnectionFailedError, OSError, ValueError) as exc:
-            self.app.call_from_thread(self.show_problem, str(exc))
+            self.from_worker(self.show_problem, str(exc))
             return
         finally:
-            self.app.call_from_thread(self.busy, False)
-        self.app.call_from_thread(self._connected, account, findings)
+            self.from_worker(self.busy, False)
+        self.from_worker(self._connected, account, findings)
 
     def _connected(self, account: str, findings: list[Finding]) -> None:
         wizard = self.wizard
@@ -204,12 +219,7 @@ class ConnectionScreen(WizardScreen):
         wizard.connected_as = login
         where = wizard.target.label
         self.query_one("#who", Static).update(f"[bold green]✓[/] {escape(where)}: {escape(login)}")
-        table = self.query_one("#preflight", DataTable)
-        table.clear()
-        for f in findings:
-            mark = "[green]✓[/]" if f.ok else "[bold red]✗[/]"
-            detail = f.detail + (f"\nan administrator runs: {f.fix}" if f.fix else "")
-            table.add_row(mark, f.check, escape(detail), height=None)
+        self.query_one("#preflight", Static).update(findings_table(findings))
         missing = [f.check for f in findings if not f.ok]
         self.allow_next(not missing, "preflight: " + ", ".join(missing) + " missing")
 

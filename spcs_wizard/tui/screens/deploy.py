@@ -24,7 +24,7 @@ class DeployScreen(WizardScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(classes="row"):
-            yield Button("Deploy", id="start", variant="primary")
+            yield Button("Deploy", id="start", variant="primary", compact=True)
             yield Static("", id="summary")
         yield Checklist(id="checklist")
         yield EventLog(id="log")
@@ -45,7 +45,7 @@ class DeployScreen(WizardScreen):
     def find_secrets(self) -> None:
         """Secrets from the environment or the keyring (I/O: here, not on the UI thread)."""
         missing = self.wizard.session.missing_secrets()
-        self.app.call_from_thread(self._ask_or_run, missing)
+        self.from_worker(self._ask_or_run, missing)
 
     def _ask_or_run(self, missing: list[SecretSlot]) -> None:
         if not missing:
@@ -65,12 +65,12 @@ class DeployScreen(WizardScreen):
         for slot in slots:
             problem = self.wizard.session.give_secret(slot, values[slot.key])
             if problem:
-                self.app.call_from_thread(self.notify, f"Not kept: {problem}", severity="warning")
-        self.app.call_from_thread(self.run_plan)
+                self.from_worker(self.notify, f"Not kept: {problem}", severity="warning")
+        self.from_worker(self.run_plan)
 
     @work(thread=True, exclusive=True, group="deploy")
     def run_plan(self) -> None:
-        call = self.app.call_from_thread
+        call = self.from_worker
         session = self.wizard.session
         log = self.query_one(EventLog)
         try:

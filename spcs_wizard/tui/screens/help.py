@@ -13,28 +13,26 @@ HELP = """\
 
 Deploys Milvus on Snowpark Container Services, then watches it.
 
-| Step | What happens |
-| --- | --- |
-| Welcome | rehearsal (local emulator) or a real account; the cost per hour |
-| Connection | a connection from Snowflake CLI's connections.toml, or a new one; preflight |
-| Naming | every name, checked as you type; a prefix per workshop attendee |
-| Review | each step, the role that runs it, its SQL; the whole script; the cost |
-| Build & push | the two images for linux/amd64, pushed to the account's registry |
-| Deploy | every step checked first, run if needed; Retry resumes where it stopped |
-| Monitor | pools, services, containers, endpoints, logs, refreshed in the background |
-| Teardown | removes only what spcs-wizard made |
+## Steps
+
+1. **Welcome**: rehearsal (a local emulator, no account) or a real account; the cost.
+2. **Connection**: a connection from Snowflake CLI's connections.toml, or a new one
+   (its secret goes to the OS keyring); the preflight checks.
+3. **Naming**: every name, checked as you type; a prefix per workshop attendee.
+4. **Review**: each step, the role that runs it and its SQL; the whole script; the cost.
+5. **Build & push**: the two images for linux/amd64, pushed to the account's registry.
+6. **Deploy**: each step is checked first and run only if needed; Retry resumes.
+7. **Monitor**: pools, services, containers, endpoints, logs, refreshed in the background.
+8. **Teardown**: removes only what spcs-wizard made.
 
 ## Keys
 
-| Key | Does |
-| --- | --- |
-| ctrl+n / ctrl+b | next / back |
-| ctrl+p | command palette: every action, every step |
-| ctrl+t | light or dark theme |
-| r, s, u | monitor: refresh, suspend, resume |
-| c, o | monitor endpoints: copy the URL, open it |
-| F1 | this help; escape closes it |
-| ctrl+q | quit |
+- `ctrl+n` / `ctrl+b`: next / back
+- `ctrl+p`: command palette (every action, every step)
+- `ctrl+t`: light or dark theme
+- `r`, `s`, `u`: monitor: refresh, suspend, resume
+- `c`, `o`: monitor endpoints: copy the URL, open it in the browser
+- `f1`: this help (escape closes it); `ctrl+q`: quit
 
 Every step is also a command: `spcs-wizard --help`.
 """

@@ -22,7 +22,6 @@ from textual.widgets import (
     Label,
     RichLog,
     Select,
-    Sparkline,
     Static,
     Switch,
     TabbedContent,
@@ -32,6 +31,7 @@ from textual.widgets import (
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.trend import Trends
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -69,19 +69,14 @@ class MonitorScreen(WizardScreen):
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(classes="row"):
             yield Static("waiting for the first refresh …", id="freshness")
-            yield Button("Suspend", id="suspend")
-            yield Button("Resume", id="resume")
+            yield Button("Suspend", id="suspend", compact=True)
+            yield Button("Resume", id="resume", compact=True)
         with TabbedContent(id="monitor"):
             with TabPane("Status", id="tab-status"), VerticalScroll():
                 yield DataTable(id="pools", cursor_type="row")
                 yield DataTable(id="services", cursor_type="row")
-                with Horizontal(id="trends"):
-                    for service in ("milvus", "jupyter"):
-                        with Vertical(classes="trend"):
-                            yield Label(f"{service}: restarts", classes="trend-label")
-                            yield Sparkline([], id=f"restarts-{service}")
-                            yield Label(f"{service}: up", classes="trend-label")
-                            yield Sparkline([], id=f"up-{service}")
+                yield Static("", id="problems")
+                yield Trends(id="trends")
             with TabPane("Endpoints", id="tab-endpoints"), Vertical():
                 yield DataTable(id="endpoints", cursor_type="row")
                 yield Static(
@@ -108,6 +103,7 @@ class MonitorScreen(WizardScreen):
         self.last_good: float | None = None
         self._runner: SqlRunner | None = None
         self.refreshes = 0
+        self.refreshing = False
         self.query_one("#pools", DataTable).add_columns(
             "pool", "state", "family", "nodes", "auto-suspend"
         )
@@ -124,10 +120,15 @@ class MonitorScreen(WizardScreen):
 
     # -- refreshing (worker) ----------------------------------------------------------------
     def action_refresh(self) -> None:
+        """Start a refresh unless one is under way (a slow account must not pile up
+        refreshes on one connection)."""
+        if self.refreshing:
+            return
+        self.refreshing = True
         follow = self.query_one("#follow", Switch).value
         self.refresh_worker(self.log_service if follow else None)
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @work(thread=True, group="refresh")
     def refresh_worker(self, log_service: Literal["milvus", "jupyter"] | None) -> None:
         session = self.wizard.session
         try:
@@ -141,9 +142,9 @@ class MonitorScreen(WizardScreen):
                 logs = service_logs(self._runner, session.deployment, log_service)
         except Exception as exc:  # any failure: stale panels with the reason, retry later
             self.close_runner()
-            self.app.call_from_thread(self.show_stale, f"{type(exc).__name__}: {exc}")
+            self.from_worker(self.show_stale, f"{type(exc).__name__}: {exc}")
             return
-        self.app.call_from_thread(self.show, snap, log_service, logs)
+        self.from_worker(self.show, snap, log_service, logs)
 
     def close_runner(self) -> None:
         runner, self._runner = self._runner, None
@@ -158,6 +159,7 @@ class MonitorScreen(WizardScreen):
         log_service: str | None,
         logs: list[str] | None,
     ) -> None:
+        self.refreshing = False
         self.refreshes += 1
         self.last_good = snap.taken_at
         for change in self.history.add(snap):
@@ -170,18 +172,12 @@ class MonitorScreen(WizardScreen):
         self.show_pools(snap)
         self.show_services(snap)
         self.show_endpoints(snap)
-        for service in ("milvus", "jupyter"):
-            name = self._service_name(service)
-            self.query_one(f"#restarts-{service}", Sparkline).data = self.history.restart_series(
-                name
-            )
-            self.query_one(f"#up-{service}", Sparkline).data = self.history.up_series(name)
+        n = self.wizard.deployment.names()
+        self.query_one(Trends).show(
+            self.history, [("Milvus", n.milvus_service.name), ("notebook", n.jupyter_service.name)]
+        )
         if logs is not None and log_service == self.log_service:
             self.add_log_lines(logs)
-
-    def _service_name(self, key: str) -> str:
-        n = self.wizard.deployment.names()
-        return (n.milvus_service if key == "milvus" else n.jupyter_service).name
 
     def show_pools(self, snap: Snapshot) -> None:
         table = self.query_one("#pools", DataTable)
@@ -209,10 +205,15 @@ class MonitorScreen(WizardScreen):
                     (c.start_time or "-") if c else "-",
                     (c.image or "-").rsplit("/", 1)[-1] if c else "-",
                 )
-                if c and c.status == "FAILED" and c.message:
-                    table.add_row("", "", "", Text("└ " + c.message, style="red"), "", "", "")
         if not snap.services:
             table.add_row("-", Text("not deployed", style="dim"), "", "", "", "", "")
+        failing = [
+            f"✗ {s.name}/{c.name}: {c.message or c.status}"
+            for s in snap.services
+            for c in s.containers
+            if c.status == "FAILED"
+        ]
+        self.query_one("#problems", Static).update(Text("\n".join(failing), style="red"))
 
     def show_endpoints(self, snap: Snapshot) -> None:
         self.endpoint_list = public_endpoints(snap)
@@ -222,6 +223,7 @@ class MonitorScreen(WizardScreen):
             table.add_row(e.service, e.endpoint, e.link or e.url or "not assigned yet")
 
     def show_stale(self, error: str) -> None:
+        self.refreshing = False
         since = (
             time.strftime("%H:%M:%S", time.localtime(self.last_good)) if self.last_good else "never"
         )
@@ -286,12 +288,10 @@ class MonitorScreen(WizardScreen):
             finally:
                 runner.con.close()
         except Exception as exc:  # shown to the user; the dashboard keeps running
-            self.app.call_from_thread(
-                self.notify, str(exc), title=f"{verb} failed", severity="error"
-            )
+            self.from_worker(self.notify, str(exc), title=f"{verb} failed", severity="error")
             return
-        self.app.call_from_thread(self.notify, f"{verb.capitalize()}ed: services and pools.")
-        self.app.call_from_thread(self.action_refresh)
+        self.from_worker(self.notify, f"{verb.capitalize()}ed: services and pools.")
+        self.from_worker(self.action_refresh)
 
     def _selected_endpoint(self) -> PublicEndpoint | None:
         table = self.query_one("#endpoints", DataTable)

@@ -82,10 +82,12 @@ class NamingScreen(WizardScreen):
         try:
             d = with_settings(self.wizard.deployment, self._changes(), "naming")
         except ConfigError as exc:
-            bad = [line.split(" (from", 1)[0].strip() for line in str(exc).splitlines()[1:]]
+            lines = [line.strip().replace(" (from naming)", "") for line in str(exc).splitlines()]
+            lines = lines[1:] if len(lines) > 1 else lines  # past "invalid configuration:"
+            bad = [line.split(":", 1)[0] for line in lines]
             for i in self.query(Input):
                 i.set_class(i.name in bad, "-invalid")
-            problem.update(f"[bold red]{escape(str(exc))}[/]")
+            problem.update("\n".join(f"[bold red]✗[/] {escape(line)}" for line in lines))
             self.allow_next(False, "fix the names above")
             return
         for i in self.query(Input):

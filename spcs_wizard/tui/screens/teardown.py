@@ -47,7 +47,7 @@ class TeardownScreen(WizardScreen):
             yield Switch(False, id="keep-data")
             yield Label("also shared objects")
             yield Switch(False, id="include-shared")
-            yield Button("Tear down", id="start", variant="error")
+            yield Button("Tear down", id="start", variant="error", compact=True)
         yield Static("", id="summary")
         yield Checklist(id="checklist")
         yield EventLog(id="log")
@@ -96,7 +96,7 @@ class TeardownScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="teardown")
     def run_teardown(self, keep: bool, shared: bool) -> None:
-        call = self.app.call_from_thread
+        call = self.from_worker
         session = self.wizard.session
         try:
             runner = session.connect()

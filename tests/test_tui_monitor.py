@@ -1,0 +1,116 @@
+"""The monitor against a deployed rehearsal: an injected container failure shows within
+two refreshes, a lost emulator marks the panels stale (no crash), suspend and resume
+work from the keyboard, endpoint URLs go to the clipboard, logs follow and filter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, RichLog, Static
+
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.monitor import MonitorScreen
+from tests.wizard_harness import deployed_rehearsal, table_text, text_of, until
+
+
+@pytest.fixture
+def deployed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Rehearsal, WizardContext]]:
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
+    yield rehearsal, context
+    rehearsal.stop()
+
+
+def monitor(app: WizardApp) -> MonitorScreen:
+    assert isinstance(app.screen, MonitorScreen)
+    return app.screen
+
+
+def test_a_failing_container_shows_within_two_refreshes(deployed) -> None:  # type: ignore[no-untyped-def]
+    rehearsal, context = deployed
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = monitor(app)
+            fresh = screen.query_one("#freshness", Static)
+            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
+            before = screen.refreshes
+            rehearsal.started.fail_service("MILVUS_DEMO.PUBLIC.MILVUS")
+            services = screen.query_one("#services", DataTable)
+            await until(pilot, lambda: "FAILED" in table_text(services), what="FAILED shown")
+            # The refresh that saw it may be the one already under way, or the next.
+            assert screen.refreshes - before <= 2
+            assert "not all running" in text_of(fresh)
+            assert "Container exited with code 1" in text_of(screen.query_one("#problems", Static))
+            assert max(screen.history.restart_series("MILVUS")) > 0  # the sparkline rises
+
+    asyncio.run(scenario())
+
+
+def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  # type: ignore[no-untyped-def]
+    rehearsal, context = deployed
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = monitor(app)
+            fresh = screen.query_one("#freshness", Static)
+            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
+            port = rehearsal.started.port
+            rehearsal.started.stop_serving()
+            await until(pilot, lambda: "stale" in text_of(fresh), what="stale")
+            assert screen.query_one("#services").has_class("-stale")
+            assert "RUNNING" in table_text(screen.query_one("#services", DataTable))  # kept
+            rehearsal.started.serve_again(port)
+            await until(pilot, lambda: "healthy" in text_of(fresh), what="recovered")
+            assert not screen.query_one("#services").has_class("-stale")
+
+    asyncio.run(scenario())
+
+
+def test_suspend_resume_copy_url_and_logs(deployed) -> None:  # type: ignore[no-untyped-def]
+    _, context = deployed
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = monitor(app)
+            fresh = screen.query_one("#freshness", Static)
+            services = screen.query_one("#services", DataTable)
+            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
+            await pilot.press("s")
+            await until(pilot, lambda: "SUSPENDED" in table_text(services), what="suspended")
+            assert "RUNNING" not in table_text(services)
+            await pilot.press("u")
+            await until(pilot, lambda: "healthy" in text_of(fresh), timeout=60, what="resumed")
+
+            screen.query_one("#monitor").active = "tab-endpoints"  # type: ignore[attr-defined]
+            await pilot.pause()
+            await pilot.press("c")
+            assert app.clipboard.startswith("https://")
+            assert app.clipboard in table_text(screen.query_one("#endpoints", DataTable))
+
+            screen.query_one("#monitor").active = "tab-logs"  # type: ignore[attr-defined]
+            log = screen.query_one("#log", RichLog)
+
+            def shown() -> str:
+                return "\n".join(strip.text for strip in log.lines)
+
+            await until(pilot, lambda: "readiness" in shown(), what="log lines")
+            assert "pulling image" in shown()
+            search = screen.query_one("#log-search", Input)
+            search.value = "readiness"
+            await until(pilot, lambda: "pulling image" not in shown(), what="filtered")
+            assert "readiness" in shown()
+            search.value = ""
+            await until(pilot, lambda: "pulling image" in shown(), what="unfiltered")
+
+    asyncio.run(scenario())

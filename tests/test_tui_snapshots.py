@@ -1,0 +1,167 @@
+"""Every wizard screen as rendered, at 80x24 and 120x40 (pytest-textual-snapshot).
+
+A change in how a screen looks fails here until it is looked at and accepted with
+``pytest tests/test_tui_snapshots.py --snapshot-update``. Screens that talk to the
+account use a real rehearsal emulator; the monitor is given one fixed status snapshot
+(its refresh is pushed far out) so that clock times do not change the picture.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.engine.snapshot import (
+    ContainerStatus,
+    EndpointStatus,
+    PoolStatus,
+    ServiceStatus,
+    Snapshot,
+)
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.monitor import MonitorScreen
+from tests.wizard_harness import until
+
+SIZES = [(80, 24), (120, 40)]
+Before = Callable[[Pilot[None]], Awaitable[None]]
+
+FIXED = Snapshot(
+    "MILVUS_DEMO",
+    1_764_000_000.0,  # 2025-11-24 16:00:00 UTC
+    [
+        PoolStatus("MILVUS_COMPUTE_POOL", "ACTIVE", "CPU_X64_S", 1, 1, 1, 3600),
+        PoolStatus("JUPYTER_COMPUTE_POOL", "IDLE", "CPU_X64_S", 1, 1, 1, 3600),
+    ],
+    [
+        ServiceStatus(
+            "MILVUS",
+            "RUNNING",
+            "MILVUS_COMPUTE_POOL",
+            [
+                ContainerStatus(
+                    "0",
+                    "milvus",
+                    "READY",
+                    "Running",
+                    0,
+                    "/milvus_demo/public/milvus_repo/milvus:v2.5.18",
+                    "sha256:" + "a" * 64,
+                    "2025-11-24T15:58:00Z",
+                )
+            ],
+            [EndpointStatus("milvus", 19530, "HTTP", True, "abc-org-acct.snowflakecomputing.app")],
+        ),
+        ServiceStatus(
+            "JUPYTER",
+            "FAILED",
+            "JUPYTER_COMPUTE_POOL",
+            [
+                ContainerStatus(
+                    "0",
+                    "jupyter",
+                    "FAILED",
+                    "Container exited with code 1 and is being restarted.",
+                    3,
+                    "/milvus_demo/public/milvus_repo/jupyter:latest",
+                    "sha256:" + "b" * 64,
+                    "2025-11-24T15:59:00Z",
+                )
+            ],
+            [EndpointStatus("notebook", 8888, "HTTP", True, "Endpoints provisioning in progress")],
+        ),
+    ],
+)
+
+
+@pytest.fixture(autouse=True)
+def fixed_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path / "snowflake"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def rehearsal(tmp_path: Path) -> Iterator[Rehearsal]:
+    r = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    yield r
+    r.stop()
+
+
+def app_at(step: str, **context: object) -> WizardApp:
+    wizard = WizardContext(refresh_seconds=3600, **context)  # type: ignore[arg-type]
+    return WizardApp(wizard, start=step)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("step", ["welcome", "naming", "review", "build", "deploy", "teardown"])
+def test_step_screens(snap_compare, step: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_at(step), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help_and_light_theme(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_at("welcome"), press=["ctrl+t", "f1"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_naming_with_a_bad_name(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def type_bad_name(pilot: Pilot[None]) -> None:
+        pilot.app.screen.query_one("#set-database-name", Input).value = "1 bad"
+        await pilot.pause()
+
+    assert snap_compare(app_at("naming"), run_before=type_bad_name, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_connection_rehearsal(snap_compare, rehearsal: Rehearsal, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    app = app_at("connection", rehearsal=rehearsal)
+
+    async def connected(pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: app.wizard.ready, what="connected")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=connected, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_connection_account(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "snowflake"
+    home.mkdir()
+    (home / "connections.toml").write_text(
+        '[prod]\naccount = "acme-prod"\nuser = "ME"\n\n[dev]\naccount = "acme-dev"\nuser = "ME"\n'
+    )
+    (home / "config.toml").write_text('default_connection_name = "prod"\n')
+    app = app_at("connection", mode="account")
+
+    async def listed(pilot: Pilot[None]) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=listed, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_monitor(snap_compare, rehearsal: Rehearsal, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    app = app_at("monitor", rehearsal=rehearsal)  # never started: the first refresh fails
+
+    async def show_fixed(pilot: Pilot[None]) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen.show(FIXED, None, None)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=show_fixed, terminal_size=size)
