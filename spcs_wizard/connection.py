@@ -45,12 +45,12 @@ class ConnectionFailedError(RuntimeError):
 
 
 def connection_parameters(name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    from snowflake.connector.config_manager import CONFIG_MANAGER
+    from spcs_wizard.credentials.connections_file import ConnectionsFileError, all_connections
 
     env = os.environ if environ is None else environ
     try:
-        connections = CONFIG_MANAGER["connections"]
-    except Exception as exc:  # a broken connections.toml
+        connections = all_connections()
+    except ConnectionsFileError as exc:  # a broken connections.toml
         raise ConnectionFailedError(f"cannot read connections.toml: {exc}") from None
     params: dict[str, Any] = dict(connections.get(name, {}))
     for key in KEYS:

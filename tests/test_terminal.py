@@ -75,3 +75,30 @@ def test_status_watch_refreshes_in_place_and_shows_a_failure(fast) -> None:  # n
         term.send("C-c")
     finally:
         term.close()
+
+
+def test_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
+    """``spcs-wizard`` alone on a terminal starts the wizard in rehearsal mode; typing
+    through the first screens works as a person would see it, at 80x24."""
+    env = {"SPCS_WIZARD_HOME": str(tmp_path / "state"), "TERM": "xterm-256color"}
+    term = Terminal(["sh", "-c", f"{COMMAND}; echo wizard-exited-$?"], env, width=80, height=24)
+    try:
+        term.wait_for("Where to deploy", timeout=60)
+        assert "CPU_X64_S" in term.screen()  # the cost estimate is on the first screen
+        term.send("C-n")
+        term.wait_for("logged in as ADMIN with role ACCOUNTADMIN", timeout=60)
+        term.send("C-n")
+        term.wait_for("Names in the account")
+        term.type("bob")
+        screen = term.wait_for("BOB_MILVUS_DEMO")
+        assert "BOB_MILVUS_ROLE" in screen
+        term.send("C-n")
+        term.wait_for("steps for BOB_MILVUS_DEMO")
+        term.send("C-q")
+        # Quitting stops the rehearsal emulator and gives the terminal back: exit 0, and
+        # nothing (no traceback, no library warning) printed over it.
+        after = term.wait_for("wizard-exited-0", timeout=30)
+        assert "Traceback" not in after
+        assert "WARNING" not in after
+    finally:
+        term.close()

@@ -172,7 +172,7 @@ def connections_group() -> None:
 def list_command(as_json: bool) -> None:
     """Connections, the default one, and whether a secret is in the keyring."""
     try:
-        found = files.list_connections()
+        found = files.all_connections()
     except files.ConnectionsFileError as exc:
         raise click.ClickException(str(exc)) from None
     default = files.default_connection_name()

@@ -73,9 +73,10 @@ def _choose_connection(missing: str) -> str | None:
     if not interactive():
         return None
     import questionary
-    from snowflake.connector.config_manager import CONFIG_MANAGER
 
-    names = sorted(CONFIG_MANAGER["connections"])
+    from spcs_wizard.credentials.connections_file import all_connections
+
+    names = sorted(all_connections())
     if not names:
         return None
     return questionary.select(

@@ -60,6 +60,16 @@ def list_connections(path: Path | None = None) -> dict[str, dict[str, Any]]:
     return {name: dict(table) for name, table in doc.items() if isinstance(table, dict)}
 
 
+def all_connections() -> dict[str, dict[str, Any]]:
+    """Every connection, read now (a long-running wizard sees connections saved since it
+    started): config.toml's ``[connections.<name>]`` tables, then connections.toml's,
+    which win for the same name, as in the connector."""
+    config = _read(snowflake_home() / "config.toml").unwrap().get("connections", {})
+    found = {name: dict(t) for name, t in config.items() if isinstance(t, dict)}
+    found.update(_read(connections_path()).unwrap())
+    return {name: table for name, table in found.items() if isinstance(table, dict)}
+
+
 def default_connection_name() -> str | None:
     if os.environ.get("SNOWFLAKE_DEFAULT_CONNECTION_NAME"):
         return os.environ["SNOWFLAKE_DEFAULT_CONNECTION_NAME"]

@@ -80,6 +80,11 @@ class ConnectionScreen(WizardScreen):
                         id="new-secret",
                     )
                     yield Input(placeholder="private key file (key pair only)", id="new-key")
+                    yield Input(
+                        placeholder="host (optional: private link, or the local emulator)",
+                        id="new-host",
+                    )
+                    yield Input(placeholder="port (optional)", id="new-port", type="integer")
                     yield Button("Try and save", id="create", compact=True)
             yield LoadingIndicator(id="busy")
             yield Static("", id="who")
@@ -97,12 +102,12 @@ class ConnectionScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="connections")
     def load_connections(self) -> None:
         from spcs_wizard.credentials.connections_file import (
+            all_connections,
             default_connection_name,
-            list_connections,
         )
 
         try:
-            names = sorted(list_connections())
+            names = sorted(all_connections())
             default = default_connection_name()
         except Exception as exc:  # a broken connections.toml: say so, keep the form usable
             self.from_worker(self.show_problem, f"cannot read connections.toml: {exc}")
@@ -140,6 +145,10 @@ class ConnectionScreen(WizardScreen):
             value["new-user"],
             method,
             private_key_file=value["new-key"] or None,
+            host=value["new-host"] or None,
+            port=int(value["new-port"]) if value["new-port"] else None,
+            # As `spcs-wizard login --protocol`: only a loopback emulator speaks plain HTTP.
+            protocol="http" if value["new-host"] in ("127.0.0.1", "localhost") else None,
         )
         try:
             request.parameters()

@@ -1,0 +1,178 @@
+"""The wizard beyond the happy rehearsal: a real-account connection created from the
+form (against the emulator, with an encrypted file keyring), a wrong password, resuming
+where the deployment is, a failed deploy step retried, the command palette and help."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyrings.cryptfile.cryptfile import CryptFileKeyring
+from textual.widgets import Button, Collapsible, Input, Select, Static
+
+from spcs_wizard.credentials import keychain
+from spcs_wizard.emulator.faults import StatementFault
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.help import HelpScreen
+from spcs_wizard.tui.widgets.checklist import Checklist
+from tests.conftest import ADMIN_PASSWORD
+from tests.wizard_harness import deployed_rehearsal, text_of, until
+
+
+@pytest.fixture
+def account_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, CryptFileKeyring]]:
+    """Snowflake CLI's files and the OS keyring (an encrypted file) in a temp directory."""
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path / "snowflake"))
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "state"))
+    backend = CryptFileKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    backend.keyring_key = "unlock-the-test-keyring"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield tmp_path / "snowflake", backend
+    keyring.set_keyring(previous)
+
+
+def fill_new_connection(app: WizardApp, emulator: Emulator, password: str) -> None:
+    screen = app.screen
+    screen.query_one("#new", Collapsible).collapsed = False
+    values = {
+        "#new-name": "rehearsal-acct",
+        "#new-account": emulator.settings.account_identifier,
+        "#new-user": "ADMIN",
+        "#new-secret": password,
+        "#new-host": emulator.host,  # the form's optional address: the emulator's
+        "#new-port": str(emulator.port),
+    }
+    for selector, value in values.items():
+        screen.query_one(selector, Input).value = value
+
+
+def test_a_connection_made_in_the_wizard_is_tried_kept_in_the_keyring_and_used(
+    emulator: Emulator, account_world: tuple[Path, CryptFileKeyring]
+) -> None:
+    home, backend = account_world
+
+    async def scenario() -> None:
+        wizard = WizardContext(mode="account")
+        app = WizardApp(wizard, start="connection")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.app.workers.wait_for_complete()
+            fill_new_connection(app, emulator, "wrong-password-1")
+            app.screen.query_one("#create", Button).press()
+            who = app.screen.query_one("#who", Static)
+            await until(pilot, lambda: "✗" in text_of(who), what="the refusal")
+            assert "password" in text_of(who).lower()
+            assert not (home / "connections.toml").exists()  # a failed try saves nothing
+            assert keychain.load(keychain.connection_key("rehearsal-acct", "password")) is None
+
+            app.screen.query_one("#new-secret", Input).value = ADMIN_PASSWORD
+            app.screen.query_one("#create", Button).press()
+            await until(pilot, lambda: wizard.ready, what="connected")
+            saved = (home / "connections.toml").read_text()
+            assert "rehearsal-acct" in saved
+            assert ADMIN_PASSWORD not in saved
+            assert ADMIN_PASSWORD.encode() not in Path(backend.file_path).read_bytes()
+            key = keychain.connection_key("rehearsal-acct", "password")
+            assert keychain.load(key) == ADMIN_PASSWORD
+            assert app.screen.query_one("#new-secret", Input).value == ""  # not left on screen
+            assert "Snowpark Container Services" in text_of(app.screen.query_one("#preflight"))
+            assert wizard.deployment.account == emulator.settings.account_identifier
+            select = app.screen.query_one("#connections", Select)
+            await until(pilot, lambda: select.value == "rehearsal-acct", what="listed")
+
+    asyncio.run(scenario())
+
+
+def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
+    context.connected_as = None
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="connection")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: context.ready, what="connected")
+            await pilot.press("ctrl+n")
+            assert app.step == "monitor"
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()
+
+
+def test_a_failed_step_shows_why_and_retry_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    from spcs_wizard.engine.rehearsal import Rehearsal
+
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    rehearsal.start()
+    rehearsal.started.faults.statements.append(
+        StatementFault(
+            code=3001, sqlstate="42501", message="Insufficient privileges", match="CREATE WAREHOUSE"
+        )
+    )
+    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            start = app.screen.query_one("#start", Button)
+            await pilot.click("#start")
+            await until(pilot, lambda: "Retry" in str(start.label), what="the failure")
+            checklist = app.screen.query_one(Checklist)
+            assert checklist.states["warehouse"] == "failed"
+            assert checklist.states["database"] == "todo"  # nothing after it ran
+            assert app.screen.query_one("#next", Button).disabled
+            await pilot.click("#start")  # the fault fired once: the retry goes through
+            next_button = app.screen.query_one("#next", Button)
+            await until(pilot, lambda: not next_button.disabled, what="deployed")
+            assert checklist.states["role"] == "skipped"  # done by the first run
+            assert checklist.states["warehouse"] == "done"
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()
+
+
+def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = WizardApp(WizardContext())
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Go to: Review")
+            await until(pilot, lambda: bool(app.screen.query("CommandList")), what="palette")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.step == "review", what="review")
+            await pilot.press("ctrl+p")
+            await pilot.press(*"Go to: Monitor")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.step == "connection", what="sent to connect")
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+            before = app.theme
+            await pilot.press("ctrl+t")
+            assert app.theme != before
+            await pilot.resize_terminal(200, 60)
+            await pilot.resize_terminal(80, 24)
+            assert app.step == "connection"
+
+    asyncio.run(scenario())
