@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import snowflake.connector
-from snowflake.connector import SnowflakeConnection
-from snowflake.connector.errors import DatabaseError, Error
+if TYPE_CHECKING:  # the connector takes half a second to import: only when connecting
+    from snowflake.connector import SnowflakeConnection
+    from snowflake.connector.errors import Error
 
 KEYS = (
     "account",
@@ -98,11 +98,14 @@ def open_connection(
     ask_passcode: Callable[[], str | None] | None = None,
 ) -> SnowflakeConnection:
     """Connect; ``ask_passcode`` is called when an MFA login has no passcode yet."""
+    import snowflake.connector
+    from snowflake.connector.errors import Error
+
     params = connection_parameters(name, environ)
     prepare_mfa(params, ask_passcode)
     try:
         return snowflake.connector.connect(**params, login_timeout=30)
-    except (DatabaseError, Error) as exc:
+    except Error as exc:  # DatabaseError is one
         raise ConnectionFailedError(login_failure(name, exc)) from None
 
 

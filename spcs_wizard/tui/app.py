@@ -2,45 +2,51 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Iterable
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from spcs_wizard.tui.context import WizardContext
-from spcs_wizard.tui.screens.base import WizardScreen
-from spcs_wizard.tui.screens.build import BuildScreen
-from spcs_wizard.tui.screens.connection import ConnectionScreen
-from spcs_wizard.tui.screens.deploy import DeployScreen
-from spcs_wizard.tui.screens.help import HelpScreen
-from spcs_wizard.tui.screens.monitor import MonitorScreen
-from spcs_wizard.tui.screens.naming import NamingScreen
-from spcs_wizard.tui.screens.review import ReviewScreen
-from spcs_wizard.tui.screens.teardown import TeardownScreen
-from spcs_wizard.tui.screens.welcome import WelcomeScreen
 from spcs_wizard.tui.widgets.step_bar import STEPS
 
-SCREENS: dict[str, type[WizardScreen]] = {
-    "welcome": WelcomeScreen,
-    "connection": ConnectionScreen,
-    "naming": NamingScreen,
-    "review": ReviewScreen,
-    "build": BuildScreen,
-    "deploy": DeployScreen,
-    "monitor": MonitorScreen,
-    "teardown": TeardownScreen,
+if TYPE_CHECKING:
+    from spcs_wizard.tui.screens.base import WizardScreen
+
+# Step -> its screen class, imported when first shown (the wizard starts faster).
+SCREENS: dict[str, str] = {
+    "welcome": "welcome:WelcomeScreen",
+    "connection": "connection:ConnectionScreen",
+    "naming": "naming:NamingScreen",
+    "review": "review:ReviewScreen",
+    "build": "build:BuildScreen",
+    "deploy": "deploy:DeployScreen",
+    "monitor": "monitor:MonitorScreen",
+    "teardown": "teardown:TeardownScreen",
 }
+
+
+def screen_class(step: str) -> type[WizardScreen]:
+    module, name = SCREENS[step].split(":")
+    cls: type[WizardScreen] = getattr(
+        importlib.import_module(f"spcs_wizard.tui.screens.{module}"), name
+    )
+    return cls
+
+
 # Steps that need a reached target (a connection, or the started rehearsal).
 NEEDS_TARGET = {"build", "deploy", "monitor", "teardown"}
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
 class WizardApp(App[None]):
-    CSS_PATH = "wizard.tcss"
+    CSS_PATH = Path(__file__).with_name("wizard.tcss")
     TITLE = "spcs-wizard"
     SUB_TITLE = "Milvus on Snowpark Container Services"
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
@@ -57,7 +63,7 @@ class WizardApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = DARK
-        self.push_screen(SCREENS[self.start]())
+        self.push_screen(screen_class(self.start)())
 
     def go(self, step: str) -> None:
         """Show a step; steps that talk to the account wait until one is reached."""
@@ -65,9 +71,11 @@ class WizardApp(App[None]):
             self.notify("Connect first (step 2).", severity="warning")
             step = "connection"
         self.step = step
-        self.switch_screen(SCREENS[step]())
+        self.switch_screen(screen_class(step)())
 
     def action_help(self) -> None:
+        from spcs_wizard.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -80,14 +88,8 @@ class WizardApp(App[None]):
             yield SystemCommand(f"Go to: {title}", f"Step {title}", lambda k=key: self.go(k))
         yield SystemCommand("Help", "What each step does, and the keys", self.action_help)
         yield SystemCommand("Light or dark theme", "Switch the theme", self.action_toggle_theme)
-        if isinstance(screen, MonitorScreen):
-            yield SystemCommand("Refresh now", "Refresh the monitor", screen.action_refresh)
-            yield SystemCommand("Suspend the deployment", "No credits", screen.action_suspend)
-            yield SystemCommand(
-                "Resume the deployment", "Pools then services", screen.action_resume
-            )
-            yield SystemCommand("Copy the endpoint URL", "To the clipboard", screen.action_copy_url)
-            yield SystemCommand("Open the endpoint", "In the browser", screen.action_open_url)
+        for title, help_text, action in getattr(screen, "COMMANDS", ()):
+            yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
 
     def on_unmount(self) -> None:
         if self.wizard.rehearsal is not None:

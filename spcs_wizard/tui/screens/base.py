@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class WizardScreen(Screen[None]):
     STEP: ClassVar[str]
     NEXT_LABEL: ClassVar[str] = "Next"
+    # (title, help, action name): this screen's entries in the command palette.
+    COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
@@ -91,6 +93,12 @@ class WizardScreen(Screen[None]):
         target = self.next_step()
         if target:
             self.wizard_app.go(target)
+
+    def action_start(self) -> None:
+        """The screen's main action (its #start button), from the palette."""
+        for button in self.query("#start").results(Button):
+            if not button.disabled:
+                button.press()
 
     def action_back(self) -> None:
         target = self.previous_step()

@@ -73,6 +73,7 @@ class ImageProgress(Vertical):
 
 class BuildScreen(WizardScreen):
     STEP = "build"
+    COMMANDS = (("Build and push the images", "Build for linux/amd64, push", "start"),)
 
     def compose_body(self) -> Iterable[Widget]:
         rehearsal = self.wizard.mode == "rehearsal"

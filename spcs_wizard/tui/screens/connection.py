@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
@@ -25,9 +26,11 @@ from textual.widgets import (
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.credentials.login import LoginError, LoginRequest
-from spcs_wizard.engine.preflight import Finding
 from spcs_wizard.model.config_file import ConfigError, with_settings
 from spcs_wizard.tui.screens.base import WizardScreen
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.preflight import Finding
 
 METHODS = [
     ("Password", "password"),

@@ -21,6 +21,7 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 
 class DeployScreen(WizardScreen):
     STEP = "deploy"
+    COMMANDS = (("Deploy (or retry)", "Check every step, run what is missing", "start"),)
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(classes="row"):
@@ -99,7 +100,7 @@ class DeployScreen(WizardScreen):
         start = self.query_one("#start", Button)
         start.disabled = False
         if ok:
-            start.label = "Deploy again (checks, changes nothing)"
+            start.label = "Deploy again"
             self.allow_next(True)
             self.notify("Deployed. Next: watch it live.")
         else:

@@ -57,6 +57,13 @@ def styled(value: str | None) -> Text:
 
 class MonitorScreen(WizardScreen):
     STEP = "monitor"
+    COMMANDS = (
+        ("Refresh now", "Refresh the monitor", "refresh"),
+        ("Suspend the deployment", "Services then pools: no credits", "suspend"),
+        ("Resume the deployment", "Pools then services", "resume"),
+        ("Copy the endpoint URL", "To the clipboard", "copy_url"),
+        ("Open the endpoint", "In the browser (log in with Snowflake)", "open_url"),
+    )
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *WizardScreen.BINDINGS,
         Binding("r", "refresh", "Refresh"),
