@@ -216,6 +216,18 @@ class Sessions:
         with self._lock:
             return self._by_token.get(token)
 
+    def user_for_token(self, token: str) -> str | None:
+        """Who a bearer token belongs to: a live session's token, or any user's
+        programmatic access token (what SPCS ingress accepts). None: nobody."""
+        record = self.check(token)
+        if not isinstance(record, str):
+            return str(record.session.user)
+        for user in self.account.of_kind("USER"):
+            stored = user.props.get("PATS", {})
+            if token and any(verify_secret(token, h) for h in stored.values()):
+                return user.short
+        return None
+
     def check(self, token: str) -> SessionRecord | str:
         """The live session for a token, or the protocol code explaining why not."""
         record = self.by_token(token)

@@ -138,6 +138,8 @@ class Executor:
                 values.append(value)
             else:
                 name = cur.take("word").upper()
+                while cur.punct("."):  # SNOWFLAKE.CORTEX.EMBED_TEXT_768(...)
+                    name += "." + cur.take("word").upper()
                 args: list[Any] = []
                 cur.expect_punct("(")
                 while not cur.punct(")"):
@@ -175,6 +177,10 @@ class Executor:
             parts = tuple(p.upper() for p in str(args[0]).split("."))
             svc = ctx.find("SERVICE", parts, "service")
             return None if self.runtime is None else self.runtime.address(svc, str(args[1]))
+        if name in ("SNOWFLAKE.CORTEX.EMBED_TEXT_768", "SNOWFLAKE.CORTEX.EMBED_TEXT_1024"):
+            from spcs_wizard.emulator.cortex import embed
+
+            return embed(name, args)
         if name in ("SYSTEM$GET_SERVICE_STATUS", "SYSTEM$GET_SERVICE_LOGS"):
             return services.system_function(ctx, name, args)
         raise errors.SnowflakeError(

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from spcs_wizard.emulator import protocol
+from spcs_wizard.emulator import ingress, protocol
 from spcs_wizard.emulator.auth import LoginError, Sessions
 from spcs_wizard.emulator.catalog import Account, Obj, RoleGrant
 from spcs_wizard.emulator.clock import Clock
@@ -310,6 +310,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if isinstance(fault, int):
             self._send(fault, {"message": "Injected HTTP failure (SPCS emulator fault)."})
+            return
+        host = self.headers.get("Host", "")
+        if ingress.is_ingress(host):  # a service's public endpoint, not the Snowflake API
+            status, payload = ingress.handle(
+                self.emulator, host, self.path, self.headers.get("Authorization", ""), raw
+            )
+            self._send(status, payload)
             return
         if self.headers.get("Content-Encoding", "").lower() == "gzip":
             raw = gzip.decompress(raw)

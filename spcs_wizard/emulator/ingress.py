@@ -1,0 +1,65 @@
+"""Public endpoints of running services, as SPCS ingress serves them.
+
+A request whose Host is an endpoint's ingress host (``SHOW ENDPOINTS`` ``ingress_url``)
+reaches that endpoint after Snowflake authentication: programmatic clients send
+``Authorization: Snowflake Token="<session token or programmatic access token>"``
+(https://docs.snowflake.com/en/developer-guide/snowpark-container-services/working-with-services#public-endpoint-access-and-authentication).
+No token, or a bad one: 401. Emulated: the token's user is not checked for the
+service role that grants endpoint usage; the endpoint must be public and assigned.
+Served today: the Milvus endpoint's RESTful API v2 (``milvus_rest``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from spcs_wizard.emulator import lifecycle
+
+if TYPE_CHECKING:
+    from spcs_wizard.emulator.catalog import Obj
+    from spcs_wizard.emulator.server import Emulator
+
+INGRESS_SUFFIX = ".snowflakecomputing.app"
+
+
+def is_ingress(host: str) -> bool:
+    return host.split(":", 1)[0].lower().endswith(INGRESS_SUFFIX)
+
+
+def _endpoint(emulator: Emulator, name: str) -> tuple[Obj, str] | None:
+    """The service and endpoint name whose ingress host is ``name``."""
+    now, account_id = emulator.clock.now(), emulator.settings.account_identifier
+    for svc in emulator.account.of_kind("SERVICE"):
+        for ep in lifecycle.endpoints(emulator.account, svc, now, emulator.settings, account_id):
+            if str(ep.get("ingress_url") or "").lower() == name:
+                return svc, str(ep["name"])
+    return None
+
+
+def handle(
+    emulator: Emulator, host: str, path: str, authorization: str, raw: bytes
+) -> tuple[int, dict[str, Any]]:
+    name = host.split(":", 1)[0].lower()
+    found = _endpoint(emulator, name)
+    if found is None:
+        return 404, {"message": f"no public endpoint at {name}"}
+    svc, endpoint = found
+    token = authorization.split('Token="', 1)[1].rstrip('"') if 'Token="' in authorization else ""
+    if not token or emulator.sessions.user_for_token(token) is None:
+        return 401, {
+            "message": "Snowflake authentication is required: send "
+            'Authorization: Snowflake Token="<session token or programmatic access token>".'
+        }
+    if not path.startswith("/v2/vectordb/"):
+        return 404, {"message": f"{path}: not served by this endpoint"}
+    address = emulator.runtime.address(svc, endpoint, timeout=5)
+    if address is None:
+        return 503, {"message": f"endpoint {endpoint} is not serving"}
+    try:
+        body = json.loads(raw or b"{}")
+    except json.JSONDecodeError:
+        return 400, {"message": "the body is not JSON"}
+    from spcs_wizard.emulator.milvus_rest import answer
+
+    return 200, answer(address, path, body)
