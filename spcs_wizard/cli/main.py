@@ -10,6 +10,7 @@ from spcs_wizard import __version__
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.config_cmd import config_group
 from spcs_wizard.cli.connections_cmd import connections_group, login_command
+from spcs_wizard.cli.console_cmd import console_command, load_command, query_command
 from spcs_wizard.cli.deploy_cmd import deploy_command, teardown_command
 from spcs_wizard.cli.emulator_cmd import emulator_command
 from spcs_wizard.cli.images_cmd import images_group
@@ -62,6 +63,9 @@ cli.add_command(specs_group)
 cli.add_command(login_command)
 cli.add_command(images_group)
 cli.add_command(connections_group)
+cli.add_command(console_command)
+cli.add_command(query_command)
+cli.add_command(load_command)
 for command in (
     preflight_command,
     deploy_command,

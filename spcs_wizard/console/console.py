@@ -56,6 +56,13 @@ class Console:
     make_embedder: Callable[[str], Embedder]
     default_embedder: str
     _embedders: dict[str, Embedder] = field(default_factory=dict)
+    _loaded: set[str] = field(default_factory=set)
+
+    def _ready(self, name: str) -> None:
+        """Load a collection once per console (a Milvus that restarted has it released)."""
+        if name not in self._loaded:
+            self.transport.load(name)
+            self._loaded.add(name)
 
     def embedder(self, name: str) -> Embedder:
         if name not in self._embedders:
@@ -154,6 +161,7 @@ class Console:
         if not question.strip():
             raise ConsoleError("ask something: the question is empty")
         embedder = self.embedder_of(name)
+        self._ready(name)
         started = time.perf_counter()
         vector = embedder.embed([question])[0]
         embedded = time.perf_counter()
@@ -163,6 +171,7 @@ class Console:
     def query(self, name: str, filter: str, limit: int = 10) -> tuple[list[dict[str, Any]], float]:
         if not filter.strip():
             raise ConsoleError('a query needs a filter expression, e.g. id > 0 or tag == "ai"')
+        self._ready(name)
         started = time.perf_counter()
         rows = self.transport.query(name, filter, None, limit)
         return rows, time.perf_counter() - started

@@ -144,6 +144,9 @@ class GrpcTransport:
         stats = self._call(f"counting {name!r}", self.client.get_collection_stats, name)
         return int(stats["row_count"])
 
+    def load(self, name: str) -> None:
+        self._call(f"loading {name!r}", self.client.load_collection, name)
+
     def prepare_for_search(self, name: str) -> None:
         self._call(f"flushing {name!r}", self.client.flush, name)
         self._call(f"loading {name!r}", self.client.load_collection, name)

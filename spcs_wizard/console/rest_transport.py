@@ -176,6 +176,9 @@ class RestTransport:
         data = self._post("collections/get_stats", {"collectionName": name}, f"counting {name!r}")
         return int(data["rowCount"])
 
+    def load(self, name: str) -> None:
+        self._post("collections/load", {"collectionName": name}, f"loading {name!r}")
+
     def prepare_for_search(self, name: str) -> None:
         self._post("collections/flush", {"collectionName": name}, f"flushing {name!r}")
         self._post("collections/load", {"collectionName": name}, f"loading {name!r}")

@@ -88,6 +88,10 @@ class Transport(Protocol):
 
     def row_count(self, name: str) -> int: ...
 
+    def load(self, name: str) -> None:
+        """Load the collection into memory (searches need it; loading twice is fine)."""
+        ...
+
     def prepare_for_search(self, name: str) -> None:
         """Flush new rows into sealed segments and build the index, then load: searches
         over unflushed rows are about 100x slower in Milvus Lite (the brief's figure:
