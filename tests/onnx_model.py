@@ -6,6 +6,7 @@ input_ids, attention_mask -> last_hidden_state [batch, tokens, dim]."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +20,13 @@ SEED_WORDS = (
 )
 
 
-def make_model(directory: Path, dim: int = 32, extra_words: Iterable[str] = ()) -> Path:
+def word_vector(word: str, dim: int) -> np.ndarray:
+    """The same random vector for a word whatever the vocabulary (seeded by the word)."""
+    seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "big")
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+def make_model(directory: Path, dim: int = 256, extra_words: Iterable[str] = ()) -> Path:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
@@ -32,9 +39,10 @@ def make_model(directory: Path, dim: int = 32, extra_words: Iterable[str] = ()) 
     directory.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(directory / "tokenizer.json"))
 
-    rng = np.random.default_rng(7)
-    table = rng.standard_normal((len(vocab), dim)).astype(np.float32)
-    table[0] = 0.0
+    table = np.zeros((len(vocab), dim), dtype=np.float32)  # [PAD] stays zero
+    for word, index in vocab.items():
+        if index:
+            table[index] = word_vector(word, dim)
     graph = helper.make_graph(
         [helper.make_node("Gather", ["table", "input_ids"], ["last_hidden_state"], axis=0)],
         "tiny-sentence-embedder",

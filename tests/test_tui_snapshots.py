@@ -165,3 +165,24 @@ def test_monitor(snap_compare, rehearsal: Rehearsal, size: tuple[int, int]) -> N
         await pilot.pause()
 
     assert snap_compare(app, run_before=show_fixed, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_console(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    from tests.wizard_harness import deployed_rehearsal, text_of
+
+    rehearsal, context = deployed_rehearsal(tmp_path / "deployed")
+    rehearsal.started.clock.advance(120)
+    context.refresh_seconds = 3600
+    app = WizardApp(context, start="console")
+
+    async def connected(pilot: Pilot[None]) -> None:
+        status = pilot.app.screen.query_one("#answer-status")
+        await until(pilot, lambda: "connected" in text_of(status), what="connected")  # type: ignore[arg-type]
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, run_before=connected, terminal_size=size)
+    finally:
+        rehearsal.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 import keyring
 import pytest
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
-from textual.widgets import Button, Collapsible, Input, Select, Static
+from textual.widgets import Button, Collapsible, DataTable, Input, Select, Static
 
 from spcs_wizard.credentials import keychain
 from spcs_wizard.emulator.faults import StatementFault
@@ -176,3 +176,50 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
             assert app.step == "connection"
 
     asyncio.run(scenario())
+
+
+def test_the_console_screen_answers_the_seed_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through Pilot: the deployed Milvus over its public endpoint (REST v2, the session
+    token), the demo loaded with one key, the question asked, the history recalled, a
+    filter built from a field, an operator and a value."""
+    from spcs_wizard.console import demo
+    from spcs_wizard.tui.screens.console import ConsoleScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
+    rehearsal.started.clock.advance(120)  # the endpoint has its URL
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="console")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConsoleScreen)
+            status = screen.query_one("#answer-status", Static)
+            await until(pilot, lambda: "connected: REST v2" in text_of(status), what="open")
+            await pilot.press("ctrl+d")
+            await until(pilot, lambda: "demo: 3 rows" in text_of(status), what="demo loaded")
+            question = screen.query_one("#question", Input)
+            question.focus()
+            question.value = demo.QUESTION
+            await pilot.press("enter")
+            await until(pilot, lambda: "hits in" in text_of(status), what="the answer")
+            answers = screen.query_one("#answers", DataTable)
+            assert answers.get_row_at(0)[2] == demo.DOCS[1]
+            question.value = ""
+            await pilot.press("up")
+            assert question.value == demo.QUESTION  # the history
+            screen.query_one("#filter-field", Select).value = "id"
+            screen.query_one("#filter-op", Select).value = ">"
+            screen.query_one("#filter-value", Input).value = "1"
+            await pilot.click("#filter-add")
+            assert screen.query_one("#filter", Input).value == "id > 1"
+            screen.query_one("#filter", Input).focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: answers.row_count == 2, what="filtered answer")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()

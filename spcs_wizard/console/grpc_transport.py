@@ -4,6 +4,7 @@ reachable Milvus (``http://host:19530``)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -147,8 +148,14 @@ class GrpcTransport:
     def load(self, name: str) -> None:
         self._call(f"loading {name!r}", self.client.load_collection, name)
 
-    def prepare_for_search(self, name: str) -> None:
+    def prepare_for_search(self, name: str, wait: float = 120.0) -> None:
         self._call(f"flushing {name!r}", self.client.flush, name)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:  # index building is asynchronous in Milvus
+            index = self._call(f"indexing {name!r}", self.client.describe_index, name, VECTOR_FIELD)
+            if not int(index.get("pending_index_rows") or 0):
+                break
+            time.sleep(0.1)
         self._call(f"loading {name!r}", self.client.load_collection, name)
 
     def close(self) -> None:

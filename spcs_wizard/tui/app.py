@@ -28,6 +28,7 @@ SCREENS: dict[str, str] = {
     "build": "build:BuildScreen",
     "deploy": "deploy:DeployScreen",
     "monitor": "monitor:MonitorScreen",
+    "console": "console:ConsoleScreen",
     "teardown": "teardown:TeardownScreen",
 }
 
@@ -41,7 +42,7 @@ def screen_class(step: str) -> type[WizardScreen]:
 
 
 # Steps that need a reached target (a connection, or the started rehearsal).
-NEEDS_TARGET = {"build", "deploy", "monitor", "teardown"}
+NEEDS_TARGET = {"build", "deploy", "monitor", "console", "teardown"}
 DARK, LIGHT = "textual-dark", "textual-light"
 
 

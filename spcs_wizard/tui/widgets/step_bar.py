@@ -13,6 +13,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("build", "Build & push"),
     ("deploy", "Deploy"),
     ("monitor", "Monitor"),
+    ("console", "Console"),
     ("teardown", "Teardown"),
 )
 

@@ -1,0 +1,320 @@
+"""Step 8: ask the deployed Milvus. Collections on the left; a question (with history),
+a filter (typed, or built from a field, an operator and a value), and the answers as a
+table with scores and latency. Loading a file shows its progress. Everything goes
+through the console engine over the deployment's public endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    ProgressBar,
+    Select,
+    Static,
+)
+
+from spcs_wizard.console import demo
+from spcs_wizard.console.transport import ConsoleError
+from spcs_wizard.tui.screens.base import WizardScreen
+
+if TYPE_CHECKING:
+    from spcs_wizard.console.console import Answer, Console, Loaded
+    from spcs_wizard.engine.runner import SqlRunner
+
+OPERATORS = [("==", "=="), ("!=", "!="), (">", ">"), ("<", "<"), ("like", "like")]
+
+
+class LoadDialog(ModalScreen[tuple[str, str] | None]):
+    """Which file to load, and which column holds the text."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
+            yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path")
+            yield Input("text", placeholder="column with the text", id="load-field")
+            with Horizontal(classes="row"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Load", id="ok", variant="primary", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ok":
+            path = self.query_one("#load-path", Input).value.strip()
+            field = self.query_one("#load-field", Input).value.strip() or "text"
+            self.dismiss((path, field) if path else None)
+        else:
+            self.dismiss(None)
+
+
+def value_literal(text: str) -> str:
+    """A filter value: numbers as they are, anything else as a quoted string."""
+    try:
+        float(text)
+    except ValueError:
+        return json.dumps(text)
+    return text
+
+
+class ConsoleScreen(WizardScreen):
+    STEP = "console"
+    COMMANDS = (
+        ("Load the seed's demo sentences", "Three sentences into 'demo'", "demo"),
+        ("Load a file into the collection", "Text, CSV, JSON lines, Parquet", "load"),
+    )
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        *WizardScreen.BINDINGS,
+        Binding("ctrl+d", "demo", "Demo"),
+        Binding("ctrl+l", "load", "Load file"),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        with Horizontal(id="console"):
+            with Vertical(id="collections-pane"):
+                yield Label("Collections", classes="section")
+                yield OptionList(id="collections")
+                yield Button("Demo", id="demo", compact=True)
+                yield Button("Load file", id="load", compact=True)
+            with Vertical(id="ask-pane"):
+                yield Input(placeholder=f"ask, e.g. {demo.QUESTION}", id="question", compact=True)
+                with Horizontal(classes="row", id="filter-builder"):
+                    yield Select[str]([], prompt="field", id="filter-field", compact=True)
+                    yield Select[str](
+                        OPERATORS, value="==", allow_blank=False, id="filter-op", compact=True
+                    )
+                    yield Input(placeholder="value", id="filter-value", compact=True)
+                    yield Button("+ filter", id="filter-add", compact=True)
+                yield Input(
+                    placeholder="filter expression, e.g. year > 2000", id="filter", compact=True
+                )
+                yield ProgressBar(total=100, id="load-progress", show_eta=True)
+                yield Static("", id="answer-status")
+                yield DataTable(id="answers", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.console: Console | None = None
+        self.runner: SqlRunner | None = None
+        self.collection = demo.COLLECTION
+        self.history: list[str] = []
+        self.history_at = 0
+        self.query_one("#load-progress").display = False
+        self.query_one("#answers", DataTable).add_columns("score", "id", "text", "fields")
+        self.allow_next(True)
+        self.open_console()
+
+    def on_unmount(self) -> None:
+        if self.console is not None:
+            self.console.transport.close()
+        if self.runner is not None:
+            self.runner.con.close()
+
+    def status(self, text: str) -> None:
+        self.query_one("#answer-status", Static).update(text)
+
+    def problem(self, exc: Exception) -> None:
+        self.status(f"[bold red]✗[/] {escape(str(exc))}")
+
+    # -- opening -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="console")
+    def open_console(self) -> None:
+        from spcs_wizard.connection import ConnectionFailedError
+        from spcs_wizard.console.targets import endpoint_console
+
+        session = self.wizard.session
+        self.from_worker(self.status, "reaching Milvus through the public endpoint …")
+        try:
+            self.runner = session.connect()
+            self.console = endpoint_console(self.runner, session.deployment)
+            names = self.console.collections()
+        except (ConsoleError, ConnectionFailedError, OSError) as exc:
+            self.from_worker(self.problem, exc)
+            return
+        self.from_worker(self.show_collections, names, self.console.transport.label)
+
+    def show_collections(self, names: list[str], label: str = "") -> None:
+        options = self.query_one("#collections", OptionList)
+        options.clear_options()
+        options.add_options(names or ["(none yet: Demo, or Load file)"])
+        if label:
+            self.status(f"connected: {escape(label)}")
+        if self.collection in names:
+            options.highlighted = names.index(self.collection)
+            self.describe_collection(self.collection)
+
+    @on(OptionList.OptionHighlighted, "#collections")
+    def pick(self, event: OptionList.OptionHighlighted) -> None:
+        name = str(event.option.prompt)
+        if not name.startswith("("):
+            self.collection = name
+            self.describe_collection(name)
+
+    @work(thread=True, exclusive=True, group="console")
+    def describe_collection(self, name: str) -> None:
+        if self.console is None:
+            return
+        try:
+            info, rows = self.console.describe(name)
+        except ConsoleError as exc:
+            self.from_worker(self.problem, exc)
+            return
+        fields = [f for f in info.fields if f not in ("vector",)]
+        self.from_worker(self.show_fields, name, rows, fields)
+
+    def show_fields(self, name: str, rows: int, fields: list[str]) -> None:
+        self.query_one("#filter-field", Select).set_options([(f, f) for f in fields])
+        self.status(f"{escape(name)}: {rows} rows")
+
+    # -- asking ------------------------------------------------------------------------------
+    @on(Input.Submitted, "#question")
+    def ask(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        if not self.history or self.history[-1] != question:
+            self.history.append(question)
+        self.history_at = len(self.history)
+        filter_ = self.query_one("#filter", Input).value.strip()
+        self.run_question(question, filter_)
+
+    @on(Input.Submitted, "#filter")
+    def refilter(self) -> None:
+        if self.history:
+            self.run_question(self.history[-1], self.query_one("#filter", Input).value.strip())
+
+    def on_key(self, event: Any) -> None:
+        """Up and down in the question box walk the question history."""
+        question = self.query_one("#question", Input)
+        if self.focused is not question or event.key not in ("up", "down") or not self.history:
+            return
+        step = -1 if event.key == "up" else 1
+        self.history_at = min(max(self.history_at + step, 0), len(self.history))
+        question.value = (
+            self.history[self.history_at] if self.history_at < len(self.history) else ""
+        )
+        event.stop()
+
+    @work(thread=True, exclusive=True, group="console")
+    def run_question(self, question: str, filter_: str) -> None:
+        if self.console is None:
+            return
+        try:
+            answer = self.console.ask(self.collection, question, 5, filter_)
+        except ConsoleError as exc:
+            self.from_worker(self.problem, exc)
+            return
+        self.from_worker(self.show_answer, answer)
+
+    def show_answer(self, answer: Answer) -> None:
+        table = self.query_one("#answers", DataTable)
+        table.clear()
+        for hit in answer.hits:
+            extra = {k: v for k, v in hit.fields.items() if k != "text"}
+            table.add_row(
+                f"{hit.score:.3f}",
+                str(hit.id),
+                str(hit.fields.get("text", "")),
+                json.dumps(extra, default=str) if extra else "",
+            )
+        self.status(
+            f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms "
+            f"(embed {answer.embed_seconds * 1000:.1f}, search "
+            f"{answer.search_seconds * 1000:.1f}) · {escape(answer.collection)}"
+        )
+
+    # -- filter builder ----------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {
+            "demo": self.action_demo,
+            "load": self.action_load,
+            "filter-add": self.add_filter,
+        }
+        action = actions.get(str(event.button.id))
+        if action is None:
+            super().on_button_pressed(event)
+            return
+        event.stop()
+        action()
+
+    def add_filter(self) -> None:
+        field = self.query_one("#filter-field", Select).value
+        value = self.query_one("#filter-value", Input).value.strip()
+        if field is Select.BLANK or not value:
+            self.notify("Choose a field and type a value.", severity="warning")
+            return
+        op = str(self.query_one("#filter-op", Select).value)
+        literal = json.dumps(value) if op == "like" else value_literal(value)
+        clause = f"{field} {op} {literal}"
+        box = self.query_one("#filter", Input)
+        box.value = f"{box.value} and {clause}" if box.value.strip() else clause
+
+    # -- loading -----------------------------------------------------------------------------
+    def action_demo(self) -> None:
+        self.collection = demo.COLLECTION
+        self.load_demo()
+
+    @work(thread=True, exclusive=True, group="console")
+    def load_demo(self) -> None:
+        if self.console is None:
+            return
+        try:
+            added = self.console.load_demo()
+            names = self.console.collections()
+        except ConsoleError as exc:
+            self.from_worker(self.problem, exc)
+            return
+        self.from_worker(self.show_collections, names)
+        self.from_worker(
+            self.notify, f"{added} sentences loaded." if added else "The demo is already there."
+        )
+        self.from_worker(self.query_one("#question", Input).focus)
+
+    def action_load(self) -> None:
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self.load_file(Path(answer[0]).expanduser(), answer[1])
+
+        self.app.push_screen(LoadDialog(), chosen)
+
+    @work(thread=True, exclusive=True, group="console")
+    def load_file(self, path: Path, text_field: str) -> None:
+        if self.console is None:
+            return
+        bar = self.query_one("#load-progress", ProgressBar)
+        self.from_worker(setattr, bar, "display", True)
+        try:
+            loaded = self.console.load(
+                self.collection,
+                path,
+                text_field=text_field,
+                on_progress=lambda done, total: self.from_worker(
+                    bar.update, total=total, progress=done
+                ),
+            )
+            names = self.console.collections()
+        except ConsoleError as exc:
+            self.from_worker(self.problem, exc)
+            return
+        finally:
+            self.from_worker(setattr, bar, "display", False)
+        self.from_worker(self.loaded, loaded, names)
+
+    def loaded(self, loaded: Loaded, names: list[str]) -> None:
+        self.show_collections(names)
+        self.notify(
+            f"Loaded {loaded.rows} rows in {loaded.seconds:.1f} s "
+            f"({loaded.rows_per_second:.0f}/s); flushed and indexed."
+        )
