@@ -57,6 +57,9 @@ class Console:
     default_embedder: str
     _embedders: dict[str, Embedder] = field(default_factory=dict)
     _loaded: set[str] = field(default_factory=set)
+    # A collection's embedder, read once per console (every question would otherwise
+    # cost a describe round trip).
+    _by_collection: dict[str, Embedder] = field(default_factory=dict)
 
     def _ready(self, name: str) -> None:
         """Load a collection once per console (a Milvus that restarted has it released)."""
@@ -86,6 +89,8 @@ class Console:
         return embedder
 
     def embedder_of(self, name: str) -> Embedder:
+        if name in self._by_collection:
+            return self._by_collection[name]
         info = self.transport.describe(name)
         recorded = embedder_of(info.properties)
         if recorded is None:
@@ -99,10 +104,13 @@ class Console:
                 f"{name!r} holds {info.dim}-dimension vectors but {recorded} makes "
                 f"{embedder.dim}: use the model the collection was made with"
             )
+        self._by_collection[name] = embedder
         return embedder
 
     def drop(self, name: str) -> None:
         self.transport.drop(name)
+        self._by_collection.pop(name, None)
+        self._loaded.discard(name)
 
     # -- writing -----------------------------------------------------------------------------
     def insert(
