@@ -1,6 +1,7 @@
 """The whole rehearsal through the real wizard, driven by Textual's Pilot: connection,
 naming with a mistake corrected, review, a real podman build pushed to the emulator's
-registry, deploy, the monitor showing RUNNING, teardown."""
+registry, deploy, the monitor showing RUNNING, the seed's question answered by the
+deployed Milvus, teardown."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, DataTable, Input, RadioButton, Static
 
+from spcs_wizard.console import demo
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
@@ -124,6 +126,21 @@ async def flow(
         assert "RUNNING" in services
         assert "READY" in services
         assert "snowflakecomputing" in table_text(app.screen.query_one("#endpoints", DataTable))
+        await pilot.press("ctrl+n")
+
+        # Console: the seed's demo through the Milvus endpoint, from deploy to answer.
+        assert app.step == "console"
+        rehearsal.started.clock.advance(120)  # the endpoint gets its URL
+        status = app.screen.query_one("#answer-status", Static)
+        await until(pilot, lambda: "connected" in text_of(status), what="the console")
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: "demo: 3 rows" in text_of(status), what="the demo")
+        question = app.screen.query_one("#question", Input)
+        question.focus()
+        question.value = demo.QUESTION
+        await pilot.press("enter")
+        await until(pilot, lambda: "hits in" in text_of(status), what="the answer")
+        assert app.screen.query_one("#answers", DataTable).get_row_at(0)[2] == demo.DOCS[1]
         await pilot.press("ctrl+n")
 
         # Teardown: confirm, then everything of ours is removed.

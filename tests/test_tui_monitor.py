@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RichLog, Static
 
 from spcs_wizard.engine.rehearsal import Rehearsal
@@ -28,9 +29,13 @@ def deployed(
     rehearsal.stop()
 
 
-def monitor(app: WizardApp) -> MonitorScreen:
-    assert isinstance(app.screen, MonitorScreen)
-    return app.screen
+async def healthy_monitor(app: WizardApp, pilot: Pilot[None]) -> MonitorScreen:
+    """The monitor, once a refresh has shown the deployment healthy."""
+    screen = app.screen
+    assert isinstance(screen, MonitorScreen)
+    fresh = screen.query_one("#freshness", Static)
+    await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
+    return screen
 
 
 def test_a_failing_container_shows_within_two_refreshes(deployed) -> None:  # type: ignore[no-untyped-def]
@@ -39,9 +44,8 @@ def test_a_failing_container_shows_within_two_refreshes(deployed) -> None:  # ty
     async def scenario() -> None:
         app = WizardApp(context, start="monitor")
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = monitor(app)
+            screen = await healthy_monitor(app, pilot)
             fresh = screen.query_one("#freshness", Static)
-            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
             before = screen.refreshes
             rehearsal.started.fail_service("MILVUS_DEMO.PUBLIC.MILVUS")
             services = screen.query_one("#services", DataTable)
@@ -61,9 +65,8 @@ def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  
     async def scenario() -> None:
         app = WizardApp(context, start="monitor")
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = monitor(app)
+            screen = await healthy_monitor(app, pilot)
             fresh = screen.query_one("#freshness", Static)
-            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
             port = rehearsal.started.port
             rehearsal.started.stop_serving()
             await until(pilot, lambda: "stale" in text_of(fresh), what="stale")
@@ -82,10 +85,9 @@ def test_suspend_resume_copy_url_and_logs(deployed) -> None:  # type: ignore[no-
     async def scenario() -> None:
         app = WizardApp(context, start="monitor")
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = monitor(app)
+            screen = await healthy_monitor(app, pilot)
             fresh = screen.query_one("#freshness", Static)
             services = screen.query_one("#services", DataTable)
-            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
             await pilot.press("s")
             await until(pilot, lambda: "SUSPENDED" in table_text(services), what="suspended")
             assert "RUNNING" not in table_text(services)

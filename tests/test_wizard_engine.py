@@ -142,8 +142,19 @@ def test_the_rehearsal_account_survives_a_restart_with_a_new_password(tmp_path: 
 def test_an_account_target_asks_for_secrets_nothing_provides(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    import keyring
+    from keyring.backends import null
+
     monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())  # a keyring that keeps nothing
+    try:
+        _asks_for_secrets(monkeypatch)
+    finally:
+        keyring.set_keyring(previous)
+
+
+def _asks_for_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     session = DeploymentSession(Target(connection_name="nowhere"), Deployment())
     keys = [s.key for s in session.missing_secrets()]
     assert keys == [s.key for s in secret_slots(session.plan())]

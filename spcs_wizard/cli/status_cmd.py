@@ -16,26 +16,11 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.state_style import styled
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
-
-_STYLE = {
-    "READY": "green",
-    "RUNNING": "green",
-    "ACTIVE": "green",
-    "IDLE": "green",
-    "PENDING": "yellow",
-    "STARTING": "yellow",
-    "SUSPENDED": "dim",
-    "FAILED": "bold red",
-}
-
-
-def _styled(value: str | None) -> str:
-    text = value or "-"
-    return f"[{_STYLE.get(text, 'white')}]{text}[/]"
 
 
 def render_snapshot(snap: Snapshot) -> Group:
@@ -45,7 +30,7 @@ def render_snapshot(snap: Snapshot) -> Group:
     for p in snap.pools:
         pools.add_row(
             p.name,
-            _styled(p.state),
+            styled(p.state),
             p.instance_family,
             f"{p.active_nodes}/{p.min_nodes}-{p.max_nodes}",
             f"{p.auto_suspend_secs} s" if p.auto_suspend_secs else "off",
@@ -60,9 +45,9 @@ def render_snapshot(snap: Snapshot) -> Group:
         for c in s.containers or [None]:
             services.add_row(
                 s.name,
-                _styled(s.status),
+                styled(s.status),
                 c.name if c else "-",
-                _styled(c.status) if c else "-",
+                styled(c.status) if c else "-",
                 str(c.restart_count) if c and c.restart_count is not None else "-",
                 (c.message or "") if c else "",
             )

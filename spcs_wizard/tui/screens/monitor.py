@@ -30,29 +30,13 @@ from textual.widgets import (
 
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
+from spcs_wizard.state_style import styled
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.trend import Trends
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
-
-STATE_STYLE = {
-    "READY": "green",
-    "RUNNING": "green",
-    "ACTIVE": "green",
-    "IDLE": "green",
-    "PENDING": "yellow",
-    "STARTING": "yellow",
-    "SUSPENDED": "dim",
-    "FAILED": "bold red",
-    "DONE": "dim",
-}
-
-
-def styled(value: str | None) -> Text:
-    text = value or "-"
-    return Text(text, style=STATE_STYLE.get(text, ""))
 
 
 class MonitorScreen(WizardScreen):
