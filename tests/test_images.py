@@ -91,8 +91,14 @@ def test_push_with_the_session_token_and_a_second_push_sends_no_layer(
             ledger=ledger,
         )
     assert [(i["image_path"], i["digest"]) for i in images] == [("db1/public/repo/app:v7", digest)]
-    assert [e for e in first if e.kind == "layer"]
-    assert first[-1] == PushEvent("done", digest)
+    layers = [e for e in first if e.kind == "layer"]
+    assert layers
+    assert all(e.layer_total > 0 for e in layers)
+    sent = [e.image_bytes for e in layers]
+    assert sent == sorted(sent)  # progress only goes forward
+    assert sent[-1] == layers[-1].image_total  # and ends at 100%
+    assert first[-1].kind == "done"
+    assert first[-1].detail == digest
     assert again == digest
     assert second == [PushEvent("skipped", digest)]  # nothing is sent twice
 
@@ -176,3 +182,52 @@ def test_deploy_builds_and_pushes_both_images_then_skips_them(
     assert again.ok
     assert {"image-milvus", "image-jupyter"} <= set(again.skipped)
     assert pushed_again == []  # nothing built or sent a second time
+
+
+def _pushable(emulator: Emulator, podman: Podman) -> tuple[object, str]:  # noqa: F811
+    make_repository(emulator)
+    host = emulator.settings.registry_host
+    podman.trust(host)
+    return our_builder(podman), host
+
+
+def test_a_registry_that_dies_mid_push_fails_clearly_after_retries(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+) -> None:
+    builder, host = _pushable(registry_emulator, podman)
+    events: list[PushEvent] = []
+    pauses: list[float] = []
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        login(builder, host, con.rest.token)  # type: ignore[arg-type]
+        registry_emulator.registry_dies_on_push()  # stops once the push is authorized
+        with pytest.raises(PushError, match=r"cannot be reached.*tried 3 times"):
+            push(builder, "localhost/app:v1", f"{host}/db1/public/repo/app:gone",  # type: ignore[arg-type]
+                 events.append, sleep=pauses.append)  # fmt: skip
+    assert pauses == [1, 2]  # backoff between the three attempts
+    assert [e.kind for e in events].count("retry") == 2
+    assert not [e for e in events if e.kind == "done"]
+
+
+def test_a_registry_that_comes_back_gets_the_push_on_a_retry(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+) -> None:
+    builder, host = _pushable(registry_emulator, podman)
+    events: list[PushEvent] = []
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        login(builder, host, con.rest.token)  # type: ignore[arg-type]
+        registry_emulator.registry_dies_on_push()
+
+        def back_while_we_wait(pause: float) -> None:  # the registry returns during the pause
+            pauses.append(pause)
+            registry_emulator.restart_registry()
+
+        pauses: list[float] = []
+        digest = push(builder, "localhost/app:v1", f"{host}/db1/public/repo/app:back",  # type: ignore[arg-type]
+                      events.append, sleep=back_while_we_wait)  # fmt: skip
+        images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY DB1.PUBLIC.REPO")
+    assert pauses == [1]  # one failed attempt, one pause, then the push went through
+    assert [e.kind for e in events].count("retry") == 1
+    assert events[-1].kind == "done"
+    assert ("db1/public/repo/app:back", digest) in [(i["image_path"], i["digest"]) for i in images]

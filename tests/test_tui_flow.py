@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Input, RadioButton, Static
+from textual.widgets import Button, DataTable, Input, ProgressBar, RadioButton, Static
 
 from spcs_wizard.console import demo
 from spcs_wizard.engine.rehearsal import Rehearsal
@@ -106,6 +106,14 @@ async def flow(
         for image in ("milvus", "jupyter"):
             progress = app.screen.query_one(f"#image-{image}", ImageProgress)
             assert "pushed" in text_of(progress.query_one(f"#phase-{image}", Static))
+            assert progress.query_one(ProgressBar).percentage == 1  # every byte sent
+        # Both images stand on the same base layer: sent in full once, then skipped.
+        layers = {
+            image: text_of(app.screen.query_one(f"#layers-{image}", Static))
+            for image in ("milvus", "jupyter")
+        }
+        assert "██████████" in layers["milvus"]
+        assert "already there" in layers["jupyter"]
         await pilot.press("ctrl+n")
 
         # Deploy: every step ticks; what the build step made is checked, not redone.

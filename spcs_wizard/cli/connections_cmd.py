@@ -9,7 +9,7 @@ import sys
 import click
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.session import ask_passcode, interactive
+from spcs_wizard.cli.session import ask_passcode, interactive, no_echo
 from spcs_wizard.credentials import connections_file as files
 from spcs_wizard.credentials import keychain
 from spcs_wizard.credentials.login import (
@@ -30,7 +30,8 @@ def _secret(kind: str, from_stdin: bool) -> str | None:
         return None
     import questionary
 
-    answer = questionary.password(f"{SECRET_LABEL[kind]}:").ask()
+    with no_echo():
+        answer = questionary.password(f"{SECRET_LABEL[kind]}:").ask()
     if answer is None:
         raise click.Abort()
     return answer or None

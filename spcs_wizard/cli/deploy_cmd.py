@@ -57,6 +57,7 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
             deployment,
             ledger=ledger,
             on_line=(lambda line: None) if as_json else printer.build_line,
+            on_push=(lambda event: None) if as_json else printer.push,
         )
         outcome = Deployer(
             runner,

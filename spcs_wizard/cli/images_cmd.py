@@ -52,23 +52,27 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
 def push_command(deployment: Deployment, connection_name: str, services: tuple[str, ...]) -> None:
     """Build (if needed) and push to the account's image repository, logged in with the
     connection's session token; an image already there is not sent again."""
+    from rich.console import Console
+
+    from spcs_wizard.cli.push_bars import PushBars
     from spcs_wizard.engine.images import RegistryPusher
     from spcs_wizard.images.builder import BuilderError
-    from spcs_wizard.images.push import PushError, PushEvent, PushLedger
+    from spcs_wizard.images.push import PushError, PushLedger
     from spcs_wizard.model.plan import build_plan
-
-    def show(event: PushEvent) -> None:
-        click.echo(f"  {event.kind}: {event.detail}")
 
     plan = build_plan(deployment)
     ledger = PushLedger(deployment_dir(deployment.deployment_id) / "pushed.json")
+    bars = PushBars(Console(stderr=True))
     with open_runner(connection_name) as runner:
-        pusher = RegistryPusher(runner, deployment, ledger=ledger, on_push=show)
+        pusher = RegistryPusher(runner, deployment, ledger=ledger, on_push=bars)
         try:
             for name in _chosen(services):
+                bars.start_image(name)
                 pusher(plan.step(f"image-{name}"))
         except (BuilderError, PushError) as exc:
             raise click.ClickException(str(exc)) from None
+        finally:
+            bars.close()
 
 
 @images_group.command("list")

@@ -12,11 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
-from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepSkipped, StepStarted
+from spcs_wizard.engine.events import (
+    Event,
+    StepDone,
+    StepFailed,
+    StepSkipped,
+    StepStarted,
+)
 
 if TYPE_CHECKING:
+    from spcs_wizard.cli.push_bars import PushBars
     from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.images.push import PushEvent
     from spcs_wizard.model.sql import SecretSlot
 
 SECRET_ENV = "SPCS_WIZARD_SECRET_"
@@ -90,7 +99,8 @@ def ask_passcode() -> str | None:
         return None
     import questionary
 
-    return questionary.password("MFA passcode (empty to approve a push):").ask() or None
+    with no_echo():
+        return questionary.password("MFA passcode (empty to approve a push):").ask() or None
 
 
 def confirm(question: str) -> bool:
@@ -132,13 +142,36 @@ def _ask_secret(slot: SecretSlot, variable: str) -> str:
         )
     import questionary
 
-    while True:
-        first = questionary.password(f"{slot.description.capitalize()}:").ask()
-        if first is None:  # Ctrl-C
-            raise click.Abort()
-        if first and questionary.password("Once more, to confirm:").ask() == first:
-            return str(first)
-        click.echo("They differ (or are empty); try again.")
+    with no_echo():
+        while True:
+            first = questionary.password(f"{slot.description.capitalize()}:").ask()
+            if first is None:  # Ctrl-C
+                raise click.Abort()
+            if first and questionary.password("Once more, to confirm:").ask() == first:
+                return str(first)
+            click.echo("They differ (or are empty); try again.")
+
+
+@contextmanager
+def no_echo() -> Iterator[None]:
+    """The terminal does not echo what is typed while secrets are being asked for, also
+    between two prompts: a secret typed before its prompt is ready is not shown either
+    (each prompt masks its own input and gives this setting back when it is done)."""
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError):  # not a terminal (or not POSIX)
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 class EventPrinter:
@@ -147,15 +180,31 @@ class EventPrinter:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.console = Console(highlight=False)
+        self.bars: PushBars | None = None
+        self._image = "image"  # the image step under way
+
+    def push(self, event: PushEvent) -> None:
+        """Byte progress of an image push: bars per image and per layer."""
+        if self.bars is None:
+            from spcs_wizard.cli.push_bars import PushBars
+
+            self.bars = PushBars(self.console)
+        self.bars.start_image(self._image)
+        self.bars(event)
 
     def build_line(self, line: str) -> None:
         """A line of a container build or push, shown dimmed under its step."""
-        self.console.print(f"[dim]    | {line}[/]", markup=True, highlight=False)
+        self.console.print(f"[dim]    | {escape(line)}[/]", markup=True, highlight=False)
 
     def __call__(self, event: Event) -> None:
         if self.as_json:
             click.echo(json.dumps(event.to_dict()))
             return
+        if event.step_id.startswith("image-") and isinstance(event, StepStarted):
+            self._image = event.step_id.removeprefix("image-")
+        elif self.bars is not None and not event.step_id.startswith("image-"):
+            self.bars.close()  # the image steps are over: back to plain lines
+            self.bars = None
         if isinstance(event, StepSkipped):
             self.console.print(f"[dim]  - {event.step_id}: {event.reason}[/]")
         elif isinstance(event, StepStarted):

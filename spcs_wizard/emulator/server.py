@@ -54,6 +54,7 @@ class Emulator:
         self.registry: RegistryProcess | None = None
         self.tokens: TokenService | None = None
         self.runtime = ServiceRuntime(self.account, self.clock, settings)
+        self._registry_outage = False  # armed by registry_dies_on_push
         self.executor.runtime = self.runtime
 
     def _bootstrap(self) -> None:
@@ -195,6 +196,22 @@ class Emulator:
                 digest
             )
             self.account.save()
+
+    def registry_dies_on_push(self) -> None:
+        """Drill: the next time a push is authorized, the registry process stops right
+        after handing out the token: the push has begun and finds nobody."""
+        self._registry_outage = True
+
+    def _registry_outage_now(self) -> None:
+        if self._registry_outage and self.registry is not None:
+            self._registry_outage = False
+            self.registry.stop()
+
+    def restart_registry(self) -> None:
+        """Start the registry again after a drill: same port, same data."""
+        binary = find_registry_binary()
+        if self.registry is not None and binary is not None:
+            self.registry.start(binary, self.registry.port)
 
     def stick_pool(self, pool: str) -> None:
         """Fault: the pool stays STARTING."""
@@ -364,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload = tokens.issue(
             self.headers.get("Authorization", ""), [s for scope in scopes for s in scope.split(" ")]
         )
+        if status == 200 and any(",push" in s or ":push" in s for s in scopes):
+            self.emulator._registry_outage_now()  # a drill, when one is armed
         self._send(status, payload)
 
     def _send(self, status: int, payload: Any) -> None:

@@ -1,32 +1,55 @@
-"""Log in to the account's registry and push an image, reporting each layer.
+"""Log in to the account's registry and push an image, reporting each layer's bytes.
 
 Login uses the open connection's session token as the password of the user
 ``0sessiontoken`` (works for SSO, key-pair and MFA users too) unless a password is
 given, and passes it on standard input, never on the command line. An image whose
 pushed digest the ledger recorded and the repository still holds is not pushed again;
-within a push the registry skips layers it has (podman does not report that without a
-terminal, so "layer-skipped" events come only from builders that do).
+within a push the registry skips layers it has ("layer-skipped").
+
+The push runs on a pseudo-terminal, where podman and docker draw byte progress bars
+(``terminal.py``, ``progress.py``). A push that fails for a passing reason (the registry
+unreachable, a reset connection, a 5xx, a timeout) is tried again, up to ``ATTEMPTS``
+times with a growing pause; the layers that did arrive are not sent again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 from spcs_wizard.images.builder import Builder
+from spcs_wizard.images.progress import PushProgress
+from spcs_wizard.images.terminal import run_in_terminal
 
 SESSION_TOKEN_USER = "0sessiontoken"
-_BLOB = re.compile(r"Copying blob (?:sha256:)?([0-9a-f]{8,})(.*)")
+ATTEMPTS = 3
+# What a push that may work on the next try fails with (podman's and docker's wording).
+TRANSIENT = re.compile(
+    r"connection refused|connection reset|broken pipe|\beof\b|i/o timeout|timeout|"
+    r"tls handshake|50[0234]|service unavailable|bad gateway|temporarily",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class PushEvent:
-    kind: str  # "layer", "layer-skipped", "manifest", "done", or "skipped" (whole image)
+    # "layer" (bytes of one layer), "layer-skipped", "manifest", "retry" (detail: why),
+    # "done" (detail: digest), or "skipped" (the whole image was already there)
+    kind: str
     detail: str
+    layer_bytes: int = 0
+    layer_total: int = 0
+    image_bytes: int = 0
+    image_total: int = 0
+    rate: float = 0.0  # bytes per second of this image so far
+    eta: float | None = None  # seconds left, when it can be told
 
 
 class PushError(RuntimeError):
@@ -97,6 +120,7 @@ def push(
     on_event: Callable[[PushEvent], None] = lambda e: None,
     remote_digest: str | None = None,
     ledger: PushLedger | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Tag ``local`` as ``remote`` and push it; returns the manifest digest. When
     ``remote_digest`` (from SHOW IMAGES IN IMAGE REPOSITORY) is what ``ledger`` recorded for
@@ -115,27 +139,82 @@ def push(
         on_event(PushEvent("skipped", remote_digest))
         return remote_digest
 
-    def line(text: str) -> None:
-        match = _BLOB.search(text)
-        if match:
-            skipped = "skipped" in match.group(2) or "exists" in match.group(2)
-            on_event(PushEvent("layer-skipped" if skipped else "layer", match.group(1)[:12]))
-        elif "Writing manifest" in text or "digest:" in text:
-            on_event(PushEvent("manifest", text.strip()))
-
     with TemporaryDirectory() as tmp:
         digest_file = Path(tmp) / "digest"
         args = ["push", remote]
         if builder.name == "podman":
             args = ["push", "--digestfile", str(digest_file), remote]
-        result = builder.run(*args, on_line=line)
-        if result.returncode != 0:
-            raise PushError(_explain(result.stdout, host))
+        output = _push_with_retries(builder, args, host, on_event, sleep)
         digest = digest_file.read_text().strip() if digest_file.exists() else ""
     if not digest:
-        found = re.search(r"digest: (sha256:[0-9a-f]{64})", result.stdout)
+        found = re.search(r"digest: (sha256:[0-9a-f]{64})", output)
         digest = found.group(1) if found else ""
     if ledger is not None and local_id and digest:
         ledger.put(local_id, remote, digest)
     on_event(PushEvent("done", digest))
     return digest
+
+
+class _TransientPushError(PushError):
+    """A push failure that may pass (the next attempt is worth it)."""
+
+
+def _push_with_retries(
+    builder: Builder,
+    args: list[str],
+    host: str,
+    on_event: Callable[[PushEvent], None],
+    sleep: Callable[[float], None],
+) -> str:
+    """Run the push, again after a passing failure; returns the output of the one that
+    worked. Raises PushError with the reason and what to do."""
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+    progress = PushProgress()
+
+    def attempt() -> str:
+        code, output = run_in_terminal(
+            [*builder.command, *args],
+            {**os.environ, **builder.env},
+            lambda line: _report(line, progress, on_event),
+        )
+        if code == 0:
+            return output
+        transient = TRANSIENT.search(output)
+        if transient is None:
+            raise PushError(_explain(output, host))
+        raise _TransientPushError(_explain(output, host) + f" (tried {ATTEMPTS} times)")
+
+    def before_sleep(state: Any) -> None:
+        pause = state.next_action.sleep if state.next_action else 0
+        on_event(PushEvent("retry", f"{state.outcome.exception()}; trying again in {pause:.0f} s"))
+
+    retrying = Retrying(
+        stop=stop_after_attempt(ATTEMPTS),
+        wait=wait_exponential(multiplier=1, min=1, max=4),  # 1 s, then 2 s
+        retry=retry_if_exception_type(_TransientPushError),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return str(retrying(attempt))
+
+
+def _report(line: str, progress: PushProgress, on_event: Callable[[PushEvent], None]) -> None:
+    moved = progress.feed(line)
+    if moved is not None:
+        layer_id, layer = moved
+        on_event(
+            PushEvent(
+                "layer-skipped" if layer.skipped else "layer",
+                layer_id,
+                layer.done,
+                layer.total,
+                progress.done,
+                progress.total,
+                progress.rate,
+                progress.eta,
+            )
+        )
+    elif "Writing manifest" in line or "digest:" in line:
+        on_event(PushEvent("manifest", line.strip()))

@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, ProgressBar, Static, Switch
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepStarted
+from spcs_wizard.images.progress import human
 from spcs_wizard.images.push import PushEvent
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.event_log import EventLog
@@ -23,18 +24,20 @@ IMAGES = ("milvus", "jupyter")
 
 
 class ImageProgress(Vertical):
-    """One image: its phase (waiting, building, pushing, pushed), layers sent, a bar."""
+    """One image: its phase, a bar of the bytes sent with rate and time left, and one
+    line per layer."""
 
     def __init__(self, image: str) -> None:
         super().__init__(id=f"image-{image}", classes="image-progress")
         self.image = image
-        self.layers_sent = 0
+        self.layer_state: dict[str, tuple[int, int, bool]] = {}  # id -> (sent, total, skipped)
         self.started = 0.0
 
     def compose(self) -> Iterable[Widget]:
         yield Label(self.image, classes="image-name")
         yield ProgressBar(total=100, show_eta=False, id=f"bar-{self.image}")
         yield Static("waiting", id=f"phase-{self.image}", classes="phase")
+        yield Static("", id=f"layers-{self.image}", classes="layers")
 
     def phase(self, text: str) -> None:
         self.query_one(f"#phase-{self.image}", Static).update(text)
@@ -46,18 +49,39 @@ class ImageProgress(Vertical):
 
     def push_event(self, event: PushEvent) -> None:
         bar = self.query_one(ProgressBar)
-        elapsed = time.monotonic() - self.started
         if event.kind in ("layer", "layer-skipped"):
-            self.layers_sent += 1
-            rate = self.layers_sent / elapsed if elapsed else 0.0
-            skipped = " (already there)" if event.kind == "layer-skipped" else ""
-            self.phase(f"pushing: {self.layers_sent} layers sent, {rate:.1f}/s{skipped}")
+            self.layer_state[event.detail] = (
+                event.layer_bytes,
+                event.layer_total,
+                event.kind == "layer-skipped",
+            )
+            if event.image_total:
+                bar.update(total=event.image_total, progress=event.image_bytes)
+            eta = f" · {event.eta:.0f} s left" if event.eta is not None else ""
+            self.phase(
+                f"pushing {human(event.image_bytes)} / {human(event.image_total)}"
+                f" · {human(event.rate)}/s{eta}"
+            )
+            self.query_one(f"#layers-{self.image}", Static).update(self._layer_lines())
+        elif event.kind == "retry":
+            self.phase(f"[yellow]{escape(event.detail)}[/]")
         elif event.kind == "skipped":
             bar.update(total=100, progress=100)
             self.phase(f"[green]already in the repository[/] {escape(event.detail[:19])}")
         elif event.kind == "done":
-            bar.update(total=100, progress=100)
+            elapsed = time.monotonic() - self.started
+            bar.update(total=bar.total or 100, progress=bar.total or 100)
             self.phase(f"[green]pushed[/] {escape(event.detail[:19])} in {elapsed:.1f} s")
+
+    def _layer_lines(self) -> str:
+        lines = []
+        for layer_id, (sent, total, skipped) in self.layer_state.items():
+            if skipped:
+                lines.append(f"{layer_id} [dim]already there[/]")
+                continue
+            filled = round(10 * sent / total) if total else 0
+            lines.append(f"{layer_id} {'█' * filled}{'░' * (10 - filled)} {human(sent)}")
+        return "\n".join(lines[-6:])
 
     def failed(self, message: str) -> None:
         self.query_one(ProgressBar).update(total=100, progress=0)
