@@ -51,7 +51,7 @@ FIXED = Snapshot(
                     "READY",
                     "Running",
                     0,
-                    "/milvus_demo/public/milvus_repo/milvus:v2.5.18",
+                    "/milvus_demo/public/milvus_repo/milvus:v2.5.26",
                     "sha256:" + "a" * 64,
                     "2025-11-24T15:58:00Z",
                 )

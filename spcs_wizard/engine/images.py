@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.model.step import Step
 
-CONTEXTS = Path(__file__).resolve().parents[2] / "images"
+# images/<name>/ of the project, installed as the package spcs_wizard.image_contexts.
+CONTEXTS = Path(str(resources.files("spcs_wizard.image_contexts")))
 
 
 @dataclass

@@ -294,7 +294,7 @@ def _milvus() -> ServiceConfig:
     return ServiceConfig(
         name="MILVUS",
         image="milvus",
-        tag="v2.5.18",
+        tag="v2.5.26",
         spec_file="milvus.yaml",
         pool=ComputePoolConfig(name="MILVUS_COMPUTE_POOL"),
     )
