@@ -127,3 +127,15 @@ def login_failure(name: str, exc: Error) -> str:
 
     code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
     return describe(name, code, str(exc.msg or exc))
+
+
+def password_of(name: str) -> tuple[str, str] | None:
+    """The connection's user and password (file, environment or keyring), if it has one:
+    the fallback for registries that refuse a session token."""
+    try:
+        params = connection_parameters(name)
+    except ConnectionFailedError:
+        return None
+    if params.get("user") and params.get("password"):
+        return str(params["user"]), str(params["password"])
+    return None

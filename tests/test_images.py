@@ -231,3 +231,46 @@ def test_a_registry_that_comes_back_gets_the_push_on_a_retry(
     assert [e.kind for e in events].count("retry") == 1
     assert events[-1].kind == "done"
     assert ("db1/public/repo/app:back", digest) in [(i["image_path"], i["digest"]) for i in images]
+
+
+def test_a_registry_that_refuses_the_session_token_takes_the_password(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from spcs_wizard.engine.images import RegistryPusher
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.plan import build_plan
+    from tests.conftest import ADMIN_PASSWORD
+
+    contexts = tmp_path / "images"
+    (contexts / "milvus").mkdir(parents=True)
+    (contexts / "milvus" / "Containerfile").write_text("FROM localhost/test-base:1\n")
+    podman.trust(registry_emulator.settings.registry_host)
+    registry_emulator.faults.refuse_session_token_logins = True
+    d = Deployment(account=registry_emulator.settings.account_identifier)
+    plan = build_plan(d, tmp_path / "specs")
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        runner = SqlRunner(con)
+        for sql in (
+            "CREATE DATABASE MILVUS_DEMO",
+            "CREATE IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO",
+        ):
+            con.cursor().execute(sql)
+        without = RegistryPusher(runner, d, contexts=contexts, builder=our_builder(podman))
+        with pytest.raises(PushError, match=r"refused the login as 0sessiontoken.*password login"):
+            without(plan.step("image-milvus"))
+        pushed: list[PushEvent] = []
+        with_password = RegistryPusher(
+            runner,
+            d,
+            contexts=contexts,
+            builder=our_builder(podman),
+            on_push=pushed.append,
+            password_login=lambda: ("ADMIN", ADMIN_PASSWORD),
+        )
+        with_password(plan.step("image-milvus"))
+        images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO")
+    assert pushed[-1].kind == "done"
+    assert [i["image_name"] for i in images] == ["milvus"]

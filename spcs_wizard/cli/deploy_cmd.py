@@ -44,6 +44,7 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
     """Create everything the plan lists, skipping what is already there; safe to re-run,
     and it resumes where an interrupted run stopped. Secrets come from
     SPCS_WIZARD_SECRET_<NAME> or a hidden prompt."""
+    from spcs_wizard.connection import password_of
     from spcs_wizard.engine.apply import Deployer
     from spcs_wizard.engine.images import RegistryPusher
     from spcs_wizard.images.push import PushLedger
@@ -58,6 +59,7 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
             ledger=ledger,
             on_line=(lambda line: None) if as_json else printer.build_line,
             on_push=(lambda event: None) if as_json else printer.push,
+            password_login=lambda: password_of(connection_name),
         )
         outcome = Deployer(
             runner,

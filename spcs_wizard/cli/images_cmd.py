@@ -55,6 +55,7 @@ def push_command(deployment: Deployment, connection_name: str, services: tuple[s
     from rich.console import Console
 
     from spcs_wizard.cli.push_bars import PushBars
+    from spcs_wizard.connection import password_of
     from spcs_wizard.engine.images import RegistryPusher
     from spcs_wizard.images.builder import BuilderError
     from spcs_wizard.images.push import PushError, PushLedger
@@ -64,7 +65,13 @@ def push_command(deployment: Deployment, connection_name: str, services: tuple[s
     ledger = PushLedger(deployment_dir(deployment.deployment_id) / "pushed.json")
     bars = PushBars(Console(stderr=True))
     with open_runner(connection_name) as runner:
-        pusher = RegistryPusher(runner, deployment, ledger=ledger, on_push=bars)
+        pusher = RegistryPusher(
+            runner,
+            deployment,
+            ledger=ledger,
+            on_push=bars,
+            password_login=lambda: password_of(connection_name),
+        )
         try:
             for name in _chosen(services):
                 bars.start_image(name)

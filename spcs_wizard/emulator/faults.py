@@ -16,6 +16,7 @@ File format (TOML)::
     stuck_pools = ["MILVUS_COMPUTE_POOL"]          # stay STARTING forever
     failing_services = ["MILVUS_DEMO.PUBLIC.MILVUS"]  # FAILED after READY, restarts grow
     refuse_pushes = true                            # the registry refuses pushes
+    refuse_session_token_logins = true              # registry logins need a password
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Faults:
     stuck_pools: set[str] = field(default_factory=set)
     failing_services: set[str] = field(default_factory=set)
     refuse_pushes: bool = False
+    refuse_session_token_logins: bool = False  # registry logins as 0sessiontoken fail
     statement_count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -70,6 +72,7 @@ class Faults:
         faults.stuck_pools = {p.upper() for p in data.get("stuck_pools", [])}
         faults.failing_services = {s.upper() for s in data.get("failing_services", [])}
         faults.refuse_pushes = bool(data.get("refuse_pushes", False))
+        faults.refuse_session_token_logins = bool(data.get("refuse_session_token_logins", False))
         return faults
 
     def before_statement(self, sql: str) -> None:

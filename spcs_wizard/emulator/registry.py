@@ -126,6 +126,8 @@ class TokenService:
 
     def _roles_for(self, user: str, password: str) -> tuple[str, set[str]] | None:
         if user.lower() == SESSION_TOKEN_USER:
+            if self.faults.refuse_session_token_logins:
+                return None
             checked = self.sessions.check(password)
             if isinstance(checked, str):
                 return None

@@ -203,6 +203,7 @@ class DeploymentSession:
             builder=self.builder,
             on_line=on_line or (lambda line: None),
             on_push=on_push or (lambda event: None),
+            password_login=self._password,
         )
         if self.builder is not None or rehearsal is None:
             return pusher
@@ -216,6 +217,15 @@ class DeploymentSession:
             pusher(step)
 
         return with_rehearsal_builder
+
+    def _password(self) -> tuple[str, str] | None:
+        """The connection's password, for a registry that refuses the session token."""
+        if self.target.rehearsal is not None:
+            args = self.target.rehearsal.connect_args()
+            return str(args["user"]), str(args["password"])
+        from spcs_wizard.connection import password_of
+
+        return password_of(self.target.connection_name or "default")
 
     def snapshot(self, runner: SqlRunner) -> Snapshot:
         from spcs_wizard.engine.snapshot import take

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spcs_wizard.images.builder import Builder, build, find_builder
-from spcs_wizard.images.push import PushEvent, PushLedger, login, push
+from spcs_wizard.images.push import PushError, PushEvent, PushLedger, login, push
 from spcs_wizard.model.identifiers import string_literal
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ class RegistryPusher:
     builder: Builder | None = None
     on_line: Callable[[str], None] = lambda line: None
     on_push: Callable[[PushEvent], None] = lambda event: None
+    # The connection's user and password, for registries that refuse the session token.
+    password_login: Callable[[], tuple[str, str] | None] | None = None
     _logged_in: set[str] = field(default_factory=set)
 
     def __call__(self, step: Step) -> None:
@@ -43,7 +45,7 @@ class RegistryPusher:
         url = self.repository_url()
         host = url.split("/", 1)[0]
         if host not in self._logged_in:
-            login(builder, host, self.runner.con.rest.token)
+            self.login(builder, host)
             self._logged_in.add(host)
         remote = f"{url}/{svc.image}:{svc.tag}"
         push(
@@ -54,6 +56,21 @@ class RegistryPusher:
             remote_digest=self.remote_digest(svc.image, svc.tag),
             ledger=self.ledger,
         )
+
+    def login(self, builder: Builder, host: str) -> None:
+        """The session token first (works for every way of logging in); the password
+        when the registry refuses it and the connection has one."""
+        try:
+            login(builder, host, self.runner.con.rest.token)
+        except PushError as refused:
+            found = self.password_login() if self.password_login else None
+            if found is None:
+                raise PushError(
+                    f"{refused} A password login is the fallback: use a connection that "
+                    "has a password (spcs-wizard login)."
+                ) from None
+            user, password = found
+            login(builder, host, password, user=user)
 
     def repository_url(self) -> str:
         n = self.deployment.names()
