@@ -3,7 +3,8 @@
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Runs the wizard with Pilot against the local emulator: the welcome screen, the review,
-the deploy checklist once deployed, and the live monitor.
+the deploy checklist once deployed, the live monitor, and the console's answer to the
+seed's question.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ SIZE = (110, 34)
 
 
 async def shoot(out: Path) -> None:
-    from textual.widgets import Button
+    from textual.widgets import Button, Input, Static
 
+    from spcs_wizard.console import demo
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.tui.app import WizardApp
     from spcs_wizard.tui.context import WizardContext
@@ -59,6 +61,17 @@ async def shoot(out: Path) -> None:
         for _ in range(8):  # a few refreshes, so the sparklines have a history
             await pilot.pause(1)
         app.save_screenshot("monitor.svg", str(out))
+        await pilot.press("ctrl+n")
+        status = app.screen.query_one("#answer-status", Static)
+        await wait(pilot, lambda: "connected" in str(status.content))
+        await pilot.press("ctrl+d")
+        await wait(pilot, lambda: "demo: 3 rows" in str(status.content))
+        question = app.screen.query_one("#question", Input)
+        question.focus()
+        question.value = demo.QUESTION
+        await pilot.press("enter")
+        await wait(pilot, lambda: "hits in" in str(status.content))
+        app.save_screenshot("console.svg", str(out))
 
 
 def main() -> None:
