@@ -223,3 +223,35 @@ def test_the_console_screen_answers_the_seed_question(
         asyncio.run(scenario())
     finally:
         rehearsal.stop()
+
+
+def test_the_console_inserts_a_text_and_loads_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spcs_wizard.tui.screens.console import ConsoleScreen, LoadDialog
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
+    rehearsal.started.clock.advance(120)
+    data = tmp_path / "notes.jsonl"
+    data.write_text("".join(f'{{"text": "note {i} about milvus", "n": {i}}}\n' for i in range(40)))
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="console")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConsoleScreen)
+            status = screen.query_one("#answer-status", Static)
+            await until(pilot, lambda: "connected" in text_of(status), what="open")
+            for kind, value in (("insert-text", "Milvus runs on SPCS."), ("load-path", str(data))):
+                await pilot.press("ctrl+l")
+                await until(pilot, lambda: isinstance(app.screen, LoadDialog), what="dialog")
+                app.screen.query_one(f"#{kind}", Input).value = value
+                await pilot.click("#ok")
+                await until(pilot, lambda: app.screen is screen, what="dialog closed")
+            await until(pilot, lambda: "demo: 41 rows" in text_of(status), what="41 rows")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()

@@ -6,6 +6,7 @@ through the console engine over the deployment's public endpoint."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,26 +40,35 @@ if TYPE_CHECKING:
 OPERATORS = [("==", "=="), ("!=", "!="), (">", ">"), ("<", "<"), ("like", "like")]
 
 
-class LoadDialog(ModalScreen[tuple[str, str] | None]):
-    """Which file to load, and which column holds the text."""
+class LoadDialog(ModalScreen[tuple[str, str, str] | None]):
+    """Insert one text, or load a file (and which column holds its text). Returns
+    ("text", the text, "") or ("file", path, column)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
+            yield Label("Insert a text", classes="section")
+            yield Input(placeholder="a sentence to store and search", id="insert-text")
+            yield Label("or load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
             yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path")
             yield Input("text", placeholder="column with the text", id="load-field")
             with Horizontal(classes="row"):
                 yield Button("Cancel", id="cancel", compact=True)
-                yield Button("Load", id="ok", variant="primary", compact=True)
+                yield Button("Insert or load", id="ok", variant="primary", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "ok":
-            path = self.query_one("#load-path", Input).value.strip()
-            field = self.query_one("#load-field", Input).value.strip() or "text"
-            self.dismiss((path, field) if path else None)
-        else:
+        if event.button.id != "ok":
             self.dismiss(None)
+            return
+        text = self.query_one("#insert-text", Input).value.strip()
+        path = self.query_one("#load-path", Input).value.strip()
+        field = self.query_one("#load-field", Input).value.strip() or "text"
+        if text:
+            self.dismiss(("text", text, ""))
+        elif path:
+            self.dismiss(("file", path, field))
+        else:
+            self.notify("Type a text, or a file's path.", severity="warning")
 
 
 def value_literal(text: str) -> str:
@@ -74,7 +84,7 @@ class ConsoleScreen(WizardScreen):
     STEP = "console"
     COMMANDS = (
         ("Load the seed's demo sentences", "Three sentences into 'demo'", "demo"),
-        ("Load a file into the collection", "Text, CSV, JSON lines, Parquet", "load"),
+        ("Insert a text or load a file", "Text, CSV, JSON lines, Parquet", "load"),
     )
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *WizardScreen.BINDINGS,
@@ -107,6 +117,7 @@ class ConsoleScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self.console: Console | None = None
+        self.lock = threading.Lock()  # the console's connection serves one call at a time
         self.runner: SqlRunner | None = None
         self.collection = demo.COLLECTION
         self.history: list[str] = []
@@ -129,21 +140,22 @@ class ConsoleScreen(WizardScreen):
         self.status(f"[bold red]✗[/] {escape(str(exc))}")
 
     # -- opening -----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="console")
+    @work(thread=True, group="console")
     def open_console(self) -> None:
-        from spcs_wizard.connection import ConnectionFailedError
-        from spcs_wizard.console.targets import endpoint_console
+        with self.lock:  # one console call at a time
+            from spcs_wizard.connection import ConnectionFailedError
+            from spcs_wizard.console.targets import endpoint_console
 
-        session = self.wizard.session
-        self.from_worker(self.status, "reaching Milvus through the public endpoint …")
-        try:
-            self.runner = session.connect()
-            self.console = endpoint_console(self.runner, session.deployment)
-            names = self.console.collections()
-        except (ConsoleError, ConnectionFailedError, OSError) as exc:
-            self.from_worker(self.problem, exc)
-            return
-        self.from_worker(self.show_collections, names, self.console.transport.label)
+            session = self.wizard.session
+            self.from_worker(self.status, "reaching Milvus through the public endpoint …")
+            try:
+                self.runner = session.connect()
+                self.console = endpoint_console(self.runner, session.deployment)
+                names = self.console.collections()
+            except (ConsoleError, ConnectionFailedError, OSError) as exc:
+                self.from_worker(self.problem, exc)
+                return
+            self.from_worker(self.show_collections, names, self.console.transport.label)
 
     def show_collections(self, names: list[str], label: str = "") -> None:
         options = self.query_one("#collections", OptionList)
@@ -162,17 +174,18 @@ class ConsoleScreen(WizardScreen):
             self.collection = name
             self.describe_collection(name)
 
-    @work(thread=True, exclusive=True, group="console")
+    @work(thread=True, group="console")
     def describe_collection(self, name: str) -> None:
-        if self.console is None:
-            return
-        try:
-            info, rows = self.console.describe(name)
-        except ConsoleError as exc:
-            self.from_worker(self.problem, exc)
-            return
-        fields = [f for f in info.fields if f not in ("vector",)]
-        self.from_worker(self.show_fields, name, rows, fields)
+        with self.lock:  # one console call at a time
+            if self.console is None:
+                return
+            try:
+                info, rows = self.console.describe(name)
+            except ConsoleError as exc:
+                self.from_worker(self.problem, exc)
+                return
+            fields = [f for f in info.fields if f not in ("vector",)]
+            self.from_worker(self.show_fields, name, rows, fields)
 
     def show_fields(self, name: str, rows: int, fields: list[str]) -> None:
         self.query_one("#filter-field", Select).set_options([(f, f) for f in fields])
@@ -207,16 +220,17 @@ class ConsoleScreen(WizardScreen):
         )
         event.stop()
 
-    @work(thread=True, exclusive=True, group="console")
+    @work(thread=True, group="console")
     def run_question(self, question: str, filter_: str) -> None:
-        if self.console is None:
-            return
-        try:
-            answer = self.console.ask(self.collection, question, 5, filter_)
-        except ConsoleError as exc:
-            self.from_worker(self.problem, exc)
-            return
-        self.from_worker(self.show_answer, answer)
+        with self.lock:  # one console call at a time
+            if self.console is None:
+                return
+            try:
+                answer = self.console.ask(self.collection, question, 5, filter_)
+            except ConsoleError as exc:
+                self.from_worker(self.problem, exc)
+                return
+            self.from_worker(self.show_answer, answer)
 
     def show_answer(self, answer: Answer) -> None:
         table = self.query_one("#answers", DataTable)
@@ -266,51 +280,76 @@ class ConsoleScreen(WizardScreen):
         self.collection = demo.COLLECTION
         self.load_demo()
 
-    @work(thread=True, exclusive=True, group="console")
+    @work(thread=True, group="console")
     def load_demo(self) -> None:
-        if self.console is None:
-            return
-        try:
-            added = self.console.load_demo()
-            names = self.console.collections()
-        except ConsoleError as exc:
-            self.from_worker(self.problem, exc)
-            return
-        self.from_worker(self.show_collections, names)
-        self.from_worker(
-            self.notify, f"{added} sentences loaded." if added else "The demo is already there."
-        )
-        self.from_worker(self.query_one("#question", Input).focus)
+        with self.lock:  # one console call at a time
+            if self.console is None:
+                return
+            try:
+                added = self.console.load_demo()
+                names = self.console.collections()
+            except ConsoleError as exc:
+                self.from_worker(self.problem, exc)
+                return
+            self.from_worker(self.show_collections, names)
+            self.from_worker(
+                self.notify, f"{added} sentences loaded." if added else "The demo is already there."
+            )
+            self.from_worker(self.query_one("#question", Input).focus)
 
     def action_load(self) -> None:
-        def chosen(answer: tuple[str, str] | None) -> None:
-            if answer:
-                self.load_file(Path(answer[0]).expanduser(), answer[1])
+        def chosen(answer: tuple[str, str, str] | None) -> None:
+            if answer is None:
+                return
+            kind, value, field = answer
+            if kind == "text":
+                self.insert_text(value)
+            else:
+                self.load_file(Path(value).expanduser(), field)
 
         self.app.push_screen(LoadDialog(), chosen)
 
-    @work(thread=True, exclusive=True, group="console")
+    @work(thread=True, group="console")
+    def insert_text(self, text: str) -> None:
+        with self.lock:  # one console call at a time
+            if self.console is None:
+                return
+            try:
+                self.console.insert(self.collection, [{"text": text}])
+                self.console.transport.prepare_for_search(self.collection)
+                names = self.console.collections()
+            except ConsoleError as exc:
+                self.from_worker(self.problem, exc)
+                return
+            self.from_worker(self.show_collections, names)
+            self.from_worker(self.notify, f"Inserted into {self.collection}.")
+
+    @work(thread=True, group="console")
     def load_file(self, path: Path, text_field: str) -> None:
-        if self.console is None:
-            return
+        with self.lock:  # one console call at a time
+            if self.console is None:
+                return
+            try:
+                loaded = self.console.load(
+                    self.collection,
+                    path,
+                    text_field=text_field,
+                    on_progress=lambda done, total: self.from_worker(self.progress, done, total),
+                )
+                names = self.console.collections()
+            except ConsoleError as exc:
+                self.from_worker(self.problem, exc)
+                return
+            finally:
+                self.from_worker(self.progress, None, None)
+            self.from_worker(self.loaded, loaded, names)
+
+    def progress(self, done: int | None, total: int | None) -> None:
+        """The load's bar: shown while rows go in, hidden when done (None)."""
         bar = self.query_one("#load-progress", ProgressBar)
-        self.from_worker(setattr, bar, "display", True)
-        try:
-            loaded = self.console.load(
-                self.collection,
-                path,
-                text_field=text_field,
-                on_progress=lambda done, total: self.from_worker(
-                    bar.update, total=total, progress=done
-                ),
-            )
-            names = self.console.collections()
-        except ConsoleError as exc:
-            self.from_worker(self.problem, exc)
-            return
-        finally:
-            self.from_worker(setattr, bar, "display", False)
-        self.from_worker(self.loaded, loaded, names)
+        bar.display = done is not None
+        if done is not None:
+            bar.update(total=total, progress=done)
 
     def loaded(self, loaded: Loaded, names: list[str]) -> None:
         self.show_collections(names)
