@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Static
 
+from spcs_wizard.tui.widgets.event_log import EventLog
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
 if TYPE_CHECKING:
@@ -46,6 +47,13 @@ class WizardScreen(Screen[None]):
                 callback(*args, **kwargs)
 
         self.app.call_from_thread(guarded)
+
+    def log_line(self, line: str) -> None:
+        """A build or push line, in the screen's event log."""
+        self.query_one(EventLog).line(line)
+
+    def log_write(self, markup: str) -> None:
+        self.query_one(EventLog).write(markup)
 
     def compose(self) -> ComposeResult:
         yield Header()

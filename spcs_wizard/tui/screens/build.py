@@ -129,9 +129,8 @@ class BuildScreen(WizardScreen):
     def run_images(self) -> None:
         call = self.from_worker
         session = self.wizard.session
-        log = self.query_one(EventLog)
         if session.target.is_rehearsal and session.image_mode == "record":
-            call(log.write, "[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
+            call(self.log_write, "[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
         try:
             runner = session.connect()
         except (ConnectionFailedError, OSError) as exc:
@@ -142,7 +141,7 @@ class BuildScreen(WizardScreen):
                 runner,
                 on_event=lambda e: call(self.on_engine_event, e),
                 on_push=lambda p: call(self.on_push, p),
-                on_line=lambda line: call(log.line, line),
+                on_line=lambda line: call(self.log_line, line),
                 images_only=True,
             )
         finally:

@@ -73,7 +73,6 @@ class DeployScreen(WizardScreen):
     def run_plan(self) -> None:
         call = self.from_worker
         session = self.wizard.session
-        log = self.query_one(EventLog)
         try:
             runner = session.connect()
         except (ConnectionFailedError, OSError) as exc:
@@ -83,7 +82,7 @@ class DeployScreen(WizardScreen):
             outcome = session.deploy(
                 runner,
                 on_event=lambda e: call(self.on_engine_event, e),
-                on_line=lambda line: call(log.line, line),
+                on_line=lambda line: call(self.log_line, line),
             )
         finally:
             runner.con.close()
