@@ -5,6 +5,7 @@ work from the keyboard, endpoint URLs go to the clipboard, logs follow and filte
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +60,9 @@ def test_a_failing_container_shows_within_two_refreshes(deployed) -> None:  # ty
     asyncio.run(scenario())
 
 
+# The connector aborts the timed-out query from a timer thread of its own, which fails
+# against the stopped endpoint: that is the outage this test makes, not a fault of ours.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  # type: ignore[no-untyped-def]
     rehearsal, context = deployed
 
@@ -72,6 +76,11 @@ def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  
             await until(pilot, lambda: "stale" in text_of(fresh), what="stale")
             assert screen.query_one("#services").has_class("-stale")
             assert "RUNNING" in table_text(screen.query_one("#services", DataTable))  # kept
+            await until(  # the connector's abort timer has given up (within this test)
+                pilot,
+                lambda: not [t for t in threading.enumerate() if isinstance(t, threading.Timer)],
+                what="the connector's abort timer",
+            )
             rehearsal.started.serve_again(port)
             await until(pilot, lambda: "healthy" in text_of(fresh), what="recovered")
             assert not screen.query_one("#services").has_class("-stale")
