@@ -21,6 +21,7 @@ from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
+from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
 from tests.wizard_harness import deployed_rehearsal, text_of, until
 
 
@@ -255,3 +256,78 @@ def test_the_console_inserts_a_text_and_loads_a_file(
         asyncio.run(scenario())
     finally:
         rehearsal.stop()
+
+
+def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
+    registry_emulator: Emulator,  # noqa: F811
+    podman,  # type: ignore[no-untyped-def]  # noqa: F811
+    account_world: tuple[Path, CryptFileKeyring],
+    tmp_path: Path,
+) -> None:
+    """A real-account deploy (the emulator with its registry, through a connection from
+    connections.toml whose password is in the keyring): the secrets dialog refuses two
+    different entries, keeps the secrets in the keyring, and the deploy completes."""
+    from spcs_wizard.credentials.login import LoginRequest, save
+    from spcs_wizard.model.config_file import with_settings
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
+    from tests.test_images import our_builder
+
+    home, backend = account_world
+    request = LoginRequest(
+        "emu",
+        registry_emulator.settings.account_identifier,
+        "ADMIN",
+        host=registry_emulator.host,
+        port=registry_emulator.port,
+        protocol="http",
+    )
+    save(request, ADMIN_PASSWORD)
+    contexts = tmp_path / "images"
+    for name in ("milvus", "jupyter"):
+        (contexts / name).mkdir(parents=True)
+        (contexts / name / "Containerfile").write_text(
+            f"FROM localhost/test-base:1\nLABEL s={name}\n"
+        )
+    podman.trust(registry_emulator.settings.registry_host)
+    registry_emulator.clock.speed = 600.0
+    d = with_settings(Deployment(), {"account": registry_emulator.settings.account_identifier}, "t")
+    context = WizardContext(
+        deployment=d,
+        mode="account",
+        connection_name="emu",
+        connected_as="ADMIN",
+        contexts=contexts,
+        builder=our_builder(podman),
+        image_mode="build",
+    )
+    typed = "Typed-Secret-9"
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.click("#start")
+            await until(pilot, lambda: isinstance(app.screen, SecretsDialog), what="dialog")
+            dialog = app.screen
+            keys = [slot.key for slot in dialog.slots]  # type: ignore[attr-defined]
+            assert set(keys) == {"milvus_user_password", "jupyter_password"}
+            for key in keys:
+                dialog.query_one(f"#s-{key}", Input).value = typed
+                dialog.query_one(f"#c-{key}", Input).value = "something else"
+            await pilot.click("#ok")
+            assert "differ" in text_of(dialog.query_one("#secret-problem", Static))
+            for key in keys:
+                dialog.query_one(f"#c-{key}", Input).value = typed
+            ok = dialog.query_one("#ok", Button)
+            await until(pilot, lambda: not ok.has_class("-active"), what="the button released")
+            await pilot.click("#ok")
+            await until(pilot, lambda: not isinstance(app.screen, SecretsDialog), what="closed")
+            next_button = app.screen.query_one("#next", Button)
+            await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
+        for key in keys:
+            stored = keychain.load(keychain.deployment_key(d.deployment_id, key))
+            assert stored == typed
+        assert typed.encode() not in Path(backend.file_path).read_bytes()
+        assert typed not in (home / "connections.toml").read_text()
+
+    asyncio.run(scenario())
