@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from spcs_wizard.engine.deployment_session import SECRET_ENV
 from spcs_wizard.engine.events import (
     Event,
     StepDone,
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.images.push import PushEvent
     from spcs_wizard.model.sql import SecretSlot
-
-SECRET_ENV = "SPCS_WIZARD_SECRET_"
 
 
 def connection_option(func: Callable[..., Any]) -> Callable[..., Any]:

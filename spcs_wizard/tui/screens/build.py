@@ -144,6 +144,9 @@ class BuildScreen(WizardScreen):
                 on_line=lambda line: call(self.log_line, line),
                 images_only=True,
             )
+        except (ValueError, KeyError, OSError) as exc:  # unreadable local state, a file
+            call(self.done, False, str(exc))
+            return
         finally:
             runner.con.close()
         call(self.done, outcome.ok, outcome.failed.message if outcome.failed else "")

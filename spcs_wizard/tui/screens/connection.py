@@ -237,5 +237,9 @@ class ConnectionScreen(WizardScreen):
 
     def next_step(self) -> str | None:
         """Pick up where the deployment is: a finished one goes straight to monitoring."""
-        point = self.wizard.session.resume_point()
+        try:
+            point = self.wizard.session.resume_point()
+        except ValueError as exc:  # an unreadable local state: start over from naming
+            self.notify(str(exc), severity="warning")
+            point = "start"
         return {"start": "naming", "deploy": "deploy", "monitor": "monitor"}[point]

@@ -84,6 +84,9 @@ class DeployScreen(WizardScreen):
                 on_event=lambda e: call(self.on_engine_event, e),
                 on_line=lambda line: call(self.log_line, line),
             )
+        except (ValueError, KeyError, OSError) as exc:  # unreadable local state, a file
+            call(self.finished, False, str(exc))
+            return
         finally:
             runner.con.close()
         call(self.finished, outcome.ok, outcome.failed.hint if outcome.failed else "")

@@ -111,6 +111,9 @@ class TeardownScreen(WizardScreen):
                 keep_data=keep,
                 include_shared=shared,
             )
+        except (ValueError, OSError) as exc:  # unreadable local state
+            call(self.finished, False, str(exc), 0, {})
+            return
         finally:
             runner.con.close()
         left = {k: v for k, v in outcome.skipped.items() if "not " in v}
