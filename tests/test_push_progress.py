@@ -52,3 +52,21 @@ def test_docker_lines_too() -> None:
     p.feed("a1b2c3d4e5f6: Pushed")
     assert p.done == p.total == 16_000_000
     assert p.layers["5f70bf18a086"].skipped
+
+
+def test_only_passing_failures_are_tried_again() -> None:
+    from spcs_wizard.images.push import TRANSIENT
+
+    passing = [
+        "dial tcp 127.0.0.1:5000: connect: connection refused",
+        "received unexpected HTTP status: 503 Service Unavailable",
+        "read: connection reset by peer",
+        "net/http: TLS handshake timeout",
+    ]
+    lasting = [
+        "Copying blob 5021ab34cd56\nunauthorized: authentication required",
+        "denied: requested access to the resource is denied",
+        "manifest invalid",
+    ]
+    assert all(TRANSIENT.search(text) for text in passing)
+    assert not any(TRANSIENT.search(text) for text in lasting)

@@ -33,7 +33,7 @@ ATTEMPTS = 3
 # What a push that may work on the next try fails with (podman's and docker's wording).
 TRANSIENT = re.compile(
     r"connection refused|connection reset|broken pipe|\beof\b|i/o timeout|timeout|"
-    r"tls handshake|50[0234]|service unavailable|bad gateway|temporarily",
+    r"tls handshake|\b50[0234]\b|service unavailable|bad gateway|temporarily",
     re.IGNORECASE,
 )
 
