@@ -75,6 +75,7 @@ def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  
             rehearsal.started.stop_serving()
             await until(pilot, lambda: "stale" in text_of(fresh), what="stale")
             assert screen.query_one("#services").has_class("-stale")
+            assert "next try in" in text_of(fresh)  # an unreachable account is asked less
             assert "RUNNING" in table_text(screen.query_one("#services", DataTable))  # kept
             await until(  # the connector's abort timer has given up (within this test)
                 pilot,

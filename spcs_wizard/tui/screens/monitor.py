@@ -104,12 +104,19 @@ class MonitorScreen(WizardScreen):
         self.query_one("#endpoints", DataTable).add_columns("service", "endpoint", "url")
         self.allow_next(True)
         self.action_refresh()
-        self.set_interval(self.wizard.refresh_seconds, self.action_refresh)
+        self.failures = 0  # refreshes failed in a row: the next one waits longer
+        self.next_try = 0.0
+        self.set_interval(self.wizard.refresh_seconds, self.tick)
 
     def on_unmount(self) -> None:
         self.close_runner()
 
     # -- refreshing (worker) ----------------------------------------------------------------
+    def tick(self) -> None:
+        """The interval: refresh, unless an unreachable account asked us to wait."""
+        if time.monotonic() >= self.next_try:
+            self.action_refresh()
+
     def action_refresh(self) -> None:
         """Start a refresh unless one is under way (a slow account must not pile up
         refreshes on one connection)."""
@@ -151,6 +158,7 @@ class MonitorScreen(WizardScreen):
         logs: list[str] | None,
     ) -> None:
         self.refreshing = False
+        self.failures, self.next_try = 0, 0.0
         self.refreshes += 1
         self.last_good = snap.taken_at
         for change in self.history.add(snap):
@@ -215,11 +223,15 @@ class MonitorScreen(WizardScreen):
 
     def show_stale(self, error: str) -> None:
         self.refreshing = False
+        self.failures += 1
+        wait = min(self.wizard.refresh_seconds * 2 ** (self.failures - 1), 60.0)
+        self.next_try = time.monotonic() + wait
         since = (
             time.strftime("%H:%M:%S", time.localtime(self.last_good)) if self.last_good else "never"
         )
         self.query_one("#freshness", Static).update(
-            f"[bold red]stale[/] (last good: {since}) · {escape(error)}"
+            f"[bold red]stale[/] (last good: {since}; next try in {wait:.0f} s, r: now) · "
+            f"{escape(error)}"
         )
         for table_id in ("#pools", "#services", "#endpoints"):
             self.query_one(table_id).add_class("-stale")
