@@ -331,3 +331,41 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
         assert typed not in (home / "connections.toml").read_text()
 
     asyncio.run(scenario())
+
+
+def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
+    emulator: Emulator, account_world: tuple[Path, CryptFileKeyring]
+) -> None:
+    from spcs_wizard.credentials.login import LoginRequest, save
+    from spcs_wizard.tui.screens.passcode_dialog import PasscodeDialog
+    from tests.emulator_harness import connect
+
+    with connect(emulator) as con:
+        con.cursor().execute("CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1' EXT_AUTHN_DUO = TRUE")
+        con.cursor().execute("GRANT ROLE SYSADMIN TO USER MFAUSER")
+    emulator.sessions.mfa_passcodes["MFAUSER"] = "246810"
+    request = LoginRequest(
+        "mfa",
+        emulator.settings.account_identifier,
+        "MFAUSER",
+        "mfa",
+        host=emulator.host,
+        port=emulator.port,
+        protocol="http",
+    )
+    save(request, "Mfa-user-pw1")
+    wizard = WizardContext(mode="account", connection_name="mfa")
+
+    async def scenario() -> None:
+        app = WizardApp(wizard, start="connection")
+        async with app.run_test(size=(120, 40)) as pilot:
+            select = app.screen.query_one("#connections", Select)
+            await until(pilot, lambda: select.value == "mfa", what="the connection listed")
+            await pilot.click("#connect")
+            await until(pilot, lambda: isinstance(app.screen, PasscodeDialog), what="dialog")
+            app.screen.query_one("#passcode", Input).value = "246810"
+            await pilot.press("enter")
+            await until(pilot, lambda: wizard.ready, what="connected")
+            assert "MFAUSER" in str(wizard.connected_as)
+
+    asyncio.run(scenario())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -16,6 +17,7 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.tui.app import WizardApp
     from spcs_wizard.tui.context import WizardContext
 
@@ -47,6 +49,30 @@ class WizardScreen(Screen[None]):
                 callback(*args, **kwargs)
 
         self.app.call_from_thread(guarded)
+
+    def connect(self) -> SqlRunner:
+        """A connection for this screen's worker (call it from the worker thread): an
+        MFA login asks for its passcode in a dialog while the worker waits."""
+        return self.wizard.session.connect(self.ask_passcode)
+
+    def ask_passcode(self) -> str | None:
+        from spcs_wizard.tui.screens.passcode_dialog import PasscodeDialog
+
+        answer: list[str | None] = []
+        given = threading.Event()
+
+        def show() -> None:
+            def answered(value: str | None) -> None:
+                answer.append(value)
+                given.set()
+
+            self.app.push_screen(PasscodeDialog(self.wizard.target.label), answered)
+
+        self.app.call_from_thread(show)
+        while not given.wait(0.5):
+            if not self.is_attached:  # the wizard moved on or closed: stop asking
+                return None
+        return answer[0] or None
 
     def log_line(self, line: str) -> None:
         """A build or push line, in the screen's event log."""

@@ -132,7 +132,7 @@ class BuildScreen(WizardScreen):
         if session.target.is_rehearsal and session.image_mode == "record":
             call(self.log_write, "[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
         try:
-            runner = session.connect()
+            runner = self.connect()
         except (ConnectionFailedError, OSError) as exc:
             call(self.done, False, str(exc))
             return

@@ -97,7 +97,7 @@ class ConnectionScreen(WizardScreen):
         self.query_one("#busy").display = False
         self.allow_next(self.wizard.ready, "connect first")
         if self.wizard.mode == "rehearsal":
-            self.connect()
+            self.reach()
         else:
             self.load_connections()
 
@@ -133,7 +133,7 @@ class ConnectionScreen(WizardScreen):
                 self.notify("Choose a connection first, or create one.", severity="warning")
                 return
             self.wizard.connection_name = str(value)
-            self.connect()
+            self.reach()
         elif event.button.id == "create":
             self.create()
         else:
@@ -181,7 +181,7 @@ class ConnectionScreen(WizardScreen):
         self.query_one("#new", Collapsible).collapsed = True
         self.notify(f"Saved connection {name!r}; the secret is in the OS keyring.")
         self.load_connections()
-        self.connect()
+        self.reach()
 
     # -- both modes --------------------------------------------------------------------------
     def busy(self, on: bool) -> None:
@@ -192,7 +192,8 @@ class ConnectionScreen(WizardScreen):
         self.allow_next(False, "connect first")
 
     @work(thread=True, exclusive=True, group="connect")
-    def connect(self) -> None:
+    def reach(self) -> None:
+        """Start the rehearsal or open the connection, then run the preflight checks."""
         wizard = self.wizard
         self.from_worker(self.busy, True)
         try:
@@ -209,7 +210,7 @@ class ConnectionScreen(WizardScreen):
                 account = str(
                     connection_parameters(wizard.connection_name or "").get("account", "")
                 )
-            runner = wizard.session.connect()
+            runner = self.connect()
             try:
                 findings = wizard.session.preflight(runner)
             finally:

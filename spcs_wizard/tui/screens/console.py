@@ -149,7 +149,7 @@ class ConsoleScreen(WizardScreen):
             session = self.wizard.session
             self.from_worker(self.status, "reaching Milvus through the public endpoint …")
             try:
-                self.runner = session.connect()
+                self.runner = self.connect()
                 self.console = endpoint_console(self.runner, session.deployment)
                 names = self.console.collections()
             except (ConsoleError, ConnectionFailedError, OSError) as exc:

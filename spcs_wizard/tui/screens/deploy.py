@@ -74,7 +74,7 @@ class DeployScreen(WizardScreen):
         call = self.from_worker
         session = self.wizard.session
         try:
-            runner = session.connect()
+            runner = self.connect()
         except (ConnectionFailedError, OSError) as exc:
             call(self.finished, False, str(exc))
             return

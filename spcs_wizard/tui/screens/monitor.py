@@ -131,7 +131,7 @@ class MonitorScreen(WizardScreen):
         session = self.wizard.session
         try:
             if self._runner is None:
-                self._runner = session.connect()
+                self._runner = self.connect()
             snap = session.snapshot(self._runner)
             logs = None
             if log_service is not None and snap.services:
@@ -285,7 +285,7 @@ class MonitorScreen(WizardScreen):
 
         session = self.wizard.session
         try:
-            runner = session.connect()
+            runner = self.connect()
             try:
                 switch(runner, session.deployment, verb)
             finally:

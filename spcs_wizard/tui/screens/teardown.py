@@ -100,7 +100,7 @@ class TeardownScreen(WizardScreen):
         call = self.from_worker
         session = self.wizard.session
         try:
-            runner = session.connect()
+            runner = self.connect()
         except (ConnectionFailedError, OSError) as exc:
             call(self.finished, False, str(exc), 0, {})
             return
