@@ -11,6 +11,8 @@ import pytest
 from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.tui.context import WizardContext
 
 # sqlglot logs a warning for every Snowflake statement it parses as a generic Command;
 # the tests check the parse results themselves.
@@ -28,3 +30,17 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
     emu.start()
     yield emu
     emu.stop()
+
+
+@pytest.fixture
+def deployed_wizard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Rehearsal, WizardContext]]:
+    """A rehearsal with the whole deployment made and its endpoints assigned, and the
+    wizard's context for it (state in a temporary directory)."""
+    from tests.wizard_harness import deployed_rehearsal
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
+    yield rehearsal, context
+    rehearsal.stop()

@@ -26,7 +26,6 @@ from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.emulator.server import Emulator
 from tests.emulator_harness import connect
 from tests.onnx_model import make_model
-from tests.wizard_harness import deployed_rehearsal
 
 COMMAND = str(Path(sys.executable).with_name("spcs-wizard"))
 TURING = demo.DOCS[1]
@@ -177,16 +176,8 @@ def test_bad_input_gets_a_clear_message(tmp_path: Path, lite: Console, model: Pa
         embedder_for("word2vec:x")
 
 
-@pytest.fixture
-def deployed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal, _ = deployed_rehearsal(tmp_path / "rehearsal")
-    rehearsal.started.clock.advance(120)  # endpoints get their URL after a while
-    yield rehearsal.started
-    rehearsal.stop()
-
-
-def test_rest_v2_through_the_public_endpoint(deployed: Emulator) -> None:
+def test_rest_v2_through_the_public_endpoint(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    deployed: Emulator = deployed_wizard[0].started
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.model.deployment import Deployment
 

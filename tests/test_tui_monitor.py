@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RichLog, Static
 
-from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.tui.app import WizardApp
-from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.screens.monitor import MonitorScreen
-from tests.wizard_harness import deployed_rehearsal, table_text, text_of, until
-
-
-@pytest.fixture
-def deployed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Rehearsal, WizardContext]]:
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
-    yield rehearsal, context
-    rehearsal.stop()
+from tests.wizard_harness import table_text, text_of, until
 
 
 async def healthy_monitor(app: WizardApp, pilot: Pilot[None]) -> MonitorScreen:
@@ -39,8 +25,8 @@ async def healthy_monitor(app: WizardApp, pilot: Pilot[None]) -> MonitorScreen:
     return screen
 
 
-def test_a_failing_container_shows_within_two_refreshes(deployed) -> None:  # type: ignore[no-untyped-def]
-    rehearsal, context = deployed
+def test_a_failing_container_shows_within_two_refreshes(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    rehearsal, context = deployed_wizard
 
     async def scenario() -> None:
         app = WizardApp(context, start="monitor")
@@ -63,8 +49,8 @@ def test_a_failing_container_shows_within_two_refreshes(deployed) -> None:  # ty
 # The connector aborts the timed-out query from a timer thread of its own, which fails
 # against the stopped endpoint: that is the outage this test makes, not a fault of ours.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  # type: ignore[no-untyped-def]
-    rehearsal, context = deployed
+def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    rehearsal, context = deployed_wizard
 
     async def scenario() -> None:
         app = WizardApp(context, start="monitor")
@@ -89,8 +75,8 @@ def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed) -> None:  
     asyncio.run(scenario())
 
 
-def test_suspend_resume_copy_url_and_logs(deployed) -> None:  # type: ignore[no-untyped-def]
-    _, context = deployed
+def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    _, context = deployed_wizard
 
     async def scenario() -> None:
         app = WizardApp(context, start="monitor")

@@ -168,11 +168,10 @@ def test_monitor(snap_compare, rehearsal: Rehearsal, size: tuple[int, int]) -> N
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_console(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    from tests.wizard_harness import deployed_rehearsal, text_of
+def test_console(snap_compare, deployed_wizard, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    from tests.wizard_harness import text_of
 
-    rehearsal, context = deployed_rehearsal(tmp_path / "deployed")
-    rehearsal.started.clock.advance(120)
+    _, context = deployed_wizard
     context.refresh_seconds = 3600
     app = WizardApp(context, start="console")
 
@@ -182,7 +181,4 @@ def test_console(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    try:
-        assert snap_compare(app, run_before=connected, terminal_size=size)
-    finally:
-        rehearsal.stop()
+    assert snap_compare(app, run_before=connected, terminal_size=size)

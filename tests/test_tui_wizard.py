@@ -22,7 +22,7 @@ from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
-from tests.wizard_harness import deployed_rehearsal, text_of, until
+from tests.wizard_harness import text_of, until
 
 
 @pytest.fixture
@@ -92,11 +92,8 @@ def test_a_connection_made_in_the_wizard_is_tried_kept_in_the_keyring_and_used(
     asyncio.run(scenario())
 
 
-def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
+def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    _, context = deployed_wizard
     context.connected_as = None
 
     async def scenario() -> None:
@@ -106,10 +103,7 @@ def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(
             await pilot.press("ctrl+n")
             assert app.step == "monitor"
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        rehearsal.stop()
+    asyncio.run(scenario())
 
 
 def test_a_failed_step_shows_why_and_retry_resumes(
@@ -179,18 +173,14 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
     asyncio.run(scenario())
 
 
-def test_the_console_screen_answers_the_seed_question(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """Through Pilot: the deployed Milvus over its public endpoint (REST v2, the session
     token), the demo loaded with one key, the question asked, the history recalled, a
     filter built from a field, an operator and a value."""
     from spcs_wizard.console import demo
     from spcs_wizard.tui.screens.console import ConsoleScreen
 
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
-    rehearsal.started.clock.advance(120)  # the endpoint has its URL
+    _, context = deployed_wizard
 
     async def scenario() -> None:
         app = WizardApp(context, start="console")
@@ -220,20 +210,13 @@ def test_the_console_screen_answers_the_seed_question(
             await pilot.press("enter")
             await until(pilot, lambda: answers.row_count == 2, what="filtered answer")
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        rehearsal.stop()
+    asyncio.run(scenario())
 
 
-def test_the_console_inserts_a_text_and_loads_a_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from spcs_wizard.tui.screens.console import ConsoleScreen, LoadDialog
 
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
-    rehearsal.started.clock.advance(120)
+    _, context = deployed_wizard
     data = tmp_path / "notes.jsonl"
     data.write_text("".join(f'{{"text": "note {i} about milvus", "n": {i}}}\n' for i in range(40)))
 
@@ -252,10 +235,7 @@ def test_the_console_inserts_a_text_and_loads_a_file(
                 await until(pilot, lambda: app.screen is screen, what="dialog closed")
             await until(pilot, lambda: "demo: 41 rows" in text_of(status), what="41 rows")
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        rehearsal.stop()
+    asyncio.run(scenario())
 
 
 def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(

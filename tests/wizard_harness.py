@@ -61,5 +61,6 @@ def deployed_rehearsal(directory: Path, speed: float = 600) -> tuple[Rehearsal, 
     finally:
         runner.con.close()
     assert outcome.ok, outcome.failed
+    rehearsal.started.clock.advance(120)  # public endpoints get their URL after a while
     context.connected_as = "logged in as ADMIN with role ACCOUNTADMIN"
     return rehearsal, context
