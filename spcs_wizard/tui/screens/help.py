@@ -23,7 +23,8 @@ Deploys Milvus on Snowpark Container Services, then watches it.
 5. **Build & push**: the two images for linux/amd64, pushed to the account's registry.
 6. **Deploy**: each step is checked first and run only if needed; Retry resumes.
 7. **Monitor**: pools, services, containers, endpoints, logs, refreshed in the background.
-8. **Teardown**: removes only what spcs-wizard made.
+8. **Console**: ask the deployed Milvus; load texts and files; filter; see the latency.
+9. **Teardown**: removes only what spcs-wizard made.
 
 ## Keys
 
@@ -32,6 +33,8 @@ Deploys Milvus on Snowpark Container Services, then watches it.
 - `ctrl+t`: light or dark theme
 - `r`, `s`, `u`: monitor: refresh, suspend, resume
 - `c`, `o`: monitor endpoints: copy the URL, open it in the browser
+- `ctrl+d`, `ctrl+l`: console: the seed's demo sentences, insert a text or load a file;
+  up/down in the question box walk the history
 - `f1`: this help (escape closes it); `ctrl+q`: quit
 
 Every step is also a command: `spcs-wizard --help`.
