@@ -41,7 +41,8 @@ class RestTransport:
         self.timeout = timeout
         self.http = requests.Session()
 
-    def _post(self, path: str, body: dict[str, Any], what: str) -> Any:
+    def _post(self, path: str, body: dict[str, Any], what: str, optional: bool = False) -> Any:
+        """One REST v2 call; ``optional``: a Milvus that does not have this path is fine."""
         try:
             reply = self.http.post(
                 f"{self.base}/v2/vectordb/{path}",
@@ -55,6 +56,8 @@ class RestTransport:
                 f"cannot reach the endpoint {self.label} ({type(exc).__name__}); check that "
                 "the service is running (spcs-wizard status) and its URL (spcs-wizard endpoints)"
             ) from None
+        if optional and reply.status_code == 404:
+            return None
         if reply.status_code in (401, 403) or 300 <= reply.status_code < 400:
             raise ConsoleError(
                 f"{what}: Snowflake refused the token (HTTP {reply.status_code}); log in again, "
@@ -180,7 +183,9 @@ class RestTransport:
         self._post("collections/load", {"collectionName": name}, f"loading {name!r}")
 
     def prepare_for_search(self, name: str) -> None:
-        self._post("collections/flush", {"collectionName": name}, f"flushing {name!r}")
+        # Sealing new rows matters most to Milvus Lite; a Milvus without this path seals
+        # them by itself, so its absence is not an error.
+        self._post("collections/flush", {"collectionName": name}, f"flushing {name!r}", True)
         self._post("collections/load", {"collectionName": name}, f"loading {name!r}")
 
     def close(self) -> None:
