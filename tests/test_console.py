@@ -205,6 +205,14 @@ def test_rest_v2_through_the_public_endpoint(deployed_wizard) -> None:  # type: 
             stranger = RestTransport(host, token, transport.base)
             with pytest.raises(ConsoleError, match="refused the token"):
                 stranger.list_collections()
+        con.cursor().execute("USE ROLE ACCOUNTADMIN")
+        con.cursor().execute("CREATE USER STRANGER PASSWORD = 'Stranger-pw1'")
+        with connect(deployed, user="STRANGER", password="Stranger-pw1") as theirs:
+            stranger = RestTransport(host, theirs.rest.token, transport.base)
+            with pytest.raises(ConsoleError, match=r"HTTP 403.*may use the endpoints"):
+                stranger.list_collections()
+            con.cursor().execute("GRANT ROLE MILVUS_ROLE TO USER STRANGER")
+            assert "demo" in stranger.list_collections()  # the deployment's role may
         gone = RestTransport("x.snowflakecomputing.app", "t", "http://127.0.0.1:9", timeout=2)
         with pytest.raises(ConsoleError, match="cannot reach the endpoint"):
             gone.list_collections()

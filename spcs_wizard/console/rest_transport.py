@@ -13,6 +13,7 @@ and the endpoint's host name goes in the Host header, as a real ingress routes b
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import requests
@@ -59,9 +60,12 @@ class RestTransport:
         if optional and reply.status_code == 404:
             return None
         if reply.status_code in (401, 403) or 300 <= reply.status_code < 400:
+            detail = ""
+            with contextlib.suppress(ValueError, KeyError, TypeError):  # no JSON reason
+                detail = f": {reply.json()['message']}"
             raise ConsoleError(
-                f"{what}: Snowflake refused the token (HTTP {reply.status_code}); log in again, "
-                "and make sure your role may use the service's endpoints"
+                f"{what}: Snowflake refused the token (HTTP {reply.status_code}){detail}; log "
+                "in again, and make sure your role may use the service's endpoints"
             )
         try:
             payload = reply.json()

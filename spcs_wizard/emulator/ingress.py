@@ -4,8 +4,10 @@ A request whose Host is an endpoint's ingress host (``SHOW ENDPOINTS`` ``ingress
 reaches that endpoint after Snowflake authentication: programmatic clients send
 ``Authorization: Snowflake Token="<session token or programmatic access token>"``
 (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/working-with-services#public-endpoint-access-and-authentication).
-No token, or a bad one: 401. Emulated: the token's user is not checked for the
-service role that grants endpoint usage; the endpoint must be public and assigned.
+No token, or a bad one: 401. The token's user must have a role that owns the service or
+holds one of its service roles (``ALL_ENDPOINTS_USAGE``, granted by the deployment to
+its role), else 403; any role granted to the user counts (Snowflake documents the
+user's default role; the emulator does not tell them apart).
 Served today: the Milvus endpoint's RESTful API v2 (``milvus_rest``).
 """
 
@@ -37,6 +39,15 @@ def _endpoint(emulator: Emulator, name: str) -> tuple[Obj, str] | None:
     return None
 
 
+def may_use(emulator: Emulator, svc: Obj, user: str) -> bool:
+    """A role of the user owns the service, or holds one of its service roles
+    (GRANT SERVICE ROLE <service>!ALL_ENDPOINTS_USAGE TO ROLE ...)."""
+    roles = emulator.account.user_roles(user)
+    return svc.owner in roles or any(
+        g.service == svc.fqn and g.role in roles for g in emulator.account.service_role_grants
+    )
+
+
 def handle(
     emulator: Emulator, host: str, path: str, authorization: str, raw: bytes
 ) -> tuple[int, dict[str, Any]]:
@@ -46,10 +57,16 @@ def handle(
         return 404, {"message": f"no public endpoint at {name}"}
     svc, endpoint = found
     token = authorization.split('Token="', 1)[1].rstrip('"') if 'Token="' in authorization else ""
-    if not token or emulator.sessions.user_for_token(token) is None:
+    user = emulator.sessions.user_for_token(token) if token else None
+    if user is None:
         return 401, {
             "message": "Snowflake authentication is required: send "
             'Authorization: Snowflake Token="<session token or programmatic access token>".'
+        }
+    if not may_use(emulator, svc, user):
+        return 403, {
+            "message": f"{user} has no role that may use the endpoints of {svc.fqn}: grant "
+            f"the service role {svc.fqn}!ALL_ENDPOINTS_USAGE to one of the user's roles."
         }
     if not path.startswith("/v2/vectordb/"):
         return 404, {"message": f"{path}: not served by this endpoint"}
