@@ -53,6 +53,12 @@ def test_the_onnx_embedder_pools_and_normalises(model: Path) -> None:
     assert embedder.embed(["born in London"])[0] == pytest.approx(c, abs=1e-6)  # batch = single
     with pytest.raises(ConsoleError, match=r"model\.onnx"):
         OnnxEmbedder(model.parent / "nowhere")
+    broken = model.parent / "broken"
+    broken.mkdir(exist_ok=True)
+    (broken / "model.onnx").write_bytes(b"not a model")
+    (broken / "tokenizer.json").write_text((model / "tokenizer.json").read_text())
+    with pytest.raises(ConsoleError, match="does not hold a usable model"):
+        OnnxEmbedder(broken)
 
 
 def test_the_seed_demo_answers_the_question(lite: Console) -> None:
@@ -125,6 +131,8 @@ def test_every_file_format_reads_the_same_texts(tmp_path: Path) -> None:
         list(loader.records(tmp_path / "bad.jsonl"))
     with pytest.raises(ConsoleError, match="unknown file type"):
         loader.file_format(tmp_path / "x.docx")
+    with pytest.raises(ConsoleError, match="no such file"):
+        loader.count(tmp_path / "missing.jsonl")
 
 
 def test_ten_thousand_rows_are_loaded_flushed_and_indexed(tmp_path: Path, lite: Console) -> None:

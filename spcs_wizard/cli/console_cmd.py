@@ -283,7 +283,9 @@ def _run(
         out.print(f"{added} sentences loaded" if added else "the demo is already there")
     elif command == "load" and rest:
         path, _, field = rest.partition(" ")
-        loaded = console.load(state["collection"], Path(path), embedder, field.strip() or "text")
+        loaded = console.load(
+            state["collection"], Path(path).expanduser(), embedder, field.strip() or "text"
+        )
         out.print(f"loaded {loaded.rows} rows in {loaded.seconds:.1f} s")
     elif command == "filter":
         state["filter"] = rest

@@ -98,14 +98,19 @@ class OnnxEmbedder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        self.tokenizer = Tokenizer.from_file(str(tokenizer))
+        try:
+            self.tokenizer = Tokenizer.from_file(str(tokenizer))
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3  # errors only: warnings would land on the screen
+            self.session = onnxruntime.InferenceSession(
+                str(model), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # both libraries raise their own, native exception types
+            raise ConsoleError(
+                f"{directory} does not hold a usable model: {str(exc).splitlines()[0]}"
+            ) from None
         self.tokenizer.enable_truncation(self.MAX_TOKENS)
         self.tokenizer.enable_padding()
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # errors only: its warnings would land on the screen
-        self.session = onnxruntime.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.name = f"onnx:{directory.resolve()}"
         self.dim = len(self.embed(["dimension probe"])[0])

@@ -29,9 +29,20 @@ def file_format(path: Path) -> str:
         raise ConsoleError(f"{path.name}: unknown file type; use one of {known}") from None
 
 
+def readable(path: Path) -> Path:
+    """The file, or a ConsoleError saying why it cannot be read."""
+    if not path.is_file():
+        raise ConsoleError(f"{path}: no such file")
+    try:
+        with path.open("rb"):
+            return path
+    except OSError as exc:
+        raise ConsoleError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def count(path: Path) -> int:
     """How many records the file holds (for the progress bar), read cheaply."""
-    kind = file_format(path)
+    kind = file_format(readable(path))
     if kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -42,9 +53,7 @@ def count(path: Path) -> int:
 
 
 def records(path: Path, text_field: str = TEXT_FIELD) -> Iterator[dict[str, Any]]:
-    if not path.is_file():
-        raise ConsoleError(f"{path}: no such file")
-    kind = file_format(path)
+    kind = file_format(readable(path))
     if kind == "text":
         with path.open(encoding="utf-8") as f:
             for line in f:
