@@ -35,7 +35,8 @@ def tui_command(
     deployment: Deployment, connection_name: str | None, refresh: float, speed: float
 ) -> None:
     """The wizard: Welcome, Connection, Naming, Review, Build & push, Deploy, Monitor,
-    Teardown. Starts in rehearsal mode (a local SPCS emulator, no account needed)."""
+    Console, Teardown. Starts in rehearsal mode (a local SPCS emulator and Milvus Lite,
+    no account needed); -c CONNECTION starts on a real account."""
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.tui.app import run
     from spcs_wizard.tui.context import WizardContext
