@@ -12,28 +12,28 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import (
     EventPrinter,
+    ask_and_keep,
     confirm,
     connection_option,
-    deployment_secrets,
     interactive,
     open_runner,
 )
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.model.plan import build_plan
-from spcs_wizard.paths import deployment_dir
 
 if TYPE_CHECKING:
-    from spcs_wizard.engine.state import DeploymentState
+    from spcs_wizard.engine.deployment_session import DeploymentSession
 
 
-def _state(deployment: Deployment) -> DeploymentState:
-    from spcs_wizard.engine.state import DeploymentState
+def _session(deployment: Deployment, connection_name: str) -> DeploymentSession:
+    from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 
-    path = deployment_dir(deployment.deployment_id) / "state.json"
+    session = DeploymentSession(Target(connection_name=connection_name), deployment)
+    session.ask_secret = ask_and_keep(session)
     try:
-        return DeploymentState.load(path, deployment.deployment_id)
+        session.state()  # an unreadable local state stops here, before connecting
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    return session
 
 
 @click.command("deploy")
@@ -44,31 +44,15 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
     """Create everything the plan lists, skipping what is already there; safe to re-run,
     and it resumes where an interrupted run stopped. Secrets come from
     SPCS_WIZARD_SECRET_<NAME> or a hidden prompt."""
-    from spcs_wizard.connection import password_of
-    from spcs_wizard.engine.apply import Deployer
-    from spcs_wizard.engine.images import RegistryPusher
-    from spcs_wizard.images.push import PushLedger
-
-    plan = build_plan(deployment)
+    session = _session(deployment, connection_name)
     printer = EventPrinter(as_json)
-    ledger = PushLedger(deployment_dir(deployment.deployment_id) / "pushed.json")
     with open_runner(connection_name) as runner:
-        pusher = RegistryPusher(
+        outcome = session.deploy(
             runner,
-            deployment,
-            ledger=ledger,
-            on_line=(lambda line: None) if as_json else printer.build_line,
-            on_push=(lambda event: None) if as_json else printer.push,
-            password_login=lambda: password_of(connection_name),
+            printer,
+            on_push=None if as_json else printer.push,
+            on_line=None if as_json else printer.build_line,
         )
-        outcome = Deployer(
-            runner,
-            plan,
-            _state(deployment),
-            deployment_secrets(deployment.deployment_id),
-            push_image=pusher,
-            on_event=printer,
-        ).run()
     if as_json:
         click.echo(
             json.dumps(
@@ -111,10 +95,8 @@ def teardown_command(
 ) -> None:
     """Remove what this deployment created, newest first. Objects not created by
     spcs-wizard are left alone, even with the same name. Exit 3 when some were left."""
-    from spcs_wizard.engine.teardown import Teardown, preview
-
-    plan = build_plan(deployment)
-    steps = preview(plan, keep_data=keep_data, include_shared=include_shared)
+    session = _session(deployment, connection_name)
+    steps = session.teardown_preview(keep_data, include_shared)
     if not yes and not interactive():
         raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
     printer = EventPrinter(as_json)
@@ -128,10 +110,8 @@ def teardown_command(
                 "(only those spcs-wizard created)"
             ):
                 raise click.Abort()
-        outcome = Teardown(
-            runner, plan, _state(deployment), keep_data, include_shared, on_event=printer
-        ).run()
-    left = {k: v for k, v in outcome.skipped.items() if "not " in v}
+        outcome = session.teardown(runner, printer, keep_data, include_shared)
+    left = outcome.left
     if as_json:
         click.echo(
             json.dumps(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from spcs_wizard.engine.events import (
 
 if TYPE_CHECKING:
     from spcs_wizard.cli.push_bars import PushBars
+    from spcs_wizard.engine.deployment_session import DeploymentSession
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.images.push import PushEvent
     from spcs_wizard.model.sql import SecretSlot
@@ -108,29 +108,21 @@ def confirm(question: str) -> bool:
     return bool(questionary.confirm(question, default=False).ask())
 
 
-def deployment_secrets(deployment_id: str) -> Callable[[SecretSlot], str]:
-    """Where a deployment's secrets come from: ``SPCS_WIZARD_SECRET_<KEY>``, else the OS
-    keyring, else a masked prompt on a terminal (the answer is then kept in the keyring
-    when one is available, so the next run does not ask)."""
-    from spcs_wizard.credentials import keychain
+def ask_and_keep(session: DeploymentSession) -> Callable[[SecretSlot], str]:
+    """A deployment secret nothing provides (``SPCS_WIZARD_SECRET_<KEY>``, the OS
+    keyring): a masked prompt on a terminal; the answer is then kept in the keyring when
+    one is available, so the next run does not ask."""
 
-    def provide(slot: SecretSlot) -> str:
-        variable = SECRET_ENV + slot.key.upper()
-        if os.environ.get(variable):
-            return os.environ[variable]
-        key = keychain.deployment_key(deployment_id, slot.key)
-        stored = keychain.load(key)
-        if stored:
-            return stored
-        value = _ask_secret(slot, variable)
-        try:
-            keychain.store(key, value)
-            click.echo("Kept in the OS keyring for the next run.", err=True)
-        except keychain.KeychainUnavailableError as exc:
-            click.echo(f"Not kept: {exc}", err=True)
+    def ask(slot: SecretSlot) -> str:
+        value = _ask_secret(slot, SECRET_ENV + slot.key.upper())
+        problem = session.give_secret(slot, value)
+        click.echo(
+            f"Not kept: {problem}" if problem else "Kept in the OS keyring for the next run.",
+            err=True,
+        )
         return value
 
-    return provide
+    return ask
 
 
 def _ask_secret(slot: SecretSlot, variable: str) -> str:

@@ -94,6 +94,9 @@ class DeploymentSession:
     contexts: Path | None = None  # image build contexts; default: the project's images/
     builder: Builder | None = None
     given_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    # Asked when a step needs a secret nothing provides (the CLI's masked prompt); the
+    # wizard asks for ``missing_secrets()`` before it deploys instead.
+    ask_secret: Callable[[SecretSlot], str] | None = None
 
     # -- what will happen -------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -137,6 +140,8 @@ class DeploymentSession:
 
     def _secret(self, slot: SecretSlot) -> str:
         value = self._known_secret(slot)
+        if value is None and self.ask_secret is not None:
+            value = self.ask_secret(slot)
         if value is None:
             raise KeyError(f"no value for the {slot.description}")
         return value

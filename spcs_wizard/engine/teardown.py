@@ -44,6 +44,11 @@ class TeardownOutcome:
     def ok(self) -> bool:
         return self.failed is None
 
+    @property
+    def left(self) -> dict[str, str]:
+        """Items left because someone else made them (not merely already gone)."""
+        return {k: v for k, v in self.skipped.items() if "not " in v}
+
 
 def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
     """What a teardown would consider, in order (before looking at the account)."""

@@ -116,7 +116,7 @@ class TeardownScreen(WizardScreen):
             return
         finally:
             runner.con.close()
-        left = {k: v for k, v in outcome.skipped.items() if "not " in v}
+        left = outcome.left
         hint = outcome.failed.hint if outcome.failed else ""
         call(self.finished, outcome.ok, hint, len(outcome.removed), left)
 
