@@ -25,6 +25,7 @@ from spcs_wizard.engine.events import (
     ignore,
 )
 from spcs_wizard.engine.hints import hint_for
+from spcs_wizard.engine.operations import container_logs_sql
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.specs.render import write_all
 
@@ -249,7 +250,7 @@ class Deployer:
             container, instance = row.get("container_name"), row.get("instance_id")
             if not container or instance is None:
                 continue
-            sql = f"SELECT SYSTEM$GET_SERVICE_LOGS('{service}', '{instance}', '{container}', 20)"
+            sql = container_logs_sql(service, str(instance), str(container), 20)
             try:
                 found = self.runner.query(sql, step.role)
             except ConnectorError:

@@ -43,16 +43,21 @@ def switch(runner: SqlRunner, d: Deployment, verb: Literal["suspend", "resume"])
     return statements
 
 
-def logs_sql(d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50) -> str:
-    """SYSTEM$GET_SERVICE_LOGS for the service's one container (named after its image).
+def container_logs_sql(service_fqn: str, instance: str, container: str, lines: int) -> str:
+    """SYSTEM$GET_SERVICE_LOGS for one container of one instance.
     https://docs.snowflake.com/en/sql-reference/functions/system_get_service_logs"""
+    return (
+        f"SELECT SYSTEM$GET_SERVICE_LOGS({string_literal(service_fqn)}, "
+        f"{string_literal(instance)}, {string_literal(container)}, {int(lines)})"
+    )
+
+
+def logs_sql(d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50) -> str:
+    """The log of the service's one container (named after its image)."""
     n = d.names()
     fqn = n.in_schema(n.milvus_service if service == "milvus" else n.jupyter_service)
     container = d.milvus.image if service == "milvus" else d.jupyter.image
-    return (
-        f"SELECT SYSTEM$GET_SERVICE_LOGS({string_literal(str(fqn))}, "
-        f"{string_literal(instance)}, {string_literal(container)}, {int(lines)})"
-    )
+    return container_logs_sql(str(fqn), instance, container, lines)
 
 
 def service_logs(
