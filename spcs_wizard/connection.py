@@ -129,13 +129,18 @@ def login_failure(name: str, exc: Error) -> str:
     return describe(name, code, str(exc.msg or exc))
 
 
-def password_of(name: str) -> tuple[str, str] | None:
-    """The connection's user and password (file, environment or keyring), if it has one:
-    the fallback for registries that refuse a session token."""
+def registry_credentials_of(name: str) -> tuple[str, str] | None:
+    """The connection's user and a secret the image registry takes besides an issued
+    token: its programmatic access token, else its password (a password user without
+    MFA). None when it has neither (SSO, key pair, MFA passcode)."""
     try:
         params = connection_parameters(name)
     except ConnectionFailedError:
         return None
-    if params.get("user") and params.get("password"):
-        return str(params["user"]), str(params["password"])
+    user = params.get("user")
+    authenticator = str(params.get("authenticator") or "").lower()
+    if user and authenticator == "programmatic_access_token" and params.get("token"):
+        return str(user), str(params["token"])
+    if user and params.get("password") and "mfa" not in authenticator:
+        return str(user), str(params["password"])
     return None

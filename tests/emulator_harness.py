@@ -15,10 +15,11 @@ from snowflake.connector import SnowflakeConnection
 from snowflake.connector.errors import ProgrammingError
 
 from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.model.names import dns_domain
 from spcs_wizard.model.plan import Plan
 from spcs_wizard.model.registry import repository_path
 from spcs_wizard.model.step import Check, StepKind
-from spcs_wizard.specs.render import write_all
+from spcs_wizard.specs.render import dns_domain_sql, write_all
 
 SECRETS = {"milvus_user_password": "user-Pw-1'\\x", "jupyter_password": "nb-Pw-2"}
 
@@ -73,6 +74,9 @@ def run_plan(
                 emulator.clock.advance(10)
             else:
                 raise AssertionError(f"{step.id} never completed")
+        if step.kind is StepKind.PUT:  # as the engine does: the schema's DNS domain is known
+            (answer,) = cur.execute(dns_domain_sql(plan.deployment)).fetchone()
+            write_all(plan.deployment, Path(step.details["local_file"]).parent, dns_domain(answer))
         for sql in step.statements:
             cur.execute(sql.executable(SECRETS))
         done.append(step.id)

@@ -50,6 +50,8 @@ def milvus_service(emulator: Emulator, tmp_path: Path, request: pytest.FixtureRe
     spec = tmp_path / "milvus.yaml"
     spec.write_text(SPEC if request.param == "with-volume" else SPEC_WITHOUT_VOLUME)
     emulator.add_image("db1/public/repo", "milvus", "v2.5.4", "sha256:" + "d" * 64)
+    with connect(emulator) as con:  # SYSADMIN needs CREATE COMPUTE POOL first, as in Snowflake
+        con.cursor().execute("GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN")
     with connect(emulator, role="SYSADMIN") as con:
         cur = con.cursor()
         for statement in (

@@ -4,6 +4,7 @@ service, fed by a real podman build and push."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import tarfile
@@ -15,6 +16,7 @@ import pytest
 from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.images import registry_token
 from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
 from tests.tools import require_tool
@@ -137,7 +139,7 @@ def test_push_with_the_session_token_lands_in_the_repository(
         assert (
             repo["repository_url"] == f"{registry_emulator.settings.registry_host}/db1/public/repo"
         )
-        result = push(podman, registry_emulator, "0sessiontoken", con.rest.token)
+        result = push(podman, registry_emulator, "0sessiontoken", registry_token(con))
         assert result.returncode == 0, result.stderr
         pushed_digest = result.stdout.strip()
         images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY DB1.PUBLIC.REPO")
@@ -149,9 +151,48 @@ def test_push_with_the_session_token_lands_in_the_repository(
 
 def test_a_wrong_session_token_is_refused(registry_emulator: Emulator, podman: Podman) -> None:
     make_repository(registry_emulator)
-    result = push(podman, registry_emulator, "0sessiontoken", "ETMsTk-not-a-session")
+    forged = json.dumps({"token": "ETMsTk-not-a-session", "expires_in": 3600})
+    result = push(podman, registry_emulator, "0sessiontoken", forged)
     assert result.returncode != 0
     assert "invalid username/password" in result.stderr
+
+
+def test_a_bare_session_token_is_refused_only_the_issued_json_form_logs_in(
+    registry_emulator: Emulator, podman: Podman
+) -> None:
+    """Snowflake CLI logs in with {"token": ..., "expires_in": ...} from the session's
+    token request; the emulator accepts exactly that, not the raw session token."""
+    make_repository(registry_emulator)
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        bare = push(podman, registry_emulator, "0sessiontoken", con.rest.token)
+        assert bare.returncode != 0
+        assert "invalid username/password" in bare.stderr
+        issued = registry_token(con)
+        assert set(json.loads(issued)) == {"token", "expires_in"}
+        assert push(podman, registry_emulator, "0sessiontoken", issued).returncode == 0
+        # The connection adopted the issued token and goes on working.
+        assert rows(con, "SELECT CURRENT_ROLE()")[0] == {"CURRENT_ROLE()": "SYSADMIN"}
+
+
+def test_a_programmatic_access_token_logs_in_and_an_mfa_users_password_does_not(
+    registry_emulator: Emulator, podman: Podman
+) -> None:
+    make_repository(registry_emulator)
+    with connect(registry_emulator) as con:
+        cur = con.cursor()
+        cur.execute("CREATE USER PUSHER PASSWORD = 'Pusher-pw-1' DEFAULT_ROLE = SYSADMIN")
+        cur.execute("GRANT ROLE SYSADMIN TO USER PUSHER")
+        token = cur.execute(
+            "ALTER USER PUSHER ADD PROGRAMMATIC ACCESS TOKEN ci ROLE_RESTRICTION = SYSADMIN"
+        ).fetchone()
+        assert token is not None
+        secret = str(token[1])
+    assert push(podman, registry_emulator, "PUSHER", secret, tag="v3").returncode == 0
+    with connect(registry_emulator) as con:
+        con.cursor().execute("ALTER USER PUSHER SET EXT_AUTHN_DUO = TRUE")
+    refused = push(podman, registry_emulator, "PUSHER", "Pusher-pw-1", tag="v4")
+    assert refused.returncode != 0
+    assert push(podman, registry_emulator, "PUSHER", secret, tag="v4").returncode == 0
 
 
 def test_user_and_password_login_works_too(registry_emulator: Emulator, podman: Podman) -> None:
@@ -174,7 +215,7 @@ def test_a_role_without_write_on_the_repository_cannot_push(
         ):
             cur.execute(statement)
     with connect(registry_emulator, role="READER") as con:
-        result = push(podman, registry_emulator, "0sessiontoken", con.rest.token)
+        result = push(podman, registry_emulator, "0sessiontoken", registry_token(con))
     assert result.returncode != 0
     assert "authentication required" in result.stderr or "denied" in result.stderr
 
@@ -183,7 +224,7 @@ def test_refused_pushes_fault(registry_emulator: Emulator, podman: Podman) -> No
     make_repository(registry_emulator)
     registry_emulator.faults.refuse_pushes = True
     with connect(registry_emulator, role="SYSADMIN") as con:
-        result = push(podman, registry_emulator, "0sessiontoken", con.rest.token)
+        result = push(podman, registry_emulator, "0sessiontoken", registry_token(con))
     assert result.returncode != 0
 
 
@@ -196,6 +237,9 @@ def test_a_service_starts_only_when_its_image_is_in_the_registry(
     settings = registry_emulator.settings
     with connect(registry_emulator, role="SYSADMIN", database="DB1") as con:
         cur = con.cursor()
+        con.cursor().execute("USE ROLE ACCOUNTADMIN")
+        con.cursor().execute("GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN")
+        con.cursor().execute("USE ROLE SYSADMIN")
         for statement in (
             "CREATE STAGE SPECS",
             f"PUT 'file://{spec}' @SPECS AUTO_COMPRESS = FALSE",
@@ -205,7 +249,7 @@ def test_a_service_starts_only_when_its_image_is_in_the_registry(
             cur.execute(statement)
         registry_emulator.clock.advance(settings.pool_start_secs + settings.container_start_secs)
         assert rows(con, "SHOW SERVICE CONTAINERS IN SERVICE SVC")[0]["status"] == "FAILED"
-        assert push(podman, registry_emulator, "0sessiontoken", con.rest.token).returncode == 0
+        assert push(podman, registry_emulator, "0sessiontoken", registry_token(con)).returncode == 0
         # Snowflake keeps retrying the pull; once the image is there the container starts.
         registry_emulator.clock.advance(settings.container_start_secs)
         container = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE SVC")[0]

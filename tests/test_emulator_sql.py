@@ -49,6 +49,7 @@ def setup_service_prerequisites(con: SnowflakeConnection, tmp_path: Path, spec: 
     sql(
         con,
         "GRANT BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN",
+        "GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN",
         "USE ROLE SYSADMIN",
         "CREATE DATABASE DB1",
         "CREATE IMAGE REPOSITORY REPO",

@@ -224,27 +224,45 @@ def test_teardown_keep_data_keeps_database_and_stages(world: World) -> None:
         assert rows(con, "SHOW SERVICES IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC") == []
 
 
-def test_a_failure_names_the_step_and_the_next_move(world: World) -> None:
-    with connect(world.emu) as con:
-        cur = con.cursor()
-        cur.execute("USE ROLE ACCOUNTADMIN")
-        cur.execute("REVOKE CREATE COMPUTE POOL ON ACCOUNT FROM ROLE SYSADMIN")
-    world.emu.faults.statements.append(
-        StatementFault(
-            code=3001,
-            sqlstate="42501",
-            message="SQL access control error:\nInsufficient "
-            "privileges to operate on account 'LOCAL'.",
-            match="CREATE COMPUTE POOL",
-        )
+def test_sysadmin_lacks_create_compute_pool_and_the_plan_grants_it(world: World) -> None:
+    """As in a new account: SYSADMIN holds no CREATE COMPUTE POOL; the deployment grants
+    it as ACCOUNTADMIN before the pools, and teardown leaves that shared grant alone."""
+    with connect(world.emu, role="SYSADMIN") as con:
+        with pytest.raises(Exception, match="Insufficient privileges to operate on account"):
+            con.cursor().execute(
+                "CREATE COMPUTE POOL P MIN_NODES=1 MAX_NODES=1 INSTANCE_FAMILY=CPU_X64_XS"
+            )
+        grants = rows(con, "SHOW GRANTS TO ROLE SYSADMIN")
+    assert not any(g["privilege"] == "CREATE COMPUTE POOL" for g in grants)
+    outcome, _ = world.deploy()
+    assert outcome.ok, outcome.failed
+    ids = [s.id for s in world.plan]
+    assert ids.index("create-compute-pool-privilege") < ids.index("compute-pool-milvus")
+    assert "create-compute-pool-privilege" in outcome.done
+    with connect(world.emu, role="ACCOUNTADMIN") as con:
+        grants = rows(con, "SHOW GRANTS TO ROLE SYSADMIN")
+    assert any(
+        g["privilege"] == "CREATE COMPUTE POOL" and g["granted_on"] == "ACCOUNT" for g in grants
     )
+
+
+def test_a_failure_names_the_step_and_the_next_move(emu: Emulator, tmp_path: Path) -> None:
+    """No injected fault: the "account admin" of this deployment is SYSADMIN, which may
+    not create integrations, so the first account-level step really fails."""
+    world = World(emu, tmp_path)
+    world.deployment = Deployment(
+        account=emu.settings.account_identifier,
+        prefix="alice",
+        admin_roles={"account_admin": "SYSADMIN"},
+    )
+    world.plan = build_plan(world.deployment, tmp_path / "specs")
     outcome, _ = world.deploy()
     failed: StepFailed | None = outcome.failed
     assert failed is not None
-    assert failed.step_id == "compute-pool-milvus"
+    assert failed.step_id == "security-integration"
     assert (failed.code, failed.sqlstate) == (3001, "42501")
     assert "SYSADMIN lacks a privilege" in failed.hint
-    assert "create-compute-pool" in failed.hint
+    assert "create-security-integration" in failed.hint
 
 
 def test_deploying_a_suspended_deployment_resumes_it(world: World) -> None:

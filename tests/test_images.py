@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.engine.images import registry_token
 from spcs_wizard.images.builder import BuilderError, build, find_builder, platform_warning
 from spcs_wizard.images.push import PushError, PushEvent, PushLedger, login, push
 from tests.emulator_harness import connect, rows
@@ -76,7 +77,7 @@ def test_push_with_the_session_token_and_a_second_push_sends_no_layer(
     builder = our_builder(podman)
     remote = f"{host}/db1/public/repo/app:v7"
     with connect(registry_emulator, role="SYSADMIN") as con:  # the token lives as long
-        login(builder, host, con.rest.token)
+        login(builder, host, registry_token(con))
         first: list[PushEvent] = []
         ledger = PushLedger(tmp_path / "pushed.json")
         digest = push(builder, "localhost/app:v1", remote, first.append, ledger=ledger)
@@ -115,7 +116,7 @@ def test_refused_login_and_refused_push_explain_themselves(
         login(builder, host, "ETMsTk-expired")
     registry_emulator.faults.refuse_pushes = True
     with connect(registry_emulator, role="SYSADMIN") as con:
-        login(builder, host, con.rest.token)
+        login(builder, host, registry_token(con))
         with pytest.raises(PushError, match="refused the push: the role has no WRITE"):
             push(builder, "localhost/app:v1", f"{host}/db1/public/repo/app:v8")
 
@@ -199,7 +200,7 @@ def test_a_registry_that_dies_mid_push_fails_clearly_after_retries(
     events: list[PushEvent] = []
     pauses: list[float] = []
     with connect(registry_emulator, role="SYSADMIN") as con:
-        login(builder, host, con.rest.token)  # type: ignore[arg-type]
+        login(builder, host, registry_token(con))  # type: ignore[arg-type]
         registry_emulator.registry_dies_on_push()  # stops once the push is authorized
         with pytest.raises(PushError, match=r"cannot be reached.*tried 3 times"):
             push(builder, "localhost/app:v1", f"{host}/db1/public/repo/app:gone",  # type: ignore[arg-type]
@@ -216,7 +217,7 @@ def test_a_registry_that_comes_back_gets_the_push_on_a_retry(
     builder, host = _pushable(registry_emulator, podman)
     events: list[PushEvent] = []
     with connect(registry_emulator, role="SYSADMIN") as con:
-        login(builder, host, con.rest.token)  # type: ignore[arg-type]
+        login(builder, host, registry_token(con))  # type: ignore[arg-type]
         registry_emulator.registry_dies_on_push()
 
         def back_while_we_wait(pause: float) -> None:  # the registry returns during the pause
@@ -259,7 +260,9 @@ def test_a_registry_that_refuses_the_session_token_takes_the_password(
         ):
             con.cursor().execute(sql)
         without = RegistryPusher(runner, d, contexts=contexts, builder=our_builder(podman))
-        with pytest.raises(PushError, match=r"refused the login as 0sessiontoken.*password login"):
+        with pytest.raises(
+            PushError, match=r"refused the login as 0sessiontoken.*no programmatic access token"
+        ):
             without(plan.step("image-milvus"))
         pushed: list[PushEvent] = []
         with_password = RegistryPusher(
@@ -268,7 +271,7 @@ def test_a_registry_that_refuses_the_session_token_takes_the_password(
             contexts=contexts,
             builder=our_builder(podman),
             on_push=pushed.append,
-            password_login=lambda: ("ADMIN", ADMIN_PASSWORD),
+            fallback_login=lambda: ("ADMIN", ADMIN_PASSWORD),
         )
         with_password(plan.step("image-milvus"))
         images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO")

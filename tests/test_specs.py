@@ -10,9 +10,10 @@ import yaml
 
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.names import dns_domain
 from spcs_wizard.model.plan import build_plan
 from spcs_wizard.model.plan_compute import spec_upgrade_sql
-from spcs_wizard.specs.render import dns_name, render, write_all
+from spcs_wizard.specs.render import dns_name, needs_domain, render, write_all
 from spcs_wizard.specs.validate import validate_document, validate_text
 from tests.emulator_harness import connect, rows, run_plan
 
@@ -43,14 +44,26 @@ def test_images_and_names_come_from_the_model() -> None:
         "size": "50Gi",
     }
     jupyter = spec_of("jupyter", prefix="bob")
-    env = jupyter["spec"]["containers"][0]["env"]
-    assert env["MILVUS_URI"] == (
-        "http://milvus.public.bob-milvus-demo.snowflakecomputing.internal:19530"
-    )
     assert jupyter["spec"]["volumes"][0]["source"] == "@BOB_MILVUS_DEMO.PUBLIC.FILES"
-    assert dns_name(Deployment(), "jupyter") == (
-        "jupyter.public.milvus-demo.snowflakecomputing.internal"
+
+
+def test_the_notebook_names_milvus_by_the_schemas_dns_domain() -> None:
+    """The 2024_06 format: <service>.<unique-id>.svc.spcs.internal, never the old
+    <service>.<schema>.<db>.snowflakecomputing.internal."""
+    d = Deployment(account="myorg-myaccount", prefix="bob", milvus={"name": "Milvus_Svc"})
+    text = render(d, "jupyter", dns_domain("AB12cd34")).text
+    env = yaml.safe_load(text)["spec"]["containers"][0]["env"]
+    assert env["MILVUS_URI"] == "http://milvus-svc.ab12cd34.svc.spcs.internal:19530"
+    assert "snowflakecomputing.internal" not in text
+    assert dns_name(d, "jupyter", "ab12cd34.svc.spcs.internal") == (
+        "jupyter.ab12cd34.svc.spcs.internal"
     )
+    # Unknown before the schema exists: a placeholder that can never resolve.
+    assert "milvus-svc.${schema_dns_domain}" in render(d, "jupyter").text
+    assert needs_domain("jupyter")
+    assert not needs_domain("milvus")
+    with pytest.raises(ValueError, match="not a DNS domain"):
+        dns_domain("x; DROP")
 
 
 # -- the guide's flaws, fixed --------------------------------------------------------------

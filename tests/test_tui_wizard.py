@@ -11,6 +11,7 @@ from pathlib import Path
 import keyring
 import pytest
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
+from textual.pilot import Pilot
 from textual.widgets import Button, Collapsible, DataTable, Input, Select, Static
 
 from spcs_wizard.credentials import keychain
@@ -245,8 +246,10 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     tmp_path: Path,
 ) -> None:
     """A real-account deploy (the emulator with its registry, through a connection from
-    connections.toml whose password is in the keyring): the secrets dialog refuses two
-    different entries, keeps the secrets in the keyring, and the deploy completes."""
+    connections.toml whose password is in the keyring): Build & push, the first step that
+    needs the secrets, asks for them (it once failed there at once); the dialog refuses two
+    different entries, keeps the secrets in the keyring; the images are built and pushed
+    with an issued registry token; then Deploy runs without asking again."""
     from spcs_wizard.credentials.login import LoginRequest, save
     from spcs_wizard.model.config_file import with_settings
     from spcs_wizard.model.deployment import Deployment
@@ -284,7 +287,10 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     typed = "Typed-Secret-9"
 
     async def scenario() -> None:
-        app = WizardApp(context, start="deploy")
+        from spcs_wizard.tui.screens.build import BuildScreen
+        from spcs_wizard.tui.screens.deploy import DeployScreen
+
+        app = WizardApp(context, start="build")
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.click("#start")
             await until(pilot, lambda: isinstance(app.screen, SecretsDialog), what="dialog")
@@ -301,9 +307,16 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             ok = dialog.query_one("#ok", Button)
             await until(pilot, lambda: not ok.has_class("-active"), what="the button released")
             await pilot.click("#ok")
-            await until(pilot, lambda: not isinstance(app.screen, SecretsDialog), what="closed")
+            await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="closed")
+            next_button = app.screen.query_one("#next", Button)
+            await until(pilot, lambda: not next_button.disabled, timeout=300, what="pushed")
+            assert "pushed" in text_of(app.screen.query_one("#phase-jupyter", Static))
+            await pilot.click("#next")
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
+            await pilot.click("#start")
             next_button = app.screen.query_one("#next", Button)
             await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
+            assert not isinstance(app.screen, SecretsDialog)  # known since Build
         for key in keys:
             stored = keychain.load(keychain.deployment_key(d.deployment_id, key))
             assert stored == typed
@@ -347,5 +360,53 @@ def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
             await pilot.press("enter")
             await until(pilot, lambda: wizard.ready, what="connected")
             assert "MFAUSER" in str(wizard.connected_as)
+
+    asyncio.run(scenario())
+
+
+def test_the_palette_opens_on_every_step_lists_its_actions_and_escape_closes_it(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """ctrl+p on each of the nine steps (it once crashed on five: their own command
+    tuples shadowed Textual's command providers)."""
+    from textual.command import CommandList
+
+    from spcs_wizard.tui.app import SCREENS, screen_class
+
+    _, context = deployed_wizard
+
+    def listed(app: WizardApp) -> str:
+        lists = app.screen.query(CommandList)
+        if not lists:
+            return ""
+        options = lists.first()
+        return "\n".join(
+            str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+        )
+
+    async def open_palette(pilot: Pilot[None], app: WizardApp) -> None:
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: bool(app.screen.query("CommandInput")), what="palette open")
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="welcome")
+        async with app.run_test(size=(120, 40)) as pilot:
+            for step in SCREENS:
+                cls = screen_class(step)
+                app.go(step)
+                await until(pilot, lambda c=cls: isinstance(app.screen, c), what=step)
+                for title, _, action in cls.PALETTE_ACTIONS:
+                    assert callable(getattr(app.screen, f"action_{action}")), (step, action)
+                    await open_palette(pilot, app)
+                    await pilot.press(*title)
+                    await until(pilot, lambda t=title: t in listed(app), what=f"{step}: {title}")
+                    await pilot.press("escape")
+                    await until(pilot, lambda c=cls: isinstance(app.screen, c), what="closed")
+                await open_palette(pilot, app)
+                await pilot.press(*"Go to: Help")
+                await until(pilot, lambda: "Go to: Help" in listed(app) or bool(listed(app)))
+                await pilot.press("escape")
+                await until(pilot, lambda c=cls: isinstance(app.screen, c), what="closed again")
+                assert app.is_running, step
 
     asyncio.run(scenario())

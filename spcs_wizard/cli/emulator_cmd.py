@@ -67,6 +67,14 @@ def _admin_password(state_dir: Path) -> str:
 )
 @click.option("--organization", default="REHEARSAL", show_default=True)
 @click.option("--account", default="LOCAL", show_default=True)
+@click.option(
+    "--profile",
+    type=click.Choice(["standard", "trial"]),
+    default="standard",
+    show_default=True,
+    help="What kind of account to be: 'trial' refuses what a trial account refuses "
+    "(external access integrations).",
+)
 def emulator_command(
     host: str,
     port: int,
@@ -76,6 +84,7 @@ def emulator_command(
     registry: bool | None,
     organization: str,
     account: str,
+    profile: str,
 ) -> None:
     """Run a local Snowflake endpoint with Snowpark Container Services, for rehearsals.
 
@@ -101,6 +110,7 @@ def emulator_command(
         admin_password=_admin_password(directory),
         speed=speed,
         registry=registry if registry is not None else find_registry_binary() is not None,
+        profile=profile,
     )
     try:
         emulator = Emulator(settings, faults)
@@ -115,7 +125,8 @@ def emulator_command(
         ) from None
     click.echo(
         f"SPCS emulator for {settings.account_identifier} listening on "
-        f"http://{emulator.host}:{emulator.port} (speed x{speed:g}, state in {directory}).\n"
+        f"http://{emulator.host}:{emulator.port} ({profile} account, speed x{speed:g}, "
+        f"state in {directory}).\n"
         f"Connect with host={emulator.host} port={emulator.port} protocol=http "
         f"account={settings.account_identifier.lower()} user={settings.admin_user}. "
         "Ctrl-C stops it.",
@@ -123,7 +134,8 @@ def emulator_command(
     if settings.registry:
         click.echo(
             f"Image registry: {settings.registry_host} (plain HTTP on loopback; log in "
-            "with 0sessiontoken and a session token, or a user's password)."
+            "as 0sessiontoken with an issued token in JSON form, as snow spcs image-registry "
+            "login does; or a user name with its programmatic access token or password)."
         )
     else:
         click.echo("Image registry: off (install docker-registry, or pass --registry).")

@@ -55,7 +55,7 @@ def push_command(deployment: Deployment, connection_name: str, services: tuple[s
     from rich.console import Console
 
     from spcs_wizard.cli.push_bars import PushBars
-    from spcs_wizard.connection import password_of
+    from spcs_wizard.connection import registry_credentials_of
     from spcs_wizard.engine.images import RegistryPusher
     from spcs_wizard.images.builder import BuilderError
     from spcs_wizard.images.push import PushError, PushLedger
@@ -70,7 +70,7 @@ def push_command(deployment: Deployment, connection_name: str, services: tuple[s
             deployment,
             ledger=ledger,
             on_push=bars,
-            password_login=lambda: password_of(connection_name),
+            fallback_login=lambda: registry_credentials_of(connection_name),
         )
         try:
             for name in _chosen(services):

@@ -57,6 +57,19 @@ def _table(steps: list[Step], title: str) -> Table:
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory holding the rendered service specifications to upload.",
 )
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --sql: write DIR/deploy.sql and the rendered specs in DIR/specs/ that its PUT "
+    "lines upload, ready for `snow sql -f DIR/deploy.sql`.",
+)
+@click.option(
+    "--dns-domain",
+    "domain",
+    metavar="DOMAIN",
+    help="With --out: the schema's service DNS domain (SYSTEM$GET_SERVICE_DNS_DOMAIN, once "
+    "the schema exists), so the notebook's spec is written too for DIR/notebook.sql.",
+)
 def plan_command(
     deployment: Deployment,
     as_sql: bool,
@@ -65,12 +78,21 @@ def plan_command(
     keep_data: bool,
     include_shared: bool,
     spec_dir: Path | None,
+    out: Path | None,
+    domain: str | None,
 ) -> None:
     """Show every step a deployment takes: role, SQL, check, undo. No connection needed."""
     if as_sql and as_json:
         raise click.UsageError("choose one of --sql and --json")
     if (keep_data or include_shared) and not teardown:
         raise click.UsageError("--keep-data and --include-shared go with --teardown")
+    if out is not None and (not as_sql or teardown or spec_dir is not None):
+        raise click.UsageError("--out goes with --sql (a deployment), and names the spec dir")
+    if domain is not None and out is None:
+        raise click.UsageError("--dns-domain goes with --out")
+    if out is not None:
+        _write_out(deployment, out, domain)
+        return
     plan = build_plan(deployment, spec_dir)
     steps = (
         plan.teardown(keep_data=keep_data, include_shared=include_shared)
@@ -100,3 +122,23 @@ def plan_command(
         f"shown): {secrets or 'none'}."
     )
     console.print("See the SQL with [bold]spcs-wizard plan --sql[/], data with --json.")
+
+
+def _write_out(deployment: Deployment, out: Path, domain: str | None) -> None:
+    from spcs_wizard.cli.plan_out import write_script_dir
+    from spcs_wizard.model.names import dns_domain
+
+    try:
+        checked = dns_domain(domain) if domain is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dns-domain") from None
+    out = out.resolve()
+    plan = build_plan(deployment, out / "specs")
+    try:
+        written = write_script_dir(plan, out, checked)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write into {out}: {exc.strerror}") from None
+    for path in written:
+        click.echo(f"Wrote {path}")
+    secrets = " ".join(f'-D "{s.key}=..."' for s in plan.secrets)
+    click.echo(f"Run: snow sql -f {out / 'deploy.sql'} {secrets}".rstrip())

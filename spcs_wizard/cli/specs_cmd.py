@@ -13,8 +13,26 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import connection_option
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.specs.render import SERVICES, render, render_all, write_all
+from spcs_wizard.specs.render import SERVICES, needs_domain, render, render_all, write_all
 from spcs_wizard.specs.validate import validate_text
+
+dns_domain_option = click.option(
+    "--dns-domain",
+    "domain",
+    metavar="DOMAIN",
+    help="The schema's service DNS domain (SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN('db.schema'), "
+    "once the schema exists), so the notebook's spec names Milvus as SPCS resolves it.",
+)
+
+
+def _domain_note(domain: str | None) -> None:
+    if domain is None and any(needs_domain(s) for s in SERVICES):
+        click.echo(
+            "note: the notebook's spec names Milvus by the schema's DNS domain, which exists "
+            "only once the schema does; it reads ${schema_dns_domain} here. Pass "
+            "--dns-domain (deploy fills it in by itself).",
+            err=True,
+        )
 
 
 @click.group("specs")
@@ -29,13 +47,16 @@ def specs_group() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the files into this directory instead of printing them.",
 )
-def render_command(deployment: Deployment, out: Path | None) -> None:
+@dns_domain_option
+def render_command(deployment: Deployment, out: Path | None, domain: str | None) -> None:
     """Render the specifications from the deployment settings."""
+    domain = _checked_domain(domain)
+    _domain_note(domain)
     if out is not None:
-        for path in write_all(deployment, out):
+        for path in write_all(deployment, out, domain):
             click.echo(f"Wrote {path}")
         return
-    for number, spec in enumerate(render_all(deployment)):
+    for number, spec in enumerate(render_all(deployment, domain)):
         if number:
             click.echo("---")
         click.echo(f"# file: {spec.file_name}")
@@ -87,8 +108,13 @@ def validate_command(deployment: Deployment, files: tuple[Path, ...], as_json: b
     help="Compare with this file instead of the account.",
 )
 @connection_option
+@dns_domain_option
 def diff_command(
-    deployment: Deployment, service: str, running_file: Path | None, connection_name: str
+    deployment: Deployment,
+    service: str,
+    running_file: Path | None,
+    connection_name: str,
+    domain: str | None,
 ) -> None:
     """Show how the spec running in the account (DESCRIBE SERVICE) differs from the one we
     would deploy. Exit 0 when they match, 3 when they differ."""
@@ -107,10 +133,12 @@ def diff_command(
         try:
             with open_connection(connection_name) as con:
                 running = running_spec(con, fqn, role=names.sys_admin.sql())
+                if domain is None and needs_domain(service):
+                    domain = schema_dns_domain(con, deployment)
         except (ConnectionFailedError, RunningSpecError) as exc:
             raise click.ClickException(str(exc)) from None
         source = f"{fqn} (running)"
-    wanted = render(deployment, service).text
+    wanted = render(deployment, service, _checked_domain(domain)).text
     diff = list(
         difflib.unified_diff(
             running.splitlines(keepends=True),
@@ -124,3 +152,28 @@ def diff_command(
         return
     click.echo("".join(diff), nl=False)
     sys.exit(exit_codes.PARTIAL)
+
+
+def _checked_domain(domain: str | None) -> str | None:
+    from spcs_wizard.model.names import dns_domain
+
+    if domain is None:
+        return None
+    try:
+        return dns_domain(domain)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dns-domain") from None
+
+
+def schema_dns_domain(con: object, deployment: Deployment) -> str:
+    """Ask the account for the deployment schema's service DNS domain."""
+    from spcs_wizard.model.names import dns_domain
+    from spcs_wizard.specs.render import dns_domain_sql
+
+    cursor = con.cursor()  # type: ignore[attr-defined]
+    try:
+        cursor.execute(f"USE ROLE {deployment.names().sys_admin.sql()}")
+        row = cursor.execute(dns_domain_sql(deployment)).fetchone()
+    finally:
+        cursor.close()
+    return dns_domain(str(row[0]))

@@ -110,7 +110,8 @@ class Sessions:
     def _check_password(self, login_name: str, password: str) -> str:
         obj = self.account.get("USER", (login_name,))
         stored = obj.props.get("PASSWORD") if obj else None
-        if not stored or not verify_secret(password, str(stored)):
+        service = obj is not None and str(obj.props.get("TYPE", "")).upper() == "SERVICE"
+        if service or not stored or not verify_secret(password, str(stored)):
             raise LoginError(protocol.INCORRECT_CREDENTIALS, INCORRECT)
         return login_name
 

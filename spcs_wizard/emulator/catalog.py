@@ -10,7 +10,9 @@ https://docs.snowflake.com/en/user-guide/security-access-control-overview#system
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
+import string
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -24,11 +26,27 @@ SYSTEM_HIERARCHY = {
     "SECURITYADMIN": ("USERADMIN",),
 }
 # Account-level privileges the system roles hold by default.
+# SYSADMIN creates warehouses and databases; it does not hold CREATE COMPUTE POOL or
+# BIND SERVICE ENDPOINT until granted them (Snowflake's SPCS tutorials grant both from
+# ACCOUNTADMIN: https://docs.snowflake.com/en/developer-guide/snowpark-container-services/tutorials/common-setup).
+# ACCOUNTADMIN holds every account privilege.
+ACCOUNT_PRIVILEGES = frozenset(
+    {
+        "CREATE ROLE",
+        "CREATE USER",
+        "MANAGE GRANTS",
+        "CREATE WAREHOUSE",
+        "CREATE DATABASE",
+        "CREATE COMPUTE POOL",
+        "CREATE INTEGRATION",
+        "BIND SERVICE ENDPOINT",
+    }
+)
 SYSTEM_PRIVILEGES = {
     "USERADMIN": {"CREATE ROLE", "CREATE USER"},
     "SECURITYADMIN": {"MANAGE GRANTS"},
-    "SYSADMIN": {"CREATE WAREHOUSE", "CREATE DATABASE", "CREATE COMPUTE POOL"},
-    "ACCOUNTADMIN": {"CREATE INTEGRATION", "BIND SERVICE ENDPOINT"},
+    "SYSADMIN": {"CREATE WAREHOUSE", "CREATE DATABASE"},
+    "ACCOUNTADMIN": set(ACCOUNT_PRIVILEGES),
 }
 SCHEMA_KINDS = ("STAGE", "IMAGE REPOSITORY", "NETWORK RULE", "SECRET", "SERVICE")
 
@@ -81,6 +99,11 @@ class ServiceRoleGrant:
     role: str
     granted_by: str
     created_on: float
+
+
+def new_dns_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 class Account:
@@ -147,6 +170,25 @@ class Account:
             shutil.rmtree(
                 self.state_dir.joinpath("volumes", *(p.lower() for p in name)), ignore_errors=True
             )
+
+    def dns_domain(self, schema: Obj) -> str:
+        """The schema's service DNS domain, ``<unique-id>.svc.spcs.internal``: a 4 to 8
+        character id of this instance of the schema (a schema dropped and made again gets
+        a new one), https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_06/bcr-1656."""
+        if "DNS_ID" not in schema.props:  # state saved before the emulator kept it
+            schema.props["DNS_ID"] = new_dns_id()
+        return f"{schema.props['DNS_ID']}.svc.spcs.internal"
+
+    def service_dns_names(self) -> dict[str, Obj]:
+        """Every service's DNS name (what SHOW SERVICES reports), to its service."""
+        from spcs_wizard.model.names import service_dns_name
+
+        found = {}
+        for svc in self.of_kind("SERVICE"):
+            schema = self.get("SCHEMA", svc.name[:2])
+            if schema is not None:
+                found[service_dns_name(svc.short, self.dns_domain(schema))] = svc
+        return found
 
     def of_kind(self, kind: str) -> list[Obj]:
         return sorted((o for (k, _), o in self.objects.items() if k == kind), key=lambda o: o.name)

@@ -356,7 +356,9 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
         values.update(
             status=state.status,
             compute_pool=p["COMPUTE_POOL"],
-            dns_name=service_dns_name(*obj.name),
+            dns_name=service_dns_name(
+                obj.short, ctx.account.dns_domain(ctx.account.get("SCHEMA", obj.name[:2]))
+            ),
             current_instances=1 if running else 0,
             target_instances=int(p.get("MIN_INSTANCES", 1)),
             min_ready_instances=1,

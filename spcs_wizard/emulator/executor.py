@@ -181,6 +181,8 @@ class Executor:
             from spcs_wizard.emulator.cortex import embed
 
             return embed(name, args)
+        if name == "SYSTEM$GET_SERVICE_DNS_DOMAIN":
+            return services.dns_domain(ctx, args)
         if name in ("SYSTEM$GET_SERVICE_STATUS", "SYSTEM$GET_SERVICE_LOGS"):
             return services.system_function(ctx, name, args)
         raise errors.SnowflakeError(

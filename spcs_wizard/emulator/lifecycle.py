@@ -15,6 +15,7 @@ events and the clock, so a faster clock or a manual advance moves everything at 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,23 @@ def _image_digest(account: Account, image: str) -> str | None:
     return account.images_in(repo.lower()).get(ref.lower())
 
 
+# Host names a container may use for another service. SPCS resolves a service's DNS name
+# as SHOW SERVICES reports it (``<service>.<unique-id>.svc.spcs.internal``); the format
+# before the 2024_06 bundle (``...snowflakecomputing.internal``) is not resolved here.
+_INTERNAL_HOST = re.compile(r"[A-Za-z0-9.${}_-]+\.(?:svc\.spcs|snowflakecomputing)\.internal")
+_URL_HOST = re.compile(r"://([^/:\s]+)")
+
+
+def unresolved_hosts(account: Account, container: dict[str, Any]) -> list[str]:
+    """Service host names in the container's environment that name no service."""
+    known = account.service_dns_names()
+    env = container.get("env")
+    values = " ".join(str(v) for v in (env.values() if isinstance(env, dict) else []))
+    hosts = {h.lower() for h in _INTERNAL_HOST.findall(values)}
+    hosts |= {h.lower() for h in _URL_HOST.findall(values) if "$" in h}  # never filled in
+    return sorted(hosts - set(known))
+
+
 def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -> ServiceState:
     spec: dict[str, Any] = svc.props.get("SPEC_DATA") or {}
     containers = (spec.get("spec") or {}).get("containers") or []
@@ -141,6 +159,25 @@ def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -
                         0,
                         None,
                         None,
+                    )
+                )
+                continue
+            unknown = unresolved_hosts(account, c)
+            if unknown:
+                failed = True
+                states.append(
+                    ContainerState(
+                        str(instance),
+                        "FAILED",
+                        c.get("name"),
+                        "FAILED",
+                        f"Container exited with code 1: could not resolve host {unknown[0]} "
+                        "(use the service's dns_name from SHOW SERVICES).",
+                        image,
+                        digest,
+                        1,
+                        ready_at,
+                        1,
                     )
                 )
                 continue

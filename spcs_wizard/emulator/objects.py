@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from spcs_wizard.emulator import errors
-from spcs_wizard.emulator.catalog import SYSTEM_ROLES, Obj
+from spcs_wizard.emulator.catalog import SYSTEM_ROLES, Obj, new_dns_id
 from spcs_wizard.emulator.columns import row_for, show_columns
 from spcs_wizard.emulator.context import Ctx, Result, like
 
@@ -118,9 +118,13 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
         obj.props.setdefault("AUTO_RESUME", True)
         obj.props.setdefault("AUTO_SUSPEND_SECS", 3600)
         obj.props["STATE_SINCE"] = obj.created_on
+    if kind == "SCHEMA":
+        obj.props["DNS_ID"] = new_dns_id()
     ctx.account.put(obj)
     if kind == "DATABASE":
-        ctx.account.put(Obj("SCHEMA", (name[0], "PUBLIC"), ctx.role, obj.created_on))
+        public = Obj("SCHEMA", (name[0], "PUBLIC"), ctx.role, obj.created_on)
+        public.props["DNS_ID"] = new_dns_id()
+        ctx.account.put(public)
         ctx.session.database, ctx.session.schema = name[0], "PUBLIC"
     if kind == "SCHEMA":
         ctx.session.schema = name[1]
@@ -139,8 +143,26 @@ def _check_props(ctx: Ctx, kind: str, words: str, props: dict[str, Any]) -> None
             if key not in props:
                 raise errors.invalid_value(f"missing option {key} for CREATE NETWORK RULE")
     if words == "EXTERNAL ACCESS INTEGRATION":
+        if ctx.settings.profile == "trial":
+            raise errors.SnowflakeError(
+                3001,
+                "42501",
+                "SQL access control error:\nExternal access is not enabled for this account. "
+                "Contact your account representative to enable it for a trial account.",
+            )
         for rule in props.get("ALLOWED_NETWORK_RULES", []):
             ctx.find("NETWORK RULE", tuple(str(rule).split(".")), "network rule")
+    if kind == "USER":
+        user_type = str(props.get("TYPE", "PERSON")).upper()
+        if user_type not in ("PERSON", "SERVICE", "LEGACY_SERVICE", "NULL"):
+            raise errors.invalid_value(f"invalid value '{user_type}' for property 'TYPE'")
+        # A SERVICE user cannot have a password (sql-reference/sql/create-user, TYPE).
+        if user_type == "SERVICE" and "PASSWORD" in props:
+            raise errors.invalid_value(
+                "Cannot set property PASSWORD on a user of type SERVICE; use a key pair or "
+                "a programmatic access token"
+            )
+        props["TYPE"] = user_type
     if kind == "USER" and "DEFAULT_ROLE" in props:
         props["DEFAULT_ROLE"] = str(props["DEFAULT_ROLE"]).upper()
 

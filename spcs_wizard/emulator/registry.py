@@ -1,8 +1,9 @@
 """The account's image registry: a real CNCF distribution registry (Debian's
 ``docker-registry``) on 127.0.0.1, with the emulator as its token service.
 
-Snowflake's registry accepts ``docker login`` with a user's password or, for any kind of
-user, with the user name ``0sessiontoken`` and the session token of an open connection
+Snowflake's registry accepts ``docker login`` as ``0sessiontoken`` with a token issued for
+an open connection, in the JSON form Snowflake CLI sends (any kind of user: SSO, key
+pair, MFA), or with a user name and its programmatic access token or password
 (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/working-with-registry-repository).
 Pushing needs WRITE and pulling READ on the image repository; the repository path is
 ``<db>/<schema>/<repository>/<image>``, lower case. The registry side follows the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import secrets
 import shutil
 import subprocess
@@ -125,17 +127,38 @@ class TokenService:
         self.key = key
 
     def _roles_for(self, user: str, password: str) -> tuple[str, set[str]] | None:
+        """Who may log in, and with which roles. Accepted, as Snowflake documents
+        (working-with-registry-repository#registry-authentication, and Snowflake CLI's
+        ``snow spcs image-registry login``): user ``0sessiontoken`` with a token issued
+        by the session token request, in its JSON form ``{"token": ..., "expires_in":
+        ...}``; a user name with one of its programmatic access tokens; a user name with
+        its password, unless the user is enrolled in MFA (a password alone does not sign
+        such a user in). A bare session token is refused: the documented flow sends the
+        JSON form, and the emulator is the stricter side."""
         if user.lower() == SESSION_TOKEN_USER:
             if self.faults.refuse_session_token_logins:
                 return None
-            checked = self.sessions.check(password)
+            try:
+                issued = json.loads(password)
+            except ValueError:
+                return None
+            token = issued.get("token") if isinstance(issued, dict) else None
+            if not isinstance(token, str) or "expires_in" not in issued:
+                return None
+            checked = self.sessions.check(token)
             if isinstance(checked, str):
                 return None
             session = checked.session
             return session.user, self.account.effective_roles(session.role)
         obj = self.account.get("USER", (user.upper(),))
-        stored = obj.props.get("PASSWORD") if obj else None
-        if obj is None or not stored or not verify_secret(password, str(stored)):
+        if obj is None:
+            return None
+        pats = obj.props.get("PATS", {})
+        by_pat = any(verify_secret(password, h) for h in pats.values())
+        stored = obj.props.get("PASSWORD")
+        mfa = str(obj.props.get("EXT_AUTHN_DUO", "")).upper() == "TRUE"
+        by_password = bool(stored) and not mfa and verify_secret(password, str(stored))
+        if not (by_pat or by_password):
             return None
         role = str(obj.props.get("DEFAULT_ROLE") or "PUBLIC")
         return obj.short, self.account.effective_roles(role)

@@ -317,6 +317,19 @@ def show_images(ctx: Ctx) -> Result:
     return Result(["created_on", "image_name", "tags", "digest", "image_path"], rows)
 
 
+def dns_domain(ctx: Ctx, args: list[Any]) -> str:
+    """SYSTEM$GET_SERVICE_DNS_DOMAIN('<db>.<schema>'): the schema's service DNS domain
+    (https://docs.snowflake.com/en/sql-reference/functions/system_get_service_dns_domain).
+    The schema must be fully qualified and visible to the role."""
+    parts = tuple(p.strip('"').upper() for p in str(args[0]).split(".")) if args else ()
+    if len(parts) != 2:
+        raise errors.invalid_value(
+            "SYSTEM$GET_SERVICE_DNS_DOMAIN takes one argument, the schema as '<db>.<schema>'"
+        )
+    schema = ctx.find("SCHEMA", parts, "schema")
+    return ctx.account.dns_domain(schema)
+
+
 def system_function(ctx: Ctx, name: str, args: list[Any]) -> str:
     now, s = ctx.clock.now(), ctx.settings
     if not args:

@@ -28,6 +28,10 @@ class EmulatorSettings:
     registry_host: str = ""  # set once the registry listens, e.g. 127.0.0.1:5123
     # Serve Milvus services for real with Milvus Lite (see runtime.py).
     run_services: bool = True
+    # "standard", or "trial": what a trial account refuses, it refuses (external access
+    # is not enabled on trial accounts by default,
+    # https://docs.snowflake.com/en/developer-guide/external-network-access/external-network-access-limitations).
+    profile: str = "standard"
     session_validity_secs: float = 3600.0
     master_validity_secs: float = 4 * 3600.0
 

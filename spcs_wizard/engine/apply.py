@@ -27,7 +27,7 @@ from spcs_wizard.engine.events import (
 from spcs_wizard.engine.hints import hint_for
 from spcs_wizard.engine.operations import container_logs_sql
 from spcs_wizard.model.step import StepKind
-from spcs_wizard.specs.render import write_all
+from spcs_wizard.specs.render import dns_domain_sql, write_all
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,6 +73,7 @@ class Deployer:
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _secret_cache: dict[str, str] = field(default_factory=dict, repr=False)
+    _domain: str | None = field(default=None, repr=False)
 
     def run(self) -> Outcome:
         outcome = Outcome()
@@ -104,12 +105,28 @@ class Deployer:
             self._image(step)
         else:
             if step.kind is StepKind.PUT:
-                write_all(self.plan.deployment, self._spec_dir(step))
+                write_all(self.plan.deployment, self._spec_dir(step), self._dns_domain(step))
             for sql in step.statements:
                 self._execute(step, sql.executable(self._secrets_for(sql.secrets)), sql.text())
         self.state.record(step.id)
         self.on_event(StepDone(step.id, len(step.statements), round(self.monotonic() - started, 3)))
         return True
+
+    def _dns_domain(self, step: Step) -> str:
+        """The schema's service DNS domain, which the notebook's spec needs to name
+        Milvus; it exists once the schema does."""
+        if self._domain is None:
+            from spcs_wizard.model.names import dns_domain
+
+            rows = self._query(step, dns_domain_sql(self.plan.deployment))
+            self._domain = dns_domain(str(next(iter(rows[0].values()))))
+        return self._domain
+
+    def _query(self, step: Step, sql: str) -> list[dict[str, object]]:
+        try:
+            return self.runner.query(sql, step.role)
+        except ConnectorError as exc:
+            raise self._failure(step, exc) from None
 
     def _spec_dir(self, step: Step) -> Path:
         from pathlib import Path

@@ -109,9 +109,17 @@ class DeploymentSession:
     def state(self) -> DeploymentState:
         return DeploymentState.load(self.state_dir / "state.json", self.deployment.deployment_id)
 
-    def missing_secrets(self) -> list[SecretSlot]:
-        """Secrets that nothing provides yet (the screen asks for these)."""
-        return [s for s in secret_slots(self.plan()) if self._known_secret(s) is None]
+    def missing_secrets(self, images_only: bool = False) -> list[SecretSlot]:
+        """Secrets that nothing provides yet (the screen asks for these); with
+        ``images_only``, those of the steps up to the images."""
+        plan = self._images_plan() if images_only else self.plan()
+        return [s for s in secret_slots(plan) if self._known_secret(s) is None]
+
+    def _images_plan(self) -> Plan:
+        """The plan up to its last image step (what Build & push runs)."""
+        plan = self.plan()
+        last = max(i for i, s in enumerate(plan.steps) if s.kind is StepKind.IMAGE)
+        return replace(plan, steps=plan.steps[: last + 1])
 
     def give_secret(self, slot: SecretSlot, value: str, keep: bool = True) -> str | None:
         """Use ``value`` for this deployment; kept in the OS keyring when ``keep`` and one
@@ -167,10 +175,7 @@ class DeploymentSession:
         after the image steps (and what they need: the repository)."""
         from spcs_wizard.engine.apply import Deployer
 
-        plan = self.plan()
-        if images_only:
-            last = max(i for i, s in enumerate(plan.steps) if s.kind is StepKind.IMAGE)
-            plan = replace(plan, steps=plan.steps[: last + 1])
+        plan = self._images_plan() if images_only else self.plan()
         deployer = Deployer(
             runner,
             plan,
@@ -208,7 +213,7 @@ class DeploymentSession:
             builder=self.builder,
             on_line=on_line or (lambda line: None),
             on_push=on_push or (lambda event: None),
-            password_login=self._password,
+            fallback_login=self._fallback_login,
         )
         if self.builder is not None or rehearsal is None:
             return pusher
@@ -223,14 +228,14 @@ class DeploymentSession:
 
         return with_rehearsal_builder
 
-    def _password(self) -> tuple[str, str] | None:
-        """The connection's password, for a registry that refuses the session token."""
+    def _fallback_login(self) -> tuple[str, str] | None:
+        """The connection's PAT or password, for a registry that refuses the token."""
         if self.target.rehearsal is not None:
             args = self.target.rehearsal.connect_args()
             return str(args["user"]), str(args["password"])
-        from spcs_wizard.connection import password_of
+        from spcs_wizard.connection import registry_credentials_of
 
-        return password_of(self.target.connection_name or "default")
+        return registry_credentials_of(self.target.connection_name or "default")
 
     def snapshot(self, runner: SqlRunner) -> Snapshot:
         from spcs_wizard.engine.snapshot import take

@@ -23,7 +23,17 @@ CONNECTION_HINT = (
 )
 
 
+EXTERNAL_ACCESS_HINT = (
+    "Trial accounts have no external access by default. The notebook does not need it (its "
+    "embedding model is in its image): deploy without egress (--set egress.enabled=false, "
+    "or egress.enabled = false in the settings file), or ask Snowflake to enable external "
+    "access. Then run the deployment again; it resumes here."
+)
+
+
 def hint_for(code: int | None, step: Step) -> str:
+    if step.id == "external-access-integration" and code == 3001:
+        return EXTERNAL_ACCESS_HINT
     template = HINTS.get(code or 0)
     if template is None:
         if (code is not None and 390000 <= code < 400000) or code in (250001, 251012):

@@ -1,6 +1,6 @@
 """The deployment's image steps: build each service image for linux/amd64 from
 ``images/<name>/`` and push it to the repository's URL (as SHOW IMAGE REPOSITORIES
-reports it), logged in with the connection's session token."""
+reports it), logged in with a token issued for the connection."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.images.builder import Builder, build, find_builder
 from spcs_wizard.images.push import PushError, PushEvent, PushLedger, login, push
@@ -32,8 +32,8 @@ class RegistryPusher:
     builder: Builder | None = None
     on_line: Callable[[str], None] = lambda line: None
     on_push: Callable[[PushEvent], None] = lambda event: None
-    # The connection's user and password, for registries that refuse the session token.
-    password_login: Callable[[], tuple[str, str] | None] | None = None
+    # The connection's user and PAT (or password), for a registry that refuses the token.
+    fallback_login: Callable[[], tuple[str, str] | None] | None = None
     _logged_in: set[str] = field(default_factory=set)
 
     def __call__(self, step: Step) -> None:
@@ -58,19 +58,22 @@ class RegistryPusher:
         )
 
     def login(self, builder: Builder, host: str) -> None:
-        """The session token first (works for every way of logging in); the password
-        when the registry refuses it and the connection has one."""
+        """Snowflake's documented registry login: user ``0sessiontoken`` with a token
+        issued for this connection, in the JSON form Snowflake CLI's ``snow spcs
+        image-registry login`` sends (works for SSO, key-pair and MFA users). When the
+        registry refuses it, the connection's programmatic access token (or password)
+        with its user name."""
         try:
-            login(builder, host, self.runner.con.rest.token)
+            login(builder, host, registry_token(self.runner.con))
         except PushError as refused:
-            found = self.password_login() if self.password_login else None
+            found = self.fallback_login() if self.fallback_login else None
             if found is None:
                 raise PushError(
-                    f"{refused} A password login is the fallback: use a connection that "
-                    "has a password (spcs-wizard login)."
+                    f"{refused} No other way to log in: this connection has no programmatic "
+                    "access token or password (spcs-wizard login --auth pat)."
                 ) from None
-            user, password = found
-            login(builder, host, password, user=user)
+            user, secret = found
+            login(builder, host, secret, user=user)
 
     def repository_url(self) -> str:
         n = self.deployment.names()
@@ -91,3 +94,15 @@ class RegistryPusher:
             (str(r["digest"]) for r in rows if str(r["image_path"]).endswith(f"/{image}:{tag}")),
             None,
         )
+
+
+def registry_token(con: Any) -> str:
+    """A registry password for ``0sessiontoken``: a token issued by the session's token
+    request (ISSUE), as ``{"token": ..., "expires_in": ...}``, the form Snowflake CLI
+    sends (``snow spcs image-registry token``). The connector adopts the issued token as
+    the session's own, so the connection goes on working."""
+    import json
+
+    issued = con.rest._token_request("ISSUE")
+    data = issued.get("data") or {}
+    return json.dumps({"token": data["sessionToken"], "expires_in": data["validityInSecondsST"]})

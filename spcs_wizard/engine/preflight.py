@@ -2,8 +2,9 @@
 
 Checks the roles each step runs as (available to the user, as CURRENT_AVAILABLE_ROLES()
 reports), that Snowpark Container Services answers (SHOW COMPUTE POOLS), and whether
-the service owner role can already bind public endpoints. Each missing piece comes with
-the statement an administrator would run.
+the service owner role can already bind public endpoints and create compute pools, and
+whether the notebook's egress can work (trial accounts have no external access). Each
+missing piece comes with the statement an administrator would run.
 """
 
 from __future__ import annotations
@@ -61,33 +62,75 @@ def run(runner: SqlRunner, plan: Plan) -> list[Finding]:
                 "Check that the account's edition and region offer SPCS.",
             )
         )
-    owner = plan.deployment.names().sys_admin
-    admin = plan.deployment.names().account_admin
-    bind = (
-        any(
-            str(g.get("privilege")) == "BIND SERVICE ENDPOINT"
+    names = plan.deployment.names()
+    owner, admin = names.sys_admin, names.account_admin
+    held = (
+        {
+            str(g.get("privilege"))
             for g in runner.query_or_missing(f"SHOW GRANTS TO ROLE {owner}")
-        )
+            if str(g.get("granted_on")) == "ACCOUNT"
+        }
         if owner.name in available or admin.name in available
-        else False
+        else set()
     )
-    if bind:
-        found.append(Finding("BIND SERVICE ENDPOINT", True, f"{owner.name} has it"))
-    elif admin.name in available:
-        found.append(
-            Finding(
-                "BIND SERVICE ENDPOINT",
-                True,
-                f"{owner.name} lacks it; the deployment grants it as {admin.name}",
-            )
-        )
-    else:
-        found.append(
-            Finding(
-                "BIND SERVICE ENDPOINT",
-                False,
-                f"{owner.name} cannot create public endpoints",
-                f"GRANT BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE {owner.name};",
-            )
-        )
+    for privilege, what in ACCOUNT_PRIVILEGES:
+        found.append(_account_privilege(privilege, what, owner.name, admin.name, held, available))
+    found += egress_findings(runner, plan, admin.name in available)
     return found
+
+
+# What the service owner role needs on the account, and why. SYSADMIN holds neither by
+# default (https://docs.snowflake.com/en/user-guide/security-access-control-overview#system-defined-roles;
+# the SPCS tutorials grant both from ACCOUNTADMIN).
+ACCOUNT_PRIVILEGES = (
+    ("BIND SERVICE ENDPOINT", "create public endpoints"),
+    ("CREATE COMPUTE POOL", "create compute pools"),
+)
+
+
+def _account_privilege(
+    privilege: str, what: str, owner: str, admin: str, held: set[str], available: set[str]
+) -> Finding:
+    if privilege in held:
+        return Finding(privilege, True, f"{owner} has it")
+    if admin in available:
+        return Finding(privilege, True, f"{owner} lacks it; the deployment grants it as {admin}")
+    return Finding(
+        privilege,
+        False,
+        f"{owner} cannot {what}, and {admin} (which would grant it) is not available",
+        f"GRANT {privilege} ON ACCOUNT TO ROLE {owner};",
+    )
+
+
+def egress_findings(runner: SqlRunner, plan: Plan, is_admin: bool) -> list[Finding]:
+    """Egress for the notebook needs external access, which Snowflake does not enable on
+    trial accounts by default (https://docs.snowflake.com/en/developer-guide/external-network-access/external-network-access-limitations).
+    No statement tells a trial account apart, so an account that already has an external
+    access integration counts as able; otherwise the finding says what may happen and the
+    way out (the notebook has its model baked in and needs no egress)."""
+    egress = plan.deployment.egress
+    if not egress.enabled:
+        return [Finding("egress", True, "off: the notebook has no outbound access (none needed)")]
+    integrations = runner.query_or_missing("SHOW EXTERNAL ACCESS INTEGRATIONS") if is_admin else []
+    if integrations:
+        return [
+            Finding(
+                "egress",
+                True,
+                f"on for {len(egress.hosts)} hosts; the account already has external access "
+                "integrations",
+            )
+        ]
+    return [
+        Finding(
+            "egress",
+            False,
+            "on, but external access may not be enabled in this account: Snowflake does not "
+            "enable it on trial accounts by default, and CREATE EXTERNAL ACCESS INTEGRATION "
+            "then fails",
+            "On a trial account, deploy without egress (--set egress.enabled=false; the "
+            "notebook's embedding model is baked into its image), or ask Snowflake to enable "
+            "external access.",
+        )
+    ]

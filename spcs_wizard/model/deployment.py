@@ -115,8 +115,24 @@ class RoleConfig(Section):
 
 
 class UserConfig(Section):
-    create: bool = Field(True, description="Create a user for the notebook and console")
+    create: bool = Field(
+        True,
+        description="Create a person user (TYPE = PERSON) for the notebook's browser login; "
+        "Snowflake asks them to enrol in MFA at first sign-in (docs/users-and-mfa.md)",
+    )
     name: Name = Field("MILVUS_USER", description="That user's login name")
+    grant_to: list[Name] = Field(
+        default_factory=list,
+        description="Existing users who get the deployment's role (they sign in as "
+        "themselves, with their own MFA); comma-separated",
+    )
+
+    @field_validator("grant_to", mode="before")
+    @classmethod
+    def _split_users(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 class WarehouseConfig(Section):
@@ -162,7 +178,11 @@ class SecurityIntegrationConfig(Section):
 
 
 class EgressConfig(Section):
-    enabled: bool = Field(True, description="Give the notebook outbound access to 'hosts'")
+    enabled: bool = Field(
+        False,
+        description="Give the notebook outbound access to 'hosts' (off: its embedding model is "
+        "baked in, and trial accounts have no external access)",
+    )
     network_rule: Name = Field("MILVUS_EGRESS_RULE", description="Network rule (in the schema)")
     integration: Name = Field("MILVUS_EGRESS_EAI", description="External access integration")
     hosts: list[str] = Field(

@@ -3,6 +3,7 @@ the workshop prefix applied to account-level objects."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -14,12 +15,36 @@ if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
 
 
-def service_dns_name(database: str, schema: str, service: str) -> str:
+DNS_SUFFIX = "svc.spcs.internal"
+
+
+def dns_label(name: str) -> str:
+    """A Snowflake name as a DNS label: lower case, ``_`` as ``-`` (labels have no
+    underscores)."""
+    return name.lower().replace("_", "-")
+
+
+def dns_domain(answer: str) -> str:
+    """The schema's service DNS domain from what SYSTEM$GET_SERVICE_DNS_DOMAIN returns.
+
+    Since the 2024_06 behaviour change a service's DNS name is
+    ``<service>.<unique-id>.svc.spcs.internal``, the unique id (4 to 8 characters)
+    belonging to the schema
+    (https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_06/bcr-1656). The
+    function's answer is taken whole when it already ends in ``svc.spcs.internal`` and as
+    the bare unique id otherwise.
+    """
+    text = answer.strip().strip(".").lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", text):
+        raise ValueError(f"not a DNS domain: {answer!r}")
+    return text if text.endswith("." + DNS_SUFFIX) else f"{text}.{DNS_SUFFIX}"
+
+
+def service_dns_name(service: str, domain: str) -> str:
     """A service's DNS name inside SPCS, as SHOW SERVICES reports it in ``dns_name``:
-    ``<service>.<schema>.<database>.snowflakecomputing.internal``, lower case, ``_`` as
-    ``-`` (DNS labels have no underscores)."""
-    parts = (service, schema, database)
-    return ".".join(p.lower().replace("_", "-") for p in parts) + ".snowflakecomputing.internal"
+    ``<service>.<unique-id>.svc.spcs.internal`` (``domain`` is what
+    :func:`dns_domain` returns)."""
+    return f"{dns_label(service)}.{domain}"
 
 
 class Names(BaseModel):

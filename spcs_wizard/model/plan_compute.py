@@ -54,6 +54,7 @@ def pools_and_images(b: StepBuilder) -> None:
                 Sql.of(f"ALTER COMPUTE POOL IF EXISTS {pool} STOP ALL"),
                 Sql.of(f"DROP COMPUTE POOL IF EXISTS {pool}"),
             ),
+            depends_on=("create-compute-pool-privilege",),
             fixes="Suspends itself after AUTO_SUSPEND_SECS without services, so a "
             "forgotten pool stops costing credits.",
         )

@@ -39,7 +39,11 @@ def to_script(plan: Plan, steps: Sequence[Step] | None = None, *, undo: bool = F
         f"{d.deployment_id}",
         "-- Generated; edit the configuration, not this file.",
     ]
-    secrets = sorted({s.key for s in plan.secrets}) if not undo else []
+    secrets = (
+        sorted({slot.key for step in chosen for sql in step.statements for slot in sql.secrets})
+        if not undo
+        else []
+    )
     if secrets:
         variables = " ".join(f'-D "{k}=..."' for k in secrets)
         lines.append(f"-- Run with: snow sql -f <this file> {variables}")
@@ -62,6 +66,17 @@ def to_script(plan: Plan, steps: Sequence[Step] | None = None, *, undo: bool = F
             current_role = step.role
         lines += [sql.text() + ";" for sql in statements]
     return "\n".join(lines) + "\n"
+
+
+def after_domain(plan: Plan) -> tuple[list[Step], list[Step]]:
+    """The steps a script can run before the schema's DNS domain is known, and those
+    that need it: uploading the notebook's spec (it names Milvus by that domain) and
+    every step that depends on the upload."""
+    needs = {s.id for s in plan.steps if s.kind is StepKind.PUT and s.id.endswith("jupyter")}
+    for step in plan.steps:  # steps come in dependency order
+        if needs & set(step.depends_on):
+            needs.add(step.id)
+    return [s for s in plan.steps if s.id not in needs], [s for s in plan.steps if s.id in needs]
 
 
 def _check_data(check: Check | None) -> dict[str, Any] | None:

@@ -8,9 +8,11 @@ with ``REVOKE``). Statement syntax follows the Snowflake page each step links to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from spcs_wizard.model import identifiers
 from spcs_wizard.model.identifiers import Identifier, qualified, string_literal
 from spcs_wizard.model.sql import SecretSlot, Sql, join_lines
 from spcs_wizard.model.step import DOCS, Check, Step, StepKind, Target
@@ -181,6 +183,20 @@ class StepBuilder:
             show_like("ROLES", n.role),
             "account",
         )
+        for other in self.d.user.grant_to:
+            user = identifiers.parse(other)
+            self.grant(
+                "grant-role-to-existing-" + re.sub(r"[^a-z0-9]+", "-", user.name.lower()),
+                f"Give {n.role.name} to the existing user {user.name}",
+                n.security_admin,
+                f"ROLE {n.role}",
+                f"USER {user}",
+                Check(Sql.of(f"SHOW GRANTS TO USER {user}"), expect=({"role": (n.role.name,)},)),
+                doc="grant-role",
+                depends_on=("role",),
+                fixes="An existing user signs in as themselves (with their own MFA) instead of "
+                "sharing a password user.",
+            )
         if not self.d.user.create:
             return
         self.create(
@@ -190,6 +206,10 @@ class StepBuilder:
             "USER",
             n.user.sql(),
             [
+                # A person signs in to the notebook in a browser; Snowflake's MFA rollout
+                # asks a PERSON user with a password to enrol at first sign-in
+                # (sql-reference/sql/create-user: TYPE; user-guide/security-mfa-rollout).
+                "TYPE = PERSON",
                 Sql.of("PASSWORD = ", USER_PASSWORD),
                 f"DEFAULT_ROLE = {n.role}",
                 "DEFAULT_SECONDARY_ROLES = ('ALL')",
@@ -356,6 +376,21 @@ class StepBuilder:
             f"ROLE {n.sys_admin}",
             self._sysadmin_grant_check("BIND SERVICE ENDPOINT", "ACCOUNT", None),
             shared=True,
+        )
+        # SYSADMIN does not hold CREATE COMPUTE POOL by default; Snowflake's SPCS setup
+        # grants it from ACCOUNTADMIN (developer-guide/snowpark-container-services/
+        # tutorials/common-setup, and sql-reference/sql/create-compute-pool: "Access
+        # control requirements").
+        self.grant(
+            "create-compute-pool-privilege",
+            f"Allow {n.sys_admin.name} to create compute pools",
+            n.account_admin,
+            "CREATE COMPUTE POOL ON ACCOUNT",
+            f"ROLE {n.sys_admin}",
+            self._sysadmin_grant_check("CREATE COMPUTE POOL", "ACCOUNT", None),
+            shared=True,
+            fixes="The guide created the pools as ACCOUNTADMIN; here SYSADMIN owns them, "
+            "so it is granted CREATE COMPUTE POOL first (a system role lacks it by default).",
         )
         if not e.enabled:
             return

@@ -22,20 +22,34 @@ if TYPE_CHECKING:
 SERVICES = ("milvus", "jupyter")
 
 
-def dns_name(d: Deployment, service: str) -> str:
+# Stands for the schema's DNS domain while it is not known: it exists only once the schema
+# does (SYSTEM$GET_SERVICE_DNS_DOMAIN). A spec holding it never resolves, so it never
+# deploys by mistake; the engine always renders with the real domain.
+UNKNOWN_DOMAIN = "${schema_dns_domain}"
+
+
+def dns_name(d: Deployment, service: str, domain: str | None) -> str:
     """The DNS name of one of the deployment's services inside SPCS."""
     n = d.names()
     name = n.milvus_service if service == "milvus" else n.jupyter_service
-    return service_dns_name(n.database.name, n.schema_.name, name.name)
+    return service_dns_name(name.name, domain or UNKNOWN_DOMAIN)
 
 
-def template_values(d: Deployment) -> dict[str, str]:
+def dns_domain_sql(d: Deployment) -> str:
+    """The query that tells the deployment schema's service DNS domain."""
+    n = d.names()
+    from spcs_wizard.model.identifiers import string_literal
+
+    return f"SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN({string_literal(f'{n.database}.{n.schema_}')})"
+
+
+def template_values(d: Deployment, domain: str | None = None) -> dict[str, str]:
     n = d.names()
     return {
         "milvus_image": spec_image_path(d, d.milvus),
         "jupyter_image": spec_image_path(d, d.jupyter),
         "milvus_volume_size": d.milvus.volume_size,
-        "milvus_dns_name": dns_name(d, "milvus"),
+        "milvus_dns_name": dns_name(d, "milvus", domain),
         "jupyter_secret": n.in_schema(n.jupyter_secret),
         "files_stage": n.in_schema(n.files_stage),
     }
@@ -52,23 +66,29 @@ class RenderedSpec:
     text: str
 
 
-def render(d: Deployment, service: str) -> RenderedSpec:
+def needs_domain(service: str) -> bool:
+    """Whether the service's specification names another service (the notebook names
+    Milvus), so it can only be rendered for real once the schema exists."""
+    return "${milvus_dns_name}" in template(service)
+
+
+def render(d: Deployment, service: str, domain: str | None = None) -> RenderedSpec:
     if service not in SERVICES:
         raise ValueError(f"no specification template for {service!r}; known: {SERVICES}")
     config: ServiceConfig = d.milvus if service == "milvus" else d.jupyter
-    text = string.Template(template(service)).substitute(template_values(d))
+    text = string.Template(template(service)).substitute(template_values(d, domain))
     return RenderedSpec(service, config.spec_file, text)
 
 
-def render_all(d: Deployment) -> list[RenderedSpec]:
-    return [render(d, s) for s in SERVICES]
+def render_all(d: Deployment, domain: str | None = None) -> list[RenderedSpec]:
+    return [render(d, s, domain) for s in SERVICES]
 
 
-def write_all(d: Deployment, directory: Path) -> list[Path]:
+def write_all(d: Deployment, directory: Path, domain: str | None = None) -> list[Path]:
     """Write every rendered specification into ``directory`` (the plan's PUT source)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec in render_all(d):
+    for spec in render_all(d, domain):
         path = directory / spec.file_name
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(spec.text, encoding="utf-8")

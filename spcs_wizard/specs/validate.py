@@ -100,14 +100,26 @@ def _explain(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+def _items(parent: Any, field: str) -> list[Any]:
+    """``parent[field]`` when it is a list; anything else (the structural check reports
+    it) reads as empty, so a malformed document gets messages, never a traceback."""
+    value = parent.get(field) if isinstance(parent, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _name(item: Any) -> str | None:
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def _consistency(doc: dict[str, Any], known_secrets: Sequence[str] | None) -> list[SpecProblem]:
     """Rules Snowflake itself enforces beyond the structure."""
     spec = doc.get("spec") or {}
     problems: list[SpecProblem] = []
     for field in ("containers", "endpoints", "volumes"):
         seen: dict[str, int] = {}
-        for i, item in enumerate(spec.get(field) or []):
-            name = item.get("name") if isinstance(item, dict) else None
+        for i, item in enumerate(_items(spec, field)):
+            name = _name(item)
             if name in seen:
                 problems.append(
                     SpecProblem(
@@ -117,20 +129,20 @@ def _consistency(doc: dict[str, Any], known_secrets: Sequence[str] | None) -> li
                 )
             elif name is not None:
                 seen[name] = i
-    volumes = {v.get("name") for v in spec.get("volumes") or [] if isinstance(v, dict)}
+    volumes = {_name(v) for v in _items(spec, "volumes")}
     wanted = {s.upper() for s in known_secrets} if known_secrets is not None else None
-    for i, c in enumerate(spec.get("containers") or []):
+    for i, c in enumerate(_items(spec, "containers")):
         if not isinstance(c, dict):
             continue
-        for j, mount in enumerate(c.get("volumeMounts") or []):
-            if isinstance(mount, dict) and mount.get("name") not in volumes:
+        for j, mount in enumerate(_items(c, "volumeMounts")):
+            if isinstance(mount, dict) and _name(mount) not in volumes:
                 problems.append(
                     SpecProblem(
                         f"spec.containers[{i}].volumeMounts[{j}].name",
                         f"volume {mount.get('name')!r} is mounted but not declared in spec.volumes",
                     )
                 )
-        for j, secret in enumerate(c.get("secrets") or []):
+        for j, secret in enumerate(_items(c, "secrets")):
             ref = secret.get("snowflakeSecret") if isinstance(secret, dict) else None
             name = ref.get("objectName") if isinstance(ref, dict) else ref
             if wanted is not None and isinstance(name, str) and name.upper() not in wanted:
@@ -141,11 +153,12 @@ def _consistency(doc: dict[str, Any], known_secrets: Sequence[str] | None) -> li
                         f"({', '.join(sorted(wanted)) or 'none'})",
                     )
                 )
-    endpoints = [e for e in spec.get("endpoints") or [] if isinstance(e, dict)]
-    names = {e.get("name") for e in endpoints}
-    for i, role in enumerate(doc.get("serviceRoles") or []):
-        for j, endpoint in enumerate((role or {}).get("endpoints") or []):
-            if endpoint not in names:
+    names = {_name(e) for e in _items(spec, "endpoints")}
+    for i, role in enumerate(_items(doc, "serviceRoles")):
+        if not isinstance(role, dict):
+            continue  # the structural check reports it
+        for j, endpoint in enumerate(_items(role, "endpoints")):
+            if isinstance(endpoint, str) and endpoint not in names:
                 problems.append(
                     SpecProblem(
                         f"serviceRoles[{i}].endpoints[{j}]",
@@ -159,10 +172,11 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
     """What Snowflake accepts but this tool refuses to deploy: the guide's flaws."""
     spec = doc.get("spec") or {}
     problems: list[SpecProblem] = []
-    for i, c in enumerate(spec.get("containers") or []):
+    for i, c in enumerate(_items(spec, "containers")):
         if not isinstance(c, dict):
             continue
-        for key, value in (c.get("env") or {}).items():
+        env = c.get("env")
+        for key, value in (env if isinstance(env, dict) else {}).items():
             if _SECRET_LOOKING.search(str(key)) and str(value).strip():
                 problems.append(
                     SpecProblem(
@@ -172,7 +186,7 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
                     )
                 )
         for field in ("command", "args"):
-            for j, arg in enumerate(c.get(field) or []):
+            for j, arg in enumerate(_items(c, field)):
                 if _NO_AUTH.fullmatch(str(arg)):
                     problems.append(
                         SpecProblem(
@@ -181,9 +195,9 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
                             "password from a Snowflake SECRET instead",
                         )
                     )
-    for i, ep in enumerate(e for e in spec.get("endpoints") or [] if isinstance(e, dict)):
+    for i, ep in enumerate(e for e in _items(spec, "endpoints") if isinstance(e, dict)):
         port = ep.get("port")
-        if ep.get("public") and port in PRIVATE_PORTS:
+        if ep.get("public") and isinstance(port, int) and port in PRIVATE_PORTS:
             problems.append(
                 SpecProblem(
                     f"spec.endpoints[{i}].public",

@@ -89,7 +89,7 @@ class WizardApp(App[None]):
             yield SystemCommand(f"Go to: {title}", f"Step {title}", lambda k=key: self.go(k))
         yield SystemCommand("Help", "What each step does, and the keys", self.action_help)
         yield SystemCommand("Light or dark theme", "Switch the theme", self.action_toggle_theme)
-        for title, help_text, action in getattr(screen, "COMMANDS", ()):
+        for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
             yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
 
     def on_unmount(self) -> None:

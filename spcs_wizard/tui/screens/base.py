@@ -26,7 +26,7 @@ class WizardScreen(Screen[None]):
     STEP: ClassVar[str]
     NEXT_LABEL: ClassVar[str] = "Next"
     # (title, help, action name): this screen's entries in the command palette.
-    COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    PALETTE_ACTIONS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
@@ -97,12 +97,12 @@ class WizardScreen(Screen[None]):
 
     # -- navigation --------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "next":
+        # Textual calls this handler of every class in the MRO; a subclass that calls it
+        # through super() would otherwise move twice (two screens, one torn down mid-mount).
+        if event.button.id in ("next", "back"):
             event.stop()
-            self.action_next()
-        elif event.button.id == "back":
-            event.stop()
-            self.action_back()
+            event.prevent_default()
+            self.action_next() if event.button.id == "next" else self.action_back()
 
     def allow_next(self, allowed: bool, why: str = "") -> None:
         """Enable Next, or disable it and say what is missing."""

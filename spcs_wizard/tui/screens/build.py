@@ -17,7 +17,7 @@ from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepStarted
 from spcs_wizard.images.progress import human
 from spcs_wizard.images.push import PushEvent
-from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.event_log import EventLog
 
 IMAGES = ("milvus", "jupyter")
@@ -95,9 +95,9 @@ class ImageProgress(Vertical):
             self.phase("[green]already in the repository[/]")
 
 
-class BuildScreen(WizardScreen):
+class BuildScreen(AsksForSecrets):
     STEP = "build"
-    COMMANDS = (("Build and push the images", "Build for linux/amd64, push", "start"),)
+    PALETTE_ACTIONS = (("Build and push the images", "Build for linux/amd64, push", "start"),)
 
     def compose_body(self) -> Iterable[Widget]:
         rehearsal = self.wizard.mode == "rehearsal"
@@ -121,7 +121,9 @@ class BuildScreen(WizardScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             event.button.disabled = True
-            self.run_images()
+            # A real account's image steps create the pools, stages and secrets they
+            # need first: their secrets are asked here, not at Deploy.
+            self.with_secrets(self.run_images, images_only=True)
         else:
             super().on_button_pressed(event)
 
@@ -150,6 +152,9 @@ class BuildScreen(WizardScreen):
         finally:
             runner.con.close()
         call(self.done, outcome.ok, outcome.failed.message if outcome.failed else "")
+
+    def secrets_refused(self) -> None:
+        self.done(False, "no secrets given: nothing was run")
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(EventLog).event(event)

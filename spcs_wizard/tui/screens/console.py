@@ -82,7 +82,7 @@ def value_literal(text: str) -> str:
 
 class ConsoleScreen(WizardScreen):
     STEP = "console"
-    COMMANDS = (
+    PALETTE_ACTIONS = (
         ("Load the seed's demo sentences", "Three sentences into 'demo'", "demo"),
         ("Insert a text or load a file", "Text, CSV, JSON lines, Parquet", "load"),
     )

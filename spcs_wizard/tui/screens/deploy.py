@@ -12,16 +12,14 @@ from textual.widgets import Button, Static
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event
-from spcs_wizard.model.sql import SecretSlot
-from spcs_wizard.tui.screens.base import WizardScreen
-from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
+from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
 
 
-class DeployScreen(WizardScreen):
+class DeployScreen(AsksForSecrets):
     STEP = "deploy"
-    COMMANDS = (("Deploy (or retry)", "Check every step, run what is missing", "start"),)
+    PALETTE_ACTIONS = (("Deploy (or retry)", "Check every step, run what is missing", "start"),)
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(classes="row"):
@@ -38,36 +36,12 @@ class DeployScreen(WizardScreen):
         if event.button.id == "start":
             event.button.disabled = True
             self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
-            self.find_secrets()
+            self.with_secrets(self.run_plan)
         else:
             super().on_button_pressed(event)
 
-    @work(thread=True, exclusive=True, group="deploy")
-    def find_secrets(self) -> None:
-        """Secrets from the environment or the keyring (I/O: here, not on the UI thread)."""
-        missing = self.wizard.session.missing_secrets()
-        self.from_worker(self._ask_or_run, missing)
-
-    def _ask_or_run(self, missing: list[SecretSlot]) -> None:
-        if not missing:
-            self.run_plan()
-            return
-
-        def given(values: dict[str, str] | None) -> None:
-            if values is None:
-                self.finished(False, "no secrets given: nothing was run")
-                return
-            self.keep_secrets(missing, values)
-
-        self.app.push_screen(SecretsDialog(missing), given)
-
-    @work(thread=True, exclusive=True, group="deploy")
-    def keep_secrets(self, slots: list[SecretSlot], values: dict[str, str]) -> None:
-        for slot in slots:
-            problem = self.wizard.session.give_secret(slot, values[slot.key])
-            if problem:
-                self.from_worker(self.notify, f"Not kept: {problem}", severity="warning")
-        self.from_worker(self.run_plan)
+    def secrets_refused(self) -> None:
+        self.finished(False, "no secrets given: nothing was run")
 
     @work(thread=True, exclusive=True, group="deploy")
     def run_plan(self) -> None:

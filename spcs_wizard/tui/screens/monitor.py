@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 class MonitorScreen(WizardScreen):
     STEP = "monitor"
-    COMMANDS = (
+    PALETTE_ACTIONS = (
         ("Refresh now", "Refresh the monitor", "refresh"),
         ("Suspend the deployment", "Services then pools: no credits", "suspend"),
         ("Resume the deployment", "Pools then services", "resume"),

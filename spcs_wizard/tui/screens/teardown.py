@@ -39,7 +39,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
 class TeardownScreen(WizardScreen):
     STEP = "teardown"
-    COMMANDS = (("Tear down", "Remove what this deployment made (asks first)", "start"),)
+    PALETTE_ACTIONS = (("Tear down", "Remove what this deployment made (asks first)", "start"),)
     NEXT_LABEL = "Finish"
 
     def compose_body(self) -> Iterable[Widget]:
