@@ -44,6 +44,10 @@ class ConnectionFailedError(RuntimeError):
     """Could not connect; the message says which connection and what Snowflake answered."""
 
 
+class MissingConnectionError(ConnectionFailedError):
+    """No connection of that name: a configuration error (exit 2), not a failed login."""
+
+
 def connection_parameters(name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     from spcs_wizard.credentials.connections_file import ConnectionsFileError, all_connections
 
@@ -63,9 +67,9 @@ def connection_parameters(name: str, environ: Mapping[str, str] | None = None) -
                 break
     if not params:
         known = ", ".join(sorted(connections)) or "none"
-        raise ConnectionFailedError(
+        raise MissingConnectionError(
             f"no connection named {name!r} in connections.toml (known: {known}); create one "
-            "with 'snow connection add'"
+            f"with 'spcs-wizard login {name}' (or Snowflake CLI's 'snow connection add')"
         )
     if "port" in params:
         params["port"] = int(params["port"])

@@ -65,8 +65,10 @@ def test_prefix_is_normalised_and_applied_to_account_level_names(given: str) -> 
 
 
 def test_prefix_that_pushes_a_name_past_255_characters_is_rejected() -> None:
-    with pytest.raises(ValueError, match="255"):
+    with pytest.raises(ValueError, match="at most 200"):
         Deployment(prefix="A" * 240)
+    with pytest.raises(ValueError, match="255"):  # a long name configured: the prefix fits less
+        Deployment(prefix="A" * 190, warehouse={"name": "W" * 70})
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine import snapshot
 from spcs_wizard.engine.apply import Deployer, Outcome
-from spcs_wizard.engine.events import Event, StepFailed, StepSkipped
+from spcs_wizard.engine.events import Event, StepFailed
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown
@@ -55,6 +55,7 @@ class World:
         self.events: list[Event] = []
         self.asked: list[str] = []
         self.fail_push = False
+        self.adopt: frozenset[str] = frozenset()
 
     def secret(self, slot: SecretSlot) -> str:
         self.asked.append(slot.key)
@@ -80,6 +81,7 @@ class World:
             on_event=self.events.append,
             sleep=self.emu.clock.advance,
             monotonic=self.emu.clock.now,
+            adopt=self.adopt,
         )
 
     def deploy(self) -> tuple[Outcome, SqlRunner]:
@@ -193,25 +195,111 @@ def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
     assert len(waits) > 3  # it polled with backoff rather than hanging silently
 
 
-def test_teardown_removes_ours_and_leaves_a_same_named_foreign_object(world: World) -> None:
+def test_deploy_stops_at_a_same_named_object_it_did_not_make(world: World) -> None:
+    """Someone else's warehouse under our name: deploy stops there, before any change
+    (no grant on it, nothing after it), names the object and its owner, exits 3 in the
+    CLI (foreign); teardown leaves the warehouse."""
     with connect(world.emu, role="SYSADMIN") as con:
         con.cursor().execute("CREATE WAREHOUSE ALICE_MILVUS_WAREHOUSE COMMENT = 'the team'")
-    assert world.deploy()[0].ok
-    skipped = [e for e in world.events if isinstance(e, StepSkipped)]
-    assert [e.step_id for e in skipped] == ["warehouse"]  # found, so not created
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert failed.step_id == "warehouse"
+    assert failed.foreign
+    assert "ALICE_MILVUS_WAREHOUSE already exists and is not this deployment's" in failed.message
+    assert "owner SYSADMIN" in failed.message
+    assert "--adopt ALICE_MILVUS_WAREHOUSE" in failed.hint
+    assert "warehouse" not in world.state.executed
     with connect(world.emu) as con:
+        assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'") == []
+        grants = rows(con, "SHOW GRANTS TO ROLE ALICE_MILVUS_ROLE")
+        assert not [g for g in grants if g["granted_on"] == "WAREHOUSE"]
         outcome = Teardown(SqlRunner(con), world.plan, world.state).run()
         assert outcome.ok, outcome.failed
-        assert "not created by spcs-wizard" in outcome.skipped["warehouse"]
+        assert "not created by spcs-wizard" in outcome.left["warehouse"]
         assert [w["comment"] for w in rows(con, "SHOW WAREHOUSES LIKE 'ALICE_%'")] == ["the team"]
-        assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'") == []
-        assert rows(con, "SHOW COMPUTE POOLS LIKE 'ALICE_%'") == []
         assert rows(con, "SHOW ROLES LIKE 'ALICE_%'") == []
-        # Shared prerequisites stay unless asked for.
-        assert rows(con, "SHOW SECURITY INTEGRATIONS LIKE 'SNOWSERVICES_INGRESS_OAUTH'")
-        again = Teardown(SqlRunner(con), world.plan, world.state).run()
-        assert again.ok
-        assert again.removed == []
+
+
+def test_adopted_objects_are_used_recorded_and_kept_by_teardown(world: World) -> None:
+    """A role and a user made beforehand by an administrator: refused, then adopted
+    knowingly. Teardown revokes what we granted, leaves both, and a second teardown has
+    nothing to remove and nothing to report."""
+    with connect(world.emu, role="USERADMIN") as con:
+        cur = con.cursor()
+        cur.execute("CREATE ROLE ALICE_MILVUS_ROLE")
+        cur.execute("CREATE USER ALICE_MILVUS_USER PASSWORD = 'Someone-elses-1'")
+    refused, _ = world.deploy()
+    assert refused.failed is not None
+    assert (refused.failed.step_id, refused.failed.foreign) == ("role", True)
+    with connect(world.emu) as con:
+        assert rows(con, "SHOW GRANTS TO USER ALICE_MILVUS_USER") == []  # not touched
+    world.adopt = frozenset({"ALICE_MILVUS_ROLE", "ALICE_MILVUS_USER"})
+    outcome, _ = world.deploy()
+    assert outcome.ok, outcome.failed
+    assert set(world.state.adopted) == {"ALICE_MILVUS_ROLE", "ALICE_MILVUS_USER"}
+    assert "grant-role-to-user" in world.state.executed
+    with connect(world.emu) as con:
+        first = Teardown(SqlRunner(con), world.plan, world.state).run()
+        assert first.ok, first.failed
+        assert {"role", "user"} <= set(first.skipped)
+        assert first.left == {}  # adopted knowingly: kept, nothing to attend to
+        assert "grant-role-to-user" in first.removed
+        assert rows(con, "SHOW ROLES LIKE 'ALICE_MILVUS_ROLE'")
+        assert rows(con, "SHOW USERS LIKE 'ALICE_MILVUS_USER'")
+        assert rows(con, "SHOW GRANTS TO USER ALICE_MILVUS_USER") == []
+        assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'") == []
+        second = Teardown(SqlRunner(con), world.plan, world.state).run()
+        assert (second.ok, second.removed, second.left) == (True, [], {})
+        with_adopted = Teardown(SqlRunner(con), world.plan, world.state, include_adopted=True).run()
+        assert with_adopted.ok, with_adopted.failed
+        assert {"role", "user"} <= set(with_adopted.removed)
+        assert rows(con, "SHOW ROLES LIKE 'ALICE_MILVUS_ROLE'") == []
+
+
+def test_teardown_of_one_deployment_never_touches_another_with_the_same_prefix(
+    world: World, tmp_path: Path
+) -> None:
+    """ALICE_VECTORS and ALICE_MILVUS_DEMO share account-level names; tearing down the
+    one that was never deployed must leave every object of the other (their COMMENTs
+    both start with "spcs-wizard deployment", and only an exact match counts)."""
+    assert world.deploy()[0].ok
+    other = Deployment(
+        account=world.emu.settings.account_identifier, prefix="alice", database={"name": "VECTORS"}
+    )
+    other_plan = build_plan(other, tmp_path / "other-specs")
+    other_state = DeploymentState(tmp_path / "other-state.json", other.deployment_id)
+    with connect(world.emu) as con:
+        outcome = Teardown(SqlRunner(con), other_plan, other_state).run()
+        assert outcome.ok, outcome.failed
+        assert outcome.removed == []
+        assert rows(con, "SHOW WAREHOUSES LIKE 'ALICE_MILVUS_WAREHOUSE'")
+        assert rows(con, "SHOW ROLES LIKE 'ALICE_MILVUS_ROLE'")
+        assert len(rows(con, "SHOW COMPUTE POOLS LIKE 'ALICE_%'")) == 2
+        assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'")
+
+
+def test_an_administrators_grant_found_in_place_is_not_revoked(world: World) -> None:
+    """A grant that already held when deploy came to it is not recorded as ours, so
+    teardown does not revoke it."""
+    world.emu.faults.statements.append(
+        StatementFault(code=3001, sqlstate="42501", match="GRANT USAGE ON WAREHOUSE")
+    )
+    interrupted, _ = world.deploy()
+    assert interrupted.failed is not None
+    assert interrupted.failed.step_id == "grant-warehouse"
+    with connect(world.emu) as con:  # an administrator grants it by hand meanwhile
+        con.cursor().execute(
+            "GRANT USAGE ON WAREHOUSE ALICE_MILVUS_WAREHOUSE TO ROLE ALICE_MILVUS_ROLE"
+        )
+    outcome, _ = world.deploy()
+    assert outcome.ok, outcome.failed
+    assert "grant-warehouse" in outcome.skipped
+    assert "grant-warehouse" not in world.state.executed
+    with connect(world.emu) as con:
+        down = Teardown(SqlRunner(con), world.plan, world.state).run()
+    assert "grant-warehouse" not in down.removed
+    assert down.skipped["grant-warehouse"] == "not granted by spcs-wizard (kept)"
 
 
 def test_teardown_keep_data_keeps_database_and_stages(world: World) -> None:

@@ -130,6 +130,44 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert json.loads(gone.stdout.splitlines()[-1])["left"] == {}
     assert run(env, "status", "--json").returncode == 3
+    twice = run(env, "teardown", "--yes")
+    assert twice.returncode == 0, twice.stdout + twice.stderr
+    assert "Nothing to remove: CLI_MILVUS_DEMO is not deployed." in twice.stdout
+
+
+def test_a_foreign_object_stops_deploy_with_exit_3_until_adopted(fast) -> None:
+    """Someone else's role and user under the deployment's names (no COMMENT): exit 3,
+    both named with their owner and the two ways on, and nothing granted to them."""
+    from tests.emulator_harness import connect, rows
+
+    emu, env = fast
+    with connect(emu, role="USERADMIN") as con:
+        con.cursor().execute("CREATE ROLE CLI_MILVUS_ROLE")
+        con.cursor().execute("CREATE USER CLI_MILVUS_USER PASSWORD = 'Not-ours-pw1'")
+    refused = run(env, "deploy")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert "ROLE CLI_MILVUS_ROLE already exists and is not this deployment's" in refused.stdout
+    assert "owner USERADMIN" in refused.stdout
+    assert "--adopt CLI_MILVUS_ROLE" in refused.stdout
+    with connect(emu) as con:
+        assert rows(con, "SHOW GRANTS TO USER CLI_MILVUS_USER") == []
+        assert rows(con, "SHOW DATABASES LIKE 'CLI_MILVUS_DEMO'") == []
+    adopted = run(env, "deploy", "--adopt", "cli_milvus_role", "--adopt", "CLI_MILVUS_USER")
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    down = run(env, "teardown", "--yes", "--json")
+    assert down.returncode == 0, down.stdout + down.stderr
+    with connect(emu) as con:
+        assert rows(con, "SHOW ROLES LIKE 'CLI_MILVUS_ROLE'")  # adopted: kept
+        assert rows(con, "SHOW GRANTS TO USER CLI_MILVUS_USER") == []  # what we granted: gone
+
+
+def test_a_missing_connection_is_a_configuration_error(fast) -> None:
+    _, env = fast
+    result = run(env, "deploy", "-c", "nope")
+    assert result.returncode == 2
+    assert "no connection named 'nope'" in result.stderr
+    assert "spcs-wizard login nope" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_deploy_without_a_secret_and_no_terminal_is_a_usage_error(fast) -> None:

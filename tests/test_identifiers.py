@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlglot
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
@@ -43,9 +43,9 @@ def test_valid_unquoted_names_fold_to_upper_case(text: str, stored: str) -> None
         ('a"b', "found '\"'", "A_B"),
         ("x;DROP DATABASE y", "found ' ' ';'", "X_DROP_DATABASE_Y"),
         ("x--y", "found '-'", "X_Y"),
-        ("démo", "found 'é'", "D_MO"),
+        ("démo", "found 'é'", "DEMO"),  # accents dropped, not the letter
         ("select", "reserved keyword", "SELECT_1"),
-        ("é", "start with a letter", None),
+        ("é", "start with a letter", "E"),
     ],
 )
 def test_hostile_names_are_rejected_with_rule_and_fix(
@@ -127,3 +127,38 @@ def test_suggest_always_returns_a_valid_identifier_or_nothing(text: str) -> None
     suggestion = identifiers.suggest(text)
     if suggestion is not None:
         assert parse(suggestion).name == suggestion
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=400))
+def test_every_suggested_fix_is_itself_valid(value: str) -> None:
+    """A suggestion the user cannot use is worse than none: whatever is typed, the fix
+    offered for a name parses, and the fix offered for a prefix makes a valid model."""
+    from spcs_wizard.model.deployment import Deployment, normalise_prefix
+
+    fixed = identifiers.suggest(value)
+    if fixed is not None:
+        assert identifiers.parse(fixed).name == fixed
+    try:
+        normalise_prefix(value)
+    except identifiers.IdentifierError as exc:
+        if exc.suggestion is not None:
+            assert normalise_prefix(exc.suggestion) == exc.suggestion
+            Deployment(prefix=exc.suggestion)
+
+
+def test_prefix_fixes_for_the_cases_users_met() -> None:
+    from spcs_wizard.model.deployment import Deployment, normalise_prefix
+
+    with pytest.raises(identifiers.IdentifierError) as accented:
+        normalise_prefix("ünïcode")
+    assert accented.value.suggestion == "UNICODE_"
+    with pytest.raises(identifiers.IdentifierError) as long:
+        normalise_prefix("a" * 300)
+    assert long.value.suggestion is not None
+    assert len(long.value.suggestion) <= 200
+    with pytest.raises(Exception, match="would have") as full:
+        Deployment(prefix="b" * 199, milvus={"pool": {"name": "P" * 60}})
+    err = full.value
+    suggestion = getattr(err, "suggestion", None) or str(err).split("Try '")[1].split("'")[0]
+    Deployment(prefix=suggestion, milvus={"pool": {"name": "P" * 60}})

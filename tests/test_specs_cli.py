@@ -110,6 +110,6 @@ def test_diff_reads_the_running_spec_through_a_connection(
     assert changed.returncode == 3
     assert "+    image: /milvus_demo/public/milvus_repo/milvus:v9" in changed.stdout
     missing = run("specs", "diff", "milvus", "-c", "nope", cwd=tmp_path, env=env)
-    assert missing.returncode == 1
+    assert missing.returncode == 2
     assert "no connection named 'nope'" in missing.stderr
     assert "Traceback" not in missing.stderr

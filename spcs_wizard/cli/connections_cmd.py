@@ -9,7 +9,7 @@ import sys
 import click
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.session import ask_passcode, interactive, no_echo
+from spcs_wizard.cli.session import ask_passcode, connection_failure, interactive, no_echo
 from spcs_wizard.credentials import connections_file as files
 from spcs_wizard.credentials import keychain
 from spcs_wizard.credentials.login import (
@@ -158,7 +158,7 @@ def _test(name: str) -> dict[str, str]:
             cur.execute("SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_ACCOUNT_NAME()")
             user, role, account = cur.fetchone()
     except ConnectionFailedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise connection_failure(exc) from None
     click.echo(f"Connected to {account} as {user} with role {role}.")
     return {"user": user, "role": role, "account": account}
 

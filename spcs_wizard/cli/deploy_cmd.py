@@ -40,11 +40,25 @@ def _session(deployment: Deployment, connection_name: str) -> DeploymentSession:
 @deployment_options
 @connection_option
 @click.option("--json", "as_json", is_flag=True, help="Events as JSON lines, then a summary.")
-def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
+@click.option(
+    "--adopt",
+    "adopt",
+    multiple=True,
+    metavar="NAME",
+    help="Take over this existing object (as the plan names it, e.g. ZZ_MILVUS_ROLE) "
+    "instead of stopping; recorded, and teardown leaves it unless --include-adopted. "
+    "Repeatable.",
+)
+def deploy_command(
+    deployment: Deployment, connection_name: str, as_json: bool, adopt: tuple[str, ...]
+) -> None:
     """Create everything the plan lists, skipping what is already there; safe to re-run,
     and it resumes where an interrupted run stopped. Secrets come from
-    SPCS_WIZARD_SECRET_<NAME> or a hidden prompt."""
+    SPCS_WIZARD_SECRET_<NAME> or a hidden prompt. An object of the same name that this
+    deployment did not make stops it before any change (exit 3): choose other names, or
+    --adopt it."""
     session = _session(deployment, connection_name)
+    session.adopt = frozenset(_plan_name(name) for name in adopt)
     printer = EventPrinter(as_json)
     with open_runner(connection_name) as runner:
         outcome = session.deploy(
@@ -71,7 +85,13 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
             "done. See it with 'spcs-wizard status'."
         )
     if not outcome.ok:
-        sys.exit(exit_codes.FAILURE)
+        foreign = outcome.failed is not None and outcome.failed.foreign
+        sys.exit(exit_codes.PARTIAL if foreign else exit_codes.FAILURE)
+
+
+def _plan_name(name: str) -> str:
+    """A name as the plan writes it: unquoted parts upper-cased, quoted ones kept."""
+    return ".".join(p if p.startswith('"') else p.upper() for p in name.strip().split("."))
 
 
 @click.command("teardown")
@@ -83,6 +103,11 @@ def deploy_command(deployment: Deployment, connection_name: str, as_json: bool) 
     is_flag=True,
     help="Also remove the account-wide prerequisites this tool created.",
 )
+@click.option(
+    "--include-adopted",
+    is_flag=True,
+    help="Also remove the objects deploy took over with --adopt.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Events as JSON lines, then a summary.")
 def teardown_command(
@@ -90,6 +115,7 @@ def teardown_command(
     connection_name: str,
     keep_data: bool,
     include_shared: bool,
+    include_adopted: bool,
     yes: bool,
     as_json: bool,
 ) -> None:
@@ -110,7 +136,7 @@ def teardown_command(
                 "(only those spcs-wizard created)"
             ):
                 raise click.Abort()
-        outcome = session.teardown(runner, printer, keep_data, include_shared)
+        outcome = session.teardown(runner, printer, keep_data, include_shared, include_adopted)
     left = outcome.left
     if as_json:
         click.echo(
@@ -123,10 +149,12 @@ def teardown_command(
                 }
             )
         )
+    elif outcome.ok and not outcome.removed and not left:
+        printer.console.print(f"Nothing to remove: {deployment.deployment_id} is not deployed.")
     elif outcome.ok:
         printer.console.print(
             f"Removed {len(outcome.removed)} items; left {len(left)} that "
-            "spcs-wizard did not create."
+            "spcs-wizard did not create (or adopted)."
         )
     if not outcome.ok:
         sys.exit(exit_codes.FAILURE)

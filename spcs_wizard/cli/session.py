@@ -53,15 +53,20 @@ def connection_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def open_runner(connection_name: str) -> Iterator[SqlRunner]:
-    from spcs_wizard.connection import ConnectionFailedError, open_connection
+    from spcs_wizard.connection import (
+        ConnectionFailedError,
+        MissingConnectionError,
+        open_connection,
+    )
     from spcs_wizard.engine.runner import SqlRunner
 
     try:
         con = open_connection(connection_name, ask_passcode=ask_passcode)
     except ConnectionFailedError as exc:
-        chosen = _choose_connection(connection_name) if "no connection named" in str(exc) else None
+        missing = isinstance(exc, MissingConnectionError)
+        chosen = _choose_connection(connection_name) if missing else None
         if chosen is None:
-            raise click.ClickException(str(exc)) from None
+            raise connection_failure(exc) from None
         try:
             con = open_connection(chosen, ask_passcode=ask_passcode)
         except ConnectionFailedError as again:
@@ -70,6 +75,21 @@ def open_runner(connection_name: str) -> Iterator[SqlRunner]:
         yield SqlRunner(con)
     finally:
         con.close()
+
+
+class ConfigurationError(click.ClickException):
+    """A configuration the command cannot use (exit 2, as the README says)."""
+
+    exit_code = 2
+
+
+def connection_failure(exc: Exception) -> click.ClickException:
+    """The CLI error for a failed connection: exit 2 when the connection does not exist
+    (configuration), 1 when it exists but did not connect."""
+    from spcs_wizard.connection import MissingConnectionError
+
+    kind = ConfigurationError if isinstance(exc, MissingConnectionError) else click.ClickException
+    return kind(str(exc))
 
 
 def interactive() -> bool:

@@ -11,7 +11,7 @@ import click
 
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
-from spcs_wizard.cli.session import connection_option
+from spcs_wizard.cli.session import connection_failure, connection_option
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.specs.render import SERVICES, needs_domain, render, render_all, write_all
 from spcs_wizard.specs.validate import validate_text
@@ -120,6 +120,8 @@ def diff_command(
     would deploy. Exit 0 when they match, 3 when they differ."""
     # Imported here: the connector takes most of a second to import, and the other
     # commands do not need it.
+    from snowflake.connector.errors import Error as ConnectorError
+
     from spcs_wizard.connection import ConnectionFailedError, open_connection
     from spcs_wizard.specs.running import RunningSpecError, running_spec
 
@@ -135,7 +137,9 @@ def diff_command(
                 running = running_spec(con, fqn, role=names.sys_admin.sql())
                 if domain is None and needs_domain(service):
                     domain = schema_dns_domain(con, deployment)
-        except (ConnectionFailedError, RunningSpecError) as exc:
+        except ConnectionFailedError as exc:
+            raise connection_failure(exc) from None
+        except (RunningSpecError, ConnectorError) as exc:
             raise click.ClickException(str(exc)) from None
         source = f"{fqn} (running)"
     wanted = render(deployment, service, _checked_domain(domain)).text

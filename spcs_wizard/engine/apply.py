@@ -26,6 +26,7 @@ from spcs_wizard.engine.events import (
 )
 from spcs_wizard.engine.hints import hint_for
 from spcs_wizard.engine.operations import container_logs_sql
+from spcs_wizard.model.plan import ownership_comment
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.specs.render import dns_domain_sql, write_all
 
@@ -73,6 +74,8 @@ class Deployer:
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _secret_cache: dict[str, str] = field(default_factory=dict, repr=False)
+    # Names of existing objects to take over instead of refusing them (--adopt).
+    adopt: frozenset[str] = frozenset()
     _domain: str | None = field(default=None, repr=False)
 
     def run(self) -> Outcome:
@@ -96,9 +99,12 @@ class Deployer:
             self._wait(step)
             self.on_event(StepDone(step.id, 0, round(self.monotonic() - started, 3)))
             return True
-        if step.check is not None and self._holds(step):
-            self.on_event(StepSkipped(step.id, "already done"))
-            return False
+        if step.check is not None:
+            rows = self._check_rows(step)
+            if step.check.satisfied_by(rows):
+                self._refuse_foreign(step, rows)
+                self.on_event(StepSkipped(step.id, "already done"))
+                return False
         self.on_event(StepStarted(step.id, step.title))
         started = self.monotonic()
         if step.kind is StepKind.IMAGE:
@@ -139,13 +145,49 @@ class Deployer:
                 self._secret_cache[slot.key] = self.secrets(slot)
         return {slot.key: self._secret_cache[slot.key] for slot in slots}
 
-    def _holds(self, step: Step) -> bool:
+    def _check_rows(self, step: Step) -> list[dict[str, object]]:
         assert step.check is not None
         try:
-            rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
+            return self.runner.query_or_missing(step.check.sql.text(), step.role)
         except ConnectorError as exc:
             raise self._failure(step, exc) from None
-        return step.check.satisfied_by(rows)
+
+    def _holds(self, step: Step) -> bool:
+        assert step.check is not None
+        return step.check.satisfied_by(self._check_rows(step))
+
+    def _refuse_foreign(self, step: Step, rows: list[dict[str, object]]) -> None:
+        """A step whose object exists may only skip when the object is ours: it carries
+        this deployment's COMMENT, the state says we made it, or it was adopted (now, by
+        --adopt, or before). Otherwise stop before anything changes: going on would grant
+        our role privileges on, or to, someone else's object."""
+        target = step.target
+        if target is None or target.shared or not is_created_object(step):
+            return
+        if step.id in self.state.executed or target.name in self.state.adopted:
+            return
+        short = target.name.rsplit(".", 1)[-1].strip('"')
+        row = next((r for r in rows if str(r.get("name", "")) == short), rows[0] if rows else {})
+        comment = str(row.get("comment") or "")
+        if comment == ownership_comment(self.plan.deployment):
+            return
+        if target.name in self.adopt:
+            self.state.adopt(target.name)
+            self.on_event(StepWaiting(step.id, f"{target.name} adopted (--adopt)", 0))
+            return
+        owner = row.get("owner") or "another role"
+        made = f"made by {comment!r}" if comment else "no spcs-wizard comment"
+        raise StepFailedError(
+            StepFailed(
+                step.id,
+                f"{target.kind} {target.name} already exists and is not this deployment's "
+                f"(owner {owner}, {made})",
+                "Nothing was changed. Choose other names (a --prefix, or the name settings), "
+                f"or take it over knowingly with --adopt {target.name} (teardown then leaves "
+                "it in place).",
+                foreign=True,
+            )
+        )
 
     def _execute(self, step: Step, sql: str, shown: str) -> None:
         try:
@@ -289,3 +331,15 @@ def _describe(rows: list[dict[str, object]]) -> str:
                 )
                 break
     return ", ".join(parts) or "not ready"
+
+
+def is_created_object(step: Step) -> bool:
+    """A step that makes a named object with CREATE ... IF NOT EXISTS (not a grant, an
+    upload, an image or a wait)."""
+    return (
+        step.kind is StepKind.SQL
+        and step.target is not None
+        and step.target.scope != "grant"
+        and bool(step.statements)
+        and step.statements[0].verb == "CREATE"
+    )

@@ -97,6 +97,8 @@ class DeploymentSession:
     # Asked when a step needs a secret nothing provides (the CLI's masked prompt); the
     # wizard asks for ``missing_secrets()`` before it deploys instead.
     ask_secret: Callable[[SecretSlot], str] | None = None
+    # Existing objects (plan target names) to take over instead of refusing (--adopt).
+    adopt: frozenset[str] = frozenset()
 
     # -- what will happen -------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -183,6 +185,7 @@ class DeploymentSession:
             self._secret,
             push_image=self._pusher(runner, on_push, on_line),
             on_event=on_event,
+            adopt=self.adopt,
         )
         return deployer.run()
 
@@ -253,11 +256,18 @@ class DeploymentSession:
         on_event: Listener = ignore,
         keep_data: bool = False,
         include_shared: bool = False,
+        include_adopted: bool = False,
     ) -> TeardownOutcome:
         from spcs_wizard.engine.teardown import Teardown
 
         return Teardown(
-            runner, self.plan(), self.state(), keep_data, include_shared, on_event=on_event
+            runner,
+            self.plan(),
+            self.state(),
+            keep_data,
+            include_shared,
+            include_adopted=include_adopted,
+            on_event=on_event,
         ).run()
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:

@@ -48,6 +48,8 @@ class StepFailed(Event):
     code: int | None = None
     sqlstate: str | None = None
     logs: list[str] = field(default_factory=list)
+    # The step found a same-named object it did not make: nothing was changed.
+    foreign: bool = False
 
 
 Listener = Callable[[Event], None]

@@ -19,6 +19,9 @@ class DeploymentState:
     path: Path
     deployment_id: str
     executed: dict[str, float] = field(default_factory=dict)  # step id -> when
+    # Objects found in place and taken over knowingly (--adopt): name -> when. Never
+    # dropped by teardown unless adopted objects are asked for.
+    adopted: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, deployment_id: str) -> DeploymentState:
@@ -28,11 +31,21 @@ class DeploymentState:
             return cls(path, deployment_id)
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: unreadable deployment state ({exc})") from None
-        return cls(path, deployment_id, dict(data.get("executed", {})))
+        return cls(
+            path, deployment_id, dict(data.get("executed", {})), dict(data.get("adopted", {}))
+        )
 
     def record(self, step_id: str) -> None:
         self.executed[step_id] = time.time()
         self.save()
+
+    def adopt(self, name: str) -> None:
+        self.adopted[name] = time.time()
+        self.save()
+
+    def forget_adopted(self, name: str) -> None:
+        if self.adopted.pop(name, None) is not None:
+            self.save()
 
     def forget(self, step_id: str) -> None:
         if self.executed.pop(step_id, None) is not None:
@@ -42,7 +55,14 @@ class DeploymentState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(
-            json.dumps({"deployment_id": self.deployment_id, "executed": self.executed}, indent=1),
+            json.dumps(
+                {
+                    "deployment_id": self.deployment_id,
+                    "executed": self.executed,
+                    "adopted": self.adopted,
+                },
+                indent=1,
+            ),
             encoding="utf-8",
         )
         tmp.replace(self.path)  # atomic: a kill -9 never leaves half a file

@@ -37,17 +37,15 @@ if TYPE_CHECKING:
 @dataclass
 class TeardownOutcome:
     removed: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # step id -> why it was left
+    skipped: dict[str, str] = field(default_factory=dict)  # step id -> why it was passed
+    # Items still in the account because someone else made them: step id -> why (a
+    # subset of ``skipped``; what is gone, or adopted knowingly and kept, is not here).
+    left: dict[str, str] = field(default_factory=dict)
     failed: StepFailed | None = None
 
     @property
     def ok(self) -> bool:
         return self.failed is None
-
-    @property
-    def left(self) -> dict[str, str]:
-        """Items left because someone else made them (not merely already gone)."""
-        return {k: v for k, v in self.skipped.items() if "not " in v}
 
 
 def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
@@ -62,6 +60,7 @@ class Teardown:
     state: DeploymentState
     keep_data: bool = False
     include_shared: bool = False
+    include_adopted: bool = False
     on_event: Listener = ignore
 
     def run(self) -> TeardownOutcome:
@@ -70,9 +69,11 @@ class Teardown:
         for step in preview(
             self.plan, keep_data=self.keep_data, include_shared=self.include_shared
         ):
-            why = self._reason_to_leave(step, marker)
+            why, attention = self._reason_to_leave(step, marker)
             if why is not None:
                 outcome.skipped[step.id] = why
+                if attention:
+                    outcome.left[step.id] = why
                 self.on_event(StepSkipped(step.id, why))
                 continue
             self.on_event(StepStarted(step.id, f"Undo: {step.title}"))
@@ -88,6 +89,8 @@ class Teardown:
                 self.on_event(outcome.failed)
                 return outcome
             self.state.forget(step.id)
+            if step.target is not None:
+                self.state.forget_adopted(step.target.name)
             outcome.removed.append(step.id)
             self.on_event(StepDone(step.id, len(step.undo), round(time.monotonic() - started, 3)))
         return outcome
@@ -99,19 +102,25 @@ class Teardown:
             if exc.errno != DOES_NOT_EXIST:  # already gone with its container: fine
                 raise
 
-    def _reason_to_leave(self, step: Step, marker: str) -> str | None:
-        """None when the step's object is ours and present; otherwise why it stays."""
+    def _reason_to_leave(self, step: Step, marker: str) -> tuple[str | None, bool]:
+        """(None, _) when the step's object is ours and present; otherwise why it stays,
+        and whether that needs attention: someone else's object or grant under our name
+        (True), or merely gone, or adopted knowingly and kept (False)."""
         assert step.target is not None
-        if step.target.scope == "grant":
-            if step.id not in self.state.executed:
-                return "not granted by spcs-wizard (kept)"
-            return None
         if step.check is None:  # uploaded files: ours when we uploaded them
-            return None if step.id in self.state.executed else "already removed"
+            return (None, True) if step.id in self.state.executed else ("already removed", False)
         rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
         if not step.check.satisfied_by(rows):
-            return "already gone"
+            return "already gone", False
+        if step.target.scope == "grant":
+            if step.id not in self.state.executed:
+                return "not granted by spcs-wizard (kept)", True
+            return None, True
+        if step.target.name in self.state.adopted:
+            if self.include_adopted:
+                return None, True
+            return "adopted, not created by spcs-wizard: kept (--include-adopted removes it)", False
         mine = [r for r in rows if str(r.get("comment") or "") == marker]
         if not mine:
-            return "not created by spcs-wizard (no matching COMMENT): left alone"
-        return None
+            return "not created by spcs-wizard (no matching COMMENT): left alone", True
+        return None, True

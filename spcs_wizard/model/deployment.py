@@ -340,16 +340,38 @@ def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+# A prefix leaves room for the names it goes in front of (the longest default one has 20
+# characters); the model then checks every prefixed name against the 255 limit.
+PREFIX_MAX = 200
+
+
+def _prefix_fix(suggestion: str | None, room: int = PREFIX_MAX) -> str | None:
+    """A suggested prefix that is itself valid: cut to ``room``, one trailing ``_``."""
+    if not suggestion:
+        return None
+    cut = suggestion[: room - 1].rstrip("_")
+    return cut + "_" if cut else None
+
+
 def normalise_prefix(value: str) -> str:
     """``alice`` -> ``ALICE_``; empty stays empty; anything else must be identifier-like."""
     value = value.strip()
     if not value:
         return ""
+    if len(value) > PREFIX_MAX:
+        raise identifiers.IdentifierError(
+            "prefix",
+            value,
+            f"it has {len(value)} characters; a prefix may have at most {PREFIX_MAX}, to "
+            "leave room for the names it prefixes",
+            _prefix_fix(identifiers.suggest(value)),
+        )
     try:
         return identifiers.parse(value if value.endswith("_") else value + "_").name
     except identifiers.IdentifierError as exc:
-        fix = exc.suggestion.rstrip("_") + "_" if exc.suggestion else None
-        raise identifiers.IdentifierError("prefix", value, exc.rule, fix) from None
+        raise identifiers.IdentifierError(
+            "prefix", value, exc.rule, _prefix_fix(exc.suggestion)
+        ) from None
 
 
 _LOCATOR = re.compile(r"[a-z]{1,3}[0-9]{3,7}(\.[a-z0-9-]+){0,3}")
@@ -437,9 +459,19 @@ class Deployment(Section):
                 raise ValueError(f"two {kind}s have the same name: {', '.join(names)}")
         if self.milvus.spec_file == self.jupyter.spec_file:
             raise ValueError("the two services need different spec_file names")
-        # Every prefixed name must still fit Snowflake's 255-character limit.
+        # Every prefixed name must still fit Snowflake's 255-character limit; the fix is
+        # a shorter prefix (the names themselves are fine).
         for name in account_level_base_names(self):
-            identifiers.parse(self.prefix + name, what="prefixed name")
+            full = self.prefix + name
+            if self.prefix and len(full) > identifiers.MAX_LENGTH:
+                raise identifiers.IdentifierError(
+                    "prefix",
+                    self.prefix,
+                    f"with it, {name} would have {len(full)} characters (the limit is "
+                    f"{identifiers.MAX_LENGTH})",
+                    _prefix_fix(self.prefix, identifiers.MAX_LENGTH - len(name)),
+                )
+            identifiers.parse(full, what="prefixed name")
         return self
 
     def names(self) -> Names:

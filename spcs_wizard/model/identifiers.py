@@ -26,6 +26,7 @@ the same stored name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_LENGTH = 255
@@ -181,8 +182,10 @@ def quote(name: str) -> str:
 
 
 def suggest(value: str) -> str | None:
-    """A valid unquoted identifier close to ``value``, or None when nothing is left."""
-    cleaned = re.sub(r"[^A-Za-z0-9_$]+", "_", value.strip()).strip("_").upper()
+    """A valid unquoted identifier close to ``value``, or None when nothing is left.
+    Accented letters lose their accents (``ünïcode`` -> ``UNICODE``)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    cleaned = re.sub(r"[^A-Za-z0-9_$]+", "_", plain.strip()).strip("_").upper()
     cleaned = re.sub(r"_+", "_", cleaned)
     if not cleaned:
         return None
