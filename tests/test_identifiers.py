@@ -139,12 +139,14 @@ def test_every_suggested_fix_is_itself_valid(value: str) -> None:
     fixed = identifiers.suggest(value)
     if fixed is not None:
         assert identifiers.parse(fixed).name == fixed
+    suggestion = None
     try:
         normalise_prefix(value)
     except identifiers.IdentifierError as exc:
-        if exc.suggestion is not None:
-            assert normalise_prefix(exc.suggestion) == exc.suggestion
-            Deployment(prefix=exc.suggestion)
+        suggestion = exc.suggestion
+    if suggestion is not None:
+        assert normalise_prefix(suggestion) == suggestion
+        Deployment(prefix=suggestion)
 
 
 def test_prefix_fixes_for_the_cases_users_met() -> None:
