@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,3 +48,47 @@ def deployed_wizard(
     rehearsal, context = deployed_rehearsal(tmp_path / "rehearsal")
     yield rehearsal, context
     rehearsal.stop()
+
+
+def _processes_mentioning(text: str) -> dict[int, str]:
+    """Live processes (other than this one) whose command line contains ``text``."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            raw = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
+        except OSError:
+            continue
+        command = raw.replace(b"\0", b" ").decode(errors="replace").strip()
+        if text in command and state != "Z":
+            found[int(entry.name)] = command
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Nothing the tests started outlives the suite: every process whose command line
+    names this run's temporary directory (registries, Milvus Lite, podman) must be gone.
+    Ends them and fails the run when one is not (a leak is a bug, e.g. a child left
+    running when its emulator was killed)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or getattr(factory, "_basetemp", None) is None:
+        return
+    base = str(factory.getbasetemp())
+    deadline = time.monotonic() + 15
+    left = _processes_mentioning(base)
+    while left and time.monotonic() < deadline:  # a child may be finishing its shutdown
+        time.sleep(0.2)
+        left = _processes_mentioning(base)
+    if not left:
+        return
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    report = "\n".join(f"  {pid}: {command[:200]}" for pid, command in sorted(left.items()))
+    session.config.get_terminal_writer().line(
+        f"processes started by the tests were still running after the suite:\n{report}",
+        red=True,
+    )
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

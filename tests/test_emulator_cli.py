@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,9 +51,13 @@ def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]
     match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", first)
     assert match, f"unexpected output: {first!r} {proc.stderr.read() if proc.stderr else ''}"
     yield proc, int(match.group(1)), tmp_path
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(timeout=10)
+    if proc.poll() is None:  # stopped as a service manager would: it ends its children
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def test_emulator_command_serves_the_connector_and_stops_on_sigterm(running) -> None:
@@ -75,6 +80,53 @@ def test_emulator_command_serves_the_connector_and_stops_on_sigterm(running) -> 
     con.close()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
+    assert proc.stderr is not None
+    assert "Traceback" not in proc.stderr.read()  # stop ran twice once: server_close on None
+
+
+def test_children_end_with_the_emulator_even_when_it_is_killed(running) -> None:
+    """SIGKILL leaves no handler to run: the registry must still end (PR_SET_PDEATHSIG),
+    and it sees none of the emulator's secrets in its environment."""
+    proc, _, _ = running
+    registry = [
+        pid
+        for pid, command in _children_of(proc.pid).items()
+        if "docker-registry" in command or "registry serve" in command
+    ]
+    assert registry, "the emulator runs a registry here (docker-registry is installed)"
+    environ = Path(f"/proc/{registry[0]}/environ").read_bytes().split(b"\0")
+    names = {item.split(b"=", 1)[0].decode() for item in environ if item}
+    assert "SPCS_WIZARD_EMULATOR_PASSWORD" not in names
+    assert not {n for n in names if n.startswith(("REGISTRY_", "KEYRING_"))}
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(registry[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for the end of a process: no event to wait on
+    assert not _alive(registry[0]), "the registry outlived its emulator"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has ended; it only waits to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return False
+
+
+def _children_of(pid: int) -> dict[int, str]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().split(") ", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found[int(entry.name)] = command
+    return found
 
 
 def test_first_start_without_a_password_is_a_usage_error(tmp_path: Path) -> None:

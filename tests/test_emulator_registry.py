@@ -255,3 +255,17 @@ def test_a_service_starts_only_when_its_image_is_in_the_registry(
         container = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE SVC")[0]
         assert container["status"] == "READY"
         assert container["image_digest"].startswith("sha256:")
+
+
+def test_a_dropped_repository_loses_its_pushed_images(
+    registry_emulator: Emulator, podman: Podman
+) -> None:
+    """After teardown and a new deploy, the image steps must not find the old images
+    ("already done") and skip the push."""
+    make_repository(registry_emulator)
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        assert push(podman, registry_emulator, "0sessiontoken", registry_token(con)).returncode == 0
+        assert len(rows(con, "SHOW IMAGES IN IMAGE REPOSITORY DB1.PUBLIC.REPO")) == 1
+        con.cursor().execute("DROP IMAGE REPOSITORY DB1.PUBLIC.REPO")
+        con.cursor().execute("CREATE IMAGE REPOSITORY DB1.PUBLIC.REPO")
+        assert rows(con, "SHOW IMAGES IN IMAGE REPOSITORY DB1.PUBLIC.REPO") == []

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from snowflake.connector.errors import ProgrammingError
+
 from spcs_wizard.emulator.server import Emulator
 from tests.emulator_harness import connect, rows
 
@@ -20,12 +23,37 @@ SPEC = """spec:
 """
 
 
-def test_the_guides_procedure_and_cleanup_run_unchanged(emulator: Emulator, tmp_path: Path) -> None:
+# What the guide misses on a new account: SYSADMIN holds no CREATE COMPUTE POOL by
+# default (Snowflake's SPCS setup grants it from ACCOUNTADMIN).
+MISSING_GRANT = "GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN;\n"
+POOLS_AS_SYSADMIN = "USE ROLE SYSADMIN;\nCREATE COMPUTE POOL"
+
+
+def guide_script(emulator: Emulator, tmp_path: Path) -> str:
     (tmp_path / "milvus.yaml").write_text(SPEC.format(name="milvus", port=19530))
     (tmp_path / "jupyter.yaml").write_text(SPEC.format(name="jupyter", port=8888))
     for image in ("milvus", "jupyter"):  # the guide's docker push, recorded directly
         emulator.add_image("milvus_demo/public/milvus_repo", image, "latest", "sha256:" + "e" * 64)
-    script = (DATA / "seed_procedure.sql").read_text().replace("{spec_dir}", str(tmp_path))
+    return (DATA / "seed_procedure.sql").read_text().replace("{spec_dir}", str(tmp_path))
+
+
+def test_the_guide_as_written_fails_on_a_new_account_at_its_compute_pools(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    script = guide_script(emulator, tmp_path)
+    assert script.count(POOLS_AS_SYSADMIN) == 1
+    with connect(emulator) as con, pytest.raises(ProgrammingError) as caught:
+        con.execute_string(script)
+    assert caught.value.errno == 3001
+    assert "CREATE COMPUTE POOL" in str(caught.value.query)
+
+
+def test_the_guides_procedure_and_cleanup_run_with_the_missing_grant(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    script = guide_script(emulator, tmp_path).replace(
+        POOLS_AS_SYSADMIN, MISSING_GRANT + POOLS_AS_SYSADMIN
+    )
     with connect(emulator) as con:
         cursors = con.execute_string(script)
         assert len(cursors) == script.count(";\n")  # every statement ran

@@ -130,7 +130,37 @@ def test_a_second_deploy_runs_only_checks(world: World) -> None:
     assert [s for s in runner.executed if s.startswith(("CREATE", "GRANT"))] == []
     assert world.asked == []  # nothing to create, so no secret was needed
     kinds = {s.kind for s in world.plan if s.id in outcome.done}
-    assert kinds <= {StepKind.PUT, StepKind.WAIT}  # uploads are idempotent overwrites
+    assert kinds <= {StepKind.WAIT}  # an unchanged spec is not uploaded again
+    assert {"upload-spec-milvus", "upload-spec-jupyter"} <= set(outcome.skipped)
+    assert not [s for s in runner.executed if s.startswith(("PUT", "ALTER"))]
+
+
+def test_a_changed_spec_is_uploaded_and_rolled_out_to_its_running_service(
+    world: World, tmp_path: Path
+) -> None:
+    assert world.deploy()[0].ok
+    with connect(world.emu, role="SYSADMIN") as con:
+        query = "SHOW SERVICES LIKE 'MILVUS' IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC"
+        before = rows(con, query)[0]["spec_digest"]
+    world.deployment = Deployment(
+        account=world.emu.settings.account_identifier,
+        prefix="alice",
+        milvus={"volume_size": "40Gi"},
+    )
+    world.plan = build_plan(world.deployment, tmp_path / "specs")
+    world.events.clear()
+    outcome, runner = world.deploy()
+    assert outcome.ok, outcome.failed
+    assert "upload-spec-milvus" in outcome.done
+    assert "upload-spec-jupyter" in outcome.skipped  # its text did not change
+    upgrade = [s for s in runner.executed if s.startswith("ALTER SERVICE")]
+    assert upgrade == [
+        "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS FROM @ALICE_MILVUS_DEMO.PUBLIC.YAML_STAGE "
+        "SPECIFICATION_FILE = 'milvus.yaml'"
+    ]
+    with connect(world.emu, role="SYSADMIN") as con:
+        after = rows(con, query)[0]
+    assert after["spec_digest"] != before  # the service runs the new specification
 
 
 INTERRUPTIBLE = [

@@ -64,6 +64,15 @@ class Sessions:
 
     # -- login ---------------------------------------------------------------------------
     def login(self, data: dict[str, Any], query: dict[str, str]) -> SessionRecord:
+        # The account the connector names must be this one: in Snowflake the host name
+        # picks the account, and a wrong one reaches no account at all.
+        named = str(data.get("ACCOUNT_NAME") or "").upper().replace("_", "-")
+        ours = self.settings.account_identifier.upper().replace("_", "-")
+        if named != ours:
+            raise LoginError(
+                protocol.INCORRECT_CREDENTIALS,
+                f"There is no account {named or '(none)'!r} here; this is {ours}.",
+            )
         authenticator = str(data.get("AUTHENTICATOR") or "SNOWFLAKE").upper()
         login_name = str(data.get("LOGIN_NAME") or "").upper()
         if authenticator == "SNOWFLAKE_JWT":

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import string
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -121,6 +122,11 @@ class Account:
         self.images: dict[str, dict[str, str]] = {}
         # Where images are looked up; the emulator points this at the real registry.
         self.images_in: Callable[[str], dict[str, str]] = lambda path: self.images.get(path, {})
+        # The emulated clock, read at each save so a restart resumes the same time line.
+        self.clock_reading: Callable[[], float] | None = None
+        # Called with "db[/schema[/repo]]" when images under it go (the registry's part).
+        self.on_images_dropped: Callable[[str], None] | None = None
+        self._saved_clock: dict[str, float] | None = None
         for role in SYSTEM_ROLES:
             self.objects[("ROLE", (role,))] = Obj("ROLE", (role,), "ACCOUNTADMIN", 0.0)
 
@@ -135,6 +141,8 @@ class Account:
         obj = self.objects.pop((kind, name), None)
         if obj is None:
             return None
+        if kind in ("IMAGE REPOSITORY", "DATABASE", "SCHEMA"):
+            self._drop_images(name)
         if kind in ("SERVICE", "DATABASE", "SCHEMA"):
             self._drop_volumes(name)
         if kind == "DATABASE":  # dropping a database drops what it contains
@@ -161,6 +169,16 @@ class Account:
         if kind == "SERVICE":
             self.service_role_grants = [g for g in self.service_role_grants if g.service != fqn]
         return obj
+
+    def _drop_images(self, name: tuple[str, ...]) -> None:
+        """Dropping an image repository (or the database or schema holding it) deletes
+        its images (sql-reference/sql/drop-image-repository): a repository made again
+        under the same name starts empty."""
+        prefix = "/".join(name).lower()
+        for path in [p for p in self.images if p == prefix or p.startswith(prefix + "/")]:
+            del self.images[path]
+        if self.on_images_dropped is not None:
+            self.on_images_dropped(prefix)
 
     def _drop_volumes(self, name: tuple[str, ...]) -> None:
         """A service's block volumes go with it (DROP SERVICE deletes them, as documented
@@ -258,6 +276,8 @@ class Account:
             "service_role_grants": [asdict(g) for g in self.service_role_grants],
             "images": self.images,
         }
+        if self.clock_reading is not None:
+            data["clock"] = {"emulated": self.clock_reading(), "real": time.time()}
         tmp = self.state_dir / "account.json.tmp"
         tmp.write_text(json.dumps(data, indent=1))
         tmp.replace(self.state_dir / "account.json")
@@ -276,7 +296,19 @@ class Account:
         account.role_grants = [RoleGrant(**g) for g in data["role_grants"]]
         account.service_role_grants = [ServiceRoleGrant(**g) for g in data["service_role_grants"]]
         account.images = data.get("images", {})
+        clock = data.get("clock")
+        if isinstance(clock, dict) and {"emulated", "real"} <= set(clock):
+            account._saved_clock = {k: float(clock[k]) for k in ("emulated", "real")}
         return account
+
+    def resumed_time(self) -> float:
+        """Emulated time now: the saved reading plus the real time since it was saved
+        (never before real time), or real time for a new account."""
+        now = time.time()
+        saved = self._saved_clock
+        if saved is None:
+            return now
+        return max(now, saved["emulated"] + max(0.0, now - saved["real"]))
 
     def stage_dir(self, stage: Obj) -> Path:
         """Where the files of an internal stage live (the connector PUTs into it)."""

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from spcs_wizard.emulator.children import child_environment, preexec
 from spcs_wizard.emulator.objects import verify_secret
 
 if TYPE_CHECKING:
@@ -252,6 +253,8 @@ class RegistryProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=child_environment(),
+            preexec_fn=preexec(),  # only prctl, between fork and exec
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # readiness: /v2/ answers (401 without a token)
@@ -299,6 +302,21 @@ class RegistryProcess:
                 if digest:
                     found[f"{name[len(repository_path) + 1 :]}:{tag}"] = digest
         return found
+
+    def delete_under(self, prefix: str) -> None:
+        """Delete every manifest of every repository under ``prefix`` (``db``,
+        ``db/schema`` or ``db/schema/repo``), so its images are gone from the listing."""
+        catalog = self._get("/v2/_catalog?n=1000", "registry:catalog:*").json()
+        for name in catalog.get("repositories") or []:
+            if not (name == prefix or name.startswith(prefix + "/")):
+                continue
+            scope = f"repository:{name}:*"
+            tags = self._get(f"/v2/{name}/tags/list", scope).json().get("tags") or []
+            for tag in tags:
+                head = self._get(f"/v2/{name}/manifests/{tag}", scope, method="HEAD")
+                digest = head.headers.get("Docker-Content-Digest")
+                if digest:
+                    self._get(f"/v2/{name}/manifests/{digest}", scope, method="DELETE")
 
 
 def scope_to_access(scope: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import lifecycle
+from spcs_wizard.emulator.children import child_environment, preexec
 
 if TYPE_CHECKING:
     from spcs_wizard.emulator.catalog import Account, Obj
@@ -145,6 +146,8 @@ class ServiceRuntime:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=child_environment(),
+            preexec_fn=preexec(),  # only prctl, between fork and exec
         )
         self.served[svc.fqn] = Served(process, port, data, persistent)
 

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import requests
+
 from spcs_wizard.emulator import ingress, protocol
 from spcs_wizard.emulator.auth import LoginError, Sessions
 from spcs_wizard.emulator.catalog import Account, Obj, RoleGrant
@@ -44,14 +46,19 @@ class Emulator:
     def __init__(self, settings: EmulatorSettings, faults: Faults | None = None) -> None:
         self.settings = settings
         self.faults = faults or Faults()
-        self.clock = Clock(settings.speed)
         self.account = Account.load(settings.account, settings.state_dir)
+        # Emulated time goes on from where the saved state left it (saved events carry
+        # emulated times, which run ahead of real time when sped up); while the emulator
+        # was stopped, time passed at real speed.
+        self.clock = Clock(settings.speed, start=self.account.resumed_time())
+        self.account.clock_reading = self.clock.now
         self._bootstrap()
         self.executor = Executor(self.account, self.clock, settings)
         self.sessions = Sessions(self.account, settings)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.registry: RegistryProcess | None = None
+        self._stop_lock = threading.Lock()
         self.tokens: TokenService | None = None
         self.runtime = ServiceRuntime(self.account, self.clock, settings)
         self._registry_outage = False  # armed by registry_dies_on_push
@@ -143,6 +150,14 @@ class Emulator:
             **registry.images(path),
         }
 
+        def drop_pushed(prefix: str) -> None:
+            try:
+                registry.delete_under(prefix)
+            except requests.RequestException:  # the registry is down (a drill): keep going
+                log.warning("could not delete the images under %s from the registry", prefix)
+
+        self.account.on_images_dropped = drop_pushed
+
     @property
     def port(self) -> int:
         assert self._server is not None, "not started"
@@ -160,14 +175,17 @@ class Emulator:
             self._thread.join(timeout=0.5)
 
     def stop(self) -> None:
-        self.runtime.stop()
-        if self.registry is not None:
-            self.registry.stop()
-            self.registry = None
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        """Stop everything; safe to call twice, from two threads at once (SIGTERM's
+        handler and the command's own finally both do)."""
+        with self._stop_lock:
+            self.runtime.stop()
+            if self.registry is not None:
+                self.registry.stop()
+                self.registry = None
+            server, self._server = self._server, None
+            if server is not None:
+                server.shutdown()
+                server.server_close()
 
     def connect_args(
         self, user: str | None = None, password: str | None = None, **extra: Any

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from snowflake.connector.errors import Error as ConnectorError
 from snowflake.connector.errors import ProgrammingError
@@ -26,6 +26,7 @@ from spcs_wizard.engine.events import (
 )
 from spcs_wizard.engine.hints import hint_for
 from spcs_wizard.engine.operations import container_logs_sql
+from spcs_wizard.engine.spec_upload import SpecUploads
 from spcs_wizard.model.plan import ownership_comment
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.specs.render import dns_domain_sql, write_all
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from spcs_wizard.model.sql import SecretSlot
     from spcs_wizard.model.step import Step
 
+T = TypeVar("T")
 SecretProvider = Callable[["SecretSlot"], str]
 ImagePusher = Callable[["Step"], None]
 
@@ -105,16 +107,24 @@ class Deployer:
                 self._refuse_foreign(step, rows)
                 self.on_event(StepSkipped(step.id, "already done"))
                 return False
+        uploads = SpecUploads(self.runner, self.plan, self.state)
+        if step.kind is StepKind.PUT:
+            write_all(self.plan.deployment, self._spec_dir(step), self._dns_domain(step))
+            if self._guarded(step, lambda: uploads.unchanged(step)):
+                self.on_event(StepSkipped(step.id, "unchanged on the stage"))
+                return False
         self.on_event(StepStarted(step.id, step.title))
         started = self.monotonic()
         if step.kind is StepKind.IMAGE:
             self._image(step)
         else:
-            if step.kind is StepKind.PUT:
-                write_all(self.plan.deployment, self._spec_dir(step), self._dns_domain(step))
             for sql in step.statements:
                 self._execute(step, sql.executable(self._secrets_for(sql.secrets)), sql.text())
         self.state.record(step.id)
+        if step.kind is StepKind.PUT:
+            rolled = self._guarded(step, lambda: uploads.uploaded(step))
+            if rolled:
+                self.on_event(StepWaiting(step.id, rolled, 0))
         self.on_event(StepDone(step.id, len(step.statements), round(self.monotonic() - started, 3)))
         return True
 
@@ -127,6 +137,13 @@ class Deployer:
             rows = self._query(step, dns_domain_sql(self.plan.deployment))
             self._domain = dns_domain(str(next(iter(rows[0].values()))))
         return self._domain
+
+    def _guarded(self, step: Step, call: Callable[[], T]) -> T:
+        """``call()``, its connector errors reported as this step's failure."""
+        try:
+            return call()
+        except ConnectorError as exc:
+            raise self._failure(step, exc) from None
 
     def _query(self, step: Step, sql: str) -> list[dict[str, object]]:
         try:

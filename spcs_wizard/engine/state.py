@@ -22,6 +22,8 @@ class DeploymentState:
     # Objects found in place and taken over knowingly (--adopt): name -> when. Never
     # dropped by teardown unless adopted objects are asked for.
     adopted: dict[str, float] = field(default_factory=dict)
+    # Each spec upload step -> the sha256 of the text last uploaded (skip when unchanged).
+    specs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, deployment_id: str) -> DeploymentState:
@@ -32,7 +34,11 @@ class DeploymentState:
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: unreadable deployment state ({exc})") from None
         return cls(
-            path, deployment_id, dict(data.get("executed", {})), dict(data.get("adopted", {}))
+            path,
+            deployment_id,
+            dict(data.get("executed", {})),
+            dict(data.get("adopted", {})),
+            dict(data.get("specs", {})),
         )
 
     def record(self, step_id: str) -> None:
@@ -47,8 +53,13 @@ class DeploymentState:
         if self.adopted.pop(name, None) is not None:
             self.save()
 
+    def record_spec(self, step_id: str, digest: str) -> None:
+        self.specs[step_id] = digest
+        self.save()
+
     def forget(self, step_id: str) -> None:
-        if self.executed.pop(step_id, None) is not None:
+        found = self.executed.pop(step_id, None) is not None
+        if self.specs.pop(step_id, None) is not None or found:
             self.save()
 
     def save(self) -> None:
@@ -60,6 +71,7 @@ class DeploymentState:
                     "deployment_id": self.deployment_id,
                     "executed": self.executed,
                     "adopted": self.adopted,
+                    "specs": self.specs,
                 },
                 indent=1,
             ),

@@ -45,7 +45,9 @@ class WizardScreen(Screen[None]):
         shown (a worker may finish after the user moved on)."""
 
         def guarded() -> None:
-            if self.is_attached:
+            # Attached is not enough: a screen switched away from leaves the stack first
+            # and loses its widgets while it is still attached.
+            if self.is_attached and self in self.app.screen_stack:
                 callback(*args, **kwargs)
 
         self.app.call_from_thread(guarded)

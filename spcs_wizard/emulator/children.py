@@ -1,0 +1,38 @@
+"""Processes the emulator starts (docker-registry, Milvus Lite): what they inherit and
+how they end.
+
+A child gets only the environment it needs: never the emulator's administrator password,
+a keyring's password, or variables such as REGISTRY_AUTH_FILE that docker-registry reads
+as its own settings. On Linux it is also told to stop when the emulator dies, even by
+SIGKILL (PR_SET_PDEATHSIG), so nothing is left running, orphaned, after a crash.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Callable, Mapping
+
+# What a child process may see of ours: where programs are, locale and time zone, the
+# temporary directory, the virtual environment, and the numeric libraries' settings
+# (OpenBLAS is told how to behave on some processors here).
+_KEPT = ("PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH")
+_KEPT_PREFIXES = ("LC_", "OPENBLAS_", "OMP_")
+PR_SET_PDEATHSIG = 1
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = os.environ if environ is None else environ
+    return {k: v for k, v in env.items() if k in _KEPT or k.startswith(_KEPT_PREFIXES)}
+
+
+def _die_with_parent() -> None:  # runs in the child, between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def preexec() -> Callable[[], None] | None:
+    """``preexec_fn`` for Popen: die with the parent where the system can say so."""
+    return _die_with_parent if sys.platform.startswith("linux") else None
