@@ -344,6 +344,7 @@ def test_the_connector_can_reuse_an_mfa_token(emulator: Emulator) -> None:
     record = sessions.login(
         {
             "AUTHENTICATOR": "USERNAME_PASSWORD_MFA",
+            "ACCOUNT_NAME": emulator.settings.account_identifier,
             "LOGIN_NAME": "MFA2",
             "PASSWORD": "Mfa-two-pw1",
             "TOKEN": token,

@@ -17,7 +17,7 @@ from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine import snapshot
 from spcs_wizard.engine.apply import Deployer, Outcome
-from spcs_wizard.engine.events import Event, StepFailed
+from spcs_wizard.engine.events import Event, StepFailed, StepStarted
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown
@@ -239,11 +239,11 @@ def test_deploy_stops_at_a_same_named_object_it_did_not_make(world: World) -> No
     assert "ALICE_MILVUS_WAREHOUSE already exists and is not this deployment's" in failed.message
     assert "owner SYSADMIN" in failed.message
     assert "--adopt ALICE_MILVUS_WAREHOUSE" in failed.hint
-    assert "warehouse" not in world.state.executed
+    assert world.state.executed == {}  # refused before the first step, not halfway
+    assert not [e for e in world.events if isinstance(e, StepStarted)]
     with connect(world.emu) as con:
         assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'") == []
-        grants = rows(con, "SHOW GRANTS TO ROLE ALICE_MILVUS_ROLE")
-        assert not [g for g in grants if g["granted_on"] == "WAREHOUSE"]
+        assert rows(con, "SHOW ROLES LIKE 'ALICE_%'") == []
         outcome = Teardown(SqlRunner(con), world.plan, world.state).run()
         assert outcome.ok, outcome.failed
         assert "not created by spcs-wizard" in outcome.left["warehouse"]

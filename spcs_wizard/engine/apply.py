@@ -79,9 +79,16 @@ class Deployer:
     # Names of existing objects to take over instead of refusing them (--adopt).
     adopt: frozenset[str] = frozenset()
     _domain: str | None = field(default=None, repr=False)
+    _found: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def run(self) -> Outcome:
         outcome = Outcome()
+        try:
+            self._found = self._existing_objects()
+        except StepFailedError as exc:
+            self.on_event(exc.event)
+            outcome.failed = exc.event
+            return outcome
         for step in self.plan.steps:
             try:
                 ran = self._step(step)
@@ -102,7 +109,7 @@ class Deployer:
             self.on_event(StepDone(step.id, 0, round(self.monotonic() - started, 3)))
             return True
         if step.check is not None:
-            rows = self._check_rows(step)
+            rows = self._found.pop(step.id, None) or self._check_rows(step)
             if step.check.satisfied_by(rows):
                 self._refuse_foreign(step, rows)
                 self.on_event(StepSkipped(step.id, "already done"))
@@ -161,6 +168,21 @@ class Deployer:
             if slot.key not in self._secret_cache:
                 self._secret_cache[slot.key] = self.secrets(slot)
         return {slot.key: self._secret_cache[slot.key] for slot in slots}
+
+    def _existing_objects(self) -> dict[str, list[dict[str, object]]]:
+        """Before anything runs: which of the plan's objects exist already, each proved
+        ours or refused, so a same-named object someone else made stops the deployment
+        before its first change (not halfway, after grants to it were made). The rows are
+        kept for the step itself: the scan costs no extra round trip."""
+        found = {}
+        for step in self.plan.steps:
+            if step.check is None or not is_created_object(step):
+                continue
+            rows = self._check_rows(step)
+            if step.check.satisfied_by(rows):
+                self._refuse_foreign(step, rows)
+                found[step.id] = rows
+        return found
 
     def _check_rows(self, step: Step) -> list[dict[str, object]]:
         assert step.check is not None
