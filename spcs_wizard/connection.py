@@ -69,7 +69,8 @@ def connection_parameters(name: str, environ: Mapping[str, str] | None = None) -
         known = ", ".join(sorted(connections)) or "none"
         raise MissingConnectionError(
             f"no connection named {name!r} in connections.toml (known: {known}); create one "
-            f"with 'spcs-wizard login {name}' (or Snowflake CLI's 'snow connection add')"
+            f"with 'spcs-wizard login -n {name} -a ORG-ACCOUNT -u USER' (or Snowflake CLI's "
+            "'snow connection add')"
         )
     if "port" in params:
         params["port"] = int(params["port"])

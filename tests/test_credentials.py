@@ -146,7 +146,7 @@ def test_login_with_a_password_keeps_it_in_the_keyring_only(
     failing = run_command("connections", "test", "rehearsal", env=cli_env)
     assert failing.returncode == 2  # a configuration error, as the README says
     assert "no connection named 'rehearsal'" in failing.stderr
-    assert "spcs-wizard login rehearsal" in failing.stderr
+    assert "spcs-wizard login -n rehearsal" in failing.stderr
 
 
 def test_login_with_a_key_pair_and_with_a_programmatic_access_token(

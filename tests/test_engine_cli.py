@@ -166,7 +166,7 @@ def test_a_missing_connection_is_a_configuration_error(fast) -> None:
     result = run(env, "deploy", "-c", "nope")
     assert result.returncode == 2
     assert "no connection named 'nope'" in result.stderr
-    assert "spcs-wizard login nope" in result.stderr
+    assert "spcs-wizard login -n nope -a ORG-ACCOUNT -u USER" in result.stderr
     assert "Traceback" not in result.stderr
 
 

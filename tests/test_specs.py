@@ -62,8 +62,9 @@ def test_the_notebook_names_milvus_by_the_schemas_dns_domain() -> None:
     assert "milvus-svc.${schema_dns_domain}" in render(d, "jupyter").text
     assert needs_domain("jupyter")
     assert not needs_domain("milvus")
-    with pytest.raises(ValueError, match="not a DNS domain"):
-        dns_domain("x; DROP")
+    for bad in ("x; DROP", "a..b", "-ab.c", "ab-.c", ""):
+        with pytest.raises(ValueError, match="not a DNS domain"):
+            dns_domain(bad)
 
 
 # -- the guide's flaws, fixed --------------------------------------------------------------

@@ -113,3 +113,12 @@ def test_diff_reads_the_running_spec_through_a_connection(
     assert missing.returncode == 2
     assert "no connection named 'nope'" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_validate_says_a_file_that_is_not_utf8_is_not_utf8(tmp_path: Path) -> None:
+    spec = tmp_path / "latin1.yaml"
+    spec.write_bytes(b"spec:\n  containers:\n  - name: m\n    image: caf\xe9\n")
+    result = run("specs", "validate", str(spec), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "is not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr

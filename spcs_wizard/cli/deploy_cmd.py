@@ -82,7 +82,7 @@ def deploy_command(
         printer.console.print(
             f"[bold green]Deployed {deployment.deployment_id}[/]: "
             f"{len(outcome.done)} steps run, {len(outcome.skipped)} already "
-            "done. See it with 'spcs-wizard status'."
+            "done. See it with 'spcs-wizard status' (with the same -c and settings)."
         )
     if not outcome.ok:
         foreign = outcome.failed is not None and outcome.failed.foreign
@@ -152,9 +152,10 @@ def teardown_command(
     elif outcome.ok and not outcome.removed and not left:
         printer.console.print(f"Nothing to remove: {deployment.deployment_id} is not deployed.")
     elif outcome.ok:
+        kept = [k for k, why in outcome.skipped.items() if why.startswith("adopted")]
         printer.console.print(
-            f"Removed {len(outcome.removed)} items; left {len(left)} that "
-            "spcs-wizard did not create (or adopted)."
+            f"Removed {len(outcome.removed)} items; left {len(left)} that spcs-wizard did not "
+            f"create" + (f", and kept {len(kept)} adopted ({', '.join(kept)})." if kept else ".")
         )
     if not outcome.ok:
         sys.exit(exit_codes.FAILURE)

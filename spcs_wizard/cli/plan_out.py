@@ -38,7 +38,8 @@ def write_script_dir(plan: Plan, out: Path, domain: str | None) -> list[Path]:
             "-- Next: the notebook's specification names Milvus by this schema's service DNS",
             "-- domain, which exists only now. Ask for it:",
             f"--   {dns_domain_sql(d)};",
-            "-- then write the notebook's spec with it (same settings as this run):",
+            "-- then write the notebook's spec with it, giving the same settings as this run",
+            "-- (--config, --set, --prefix; deploy.sql is written again, the same):",
             f"--   {again}",
             f"-- and run {out / 'notebook.sql'} with snow sql -f.",
         ]
@@ -48,9 +49,15 @@ def write_script_dir(plan: Plan, out: Path, domain: str | None) -> list[Path]:
             f"-- Next: run {out / 'notebook.sql'} with snow sql -f ({len(later)} steps, for "
             f"{n.jupyter_service.name}; its spec names Milvus in {domain}).",
         ]
+    notebook = to_script(plan, later)
+    if domain is None:
+        notebook = (
+            "-- Not ready yet: specs/jupyter.yaml is written by the --dns-domain run that\n"
+            "-- deploy.sql ends with; run this file after it.\n" + notebook
+        )
     scripts = [
         ("deploy.sql", to_script(plan, first) + "\n".join(tail) + "\n"),
-        ("notebook.sql", to_script(plan, later)),
+        ("notebook.sql", notebook),
     ]
     for name, text in scripts:
         path = out / name

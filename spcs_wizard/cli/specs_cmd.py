@@ -73,7 +73,7 @@ def validate_command(deployment: Deployment, files: tuple[Path, ...], as_json: b
     names = deployment.names()
     secrets = [names.in_schema(names.jupyter_secret)]
     documents = (
-        [(str(f), f.read_text(encoding="utf-8")) for f in files]
+        [(str(f), _read(f)) for f in files]
         if files
         else [(s.file_name, s.text) for s in render_all(deployment)]
     )
@@ -126,7 +126,7 @@ def diff_command(
     from spcs_wizard.specs.running import RunningSpecError, running_spec
 
     if running_file is not None:
-        running = running_file.read_text(encoding="utf-8")
+        running = _read(running_file)
         source = str(running_file)
     else:
         names = deployment.names()
@@ -181,3 +181,15 @@ def schema_dns_domain(con: object, deployment: Deployment) -> str:
     finally:
         cursor.close()
     return dns_domain(str(row[0]))
+
+
+def _read(path: Path) -> str:
+    """A specification file as text; one that is not UTF-8 is a clear error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and try again"
+        ) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None

@@ -215,7 +215,7 @@ class Deployer:
             self.on_event(StepWaiting(step.id, f"{target.name} adopted (--adopt)", 0))
             return
         owner = row.get("owner") or "another role"
-        made = f"made by {comment!r}" if comment else "no spcs-wizard comment"
+        made = f"comment {comment!r}" if comment else "no spcs-wizard comment"
         raise StepFailedError(
             StepFailed(
                 step.id,

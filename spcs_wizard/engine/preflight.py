@@ -39,7 +39,13 @@ def run(runner: SqlRunner, plan: Plan) -> list[Finding]:
         needed.setdefault(step.role.name, []).append(step.id)
     for name, steps in needed.items():
         if name in available:
-            found.append(Finding(f"role {name}", True, f"available ({len(steps)} steps)"))
+            found.append(
+                Finding(
+                    f"role {name}",
+                    True,
+                    f"available ({len(steps)} step{'s' if len(steps) != 1 else ''})",
+                )
+            )
         else:
             found.append(
                 Finding(

@@ -35,7 +35,8 @@ def dns_domain(answer: str) -> str:
     the bare unique id otherwise.
     """
     text = answer.strip().strip(".").lower()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", text):
+    label = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    if not re.fullmatch(rf"{label}(?:\.{label})*", text):
         raise ValueError(f"not a DNS domain: {answer!r}")
     return text if text.endswith("." + DNS_SUFFIX) else f"{text}.{DNS_SUFFIX}"
 

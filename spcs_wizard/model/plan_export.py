@@ -47,14 +47,21 @@ def to_script(plan: Plan, steps: Sequence[Step] | None = None, *, undo: bool = F
     if secrets:
         variables = " ".join(f'-D "{k}=..."' for k in secrets)
         lines.append(f"-- Run with: snow sql -f <this file> {variables}")
+    puts = [s for s in chosen if s.kind is StepKind.PUT and not undo]
+    if puts:
+        lines.append(
+            "-- The PUT lines upload rendered specifications: 'spcs-wizard plan --sql --out "
+            "DIR' writes them beside the script (deploy writes its own)."
+        )
     current_role = None
     for number, step in enumerate(chosen, 1):
         statements = step.undo if undo else step.statements
         lines += ["", f"-- [{number}] {step.id}: {step.title}", f"-- docs: {step.doc}"]
         if not undo and step.kind is StepKind.IMAGE:
             lines.append(
-                f"-- not SQL: 'spcs-wizard images push' builds and pushes "
-                f"{step.details.get('image', '')}"
+                f"-- not SQL: push {step.details.get('image', '')} now, with "
+                "'spcs-wizard images push' (the services below start once their images are "
+                "in the repository; until then their containers report the failed pull)"
             )
         if not undo and step.kind is StepKind.WAIT and step.check:
             lines.append(f"-- wait until {_check_text(step.check)}:")
