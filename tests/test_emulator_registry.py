@@ -225,7 +225,10 @@ def test_refused_pushes_fault(registry_emulator: Emulator, podman: Podman) -> No
     registry_emulator.faults.refuse_pushes = True
     with connect(registry_emulator, role="SYSADMIN") as con:
         result = push(podman, registry_emulator, "0sessiontoken", registry_token(con))
+        assert rows(con, "SHOW IMAGES IN IMAGE REPOSITORY DB1.PUBLIC.REPO") == []
     assert result.returncode != 0
+    # The login worked; the push itself was refused (not a crash, not a network error).
+    assert "denied" in result.stderr or "unauthorized" in result.stderr.lower(), result.stderr
 
 
 def test_a_service_starts_only_when_its_image_is_in_the_registry(

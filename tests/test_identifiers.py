@@ -164,3 +164,9 @@ def test_prefix_fixes_for_the_cases_users_met() -> None:
     err = full.value
     suggestion = getattr(err, "suggestion", None) or str(err).split("Try '")[1].split("'")[0]
     Deployment(prefix=suggestion, milvus={"pool": {"name": "P" * 60}})
+
+
+def test_the_limit_is_exactly_255_characters() -> None:
+    assert identifiers.parse("A" * 255).name == "A" * 255
+    with pytest.raises(identifiers.IdentifierError, match="256 characters and the limit is 255"):
+        identifiers.parse("A" * 256)

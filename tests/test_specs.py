@@ -314,8 +314,8 @@ def test_upload_create_and_alter_service_from_a_changed_spec(
     with connect(emulator) as con:
         run_plan(emulator, con, plan)
         con.cursor().execute("USE ROLE SYSADMIN")
-        running = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]["spec"]
-        assert running == render(d, "milvus").text
+        described = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]
+        assert described["spec"] == render(d, "milvus").text
         # A new volume size: render, upload with OVERWRITE, roll out with ALTER SERVICE.
         changed = Deployment(account=d.account, milvus={"volume_size": "40Gi"})
         write_all(changed, tmp_path / "specs")
@@ -326,7 +326,7 @@ def test_upload_create_and_alter_service_from_a_changed_spec(
             con.cursor().execute(statement)
         after = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]
         assert "size: 40Gi" in after["spec"]
-        assert after["spec_digest"] != running
+        assert after["spec_digest"] != described["spec_digest"]
         assert [s["name"] for s in rows(con, "SHOW SERVICES IN SCHEMA MILVUS_DEMO.PUBLIC")] == [
             "JUPYTER",
             "MILVUS",
@@ -352,3 +352,22 @@ def test_upgrade_statement_rolls_out_in_place() -> None:
         "ALTER SERVICE EVE_MILVUS_DEMO.PUBLIC.JUPYTER FROM @EVE_MILVUS_DEMO.PUBLIC.YAML_STAGE "
         "SPECIFICATION_FILE = 'jupyter.yaml'"
     )
+
+
+@pytest.mark.parametrize(
+    "key", ["MILVUS_PASSWORD", "DB_PASSWD", "HF_TOKEN", "APP_SECRET", "OPENAI_API_KEY"]
+)
+def test_every_secret_looking_variable_in_plain_text_is_refused(key: str) -> None:
+    def with_env(env: dict[str, str]) -> dict[str, object]:
+        return {"spec": {"containers": [{"name": "c", "image": "/d/s/r/i:1", "env": env}]}}
+
+    problems = validate_document(with_env({key: "x"}))
+    assert [p.path for p in problems] == [f"spec.containers[0].env.{key}"]
+    assert validate_document(with_env({"LOG_LEVEL": "x"})) == []
+
+
+@pytest.mark.parametrize("field", ["command", "args"])
+def test_disabled_notebook_auth_is_refused_in_command_and_args(field: str) -> None:
+    container = {"name": "c", "image": "/d/s/r/i:1", field: ["jupyter", "--NotebookApp.token=''"]}
+    problems = validate_document({"spec": {"containers": [container]}})
+    assert [p.path for p in problems] == [f"spec.containers[0].{field}[1]"]

@@ -144,6 +144,19 @@ def test_a_failed_step_shows_why_and_retry_resumes(
         rehearsal.stop()
 
 
+def listed(app: WizardApp) -> str:
+    """The command palette's options, first (highlighted) first; "" when it is closed."""
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    if not lists:
+        return ""
+    options = lists.first()
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
 def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> None:
     async def scenario() -> None:
         app = WizardApp(WizardContext())
@@ -151,13 +164,12 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
             await pilot.press("ctrl+p")
             await pilot.pause()
             await pilot.press(*"Go to: Review")
-            await until(pilot, lambda: bool(app.screen.query("CommandList")), what="palette")
-            await pilot.pause(0.3)
+            await until(pilot, lambda: listed(app).startswith("Go to: Review"), what="palette")
             await pilot.press("enter")
             await until(pilot, lambda: app.step == "review", what="review")
             await pilot.press("ctrl+p")
             await pilot.press(*"Go to: Monitor")
-            await pilot.pause(0.3)
+            await until(pilot, lambda: listed(app).startswith("Go to: Monitor"), what="palette")
             await pilot.press("enter")
             await until(pilot, lambda: app.step == "connection", what="sent to connect")
             await pilot.press("f1")
@@ -369,20 +381,9 @@ def test_the_palette_opens_on_every_step_lists_its_actions_and_escape_closes_it(
 ) -> None:
     """ctrl+p on each of the nine steps (it once crashed on five: their own command
     tuples shadowed Textual's command providers)."""
-    from textual.command import CommandList
-
     from spcs_wizard.tui.app import SCREENS, screen_class
 
     _, context = deployed_wizard
-
-    def listed(app: WizardApp) -> str:
-        lists = app.screen.query(CommandList)
-        if not lists:
-            return ""
-        options = lists.first()
-        return "\n".join(
-            str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
-        )
 
     async def open_palette(pilot: Pilot[None], app: WizardApp) -> None:
         await pilot.press("ctrl+p")
