@@ -122,98 +122,12 @@ def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -
     if now < start:
         return ServiceState("PENDING", None, [])
     ready_at = start + s.container_start_secs
-    states: list[ContainerState] = []
-    failed = False
-    instances = int(svc.props.get("MIN_INSTANCES", 1))
-    for instance in range(instances):
-        for c in containers:
-            image = str(c.get("image", ""))
-            digest = _image_digest(account, image)
-            if digest is None:
-                failed = True
-                states.append(
-                    ContainerState(
-                        str(instance),
-                        "FAILED",
-                        c.get("name"),
-                        "FAILED",
-                        f"Failed to pull image {image}: not found in the image repository.",
-                        image,
-                        None,
-                        0,
-                        start,
-                        None,
-                    )
-                )
-                continue
-            if now < ready_at:
-                states.append(
-                    ContainerState(
-                        str(instance),
-                        "PENDING",
-                        c.get("name"),
-                        "PENDING",
-                        "Pending scheduling",
-                        image,
-                        digest,
-                        0,
-                        None,
-                        None,
-                    )
-                )
-                continue
-            unknown = unresolved_hosts(account, c)
-            if unknown:
-                failed = True
-                states.append(
-                    ContainerState(
-                        str(instance),
-                        "FAILED",
-                        c.get("name"),
-                        "FAILED",
-                        f"Container exited with code 1: could not resolve host {unknown[0]} "
-                        "(use the service's dns_name from SHOW SERVICES).",
-                        image,
-                        digest,
-                        1,
-                        ready_at,
-                        1,
-                    )
-                )
-                continue
-            fail_at = svc.props.get("FAIL_AFTER")
-            if fail_at is not None and now >= float(fail_at):
-                failed = True
-                restarts = 1 + int((now - float(fail_at)) // s.restart_period_secs)
-                states.append(
-                    ContainerState(
-                        str(instance),
-                        "FAILED",
-                        c.get("name"),
-                        "FAILED",
-                        "Container exited with code 1 and is being restarted.",
-                        image,
-                        digest,
-                        restarts,
-                        ready_at,
-                        1,
-                    )
-                )
-                continue
-            states.append(
-                ContainerState(
-                    str(instance),
-                    "READY",
-                    c.get("name"),
-                    "READY",
-                    "Running",
-                    image,
-                    digest,
-                    0,
-                    ready_at,
-                    None,
-                )
-            )
+    states = [
+        _container(account, svc, c, str(instance), now, start, ready_at, s)
+        for instance in range(int(svc.props.get("MIN_INSTANCES", 1)))
+        for c in containers
+    ]
+    failed = any(c.status == "FAILED" for c in states)
     if failed:
         status = "FAILED"
     elif any(c.status == "PENDING" for c in states) or not states:
@@ -221,6 +135,45 @@ def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -
     else:
         status = "RUNNING"
     return ServiceState(status, ready_at if status == "RUNNING" else None, states)
+
+
+def _container(
+    account: Account,
+    svc: Obj,
+    c: dict[str, Any],
+    instance: str,
+    now: float,
+    start: float,
+    ready_at: float,
+    s: EmulatorSettings,
+) -> ContainerState:
+    """One container's state: its image pulled, started, resolving what it names, and
+    not failing by injection."""
+    image = str(c.get("image", ""))
+    name = c.get("name")
+
+    def state(status: str, message: str, *rest: Any) -> ContainerState:
+        return ContainerState(instance, status, name, status, message, image, *rest)
+
+    digest = _image_digest(account, image)
+    if digest is None:
+        message = f"Failed to pull image {image}: not found in the image repository."
+        return state("FAILED", message, None, 0, start, None)
+    if now < ready_at:
+        return state("PENDING", "Pending scheduling", digest, 0, None, None)
+    unknown = unresolved_hosts(account, c)
+    if unknown:
+        message = (
+            f"Container exited with code 1: could not resolve host {unknown[0]} "
+            "(use the service's dns_name from SHOW SERVICES)."
+        )
+        return state("FAILED", message, digest, 1, ready_at, 1)
+    fail_at = svc.props.get("FAIL_AFTER")
+    if fail_at is not None and now >= float(fail_at):
+        restarts = 1 + int((now - float(fail_at)) // s.restart_period_secs)
+        message = "Container exited with code 1 and is being restarted."
+        return state("FAILED", message, digest, restarts, ready_at, 1)
+    return state("READY", "Running", digest, 0, ready_at, None)
 
 
 def endpoints(

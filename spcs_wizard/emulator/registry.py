@@ -22,6 +22,7 @@ import secrets
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -287,36 +288,34 @@ class RegistryProcess:
             headers={"Authorization": f"Bearer {token}", "Accept": MANIFEST_TYPES},
         )
 
-    def images(self, repository_path: str) -> dict[str, str]:
-        """``{"name:tag": digest}`` for every image under ``db/schema/repo``."""
-        catalog = self._get("/v2/_catalog?n=1000", "registry:catalog:*").json()
-        found: dict[str, str] = {}
-        for name in catalog.get("repositories") or []:
-            if not name.startswith(repository_path + "/"):
-                continue
-            scope = f"repository:{name}:pull"
-            tags = self._get(f"/v2/{name}/tags/list", scope).json().get("tags") or []
-            for tag in tags:
-                head = self._get(f"/v2/{name}/manifests/{tag}", scope, method="HEAD")
-                digest = head.headers.get("Docker-Content-Digest")
-                if digest:
-                    found[f"{name[len(repository_path) + 1 :]}:{tag}"] = digest
-        return found
-
-    def delete_under(self, prefix: str) -> None:
-        """Delete every manifest of every repository under ``prefix`` (``db``,
-        ``db/schema`` or ``db/schema/repo``), so its images are gone from the listing."""
+    def _manifests(self, prefix: str, action: str) -> Iterator[tuple[str, str, str]]:
+        """(repository, tag, digest) of every tagged manifest under ``prefix``."""
         catalog = self._get("/v2/_catalog?n=1000", "registry:catalog:*").json()
         for name in catalog.get("repositories") or []:
             if not (name == prefix or name.startswith(prefix + "/")):
                 continue
-            scope = f"repository:{name}:*"
+            scope = f"repository:{name}:{action}"
             tags = self._get(f"/v2/{name}/tags/list", scope).json().get("tags") or []
             for tag in tags:
                 head = self._get(f"/v2/{name}/manifests/{tag}", scope, method="HEAD")
                 digest = head.headers.get("Docker-Content-Digest")
                 if digest:
-                    self._get(f"/v2/{name}/manifests/{digest}", scope, method="DELETE")
+                    yield name, tag, digest
+
+    def images(self, repository_path: str) -> dict[str, str]:
+        """``{"name:tag": digest}`` for every image under ``db/schema/repo``."""
+        return {
+            f"{name[len(repository_path) + 1 :]}:{tag}": digest
+            for name, tag, digest in self._manifests(repository_path, "pull")
+            if name != repository_path
+        }
+
+    def delete_under(self, prefix: str) -> None:
+        """Delete every manifest of every repository under ``prefix`` (``db``,
+        ``db/schema`` or ``db/schema/repo``), so its images are gone from the listing."""
+        for name, _, digest in list(self._manifests(prefix, "*")):
+            scope = f"repository:{name}:*"
+            self._get(f"/v2/{name}/manifests/{digest}", scope, method="DELETE")
 
 
 def scope_to_access(scope: str) -> dict[str, Any]:

@@ -185,15 +185,10 @@ class StepBuilder:
         )
         for other in self.d.user.grant_to:
             user = identifiers.parse(other)
-            self.grant(
+            self._role_to_user(
                 "grant-role-to-existing-" + re.sub(r"[^a-z0-9]+", "-", user.name.lower()),
-                f"Give {n.role.name} to the existing user {user.name}",
-                n.security_admin,
-                f"ROLE {n.role}",
-                f"USER {user}",
-                Check(Sql.of(f"SHOW GRANTS TO USER {user}"), expect=({"role": (n.role.name,)},)),
-                doc="grant-role",
-                depends_on=("role",),
+                user,
+                f"the existing user {user.name}",
                 fixes="An existing user signs in as themselves (with their own MFA) instead of "
                 "sharing a password user.",
             )
@@ -221,15 +216,28 @@ class StepBuilder:
             fixes="The guide wrote the password into the SQL; here it comes from the OS "
             "keyring at run time and is never shown or saved.",
         )
+        self._role_to_user("grant-role-to-user", n.user, n.user.name, depends_on=("user",))
+
+    def _role_to_user(
+        self,
+        step_id: str,
+        user: Identifier,
+        who: str,
+        *,
+        depends_on: tuple[str, ...] = (),
+        **extra: Any,
+    ) -> None:
+        n = self.n
         self.grant(
-            "grant-role-to-user",
-            f"Give {n.role.name} to {n.user.name}",
+            step_id,
+            f"Give {n.role.name} to {who}",
             n.security_admin,
             f"ROLE {n.role}",
-            f"USER {n.user}",
-            Check(Sql.of(f"SHOW GRANTS TO USER {n.user}"), expect=({"role": (n.role.name,)},)),
+            f"USER {user}",
+            Check(Sql.of(f"SHOW GRANTS TO USER {user}"), expect=({"role": (n.role.name,)},)),
             doc="grant-role",
-            depends_on=("role", "user"),
+            depends_on=("role", *depends_on),
+            **extra,
         )
 
     def warehouse_and_database(self) -> None:
