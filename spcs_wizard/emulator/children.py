@@ -28,11 +28,16 @@ def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     return {k: v for k, v in env.items() if k in _KEPT or k.startswith(_KEPT_PREFIXES)}
 
 
+# Loaded here, in the parent: between fork and exec the child only makes one call, and
+# takes no lock that another thread of the emulator might have held at the fork.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
 def _die_with_parent() -> None:  # runs in the child, between fork and exec
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    assert _LIBC is not None
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def preexec() -> Callable[[], None] | None:
     """``preexec_fn`` for Popen: die with the parent where the system can say so."""
-    return _die_with_parent if sys.platform.startswith("linux") else None
+    return _die_with_parent if _LIBC is not None else None
