@@ -367,7 +367,12 @@ def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
             select = app.screen.query_one("#connections", Select)
             await until(pilot, lambda: select.value == "mfa", what="the connection listed")
             await pilot.click("#connect")
-            await until(pilot, lambda: isinstance(app.screen, PasscodeDialog), what="dialog")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, PasscodeDialog) and app.screen.query("#passcode"),
+                what="the dialog, composed",
+            )
+            await until(pilot, lambda: getattr(app.focused, "id", None) == "passcode", what="focus")
             app.screen.query_one("#passcode", Input).value = "246810"
             await pilot.press("enter")
             await until(pilot, lambda: wizard.ready, what="connected")

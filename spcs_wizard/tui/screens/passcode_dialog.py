@@ -10,6 +10,8 @@ from textual.widgets import Button, Input, Label, Static
 
 
 class PasscodeDialog(ModalScreen[str | None]):
+    AUTO_FOCUS = "#passcode"  # focused once composed (no query before the input exists)
+
     def __init__(self, connection: str) -> None:
         super().__init__()
         self.connection = connection
@@ -24,9 +26,6 @@ class PasscodeDialog(ModalScreen[str | None]):
             with Horizontal(classes="row"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Log in", id="ok", variant="primary", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#passcode", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
