@@ -69,3 +69,22 @@ def resolve_deployment(
         raise
     except ValueError as exc:  # pragma: no cover - defensive: any validation slip
         raise ConfigError(str(exc)) from None
+
+
+def dns_domain_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--dns-domain DOMAIN``: a schema's service DNS domain, checked and normalised as it
+    is parsed (``ab12cd34`` -> ``ab12cd34.svc.spcs.internal``); passed as ``domain``."""
+
+    def checked(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        from spcs_wizard.model.names import dns_domain
+
+        if value is None:
+            return None
+        try:
+            return dns_domain(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option(
+        "--dns-domain", "domain", metavar="DOMAIN", callback=checked, help=help_text
+    )

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.options import deployment_options, dns_domain_option
 from spcs_wizard.model.plan import build_plan
 from spcs_wizard.model.plan_export import to_data, to_script
 from spcs_wizard.model.step import Step, StepKind
@@ -63,12 +63,9 @@ def _table(steps: list[Step], title: str) -> Table:
     help="With --sql: write DIR/deploy.sql and the rendered specs in DIR/specs/ that its PUT "
     "lines upload, ready for `snow sql -f DIR/deploy.sql`.",
 )
-@click.option(
-    "--dns-domain",
-    "domain",
-    metavar="DOMAIN",
-    help="With --out: the schema's service DNS domain (SYSTEM$GET_SERVICE_DNS_DOMAIN, once "
-    "the schema exists), so the notebook's spec is written too for DIR/notebook.sql.",
+@dns_domain_option(
+    "With --out: the schema's service DNS domain (SYSTEM$GET_SERVICE_DNS_DOMAIN, once the "
+    "schema exists), so the notebook's spec is written too for DIR/notebook.sql."
 )
 def plan_command(
     deployment: Deployment,
@@ -126,16 +123,11 @@ def plan_command(
 
 def _write_out(deployment: Deployment, out: Path, domain: str | None) -> None:
     from spcs_wizard.cli.plan_out import write_script_dir
-    from spcs_wizard.model.names import dns_domain
 
-    try:
-        checked = dns_domain(domain) if domain is not None else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--dns-domain") from None
     out = out.resolve()
     plan = build_plan(deployment, out / "specs")
     try:
-        written = write_script_dir(plan, out, checked)
+        written = write_script_dir(plan, out, domain)
     except OSError as exc:
         raise click.ClickException(f"cannot write into {out}: {exc.strerror}") from None
     for path in written:

@@ -10,18 +10,15 @@ from pathlib import Path
 import click
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.options import deployment_options, dns_domain_option
 from spcs_wizard.cli.session import connection_failure, connection_option
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.specs.render import SERVICES, needs_domain, render, render_all, write_all
 from spcs_wizard.specs.validate import validate_text
 
-dns_domain_option = click.option(
-    "--dns-domain",
-    "domain",
-    metavar="DOMAIN",
-    help="The schema's service DNS domain (SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN('db.schema'), "
-    "once the schema exists), so the notebook's spec names Milvus as SPCS resolves it.",
+domain_option = dns_domain_option(
+    "The schema's service DNS domain (SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN('db.schema'), "
+    "once the schema exists), so the notebook's spec names Milvus as SPCS resolves it."
 )
 
 
@@ -47,10 +44,9 @@ def specs_group() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the files into this directory instead of printing them.",
 )
-@dns_domain_option
+@domain_option
 def render_command(deployment: Deployment, out: Path | None, domain: str | None) -> None:
     """Render the specifications from the deployment settings."""
-    domain = _checked_domain(domain)
     _domain_note(domain)
     if out is not None:
         for path in write_all(deployment, out, domain):
@@ -108,7 +104,7 @@ def validate_command(deployment: Deployment, files: tuple[Path, ...], as_json: b
     help="Compare with this file instead of the account.",
 )
 @connection_option
-@dns_domain_option
+@domain_option
 def diff_command(
     deployment: Deployment,
     service: str,
@@ -142,7 +138,7 @@ def diff_command(
         except (RunningSpecError, ConnectorError) as exc:
             raise click.ClickException(str(exc)) from None
         source = f"{fqn} (running)"
-    wanted = render(deployment, service, _checked_domain(domain)).text
+    wanted = render(deployment, service, domain).text
     diff = list(
         difflib.unified_diff(
             running.splitlines(keepends=True),
@@ -156,17 +152,6 @@ def diff_command(
         return
     click.echo("".join(diff), nl=False)
     sys.exit(exit_codes.PARTIAL)
-
-
-def _checked_domain(domain: str | None) -> str | None:
-    from spcs_wizard.model.names import dns_domain
-
-    if domain is None:
-        return None
-    try:
-        return dns_domain(domain)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--dns-domain") from None
 
 
 def schema_dns_domain(con: object, deployment: Deployment) -> str:

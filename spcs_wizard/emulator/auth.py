@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from spcs_wizard.emulator import protocol
 from spcs_wizard.emulator.catalog import Account
 from spcs_wizard.emulator.context import Session
-from spcs_wizard.emulator.objects import verify_secret
+from spcs_wizard.emulator.objects import holds_pat, mfa_enrolled, verify_secret
 from spcs_wizard.emulator.settings import EmulatorSettings
 
 INCORRECT = "Incorrect username or password was specified."
@@ -128,8 +128,7 @@ class Sessions:
         """Users enrolled in MFA (EXT_AUTHN_DUO) need a passcode, or an MFA token cached by
         the connector from an earlier login (https://docs.snowflake.com/en/user-guide/security-mfa)."""
         obj = self.account.get("USER", (user,))
-        enrolled = obj is not None and str(obj.props.get("EXT_AUTHN_DUO", "")).upper() == "TRUE"
-        if not enrolled:
+        if not mfa_enrolled(obj):
             return
         token = str(data.get("TOKEN") or "")
         if token and self.mfa_tokens.get(token) == user:
@@ -176,9 +175,7 @@ class Sessions:
         return token
 
     def _check_pat(self, login_name: str, token: str) -> str:
-        obj = self.account.get("USER", (login_name,))
-        stored = obj.props.get("PATS", {}) if obj else {}
-        if token and any(verify_secret(token, h) for h in stored.values()):
+        if holds_pat(self.account.get("USER", (login_name,)), token):
             return login_name
         raise LoginError(protocol.INCORRECT_CREDENTIALS, "Programmatic access token is invalid.")
 
@@ -233,8 +230,7 @@ class Sessions:
         if not isinstance(record, str):
             return str(record.session.user)
         for user in self.account.of_kind("USER"):
-            stored = user.props.get("PATS", {})
-            if token and any(verify_secret(token, h) for h in stored.values()):
+            if holds_pat(user, token):
                 return user.short
         return None
 

@@ -197,16 +197,16 @@ class Account:
             schema.props["DNS_ID"] = new_dns_id()
         return f"{schema.props['DNS_ID']}.svc.spcs.internal"
 
-    def service_dns_names(self) -> dict[str, Obj]:
-        """Every service's DNS name (what SHOW SERVICES reports), to its service."""
+    def service_dns_name(self, svc: Obj) -> str | None:
+        """The service's DNS name, as SHOW SERVICES reports it in ``dns_name``."""
         from spcs_wizard.model.names import service_dns_name
 
-        found = {}
-        for svc in self.of_kind("SERVICE"):
-            schema = self.get("SCHEMA", svc.name[:2])
-            if schema is not None:
-                found[service_dns_name(svc.short, self.dns_domain(schema))] = svc
-        return found
+        schema = self.get("SCHEMA", svc.name[:2])
+        return None if schema is None else service_dns_name(svc.short, self.dns_domain(schema))
+
+    def service_dns_names(self) -> set[str]:
+        """Every service's DNS name: what a container can resolve."""
+        return {n for n in map(self.service_dns_name, self.of_kind("SERVICE")) if n is not None}
 
     def of_kind(self, kind: str) -> list[Obj]:
         return sorted((o for (k, _), o in self.objects.items() if k == kind), key=lambda o: o.name)

@@ -10,7 +10,6 @@ from typing import Any
 from spcs_wizard.emulator import lifecycle
 from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.context import Ctx, bool_text
-from spcs_wizard.model.names import service_dns_name
 from spcs_wizard.model.registry import registry_host
 
 COLUMNS: dict[str, list[str]] = {
@@ -356,9 +355,7 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
         values.update(
             status=state.status,
             compute_pool=p["COMPUTE_POOL"],
-            dns_name=service_dns_name(
-                obj.short, ctx.account.dns_domain(ctx.account.get("SCHEMA", obj.name[:2]))
-            ),
+            dns_name=ctx.account.service_dns_name(obj),
             current_instances=1 if running else 0,
             target_instances=int(p.get("MIN_INSTANCES", 1)),
             min_ready_instances=1,

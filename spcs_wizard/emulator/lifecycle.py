@@ -101,12 +101,12 @@ _URL_HOST = re.compile(r"://([^/:\s]+)")
 
 def unresolved_hosts(account: Account, container: dict[str, Any]) -> list[str]:
     """Service host names in the container's environment that name no service."""
-    known = account.service_dns_names()
     env = container.get("env")
     values = " ".join(str(v) for v in (env.values() if isinstance(env, dict) else []))
     hosts = {h.lower() for h in _INTERNAL_HOST.findall(values)}
     hosts |= {h.lower() for h in _URL_HOST.findall(values) if "$" in h}  # never filled in
-    return sorted(hosts - set(known))
+    # Every state query asks this of every container: list the services only when needed.
+    return sorted(hosts - account.service_dns_names()) if hosts else []
 
 
 def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -> ServiceState:

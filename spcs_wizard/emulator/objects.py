@@ -76,6 +76,17 @@ def verify_secret(value: str, stored: str) -> bool:
     return candidate.hex() == digest
 
 
+def holds_pat(user: Obj | None, token: str) -> bool:
+    """Whether ``token`` is one of the user's programmatic access tokens."""
+    stored = user.props.get("PATS", {}) if user is not None else {}
+    return bool(token) and any(verify_secret(token, h) for h in stored.values())
+
+
+def mfa_enrolled(user: Obj | None) -> bool:
+    """Enrolled in MFA (EXT_AUTHN_DUO): a password alone does not sign the user in."""
+    return user is not None and str(user.props.get("EXT_AUTHN_DUO", "")).upper() == "TRUE"
+
+
 def create(ctx: Ctx, or_replace: bool) -> Result:
     words = _match_kind(ctx, CREATABLE)
     if words is None:

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from spcs_wizard.emulator.children import child_environment, preexec
-from spcs_wizard.emulator.objects import verify_secret
+from spcs_wizard.emulator.objects import holds_pat, mfa_enrolled, verify_secret
 
 if TYPE_CHECKING:
     from spcs_wizard.emulator.auth import Sessions
@@ -155,12 +155,11 @@ class TokenService:
         obj = self.account.get("USER", (user.upper(),))
         if obj is None:
             return None
-        pats = obj.props.get("PATS", {})
-        by_pat = any(verify_secret(password, h) for h in pats.values())
         stored = obj.props.get("PASSWORD")
-        mfa = str(obj.props.get("EXT_AUTHN_DUO", "")).upper() == "TRUE"
-        by_password = bool(stored) and not mfa and verify_secret(password, str(stored))
-        if not (by_pat or by_password):
+        by_password = (
+            bool(stored) and not mfa_enrolled(obj) and verify_secret(password, str(stored))
+        )
+        if not (holds_pat(obj, password) or by_password):
             return None
         role = str(obj.props.get("DEFAULT_ROLE") or "PUBLIC")
         return obj.short, self.account.effective_roles(role)

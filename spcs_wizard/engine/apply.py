@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 from snowflake.connector.errors import Error as ConnectorError
@@ -114,7 +115,7 @@ class Deployer:
                 self._refuse_foreign(step, rows)
                 self.on_event(StepSkipped(step.id, "already done"))
                 return False
-        uploads = SpecUploads(self.runner, self.plan, self.state)
+        uploads = self._uploads
         if step.kind is StepKind.PUT:
             write_all(self.plan.deployment, self._spec_dir(step), self._dns_domain(step))
             if self._guarded(step, lambda: uploads.unchanged(step)):
@@ -135,13 +136,18 @@ class Deployer:
         self.on_event(StepDone(step.id, len(step.statements), round(self.monotonic() - started, 3)))
         return True
 
+    @cached_property
+    def _uploads(self) -> SpecUploads:
+        return SpecUploads(self.runner, self.plan, self.state)
+
     def _dns_domain(self, step: Step) -> str:
         """The schema's service DNS domain, which the notebook's spec needs to name
         Milvus; it exists once the schema does."""
         if self._domain is None:
             from spcs_wizard.model.names import dns_domain
 
-            rows = self._query(step, dns_domain_sql(self.plan.deployment))
+            sql = dns_domain_sql(self.plan.deployment)
+            rows = self._guarded(step, lambda: self.runner.query(sql, step.role))
             self._domain = dns_domain(str(next(iter(rows[0].values()))))
         return self._domain
 
@@ -149,12 +155,6 @@ class Deployer:
         """``call()``, its connector errors reported as this step's failure."""
         try:
             return call()
-        except ConnectorError as exc:
-            raise self._failure(step, exc) from None
-
-    def _query(self, step: Step, sql: str) -> list[dict[str, object]]:
-        try:
-            return self.runner.query(sql, step.role)
         except ConnectorError as exc:
             raise self._failure(step, exc) from None
 
@@ -186,10 +186,8 @@ class Deployer:
 
     def _check_rows(self, step: Step) -> list[dict[str, object]]:
         assert step.check is not None
-        try:
-            return self.runner.query_or_missing(step.check.sql.text(), step.role)
-        except ConnectorError as exc:
-            raise self._failure(step, exc) from None
+        sql = step.check.sql.text()
+        return self._guarded(step, lambda: self.runner.query_or_missing(sql, step.role))
 
     def _holds(self, step: Step) -> bool:
         assert step.check is not None
@@ -229,10 +227,7 @@ class Deployer:
         )
 
     def _execute(self, step: Step, sql: str, shown: str) -> None:
-        try:
-            self.runner.execute(sql, step.role, shown)
-        except ConnectorError as exc:
-            raise self._failure(step, exc) from None
+        self._guarded(step, lambda: self.runner.execute(sql, step.role, shown))
 
     def _failure(
         self, step: Step, exc: ConnectorError, logs: list[str] | None = None

@@ -18,6 +18,7 @@ from snowflake.connector.errors import Error as ConnectorError
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.model.plan import Plan
+    from spcs_wizard.model.step import Step
 
 
 @dataclass(frozen=True)
@@ -79,28 +80,33 @@ def run(runner: SqlRunner, plan: Plan) -> list[Finding]:
         if owner.name in available or admin.name in available
         else set()
     )
-    for privilege, what in ACCOUNT_PRIVILEGES:
-        found.append(_account_privilege(privilege, what, owner.name, admin.name, held, available))
+    for privilege, step in owner_account_privileges(plan).items():
+        found.append(_account_privilege(privilege, step, owner.name, held, available))
     found += egress_findings(runner, plan, admin.name in available)
     return found
 
 
-# What the service owner role needs on the account, and why. SYSADMIN holds neither by
-# default (https://docs.snowflake.com/en/user-guide/security-access-control-overview#system-defined-roles;
-# the SPCS tutorials grant both from ACCOUNTADMIN).
-ACCOUNT_PRIVILEGES = (
-    ("BIND SERVICE ENDPOINT", "create public endpoints"),
-    ("CREATE COMPUTE POOL", "create compute pools"),
-)
+def owner_account_privileges(plan: Plan) -> dict[str, Step]:
+    """The account privileges the plan grants the services' owner role (BIND SERVICE
+    ENDPOINT, CREATE COMPUTE POOL: SYSADMIN holds neither by default), to the step that
+    grants each."""
+    suffix = f" ON ACCOUNT TO ROLE {plan.deployment.names().sys_admin}"
+    return {
+        s.target.name.removesuffix(suffix): s
+        for s in plan.steps
+        if s.target is not None and s.target.kind == "GRANT" and s.target.name.endswith(suffix)
+    }
 
 
 def _account_privilege(
-    privilege: str, what: str, owner: str, admin: str, held: set[str], available: set[str]
+    privilege: str, step: Step, owner: str, held: set[str], available: set[str]
 ) -> Finding:
+    admin = step.role.name
     if privilege in held:
         return Finding(privilege, True, f"{owner} has it")
     if admin in available:
         return Finding(privilege, True, f"{owner} lacks it; the deployment grants it as {admin}")
+    what = step.title.removeprefix(f"Allow {owner} to ")
     return Finding(
         privilege,
         False,

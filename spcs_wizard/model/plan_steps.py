@@ -374,29 +374,34 @@ class StepBuilder:
             matcher["name"] = (name,)
         return Check(Sql.of(f"SHOW GRANTS TO ROLE {self.n.sys_admin}"), expect=(matcher,))
 
+    def _owner_account_grant(self, step_id: str, privilege: str, what: str, **extra: Any) -> None:
+        """An account privilege the services' owner role needs, granted by the account
+        administrator and shared by the account (teardown keeps it unless asked)."""
+        n = self.n
+        self.grant(
+            step_id,
+            f"Allow {n.sys_admin.name} to create {what}",
+            n.account_admin,
+            f"{privilege} ON ACCOUNT",
+            f"ROLE {n.sys_admin}",
+            self._sysadmin_grant_check(privilege, "ACCOUNT", None),
+            shared=True,
+            **extra,
+        )
+
     def networking(self) -> None:
         n, e = self.n, self.d.egress
-        self.grant(
-            "bind-service-endpoint",
-            f"Allow {n.sys_admin.name} to create public endpoints",
-            n.account_admin,
-            "BIND SERVICE ENDPOINT ON ACCOUNT",
-            f"ROLE {n.sys_admin}",
-            self._sysadmin_grant_check("BIND SERVICE ENDPOINT", "ACCOUNT", None),
-            shared=True,
+        self._owner_account_grant(
+            "bind-service-endpoint", "BIND SERVICE ENDPOINT", "public endpoints"
         )
         # SYSADMIN does not hold CREATE COMPUTE POOL by default; Snowflake's SPCS setup
         # grants it from ACCOUNTADMIN (developer-guide/snowpark-container-services/
         # tutorials/common-setup, and sql-reference/sql/create-compute-pool: "Access
         # control requirements").
-        self.grant(
+        self._owner_account_grant(
             "create-compute-pool-privilege",
-            f"Allow {n.sys_admin.name} to create compute pools",
-            n.account_admin,
-            "CREATE COMPUTE POOL ON ACCOUNT",
-            f"ROLE {n.sys_admin}",
-            self._sysadmin_grant_check("CREATE COMPUTE POOL", "ACCOUNT", None),
-            shared=True,
+            "CREATE COMPUTE POOL",
+            "compute pools",
             fixes="The guide created the pools as ACCOUNTADMIN; here SYSADMIN owns them, "
             "so it is granted CREATE COMPUTE POOL first (a system role lacks it by default).",
         )
