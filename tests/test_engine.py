@@ -15,18 +15,16 @@ from spcs_wizard.emulator.faults import Faults, StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine import snapshot
-from spcs_wizard.engine.apply import Deployer, Outcome
-from spcs_wizard.engine.events import Event, StepFailed, StepStarted
+from spcs_wizard.engine.events import StepFailed, StepStarted
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.model.plan import Plan, build_plan
-from spcs_wizard.model.registry import repository_path
-from spcs_wizard.model.sql import SecretSlot
-from spcs_wizard.model.step import Step, StepKind
+from spcs_wizard.model.plan import build_plan
+from spcs_wizard.model.step import StepKind
 from tests.conftest import ADMIN_PASSWORD
-from tests.emulator_harness import SECRETS, connect, rows
+from tests.emulator_harness import connect, rows
+from tests.engine_harness import World
 
 
 @pytest.fixture
@@ -41,54 +39,6 @@ def emu(tmp_path: Path) -> Iterator[Emulator]:
     e.start()
     yield e
     e.stop()
-
-
-class World:
-    """One deployment's plan, local state and engine wiring against an emulator."""
-
-    def __init__(self, emu: Emulator, tmp_path: Path) -> None:
-        self.emu = emu
-        self.deployment = Deployment(account=emu.settings.account_identifier, prefix="alice")
-        self.plan: Plan = build_plan(self.deployment, tmp_path / "specs")
-        self.state = DeploymentState(tmp_path / "state.json", self.deployment.deployment_id)
-        self.events: list[Event] = []
-        self.asked: list[str] = []
-        self.fail_push: str | None = None  # the image step whose push is refused
-        self.adopt: frozenset[str] = frozenset()
-
-    def secret(self, slot: SecretSlot) -> str:
-        self.asked.append(slot.key)
-        return SECRETS[slot.key]
-
-    def push(self, step: Step) -> None:
-        """Stands in for the image build and push (the images work): records the image in
-        the emulator's repository as a push would."""
-        if step.id == self.fail_push:  # what a refused push raises (images/push.py)
-            from spcs_wizard.images.push import PushError
-
-            raise PushError("the registry refused the push")
-        svc = self.deployment.milvus if step.id == "image-milvus" else self.deployment.jupyter
-        self.emu.add_image(
-            repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64
-        )
-
-    def deployer(self, runner: SqlRunner) -> Deployer:
-        return Deployer(
-            runner,
-            self.plan,
-            self.state,
-            self.secret,
-            self.push,
-            on_event=self.events.append,
-            sleep=self.emu.clock.advance,
-            monotonic=self.emu.clock.now,
-            adopt=self.adopt,
-        )
-
-    def deploy(self) -> tuple[Outcome, SqlRunner]:
-        with connect(self.emu) as con:
-            runner = SqlRunner(con)
-            return self.deployer(runner).run(), runner
 
 
 @pytest.fixture
@@ -162,50 +112,6 @@ def test_a_changed_spec_is_uploaded_and_rolled_out_to_its_running_service(
     with connect(world.emu, role="SYSADMIN") as con:
         after = rows(con, query)[0]
     assert after["spec_digest"] != before  # the service runs the new specification
-
-
-INTERRUPTIBLE = [
-    s.id
-    for s in build_plan(Deployment(prefix="alice"), Path("/tmp/x"))
-    if s.kind in (StepKind.SQL, StepKind.PUT, StepKind.IMAGE)
-]
-
-
-@pytest.mark.parametrize("step_id", INTERRUPTIBLE)
-def test_a_deploy_interrupted_at_any_step_converges_on_rerun(world: World, step_id: str) -> None:
-    step = world.plan.step(step_id)
-    if step.kind is StepKind.IMAGE:
-        world.fail_push = step_id
-    else:
-        first_line = step.statements[0].text().splitlines()[0]
-        world.emu.faults.statements.append(
-            StatementFault(
-                code=390144,
-                sqlstate="08001",
-                message="Injected: connection lost.",
-                match=first_line,
-            )
-        )
-    first, _ = world.deploy()
-    assert not first.ok
-    assert first.failed is not None
-    assert first.failed.step_id == step_id
-    if step.kind is StepKind.IMAGE:
-        assert "refused the push" in first.failed.message
-        assert "images already pushed are not pushed again" in first.failed.hint
-    else:
-        assert "resumes" in first.failed.hint
-    world.fail_push = None
-    second, _ = world.deploy()
-    assert second.ok, second.failed
-    with connect(world.emu) as con:
-        con.cursor().execute("USE ROLE ACCOUNTADMIN")
-        assert [r["name"] for r in rows(con, "SHOW ROLES LIKE 'ALICE_%'")] == ["ALICE_MILVUS_ROLE"]
-        assert len(rows(con, "SHOW COMPUTE POOLS LIKE 'ALICE_%'")) == 2
-        assert len(rows(con, "SHOW SERVICES IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC")) == 2
-        assert len(rows(con, "SHOW GRANTS TO ROLE ALICE_MILVUS_ROLE")) == 5  # no duplicates
-        snap = snapshot.take(SqlRunner(con), world.deployment)
-    assert snap.healthy
 
 
 def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:

@@ -8,6 +8,8 @@ File format (TOML)::
     sqlstate = "08001"
     message = "Injected failure"
     times = 1                 # how many matching statements fail (default 1)
+    lose_answer = false       # true: the statement runs, then its connection drops
+                              # before the answer is sent (the client never hears back)
 
     [http]
     statuses = [503, 429]     # the next requests answer with these HTTP statuses
@@ -26,7 +28,7 @@ import tomllib
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from spcs_wizard.emulator.errors import SnowflakeError
 
@@ -39,6 +41,23 @@ class StatementFault:
     match: str | None = None
     index: int | None = None
     times: int = 1
+    lose_answer: bool = False
+
+    def hits(self, sql: str, n: int) -> bool:
+        return self.times > 0 and (
+            (self.index is not None and self.index == n)
+            or (self.match is not None and self.match.upper() in sql.upper())
+        )
+
+
+class StatementDrill(Protocol):
+    """Tests' drill at chosen statements: ``before`` may refuse one (raise SnowflakeError)
+    before it runs; ``after`` says, once it ran, whether its answer is lost (the connection
+    dropped instead: a kill or a restart at that point)."""
+
+    def before(self, sql: str) -> None: ...
+
+    def after(self, sql: str) -> bool: ...
 
 
 @dataclass
@@ -51,6 +70,7 @@ class Faults:
     refuse_pushes: bool = False
     refuse_session_token_logins: bool = False  # registry logins as 0sessiontoken fail
     statement_count: int = 0
+    drill: StatementDrill | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -81,14 +101,23 @@ class Faults:
             self.statement_count += 1
             n = self.statement_count
             for fault in self.statements:
-                if fault.times <= 0:
-                    continue
-                hit = (fault.index is not None and fault.index == n) or (
-                    fault.match is not None and fault.match.upper() in sql.upper()
-                )
-                if hit:
+                if not fault.lose_answer and fault.hits(sql, n):
                     fault.times -= 1
                     raise SnowflakeError(fault.code, fault.sqlstate, fault.message)
+            drill = self.drill
+        if drill is not None:
+            drill.before(sql)
+
+    def answer_lost(self, sql: str) -> bool:
+        """After the statement ran: whether its answer must be lost (the connection
+        dropped instead)."""
+        with self._lock:
+            for fault in self.statements:
+                if fault.lose_answer and fault.hits(sql, self.statement_count):
+                    fault.times -= 1
+                    return True
+            drill = self.drill
+        return drill is not None and drill.after(sql)
 
     def next_http_fault(self) -> int | str | None:
         """An HTTP status to answer with, ``"drop"`` to close the connection, or None."""

@@ -7,6 +7,7 @@ connection mid-request, which an ASGI server does not allow.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -320,11 +321,17 @@ class Emulator:
                     self._apply_object_faults()
             except SnowflakeError as exc:
                 return protocol.query_error(exc)
+            if self.faults.answer_lost(sql):
+                raise AnswerLostError(sql)
             return protocol.query_result(result, checked.session)
         return protocol.failure("390400", f"Unknown request {path}")
 
     def _object_faults_pending(self) -> bool:
         return bool(self.faults.stuck_pools or self.faults.failing_services)
+
+
+class AnswerLostError(Exception):
+    """A drill: the statement ran, and its answer never reaches the client."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -340,8 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         fault = self.emulator.faults.next_http_fault()
         if fault == "drop" or self.emulator._server is None:  # a fault, or an outage drill
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self._drop()
             return
         if isinstance(fault, int):
             self._send(fault, {"message": "Injected HTTP failure (SPCS emulator fault)."})
@@ -372,12 +378,20 @@ class _Handler(BaseHTTPRequestHandler):
         token = auth.split('Token="', 1)[1].rstrip('"') if 'Token="' in auth else ""
         try:
             reply = self.emulator.handle(url.path, query, body, token)
+        except AnswerLostError:
+            self._drop()
+            return
         except Exception:  # a bug in the emulator must not look like a network failure
             log.exception("emulator error on %s", url.path)
             reply = protocol.failure("000603", "Internal error in the SPCS emulator.")
         self._send(HTTPStatus.OK, reply)
 
     do_GET = do_POST  # noqa: N815 - stdlib naming
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # the client may be gone already (killed)
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _sso(self, proof: str) -> None:
         """Stands in for the identity provider's login page: it signs the pending user in

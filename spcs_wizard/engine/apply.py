@@ -113,6 +113,8 @@ class Deployer:
             rows = self._found.pop(step.id, None) or self._check_rows(step)
             if step.check.satisfied_by(rows):
                 self._refuse_foreign(step, rows)
+                if step.id in self.state.pending:  # an interrupted attempt of ours did it
+                    self.state.record(step.id)
                 self.on_event(StepSkipped(step.id, "already done"))
                 return False
         uploads = self._uploads
@@ -123,11 +125,22 @@ class Deployer:
                 return False
         self.on_event(StepStarted(step.id, step.title))
         started = self.monotonic()
+        self.state.intend(step.id)
         if step.kind is StepKind.IMAGE:
             self._image(step)
         else:
-            for sql in step.statements:
-                self._execute(step, sql.executable(self._secrets_for(sql.secrets)), sql.text())
+            for index, sql in enumerate(step.statements):
+                executable = sql.executable(self._secrets_for(sql.secrets))
+                try:
+                    self.runner.execute(executable, step.role, sql.text())
+                except ConnectorError as exc:
+                    if index == 0 and getattr(exc, "sfqid", None):
+                        # The account answered that it refused the first statement (a
+                        # query id came back): nothing of this step ran, so a grant found
+                        # here later is someone else's. Without an answer (a lost
+                        # connection) it stays begun: it may have run.
+                        self.state.abandon(step.id)
+                    raise self._failure(step, exc) from None
         self.state.record(step.id)
         if step.kind is StepKind.PUT:
             rolled = self._guarded(step, lambda: uploads.uploaded(step))
@@ -201,6 +214,8 @@ class Deployer:
         target = step.target
         if target is None or target.shared or not is_created_object(step):
             return
+        # Begun (pending) is not enough here: a CREATE ... IF NOT EXISTS of ours that met
+        # someone else's object did nothing, so only the COMMENT can tell.
         if step.id in self.state.executed or target.name in self.state.adopted:
             return
         short = target.name.rsplit(".", 1)[-1].strip('"')
@@ -225,9 +240,6 @@ class Deployer:
                 foreign=True,
             )
         )
-
-    def _execute(self, step: Step, sql: str, shown: str) -> None:
-        self._guarded(step, lambda: self.runner.execute(sql, step.role, shown))
 
     def _failure(
         self, step: Step, exc: ConnectorError, logs: list[str] | None = None

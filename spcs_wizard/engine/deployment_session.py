@@ -281,7 +281,8 @@ class DeploymentSession:
             for s in plan.steps
             if s.kind in (StepKind.SQL, StepKind.PUT) and not (s.target and s.target.shared)
         }
-        made = own & set(self.state().executed)
+        state = self.state()
+        made = own & (set(state.executed) | set(state.pending))
         if not made:
             return "start"
         return "monitor" if {"service-milvus", "service-jupyter"} <= made else "deploy"

@@ -24,6 +24,10 @@ class DeploymentState:
     adopted: dict[str, float] = field(default_factory=dict)
     # Each spec upload step -> the sha256 of the text last uploaded (skip when unchanged).
     specs: dict[str, str] = field(default_factory=dict)
+    # Steps begun and not known to have finished: written before a step's first statement,
+    # so a run killed after the account made a grant, but before ``record``, still knows
+    # the grant is its own (step id -> when).
+    pending: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, deployment_id: str) -> DeploymentState:
@@ -39,11 +43,27 @@ class DeploymentState:
             dict(data.get("executed", {})),
             dict(data.get("adopted", {})),
             dict(data.get("specs", {})),
+            dict(data.get("pending", {})),
         )
 
+    def intend(self, step_id: str) -> None:
+        self.pending[step_id] = time.time()
+        self.save()
+
+    def abandon(self, step_id: str) -> None:
+        """The step was begun and is known not to have run."""
+        if self.pending.pop(step_id, None) is not None:
+            self.save()
+
     def record(self, step_id: str) -> None:
+        self.pending.pop(step_id, None)
         self.executed[step_id] = time.time()
         self.save()
+
+    def made(self, step_id: str) -> bool:
+        """Whether this tool ran the step (or began it: what the account shows done after
+        an interrupted attempt is this tool's doing)."""
+        return step_id in self.executed or step_id in self.pending
 
     def adopt(self, name: str) -> None:
         self.adopted[name] = time.time()
@@ -59,6 +79,7 @@ class DeploymentState:
 
     def forget(self, step_id: str) -> None:
         found = self.executed.pop(step_id, None) is not None
+        found = self.pending.pop(step_id, None) is not None or found
         if self.specs.pop(step_id, None) is not None or found:
             self.save()
 
@@ -72,6 +93,7 @@ class DeploymentState:
                     "executed": self.executed,
                     "adopted": self.adopted,
                     "specs": self.specs,
+                    "pending": self.pending,
                 },
                 indent=1,
             ),

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from spcs_wizard.model.step import Step
 
 
+ALREADY_GONE = "already gone"
+ALREADY_REMOVED = "already removed"
+
+
 @dataclass
 class TeardownOutcome:
     removed: list[str] = field(default_factory=list)
@@ -70,6 +74,8 @@ class Teardown:
             self.plan, keep_data=self.keep_data, include_shared=self.include_shared
         ):
             why, attention = self._reason_to_leave(step, marker)
+            if why in (ALREADY_GONE, ALREADY_REMOVED):
+                self._forget(step)  # an interrupted teardown removed it, or someone did
             if why is not None:
                 outcome.skipped[step.id] = why
                 if attention:
@@ -88,12 +94,15 @@ class Teardown:
                 )
                 self.on_event(outcome.failed)
                 return outcome
-            self.state.forget(step.id)
-            if step.target is not None:
-                self.state.forget_adopted(step.target.name)
+            self._forget(step)
             outcome.removed.append(step.id)
             self.on_event(StepDone(step.id, len(step.undo), round(time.monotonic() - started, 3)))
         return outcome
+
+    def _forget(self, step: Step) -> None:
+        self.state.forget(step.id)
+        if step.target is not None:
+            self.state.forget_adopted(step.target.name)
 
     def _undo(self, step: Step, sql: str) -> None:
         try:
@@ -108,12 +117,12 @@ class Teardown:
         (True), or merely gone, or adopted knowingly and kept (False)."""
         assert step.target is not None
         if step.check is None:  # uploaded files: ours when we uploaded them
-            return (None, True) if step.id in self.state.executed else ("already removed", False)
+            return (None, True) if self.state.made(step.id) else (ALREADY_REMOVED, False)
         rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
         if not step.check.satisfied_by(rows):
-            return "already gone", False
+            return ALREADY_GONE, False
         if step.target.scope == "grant":
-            if step.id not in self.state.executed:
+            if not self.state.made(step.id):
                 return "not granted by spcs-wizard (kept)", True
             return None, True
         if step.target.name in self.state.adopted:
