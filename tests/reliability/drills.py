@@ -191,4 +191,3 @@ def drill_for(kind: str, world: World, steps: list[Step], key_of: Callable[[Step
         drill.action = Restarts(world)
     world.emu.faults.drill = drill
     return drill
-
