@@ -10,6 +10,8 @@ File format (TOML)::
     times = 1                 # how many matching statements fail (default 1)
     lose_answer = false       # true: the statement runs, then its connection drops
                               # before the answer is sent (the client never hears back)
+    delay = 0.0               # > 0: the statement runs, its answer comes this many
+                              # (real) seconds late
 
     [http]
     statuses = [503, 429]     # the next requests answer with these HTTP statuses
@@ -42,6 +44,7 @@ class StatementFault:
     index: int | None = None
     times: int = 1
     lose_answer: bool = False
+    delay: float = 0.0
 
     def hits(self, sql: str, n: int) -> bool:
         return self.times > 0 and (
@@ -101,12 +104,21 @@ class Faults:
             self.statement_count += 1
             n = self.statement_count
             for fault in self.statements:
-                if not fault.lose_answer and fault.hits(sql, n):
+                if not fault.lose_answer and not fault.delay and fault.hits(sql, n):
                     fault.times -= 1
                     raise SnowflakeError(fault.code, fault.sqlstate, fault.message)
             drill = self.drill
         if drill is not None:
             drill.before(sql)
+
+    def answer_delay(self, sql: str) -> float:
+        """After the statement ran: how long its answer waits (seconds)."""
+        with self._lock:
+            for fault in self.statements:
+                if fault.delay and fault.hits(sql, self.statement_count):
+                    fault.times -= 1
+                    return fault.delay
+        return 0.0
 
     def answer_lost(self, sql: str) -> bool:
         """After the statement ran: whether its answer must be lost (the connection

@@ -13,6 +13,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -323,6 +324,9 @@ class Emulator:
                 return protocol.query_error(exc)
             if self.faults.answer_lost(sql):
                 raise AnswerLostError(sql)
+            late = self.faults.answer_delay(sql)
+            if late:
+                time.sleep(late)  # a fault: the answer is late (e.g. past the client's timeout)
             return protocol.query_result(result, checked.session)
         return protocol.failure("390400", f"Unknown request {path}")
 
@@ -419,8 +423,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        # A client that gave up waiting (a timeout, a kill) has left: not an error here.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)

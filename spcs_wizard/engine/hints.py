@@ -21,6 +21,14 @@ CONNECTION_HINT = (
     "The connection failed. Run the deployment again: finished steps are "
     "checked and skipped, and it resumes here."
 )
+NO_ANSWER_HINT = (
+    "No answer came back from Snowflake in time (a network problem, or a slow account); "
+    "the statement may or may not have run. Check the network, then run the deployment "
+    "again: it checks what is there and resumes here."
+)
+# The connector's own codes for requests that got no usable answer (errorcode.py):
+# could not connect, connection closed, request failed or timed out, retries exhausted.
+NO_ANSWER_CODES = frozenset({250001, 250002, 250003, 250005, 251011, 251012})
 
 
 EXTERNAL_ACCESS_HINT = (
@@ -36,7 +44,9 @@ def hint_for(code: int | None, step: Step) -> str:
         return EXTERNAL_ACCESS_HINT
     template = HINTS.get(code or 0)
     if template is None:
-        if (code is not None and 390000 <= code < 400000) or code in (250001, 251012):
+        if code in NO_ANSWER_CODES:
+            return NO_ANSWER_HINT
+        if code is not None and 390000 <= code < 400000:
             return CONNECTION_HINT
         return f"See {step.doc} for what this statement needs, then run the deployment again."
     return template.format(role=step.role.name, doc=step.doc)

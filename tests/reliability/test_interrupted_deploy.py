@@ -5,7 +5,6 @@ uninterrupted deploy makes, and a teardown then leaves the account as it was bef
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,22 +19,6 @@ from tests.reliability.drills import (
     fingerprint,
     with_images,
 )
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict]]:
-    """What an uninterrupted deploy makes, and the account before it."""
-    tmp = tmp_path_factory.mktemp("reference")
-    emu = emulator_at(tmp / "emu")
-    try:
-        before = fingerprint(emu.account)
-        world = World(emu, tmp)
-        with_images(world)
-        outcome, _ = world.deploy()
-        assert outcome.ok, outcome.failed
-        yield before, fingerprint(emu.account)
-    finally:
-        emu.stop()
 
 
 @pytest.mark.parametrize("kind", KINDS)
