@@ -21,7 +21,7 @@ from spcs_wizard.model.registry import repository_path
 from spcs_wizard.model.step import Check, StepKind
 from spcs_wizard.specs.render import dns_domain_sql, write_all
 
-SECRETS = {"milvus_user_password": "user-Pw-1'\\x", "jupyter_password": "nb-Pw-2"}
+SECRETS = {"milvus_user_password": "user-Pw-1'\\x-long", "jupyter_password": "nb-Pw-2"}
 
 
 def connect(emulator: Emulator, **kwargs: Any) -> SnowflakeConnection:

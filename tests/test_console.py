@@ -214,8 +214,8 @@ def test_rest_v2_through_the_public_endpoint(deployed_wizard) -> None:  # type: 
             with pytest.raises(ConsoleError, match="refused the token"):
                 stranger.list_collections()
         con.cursor().execute("USE ROLE ACCOUNTADMIN")
-        con.cursor().execute("CREATE USER STRANGER PASSWORD = 'Stranger-pw1'")
-        with connect(deployed, user="STRANGER", password="Stranger-pw1") as theirs:
+        con.cursor().execute("CREATE USER STRANGER PASSWORD = 'Stranger-pw1-long'")
+        with connect(deployed, user="STRANGER", password="Stranger-pw1-long") as theirs:
             stranger = RestTransport(host, theirs.rest.token, transport.base)
             with pytest.raises(ConsoleError, match=r"HTTP 403.*may use the endpoints"):
                 stranger.list_collections()

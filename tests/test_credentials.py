@@ -168,8 +168,8 @@ def test_login_with_a_key_pair_and_with_a_programmatic_access_token(
     with connect(emulator) as con:
         cur = con.cursor()
         cur.execute(f"CREATE USER KEYUSER RSA_PUBLIC_KEY = '{public}' DEFAULT_ROLE = PUBLIC")
-        cur.execute("CREATE USER PATUSER PASSWORD = 'Pat-user-pw1' DEFAULT_ROLE = PUBLIC")
-    with connect(emulator, user="PATUSER", password="Pat-user-pw1") as con:
+        cur.execute("CREATE USER PATUSER PASSWORD = 'Pat-user-pw1-long' DEFAULT_ROLE = PUBLIC")
+    with connect(emulator, user="PATUSER", password="Pat-user-pw1-long") as con:
         token = rows(con, "ALTER USER ADD PAT ci")[0]["token_secret"]
     by_key = login(
         emulator,
@@ -267,9 +267,9 @@ def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator, tmp_pat
         findings = {f.check: f for f in preflight.run(SqlRunner(con), plan)}
         assert all(f.ok for f in findings.values()), findings
         cur = con.cursor()
-        cur.execute("CREATE USER ENGINEER PASSWORD = 'Eng-pw-1' DEFAULT_ROLE = SYSADMIN")
+        cur.execute("CREATE USER ENGINEER PASSWORD = 'Engineer-pw-1-long' DEFAULT_ROLE = SYSADMIN")
         cur.execute("GRANT ROLE SYSADMIN TO USER ENGINEER")
-    with connect(emulator, user="ENGINEER", password="Eng-pw-1") as con:
+    with connect(emulator, user="ENGINEER", password="Engineer-pw-1-long") as con:
         findings = {f.check: f for f in preflight.run(SqlRunner(con), plan)}
     assert findings["role SYSADMIN"].ok
     assert not findings["role ACCOUNTADMIN"].ok
@@ -285,12 +285,12 @@ def test_preflight_names_what_is_missing_and_the_fix(emulator: Emulator, tmp_pat
 def test_login_with_mfa_needs_the_passcode(emulator: Emulator, cli_env: dict[str, str]) -> None:
     with connect(emulator) as con:
         con.cursor().execute(
-            "CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1' DEFAULT_ROLE = PUBLIC "
+            "CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1-long' DEFAULT_ROLE = PUBLIC "
             "EXT_AUTHN_DUO = TRUE"
         )
     # Stands in for the authenticator app, which cannot run here.
     emulator.sessions.mfa_passcodes["MFAUSER"] = "246810"
-    plain = login(emulator, cli_env, "mfa", "MFAUSER", "Mfa-user-pw1")
+    plain = login(emulator, cli_env, "mfa", "MFAUSER", "Mfa-user-pw1-long")
     assert plain.returncode == 1
     assert "must use multi-factor authentication" in plain.stderr
     wrong = login(
@@ -298,7 +298,7 @@ def test_login_with_mfa_needs_the_passcode(emulator: Emulator, cli_env: dict[str
         {**cli_env, "SNOWFLAKE_PASSCODE": "000000"},
         "mfa",
         "MFAUSER",
-        "Mfa-user-pw1",
+        "Mfa-user-pw1-long",
         "--auth",
         "mfa",
     )
@@ -309,7 +309,7 @@ def test_login_with_mfa_needs_the_passcode(emulator: Emulator, cli_env: dict[str
         {**cli_env, "SNOWFLAKE_PASSCODE": "246810"},
         "mfa",
         "MFAUSER",
-        "Mfa-user-pw1",
+        "Mfa-user-pw1-long",
         "--auth",
         "mfa",
     )
@@ -322,12 +322,12 @@ def test_login_with_mfa_needs_the_passcode(emulator: Emulator, cli_env: dict[str
 
 def test_the_connector_can_reuse_an_mfa_token(emulator: Emulator) -> None:
     with connect(emulator) as con:
-        con.cursor().execute("CREATE USER MFA2 PASSWORD = 'Mfa-two-pw1' EXT_AUTHN_DUO = TRUE")
+        con.cursor().execute("CREATE USER MFA2 PASSWORD = 'Mfa-two-pw1-long' EXT_AUTHN_DUO = TRUE")
     emulator.sessions.mfa_passcodes["MFA2"] = "135790"
     with connect(
         emulator,
         user="MFA2",
-        password="Mfa-two-pw1",
+        password="Mfa-two-pw1-long",
         authenticator="username_password_mfa",
         passcode="135790",
         client_request_mfa_token=True,
@@ -346,7 +346,7 @@ def test_the_connector_can_reuse_an_mfa_token(emulator: Emulator) -> None:
             "AUTHENTICATOR": "USERNAME_PASSWORD_MFA",
             "ACCOUNT_NAME": emulator.settings.account_identifier,
             "LOGIN_NAME": "MFA2",
-            "PASSWORD": "Mfa-two-pw1",
+            "PASSWORD": "Mfa-two-pw1-long",
             "TOKEN": token,
         },
         {},

@@ -25,7 +25,7 @@ def make_user(emulator: Emulator, name: str, extra: str = "") -> None:
     with connect(emulator) as con:
         cur = con.cursor()
         cur.execute("USE ROLE USERADMIN")
-        cur.execute(f"CREATE USER {name} PASSWORD = 'Pw-{name}' {extra}")
+        cur.execute(f"CREATE USER {name} PASSWORD = 'Pw-{name}-pass-1a' {extra}")
         cur.execute("USE ROLE SECURITYADMIN")
         cur.execute(f"GRANT ROLE SYSADMIN TO USER {name}")
 
@@ -50,7 +50,7 @@ def test_wrong_password_is_refused_with_snowflakes_code(emulator: Emulator) -> N
 def test_role_not_granted_at_login(emulator: Emulator) -> None:
     make_user(emulator, "BOB")
     with pytest.raises(DatabaseError) as caught:
-        connect(emulator, user="BOB", password="Pw-BOB", role="ACCOUNTADMIN")
+        connect(emulator, user="BOB", password="Pw-BOB-pass-1a", role="ACCOUNTADMIN")
     assert caught.value.errno == 390189
 
 
@@ -87,7 +87,7 @@ def test_a_key_pair_is_only_good_for_its_own_user(emulator: Emulator) -> None:
 
 def test_programmatic_access_token_login(emulator: Emulator) -> None:
     make_user(emulator, "PATUSER")
-    with connect(emulator, user="PATUSER", password="Pw-PATUSER") as con:
+    with connect(emulator, user="PATUSER", password="Pw-PATUSER-pass-1a") as con:
         created = rows(con, "ALTER USER ADD PROGRAMMATIC ACCESS TOKEN ci_token")[0]
     secret = created["token_secret"]
     assert created["token_name"] == "CI_TOKEN"
@@ -113,7 +113,7 @@ def test_programmatic_access_token_login(emulator: Emulator) -> None:
     for path in emulator.settings.state_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes()
-            assert b"Pw-PATUSER" not in path.read_bytes()
+            assert b"Pw-PATUSER-pass-1a" not in path.read_bytes()
 
 
 def test_expired_session_is_renewed_by_the_connector(emulator: Emulator) -> None:

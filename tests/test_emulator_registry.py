@@ -180,7 +180,7 @@ def test_a_programmatic_access_token_logs_in_and_an_mfa_users_password_does_not(
     make_repository(registry_emulator)
     with connect(registry_emulator) as con:
         cur = con.cursor()
-        cur.execute("CREATE USER PUSHER PASSWORD = 'Pusher-pw-1' DEFAULT_ROLE = SYSADMIN")
+        cur.execute("CREATE USER PUSHER PASSWORD = 'Pusher-pw-1-long' DEFAULT_ROLE = SYSADMIN")
         cur.execute("GRANT ROLE SYSADMIN TO USER PUSHER")
         token = cur.execute(
             "ALTER USER PUSHER ADD PROGRAMMATIC ACCESS TOKEN ci ROLE_RESTRICTION = SYSADMIN"
@@ -190,7 +190,7 @@ def test_a_programmatic_access_token_logs_in_and_an_mfa_users_password_does_not(
     assert push(podman, registry_emulator, "PUSHER", secret, tag="v3").returncode == 0
     with connect(registry_emulator) as con:
         con.cursor().execute("ALTER USER PUSHER SET EXT_AUTHN_DUO = TRUE")
-    refused = push(podman, registry_emulator, "PUSHER", "Pusher-pw-1", tag="v4")
+    refused = push(podman, registry_emulator, "PUSHER", "Pusher-pw-1-long", tag="v4")
     assert refused.returncode != 0
     assert push(podman, registry_emulator, "PUSHER", secret, tag="v4").returncode == 0
 

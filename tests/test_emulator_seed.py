@@ -27,6 +27,10 @@ SPEC = """spec:
 # default (Snowflake's SPCS setup grants it from ACCOUNTADMIN).
 MISSING_GRANT = "GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN;\n"
 POOLS_AS_SYSADMIN = "USE ROLE SYSADMIN;\nCREATE COMPUTE POOL"
+# And its user's password is refused by Snowflake's built-in password policy (14 to 256
+# characters, a digit, an upper- and a lower-case letter): user-guide/password-authentication.
+GUIDE_PASSWORD = "PASSWORD='milvususerok'"
+GOOD_PASSWORD = "Milvus-user-ok-1"
 
 
 def guide_script(emulator: Emulator, tmp_path: Path) -> str:
@@ -37,10 +41,22 @@ def guide_script(emulator: Emulator, tmp_path: Path) -> str:
     return (DATA / "seed_procedure.sql").read_text().replace("{spec_dir}", str(tmp_path))
 
 
-def test_the_guide_as_written_fails_on_a_new_account_at_its_compute_pools(
+def test_the_guide_as_written_fails_on_a_new_account_at_its_users_password(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     script = guide_script(emulator, tmp_path)
+    assert script.count(GUIDE_PASSWORD) == 1
+    with connect(emulator) as con, pytest.raises(ProgrammingError) as caught:
+        con.execute_string(script)
+    assert caught.value.errno == 3002
+    assert "password policy" in caught.value.msg
+    assert "CREATE USER" in str(caught.value.query)
+
+
+def test_the_guide_with_a_good_password_fails_next_at_its_compute_pools(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    script = guide_script(emulator, tmp_path).replace(GUIDE_PASSWORD, f"PASSWORD='{GOOD_PASSWORD}'")
     assert script.count(POOLS_AS_SYSADMIN) == 1
     with connect(emulator) as con, pytest.raises(ProgrammingError) as caught:
         con.execute_string(script)
@@ -51,8 +67,10 @@ def test_the_guide_as_written_fails_on_a_new_account_at_its_compute_pools(
 def test_the_guides_procedure_and_cleanup_run_with_the_missing_grant(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    script = guide_script(emulator, tmp_path).replace(
-        POOLS_AS_SYSADMIN, MISSING_GRANT + POOLS_AS_SYSADMIN
+    script = (
+        guide_script(emulator, tmp_path)
+        .replace(POOLS_AS_SYSADMIN, MISSING_GRANT + POOLS_AS_SYSADMIN)
+        .replace(GUIDE_PASSWORD, f"PASSWORD='{GOOD_PASSWORD}'")
     )
     with connect(emulator) as con:
         cursors = con.execute_string(script)
@@ -80,7 +98,7 @@ def test_the_guides_procedure_and_cleanup_run_with_the_missing_grant(
             ("ALL", "DATABASE"),
             ("USAGE", "SERVICE"),
         }
-    with connect(emulator, user="milvus_user", password="milvususerok") as user:
+    with connect(emulator, user="milvus_user", password=GOOD_PASSWORD) as user:
         assert rows(user, "SELECT CURRENT_ROLE()")[0]["CURRENT_ROLE()"] == "MILVUS_ROLE"
     # The guide's clean-up names services without a database: it runs in the session that
     # did USE DATABASE MILVUS_DEMO, as here (a fresh session would get error 090105).

@@ -82,8 +82,8 @@ def test_objects_of_other_roles_do_not_exist_for_you(con: SnowflakeConnection) -
 
 
 def test_use_role_needs_the_role_granted(con: SnowflakeConnection, emulator: Emulator) -> None:
-    sql(con, "USE ROLE USERADMIN", "CREATE USER CAROL PASSWORD = 'Pw-c1'")
-    with connect(emulator, user="CAROL", password="Pw-c1") as carol:
+    sql(con, "USE ROLE USERADMIN", "CREATE USER CAROL PASSWORD = 'Carol-pw-1-long'")
+    with connect(emulator, user="CAROL", password="Carol-pw-1-long") as carol:
         err = error_of(carol, "USE ROLE SYSADMIN")
         assert err.errno == 3013
 

@@ -104,7 +104,7 @@ def test_a_foreign_object_stops_deploy_with_exit_3_until_adopted(fast) -> None:
     emu, env = fast
     with connect(emu, role="USERADMIN") as con:
         con.cursor().execute("CREATE ROLE CLI_MILVUS_ROLE")
-        con.cursor().execute("CREATE USER CLI_MILVUS_USER PASSWORD = 'Not-ours-pw1'")
+        con.cursor().execute("CREATE USER CLI_MILVUS_USER PASSWORD = 'Not-ours-pw1-long'")
     refused = run(env, "deploy")
     assert refused.returncode == 3, refused.stdout + refused.stderr
     assert "ROLE CLI_MILVUS_ROLE already exists and is not this deployment's" in refused.stdout

@@ -208,9 +208,9 @@ def test_service_users_have_no_password_and_person_is_what_the_plan_makes(
     with connect(standard) as con:
         cur = con.cursor()
         with pytest.raises(ProgrammingError, match="PASSWORD on a user of type SERVICE"):
-            cur.execute("CREATE USER ROBOT TYPE = SERVICE PASSWORD = 'Robot-pw-1'")
+            cur.execute("CREATE USER ROBOT TYPE = SERVICE PASSWORD = 'Robot-pw-1-long'")
         cur.execute("CREATE USER ROBOT2 TYPE = SERVICE")
-        cur.execute("CREATE USER HUMAN TYPE = PERSON PASSWORD = 'Human-pw-1'")
+        cur.execute("CREATE USER HUMAN TYPE = PERSON PASSWORD = 'Human-pw-1-long'")
         users = {u["name"]: u for u in rows(con, "SHOW USERS")}
     assert users["ROBOT2"]["type"] == "SERVICE"
     assert users["HUMAN"]["type"] == "PERSON"
@@ -220,7 +220,7 @@ def test_existing_users_get_the_role_instead_of_a_password_user(
     standard: Emulator, tmp_path: Path
 ) -> None:
     with connect(standard) as con:
-        con.cursor().execute("CREATE USER ANALYST TYPE = PERSON PASSWORD = 'Analyst-pw-1'")
+        con.cursor().execute("CREATE USER ANALYST TYPE = PERSON PASSWORD = 'Analyst-pw-1-long'")
     world = World(standard, tmp_path)
     world.deployment = Deployment(
         account=standard.settings.account_identifier,

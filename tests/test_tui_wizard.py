@@ -309,6 +309,16 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             dialog = app.screen
             keys = [slot.key for slot in dialog.slots]  # type: ignore[attr-defined]
             assert set(keys) == {"milvus_user_password", "jupyter_password"}
+            for key in keys:  # too short for Snowflake's password policy
+                dialog.query_one(f"#s-{key}", Input).value = "Short-pw-1"
+                dialog.query_one(f"#c-{key}", Input).value = "Short-pw-1"
+            await pilot.click("#ok")
+            problem = text_of(dialog.query_one("#secret-problem", Static))
+            assert "password of the Milvus user" in problem
+            assert "at least 14" in problem
+            assert isinstance(app.screen, SecretsDialog)
+            ok = dialog.query_one("#ok", Button)
+            await until(pilot, lambda: not ok.has_class("-active"), what="the button released")
             for key in keys:
                 dialog.query_one(f"#s-{key}", Input).value = typed
                 dialog.query_one(f"#c-{key}", Input).value = "something else"
@@ -316,7 +326,6 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             assert "differ" in text_of(dialog.query_one("#secret-problem", Static))
             for key in keys:
                 dialog.query_one(f"#c-{key}", Input).value = typed
-            ok = dialog.query_one("#ok", Button)
             await until(pilot, lambda: not ok.has_class("-active"), what="the button released")
             await pilot.click("#ok")
             await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="closed")
@@ -346,7 +355,9 @@ def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
     from tests.emulator_harness import connect
 
     with connect(emulator) as con:
-        con.cursor().execute("CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1' EXT_AUTHN_DUO = TRUE")
+        con.cursor().execute(
+            "CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1-long' EXT_AUTHN_DUO = TRUE"
+        )
         con.cursor().execute("GRANT ROLE SYSADMIN TO USER MFAUSER")
     emulator.sessions.mfa_passcodes["MFAUSER"] = "246810"
     request = LoginRequest(
@@ -358,7 +369,7 @@ def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
         port=emulator.port,
         protocol="http",
     )
-    save(request, "Mfa-user-pw1")
+    save(request, "Mfa-user-pw1-long")
     wizard = WizardContext(mode="account", connection_name="mfa")
 
     async def scenario() -> None:

@@ -153,14 +153,20 @@ def _ask_secret(slot: SecretSlot, variable: str) -> str:
         )
     import questionary
 
+    from spcs_wizard.model.secret_rules import secret_problem
+
     with no_echo():
         while True:
             first = questionary.password(f"{slot.description.capitalize()}:").ask()
             if first is None:  # Ctrl-C
                 raise click.Abort()
-            if first and questionary.password("Once more, to confirm:").ask() == first:
+            problem = secret_problem(slot, str(first))
+            if problem is not None:
+                click.echo(f"That {slot.description} cannot be used: {problem}. Try again.")
+                continue
+            if questionary.password("Once more, to confirm:").ask() == first:
                 return str(first)
-            click.echo("They differ (or are empty); try again.")
+            click.echo("They differ; try again.")
 
 
 @contextmanager

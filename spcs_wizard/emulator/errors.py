@@ -62,3 +62,18 @@ def no_current(kind: str) -> SnowflakeError:
         f"Cannot perform operation. This session does not have a current {kind}. Call "
         f"'USE {kind.upper()}', or use a qualified name.",
     )
+
+
+def check_new_password(password: str) -> None:
+    """Snowflake's built-in password policy for a new password: 14 to 256 characters,
+    with a digit, an upper-case and a lower-case letter (user-guide/password-authentication;
+    CREATE PASSWORD POLICY's defaults). The code is the emulator's choice: the docs do not
+    list one."""
+    kinds = (str.isdigit, str.isupper, str.islower)
+    if not 14 <= len(password) <= 256 or not all(any(map(k, password)) for k in kinds):
+        raise SnowflakeError(
+            3002,
+            "28000",
+            "Password does not meet the password policy requirements: at least 14 and at most "
+            "256 characters, with at least 1 digit, 1 upper-case and 1 lower-case letter.",
+        )

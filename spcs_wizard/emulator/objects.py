@@ -121,6 +121,7 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
     if kind == "INTEGRATION":
         obj.props["CATEGORY"] = "SECURITY" if words.startswith("SECURITY") else "EXTERNAL_ACCESS"
     if kind == "USER" and "PASSWORD" in props:
+        errors.check_new_password(str(props["PASSWORD"]))
         obj.props["PASSWORD"] = hash_secret(str(props.pop("PASSWORD")))
     if kind == "SECRET" and "SECRET_STRING" in props:
         # Keep only a salted hash: the emulator never writes a secret to disk.

@@ -57,6 +57,7 @@ def alter_user(ctx: Ctx) -> Result:
     if ctx.cur.accept("SET"):
         props = ctx.cur.properties()
         if "PASSWORD" in props:
+            errors.check_new_password(str(props["PASSWORD"]))
             props["PASSWORD"] = hash_secret(str(props["PASSWORD"]))
         if "DEFAULT_ROLE" in props:
             props["DEFAULT_ROLE"] = str(props["DEFAULT_ROLE"]).upper()

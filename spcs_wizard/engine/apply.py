@@ -29,6 +29,7 @@ from spcs_wizard.engine.hints import hint_for
 from spcs_wizard.engine.operations import container_logs_sql
 from spcs_wizard.engine.spec_upload import SpecUploads
 from spcs_wizard.model.plan import ownership_comment
+from spcs_wizard.model.secret_rules import secret_problem
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.specs.render import dns_domain_sql, write_all
 
@@ -130,7 +131,7 @@ class Deployer:
             self._image(step)
         else:
             for index, sql in enumerate(step.statements):
-                executable = sql.executable(self._secrets_for(sql.secrets))
+                executable = sql.executable(self._secrets_for(step, sql.secrets))
                 try:
                     self.runner.execute(executable, step.role, sql.text())
                 except ConnectorError as exc:
@@ -176,10 +177,21 @@ class Deployer:
 
         return Path(step.details["local_file"]).parent
 
-    def _secrets_for(self, slots: tuple[SecretSlot, ...]) -> dict[str, str]:
+    def _secrets_for(self, step: Step, slots: tuple[SecretSlot, ...]) -> dict[str, str]:
         for slot in slots:
             if slot.key not in self._secret_cache:
-                self._secret_cache[slot.key] = self.secrets(slot)
+                value = self.secrets(slot)
+                problem = secret_problem(slot, value)
+                if problem is not None:  # before Snowflake refuses it, or stores a surprise
+                    raise StepFailedError(
+                        StepFailed(
+                            step.id,
+                            f"the {slot.description} cannot be used: {problem}",
+                            f"Give another one (SPCS_WIZARD_SECRET_{slot.key.upper()}, the "
+                            "keyring, or the prompt), then run the deployment again.",
+                        )
+                    )
+                self._secret_cache[slot.key] = value
         return {slot.key: self._secret_cache[slot.key] for slot in slots}
 
     def _existing_objects(self) -> dict[str, list[dict[str, object]]]:

@@ -10,7 +10,6 @@ because a connection is not shared between threads.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from spcs_wizard.engine.events import Listener, ignore
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.model.plan import Plan, build_plan
+from spcs_wizard.model.secret_rules import new_password
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.paths import deployment_dir
 
@@ -143,7 +143,7 @@ class DeploymentSession:
         if os.environ.get(SECRET_ENV + slot.key.upper()):
             return os.environ[SECRET_ENV + slot.key.upper()]
         if self.target.is_rehearsal:  # nobody logs in to a rehearsal's notebook
-            return self.given_secrets.setdefault(slot.key, secrets.token_urlsafe(18))
+            return self.given_secrets.setdefault(slot.key, new_password())
         from spcs_wizard.credentials import keychain
 
         return keychain.load(keychain.deployment_key(self.deployment.deployment_id, slot.key))

@@ -27,7 +27,9 @@ SQL_DOCS = DOCS + "sql-reference/sql/"
 REGISTRY_DOCS = (
     DOCS + "developer-guide/snowpark-container-services/working-with-registry-repository"
 )
-USER_PASSWORD = SecretSlot("milvus_user_password", "password of the Milvus user")
+USER_PASSWORD = SecretSlot(
+    "milvus_user_password", "password of the Milvus user", is_user_password=True
+)
 JUPYTER_PASSWORD = SecretSlot("jupyter_password", "password protecting the notebook")
 COMMENT_MARKER = "spcs-wizard deployment"
 

@@ -25,6 +25,7 @@ class SecretSlot:
 
     key: str
     description: str
+    is_user_password: bool = False  # a Snowflake user's password: the password policy applies
 
     def placeholder(self) -> str:
         return "'&{ " + self.key + " }'"

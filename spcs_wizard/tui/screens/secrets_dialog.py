@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from spcs_wizard.model.secret_rules import secret_problem
 from spcs_wizard.model.sql import SecretSlot
 
 
@@ -42,9 +44,10 @@ class SecretsDialog(ModalScreen[dict[str, str] | None]):
         for slot in self.slots:
             first = self.query_one(f"#s-{slot.key}", Input).value
             again = self.query_one(f"#c-{slot.key}", Input).value
-            if not first or first != again:
+            problem = secret_problem(slot, first) or ("the two differ" if first != again else None)
+            if problem is not None:
                 self.query_one("#secret-problem", Static).update(
-                    f"[bold red]The {slot.description} is empty or the two differ.[/]"
+                    Text(f"The {slot.description} cannot be used: {problem}.", style="bold red")
                 )
                 return
             values[slot.key] = first

@@ -1,0 +1,54 @@
+"""What a secret must be before it goes to Snowflake.
+
+Any secret: not empty, no NUL character (a Snowflake string constant cannot hold one).
+A user's password also meets Snowflake's built-in password policy for new passwords:
+at least 14 characters, at most 256, with a digit, an upper-case and a lower-case letter
+(https://docs.snowflake.com/en/user-guide/password-authentication and the defaults of
+https://docs.snowflake.com/en/sql-reference/sql/create-password-policy; older pages say
+8 characters: the stricter figure is used, so a password we accept is never refused).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from spcs_wizard.model.sql import SecretSlot
+
+PASSWORD_MIN = 14
+PASSWORD_MAX = 256
+
+
+def password_problem(value: str) -> str | None:
+    """Why Snowflake would refuse this as a new password, or None."""
+    if len(value) < PASSWORD_MIN:
+        return f"it has {len(value)} characters; Snowflake wants at least {PASSWORD_MIN}"
+    if len(value) > PASSWORD_MAX:
+        return f"it has {len(value)} characters; Snowflake takes at most {PASSWORD_MAX}"
+    missing = [
+        what
+        for what, present in (
+            ("a digit", any(c.isdigit() for c in value)),
+            ("an upper-case letter", any(c.isupper() for c in value)),
+            ("a lower-case letter", any(c.islower() for c in value)),
+        )
+        if not present
+    ]
+    if missing:
+        return "Snowflake wants " + ", ".join(missing) + " in it"
+    return None
+
+
+def secret_problem(slot: SecretSlot, value: str) -> str | None:
+    """Why this value cannot be used for the slot, or None."""
+    if not value:
+        return "it is empty"
+    if "\x00" in value:
+        return "it contains a NUL character, which Snowflake cannot store"
+    if slot.is_user_password:
+        return password_problem(value)
+    return None
+
+
+def new_password() -> str:
+    """A random password that meets the policy (rehearsals make their own)."""
+    return secrets.token_urlsafe(24) + "Aa1"
