@@ -297,6 +297,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
         image_mode="build",
     )
     typed = "Typed-Secret-9"
+    screens: list[str] = []
 
     async def scenario() -> None:
         from spcs_wizard.tui.screens.build import BuildScreen
@@ -326,6 +327,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             assert "differ" in text_of(dialog.query_one("#secret-problem", Static))
             for key in keys:
                 dialog.query_one(f"#c-{key}", Input).value = typed
+            screens.append(app.export_screenshot())  # both typed: shown masked
             await until(pilot, lambda: not ok.has_class("-active"), what="the button released")
             await pilot.click("#ok")
             await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="closed")
@@ -338,10 +340,13 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             next_button = app.screen.query_one("#next", Button)
             await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
             assert not isinstance(app.screen, SecretsDialog)  # known since Build
+            screens.append(app.export_screenshot())
         for key in keys:
             stored = keychain.load(keychain.deployment_key(d.deployment_id, key))
             assert stored == typed
         assert typed.encode() not in Path(backend.file_path).read_bytes()
+        assert len(screens) == 2
+        assert not [screen for screen in screens if typed in screen]
         assert typed not in (home / "connections.toml").read_text()
 
     asyncio.run(scenario())
