@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from spcs_wizard.model.step import Step
 
 
-ALREADY_GONE = "already gone"
+# What SHOW does not list is gone, or invisible to the role (someone else's, unshared).
+ALREADY_GONE = "not found: already gone, or not visible to its role"
 ALREADY_REMOVED = "already removed"
 
 
