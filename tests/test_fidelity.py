@@ -21,7 +21,7 @@ from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
-from tests.test_engine import World
+from tests.engine_harness import World
 
 
 def make_emulator(tmp_path: Path, profile: str = "standard") -> Emulator:
@@ -304,3 +304,39 @@ def test_plan_out_refuses_what_does_not_go_together(tmp_path: Path) -> None:
     assert_clean_usage_error(run("plan", "--sql", "--dns-domain", "ab12", cwd=tmp_path))
     bad = run("plan", "--sql", "--out", str(tmp_path / "y"), "--dns-domain", "x;y", cwd=tmp_path)
     assert_clean_usage_error(bad, "not a DNS domain")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("Short-pw-1", "at least 14"),
+        ("A1" + "b" * 255, "at most 256"),
+        ("no-digits-Here-at-all", "a digit"),
+        ("all-lower-case-1234", "an upper-case letter"),
+        ("ALL-UPPER-CASE-1234", "a lower-case letter"),
+    ],
+)
+def test_a_weak_password_is_refused_by_the_product_and_by_the_emulator(
+    standard: Emulator, password: str, why: str
+) -> None:
+    """Snowflake's built-in password policy, on both sides: the product says why before
+    anything runs, and the emulator refuses it as a new password (CREATE and ALTER)."""
+    from spcs_wizard.model.plan_steps import JUPYTER_PASSWORD, USER_PASSWORD
+    from spcs_wizard.model.secret_rules import secret_problem
+
+    problem = secret_problem(USER_PASSWORD, password)
+    assert problem is not None
+    assert why in problem
+    assert secret_problem(JUPYTER_PASSWORD, password) is None  # a SECRET, not a user
+    good = "Good-password-123"
+    assert secret_problem(USER_PASSWORD, good) is None
+    with connect(standard) as con:
+        cur = con.cursor()
+        with pytest.raises(ProgrammingError, match="password policy") as caught:
+            cur.execute(f"CREATE USER WEAK PASSWORD = '{password}'")
+        assert caught.value.errno == 3002
+        cur.execute(f"CREATE USER STRONG PASSWORD = '{good}'")
+        with pytest.raises(ProgrammingError, match="password policy"):
+            cur.execute(f"ALTER USER STRONG SET PASSWORD = '{password}'")
+    with connect(standard, user="STRONG", password=good, role="PUBLIC"):
+        pass  # the refused change left the password as it was

@@ -126,6 +126,8 @@ class Deployer:
                 return False
         self.on_event(StepStarted(step.id, step.title))
         started = self.monotonic()
+        for sql in step.statements:  # every secret known and usable before anything runs
+            self._secrets_for(step, sql.secrets)
         self.state.intend(step.id)
         if step.kind is StepKind.IMAGE:
             self._image(step)
