@@ -153,8 +153,14 @@ async def flow(
 
         # Teardown: confirm, then everything of ours is removed.
         assert app.step == "teardown"
+        removals = app.screen.query_one(Checklist)
+        assert str(removals.get_row("role")[2]).startswith("DROP ROLE IF EXISTS ")
+        assert "REVOKE " in str(removals.get_row("grant-warehouse")[2])
         await pilot.click("#start")
         await until(pilot, lambda: app.screen.query("#yes"), what="the confirmation")
+        question = text_of(app.screen.query_one("#question", Static))
+        assert "cannot be recovered" in question  # data goes without 'keep data'
+        assert "Rehearsal: nothing is billed" in question
         await pilot.click("#yes")
         summary = app.screen.query_one("#summary", Static)
         await until(pilot, lambda: "Removed" in text_of(summary), timeout=120, what="removed")

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RichLog, Static
 
 from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.monitor import MonitorScreen
 from tests.wizard_harness import table_text, text_of, until
 
@@ -84,10 +85,25 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             screen = await healthy_monitor(app, pilot)
             fresh = screen.query_one("#freshness", Static)
             services = screen.query_one("#services", DataTable)
+            await pilot.press("s")  # asks first, saying what stops being billed
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+            question = text_of(app.screen.query_one("#question", Static))
+            assert "Rehearsal: nothing is billed" in question
+            assert "credits an hour" in question
+            assert app.focused is not None
+            assert app.focused.id == "no"  # never on the destructive button
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen, what="the dialog closed")
+            assert "RUNNING" in table_text(services)  # Escape changed nothing
             await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+            await pilot.click("#yes")
             await until(pilot, lambda: "SUSPENDED" in table_text(services), what="suspended")
             assert "RUNNING" not in table_text(services)
             await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+            assert "starts the compute pools" in text_of(app.screen.query_one("#question", Static))
+            await pilot.click("#yes")
             await until(pilot, lambda: "healthy" in text_of(fresh), timeout=60, what="resumed")
 
             screen.query_one("#monitor").active = "tab-endpoints"  # type: ignore[attr-defined]

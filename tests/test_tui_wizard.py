@@ -265,6 +265,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     from spcs_wizard.credentials.login import LoginRequest, save
     from spcs_wizard.model.config_file import with_settings
     from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.tui.screens.dialog import ConfirmDialog
     from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
     from tests.test_images import our_builder
 
@@ -305,7 +306,13 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
 
         app = WizardApp(context, start="build")
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.click("#start")
+            await pilot.click("#start")  # a real account: what it costs comes first
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="cost")
+            question = text_of(app.screen.query_one("#question", Static))
+            assert "creates and starts the compute pools" in question.lower()
+            assert "credits an hour" in question
+            assert "Rehearsal" not in question
+            await pilot.click("#yes")
             await until(pilot, lambda: isinstance(app.screen, SecretsDialog), what="dialog")
             dialog = app.screen
             keys = [slot.key for slot in dialog.slots]  # type: ignore[attr-defined]
@@ -337,6 +344,8 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             await pilot.click("#next")
             await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
             await pilot.click("#start")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="cost")
+            await pilot.click("#yes")
             next_button = app.screen.query_one("#next", Button)
             await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
             assert not isinstance(app.screen, SecretsDialog)  # known since Build

@@ -101,3 +101,34 @@ def estimate(d: Deployment) -> CostEstimate:
         )
     )
     return CostEstimate(lines)
+
+
+def per_hour(d: Deployment) -> str:
+    """The running cost as said to a person: "about 0.17 credits an hour"."""
+    cost = estimate(d)
+    figure = f"{cost.running_per_hour:g}" + ("" if cost.complete else " or more")
+    return f"about {figure} credits an hour"
+
+
+def action_notice(action: str, d: Deployment, *, rehearsal: bool = False) -> str:
+    """What an action costs or saves, said before it is confirmed (deploy, resume,
+    suspend, teardown). A rehearsal bills nothing; it says what an account would."""
+    pools = f"{d.milvus.pool.name} and {d.jupyter.pool.name}"
+    rate = per_hour(d)
+    idle = d.milvus.pool.auto_suspend_secs
+    text = {
+        "deploy": f"Deploying creates and starts the compute pools {pools}: {rate} while "
+        f"they run, billed per second with a 5-minute minimum (they suspend after {idle} s "
+        "idle). Storage is billed apart.",
+        "resume": f"Resuming starts the compute pools {pools} and the services again: {rate} "
+        "while they run.",
+        "suspend": f"Suspending stops the services, then the compute pools {pools}: their "
+        f"billing ({rate}) stops. Data stays on the volumes and stages (storage is still "
+        "billed). Resume brings it all back.",
+        "teardown": "Tearing down removes what this deployment made; its compute billing "
+        f"({rate} while running) ends for good. Without 'keep data', the database, its "
+        "stages, images and the Milvus volume are deleted and cannot be recovered.",
+    }[action]
+    if rehearsal:
+        return "Rehearsal: nothing is billed. On a real account: " + text[0].lower() + text[1:]
+    return text

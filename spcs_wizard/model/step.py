@@ -100,5 +100,10 @@ class Step:
     details: Mapping[str, str] = field(default_factory=dict)  # e.g. image reference
 
     @property
+    def removal(self) -> str:
+        """What undoing the step runs, as one line ("ALTER ... STOP ALL; DROP ...")."""
+        return "; ".join(" ".join(sql.text().split()) for sql in self.undo)
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.key for sql in self.statements for s in sql.secrets))

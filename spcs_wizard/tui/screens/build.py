@@ -120,12 +120,16 @@ class BuildScreen(AsksForSecrets):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
-            event.button.disabled = True
+            event.stop()
             # A real account's image steps create the pools, stages and secrets they
-            # need first: their secrets are asked here, not at Deploy.
-            self.with_secrets(self.run_images, images_only=True)
+            # need first: what that costs is said first, their secrets asked here.
+            self.confirm_billable(self.start_images)
         else:
             super().on_button_pressed(event)
+
+    def start_images(self) -> None:
+        self.query_one("#start", Button).disabled = True
+        self.with_secrets(self.run_images, images_only=True)
 
     @work(thread=True, exclusive=True, group="build")
     def run_images(self) -> None:

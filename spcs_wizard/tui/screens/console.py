@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -32,6 +31,7 @@ from textual.widgets import (
 from spcs_wizard.console import demo
 from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from spcs_wizard.console.console import Answer, Console, Loaded
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 OPERATORS = [("==", "=="), ("!=", "!="), (">", ">"), ("<", "<"), ("like", "like")]
 
 
-class LoadDialog(ModalScreen[tuple[str, str, str] | None]):
+class LoadDialog(Dialog[tuple[str, str, str] | None]):
     """Insert one text, or load a file (and which column holds its text). Returns
     ("text", the text, "") or ("file", path, column)."""
 

@@ -34,11 +34,15 @@ class DeployScreen(AsksForSecrets):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
-            event.button.disabled = True
-            self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
-            self.with_secrets(self.run_plan)
+            event.stop()
+            self.confirm_billable(self.start_plan)
         else:
             super().on_button_pressed(event)
+
+    def start_plan(self) -> None:
+        self.query_one("#start", Button).disabled = True
+        self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
+        self.with_secrets(self.run_plan)
 
     def secrets_refused(self) -> None:
         self.finished(False, "no secrets given: nothing was run")

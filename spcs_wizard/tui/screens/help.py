@@ -31,11 +31,11 @@ Deploys Milvus on Snowpark Container Services, then watches it.
 - `ctrl+n` / `ctrl+b`: next / back
 - `ctrl+p`: command palette (every action, every step)
 - `ctrl+t`: light or dark theme
-- `r`, `s`, `u`: monitor: refresh, suspend, resume
+- `r`, `s`, `u`: monitor: refresh, suspend, resume (these two ask first, with the cost)
 - `c`, `o`: monitor endpoints: copy the URL, open it in the browser
 - `ctrl+d`, `ctrl+l`: console: the seed's demo sentences, insert a text or load a file;
   up/down in the question box walk the history
-- `f1`: this help (escape closes it); `ctrl+q`: quit
+- `f1`: this help; `escape` closes it and every dialog (as Cancel); `ctrl+q`: quit
 
 Every step is also a command: `spcs-wizard --help`.
 """

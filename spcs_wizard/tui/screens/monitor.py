@@ -30,8 +30,10 @@ from textual.widgets import (
 
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
+from spcs_wizard.model.cost import action_notice
 from spcs_wizard.state_style import styled
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.widgets.trend import Trends
 
 if TYPE_CHECKING:
@@ -269,15 +271,34 @@ class MonitorScreen(WizardScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id in ("suspend", "resume"):
             event.stop()
-            self.switch(event.button.id)  # type: ignore[arg-type]
+            self.confirm_switch(event.button.id)  # type: ignore[arg-type]
         else:
             super().on_button_pressed(event)
 
     def action_suspend(self) -> None:
-        self.switch("suspend")
+        self.confirm_switch("suspend")
 
     def action_resume(self) -> None:
-        self.switch("resume")
+        self.confirm_switch("resume")
+
+    def confirm_switch(self, verb: Literal["suspend", "resume"]) -> None:
+        """Both change what is billed: say how much, then do it on Yes."""
+        session = self.wizard.session
+        notice = action_notice(verb, session.deployment, rehearsal=session.target.is_rehearsal)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.switch(verb)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"{verb.capitalize()} {session.deployment.deployment_id}?",
+                notice,
+                verb.capitalize(),
+                danger=verb == "suspend",
+            ),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="switch")
     def switch(self, verb: Literal["suspend", "resume"]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from spcs_wizard.tui.screens.dialog import Dialog
 
-class PasscodeDialog(ModalScreen[str | None]):
+
+class PasscodeDialog(Dialog[str | None]):
     AUTO_FOCUS = "#passcode"  # focused once composed (no query before the input exists)
 
     def __init__(self, connection: str) -> None:

@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from spcs_wizard.model.secret_rules import secret_problem
 from spcs_wizard.model.sql import SecretSlot
+from spcs_wizard.tui.screens.dialog import Dialog
 
 
-class SecretsDialog(ModalScreen[dict[str, str] | None]):
+class SecretsDialog(Dialog[dict[str, str] | None]):
     """Returns ``{key: value}`` for every slot, or None when cancelled."""
 
     def __init__(self, slots: Iterable[SecretSlot]) -> None:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from spcs_wizard.model.cost import action_notice
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
 
 if TYPE_CHECKING:
@@ -27,6 +29,28 @@ class AsksForSecrets(WizardScreen):
 
     def secrets_refused(self) -> None:
         raise NotImplementedError
+
+    def confirm_billable(self, proceed: Callable[[], object]) -> None:
+        """On a real account, say what starting compute costs and ``proceed`` on Yes; a
+        rehearsal bills nothing and goes straight on."""
+        session = self.wizard.session
+        if session.target.is_rehearsal:
+            proceed()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                proceed()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Create and start {session.deployment.deployment_id}?",
+                action_notice("deploy", session.deployment),
+                "Create and start",
+                danger=False,
+            ),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="secrets")
     def _find_secrets(self, proceed: Callable[[], object], images_only: bool) -> None:

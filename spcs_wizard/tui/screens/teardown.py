@@ -7,34 +7,17 @@ from collections.abc import Iterable
 
 from rich.markup import escape
 from textual import work
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static, Switch
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event
+from spcs_wizard.model.cost import action_notice
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.question)
-            with Horizontal(classes="row"):
-                yield Button("Cancel", id="no")
-                yield Button("Remove", id="yes", variant="error")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "yes")
 
 
 class TeardownScreen(WizardScreen):
@@ -50,7 +33,7 @@ class TeardownScreen(WizardScreen):
             yield Switch(False, id="include-shared")
             yield Button("Tear down", id="start", variant="error", compact=True)
         yield Static("", id="summary")
-        yield Checklist(id="checklist")
+        yield Checklist(id="checklist", removals=True)
         yield EventLog(id="log")
 
     def on_mount(self) -> None:
@@ -87,10 +70,17 @@ class TeardownScreen(WizardScreen):
                 self.query_one("#start", Button).disabled = True
                 self.run_teardown(*self.options())
 
+        keep, _ = self.options()
+        session = self.wizard.session
         self.app.push_screen(
             ConfirmDialog(
-                f"Remove these {count} items of {self.wizard.deployment.deployment_id}? "
-                "Only what spcs-wizard created is removed."
+                f"Remove {count} items of {self.wizard.deployment.deployment_id}?",
+                "Only what spcs-wizard created is removed"
+                + (" (keeping the data)" if keep else "")
+                + ". "
+                + action_notice(
+                    "teardown", session.deployment, rehearsal=session.target.is_rehearsal
+                ),
             ),
             answered,
         )

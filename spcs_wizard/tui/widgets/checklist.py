@@ -30,14 +30,16 @@ MARKS = {
 class Checklist(DataTable[Text | str]):
     """One row per step: mark, id, what it does, and how it went."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, removals: bool = False, **kwargs: object) -> None:
+        """``removals``: a teardown's list, each step shown by the SQL that undoes it."""
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.states: dict[str, str] = {}
+        self.removals = removals
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=1)
         self.add_column("step", key="step")
-        self.add_column("what it does", key="title")
+        self.add_column("what it removes" if self.removals else "what it does", key="title")
         self.add_column("result", key="result")
 
     def show_steps(self, steps: Iterable[Step]) -> None:
@@ -45,7 +47,8 @@ class Checklist(DataTable[Text | str]):
         self.states.clear()
         for step in steps:
             self.states[step.id] = "todo"
-            self.add_row(MARKS["todo"], step.id, step.title, "", key=step.id)
+            what = step.removal if self.removals else step.title
+            self.add_row(MARKS["todo"], step.id, what, "", key=step.id)
 
     def mark(self, step_id: str, state: str, result: str = "") -> None:
         if step_id not in self.states:
