@@ -23,6 +23,7 @@ from spcs_wizard.emulator.errors import SnowflakeError
 from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.events import StepFailed
 from spcs_wizard.model.plan import Plan
 from spcs_wizard.model.step import Step, StepKind
 from tests.conftest import ADMIN_PASSWORD
@@ -191,3 +192,27 @@ def drill_for(kind: str, world: World, steps: list[Step], key_of: Callable[[Step
         drill.action = Restarts(world)
     world.emu.faults.drill = drill
     return drill
+
+
+def rerun_until_done(
+    drill: Drill,
+    run: Callable[[], StepFailed | None],
+    on_stop: Callable[[StepFailed], None] = lambda failed: None,
+) -> int:
+    """Runs ``run`` (one deploy or teardown; its failure or None) until it finishes with
+    every target fired. A run that stops must have met exactly one interruption and name
+    its step; ``on_stop`` checks more. Returns the number of runs."""
+    limit = len(drill.pending) + len(drill.fired) + 1
+    runs = 0
+    while True:
+        runs += 1
+        assert runs <= limit, f"no convergence; fired at {[t.step_id for t in drill.fired]}"
+        drill.new_run()
+        before = len(drill.fired)
+        failed = run()
+        if failed is None and not drill.pending:
+            return runs
+        if failed is not None:
+            assert len(drill.fired) == before + 1, failed
+            assert failed.step_id == drill.fired[-1].step_id
+            on_stop(failed)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from spcs_wizard.engine.events import StepFailed
 from tests.engine_harness import World
 from tests.reliability.drills import (
     KINDS,
@@ -17,6 +18,7 @@ from tests.reliability.drills import (
     drill_for,
     emulator_at,
     fingerprint,
+    rerun_until_done,
     with_images,
 )
 
@@ -31,22 +33,12 @@ def test_a_deploy_interrupted_at_every_step_converges(
         with_images(world)
         drill = drill_for(kind, world, world.plan.steps, deploy_target)
         steps = [s.id for s in world.plan.steps]
-        runs = 0
-        while True:
-            runs += 1
-            assert runs <= len(steps) + 1, f"no convergence; fired at {drill.fired}"
-            drill.new_run()
-            fired_before = len(drill.fired)
-            outcome, _ = world.deploy()
-            if outcome.ok and not drill.pending:
-                break
-            if not outcome.ok:
-                # It stopped at the step interrupted, said so, and kept what it knew.
-                assert len(drill.fired) == fired_before + 1, outcome.failed
-                assert outcome.failed is not None
-                assert outcome.failed.step_id == drill.fired[-1].step_id
-                assert "run the deployment again" in outcome.failed.hint.lower()
-                assert set(world.state.pending) <= {outcome.failed.step_id}
+
+        def stopped(failed: StepFailed) -> None:  # said so, and kept what it knew
+            assert "run the deployment again" in failed.hint.lower()
+            assert set(world.state.pending) <= {failed.step_id}
+
+        runs = rerun_until_done(drill, lambda: world.deploy()[0].failed, stopped)
         assert [t.step_id for t in drill.fired] == steps  # every step, each once
         assert runs == (1 if kind == "answer-lost" else len(steps) + 1)
         assert fingerprint(world.emu.account) == deployed

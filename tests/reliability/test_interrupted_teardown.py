@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from spcs_wizard.engine.events import StepFailed
 from spcs_wizard.engine.teardown import preview
 from tests.engine_harness import World
 from tests.reliability.drills import (
@@ -16,6 +17,7 @@ from tests.reliability.drills import (
     drill_for,
     emulator_at,
     fingerprint,
+    rerun_until_done,
     undo_target,
     with_images,
 )
@@ -31,20 +33,13 @@ def test_a_teardown_interrupted_at_every_step_converges(kind: str, tmp_path: Pat
         assert deployed.ok, deployed.failed
         undo = preview(world.plan, include_shared=True)
         drill = drill_for(kind, world, undo, undo_target)
-        runs = 0
-        while True:
-            runs += 1
-            assert runs <= len(undo) + 1, f"no convergence; fired at {drill.fired}"
-            drill.new_run()
-            fired_before = len(drill.fired)
+
+        def teardown() -> StepFailed | None:
             outcome = world.teardown(include_shared=True)
             assert not outcome.left  # everything is ours: nothing is ever reported as kept
-            if outcome.ok and not drill.pending:
-                break
-            if not outcome.ok:
-                assert len(drill.fired) == fired_before + 1, outcome.failed
-                assert outcome.failed is not None
-                assert outcome.failed.step_id == drill.fired[-1].step_id
+            return outcome.failed
+
+        runs = rerun_until_done(drill, teardown)
         assert [t.step_id for t in drill.fired] == [s.id for s in undo]
         assert runs == (1 if kind == "answer-lost" else len(undo) + 1)
         assert fingerprint(world.emu.account) == before
