@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import webbrowser
 
 import pytest
 from textual.pilot import Pilot
@@ -111,6 +112,19 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             await pilot.press("c")
             assert app.clipboard.startswith("https://")
             assert app.clipboard in table_text(screen.query_one("#endpoints", DataTable))
+
+            # `o` where no browser exists (a server; the one boundary stood in for here:
+            # Python's browser lookup finding none) copies the URL and says so.
+            def no_browser(using: str | None = None) -> None:
+                raise webbrowser.Error("could not locate runnable browser")
+
+            app.copy_to_clipboard("")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(webbrowser, "get", no_browser)
+                await pilot.press("o")
+            await until(pilot, lambda: app.clipboard.startswith("https://"), what="copied")
+            toasts = [n.message for n in app._notifications]
+            assert any("No web browser here" in m and app.clipboard in m for m in toasts)
 
             screen.query_one("#monitor").active = "tab-logs"  # type: ignore[attr-defined]
             log = screen.query_one("#log", RichLog)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import webbrowser
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -337,5 +338,16 @@ class MonitorScreen(WizardScreen):
 
     def action_open_url(self) -> None:
         endpoint = self._selected_endpoint()
-        if endpoint and endpoint.link:
-            self.app.open_url(endpoint.link)
+        if not (endpoint and endpoint.link):
+            return
+        try:
+            webbrowser.get()
+        except webbrowser.Error:  # a server, a container: no browser to hand the URL to
+            self.app.copy_to_clipboard(endpoint.link)
+            self.notify(
+                f"No web browser here: copied {endpoint.link} instead; open it on your machine.",
+                severity="warning",
+            )
+            return
+        self.app.open_url(endpoint.link)
+        self.notify(f"Opening {endpoint.link} in the browser.")
