@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -230,3 +231,22 @@ def test_rest_v2_through_the_public_endpoint(deployed_wizard) -> None:  # type: 
         assert len(first) == 768
         with pytest.raises(ConsoleError, match="unknown Cortex embedding model"):
             CortexEmbedder(runner, "gpt-9")
+
+
+def test_grpc_is_quiet_in_our_processes_unless_the_user_asks() -> None:
+    """gRPC's C core logs to stderr, over the wizard's screen: its verbosity is set before
+    grpc loads (by the console's and the emulator's Milvus clients), a user's value kept."""
+    probe = (
+        "import os, sys\n"
+        "import spcs_wizard.emulator.server, spcs_wizard.console.grpc_transport\n"
+        "assert 'grpc' in sys.modules\n"
+        "print(os.environ.get('GRPC_VERBOSITY'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GRPC_VERBOSITY"}
+    quiet = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert quiet.stdout.strip() == "NONE", quiet.stderr
+    asked = subprocess.run(
+        [sys.executable, "-c", probe], env=env | {"GRPC_VERBOSITY": "DEBUG"}, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert asked.stdout.strip() == "DEBUG", asked.stderr

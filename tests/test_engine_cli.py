@@ -91,7 +91,7 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert json.loads(gone.stdout.splitlines()[-1])["left"] == {}
     assert run(env, "status", "--json").returncode == 3
-    twice = run(env, "teardown", "--yes")
+    twice = run(env, "teardown")  # no terminal, no --yes: nothing to ask about
     assert twice.returncode == 0, twice.stdout + twice.stderr
     assert "Nothing to remove: CLI_MILVUS_DEMO is not deployed." in twice.stdout
 
@@ -138,6 +138,17 @@ def test_deploy_without_a_secret_and_no_terminal_is_a_usage_error(fast) -> None:
     assert result.returncode == 2
     assert "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_weak_password_in_the_environment_stops_before_anything_runs(fast) -> None:
+    emu, env = fast
+    env = env | {"SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD": "password1"}
+    result = run(env, "deploy")
+    assert result.returncode == 2  # a configuration error: nothing was done
+    assert "SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD cannot be used" in result.stderr
+    assert "9 characters (Snowflake wants 14 to 256); it needs an upper-case" in result.stderr
+    assert "password1" not in result.stdout + result.stderr  # the value itself is not shown
+    assert emu.account.get("ROLE", ("CLI_MILVUS_ROLE",)) is None
 
 
 def test_a_failed_step_exits_1_with_reason_and_hint(fast) -> None:

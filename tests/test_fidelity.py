@@ -309,11 +309,12 @@ def test_plan_out_refuses_what_does_not_go_together(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("password", "why"),
     [
-        ("Short-pw-1", "at least 14"),
-        ("A1" + "b" * 255, "at most 256"),
-        ("no-digits-Here-at-all", "a digit"),
-        ("all-lower-case-1234", "an upper-case letter"),
-        ("ALL-UPPER-CASE-1234", "a lower-case letter"),
+        ("Short-pw-1", "it has 10 characters (Snowflake wants 14 to 256)"),
+        ("A1" + "b" * 255, "it has 257 characters"),
+        ("no-digits-Here-at-all", "it needs a digit"),
+        ("all-lower-case-1234", "it needs an upper-case letter"),
+        ("ALL-UPPER-CASE-1234", "it needs a lower-case letter"),
+        ("password1", "9 characters (Snowflake wants 14 to 256); it needs an upper-case letter"),
     ],
 )
 def test_a_weak_password_is_refused_by_the_product_and_by_the_emulator(

@@ -55,7 +55,9 @@ def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> 
         assert "rehearsal" in term.screen()
         term.send("Enter")
         term.wait_for("Remove these")
-        assert "COMPUTE POOL CLI_MILVUS_COMPUTE_POOL" in term.screen(history=True)
+        listed = term.screen(history=True)
+        assert "DROP COMPUTE POOL IF EXISTS CLI_MILVUS_COMPUTE_POOL" in listed
+        assert "Milvus' data go too" in " ".join(listed.split())  # wrapped at 80 columns
         term.send("y")
         term.wait_for("Removed", timeout=60)
     finally:

@@ -165,6 +165,11 @@ async def flow(
         summary = app.screen.query_one("#summary", Static)
         await until(pilot, lambda: "Removed" in text_of(summary), timeout=120, what="removed")
         assert wizard.session.resume_point() == "start"
+        start = app.screen.query_one("#start", Button)
+        await until(pilot, lambda: not start.disabled, what="ready again")
+        await pilot.click("#start")  # a second time: it looks, and asks nothing
+        await until(pilot, lambda: "Nothing to remove" in text_of(summary), what="nothing")
+        assert not app.screen.query("#yes")
         runner = wizard.session.connect()
         try:
             names = {r["name"] for r in runner.query("SHOW DATABASES")}

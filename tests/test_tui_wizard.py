@@ -323,7 +323,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             await pilot.click("#ok")
             problem = text_of(dialog.query_one("#secret-problem", Static))
             assert "password of the Milvus user" in problem
-            assert "at least 14" in problem
+            assert "it has 10 characters (Snowflake wants 14 to 256)" in problem
             assert isinstance(app.screen, SecretsDialog)
             ok = dialog.query_one("#ok", Button)
             await until(pilot, lambda: not ok.has_class("-active"), what="the button released")

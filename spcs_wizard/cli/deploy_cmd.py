@@ -11,6 +11,7 @@ import click
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import (
+    ConfigurationError,
     EventPrinter,
     ask_and_keep,
     confirm,
@@ -59,6 +60,12 @@ def deploy_command(
     --adopt it."""
     session = _session(deployment, connection_name)
     session.adopt = frozenset(_plan_name(name) for name in adopt)
+    problems = session.unusable_secrets()
+    if problems:  # before connecting: nothing is done
+        raise ConfigurationError(
+            "; ".join(problems) + ". Set another value (or remove the keyring's), then run "
+            "deploy again."
+        )
     printer = EventPrinter(as_json)
     with open_runner(connection_name) as runner:
         outcome = session.deploy(
@@ -122,18 +129,18 @@ def teardown_command(
     """Remove what this deployment created, newest first. Objects not created by
     spcs-wizard are left alone, even with the same name. Exit 3 when some were left."""
     session = _session(deployment, connection_name)
-    steps = session.teardown_preview(keep_data, include_shared)
-    if not yes and not interactive():
-        raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
     printer = EventPrinter(as_json)
     with open_runner(connection_name) as runner:  # connect first: then ask, once
-        if not yes:
+        steps = session.teardown_survey(runner, keep_data, include_shared, include_adopted)
+        if steps and not yes:
+            if not interactive():
+                raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
             for step in steps:
-                target = step.target
-                click.echo(f"  {target.kind} {target.name}" if target else f"  {step.id}")
+                click.echo(f"  {step.removal}")
+            lost = "" if keep_data else " The database, its stages, images and Milvus' data go too."
             if not confirm(
-                f"Remove these {len(steps)} items of {deployment.deployment_id}? "
-                "(only those spcs-wizard created)"
+                f"Remove these {len(steps)} items of {deployment.deployment_id}? (only what "
+                f"spcs-wizard created){lost}"
             ):
                 raise click.Abort()
         outcome = session.teardown(runner, printer, keep_data, include_shared, include_adopted)

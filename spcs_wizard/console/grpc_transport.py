@@ -3,6 +3,10 @@ reachable Milvus (``http://host:19530``)."""
 
 from __future__ import annotations
 
+import spcs_wizard.grpc_quiet  # noqa: F401 - before pymilvus loads grpc
+
+# isort: split
+
 import logging
 import time
 from collections.abc import Callable, Iterator

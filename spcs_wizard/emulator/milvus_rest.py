@@ -8,6 +8,10 @@ Milvus' shape: HTTP 200 with ``{"code": 0, "data": ...}``, or a non-zero ``code`
 
 from __future__ import annotations
 
+import spcs_wizard.grpc_quiet  # noqa: F401 - before pymilvus loads grpc
+
+# isort: split
+
 import logging
 from collections.abc import Callable
 from typing import Any

@@ -12,6 +12,7 @@ import gzip
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -112,7 +113,7 @@ class Emulator:
 
     def _serve(self, host: str, port: int) -> None:
         handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server = _Server((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True, name="spcs-emulator"
@@ -332,6 +333,16 @@ class Emulator:
 
     def _object_faults_pending(self) -> bool:
         return bool(self.faults.stuck_pools or self.faults.failing_services)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, timed out) is not an error of the
+        emulator: no traceback for it; anything else is logged as before."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s left mid-request", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class AnswerLostError(Exception):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from spcs_wizard.engine.events import Listener, ignore
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.model.plan import Plan, build_plan
-from spcs_wizard.model.secret_rules import new_password
+from spcs_wizard.model.secret_rules import new_password, secret_problem
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.paths import deployment_dir
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
-    from spcs_wizard.engine.teardown import TeardownOutcome
+    from spcs_wizard.engine.teardown import Teardown, TeardownOutcome
     from spcs_wizard.images.builder import Builder
     from spcs_wizard.images.push import PushEvent
     from spcs_wizard.model.deployment import Deployment
@@ -112,10 +112,28 @@ class DeploymentSession:
         return DeploymentState.load(self.state_dir / "state.json", self.deployment.deployment_id)
 
     def missing_secrets(self, images_only: bool = False) -> list[SecretSlot]:
-        """Secrets that nothing provides yet (the screen asks for these); with
-        ``images_only``, those of the steps up to the images."""
+        """Secrets that nothing provides yet, or whose value cannot be used (the screen
+        asks for these); with ``images_only``, those of the steps up to the images."""
         plan = self._images_plan() if images_only else self.plan()
-        return [s for s in secret_slots(plan) if self._known_secret(s) is None]
+        missing = []
+        for slot in secret_slots(plan):
+            value = self._known_secret(slot)
+            if value is None or secret_problem(slot, value) is not None:
+                missing.append(slot)
+        return missing
+
+    def unusable_secrets(self) -> list[str]:
+        """Why each secret already provided (the environment, the keyring) cannot be used:
+        checked before anything runs, so a weak password never stops a deploy halfway."""
+        problems = []
+        for slot in secret_slots(self.plan()):
+            value = self._known_secret(slot)
+            problem = None if value is None else secret_problem(slot, value)
+            if problem is not None:
+                variable = SECRET_ENV + slot.key.upper()
+                source = variable if os.environ.get(variable) == value else "the keyring"
+                problems.append(f"the {slot.description} from {source} cannot be used: {problem}")
+        return problems
 
     def _images_plan(self) -> Plan:
         """The plan up to its last image step (what Build & push runs)."""
@@ -258,6 +276,26 @@ class DeploymentSession:
         include_shared: bool = False,
         include_adopted: bool = False,
     ) -> TeardownOutcome:
+        return self._teardown(runner, on_event, keep_data, include_shared, include_adopted).run()
+
+    def teardown_survey(
+        self,
+        runner: SqlRunner,
+        keep_data: bool = False,
+        include_shared: bool = False,
+        include_adopted: bool = False,
+    ) -> list[Step]:
+        """What a teardown would remove now, from the account (checks only)."""
+        return self._teardown(runner, ignore, keep_data, include_shared, include_adopted).survey()
+
+    def _teardown(
+        self,
+        runner: SqlRunner,
+        on_event: Listener,
+        keep_data: bool,
+        include_shared: bool,
+        include_adopted: bool,
+    ) -> Teardown:
         from spcs_wizard.engine.teardown import Teardown
 
         return Teardown(
@@ -268,7 +306,7 @@ class DeploymentSession:
             include_shared,
             include_adopted=include_adopted,
             on_event=on_event,
-        ).run()
+        )
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up: nothing of ours in the account, part of it, or the

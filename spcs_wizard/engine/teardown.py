@@ -100,6 +100,12 @@ class Teardown:
             self.on_event(StepDone(step.id, len(step.undo), round(time.monotonic() - started, 3)))
         return outcome
 
+    def survey(self) -> list[Step]:
+        """What a run would remove now (read-only: checks only), in order."""
+        marker = ownership_comment(self.plan.deployment)
+        steps = preview(self.plan, keep_data=self.keep_data, include_shared=self.include_shared)
+        return [step for step in steps if self._reason_to_leave(step, marker)[0] is None]
+
     def _forget(self, step: Step) -> None:
         self.state.forget(step.id)
         if step.target is not None:

@@ -198,7 +198,7 @@ class StepBuilder:
             return
         self.create(
             "user",
-            f"Create the user {n.user.name} (password from the keyring)",
+            f"Create the user {n.user.name} (its password is a secret: never shown)",
             n.user_admin,
             "USER",
             n.user.sql(),

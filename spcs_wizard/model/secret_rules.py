@@ -19,11 +19,12 @@ PASSWORD_MAX = 256
 
 
 def password_problem(value: str) -> str | None:
-    """Why Snowflake would refuse this as a new password, or None."""
-    if len(value) < PASSWORD_MIN:
-        return f"it has {len(value)} characters; Snowflake wants at least {PASSWORD_MIN}"
-    if len(value) > PASSWORD_MAX:
-        return f"it has {len(value)} characters; Snowflake takes at most {PASSWORD_MAX}"
+    """Why Snowflake would refuse this as a new password (every reason), or None."""
+    reasons = []
+    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        reasons.append(
+            f"it has {len(value)} characters (Snowflake wants {PASSWORD_MIN} to {PASSWORD_MAX})"
+        )
     missing = [
         what
         for what, present in (
@@ -34,8 +35,11 @@ def password_problem(value: str) -> str | None:
         if not present
     ]
     if missing:
-        return "Snowflake wants " + ", ".join(missing) + " in it"
-    return None
+        listed = (
+            missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        )
+        reasons.append(f"it needs {listed}")
+    return "; ".join(reasons) or None
 
 
 def secret_problem(slot: SecretSlot, value: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.markup import escape
+from snowflake.connector.errors import Error as ConnectorError
 from textual import work
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -63,18 +64,48 @@ class TeardownScreen(WizardScreen):
             super().on_button_pressed(event)
             return
         event.stop()
-        count = len(self.query_one(Checklist).states)
+        self.query_one("#start", Button).disabled = True
+        self.survey(*self.options())
+
+    @work(thread=True, exclusive=True, group="teardown")
+    def survey(self, keep: bool, shared: bool) -> None:
+        """What is there to remove now (checks only), before asking."""
+        try:
+            runner = self.connect()
+        except (ConnectionFailedError, OSError) as exc:
+            self.from_worker(self.finished, False, str(exc), 0, {})
+            return
+        try:
+            steps = self.wizard.session.teardown_survey(runner, keep, shared)
+        except (ConnectorError, ValueError, OSError) as exc:
+            self.from_worker(self.finished, False, str(exc), 0, {})
+            return
+        finally:
+            runner.con.close()
+        self.from_worker(self.confirm, [s.id for s in steps], keep, shared)
+
+    def confirm(self, found: list[str], keep: bool, shared: bool) -> None:
+        start = self.query_one("#start", Button)
+        deployment_id = self.wizard.deployment.deployment_id
+        if not found:
+            start.disabled = False
+            self.query_one("#summary", Static).update(
+                f"Nothing to remove: {deployment_id} is not deployed (or nothing of it was "
+                "made by spcs-wizard)."
+            )
+            self.notify("Nothing to remove.")
+            return
+        session = self.wizard.session
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.query_one("#start", Button).disabled = True
-                self.run_teardown(*self.options())
+                self.run_teardown(keep, shared)
+            else:
+                start.disabled = False
 
-        keep, _ = self.options()
-        session = self.wizard.session
         self.app.push_screen(
             ConfirmDialog(
-                f"Remove {count} items of {self.wizard.deployment.deployment_id}?",
+                f"Remove {len(found)} items of {deployment_id}?",
                 "Only what spcs-wizard created is removed"
                 + (" (keeping the data)" if keep else "")
                 + ". "
