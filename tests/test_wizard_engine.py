@@ -162,6 +162,8 @@ def _asks_for_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPCS_WIZARD_SECRET_JUPYTER_PASSWORD", "from-env")
     assert [s.key for s in session.missing_secrets()] == ["milvus_user_password"]
     slot = session.missing_secrets()[0]
-    problem = session.give_secret(slot, "typed")  # the null keyring cannot keep it
+    session.give_secret(slot, "typed", keep=False)  # too weak for Snowflake: asked again
+    assert session.missing_secrets() == [slot]
+    problem = session.give_secret(slot, "Typed-password-1")  # the null keyring cannot keep it
     assert problem is not None
     assert session.missing_secrets() == []

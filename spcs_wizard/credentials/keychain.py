@@ -80,8 +80,13 @@ def store(key: str, value: str) -> None:
     try:
         keyring.set_password(SERVICE, key, value)
     except (KeyringError, EOFError, OSError) as exc:  # EOFError: it wanted to prompt
+        why = (
+            "it asked for its own password, and no input was left"
+            if isinstance(exc, EOFError)
+            else (str(exc) or type(exc).__name__)
+        )
         raise KeychainUnavailableError(
-            f"the keyring could not store {key!r} ({exc or type(exc).__name__}); unlock it, "
+            f"the keyring could not store {key!r} ({why}); unlock it, "
             f"or set {CRYPTFILE_PASSWORD_ENV} for the encrypted-file keyring"
         ) from None
 
