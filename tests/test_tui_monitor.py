@@ -112,6 +112,8 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             await pilot.press("c")
             assert app.clipboard.startswith("https://")
             assert app.clipboard in table_text(screen.query_one("#endpoints", DataTable))
+            said = [n.message for n in app._notifications]
+            assert any("endpoint" in m and "(the selected row)" in m for m in said)
 
             # `o` where no browser exists (a server; the one boundary stood in for here:
             # Python's browser lookup finding none) copies the URL and says so.

@@ -334,7 +334,10 @@ class MonitorScreen(WizardScreen):
         endpoint = self._selected_endpoint()
         if endpoint and endpoint.link:
             self.app.copy_to_clipboard(endpoint.link)
-            self.notify(f"Copied {endpoint.link}")
+            self.notify(
+                f"Copied the URL of {endpoint.service}'s endpoint {endpoint.endpoint} "
+                f"(the selected row): {endpoint.link}"
+            )
 
     def action_open_url(self) -> None:
         endpoint = self._selected_endpoint()
@@ -350,4 +353,4 @@ class MonitorScreen(WizardScreen):
             )
             return
         self.app.open_url(endpoint.link)
-        self.notify(f"Opening {endpoint.link} in the browser.")
+        self.notify(f"Opening {endpoint.service}'s endpoint {endpoint.endpoint}: {endpoint.link}")
