@@ -108,7 +108,11 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             await until(pilot, lambda: "healthy" in text_of(fresh), timeout=60, what="resumed")
 
             screen.query_one("#monitor").active = "tab-endpoints"  # type: ignore[attr-defined]
-            await pilot.pause()
+            endpoints = screen.query_one("#endpoints", DataTable)
+            # After a resume the endpoints get their URLs again a little later.
+            await until(
+                pilot, lambda: ".snowflakecomputing.app" in table_text(endpoints), what="URLs"
+            )
             await pilot.press("c")
             assert app.clipboard.startswith("https://")
             assert app.clipboard in table_text(screen.query_one("#endpoints", DataTable))
