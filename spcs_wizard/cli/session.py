@@ -13,7 +13,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from spcs_wizard.engine.deployment_session import SECRET_ENV
 from spcs_wizard.engine.events import (
     Event,
     StepDone,
@@ -21,6 +20,7 @@ from spcs_wizard.engine.events import (
     StepSkipped,
     StepStarted,
 )
+from spcs_wizard.model.secret_rules import secret_variable
 
 if TYPE_CHECKING:
     from spcs_wizard.cli.push_bars import PushBars
@@ -134,7 +134,7 @@ def ask_and_keep(session: DeploymentSession) -> Callable[[SecretSlot], str]:
     one is available, so the next run does not ask."""
 
     def ask(slot: SecretSlot) -> str:
-        value = _ask_secret(slot, SECRET_ENV + slot.key.upper())
+        value = _ask_secret(slot, secret_variable(slot))
         problem = session.give_secret(slot, value)
         click.echo(
             f"Not kept: {problem}" if problem else "Kept in the OS keyring for the next run.",

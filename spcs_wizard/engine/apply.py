@@ -29,7 +29,7 @@ from spcs_wizard.engine.hints import hint_for
 from spcs_wizard.engine.operations import container_logs_sql
 from spcs_wizard.engine.spec_upload import SpecUploads
 from spcs_wizard.model.plan import ownership_comment
-from spcs_wizard.model.secret_rules import secret_problem
+from spcs_wizard.model.secret_rules import secret_problem, secret_variable
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.specs.render import dns_domain_sql, write_all
 
@@ -126,14 +126,17 @@ class Deployer:
                 return False
         self.on_event(StepStarted(step.id, step.title))
         started = self.monotonic()
-        for sql in step.statements:  # every secret known and usable before anything runs
-            self._secrets_for(step, sql.secrets)
+        # Every secret known and usable before the step is begun and anything runs.
+        executables = [
+            sql.executable(self._secrets_for(step, sql.secrets)) for sql in step.statements
+        ]
         self.state.intend(step.id)
         if step.kind is StepKind.IMAGE:
             self._image(step)
         else:
-            for index, sql in enumerate(step.statements):
-                executable = sql.executable(self._secrets_for(step, sql.secrets))
+            for index, (sql, executable) in enumerate(
+                zip(step.statements, executables, strict=True)
+            ):
                 try:
                     self.runner.execute(executable, step.role, sql.text())
                 except ConnectorError as exc:
@@ -189,8 +192,8 @@ class Deployer:
                         StepFailed(
                             step.id,
                             f"the {slot.description} cannot be used: {problem}",
-                            f"Give another one (SPCS_WIZARD_SECRET_{slot.key.upper()}, the "
-                            "keyring, or the prompt), then run the deployment again.",
+                            f"Give another one ({secret_variable(slot)}, the keyring, or "
+                            "the prompt), then run the deployment again.",
                         )
                     )
                 self._secret_cache[slot.key] = value

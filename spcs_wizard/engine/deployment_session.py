@@ -10,7 +10,7 @@ because a connection is not shared between threads.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from spcs_wizard.engine.events import Listener, ignore
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.model.plan import Plan, build_plan
-from spcs_wizard.model.secret_rules import new_password, secret_problem
+from spcs_wizard.model.secret_rules import new_password, secret_problem, secret_variable
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.paths import deployment_dir
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from spcs_wizard.model.sql import SecretSlot
     from spcs_wizard.model.step import Step
 
-SECRET_ENV = "SPCS_WIZARD_SECRET_"
 ImageMode = Literal["build", "record"]
 
 
@@ -115,25 +114,25 @@ class DeploymentSession:
         """Secrets that nothing provides yet, or whose value cannot be used (the screen
         asks for these); with ``images_only``, those of the steps up to the images."""
         plan = self._images_plan() if images_only else self.plan()
-        missing = []
-        for slot in secret_slots(plan):
-            value = self._known_secret(slot)
-            if value is None or secret_problem(slot, value) is not None:
-                missing.append(slot)
-        return missing
+        return [slot for slot, value, problem in self._provided(plan) if value is None or problem]
 
     def unusable_secrets(self) -> list[str]:
         """Why each secret already provided (the environment, the keyring) cannot be used:
         checked before anything runs, so a weak password never stops a deploy halfway."""
         problems = []
-        for slot in secret_slots(self.plan()):
-            value = self._known_secret(slot)
-            problem = None if value is None else secret_problem(slot, value)
+        for slot, value, problem in self._provided(self.plan()):
             if problem is not None:
-                variable = SECRET_ENV + slot.key.upper()
+                variable = secret_variable(slot)
                 source = variable if os.environ.get(variable) == value else "the keyring"
                 problems.append(f"the {slot.description} from {source} cannot be used: {problem}")
         return problems
+
+    def _provided(self, plan: Plan) -> Iterator[tuple[SecretSlot, str | None, str | None]]:
+        """Each secret the plan needs, the value something provides, and why that value
+        cannot be used (None: usable, or nothing provided)."""
+        for slot in secret_slots(plan):
+            value = self._known_secret(slot)
+            yield slot, value, None if value is None else secret_problem(slot, value)
 
     def _images_plan(self) -> Plan:
         """The plan up to its last image step (what Build & push runs)."""
@@ -158,8 +157,8 @@ class DeploymentSession:
     def _known_secret(self, slot: SecretSlot) -> str | None:
         if slot.key in self.given_secrets:
             return self.given_secrets[slot.key]
-        if os.environ.get(SECRET_ENV + slot.key.upper()):
-            return os.environ[SECRET_ENV + slot.key.upper()]
+        if os.environ.get(secret_variable(slot)):
+            return os.environ[secret_variable(slot)]
         if self.target.is_rehearsal:  # nobody logs in to a rehearsal's notebook
             return self.given_secrets.setdefault(slot.key, new_password())
         from spcs_wizard.credentials import keychain

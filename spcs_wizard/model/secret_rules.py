@@ -14,6 +14,8 @@ import secrets
 
 from spcs_wizard.model.sql import SecretSlot
 
+# Where a deployment secret can come from without a prompt: SPCS_WIZARD_SECRET_<KEY>.
+SECRET_ENV = "SPCS_WIZARD_SECRET_"
 PASSWORD_MIN = 14
 PASSWORD_MAX = 256
 
@@ -40,6 +42,11 @@ def password_problem(value: str) -> str | None:
         )
         reasons.append(f"it needs {listed}")
     return "; ".join(reasons) or None
+
+
+def secret_variable(slot: SecretSlot) -> str:
+    """The environment variable that provides this secret."""
+    return SECRET_ENV + slot.key.upper()
 
 
 def secret_problem(slot: SecretSlot, value: str) -> str | None:
