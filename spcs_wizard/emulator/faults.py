@@ -46,6 +46,11 @@ class StatementFault:
     lose_answer: bool = False
     delay: float = 0.0
 
+    @property
+    def kind(self) -> str:
+        """When it acts: "lose" and "delay" after the statement ran, "refuse" before."""
+        return "lose" if self.lose_answer else "delay" if self.delay else "refuse"
+
     def hits(self, sql: str, n: int) -> bool:
         return self.times > 0 and (
             (self.index is not None and self.index == n)
@@ -102,34 +107,35 @@ class Faults:
         """Count the statement; raise the injected error if one applies to it."""
         with self._lock:
             self.statement_count += 1
-            n = self.statement_count
-            for fault in self.statements:
-                if not fault.lose_answer and not fault.delay and fault.hits(sql, n):
-                    fault.times -= 1
-                    raise SnowflakeError(fault.code, fault.sqlstate, fault.message)
+            fault = self._take("refuse", sql)
             drill = self.drill
+        if fault is not None:
+            raise SnowflakeError(fault.code, fault.sqlstate, fault.message)
         if drill is not None:
             drill.before(sql)
 
     def answer_delay(self, sql: str) -> float:
         """After the statement ran: how long its answer waits (seconds)."""
         with self._lock:
-            for fault in self.statements:
-                if fault.delay and fault.hits(sql, self.statement_count):
-                    fault.times -= 1
-                    return fault.delay
-        return 0.0
+            fault = self._take("delay", sql)
+        return fault.delay if fault is not None else 0.0
 
     def answer_lost(self, sql: str) -> bool:
         """After the statement ran: whether its answer must be lost (the connection
         dropped instead)."""
         with self._lock:
-            for fault in self.statements:
-                if fault.lose_answer and fault.hits(sql, self.statement_count):
-                    fault.times -= 1
-                    return True
+            fault = self._take("lose", sql)
             drill = self.drill
-        return drill is not None and drill.after(sql)
+        return fault is not None or (drill is not None and drill.after(sql))
+
+    def _take(self, kind: str, sql: str) -> StatementFault | None:
+        """The first fault of this kind for the statement now counted, used up once
+        (call with the lock held)."""
+        for fault in self.statements:
+            if fault.kind == kind and fault.hits(sql, self.statement_count):
+                fault.times -= 1
+                return fault
+        return None
 
     def next_http_fault(self) -> int | str | None:
         """An HTTP status to answer with, ``"drop"`` to close the connection, or None."""
