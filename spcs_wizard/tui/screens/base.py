@@ -52,6 +52,33 @@ class WizardScreen(Screen[None]):
 
         self.app.call_from_thread(guarded)
 
+    def ask_first(
+        self,
+        title: str,
+        action: str,
+        *,
+        before: str = "",
+        confirm: str | None = None,
+        danger: bool = True,
+        then: Callable[[], object],
+        otherwise: Callable[[], object] = lambda: None,
+    ) -> None:
+        """Confirm a billable or destructive ``action`` (deploy, resume, suspend, teardown)
+        with what it costs or loses, then call ``then`` on Yes, ``otherwise`` on No."""
+        from spcs_wizard.model.cost import action_notice
+        from spcs_wizard.tui.screens.dialog import ConfirmDialog
+
+        session = self.wizard.session
+        notice = action_notice(action, session.deployment, rehearsal=session.target.is_rehearsal)
+
+        def answered(yes: bool | None) -> None:
+            (then if yes else otherwise)()
+
+        self.app.push_screen(
+            ConfirmDialog(title, before + notice, confirm or action.capitalize(), danger=danger),
+            answered,
+        )
+
     def connect(self) -> SqlRunner:
         """A connection for this screen's worker (call it from the worker thread): an
         MFA login asks for its passcode in a dialog while the worker waits."""

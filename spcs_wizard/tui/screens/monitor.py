@@ -31,10 +31,8 @@ from textual.widgets import (
 
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
-from spcs_wizard.model.cost import action_notice
 from spcs_wizard.state_style import styled
 from spcs_wizard.tui.screens.base import WizardScreen
-from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.widgets.trend import Trends
 
 if TYPE_CHECKING:
@@ -284,21 +282,11 @@ class MonitorScreen(WizardScreen):
 
     def confirm_switch(self, verb: Literal["suspend", "resume"]) -> None:
         """Both change what is billed: say how much, then do it on Yes."""
-        session = self.wizard.session
-        notice = action_notice(verb, session.deployment, rehearsal=session.target.is_rehearsal)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.switch(verb)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"{verb.capitalize()} {session.deployment.deployment_id}?",
-                notice,
-                verb.capitalize(),
-                danger=verb == "suspend",
-            ),
-            answered,
+        self.ask_first(
+            f"{verb.capitalize()} {self.wizard.deployment.deployment_id}?",
+            verb,
+            danger=verb == "suspend",
+            then=lambda: self.switch(verb),
         )
 
     @work(thread=True, exclusive=True, group="switch")

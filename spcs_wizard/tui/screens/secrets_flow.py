@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from spcs_wizard.model.cost import action_notice
 from spcs_wizard.tui.screens.base import WizardScreen
-from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
 
 if TYPE_CHECKING:
@@ -37,19 +35,12 @@ class AsksForSecrets(WizardScreen):
         if session.target.is_rehearsal:
             proceed()
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                proceed()
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Create and start {session.deployment.deployment_id}?",
-                action_notice("deploy", session.deployment),
-                "Create and start",
-                danger=False,
-            ),
-            answered,
+        self.ask_first(
+            f"Create and start {session.deployment.deployment_id}?",
+            "deploy",
+            confirm="Create and start",
+            danger=False,
+            then=proceed,
         )
 
     @work(thread=True, exclusive=True, group="secrets")

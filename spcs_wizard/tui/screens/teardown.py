@@ -14,9 +14,7 @@ from textual.widgets import Button, Label, Static, Switch
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event
-from spcs_wizard.model.cost import action_notice
 from spcs_wizard.tui.screens.base import WizardScreen
-from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
 
@@ -95,25 +93,19 @@ class TeardownScreen(WizardScreen):
             )
             self.notify("Nothing to remove.")
             return
-        session = self.wizard.session
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_teardown(keep, shared)
-            else:
-                start.disabled = False
+        def released() -> None:  # answered No: the button works again
+            start.disabled = False
 
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Remove {len(found)} items of {deployment_id}?",
-                "Only what spcs-wizard created is removed"
-                + (" (keeping the data)" if keep else "")
-                + ". "
-                + action_notice(
-                    "teardown", session.deployment, rehearsal=session.target.is_rehearsal
-                ),
-            ),
-            answered,
+        self.ask_first(
+            f"Remove {len(found)} items of {deployment_id}?",
+            "teardown",
+            before="Only what spcs-wizard created is removed"
+            + (" (keeping the data)" if keep else "")
+            + ". ",
+            confirm="Remove",
+            then=lambda: self.run_teardown(keep, shared),
+            otherwise=released,
         )
 
     @work(thread=True, exclusive=True, group="teardown")
