@@ -129,9 +129,9 @@ def prepare_mfa(params: dict[str, Any], ask_passcode: Callable[[], str | None] |
 
 def login_failure(name: str, exc: Error) -> str:
     from spcs_wizard.credentials.login_errors import describe
+    from spcs_wizard.engine.hints import error_code
 
-    code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
-    return describe(name, code, str(exc.msg or exc))
+    return describe(name, error_code(exc), str(exc.msg or exc))
 
 
 def registry_credentials_of(name: str) -> tuple[str, str] | None:

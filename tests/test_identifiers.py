@@ -170,3 +170,48 @@ def test_the_limit_is_exactly_255_characters() -> None:
     assert identifiers.parse("A" * 255).name == "A" * 255
     with pytest.raises(identifiers.IdentifierError, match="256 characters and the limit is 255"):
         identifiers.parse("A" * 256)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("-" * 60, "-" * 60),  # up to 60 characters: shown whole
+        ("-" * 61, "-" * 57 + "..."),  # longer: cut to 57 and an ellipsis, 60 in all
+    ],
+)
+def test_the_error_shows_the_name_cut_to_sixty_characters(value: str, shown: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse(value)
+    assert str(caught.value) == (
+        f"name {shown!r} is not a valid Snowflake identifier: it must start with a letter "
+        "(A-Z) or an underscore."
+    )
+
+
+def test_the_error_without_a_fix_is_one_sentence() -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse("", what="prefix")
+    assert str(caught.value) == "prefix '' is not a valid Snowflake identifier: it is empty."
+    assert (caught.value.rule, caught.value.suggestion) == ("it is empty", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("-a-", "A"),  # what is cut at the ends is underscores, not spaces
+        ("Xmas-", "XMAS"),  # only underscores: an X at the end stays
+        ("a_-b", "A_B"),  # runs of underscores become one
+        ("$x", "_$X"),  # a leading dollar is kept, behind an underscore
+    ],
+)
+def test_suggest_cleans_the_ends_and_the_runs(text: str, fix: str) -> None:
+    assert identifiers.suggest(text) == fix
+
+
+def test_constants_that_cannot_be_written_say_why() -> None:
+    with pytest.raises(ValueError, match=r"^a Snowflake string constant cannot contain a NUL"):
+        string_literal("a\x00b")
+    with pytest.raises(
+        ValueError, match=r"^text containing '\$\$' cannot be written as a \$\$-quoted constant$"
+    ):
+        dollar_quoted("a$$b")

@@ -76,8 +76,8 @@ def deployment_key(deployment_id: str, secret: str) -> str:
 
 
 def store(key: str, value: str) -> None:
-    check()
     try:
+        check()  # unlocking the encrypted file creates it: that can fail as storing does
         keyring.set_password(SERVICE, key, value)
     except (KeyringError, EOFError, OSError) as exc:  # EOFError: it wanted to prompt
         why = (

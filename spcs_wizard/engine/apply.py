@@ -25,7 +25,7 @@ from spcs_wizard.engine.events import (
     StepWaiting,
     ignore,
 )
-from spcs_wizard.engine.hints import hint_for
+from spcs_wizard.engine.hints import step_failed
 from spcs_wizard.engine.operations import container_logs_sql
 from spcs_wizard.engine.spec_upload import SpecUploads
 from spcs_wizard.model.plan import ownership_comment
@@ -261,11 +261,7 @@ class Deployer:
     def _failure(
         self, step: Step, exc: ConnectorError, logs: list[str] | None = None
     ) -> StepFailedError:
-        code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
-        message = (exc.msg or str(exc)).strip()
-        return StepFailedError(
-            StepFailed(step.id, message, hint_for(code, step), code, exc.sqlstate, logs or [])
-        )
+        return StepFailedError(step_failed(step, exc, logs))
 
     def _image(self, step: Step) -> None:
         if self.push_image is None:

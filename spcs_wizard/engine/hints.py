@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from spcs_wizard.engine.events import StepFailed
+
 if TYPE_CHECKING:
+    from snowflake.connector.errors import Error as ConnectorError
+
     from spcs_wizard.model.step import Step
 
 HINTS = {
@@ -37,6 +41,20 @@ EXTERNAL_ACCESS_HINT = (
     "or egress.enabled = false in the settings file), or ask Snowflake to enable external "
     "access. Then run the deployment again; it resumes here."
 )
+
+
+def error_code(exc: ConnectorError) -> int | None:
+    """Snowflake's error code of a connector error; None when it carries none (the
+    connector uses -1 and 0 for "no code")."""
+    return exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
+
+
+def step_failed(step: Step, exc: ConnectorError, logs: list[str] | None = None) -> StepFailed:
+    """The failure event of a step whose statement Snowflake refused: its message, the
+    next step for its code, the code and SQL state, and any container log lines."""
+    code = error_code(exc)
+    message = (exc.msg or str(exc)).strip()
+    return StepFailed(step.id, message, hint_for(code, step), code, exc.sqlstate, logs or [])
 
 
 def hint_for(code: int | None, step: Step) -> str:

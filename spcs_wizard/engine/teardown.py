@@ -9,6 +9,7 @@ teardown can be re-run after any interruption.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from spcs_wizard.engine.events import (
     StepStarted,
     ignore,
 )
-from spcs_wizard.engine.hints import hint_for
+from spcs_wizard.engine.hints import step_failed
 from spcs_wizard.engine.runner import DOES_NOT_EXIST
 from spcs_wizard.model.plan import ownership_comment
 
@@ -67,6 +68,7 @@ class Teardown:
     include_shared: bool = False
     include_adopted: bool = False
     on_event: Listener = ignore
+    monotonic: Callable[[], float] = time.monotonic
 
     def run(self) -> TeardownOutcome:
         outcome = TeardownOutcome()
@@ -84,20 +86,17 @@ class Teardown:
                 self.on_event(StepSkipped(step.id, why))
                 continue
             self.on_event(StepStarted(step.id, f"Undo: {step.title}"))
-            started = time.monotonic()
+            started = self.monotonic()
             try:
                 for sql in step.undo:
                     self._undo(step, sql.text())
             except ConnectorError as exc:
-                code = exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
-                outcome.failed = StepFailed(
-                    step.id, (exc.msg or str(exc)).strip(), hint_for(code, step), code, exc.sqlstate
-                )
+                outcome.failed = step_failed(step, exc)
                 self.on_event(outcome.failed)
                 return outcome
             self._forget(step)
             outcome.removed.append(step.id)
-            self.on_event(StepDone(step.id, len(step.undo), round(time.monotonic() - started, 3)))
+            self.on_event(StepDone(step.id, len(step.undo), round(self.monotonic() - started, 3)))
         return outcome
 
     def survey(self) -> list[Step]:

@@ -137,8 +137,6 @@ class IdentifierError(ValueError):
     """A name that cannot be used as a Snowflake identifier, with the rule and a fix."""
 
     def __init__(self, what: str, value: str, rule: str, suggestion: str | None) -> None:
-        self.what = what
-        self.value = value
         self.rule = rule
         self.suggestion = suggestion
         shown = value if len(value) <= 60 else value[:57] + "..."
@@ -164,10 +162,6 @@ class Identifier:
 
     def __str__(self) -> str:
         return self.sql()
-
-    def with_prefix(self, prefix: str, *, what: str = "name") -> Identifier:
-        """Prefix this name (for per-attendee names) and re-check the result."""
-        return parse(prefix + self.name, what=what)
 
 
 def quote(name: str) -> str:

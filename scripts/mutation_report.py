@@ -1,0 +1,101 @@
+"""The score of a mutmut run (scripts/mutants), per module, and what is left to do.
+
+Reads `mutmut results --all true` and the equivalent mutants listed in docs/testing.md
+(rows of its "Equivalent mutants" table whose first cell is a mutant's name in
+backquotes). A mutant counts as caught when a test failed (killed) or the run outlived its
+time limit (timeout: the mutant made the code loop). The score is caught / (tried -
+equivalent). Exits 1 when a mutant survived, or no test reached it, and it is not listed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "testing.md"
+CAUGHT = {"killed", "timeout"}
+LEFT = {"survived", "no tests"}
+_LINE = re.compile(r"^\s*(\S+): (.+?)\s*$")
+_LISTED = re.compile(r"^\|\s*`([^`]+__mutmut_\d+)`\s*\|")
+
+
+def module_of(mutant: str) -> str:
+    """``spcs_wizard.engine.teardown.xǁTeardownǁrun__mutmut_3`` -> ``engine/teardown.py``."""
+    dotted = re.split(r"\.x[_ǁ]", mutant, maxsplit=1)[0]
+    return dotted.removeprefix("spcs_wizard.").replace(".", "/") + ".py"
+
+
+def results() -> dict[str, str]:
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("mutmut")), "results", "--all", "true"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = {}
+    for line in out.splitlines():
+        match = _LINE.match(line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def equivalents() -> set[str]:
+    return {m.group(1) for line in DOC.read_text().splitlines() if (m := _LISTED.match(line))}
+
+
+def main() -> int:
+    status = {name: s for name, s in results().items() if s != "not checked"}
+    if not status:
+        print("no mutant was tried: run scripts/mutants first", file=sys.stderr)
+        return 2
+    listed = equivalents()
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, state in status.items():
+        counts[module_of(name)][
+            "equivalent" if state in LEFT and name in listed else state
+        ] += 1
+    header = f"{'module':32} {'tried':>6} {'caught':>7} {'left':>5} {'equiv':>6} {'score':>7}"
+    print(header)
+    print("-" * len(header))
+    total: Counter[str] = Counter()
+    for module in sorted(counts):
+        row = counts[module]
+        total.update(row)
+        print(_row(module, row))
+    print("-" * len(header))
+    print(_row("all", total))
+    left = sorted(n for n, s in status.items() if s in LEFT and n not in listed)
+    stale = sorted(n for n in listed if n in status and status[n] not in LEFT)
+    if stale:
+        print(f"\nlisted as equivalent in {DOC.name} but caught now (take them out):")
+        print("\n".join(f"  {n}" for n in stale))
+    other = sorted(n for n, s in status.items() if s not in CAUGHT | LEFT)
+    if other:
+        print("\nneither caught nor survived (see `mutmut show NAME`):")
+        print("\n".join(f"  {n}: {status[n]}" for n in other))
+    if left:
+        print(f"\n{len(left)} mutants left: kill each with a test, or list it in {DOC.name}")
+        print("with the reason it is equivalent (`.venv/bin/mutmut show NAME` shows the change):")
+        print("\n".join(f"  {n}: {status[n]}" for n in left))
+        return 1
+    return 0
+
+
+def _row(module: str, row: Counter[str]) -> str:
+    tried = sum(row.values())
+    caught = sum(row[s] for s in CAUGHT)
+    left = sum(row[s] for s in LEFT)
+    equivalent = row["equivalent"]
+    scored = tried - equivalent
+    score = f"{100 * caught / scored:.1f}%" if scored else "-"
+    return f"{module:32} {tried:>6} {caught:>7} {left:>5} {equivalent:>6} {score:>7}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""A pytest plugin for mutation runs only (scripts/mutants loads it; the test suite never does).
+
+mutmut tells its trampolines which mutant is active through the ``MUTANT_UNDER_TEST``
+environment variable, which the commands the tests start inherit. While it records which
+tests reach which function (the value ``stats``), those commands cannot take part: they
+would look for mutmut's configuration in their own working directory. So in that phase the
+variable is taken out of the environment (mutmut keeps its own copy in this process), and
+the commands run the original code. In the mutant runs the variable stays, so a mutant is
+active in the commands too and a test that runs the command can kill it.
+
+In a mutant run the tests go fastest first (by the durations mutmut recorded), so a
+mutant that some quick test kills costs only that test: mutmut stops at the first failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+STATS = Path("mutmut-stats.json")  # mutmut runs the tests from inside mutants/
+
+
+def pytest_configure() -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        del os.environ["MUTANT_UNDER_TEST"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not STATS.exists() or os.environ.get("MUTANT_UNDER_TEST", "") in ("", "stats"):
+        return
+    durations: dict[str, float] = json.loads(STATS.read_text())["duration_by_test"]
+    items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))

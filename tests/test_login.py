@@ -1,0 +1,308 @@
+"""Logging in and keeping the secret, in this process: the login request's rules, a real
+login against the emulator, the secret into a real encrypted-file keyring and the rest into
+connections.toml. (test_credentials.py drives the same through the ``login`` command.)"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import chainer, null
+from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+from spcs_wizard.credentials import connections_file as files
+from spcs_wizard.credentials import keychain
+from spcs_wizard.credentials.login import LoginError, LoginRequest, save, try_login
+from spcs_wizard.credentials.login_errors import describe
+from spcs_wizard.emulator.server import Emulator
+from tests.conftest import ADMIN_PASSWORD
+
+UNLOCK = "unlock-the-login-test-keyring"
+
+
+@pytest.fixture
+def snowflake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "snowflake"
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CryptFileKeyring]:
+    """keyrings.cryptfile's encrypted file, in a temporary directory, unlocked the way a
+    server is: by KEYRING_CRYPTFILE_PASSWORD (keychain.check hands it to the backend)."""
+    monkeypatch.setenv(keychain.CRYPTFILE_PASSWORD_ENV, UNLOCK)
+    backend = CryptFileKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def request(emulator: Emulator, **changes: object) -> LoginRequest:
+    fields: dict[str, object] = {
+        "name": "dev",
+        "account": "https://Rehearsal-Local.snowflakecomputing.com",
+        "user": "  ADMIN ",
+        "host": "127.0.0.1",
+        "port": emulator.port,
+        "protocol": "http",
+    }
+    fields.update(changes)
+    return LoginRequest(**fields)  # type: ignore[arg-type]
+
+
+# -- the request ---------------------------------------------------------------------------
+def test_a_password_login_keeps_only_what_it_needs_in_the_file() -> None:
+    params = LoginRequest("dev", "myorg.myaccount", " me ", role="", warehouse="WH").parameters()
+    assert params == {"account": "myorg-myaccount", "user": "me", "warehouse": "WH"}
+
+
+@pytest.mark.parametrize(
+    ("method", "authenticator", "secret_kind"),
+    [
+        ("mfa", "username_password_mfa", "password"),
+        ("key-pair", "snowflake_jwt", "private_key_passphrase"),
+        ("pat", "programmatic_access_token", "token"),
+        ("sso", "externalbrowser", None),
+        ("oauth", "oauth", None),
+    ],
+)
+def test_each_method_names_its_authenticator_and_its_secret(
+    method: str, authenticator: str, secret_kind: str | None
+) -> None:
+    req = LoginRequest(
+        "dev",
+        "MYORG-MYACCOUNT",
+        "me",
+        method=method,
+        private_key_file="/keys/rsa.p8",
+        token_file="/tokens/t",
+        host="h.example",
+        port=8443,
+        protocol="https",
+    )
+    assert req.secret_kind == secret_kind
+    assert req.parameters() == {
+        "account": "myorg-myaccount",
+        "user": "me",
+        "authenticator": authenticator,
+        "private_key_file": "/keys/rsa.p8",
+        "token_file_path": "/tokens/t",
+        "host": "h.example",
+        "port": 8443,
+        "protocol": "https",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"method": "magic"},
+            "unknown method 'magic'; use one of "
+            "['key-pair', 'mfa', 'oauth', 'password', 'pat', 'sso']",
+        ),
+        ({"name": "  "}, "the connection needs a name"),
+        ({"user": " "}, "the connection needs a user name"),
+        ({"method": "key-pair"}, "a key-pair login needs the private key file"),
+        (
+            {"account": "not an account"},
+            "'not an account' is not an account identifier in the <orgname>-<accountname> form "
+            "(Snowsight shows it under your account's details, for example MYORG-MYACCOUNT)",
+        ),
+    ],
+)
+def test_an_unusable_request_says_what_is_wrong(changes: dict[str, str], message: str) -> None:
+    fields = {"name": "dev", "account": "MYORG-MYACCOUNT", "user": "me", **changes}
+    with pytest.raises(LoginError) as caught:
+        LoginRequest(**fields).parameters()
+    assert str(caught.value) == message
+
+
+# -- trying it -----------------------------------------------------------------------------
+def test_a_login_answers_who_it_is(emulator: Emulator) -> None:
+    who = try_login(request(emulator), ADMIN_PASSWORD)
+    assert (who.user, who.role) == ("ADMIN", "ACCOUNTADMIN")
+    assert who.account == emulator.settings.account
+
+
+def test_a_wrong_password_is_refused_with_what_to_do(emulator: Emulator) -> None:
+    with pytest.raises(LoginError) as caught:
+        try_login(request(emulator), "Not-the-password-1")
+    message = str(caught.value)
+    assert message.startswith(
+        "connection 'dev': Snowflake did not accept the user name and password (or token). "
+        "Check them, then run 'spcs-wizard login' again"
+    )
+    assert message.endswith("[390100])")
+
+
+@pytest.mark.parametrize(
+    ("method", "needed"),
+    [("password", "a password is needed"), ("pat", "a programmatic access token is needed")],
+)
+def test_a_missing_secret_is_asked_for_before_trying(
+    emulator: Emulator, method: str, needed: str
+) -> None:
+    with pytest.raises(LoginError) as caught:
+        try_login(request(emulator, method=method), None)
+    assert str(caught.value) == needed
+
+
+# -- keeping it ----------------------------------------------------------------------------
+def test_saving_puts_the_secret_in_the_keyring_and_the_rest_in_the_file(
+    emulator: Emulator, snowflake_home: Path, file_keyring: CryptFileKeyring
+) -> None:
+    path, backend = save(request(emulator), "Kept-in-the-keyring-1")
+    assert path == snowflake_home / "connections.toml"
+    assert backend == "keyrings.cryptfile.cryptfile.CryptFileKeyring"
+    assert files.list_connections(path)["dev"] == {
+        "account": "rehearsal-local",
+        "user": "ADMIN",
+        "host": "127.0.0.1",
+        "port": emulator.port,
+        "protocol": "http",
+    }
+    assert keychain.load(keychain.connection_key("dev", "password")) == "Kept-in-the-keyring-1"
+    for stored in (path, Path(file_keyring.file_path)):
+        assert b"Kept-in-the-keyring-1" not in stored.read_bytes()
+
+
+def test_saving_without_a_secret_touches_no_keyring(
+    emulator: Emulator, snowflake_home: Path
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())  # would refuse any secret
+    try:
+        path, backend = save(request(emulator, method="sso"), None)
+    finally:
+        keyring.set_keyring(previous)
+    assert backend is None
+    assert files.list_connections(path)["dev"]["authenticator"] == "externalbrowser"
+
+
+def test_saving_with_no_safe_keyring_saves_nothing(
+    emulator: Emulator, snowflake_home: Path
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    try:
+        with pytest.raises(LoginError) as caught:
+            save(request(emulator), "Never-stored-1")
+    finally:
+        keyring.set_keyring(previous)
+    assert str(caught.value) == (
+        "no secure keyring is available (found keyring.backends.null.Keyring). Install one, "
+        "for example the Secret Service (apt-get install gnome-keyring) or 'pip install "
+        "keyrings.cryptfile' and set "
+        "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring; spcs-wizard "
+        "does not store secrets in plain text."
+    )
+    assert not (snowflake_home / "connections.toml").exists()
+
+
+def test_saving_with_a_file_that_would_hold_a_secret_is_refused(
+    emulator: Emulator, snowflake_home: Path, file_keyring: CryptFileKeyring
+) -> None:
+    """The connections file refuses secret keys; login reports it as a LoginError."""
+    with pytest.raises(files.ConnectionsFileError) as caught:
+        files.save_connection("x", {"account": "a", "token": "t", "password": "p"})
+    assert str(caught.value) == (
+        "refusing to write password, token into connections.toml: secrets go to the OS keyring"
+    )
+
+
+# -- the keyring ---------------------------------------------------------------------------
+def test_the_file_keyring_is_unlocked_by_its_variable_and_stays_encrypted(
+    file_keyring: CryptFileKeyring,
+) -> None:
+    assert keychain.check() == "keyrings.cryptfile.cryptfile.CryptFileKeyring"
+    assert file_keyring.keyring_key == UNLOCK
+    keychain.store("connection:dev:password", "Encrypted-at-rest-1")
+    again = CryptFileKeyring()  # a second process: the same file, the same unlock
+    again.file_path = file_keyring.file_path  # type: ignore[misc]
+    again.keyring_key = UNLOCK
+    assert again.get_password(keychain.SERVICE, "connection:dev:password") == (
+        "Encrypted-at-rest-1"
+    )
+
+
+def _chain(*members: keyring.backend.KeyringBackend) -> chainer.ChainerBackend:
+    """keyring's own chain of backends (what it uses when several are installed), with
+    these members instead of the ones installed here."""
+
+    class Chain(chainer.ChainerBackend):
+        @property
+        def backends(self) -> list[keyring.backend.KeyringBackend]:  # type: ignore[override]
+            return list(members)
+
+    return Chain()
+
+
+def test_a_chain_of_keyrings_is_usable_when_one_of_them_is_safe(
+    file_keyring: CryptFileKeyring,
+) -> None:
+    keyring.set_keyring(_chain(null.Keyring(), file_keyring))
+    assert keychain.check() == "keyrings.cryptfile.cryptfile.CryptFileKeyring"
+    assert file_keyring.keyring_key == UNLOCK  # the member was unlocked, not the chain
+
+
+def test_a_chain_of_only_unsafe_keyrings_is_refused() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(_chain(null.Keyring()))
+    try:
+        with pytest.raises(
+            keychain.KeychainUnavailableError, match=r"found tests\.test_login\.Chain\)"
+        ):
+            keychain.check()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_deleting_what_is_not_there_says_so(file_keyring: CryptFileKeyring) -> None:
+    assert keychain.delete("connection:nobody:password") is False
+    keychain.store("connection:dev:password", "Delete-me-1")
+    assert keychain.delete("connection:dev:password") is True
+    assert keychain.delete("connection:dev:password") is False
+
+
+def test_a_keyring_that_fails_to_store_says_how_to_unlock_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file keyring whose file cannot be written (a read-only directory)."""
+    if os.geteuid() == 0:
+        # root writes anywhere: a path under a file cannot be created by anyone
+        target = tmp_path / "not-a-directory"
+        target.write_text("")
+        file_path = target / "sub" / "keyring.cfg"
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        file_path = locked / "keyring.cfg"
+    monkeypatch.setenv(keychain.CRYPTFILE_PASSWORD_ENV, UNLOCK)
+    backend = CryptFileKeyring()
+    backend.file_path = str(file_path)  # type: ignore[misc]
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        with pytest.raises(keychain.KeychainUnavailableError) as caught:
+            keychain.store("connection:dev:password", "Cannot-store-1")
+    finally:
+        keyring.set_keyring(previous)
+    message = str(caught.value)
+    assert message.startswith("the keyring could not store 'connection:dev:password' (")
+    assert message.endswith(
+        "); unlock it, or set KEYRING_CRYPTFILE_PASSWORD for the encrypted-file keyring"
+    )
+    assert "Cannot-store-1" not in message
+
+
+def test_an_unknown_login_failure_keeps_snowflakes_first_line_and_code() -> None:
+    said = describe("dev", 123456, "  Something odd.\nsecond line\n")
+    assert said == "connection 'dev': Something odd. [123456]"
+    assert describe("dev", None, "   ") == "connection 'dev': no message"

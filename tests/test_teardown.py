@@ -1,0 +1,193 @@
+"""Teardown's own rules, one by one, against the emulator: what it tells its listener, what
+a refused statement reports, which options reach the plan, what the survey promises, and
+what it forgets. (Ownership across deployments: test_engine.py and tests/reliability/.)"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from spcs_wizard.emulator.faults import Faults, StatementFault
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.events import StepDone, StepFailed, StepSkipped, StepStarted
+from spcs_wizard.engine.hints import HINTS
+from spcs_wizard.engine.runner import DOES_NOT_EXIST, SqlRunner
+from spcs_wizard.engine.teardown import ALREADY_GONE, Teardown, TeardownOutcome, preview
+from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import connect, rows
+from tests.engine_harness import World
+
+
+@pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    e = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
+        ),
+        Faults(),
+    )
+    e.start()
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def deployed(emu: Emulator, tmp_path: Path) -> World:
+    world = World(emu, tmp_path)
+    outcome, _ = world.deploy()
+    assert outcome.ok, outcome.failed
+    world.events.clear()
+    return world
+
+
+def _teardown(world: World, **options: object) -> tuple[Teardown, TeardownOutcome]:
+    with closing(connect(world.emu)) as con:
+        teardown = Teardown(
+            SqlRunner(con), world.plan, world.state, on_event=world.events.append, **options
+        )
+        return teardown, teardown.run()
+
+
+def test_each_removed_step_is_started_then_done_with_its_statements_and_time(
+    deployed: World,
+) -> None:
+    ticks = itertools.count(start=100, step=0.25)  # a clock that moves 0.25 s per reading
+    _, outcome = _teardown(deployed, monotonic=lambda: next(ticks))
+    assert outcome.ok
+    assert outcome.removed
+    steps = {s.id: s for s in deployed.plan}
+    started = [e for e in deployed.events if isinstance(e, StepStarted)]
+    done = [e for e in deployed.events if isinstance(e, StepDone)]
+    assert [e.step_id for e in started] == outcome.removed == [e.step_id for e in done]
+    for event in started:
+        assert event.title == f"Undo: {steps[event.step_id].title}"
+    for event in done:
+        assert event.statements == len(steps[event.step_id].undo) > 0
+        assert event.seconds == 0.25  # one reading before, one after: nothing else
+
+
+def test_each_passed_step_is_reported_skipped_with_its_reason(deployed: World) -> None:
+    with connect(deployed.emu) as con:  # someone drops the notebook's service by hand
+        con.cursor().execute("DROP SERVICE ALICE_MILVUS_DEMO.PUBLIC.JUPYTER")
+    _, outcome = _teardown(deployed)
+    skipped = [e for e in deployed.events if isinstance(e, StepSkipped)]
+    assert {e.step_id: e.reason for e in skipped} == outcome.skipped
+    assert outcome.skipped == {  # its endpoint grant went with it
+        "grant-endpoints-jupyter": ALREADY_GONE,
+        "service-jupyter": ALREADY_GONE,
+    }
+    assert outcome.left == {}  # gone is not someone else's: nothing needs attention
+
+
+def test_a_refused_undo_stops_with_snowflakes_message_code_state_and_next_step(
+    deployed: World,
+) -> None:
+    deployed.emu.faults.statements.append(
+        StatementFault(
+            code=3001,
+            sqlstate="42501",
+            message="Insufficient privileges.  ",
+            match="DROP SERVICE",
+        )
+    )
+    _, outcome = _teardown(deployed)
+    failed = outcome.failed
+    assert failed is not None
+    assert not outcome.ok
+    assert failed.step_id == "service-jupyter"  # the newest service goes first
+    assert failed.message == "003001 (42501): Insufficient privileges."  # trimmed
+    assert (failed.code, failed.sqlstate) == (3001, "42501")
+    role = {s.id: s for s in deployed.plan}[failed.step_id].role.name
+    assert failed.hint.startswith(HINTS[3001].split("{role}")[0] + role)
+    assert isinstance(failed, StepFailed)
+    assert deployed.events[-1] == failed
+    assert "service-jupyter" not in outcome.removed
+    assert deployed.state.made("service-jupyter")  # still ours, for the next run
+    with connect(deployed.emu) as con:
+        assert rows(con, "SHOW SERVICES LIKE 'JUPYTER' IN SCHEMA ALICE_MILVUS_DEMO.PUBLIC")
+
+
+def test_an_object_gone_with_its_container_meanwhile_counts_as_removed(deployed: World) -> None:
+    """The undo of an object already dropped (error 2003) is not a failure."""
+    deployed.emu.faults.statements.append(
+        StatementFault(code=DOES_NOT_EXIST, sqlstate="02000", match="DROP SERVICE")
+    )
+    _, outcome = _teardown(deployed)
+    assert outcome.ok, outcome.failed
+    assert "service-jupyter" in outcome.removed
+    assert not deployed.state.made("service-jupyter")
+
+
+def test_preview_keeps_data_and_shared_objects_only_when_asked(deployed: World) -> None:
+    plan = deployed.plan
+    ids = {
+        (keep, shared): [s.id for s in plan.teardown(keep_data=keep, include_shared=shared)]
+        for keep in (False, True)
+        for shared in (False, True)
+    }
+    assert len({tuple(v) for v in ids.values()}) == 4  # each option changes the list
+    assert [s.id for s in preview(plan)] == ids[(False, False)]
+    assert [s.id for s in preview(plan, include_shared=True)] == ids[(False, True)]
+    assert [s.id for s in preview(plan, keep_data=True)] == ids[(True, False)]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"keep_data": True},
+        {"include_shared": True},
+        {"keep_data": True, "include_shared": True},
+    ],
+    ids=["default", "keep-data", "include-shared", "both"],
+)
+def test_the_survey_lists_exactly_what_the_run_then_removes(
+    deployed: World, options: dict[str, bool]
+) -> None:
+    with closing(connect(deployed.emu)) as con:
+        surveyed = [
+            s.id
+            for s in Teardown(SqlRunner(con), deployed.plan, deployed.state, **options).survey()
+        ]
+    expected = [
+        s.id
+        for s in preview(deployed.plan, **options)  # everything is ours and present
+    ]
+    assert surveyed == expected
+    _, outcome = _teardown(deployed, **options)
+    assert outcome.removed == surveyed
+
+
+def test_the_survey_leaves_out_what_is_not_ours_or_gone(deployed: World) -> None:
+    with connect(deployed.emu) as con:  # someone drops the notebook's service by hand
+        con.cursor().execute("DROP SERVICE ALICE_MILVUS_DEMO.PUBLIC.JUPYTER")
+    deployed.state.forget("warehouse")  # and the warehouse is no longer on our record...
+    with connect(deployed.emu) as con:  # ...because someone else's comment is on it now
+        con.cursor().execute(
+            "ALTER WAREHOUSE ALICE_MILVUS_WAREHOUSE SET COMMENT = 'the finance team'"
+        )
+    with closing(connect(deployed.emu)) as con:
+        surveyed = [s.id for s in Teardown(SqlRunner(con), deployed.plan, deployed.state).survey()]
+    assert "service-jupyter" not in surveyed
+    assert "warehouse" not in surveyed
+    assert "service-milvus" in surveyed
+
+
+def test_removing_an_adopted_object_forgets_that_it_was_adopted(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    with connect(emu, role="USERADMIN") as con:  # an administrator's role, taken over
+        con.cursor().execute("CREATE ROLE ALICE_MILVUS_ROLE")
+    world = World(emu, tmp_path)
+    world.adopt = frozenset({"ALICE_MILVUS_ROLE"})
+    assert world.deploy()[0].ok
+    assert set(world.state.adopted) == {"ALICE_MILVUS_ROLE"}
+    _, outcome = _teardown(world, include_adopted=True)
+    assert outcome.ok
+    assert "role" in outcome.removed
+    assert world.state.adopted == {}
