@@ -119,8 +119,17 @@ def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
     outcome, _ = world.deploy()
     assert outcome.failed is not None
     assert outcome.failed.step_id == "wait-service-milvus"
-    assert "Container exited with code 1" in outcome.failed.message
-    assert any("ERROR process exited with code 1" in line for line in outcome.failed.logs)
+    assert outcome.failed.message == (
+        "the service failed: milvus: Container exited with code 1 and is being restarted."
+    )
+    assert outcome.failed.hint == (
+        "Fix the cause shown (and in the logs), then run the deployment again."
+    )
+    logs = outcome.failed.logs  # the container's own lines, oldest first, none blank
+    tag = world.deployment.milvus.tag
+    assert logs[0] == f"[milvus] pulling image /alice_milvus_demo/public/milvus_repo/milvus:{tag}"
+    assert logs[-1].startswith("[milvus] ERROR process exited with code 1 (restart ")
+    assert all(line.startswith("[milvus] ") for line in logs)
 
 
 def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:

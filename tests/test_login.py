@@ -306,3 +306,25 @@ def test_an_unknown_login_failure_keeps_snowflakes_first_line_and_code() -> None
     said = describe("dev", 123456, "  Something odd.\nsecond line\n")
     assert said == "connection 'dev': Something odd. [123456]"
     assert describe("dev", None, "   ") == "connection 'dev': no message"
+
+
+@pytest.mark.parametrize(
+    ("code", "meaning"),
+    [
+        (394299, None),
+        (394300, "The key-pair login was refused."),  # 394300-394306: JWT rejections
+        (394306, "The key-pair login was refused."),
+        (394307, None),
+        (249999, None),
+        (250000, "Snowflake could not be reached."),  # 250000-250009: could not connect
+        (250009, "Snowflake could not be reached."),
+        (250010, None),
+    ],
+)
+def test_ranges_of_login_codes_end_where_the_connector_says(code: int, meaning: str | None) -> None:
+    from spcs_wizard.credentials.login_errors import explain
+
+    problem = explain(code, "no words to go by")
+    assert (problem.sentence if problem else None) == meaning
+    tagged = describe("dev", code, "no words to go by")
+    assert tagged.endswith(f"no words to go by [{code}])" if meaning else f" [{code}]")

@@ -304,6 +304,66 @@ def test_yaml_errors_say_where() -> None:
     assert "not valid YAML at line 3" in problem.message
 
 
+def _every_flaw() -> str:
+    """The base with one of each flaw the validator names in its own words."""
+    doc = _base()
+    spec = doc["spec"]
+    spec["containers"].insert(0, "not a container")  # skipped by the later checks
+    container = spec["containers"][1]
+    container["name"] = "Bad_Name"
+    container["env"] = {"DB_PASSWORD": "hunter2", "API_TOKEN": "   ", "HOME": "/data"}
+    container["args"] = ["--ServerApp.password=''"]
+    spec["endpoints"] = [
+        {"name": "etcd", "port": 2379, "public": True, "protocol": "HTTP"},
+        {"name": "raw", "port": 7000, "public": True, "protocol": "TCP"},
+    ]
+    spec["volumes"].append({"name": "scratch", "source": "memory"})
+    return yaml.safe_dump(doc)
+
+
+SNOWFLAKES_RULES = [
+    "serviceRoles[0].endpoints[0]: no endpoint named 'api' in spec.endpoints",
+    "spec.containers[0]: 'not a container' is not of type 'object'",
+    "spec.containers[1].name: 'Bad_Name' is not a valid name: up to 63 lower-case letters, "
+    "digits or '-', starting with a letter and ending with a letter or digit",
+    "spec.endpoints[1].protocol: 'TCP': only HTTP endpoints can be public (ingress is HTTP); "
+    "use HTTP or HTTPS, or make the endpoint private",
+    "spec.volumes[1]: a memory or block volume needs a size (for block storage: 1Gi to 16384Gi)",
+]
+OUR_RULES = [
+    "spec.containers[1].args[0]: turns authentication off (an empty token or password); take "
+    "the password from a Snowflake SECRET instead",
+    # API_TOKEN is blank: nothing is written in it
+    "spec.containers[1].env.DB_PASSWORD: looks like a secret written in plain text; reference "
+    "a Snowflake SECRET under spec.containers[].secrets instead",
+    "spec.endpoints[0].public: port 2379 (etcd) must not be public",
+]
+
+
+def test_every_flaw_is_reported_in_words_that_say_the_rule() -> None:
+    said = [str(p) for p in validate_text(_every_flaw(), known_secrets=[SECRET])]
+    assert said == sorted(SNOWFLAKES_RULES + OUR_RULES)
+
+
+def test_our_rules_are_on_unless_turned_off_and_the_secrets_are_checked_when_given() -> None:
+    text = _every_flaw()
+    assert [str(p) for p in validate_text(text)] == sorted(SNOWFLAKES_RULES + OUR_RULES)
+    assert [str(p) for p in validate_text(text, [SECRET], security=False)] == SNOWFLAKES_RULES
+    other = [str(p) for p in validate_text(text, ["DB.S.OTHER"], security=False)]
+    assert other == sorted(
+        [
+            *SNOWFLAKES_RULES,
+            f"spec.containers[1].secrets[0].snowflakeSecret: secret {SECRET!r} is not one the "
+            "deployment creates and grants (DB.S.OTHER)",
+        ]
+    )
+
+
+def test_a_yaml_error_is_a_problem_of_the_whole_document_with_its_place() -> None:
+    (problem,) = validate_text("spec:\n  containers: [\n  - a: b\n  c")
+    assert str(problem) == "(document): not valid YAML at line 3, column 3"
+
+
 # -- upload and roll-out against the emulator -----------------------------------------------
 def test_upload_create_and_alter_service_from_a_changed_spec(
     emulator: Emulator, tmp_path: Path

@@ -53,7 +53,7 @@ def step_failed(step: Step, exc: ConnectorError, logs: list[str] | None = None) 
     """The failure event of a step whose statement Snowflake refused: its message, the
     next step for its code, the code and SQL state, and any container log lines."""
     code = error_code(exc)
-    message = (exc.msg or str(exc)).strip()
+    message = str(exc.msg).strip()  # never empty: the connector says "Unknown error"
     return StepFailed(step.id, message, hint_for(code, step), code, exc.sqlstate, logs or [])
 
 

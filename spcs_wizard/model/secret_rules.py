@@ -25,7 +25,8 @@ def password_problem(value: str) -> str | None:
     reasons = []
     if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
         reasons.append(
-            f"it has {len(value)} characters (Snowflake wants {PASSWORD_MIN} to {PASSWORD_MAX})"
+            f"it has {len(value)} character{'' if len(value) == 1 else 's'} "
+            f"(Snowflake wants {PASSWORD_MIN} to {PASSWORD_MAX})"
         )
     missing = [
         what

@@ -1,0 +1,61 @@
+"""What a secret must be before it reaches Snowflake, and where it may come from."""
+
+from __future__ import annotations
+
+import pytest
+
+from spcs_wizard.model.secret_rules import (
+    new_password,
+    password_problem,
+    secret_problem,
+    secret_variable,
+)
+from spcs_wizard.model.sql import SecretSlot
+
+USER = SecretSlot("milvus_user_password", "the Milvus user's password", is_user_password=True)
+OTHER = SecretSlot("jupyter_password", "the notebook's password")
+
+
+def test_each_secret_has_its_own_variable() -> None:
+    assert secret_variable(USER) == "SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD"
+    assert secret_variable(OTHER) == "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "it is empty"),
+        ("Abcdefghijk1\x00xyz", "it contains a NUL character, which Snowflake cannot store"),
+        ("short1A", "it has 7 characters (Snowflake wants 14 to 256)"),
+        ("A1" + "a" * 255, "it has 257 characters (Snowflake wants 14 to 256)"),
+        ("abcdefghijklmn", "it needs a digit and an upper-case letter"),
+        ("abcdefghijklm1", "it needs an upper-case letter"),
+        ("!!!!!!!!!!!!!!", "it needs a digit, an upper-case letter and a lower-case letter"),
+        ("Ab1", "it has 3 characters (Snowflake wants 14 to 256)"),
+        (
+            "x",
+            "it has 1 character (Snowflake wants 14 to 256); it needs a digit and an "
+            "upper-case letter",
+        ),
+    ],
+)
+def test_a_users_password_meets_snowflakes_policy(value: str, problem: str) -> None:
+    assert secret_problem(USER, value) == problem
+
+
+@pytest.mark.parametrize("value", ["A1" + "a" * 12, "A1" + "a" * 254])  # 14 and 256
+def test_the_policy_bounds_are_inclusive(value: str) -> None:
+    assert password_problem(value) is None
+
+
+def test_other_secrets_need_only_to_be_storable() -> None:
+    assert secret_problem(OTHER, "x") is None
+    assert secret_problem(OTHER, "") == "it is empty"
+
+
+def test_a_made_password_meets_the_policy_and_is_never_the_same() -> None:
+    made = {new_password() for _ in range(20)}
+    assert len(made) == 20
+    for password in made:
+        assert password_problem(password) is None
+        assert len(password) >= 35  # 24 random bytes (32 characters) and the policy's three
