@@ -1,0 +1,70 @@
+"""A deployment's resolved names: the prefix on account-level objects only, and the DNS
+names services have inside SPCS."""
+
+from __future__ import annotations
+
+import pytest
+
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.names import dns_domain, dns_label, service_dns_name
+
+
+def test_the_prefix_goes_on_account_level_objects_only() -> None:
+    names = Deployment(account="myorg-myaccount", prefix="bob_").names()
+    assert {field: ident.name for field, ident in names} == {
+        "role": "BOB_MILVUS_ROLE",
+        "user": "BOB_MILVUS_USER",
+        "warehouse": "BOB_MILVUS_WAREHOUSE",
+        "database": "BOB_MILVUS_DEMO",
+        "schema_": "PUBLIC",
+        "image_repository": "MILVUS_REPO",
+        "spec_stage": "YAML_STAGE",
+        "data_stage": "DATA",
+        "files_stage": "FILES",
+        "network_rule": "MILVUS_EGRESS_RULE",
+        "external_access_integration": "BOB_MILVUS_EGRESS_EAI",
+        "security_integration": "SNOWSERVICES_INGRESS_OAUTH",  # one per account, shared
+        "jupyter_secret": "JUPYTER_PASSWORD",
+        "milvus_pool": "BOB_MILVUS_COMPUTE_POOL",
+        "jupyter_pool": "BOB_JUPYTER_COMPUTE_POOL",
+        "milvus_service": "MILVUS",
+        "jupyter_service": "JUPYTER",
+        "account_admin": "ACCOUNTADMIN",
+        "security_admin": "SECURITYADMIN",
+        "user_admin": "USERADMIN",
+        "sys_admin": "SYSADMIN",
+    }
+    assert names.in_schema(names.spec_stage) == "BOB_MILVUS_DEMO.PUBLIC.YAML_STAGE"
+
+
+def test_without_a_prefix_the_names_are_the_guides() -> None:
+    names = Deployment(account="myorg-myaccount").names()
+    assert (names.database.name, names.milvus_pool.name) == ("MILVUS_DEMO", "MILVUS_COMPUTE_POOL")
+
+
+@pytest.mark.parametrize(
+    ("answer", "domain"),
+    [
+        ("ab12cd34", "ab12cd34.svc.spcs.internal"),
+        (" AB12CD34. ", "ab12cd34.svc.spcs.internal"),
+        ("ab12cd34.svc.spcs.internal", "ab12cd34.svc.spcs.internal"),
+        (".x-1.svc.spcs.internal.", "x-1.svc.spcs.internal"),
+        ("svc.spcs.internal", "svc.spcs.internal.svc.spcs.internal"),  # no unique id in it
+    ],
+)
+def test_the_dns_domain_is_the_unique_id_under_svc_spcs_internal(answer: str, domain: str) -> None:
+    assert dns_domain(answer) == domain
+
+
+@pytest.mark.parametrize("answer", ["", "-ab", "ab-", "a b", "a..b", "a_b", "x" * 64])
+def test_what_is_not_a_dns_domain_is_refused(answer: str) -> None:
+    with pytest.raises(ValueError, match=r"^not a DNS domain: ") as caught:
+        dns_domain(answer)
+    assert repr(answer) in str(caught.value)
+
+
+def test_a_services_dns_name_is_its_label_in_the_domain() -> None:
+    assert dns_label("Milvus_Svc_2") == "milvus-svc-2"
+    assert service_dns_name("Milvus_Svc", "ab12.svc.spcs.internal") == (
+        "milvus-svc.ab12.svc.spcs.internal"
+    )
