@@ -1,0 +1,229 @@
+"""GRANT, REVOKE and SHOW GRANTS in the emulator, row by row, and who may grant what
+(https://docs.snowflake.com/en/sql-reference/sql/grant-privilege: the object's owner or a
+role with MANAGE GRANTS; sql/grant-service-role: only the service's owner)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from snowflake.connector import SnowflakeConnection
+from snowflake.connector.errors import ProgrammingError
+
+from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import connect, rows
+from tests.engine_harness import World
+
+GRANT_COLUMNS = [
+    "created_on",
+    "privilege",
+    "granted_on",
+    "name",
+    "granted_to",
+    "grantee_name",
+    "grant_option",
+    "granted_by",
+]
+
+
+@pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    e = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
+        ),
+        Faults(),
+    )
+    e.start()
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def con(emu: Emulator) -> Iterator[SnowflakeConnection]:
+    with connect(emu) as c:
+        yield c
+
+
+def run(con: SnowflakeConnection, *statements: str) -> None:
+    for statement in statements:
+        con.cursor().execute(statement)
+
+
+def refused(con: SnowflakeConnection, statement: str) -> tuple[int, str, str]:
+    with pytest.raises(ProgrammingError) as caught:
+        con.cursor().execute(statement)
+    err = caught.value
+    return err.errno, err.sqlstate or "", str(err.msg).split(": ", 1)[-1]
+
+
+def grants_to(con: SnowflakeConnection, role: str) -> list[tuple[str, ...]]:
+    found = con.cursor().execute(f"SHOW GRANTS TO ROLE {role}")
+    assert [c[0] for c in found.description] == GRANT_COLUMNS
+    return sorted(tuple(str(v) for v in row[1:]) for row in found.fetchall())
+
+
+def test_privileges_are_granted_each_once_and_revoked_one_by_one(con: SnowflakeConnection) -> None:
+    run(
+        con,
+        "CREATE ROLE R",
+        "CREATE WAREHOUSE W",
+        "GRANT USAGE, MONITOR ON WAREHOUSE W TO ROLE R",
+        "GRANT USAGE ON WAREHOUSE W TO R",  # again, and without the optional ROLE
+        "CREATE DATABASE D",
+        "GRANT ALL PRIVILEGES ON DATABASE D TO ROLE R",
+        "GRANT CREATE COMPUTE POOL, BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE R",
+    )
+    account = con.cursor().execute("SELECT CURRENT_ACCOUNT_NAME()").fetchone()[0]
+    row = ("ROLE", "R", "false", "ACCOUNTADMIN")
+    assert grants_to(con, "R") == sorted(
+        [
+            ("ALL", "DATABASE", "D", *row),
+            ("BIND SERVICE ENDPOINT", "ACCOUNT", account, *row),
+            ("CREATE COMPUTE POOL", "ACCOUNT", account, *row),
+            ("MONITOR", "WAREHOUSE", "W", *row),
+            ("USAGE", "WAREHOUSE", "W", *row),
+        ]
+    )
+    run(con, "REVOKE USAGE ON WAREHOUSE W FROM ROLE R", "REVOKE ALL ON DATABASE D FROM R")
+    assert [g[:3] for g in grants_to(con, "R")] == [
+        ("BIND SERVICE ENDPOINT", "ACCOUNT", account),
+        ("CREATE COMPUTE POOL", "ACCOUNT", account),
+        ("MONITOR", "WAREHOUSE", "W"),
+    ]
+
+
+def test_what_a_role_owns_is_listed_as_ownership_with_grant_option(
+    con: SnowflakeConnection,
+) -> None:
+    run(con, "USE ROLE SYSADMIN", "CREATE WAREHOUSE MINE", "CREATE DATABASE OURS")
+    owned = [g for g in grants_to(con, "SYSADMIN") if g[0] == "OWNERSHIP"]
+    assert ("OWNERSHIP", "WAREHOUSE", "MINE", "ROLE", "SYSADMIN", "true", "SYSADMIN") in owned
+    assert ("OWNERSHIP", "DATABASE", "OURS", "ROLE", "SYSADMIN", "true", "SYSADMIN") in owned
+
+
+def test_roles_granted_to_roles_and_users_are_listed_from_both_sides(
+    con: SnowflakeConnection,
+) -> None:
+    run(
+        con,
+        "CREATE ROLE A",
+        "CREATE ROLE B",
+        "CREATE USER U PASSWORD = 'A-long-password-1'",
+        "GRANT ROLE A TO ROLE B",
+        "GRANT ROLE A TO USER U",
+        "GRANT ROLE A TO USER U",  # once only
+    )
+    assert ("USAGE", "ROLE", "A", "ROLE", "B", "false", "ACCOUNTADMIN") in grants_to(con, "B")
+    of_a = [tuple(str(v) for v in r[1:]) for r in con.cursor().execute("SHOW GRANTS OF ROLE A")]
+    assert sorted(of_a) == [("A", "ROLE", "B", "ACCOUNTADMIN"), ("A", "USER", "U", "ACCOUNTADMIN")]
+    to_u = [tuple(str(v) for v in r[1:]) for r in con.cursor().execute("SHOW GRANTS TO USER U")]
+    assert to_u == [("A", "USER", "U", "ACCOUNTADMIN")]
+    run(con, "REVOKE ROLE A FROM USER U")
+    assert rows(con, "SHOW GRANTS TO USER U") == []
+    assert [r["grantee_name"] for r in rows(con, "SHOW GRANTS OF ROLE A")] == ["B"]
+
+
+def test_only_an_owner_or_manage_grants_may_grant(con: SnowflakeConnection) -> None:
+    run(
+        con,
+        "CREATE ROLE R",
+        "CREATE WAREHOUSE ADMINS_WH",
+        "GRANT ROLE R TO ROLE SYSADMIN",
+        "USE ROLE SYSADMIN",
+        "CREATE WAREHOUSE OWN_WH",
+        "GRANT USAGE ON WAREHOUSE OWN_WH TO ROLE R",  # its owner may
+    )
+    account = con.cursor().execute("SELECT CURRENT_ACCOUNT_NAME()").fetchone()[0]
+    denied = (3001, "42501")
+    assert (
+        refused(con, "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R")
+        == (
+            *denied,
+            "Warehouse 'ADMINS_WH' does not exist or not authorized.".replace(
+                "Warehouse", "Warehouse"
+            ),
+        )
+        or refused(con, "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R")[0] == 2003
+    )
+    assert refused(con, "GRANT CREATE DATABASE ON ACCOUNT TO ROLE R") == (
+        *denied,
+        f"SQL access control error:\nInsufficient privileges to operate on account '{account}'.",
+    )
+    assert refused(con, "GRANT ROLE PUBLIC TO ROLE R") == (
+        *denied,
+        "SQL access control error:\nInsufficient privileges to operate on role 'PUBLIC'.",
+    )
+    run(con, "USE ROLE SECURITYADMIN")  # holds MANAGE GRANTS: may grant on what it sees
+    run(con, "GRANT CREATE DATABASE ON ACCOUNT TO ROLE R", "GRANT ROLE PUBLIC TO ROLE R")
+
+
+def test_grants_to_what_does_not_exist_and_malformed_grants_are_refused(
+    con: SnowflakeConnection,
+) -> None:
+    run(con, "CREATE ROLE R", "CREATE WAREHOUSE W")
+    missing = "SQL compilation error:\n{} does not exist or not authorized."
+    assert refused(con, "GRANT USAGE ON WAREHOUSE W TO ROLE NOBODY") == (
+        2003,
+        "02000",
+        missing.format("Role 'NOBODY'"),
+    )
+    assert refused(con, "GRANT ROLE R TO USER NOBODY") == (
+        2003,
+        "02000",
+        missing.format("User 'NOBODY'"),
+    )
+    assert refused(con, "SHOW GRANTS TO USER NOBODY")[2] == missing.format("User 'NOBODY'")
+    assert refused(con, "SHOW GRANTS OF ROLE NOBODY")[2] == missing.format("Role 'NOBODY'")
+    for malformed in (
+        "GRANT USAGE ON WAREHOUSE W",
+        "GRANT USAGE ON GADGET W TO ROLE R",
+        "GRANT ROLE R TO GROUP G",
+        "GRANT USAGE",
+    ):
+        errno, sqlstate, _ = refused(con, malformed)
+        assert (errno, sqlstate) == (1003, "42000"), malformed
+
+
+def test_a_service_role_is_granted_by_the_services_owner_only(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    world = World(emu, tmp_path)
+    assert world.deploy()[0].ok
+    service = "ALICE_MILVUS_DEMO.PUBLIC.MILVUS"
+    with connect(emu) as con:
+        run(con, "CREATE ROLE VIEWERS")
+        of = f"SHOW GRANTS OF SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE"
+        before = [(r["role"], r["granted_to"], r["grantee_name"]) for r in rows(con, of)]
+        assert before == [("MILVUS!ALL_ENDPOINTS_USAGE", "ROLE", "ALICE_MILVUS_ROLE")]
+        assert refused(con, f"GRANT SERVICE ROLE {service}!NO_SUCH_ROLE TO ROLE VIEWERS") == (
+            2003,
+            "02000",
+            f"SQL compilation error:\nService Role '{service}!NO_SUCH_ROLE' does not exist or "
+            "not authorized.",
+        )
+        # ACCOUNTADMIN holds the deployment's role (through SYSADMIN): it owns the service
+        run(con, f"GRANT SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE TO ROLE VIEWERS")
+        assert {r["grantee_name"] for r in rows(con, of)} == {"ALICE_MILVUS_ROLE", "VIEWERS"}
+        run(  # a role that sees the service but does not own it
+            con,
+            "CREATE ROLE WATCHER",
+            "GRANT USAGE ON DATABASE ALICE_MILVUS_DEMO TO ROLE WATCHER",
+            "GRANT USAGE ON SCHEMA ALICE_MILVUS_DEMO.PUBLIC TO ROLE WATCHER",
+            f"GRANT MONITOR ON SERVICE {service} TO ROLE WATCHER",
+            "GRANT ROLE WATCHER TO USER ADMIN",
+            "USE ROLE WATCHER",
+        )
+        assert refused(con, f"REVOKE SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE FROM VIEWERS") == (
+            3001,
+            "42501",
+            f"SQL access control error:\nInsufficient privileges to operate on service "
+            f"'{service}'.",
+        )
+        run(con, "USE ROLE ACCOUNTADMIN")
+        run(con, f"REVOKE SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE FROM VIEWERS")
+        assert [r["grantee_name"] for r in rows(con, of)] == ["ALICE_MILVUS_ROLE"]
