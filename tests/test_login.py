@@ -19,6 +19,7 @@ from spcs_wizard.credentials.login import LoginError, LoginRequest, save, try_lo
 from spcs_wizard.credentials.login_errors import describe
 from spcs_wizard.emulator.server import Emulator
 from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import connect
 
 UNLOCK = "unlock-the-login-test-keyring"
 
@@ -60,6 +61,8 @@ def request(emulator: Emulator, **changes: object) -> LoginRequest:
 def test_a_password_login_keeps_only_what_it_needs_in_the_file() -> None:
     params = LoginRequest("dev", "myorg.myaccount", " me ", role="", warehouse="WH").parameters()
     assert params == {"account": "myorg-myaccount", "user": "me", "warehouse": "WH"}
+    with_role = LoginRequest("dev", "MYORG-MYACCOUNT", "me", role="SYSADMIN").parameters()
+    assert with_role == {"account": "myorg-myaccount", "user": "me", "role": "SYSADMIN"}
 
 
 @pytest.mark.parametrize(
@@ -328,3 +331,17 @@ def test_ranges_of_login_codes_end_where_the_connector_says(code: int, meaning: 
     assert (problem.sentence if problem else None) == meaning
     tagged = describe("dev", code, "no words to go by")
     assert tagged.endswith(f"no words to go by [{code}])" if meaning else f" [{code}]")
+
+
+def test_an_mfa_login_sends_the_passcode(emulator: Emulator) -> None:
+    with connect(emulator) as con:
+        con.cursor().execute(
+            "CREATE USER MFAUSER PASSWORD = 'Mfa-user-pw1-long' DEFAULT_ROLE = PUBLIC "
+            "EXT_AUTHN_DUO = TRUE"
+        )
+    emulator.sessions.mfa_passcodes["MFAUSER"] = "246810"
+    mfa = request(emulator, user="MFAUSER", method="mfa")
+    with pytest.raises(LoginError, match="must use multi-factor authentication"):
+        try_login(mfa, "Mfa-user-pw1-long")  # no passcode: refused
+    who = try_login(mfa, "Mfa-user-pw1-long", passcode="246810")
+    assert (who.user, who.role) == ("MFAUSER", "PUBLIC")

@@ -130,9 +130,9 @@ def save(request: LoginRequest, secret: str | None) -> tuple[Path, str | None]:
     params = request.parameters()
     backend = None
     try:
-        if secret:
+        if secret and request.secret_kind:
             backend = keychain.check()
-            keychain.store(keychain.connection_key(request.name, request.secret_kind or ""), secret)
+            keychain.store(keychain.connection_key(request.name, request.secret_kind), secret)
         path = files.save_connection(request.name, params)
     except (keychain.KeychainUnavailableError, files.ConnectionsFileError) as exc:
         raise LoginError(str(exc)) from None
