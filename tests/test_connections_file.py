@@ -61,6 +61,14 @@ def test_connections_toml_wins_over_config_toml_for_the_same_name(home: Path) ->
     }
 
 
+def test_a_config_toml_without_connections_adds_none(home: Path) -> None:
+    folder = home / ".config" / "snowflake"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text('default_connection_name = "a"\n')
+    (folder / "connections.toml").write_text('[a]\naccount = "x"\n')
+    assert files.all_connections() == {"a": {"account": "x"}}
+
+
 def test_an_unreadable_file_is_named_with_the_reason(home: Path) -> None:
     folder = home / ".config" / "snowflake"
     folder.mkdir(parents=True)

@@ -183,10 +183,12 @@ def test_saving_without_a_secret_touches_no_keyring(
     keyring.set_keyring(null.Keyring())  # would refuse any secret
     try:
         path, backend = save(request(emulator, method="sso"), None)
+        again, kept_in = save(request(emulator, name="later"), None)  # a password not given
     finally:
         keyring.set_keyring(previous)
-    assert backend is None
+    assert (backend, kept_in) == (None, None)
     assert files.list_connections(path)["dev"]["authenticator"] == "externalbrowser"
+    assert "password" not in files.list_connections(again)["later"]
 
 
 def test_saving_with_no_safe_keyring_saves_nothing(

@@ -362,6 +362,11 @@ def test_our_rules_are_on_unless_turned_off_and_the_secrets_are_checked_when_giv
 def test_a_yaml_error_is_a_problem_of_the_whole_document_with_its_place() -> None:
     (problem,) = validate_text("spec:\n  containers: [\n  - a: b\n  c")
     assert str(problem) == "(document): not valid YAML at line 3, column 3"
+    (control,) = validate_text("a: \x07")  # a character YAML refuses before parsing
+    assert str(control) == (
+        "(document): not valid YAML: unacceptable character #x0007: special characters are "
+        "not allowed"
+    )
 
 
 # -- upload and roll-out against the emulator -----------------------------------------------

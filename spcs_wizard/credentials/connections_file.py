@@ -103,9 +103,7 @@ def save_connection(name: str, params: dict[str, Any], path: Path | None = None)
     if name in doc:
         doc[name] = table
     else:
-        if len(doc) and not tomlkit.dumps(doc).endswith("\n\n"):
-            doc.add(tomlkit.nl())
-        doc.add(name, table)
+        doc.add(name, table)  # tomlkit puts a blank line before it
     _write(target, doc)
     return target
 

@@ -360,9 +360,9 @@ class Deployer:
 
     def _logs(self, step: Step, rows: list[dict[str, object]]) -> list[str]:
         """The last log lines of each container, via SYSTEM$GET_SERVICE_LOGS."""
-        if not step.id.startswith("wait-service"):
+        service = step.details.get("service")
+        if service is None:  # not a service's wait
             return []
-        service = step.check.sql.text().rsplit(" ", 1)[-1] if step.check else ""
         lines: list[str] = []
         for row in rows:
             container, instance = row.get("container_name"), row.get("instance_id")

@@ -171,6 +171,7 @@ def _after_service(b: StepBuilder, key: str, name: Identifier) -> None:
         after=f"service-{key}",
         fixes="The guide polled the deprecated SYSTEM$GET_SERVICE_STATUS; this uses "
         "SHOW SERVICE CONTAINERS IN SERVICE.",
+        details={"service": q},  # whose container logs a failure shows
     )
     service_role = f"{q}!ALL_ENDPOINTS_USAGE"
     b.grant(

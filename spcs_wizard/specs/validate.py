@@ -227,7 +227,9 @@ def validate_text(
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        mark = getattr(exc, "problem_mark", None)  # a ReaderError has none: it says where
+        if mark is None:
+            return [SpecProblem("", f"not valid YAML: {str(exc).splitlines()[0]}")]
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
         return [SpecProblem("", f"not valid YAML at {where}")]
     return validate_document(doc, known_secrets, security=security)
