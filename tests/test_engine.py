@@ -322,3 +322,39 @@ def test_both_pools_start_together_and_images_overlap_their_start(world: World) 
     waits = [e.step_id for e in world.events if type(e).__name__ == "StepWaiting"]
     assert "wait-pool-milvus" in waits
     assert "wait-pool-jupyter" not in waits
+
+
+def test_a_lookalike_that_show_like_also_lists_is_neither_ours_nor_in_the_way(
+    world: World,
+) -> None:
+    """SHOW ... LIKE treats '_' as any character, so someone's ALICE1MILVUS_WAREHOUSE (and
+    MILVUS1REPO beside our repository) come back with ours; only the exact name counts."""
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute("CREATE WAREHOUSE ALICE1MILVUS_WAREHOUSE COMMENT = 'finance'")
+    first, _ = world.deploy()
+    assert first.ok, first.failed
+    assert "warehouse" in first.done  # ours was made; the lookalike did not stand for it
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute(
+            "CREATE IMAGE REPOSITORY ALICE_MILVUS_DEMO.PUBLIC.MILVUS1REPO COMMENT = 'finance'"
+        )
+    again, _ = world.deploy()
+    assert again.ok, again.failed  # the lookalikes are listed first, and still not refused
+    assert {"warehouse", "image-repository"} <= set(again.skipped)
+    down = world.teardown()
+    assert down.ok, down.failed
+    with connect(world.emu, role="SYSADMIN") as con:
+        assert [r["name"] for r in rows(con, "SHOW WAREHOUSES LIKE 'ALICE%'")] == [
+            "ALICE1MILVUS_WAREHOUSE"
+        ]
+
+
+def test_an_object_we_made_stays_ours_when_its_comment_is_changed(world: World) -> None:
+    assert world.deploy()[0].ok
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute(
+            "ALTER WAREHOUSE ALICE_MILVUS_WAREHOUSE SET COMMENT = 'renamed by an admin'"
+        )
+    again, _ = world.deploy()
+    assert again.ok, again.failed  # the state says we made it: not refused as foreign
+    assert "warehouse" in again.skipped

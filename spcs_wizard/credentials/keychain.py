@@ -51,11 +51,7 @@ def check() -> str:
         ):
             candidate.keyring_key = password  # type: ignore[attr-defined]
             _UNLOCKED[candidate] = password
-    usable = [
-        b
-        for b in _backends(backend)
-        if not any(_name(b).endswith(bad) or bad in _name(b) for bad in _INSECURE)
-    ]
+    usable = [b for b in _backends(backend) if not any(bad in _name(b) for bad in _INSECURE)]
     if not usable:
         raise KeychainUnavailableError(
             f"no secure keyring is available (found {_name(backend)}). Install one, for "

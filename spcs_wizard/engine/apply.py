@@ -258,10 +258,8 @@ class Deployer:
             )
         )
 
-    def _failure(
-        self, step: Step, exc: ConnectorError, logs: list[str] | None = None
-    ) -> StepFailedError:
-        return StepFailedError(step_failed(step, exc, logs))
+    def _failure(self, step: Step, exc: ConnectorError) -> StepFailedError:
+        return StepFailedError(step_failed(step, exc))
 
     def _image(self, step: Step) -> None:
         if self.push_image is None:
