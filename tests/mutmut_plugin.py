@@ -8,6 +8,9 @@ variable is taken out of the environment (mutmut keeps its own copy in this proc
 the commands run the original code. In the mutant runs the variable stays, so a mutant is
 active in the commands too and a test that runs the command can kill it.
 
+Hypothesis is derandomised and keeps no example database here, so a run's verdicts do
+not depend on what it happened to generate (or found in an earlier run).
+
 In a mutant run the tests go fastest first (by the durations mutmut recorded), so a
 mutant that some quick test kills costs only that test: mutmut stops at the first failure.
 """
@@ -19,11 +22,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 STATS = Path("mutmut-stats.json")  # mutmut runs the tests from inside mutants/
 
 
 def pytest_configure() -> None:
+    settings.register_profile("mutants", derandomize=True, database=None)
+    settings.load_profile("mutants")
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         del os.environ["MUTANT_UNDER_TEST"]
 

@@ -68,7 +68,7 @@ def _table_name(sql: str) -> tuple[str, bool]:
     return ident.this, bool(ident.args.get("quoted"))
 
 
-@given(st.text(min_size=1, max_size=300))
+@given(st.text(min_size=1, max_size=300) | st.sampled_from(sorted(identifiers.QUOTED_ANYWAY)))
 def test_parse_rejects_or_yields_a_plain_identifier_sqlglot_agrees_on(text: str) -> None:
     error: IdentifierError | None = None
     try:
@@ -80,11 +80,16 @@ def test_parse_rejects_or_yields_a_plain_identifier_sqlglot_agrees_on(text: str)
         if error.suggestion is not None:
             assert parse(error.suggestion).name == error.suggestion
         return
-    assert ident.sql() == ident.name == text.upper()
-    assert _table_name(f"SELECT * FROM {ident.sql()}") == (ident.name, False)
+    assert ident.name == text.upper()
+    plain = ident.name not in identifiers.QUOTED_ANYWAY
+    assert ident.sql() == (ident.name if plain else f'"{ident.name}"')
+    assert _table_name(f"SELECT * FROM {ident.sql()}") == (ident.name, not plain)
 
 
-@given(st.text(min_size=1, max_size=255).filter(lambda s: "\x00" not in s))
+@given(
+    st.text(min_size=1, max_size=255).filter(lambda s: "\x00" not in s)
+    | st.sampled_from(sorted(identifiers.RESERVED_KEYWORDS | identifiers.QUOTED_ANYWAY))
+)
 def test_quote_round_trips_any_stored_name_as_one_identifier(name: str) -> None:
     rendered = quote(name)
     statements = sqlglot.parse(f"SELECT * FROM {rendered}; SELECT 2", read="snowflake")
@@ -113,6 +118,8 @@ def test_quote_leaves_plain_names_plain_and_quotes_the_rest() -> None:
     assert quote("MILVUS_DEMO") == "MILVUS_DEMO"
     assert quote("milvus_demo") == '"milvus_demo"'  # lower case only resolves if quoted
     assert quote("SELECT") == '"SELECT"'
+    assert quote("DESCRIBE") == '"DESCRIBE"'  # not reserved, but a keyword to other readers
+    assert parse("describe").sql() == '"DESCRIBE"'  # still a valid name to type
     assert quote('a"b') == '"a""b"'
 
 

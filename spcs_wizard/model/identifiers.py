@@ -133,6 +133,12 @@ RESERVED_KEYWORDS = frozenset(
 )
 
 
+# Not reserved by Snowflake, but read as keywords by other SQL grammars (sqlglot's
+# Snowflake dialect among them). They stay valid names; quote() writes them quoted, which
+# resolves to the same stored name, so no tool that reads our SQL can misread them.
+QUOTED_ANYWAY = frozenset(["DESCRIBE", "FETCH", "MATCH_RECOGNIZE", "UNDROP"])
+
+
 class IdentifierError(ValueError):
     """A name that cannot be used as a Snowflake identifier, with the rule and a fix."""
 
@@ -168,9 +174,14 @@ def quote(name: str) -> str:
     """Render a stored name so that it resolves to exactly that name.
 
     Plain when the name is already an upper-case unquoted identifier that is not a
-    reserved keyword; double-quoted (inner quotes doubled) otherwise.
+    reserved keyword (nor one of QUOTED_ANYWAY); double-quoted (inner quotes doubled)
+    otherwise.
     """
-    if _STORED_UNQUOTED.fullmatch(name) and name not in RESERVED_KEYWORDS:
+    if (
+        _STORED_UNQUOTED.fullmatch(name)
+        and name not in RESERVED_KEYWORDS
+        and name not in QUOTED_ANYWAY
+    ):
         return name
     return '"' + name.replace('"', '""') + '"'
 
