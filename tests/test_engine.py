@@ -338,8 +338,16 @@ def test_a_lookalike_that_show_like_also_lists_is_neither_ours_nor_in_the_way(
         con.cursor().execute(
             "CREATE IMAGE REPOSITORY ALICE_MILVUS_DEMO.PUBLIC.MILVUS1REPO COMMENT = 'finance'"
         )
+        assert [r["name"] for r in rows(con, "SHOW WAREHOUSES LIKE 'ALICE_MILVUS_WAREHOUSE'")] == [
+            "ALICE1MILVUS_WAREHOUSE",  # listed first: only its name tells it from ours
+            "ALICE_MILVUS_WAREHOUSE",
+        ]
+    # From another machine (no local record): only the rows' names and comments decide.
+    world.state = DeploymentState(
+        world.state.path.with_name("other.json"), world.state.deployment_id
+    )
     again, _ = world.deploy()
-    assert again.ok, again.failed  # the lookalikes are listed first, and still not refused
+    assert again.ok, again.failed  # ours carry our comment; the lookalikes are not refused
     assert {"warehouse", "image-repository"} <= set(again.skipped)
     down = world.teardown()
     assert down.ok, down.failed
