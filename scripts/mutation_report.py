@@ -57,9 +57,7 @@ def main() -> int:
     listed = equivalents()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for name, state in status.items():
-        counts[module_of(name)][
-            "equivalent" if state in LEFT and name in listed else state
-        ] += 1
+        counts[module_of(name)]["equivalent" if state in LEFT and name in listed else state] += 1
     header = f"{'module':32} {'tried':>6} {'caught':>7} {'left':>5} {'equiv':>6} {'score':>7}"
     print(header)
     print("-" * len(header))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from snowflake.connector.errors import OperationalError, ProgrammingError
 
+from spcs_wizard.engine.apply import StepFailedError
 from spcs_wizard.engine.hints import (
     CONNECTION_HINT,
     EXTERNAL_ACCESS_HINT,
@@ -41,6 +42,7 @@ def test_a_failure_carries_the_words_code_state_hint_and_logs(steps: dict) -> No
     assert (event.code, event.sqlstate, event.logs) == (3001, "42501", ["a log line"])
     assert event.hint == HINTS[3001].format(role=step.role.name, doc=step.doc)
     assert step_failed(step, exc).logs == []
+    assert str(StepFailedError(event)) == event.message  # what a traceback would show
 
 
 def test_a_failure_without_a_code_points_at_the_steps_documentation(steps: dict) -> None:

@@ -45,12 +45,19 @@ def deployed(emu: Emulator, tmp_path: Path) -> World:
     return world
 
 
-def _teardown(world: World, **options: object) -> tuple[Teardown, TeardownOutcome]:
+def _teardown(
+    world: World, *, faults: bool = False, **options: object
+) -> tuple[Teardown, TeardownOutcome]:
     with closing(connect(world.emu)) as con:
         teardown = Teardown(
             SqlRunner(con), world.plan, world.state, on_event=world.events.append, **options
         )
-        return teardown, teardown.run()
+        outcome = teardown.run()
+    steps = {s.id: s for s in world.plan}
+    undone = [sql.text() for step_id in outcome.removed for sql in steps[step_id].undo]
+    if not faults:  # what ran is on the runner's record, as shown to users
+        assert teardown.runner.executed == undone
+    return teardown, outcome
 
 
 def test_each_removed_step_is_started_then_done_with_its_statements_and_time(
@@ -117,7 +124,7 @@ def test_an_object_gone_with_its_container_meanwhile_counts_as_removed(deployed:
     deployed.emu.faults.statements.append(
         StatementFault(code=DOES_NOT_EXIST, sqlstate="02000", match="DROP SERVICE")
     )
-    _, outcome = _teardown(deployed)
+    _, outcome = _teardown(deployed, faults=True)
     assert outcome.ok, outcome.failed
     assert "service-jupyter" in outcome.removed
     assert not deployed.state.made("service-jupyter")

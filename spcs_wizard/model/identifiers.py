@@ -194,7 +194,7 @@ def suggest(value: str) -> str | None:
     cleaned = re.sub(r"_+", "_", cleaned)
     if not cleaned:
         return None
-    if not (cleaned[0].isascii() and (cleaned[0].isalpha() or cleaned[0] == "_")):
+    if not (cleaned[0].isascii() and cleaned[0].isalpha()):  # no "_": it was stripped
         cleaned = "_" + cleaned
     if cleaned in RESERVED_KEYWORDS:
         cleaned = cleaned + "_1"
