@@ -37,6 +37,21 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
 
 
 @pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    """An emulator that runs no Milvus Lite, for tests about the control plane (SQL,
+    grants, the engine's steps); state in a temporary directory."""
+    e = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
+        ),
+        Faults(),
+    )
+    e.start()
+    yield e
+    e.stop()
+
+
+@pytest.fixture
 def deployed_wizard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Rehearsal, WizardContext]]:

@@ -11,10 +11,7 @@ import pytest
 from snowflake.connector import SnowflakeConnection
 from snowflake.connector.errors import ProgrammingError
 
-from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.server import Emulator
-from spcs_wizard.emulator.settings import EmulatorSettings
-from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
 
@@ -28,19 +25,6 @@ GRANT_COLUMNS = [
     "grant_option",
     "granted_by",
 ]
-
-
-@pytest.fixture
-def emu(tmp_path: Path) -> Iterator[Emulator]:
-    e = Emulator(
-        EmulatorSettings(
-            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
-        ),
-        Faults(),
-    )
-    e.start()
-    yield e
-    e.stop()
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@ resume after an interruption at any step, failures with reasons, status, teardow
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from spcs_wizard.emulator.faults import Faults, StatementFault
+from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
-from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine import snapshot
 from spcs_wizard.engine.events import StepFailed, StepStarted
 from spcs_wizard.engine.runner import SqlRunner
@@ -22,23 +20,8 @@ from spcs_wizard.engine.teardown import Teardown
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 from spcs_wizard.model.step import StepKind
-from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
-
-
-@pytest.fixture
-def emu(tmp_path: Path) -> Iterator[Emulator]:
-    """An emulator that does not run Milvus Lite: these tests are about the control plane."""
-    e = Emulator(
-        EmulatorSettings(
-            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
-        ),
-        Faults(),
-    )
-    e.start()
-    yield e
-    e.stop()
 
 
 @pytest.fixture

@@ -5,35 +5,19 @@ what it forgets. (Ownership across deployments: test_engine.py and tests/reliabi
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from spcs_wizard.emulator.faults import Faults, StatementFault
+from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
-from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine.events import StepDone, StepFailed, StepSkipped, StepStarted
 from spcs_wizard.engine.hints import HINTS
 from spcs_wizard.engine.runner import DOES_NOT_EXIST, SqlRunner
 from spcs_wizard.engine.teardown import ALREADY_GONE, Teardown, TeardownOutcome, preview
-from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
-
-
-@pytest.fixture
-def emu(tmp_path: Path) -> Iterator[Emulator]:
-    e = Emulator(
-        EmulatorSettings(
-            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
-        ),
-        Faults(),
-    )
-    e.start()
-    yield e
-    e.stop()
 
 
 @pytest.fixture
