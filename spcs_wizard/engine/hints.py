@@ -45,7 +45,7 @@ EXTERNAL_ACCESS_HINT = (
 
 def error_code(exc: ConnectorError) -> int | None:
     """Snowflake's error code of a connector error; None when it carries none (the
-    connector uses -1 and 0 for "no code")."""
+    connector stores -1 then)."""
     return exc.errno if isinstance(exc.errno, int) and exc.errno > 0 else None
 
 

@@ -227,7 +227,7 @@ def validate_text(
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)  # a ReaderError has none: it says where
+        mark = getattr(exc, "problem_mark", None)  # a ReaderError has none; it says what
         if mark is None:
             return [SpecProblem("", f"not valid YAML: {str(exc).splitlines()[0]}")]
         where = f"line {mark.line + 1}, column {mark.column + 1}"
