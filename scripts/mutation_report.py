@@ -50,7 +50,9 @@ def equivalents() -> set[str]:
 
 
 def main() -> int:
-    status = {name: s for name, s in results().items() if s != "not checked"}
+    everything = results()
+    status = {name: s for name, s in everything.items() if s != "not checked"}
+    untried = len(everything) - len(status)
     if not status:
         print("no mutant was tried: run scripts/mutants first", file=sys.stderr)
         return 2
@@ -68,6 +70,8 @@ def main() -> int:
         print(_row(module, row))
     print("-" * len(header))
     print(_row("all", total))
+    if untried:
+        print(f"\n{untried} mutants not tried (not selected, or the run was stopped)")
     left = sorted(n for n, s in status.items() if s in LEFT and n not in listed)
     stale = sorted(n for n in listed if n in status and status[n] not in LEFT)
     if stale:
