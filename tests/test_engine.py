@@ -173,7 +173,11 @@ def test_adopted_objects_are_used_recorded_and_kept_by_teardown(world: World) ->
     with connect(world.emu) as con:
         first = Teardown(SqlRunner(con), world.plan, world.state).run()
         assert first.ok, first.failed
-        assert {"role", "user"} <= set(first.skipped)
+        assert (
+            first.skipped["role"]
+            == first.skipped["user"]
+            == ("adopted, not created by spcs-wizard: kept (--include-adopted removes it)")
+        )
         assert first.left == {}  # adopted knowingly: kept, nothing to attend to
         assert "grant-role-to-user" in first.removed
         assert rows(con, "SHOW ROLES LIKE 'ALICE_MILVUS_ROLE'")
@@ -231,6 +235,7 @@ def test_an_administrators_grant_found_in_place_is_not_revoked(world: World) -> 
         down = Teardown(SqlRunner(con), world.plan, world.state).run()
     assert "grant-warehouse" not in down.removed
     assert down.skipped["grant-warehouse"] == "not granted by spcs-wizard (kept)"
+    assert down.left == {"grant-warehouse": "not granted by spcs-wizard (kept)"}  # reported
 
 
 def test_teardown_keep_data_keeps_database_and_stages(world: World) -> None:

@@ -15,7 +15,13 @@ from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine.events import StepDone, StepFailed, StepSkipped, StepStarted
 from spcs_wizard.engine.hints import HINTS
 from spcs_wizard.engine.runner import DOES_NOT_EXIST, SqlRunner
-from spcs_wizard.engine.teardown import ALREADY_GONE, Teardown, TeardownOutcome, preview
+from spcs_wizard.engine.teardown import (
+    ALREADY_GONE,
+    NOT_OURS,
+    Teardown,
+    TeardownOutcome,
+    preview,
+)
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
 
@@ -47,7 +53,7 @@ def _teardown(
 def test_each_removed_step_is_started_then_done_with_its_statements_and_time(
     deployed: World,
 ) -> None:
-    ticks = itertools.count(start=100, step=0.25)  # a clock that moves 0.25 s per reading
+    ticks = itertools.count(start=100, step=0.1234)  # a clock: 0.1234 s per reading
     _, outcome = _teardown(deployed, monotonic=lambda: next(ticks))
     assert outcome.ok
     assert outcome.removed
@@ -59,7 +65,7 @@ def test_each_removed_step_is_started_then_done_with_its_statements_and_time(
         assert event.title == f"Undo: {steps[event.step_id].title}"
     for event in done:
         assert event.statements == len(steps[event.step_id].undo) > 0
-        assert event.seconds == 0.25  # one reading before, one after: nothing else
+        assert event.seconds == 0.123  # one reading before, one after, to the millisecond
 
 
 def test_each_passed_step_is_reported_skipped_with_its_reason(deployed: World) -> None:
@@ -167,6 +173,10 @@ def test_the_survey_leaves_out_what_is_not_ours_or_gone(deployed: World) -> None
     assert "service-jupyter" not in surveyed
     assert "warehouse" not in surveyed
     assert "service-milvus" in surveyed
+    _, outcome = _teardown(deployed)
+    assert outcome.skipped["warehouse"] == NOT_OURS
+    assert outcome.skipped["service-jupyter"] == ALREADY_GONE
+    assert outcome.left == {"warehouse": NOT_OURS}  # someone else's needs attention; gone not
 
 
 def test_removing_an_adopted_object_forgets_that_it_was_adopted(

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 # What SHOW does not list is gone, or invisible to the role (someone else's, unshared).
 ALREADY_GONE = "not found: already gone, or not visible to its role"
 ALREADY_REMOVED = "already removed"
+ADOPTED = "adopted, not created by spcs-wizard: kept (--include-adopted removes it)"
+# Someone else's grant or object under our name: left, and reported as needing attention.
+NOT_GRANTED_BY_US = "not granted by spcs-wizard (kept)"
+NOT_OURS = "not created by spcs-wizard (no matching COMMENT): left alone"
+NEEDS_ATTENTION = frozenset({NOT_GRANTED_BY_US, NOT_OURS})
 
 
 @dataclass
@@ -76,12 +81,12 @@ class Teardown:
         for step in preview(
             self.plan, keep_data=self.keep_data, include_shared=self.include_shared
         ):
-            why, attention = self._reason_to_leave(step, marker)
+            why = self._reason_to_leave(step, marker)
             if why in (ALREADY_GONE, ALREADY_REMOVED):
                 self._forget(step)  # an interrupted teardown removed it, or someone did
             if why is not None:
                 outcome.skipped[step.id] = why
-                if attention:
+                if why in NEEDS_ATTENTION:
                     outcome.left[step.id] = why
                 self.on_event(StepSkipped(step.id, why))
                 continue
@@ -103,7 +108,7 @@ class Teardown:
         """What a run would remove now (read-only: checks only), in order."""
         marker = ownership_comment(self.plan.deployment)
         steps = preview(self.plan, keep_data=self.keep_data, include_shared=self.include_shared)
-        return [step for step in steps if self._reason_to_leave(step, marker)[0] is None]
+        return [step for step in steps if self._reason_to_leave(step, marker) is None]
 
     def _forget(self, step: Step) -> None:
         self.state.forget(step.id)
@@ -117,25 +122,19 @@ class Teardown:
             if exc.errno != DOES_NOT_EXIST:  # already gone with its container: fine
                 raise
 
-    def _reason_to_leave(self, step: Step, marker: str) -> tuple[str | None, bool]:
-        """(None, _) when the step's object is ours and present; otherwise why it stays,
-        and whether that needs attention: someone else's object or grant under our name
-        (True), or merely gone, or adopted knowingly and kept (False)."""
+    def _reason_to_leave(self, step: Step, marker: str) -> str | None:
+        """None when the step's object is ours and present; otherwise why it stays:
+        gone, adopted knowingly and kept, or someone else's (NEEDS_ATTENTION)."""
         assert step.target is not None
         if step.check is None:  # uploaded files: ours when we uploaded them
-            return (None, True) if self.state.made(step.id) else (ALREADY_REMOVED, False)
+            return None if self.state.made(step.id) else ALREADY_REMOVED
         rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
         if not step.check.satisfied_by(rows):
-            return ALREADY_GONE, False
+            return ALREADY_GONE
         if step.target.scope == "grant":
-            if not self.state.made(step.id):
-                return "not granted by spcs-wizard (kept)", True
-            return None, True
+            return None if self.state.made(step.id) else NOT_GRANTED_BY_US
         if step.target.name in self.state.adopted:
-            if self.include_adopted:
-                return None, True
-            return "adopted, not created by spcs-wizard: kept (--include-adopted removes it)", False
-        mine = [r for r in rows if str(r.get("comment") or "") == marker]
-        if not mine:
-            return "not created by spcs-wizard (no matching COMMENT): left alone", True
-        return None, True
+            return None if self.include_adopted else ADOPTED
+        if not any(str(r.get("comment") or "") == marker for r in rows):
+            return NOT_OURS
+        return None
