@@ -25,11 +25,9 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 ADMIN_PASSWORD = "emulator-admin-Pw1"  # a test credential of a throwaway local emulator
 
 
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    """An SPCS emulator on a free 127.0.0.1 port, state in a temporary directory."""
+def _running_emulator(state_dir: Path, **settings: bool) -> Iterator[Emulator]:
     emu = Emulator(
-        EmulatorSettings(state_dir=tmp_path / "emulator", admin_password=ADMIN_PASSWORD), Faults()
+        EmulatorSettings(state_dir=state_dir, admin_password=ADMIN_PASSWORD, **settings), Faults()
     )
     emu.start()
     yield emu
@@ -37,18 +35,16 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
 
 
 @pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """An SPCS emulator on a free 127.0.0.1 port, state in a temporary directory."""
+    yield from _running_emulator(tmp_path / "emulator")
+
+
+@pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
     """An emulator that runs no Milvus Lite, for tests about the control plane (SQL,
     grants, the engine's steps); state in a temporary directory."""
-    e = Emulator(
-        EmulatorSettings(
-            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, run_services=False
-        ),
-        Faults(),
-    )
-    e.start()
-    yield e
-    e.stop()
+    yield from _running_emulator(tmp_path / "emu", run_services=False)
 
 
 @pytest.fixture

@@ -157,8 +157,9 @@ class DeploymentSession:
     def _known_secret(self, slot: SecretSlot) -> str | None:
         if slot.key in self.given_secrets:
             return self.given_secrets[slot.key]
-        if os.environ.get(secret_variable(slot)):
-            return os.environ[secret_variable(slot)]
+        from_environment = os.environ.get(secret_variable(slot))
+        if from_environment:
+            return from_environment
         if self.target.is_rehearsal:  # nobody logs in to a rehearsal's notebook
             return self.given_secrets.setdefault(slot.key, new_password())
         from spcs_wizard.credentials import keychain

@@ -137,6 +137,7 @@ RESERVED_KEYWORDS = frozenset(
 # Snowflake dialect among them). They stay valid names; quote() writes them quoted, which
 # resolves to the same stored name, so no tool that reads our SQL can misread them.
 QUOTED_ANYWAY = frozenset(["DESCRIBE", "FETCH", "MATCH_RECOGNIZE", "UNDROP"])
+_ALWAYS_QUOTED = RESERVED_KEYWORDS | QUOTED_ANYWAY
 
 
 class IdentifierError(ValueError):
@@ -177,11 +178,7 @@ def quote(name: str) -> str:
     reserved keyword (nor one of QUOTED_ANYWAY); double-quoted (inner quotes doubled)
     otherwise.
     """
-    if (
-        _STORED_UNQUOTED.fullmatch(name)
-        and name not in RESERVED_KEYWORDS
-        and name not in QUOTED_ANYWAY
-    ):
+    if _STORED_UNQUOTED.fullmatch(name) and name not in _ALWAYS_QUOTED:
         return name
     return '"' + name.replace('"', '""') + '"'
 
