@@ -24,9 +24,13 @@ from tests.emulator_harness import SECRETS, connect
 class World:
     """One deployment's plan, local state and engine wiring against an emulator."""
 
-    def __init__(self, emu: Emulator, tmp_path: Path, prefix: str = "alice") -> None:
+    def __init__(
+        self, emu: Emulator, tmp_path: Path, prefix: str = "alice", **settings: Any
+    ) -> None:
         self.emu = emu
-        self.deployment = Deployment(account=emu.settings.account_identifier, prefix=prefix)
+        self.deployment = Deployment(
+            account=emu.settings.account_identifier, prefix=prefix, **settings
+        )
         self.plan: Plan = build_plan(self.deployment, tmp_path / "specs")
         self.state = DeploymentState(tmp_path / "state.json", self.deployment.deployment_id)
         self.events: list[Event] = []

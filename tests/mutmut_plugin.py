@@ -11,8 +11,10 @@ active in the commands too and a test that runs the command can kill it.
 Hypothesis is derandomised and keeps no example database here, so a run's verdicts do
 not depend on what it happened to generate (or found in an earlier run).
 
-In a mutant run the tests go fastest first (by the durations mutmut recorded), so a
-mutant that some quick test kills costs only that test: mutmut stops at the first failure.
+In a mutant run the tests go fastest first, so a mutant that some quick test kills costs
+only that test: mutmut stops at the first failure. "Fastest" counts a test's fixtures too
+(recorded here in the stats phase): mutmut's own durations are of the test's body only, which
+ranks a test that deploys in a fixture as free.
 """
 
 from __future__ import annotations
@@ -25,17 +27,33 @@ import pytest
 from hypothesis import settings
 
 STATS = Path("mutmut-stats.json")  # mutmut runs the tests from inside mutants/
+DURATIONS = Path("test-durations.json")  # setup, call and teardown of each test
+_recorded: dict[str, float] = {}
+_phase: list[str] = []  # "stats" while mutmut maps tests to functions
 
 
 def pytest_configure() -> None:
     settings.register_profile("mutants", derandomize=True, database=None)
     settings.load_profile("mutants")
+    _phase.clear()  # a mutant's run is forked from the process that ran the stats
+    _recorded.clear()
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         del os.environ["MUTANT_UNDER_TEST"]
+        _phase.append("stats")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if _phase:
+        _recorded[report.nodeid] = _recorded.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish() -> None:
+    if _phase:
+        DURATIONS.write_text(json.dumps(_recorded))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if not STATS.exists() or os.environ.get("MUTANT_UNDER_TEST", "") in ("", "stats"):
+    if not DURATIONS.exists() or os.environ.get("MUTANT_UNDER_TEST", "") in ("", "stats"):
         return
-    durations: dict[str, float] = json.loads(STATS.read_text())["duration_by_test"]
+    durations: dict[str, float] = json.loads(DURATIONS.read_text())
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))

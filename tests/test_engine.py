@@ -4,6 +4,7 @@ resume after an interruption at any step, failures with reasons, status, teardow
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 
@@ -13,12 +14,13 @@ import pytest
 from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine import snapshot
-from spcs_wizard.engine.events import StepFailed, StepStarted
+from spcs_wizard.engine.events import StepFailed, StepStarted, StepWaiting
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
+from spcs_wizard.model.registry import image_reference
 from spcs_wizard.model.step import StepKind
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
@@ -115,6 +117,36 @@ def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
     assert all(line.startswith("[milvus] ") for line in logs)
 
 
+def test_a_failed_services_report_names_each_failed_container_with_its_last_lines(
+    world: World,
+) -> None:
+    """Every failed container is named (sorted, once each); each log that can be read adds
+    its last 20 lines; one that cannot (here a container the service does not have: the
+    emulator refuses it) adds none and does not stop the others."""
+    world.emu.faults.failing_services.add("ALICE_MILVUS_DEMO.PUBLIC.MILVUS")
+    assert world.deploy()[0].failed is not None
+    world.emu.clock.advance(40 * world.emu.settings.restart_period_secs)  # 40 restarts on
+    step = next(s for s in world.plan.steps if s.id == "wait-service-milvus")
+    exited = "Container exited with code 1 and is being restarted."
+    failed = [
+        {"container_name": "sidecar", "instance_id": "0", "message": "Image not found."},
+        {"container_name": "milvus", "instance_id": "0", "message": exited},
+        {"container_name": "sidecar", "instance_id": "0", "message": "Image not found."},
+    ]
+    # From a session in PUBLIC, which may not read the logs: they are read in the step's role.
+    with closing(connect(world.emu, role="PUBLIC")) as con:
+        report = world.deployer(SqlRunner(con))._service_failure(step, failed).event
+    assert report.message == f"the service failed: milvus: {exited}; sidecar: Image not found."
+    assert len(report.logs) == 20
+    restarts = [int(line.rsplit(" ", 1)[-1].rstrip(")")) for line in report.logs]
+    assert restarts == list(range(restarts[-1] - 19, restarts[-1] + 1))  # the last 20, in order
+    assert restarts[-1] > 40
+    assert all(
+        line.startswith("[milvus] ERROR process exited with code 1 (restart ")
+        for line in report.logs
+    )
+
+
 def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
     world.emu.faults.stuck_pools.add("ALICE_MILVUS_COMPUTE_POOL")
     outcome, _ = world.deploy()
@@ -137,9 +169,15 @@ def test_deploy_stops_at_a_same_named_object_it_did_not_make(world: World) -> No
     assert failed is not None
     assert failed.step_id == "warehouse"
     assert failed.foreign
-    assert "ALICE_MILVUS_WAREHOUSE already exists and is not this deployment's" in failed.message
-    assert "owner SYSADMIN" in failed.message
-    assert "--adopt ALICE_MILVUS_WAREHOUSE" in failed.hint
+    assert failed.message == (
+        "WAREHOUSE ALICE_MILVUS_WAREHOUSE already exists and is not this deployment's "
+        "(owner SYSADMIN, comment 'the team')"
+    )
+    assert failed.hint == (
+        "Nothing was changed. Choose other names (a --prefix, or the name settings), or take "
+        "it over knowingly with --adopt ALICE_MILVUS_WAREHOUSE (teardown then leaves it in "
+        "place)."
+    )
     assert world.state.executed == {}  # refused before the first step, not halfway
     assert not [e for e in world.events if isinstance(e, StepStarted)]
     with connect(world.emu) as con:
@@ -163,12 +201,21 @@ def test_adopted_objects_are_used_recorded_and_kept_by_teardown(world: World) ->
     refused, _ = world.deploy()
     assert refused.failed is not None
     assert (refused.failed.step_id, refused.failed.foreign) == ("role", True)
+    assert refused.failed.message == (  # no comment at all: said so
+        "ROLE ALICE_MILVUS_ROLE already exists and is not this deployment's "
+        "(owner USERADMIN, no spcs-wizard comment)"
+    )
     with connect(world.emu) as con:
         assert rows(con, "SHOW GRANTS TO USER ALICE_MILVUS_USER") == []  # not touched
     world.adopt = frozenset({"ALICE_MILVUS_ROLE", "ALICE_MILVUS_USER"})
     outcome, _ = world.deploy()
     assert outcome.ok, outcome.failed
     assert set(world.state.adopted) == {"ALICE_MILVUS_ROLE", "ALICE_MILVUS_USER"}
+    said = [e for e in world.events if isinstance(e, StepWaiting) and "adopted" in e.detail]
+    assert said == [
+        StepWaiting("role", "ALICE_MILVUS_ROLE adopted (--adopt)", 0),
+        StepWaiting("user", "ALICE_MILVUS_USER adopted (--adopt)", 0),
+    ]
     assert "grant-role-to-user" in world.state.executed
     with connect(world.emu) as con:
         first = Teardown(SqlRunner(con), world.plan, world.state).run()
@@ -212,6 +259,42 @@ def test_teardown_of_one_deployment_never_touches_another_with_the_same_prefix(
         assert rows(con, "SHOW ROLES LIKE 'ALICE_MILVUS_ROLE'")
         assert len(rows(con, "SHOW COMPUTE POOLS LIKE 'ALICE_%'")) == 2
         assert rows(con, "SHOW DATABASES LIKE 'ALICE_MILVUS_DEMO'")
+
+
+def test_a_missing_image_with_no_way_to_push_it_says_which_command_does(world: World) -> None:
+    with closing(connect(world.emu)) as con:
+        deployer = world.deployer(SqlRunner(con))
+        deployer.push_image = None  # a deploy that may not build (the seed's procedure)
+        outcome = deployer.run()
+    failed = outcome.failed
+    assert failed is not None
+    assert failed.step_id == "image-milvus"
+    image = image_reference(world.deployment, world.deployment.milvus)
+    assert image.endswith(
+        f"/alice_milvus_demo/public/milvus_repo/milvus:{world.deployment.milvus.tag}"
+    )
+    assert failed.message == f"the image {image} is not in the repository"
+    assert failed.hint == (
+        "Build it for linux/amd64 and push it to the repository shown ('spcs-wizard images "
+        "push' does both, as the wizard's Build & push does), then run the deployment again."
+    )
+
+
+def test_a_refused_dns_domain_stops_the_spec_upload_with_snowflakes_reason(world: World) -> None:
+    world.emu.faults.statements.append(
+        StatementFault(
+            code=2003,
+            sqlstate="02000",
+            message="Schema does not exist.",
+            match="SYSTEM$GET_SERVICE_DNS_DOMAIN",
+        )
+    )
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert failed.step_id == "upload-spec-milvus"
+    assert failed.code == 2003
+    assert failed.message == "002003 (02000): Schema does not exist."
 
 
 def test_an_administrators_grant_found_in_place_is_not_revoked(world: World) -> None:
@@ -343,6 +426,21 @@ def test_a_lookalike_that_show_like_also_lists_is_neither_ours_nor_in_the_way(
         assert [r["name"] for r in rows(con, "SHOW WAREHOUSES LIKE 'ALICE%'")] == [
             "ALICE1MILVUS_WAREHOUSE"
         ]
+
+
+def test_a_quoted_name_is_told_from_its_lookalike_by_its_name_without_quotes(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """MATCH_RECOGNIZE is always quoted in SQL; SHOW lists it bare, after a lookalike
+    (MATCHXRECOGNIZE sorts first, and LIKE's '_' matches its X)."""
+    world = World(emu, tmp_path, prefix="", warehouse={"name": "MATCH_RECOGNIZE"})
+    with connect(emu, role="SYSADMIN") as con:
+        con.cursor().execute("CREATE WAREHOUSE MATCHXRECOGNIZE COMMENT = 'finance'")
+    assert world.deploy()[0].ok
+    world.state = DeploymentState(tmp_path / "other.json", world.state.deployment_id)
+    again, _ = world.deploy()  # another machine: only the rows can say which one is ours
+    assert again.ok, again.failed
+    assert "warehouse" in again.skipped
 
 
 def test_an_object_we_made_stays_ours_when_its_comment_is_changed(world: World) -> None:

@@ -82,6 +82,10 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     suspended = run(env, "status", "--json")
     assert suspended.returncode == 3  # needs attention: not running
     assert {p["state"] for p in json.loads(suspended.stdout)["pools"]} == {"SUSPENDED"}
+    no_log = run(env, "logs", "milvus")  # no container while suspended: said, not a traceback
+    assert no_log.returncode == 1
+    assert no_log.stderr.startswith("Error: no log of the milvus service's instance 0 now (")
+    assert "a suspended or starting service has none: see 'spcs-wizard status'" in no_log.stderr
     assert run(env, "resume").returncode == 0
 
     no_yes = run(env, "teardown")

@@ -5,7 +5,10 @@ connections.toml. (test_credentials.py drives the same through the ``login`` com
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import keyring
@@ -143,6 +146,54 @@ def test_a_wrong_password_is_refused_with_what_to_do(emulator: Emulator) -> None
         "Check them, then run 'spcs-wizard login' again"
     )
     assert message.endswith("[390100])")
+
+
+def test_a_secret_given_to_a_method_that_takes_none_is_left_out(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The connection form keeps what was typed when the method changes to OAuth."""
+    emulator.sessions.oauth_tokens["oauth-access-token-2"] = "ADMIN"
+    token_file = tmp_path / "token"
+    token_file.write_text("oauth-access-token-2")
+    who = try_login(request(emulator, method="oauth", token_file=str(token_file)), "Typed-1")
+    assert (who.user, who.role) == ("ADMIN", "ACCOUNTADMIN")
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """An address that answers every request with 503 Service Unavailable."""
+
+    def do_POST(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_login_that_is_only_ever_refused_gives_up_when_its_time_is_up() -> None:
+    """The connector retries 503 answers until the login's timeout (without one it would
+    go on for its own default, two minutes)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    unavailable = LoginRequest(
+        name="dev",
+        account="myorg-myaccount",
+        user="ADMIN",
+        host="127.0.0.1",
+        port=server.server_address[1],
+        protocol="http",
+    )
+    try:
+        with pytest.raises(LoginError) as caught:
+            try_login(unavailable, "Any-password-1", timeout=1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert str(caught.value).startswith(
+        "connection 'dev': Snowflake could not be reached. Check the account identifier"
+    )
+    assert str(caught.value).endswith("[250001])")
 
 
 @pytest.mark.parametrize(
@@ -301,14 +352,59 @@ def test_a_keyring_that_fails_to_store_says_how_to_unlock_it(
         keyring.set_keyring(previous)
     message = str(caught.value)
     assert message.startswith(
-        "the keyring could not store 'connection:dev:password' ([Errno 20] Not a directory: "
-        if os.geteuid() == 0
-        else "the keyring could not store 'connection:dev:password' ([Errno 13] Permission denied: "
+        "the keyring could not store 'connection:dev:password' "
+        + (
+            "(NotADirectoryError: [Errno 20] Not a directory: "
+            if os.geteuid() == 0
+            else "(PermissionError: [Errno 13] Permission denied: "
+        )
     )
     assert message.endswith(
         "); unlock it, or set KEYRING_CRYPTFILE_PASSWORD for the encrypted-file keyring"
     )
     assert "Cannot-store-1" not in message
+
+
+def _without_a_terminal(work: Callable[[], object]) -> str:
+    """What ``work`` returned, or the exception it raised, run in a forked copy of this
+    process that has no controlling terminal and nothing on stdin (a CI job, a cron job)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read)
+            os.setsid()  # no controlling terminal: /dev/tty cannot be opened
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the child exits at once
+            said = repr(work())
+        except BaseException as exc:  # reported to the parent
+            said = f"{type(exc).__name__}: {exc}"
+        os.write(write, said.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        said = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return said
+
+
+def test_a_locked_keyring_with_no_one_to_ask_says_how_to_unlock_it(
+    file_keyring: CryptFileKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encrypted file exists and the unlock variable is not set: the keyring asks for
+    its password, and where there is no terminal and no input that is an EOFError."""
+    keychain.store("connection:dev:password", "First-one-1")  # unlocked by the variable
+    monkeypatch.delenv(keychain.CRYPTFILE_PASSWORD_ENV)
+    locked = CryptFileKeyring()  # a new process's view of the same file: not unlocked
+    locked.file_path = file_keyring.file_path  # type: ignore[misc]
+    keyring.set_keyring(locked)
+    said = _without_a_terminal(lambda: keychain.store("connection:dev:password", "Second-1"))
+    assert said == (
+        "KeychainUnavailableError: the keyring could not store 'connection:dev:password' "
+        "(it asked for its own password, and no input was left); unlock it, or set "
+        "KEYRING_CRYPTFILE_PASSWORD for the encrypted-file keyring"
+    )
+    assert file_keyring.get_password(keychain.SERVICE, "connection:dev:password") == ("First-one-1")
 
 
 def test_an_unknown_login_failure_keeps_snowflakes_first_line_and_code() -> None:

@@ -47,6 +47,7 @@ def test_without_a_prefix_the_names_are_the_guides() -> None:
     [
         ("ab12cd34", "ab12cd34.svc.spcs.internal"),
         (" AB12CD34. ", "ab12cd34.svc.spcs.internal"),
+        ("XB12CD3X.", "xb12cd3x.svc.spcs.internal"),  # only the dot comes off its ends
         ("ab12cd34.svc.spcs.internal", "ab12cd34.svc.spcs.internal"),
         (".x-1.svc.spcs.internal.", "x-1.svc.spcs.internal"),
         ("svc.spcs.internal", "svc.spcs.internal.svc.spcs.internal"),  # no unique id in it

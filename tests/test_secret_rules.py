@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import string
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spcs_wizard.model.secret_rules import (
     new_password,
@@ -59,3 +63,11 @@ def test_a_made_password_meets_the_policy_and_is_never_the_same() -> None:
     for password in made:
         assert password_problem(password) is None
         assert len(password) >= 35  # 24 random bytes (32 characters) and the policy's three
+
+
+URL_SAFE = string.ascii_letters + string.digits + "-_"
+
+
+@given(st.text(alphabet=URL_SAFE, min_size=32, max_size=32))
+def test_a_made_password_meets_the_policy_whatever_its_random_part(random_part: str) -> None:
+    assert password_problem(new_password(lambda _: random_part)) is None

@@ -245,6 +245,32 @@ INVALID = [
         "'envVarName' is a dependency of 'secretKeyRef'",
     ),
     (
+        "both port and portRange",
+        lambda d: d["spec"]["endpoints"][0].update(portRange="19530-19540"),
+        "spec.endpoints[0]",
+        "give one of 'port' or 'portRange', not both",
+    ),
+    (
+        "secret both in a variable and a directory",
+        lambda d: d["spec"]["containers"][0]["secrets"][0].update(directoryPath="/secrets"),
+        "spec.containers[0].secrets[0]",
+        "give one of 'envVarName' or 'directoryPath', not both",
+    ),
+    (
+        "secret object with an empty name",
+        lambda d: d["spec"]["containers"][0]["secrets"][0].update(
+            snowflakeSecret={"objectName": ""}
+        ),
+        "spec.containers[0].secrets[0].snowflakeSecret.objectName",
+        "should be non-empty",
+    ),
+    (
+        "secret named by a number",
+        lambda d: d["spec"]["containers"][0]["secrets"][0].update(snowflakeSecret=5),
+        "spec.containers[0].secrets[0].snowflakeSecret",
+        "5 is not of type 'string'",
+    ),
+    (
         "unknown secretKeyRef",
         lambda d: d["spec"]["containers"][0]["secrets"][0].update(secretKeyRef="token"),
         "spec.containers[0].secrets[0].secretKeyRef",

@@ -118,12 +118,17 @@ def logs_command(
     follow: bool,
 ) -> None:
     """The service container's log (SYSTEM$GET_SERVICE_LOGS)."""
-    from spcs_wizard.engine.operations import new_lines, service_logs
+    from spcs_wizard.engine.operations import LogUnavailableError, new_lines, service_logs
 
     seen: list[str] = []
     with open_runner(connection_name) as runner:
         while True:
-            current = service_logs(runner, deployment, service, instance, lines)
+            try:
+                current = service_logs(runner, deployment, service, instance, lines)
+            except LogUnavailableError as exc:
+                if not follow:
+                    raise click.ClickException(str(exc)) from None
+                current = seen  # following: wait for it to come back
             for line in new_lines(seen, current):
                 click.echo(line)
             seen = current

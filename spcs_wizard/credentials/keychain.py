@@ -43,14 +43,14 @@ def check() -> str:
     """The backend in use, or KeychainUnavailableError when none keeps secrets safely."""
     backend = keyring.get_keyring()
     password = os.environ.get(CRYPTFILE_PASSWORD_ENV)
-    for candidate in _backends(backend):
-        if (
-            password
-            and type(candidate).__name__ == "CryptFileKeyring"
-            and _UNLOCKED.get(candidate) != password
-        ):
-            candidate.keyring_key = password  # type: ignore[attr-defined]
-            _UNLOCKED[candidate] = password
+    if password:
+        for candidate in _backends(backend):
+            if (
+                type(candidate).__name__ == "CryptFileKeyring"
+                and _UNLOCKED.get(candidate) != password
+            ):
+                candidate.keyring_key = password  # type: ignore[attr-defined]
+                _UNLOCKED[candidate] = password
     usable = [b for b in _backends(backend) if not any(bad in _name(b) for bad in _INSECURE)]
     if not usable:
         raise KeychainUnavailableError(
@@ -79,7 +79,7 @@ def store(key: str, value: str) -> None:
         why = (
             "it asked for its own password, and no input was left"
             if isinstance(exc, EOFError)
-            else (str(exc) or type(exc).__name__)
+            else f"{type(exc).__name__}: {exc}"
         )
         raise KeychainUnavailableError(
             f"the keyring could not store {key!r} ({why}); unlock it, "

@@ -356,7 +356,14 @@ def system_function(ctx: Ctx, name: str, args: list[Any]) -> str:
         raise errors.invalid_value(
             "SYSTEM$GET_SERVICE_LOGS needs the service, the instance id and the container"
         )
-    lines = lifecycle.service_logs(ctx.account, svc, now, s, str(args[2]))
+    # The docs name an instance "starting with 0" and a container "as specified in the
+    # service specification file"; they are silent on any other: refused here.
+    instance, container = str(args[1]), str(args[2])
+    if instance not in {str(c.instance_id) for c in state.containers}:
+        raise errors.invalid_value(f"{name}: service {svc.fqn} has no instance {instance!r}")
+    if container not in {c.name for c in state.containers}:
+        raise errors.invalid_value(f"{name}: service {svc.fqn} has no container {container!r}")
+    lines = lifecycle.service_logs(ctx.account, svc, now, s, container)
     if len(args) > 3:
         lines = lines[-int(args[3]) :]
     return "\n".join(lines)

@@ -46,6 +46,7 @@ T = TypeVar("T")
 SecretProvider = Callable[["SecretSlot"], str]
 ImagePusher = Callable[["Step"], None]
 
+LOG_TAIL_LINES = 20  # of each failed container, in the failure's report
 # How long each kind of wait may take before it is reported as failed (seconds).
 WAIT_LIMITS = {"wait-pool": 20 * 60.0, "wait-service": 20 * 60.0, "wait-endpoints": 15 * 60.0}
 
@@ -235,8 +236,8 @@ class Deployer:
         # someone else's object did nothing, so only the COMMENT can tell.
         if step.id in self.state.executed or target.name in self.state.adopted:
             return
-        short = target.name.rsplit(".", 1)[-1].strip('"')
-        row = next((r for r in rows if str(r.get("name", "")) == short), rows[0] if rows else {})
+        assert step.check is not None  # a created object's check: SHOW ... LIKE its name
+        row = step.check.proof(rows)[0]  # the callers found the check satisfied
         comment = str(row.get("comment") or "")
         if comment == ownership_comment(self.plan.deployment):
             return
@@ -244,7 +245,9 @@ class Deployer:
             self.state.adopt(target.name)
             self.on_event(StepWaiting(step.id, f"{target.name} adopted (--adopt)", 0))
             return
-        owner = row.get("owner") or "another role"
+        # Never empty: a dropped role's objects pass to the role that dropped it
+        # (https://docs.snowflake.com/en/sql-reference/sql/drop-role).
+        owner = row.get("owner")
         made = f"comment {comment!r}" if comment else "no spcs-wizard comment"
         raise StepFailedError(
             StepFailed(
@@ -267,8 +270,9 @@ class Deployer:
                 StepFailed(
                     step.id,
                     f"the image {step.details.get('image')} is not in the repository",
-                    "Build it for linux/amd64 and push it to the repository shown, then run the "
-                    "deployment again (the images commands of spcs-wizard are not built yet).",
+                    "Build it for linux/amd64 and push it to the repository shown ('spcs-wizard "
+                    "images push' does both, as the wizard's Build & push does), then run the "
+                    "deployment again.",
                 )
             )
         from spcs_wizard.images.builder import BuilderError
@@ -361,19 +365,20 @@ class Deployer:
         service = step.details.get("service")
         if service is None:  # not a service's wait
             return []
-        lines: list[str] = []
-        for row in rows:
-            container, instance = row.get("container_name"), row.get("instance_id")
-            if not container or instance is None:
-                continue
-            sql = container_logs_sql(service, str(instance), str(container), 20)
-            try:
-                found = self.runner.query(sql, step.role)
-            except ConnectorError:
-                continue
-            text = next(iter(found[0].values()), "") if found else ""
-            lines += [line for line in str(text or "").splitlines() if line]
-        return lines
+        return [line for row in rows for line in self._log_tail(step, service, row)]
+
+    def _log_tail(self, step: Step, service: str, row: dict[str, object]) -> list[str]:
+        """One container's last lines (none when its log cannot be read: the failure it
+        would explain is reported anyway)."""
+        instance, container = str(row.get("instance_id")), str(row.get("container_name"))
+        try:
+            found = self.runner.query(
+                container_logs_sql(service, instance, container, LOG_TAIL_LINES), step.role
+            )
+        except ConnectorError:
+            return []
+        texts = [text for answer in found for text in answer.values() if isinstance(text, str)]
+        return [line for text in texts for line in text.splitlines() if line]
 
 
 def _describe(rows: list[dict[str, object]]) -> str:

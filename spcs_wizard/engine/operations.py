@@ -60,10 +60,23 @@ def logs_sql(d: Deployment, service: ServiceKey, instance: str = "0", lines: int
     return container_logs_sql(str(fqn), instance, container, lines)
 
 
+class LogUnavailableError(RuntimeError):
+    """The account would not give the log (no such container or instance now: the service
+    is suspended or still starting, or the role may not read it)."""
+
+
 def service_logs(
     runner: SqlRunner, d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50
 ) -> list[str]:
-    rows = runner.query(logs_sql(d, service, instance, lines), d.names().sys_admin)
+    from snowflake.connector.errors import ProgrammingError
+
+    try:
+        rows = runner.query(logs_sql(d, service, instance, lines), d.names().sys_admin)
+    except ProgrammingError as exc:
+        raise LogUnavailableError(
+            f"no log of the {service} service's instance {instance} now ({exc.msg}); "
+            "a suspended or starting service has none: see 'spcs-wizard status'"
+        ) from None
     text = str(next(iter(rows[0].values()), "") or "") if rows else ""
     return text.splitlines()
 

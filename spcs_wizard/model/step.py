@@ -64,6 +64,15 @@ class Check:
             return bool(lowered)
         return all(any(_matches(row, m) for row in lowered) for m in self.expect)
 
+    def proof(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The rows that match one of ``expect``: for a SHOW ... LIKE check, the object
+        itself (its exact name), never a lookalike the pattern also listed."""
+        return [
+            row
+            for row in rows
+            if any(_matches({str(k).lower(): v for k, v in row.items()}, m) for m in self.expect)
+        ]
+
 
 def _matches(row: Mapping[str, Any], matcher: Mapping[str, tuple[str, ...]]) -> bool:
     for column, accepted in matcher.items():

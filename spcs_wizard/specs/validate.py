@@ -57,18 +57,13 @@ def _structural(document: Any) -> list[SpecProblem]:
     validator = jsonschema.Draft202012Validator(schema())
     problems = []
     for error in validator.iter_errors(document):
-        leaves = error.context or []
-        if error.validator in ("oneOf", "anyOf") and leaves:
-            # Report the most specific reason among the alternatives.
-            best = jsonschema.exceptions.best_match(leaves)
-            problems.append(
-                SpecProblem(
-                    _path(error.absolute_path)
-                    if not best.absolute_path
-                    else _path(best.absolute_path),
-                    best.message,
-                )
-            )
+        if error.context:
+            # No alternative of a oneOf fits: report the most specific reason among them
+            # (its path is absolute, so never shorter than the oneOf's own). An alternative
+            # for another type says least ("... is not of type 'string'" of an object).
+            reasons = [e for e in error.context if e.validator != "type"] or error.context
+            best = jsonschema.exceptions.best_match(reasons)
+            problems.append(SpecProblem(_path(best.absolute_path), best.message))
             continue
         base = _path(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -91,6 +86,10 @@ def _explain(error: jsonschema.ValidationError) -> str:
         )
     if "then" in rule and error.validator == "required":
         return "a memory or block volume needs a size (for block storage: 1Gi to 16384Gi)"
+    if error.validator == "oneOf":  # more than one alternative fits (none would have context)
+        keys = [key for option in error.validator_value for key in option.get("required", [])]
+        if keys:
+            return f"give one of {' or '.join(map(repr, keys))}, not both"
     path = list(error.absolute_path)
     if error.validator == "pattern" and path and path[-1] == "name" and path[0] == "spec":
         return (

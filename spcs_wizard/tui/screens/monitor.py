@@ -136,9 +136,11 @@ class MonitorScreen(WizardScreen):
             snap = session.snapshot(self._runner)
             logs = None
             if log_service is not None and snap.services:
-                from spcs_wizard.engine.operations import service_logs
+                from spcs_wizard.engine.operations import LogUnavailableError, service_logs
 
-                logs = service_logs(self._runner, session.deployment, log_service)
+                # No log while suspended: the status still shows, the log pane keeps its lines.
+                with contextlib.suppress(LogUnavailableError):
+                    logs = service_logs(self._runner, session.deployment, log_service)
         except Exception as exc:  # any failure: stale panels with the reason, retry later
             self.close_runner()
             self.from_worker(self.show_stale, f"{type(exc).__name__}: {exc}")
