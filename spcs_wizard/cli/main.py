@@ -15,6 +15,7 @@ from spcs_wizard.cli.deploy_cmd import deploy_command, teardown_command
 from spcs_wizard.cli.emulator_cmd import emulator_command
 from spcs_wizard.cli.images_cmd import images_group
 from spcs_wizard.cli.plan_cmd import plan_command
+from spcs_wizard.cli.rehearse_cmd import rehearse_command
 from spcs_wizard.cli.specs_cmd import specs_group
 from spcs_wizard.cli.status_cmd import (
     endpoints_command,
@@ -66,6 +67,7 @@ cli.add_command(connections_group)
 cli.add_command(console_command)
 cli.add_command(query_command)
 cli.add_command(load_command)
+cli.add_command(rehearse_command)
 for command in (
     preflight_command,
     deploy_command,

@@ -1,0 +1,176 @@
+"""The whole rehearsal in one headless run (``spcs-wizard rehearse``): start the local
+SPCS emulator in this process, deploy with the images recorded (no docker, podman or
+network), check that everything is running, ask the seed's question through the Milvus
+endpoint, and tear down unless asked to keep it. Each stage is reported as it ends, with
+its time; the first failed stage ends the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from spcs_wizard.console import demo
+
+if TYPE_CHECKING:
+    from spcs_wizard.console.console import Answer
+    from spcs_wizard.engine.deployment_session import DeploymentSession
+    from spcs_wizard.engine.events import Event
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.deployment import Deployment
+
+EXPECTED_ANSWER = demo.DOCS[1]  # the seed guide's notebook: Alan Turing
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # start, deploy, running, answer, teardown
+    ok: bool
+    seconds: float
+    detail: str
+    hint: str = ""  # what to do next, when it failed
+
+
+@dataclass
+class RehearseOutcome:
+    stages: list[Stage] = field(default_factory=list)
+    answer: list[dict[str, Any]] = field(default_factory=list)  # the hits, best first
+    kept: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.stages) and all(s.ok for s in self.stages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "question": demo.QUESTION,
+            "answer": self.answer,
+            "kept": self.kept,
+            "stages": [asdict(s) for s in self.stages],
+            "seconds": round(sum(s.seconds for s in self.stages), 3),
+        }
+
+
+class _StageFailedError(Exception):
+    def __init__(self, detail: str, hint: str) -> None:
+        super().__init__(detail)
+        self.detail, self.hint = detail, hint
+
+
+@dataclass
+class _Stages:
+    outcome: RehearseOutcome
+    on_stage: Callable[[Stage], None]
+    clock: Callable[[], float]
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Times the block; what it appends to the list it gets is the stage's detail."""
+        detail: list[str] = []
+        started = self.clock()
+        try:
+            yield detail
+        except _StageFailedError as exc:
+            self._end(Stage(name, False, self.clock() - started, exc.detail, exc.hint))
+            raise
+        self._end(Stage(name, True, self.clock() - started, "; ".join(detail)))
+
+    def _end(self, stage: Stage) -> None:
+        self.outcome.stages.append(stage)
+        self.on_stage(stage)
+
+
+def rehearse(
+    rehearsal: Rehearsal,
+    deployment: Deployment,
+    keep: bool = False,
+    on_stage: Callable[[Stage], None] = lambda _: None,
+    on_event: Callable[[Event], None] = lambda _: None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> RehearseOutcome:
+    """The run; ``deployment`` is taken as settings, with the rehearsal's account."""
+    from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+    from spcs_wizard.model.config_file import with_settings
+
+    outcome = RehearseOutcome(kept=keep)
+    stages = _Stages(outcome, on_stage, clock)
+    try:
+        with stages.stage("start") as said:
+            emulator = rehearsal.start()
+            said.append(
+                f"local SPCS emulator on 127.0.0.1:{emulator.port}, {rehearsal.speed:g}x "
+                f"real time, account in {rehearsal.directory}"
+            )
+        d = with_settings(deployment, {"account": rehearsal.account}, "rehearse")
+        session = DeploymentSession(Target(rehearsal=rehearsal), d, image_mode="record")
+        if session.resume_point() != "start":  # someone's earlier rehearsal: not ours to end
+            outcome.kept = True
+        runner = session.connect()
+        try:
+            _deploy_and_ask(session, runner, stages, on_event)
+            if not outcome.kept:
+                with stages.stage("teardown") as said:
+                    gone = session.teardown(runner, on_event)
+                    if gone.failed is not None:
+                        raise _StageFailedError(gone.failed.message, gone.failed.hint)
+                    said.append(f"{len(gone.removed)} removed, {len(gone.skipped)} passed over")
+        finally:
+            runner.con.close()
+    except _StageFailedError:
+        pass
+    finally:
+        rehearsal.stop()
+    return outcome
+
+
+def _deploy_and_ask(
+    session: DeploymentSession,
+    runner: SqlRunner,
+    stages: _Stages,
+    on_event: Callable[[Event], None],
+) -> None:
+    from spcs_wizard.console.targets import endpoint_console
+    from spcs_wizard.console.transport import ConsoleError
+
+    with stages.stage("deploy") as said:
+        done = session.deploy(runner, on_event)
+        if done.failed is not None:
+            failed = done.failed
+            raise _StageFailedError(f"{failed.step_id}: {failed.message}", failed.hint)
+        said.append(f"{len(done.done)} steps done, {len(done.skipped)} already in place")
+    with stages.stage("running") as said:
+        snap = session.snapshot(runner)
+        if not snap.healthy:
+            states = ", ".join(f"{s.name} {s.status}" for s in snap.services) or "no services"
+            raise _StageFailedError(
+                f"not everything is running: {states}",
+                "run 'spcs-wizard rehearse --keep' and look at it in the wizard's Monitor",
+            )
+        said.append(", ".join(f"{s.name} {s.status}" for s in snap.services))
+    with stages.stage("answer") as said:
+        try:
+            console = endpoint_console(runner, session.deployment)
+            try:
+                console.load_demo()
+                answer: Answer = console.ask(demo.COLLECTION, demo.QUESTION)
+            finally:
+                console.transport.close()
+        except ConsoleError as exc:
+            raise _StageFailedError(
+                str(exc), "run again; the Milvus endpoint may not be up yet"
+            ) from None
+        stages.outcome.answer = [
+            {"text": h.fields.get("text"), "score": h.score} for h in answer.hits
+        ]
+        best = answer.hits[0].fields.get("text") if answer.hits else None
+        if best != EXPECTED_ANSWER:
+            raise _StageFailedError(
+                f"{demo.QUESTION!r} was answered with {best!r}, not {EXPECTED_ANSWER!r}",
+                "the embedding or the search differs from the seed's: see docs/testing.md",
+            )
+        said.append(f"{demo.QUESTION} → {best}")

@@ -1,0 +1,107 @@
+"""The whole rehearsal headless: ``spcs-wizard rehearse`` with nothing on PATH (no docker,
+no podman), and the stages' rules in this process (a failed stage, a deployment that was
+there before)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from spcs_wizard.console import demo
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.engine.rehearse import Stage, rehearse
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.plan import build_plan
+
+SPEED = "600"  # pools and services start 600 times faster than in a real account
+
+
+def _rehearse_command(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPCS_WIZARD_", "SNOWFLAKE"))}
+    empty = home / "empty-path"
+    empty.mkdir(parents=True, exist_ok=True)
+    env.update({"PATH": str(empty), "SPCS_WIZARD_HOME": str(home / "state")})
+    return subprocess.run(
+        [sys.executable, "-m", "spcs_wizard", "rehearse", "--speed", SPEED, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+
+
+def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> None:
+    result = _rehearse_command(tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert run["ok"] is True
+    assert [s["name"] for s in run["stages"]] == [
+        "start",
+        "deploy",
+        "running",
+        "answer",
+        "teardown",
+    ]
+    assert all(s["ok"] and s["seconds"] >= 0 for s in run["stages"])
+    assert run["question"] == demo.QUESTION
+    assert run["answer"][0]["text"] == demo.DOCS[1]  # Alan Turing, as in the seed's notebook
+    assert run["kept"] is False
+    deploy = run["stages"][1]["detail"]
+    assert deploy == "33 steps done, 0 already in place"
+    # Torn down: a second run deploys again, and this time the words. Teardown leaves
+    # the account-wide objects (the security integration, the two account grants).
+    again = _rehearse_command(tmp_path)
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert [line.split()[1] for line in lines[:5]] == [
+        "start",
+        "deploy",
+        "running",
+        "answer",
+        "teardown",
+    ]
+    shared = [
+        s.id for s in build_plan(Deployment(), tmp_path).steps if s.target and s.target.shared
+    ]
+    assert len(shared) == 3
+    assert "30 steps done, 3 already in place" in lines[1]
+    assert lines[3].endswith(f"{demo.QUESTION} → {demo.DOCS[1]}")
+    assert lines[5].startswith("Rehearsal passed in ")
+    assert "Traceback" not in again.stderr
+
+
+def test_a_failed_stage_ends_the_run_with_what_to_do_and_leaves_it_for_a_look(
+    tmp_path: Path,
+) -> None:
+    rehearsal = Rehearsal(tmp_path / "r", speed=600, registry=False)
+    rehearsal.start().faults.failing_services.add("MILVUS_DEMO.PUBLIC.MILVUS")
+    seen: list[Stage] = []
+    outcome = rehearse(rehearsal, Deployment(), on_stage=seen.append)
+    assert not outcome.ok
+    assert [s.name for s in seen] == ["start", "deploy"]  # no teardown: left to look at
+    failed = seen[-1]
+    assert not failed.ok
+    assert failed.detail == (
+        "wait-service-milvus: the service failed: milvus: "
+        "Container exited with code 1 and is being restarted."
+    )
+    assert failed.hint == "Fix the cause shown (and in the logs), then run the deployment again."
+    assert rehearsal.emulator is None  # stopped all the same
+
+
+def test_a_deployment_there_before_the_run_is_kept(tmp_path: Path) -> None:
+    first = rehearse(Rehearsal(tmp_path / "r", speed=600, registry=False), Deployment(), keep=True)
+    assert first.ok
+    assert first.kept
+    assert [s.name for s in first.stages][-1] == "answer"
+    again = rehearse(Rehearsal(tmp_path / "r", speed=600, registry=False), Deployment())
+    assert again.ok
+    assert again.kept  # not this run's to remove: no teardown
+    assert [s.name for s in again.stages] == ["start", "deploy", "running", "answer"]
+    assert again.stages[1].detail.endswith("already in place")
+    assert again.answer[0]["text"] == demo.DOCS[1]  # the demo was loaded once, not twice
+    assert len(again.answer) == len(demo.DOCS)
