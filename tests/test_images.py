@@ -141,7 +141,8 @@ def test_deploy_builds_and_pushes_both_images_then_skips_them(
             f"FROM localhost/test-base:1\nLABEL service={name}\n"
         )
     podman.trust(registry_emulator.settings.registry_host)
-    d = Deployment(account=registry_emulator.settings.account_identifier)
+    # No source: Milvus is built too (copying it: test_images_copy.py).
+    d = Deployment(account=registry_emulator.settings.account_identifier, milvus={"source": ""})
     plan = build_plan(d, tmp_path / "specs")
     state = DeploymentState(tmp_path / "state.json", d.deployment_id)
     ledger = PushLedger(tmp_path / "pushed.json")
@@ -250,7 +251,8 @@ def test_a_registry_that_refuses_the_session_token_takes_the_password(
     (contexts / "milvus" / "Containerfile").write_text("FROM localhost/test-base:1\n")
     podman.trust(registry_emulator.settings.registry_host)
     registry_emulator.faults.refuse_session_token_logins = True
-    d = Deployment(account=registry_emulator.settings.account_identifier)
+    # No source: Milvus is built too (copying it: test_images_copy.py).
+    d = Deployment(account=registry_emulator.settings.account_identifier, milvus={"source": ""})
     plan = build_plan(d, tmp_path / "specs")
     with connect(registry_emulator, role="SYSADMIN") as con:
         runner = SqlRunner(con)

@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Input, ProgressBar, RadioButton, 
 
 from spcs_wizard.console import demo
 from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.screens.build import ImageProgress
@@ -54,6 +55,7 @@ async def flow(
     monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
     rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=True)
     wizard = WizardContext(
+        deployment=Deployment(milvus={"source": ""}),  # both built (copying: test_images_copy)
         rehearsal=rehearsal,
         contexts=contexts,
         builder=our_builder(podman),

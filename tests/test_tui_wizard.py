@@ -287,7 +287,11 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
         )
     podman.trust(registry_emulator.settings.registry_host)
     registry_emulator.clock.speed = 600.0
-    d = with_settings(Deployment(), {"account": registry_emulator.settings.account_identifier}, "t")
+    d = with_settings(
+        Deployment(milvus={"source": ""}),  # both built (copying: test_images_copy.py)
+        {"account": registry_emulator.settings.account_identifier},
+        "t",
+    )
     context = WizardContext(
         deployment=d,
         mode="account",

@@ -1,4 +1,4 @@
-"""``spcs-wizard images build|push|list``: the service images, for linux/amd64."""
+"""``spcs-wizard images build|copy|push|list``: the service images, for linux/amd64."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
-from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.deployment import Deployment, ServiceConfig
 from spcs_wizard.paths import deployment_dir
 
 SERVICES = ("milvus", "jupyter")
@@ -20,7 +20,8 @@ def _chosen(services: tuple[str, ...]) -> tuple[str, ...]:
 
 @click.group("images")
 def images_group() -> None:
-    """Build the Milvus and Jupyter images for linux/amd64 and push them to the account."""
+    """Put the Milvus and Jupyter images (linux/amd64) into the account's repository:
+    Milvus copied as it is from its source registry, Jupyter built (it bakes a model in)."""
 
 
 @images_group.command("build")
@@ -49,33 +50,92 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
 @deployment_options
 @connection_option
 @click.argument("services", nargs=-1, type=click.Choice(SERVICES))
-def push_command(deployment: Deployment, connection_name: str, services: tuple[str, ...]) -> None:
-    """Build (if needed) and push to the account's image repository, logged in with the
-    connection's session token; an image already there is not sent again."""
+@click.option(
+    "--build",
+    "build_all",
+    is_flag=True,
+    help="Build every image, even one with a source to copy from (Milvus).",
+)
+def push_command(
+    deployment: Deployment, connection_name: str, services: tuple[str, ...], build_all: bool
+) -> None:
+    """Copy (an image with a source: Milvus, with skopeo) or build (with podman or docker)
+    and push to the account's image repository, logged in with the connection's session
+    token; an image already there is not sent again."""
+    _put_images(deployment, connection_name, _chosen(services), copy=not build_all)
+
+
+@images_group.command("copy")
+@deployment_options
+@connection_option
+@click.argument("services", nargs=-1, type=click.Choice(SERVICES))
+def copy_command(deployment: Deployment, connection_name: str, services: tuple[str, ...]) -> None:
+    """Copy an image registry to registry with skopeo, no build and no docker: its
+    linux/amd64 image from its source (milvus.source, e.g. docker.io/milvusdb/milvus, with
+    the service's tag) to the account's repository; blobs already there are not sent."""
+    from spcs_wizard.images.builder import BuilderError
+    from spcs_wizard.images.copy import find_copier
+
+    chosen = (
+        _chosen(services)
+        if services
+        else tuple(name for name in SERVICES if _service(deployment, name).source)
+    )
+    sourceless = [name for name in chosen if not _service(deployment, name).source]
+    if sourceless:
+        raise click.UsageError(
+            f"{', '.join(sourceless)} has no source to copy from (it is built: spcs-wizard "
+            f"images push); set one with --set {sourceless[0]}.source=REGISTRY/REPOSITORY"
+        )
+    try:
+        find_copier()
+    except BuilderError as exc:
+        raise click.ClickException(str(exc)) from None
+    _put_images(deployment, connection_name, chosen, copy=True)
+
+
+def _service(deployment: Deployment, name: str) -> ServiceConfig:
+    return deployment.milvus if name == "milvus" else deployment.jupyter
+
+
+def _put_images(
+    deployment: Deployment, connection_name: str, services: tuple[str, ...], copy: bool
+) -> None:
     from rich.console import Console
 
     from spcs_wizard.cli.push_bars import PushBars
     from spcs_wizard.connection import registry_credentials_of
     from spcs_wizard.engine.images import RegistryPusher
     from spcs_wizard.images.builder import BuilderError
-    from spcs_wizard.images.push import PushError, PushLedger
+    from spcs_wizard.images.push import PushError, PushEvent, PushLedger
     from spcs_wizard.model.plan import build_plan
 
     plan = build_plan(deployment)
     ledger = PushLedger(deployment_dir(deployment.deployment_id) / "pushed.json")
     bars = PushBars(Console(stderr=True))
+    ended: list[PushEvent] = []
+
+    def on_push(event: PushEvent) -> None:
+        bars(event)
+        if event.kind in ("done", "skipped"):
+            ended.append(event)
+
     with open_runner(connection_name) as runner:
         pusher = RegistryPusher(
             runner,
             deployment,
             ledger=ledger,
-            on_push=bars,
+            on_push=on_push,
             fallback_login=lambda: registry_credentials_of(connection_name),
+            copy=copy,
         )
         try:
-            for name in _chosen(services):
+            for name in services:
                 bars.start_image(name)
                 pusher(plan.step(f"image-{name}"))
+                last = ended[-1]
+                way = pusher.way if last.kind == "done" else "already in the repository"
+                click.echo(f"{name}: {way} ({last.detail})")
         except (BuilderError, PushError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:

@@ -236,7 +236,10 @@ class DeploymentSession:
             on_push=on_push or (lambda event: None),
             fallback_login=self._fallback_login,
         )
-        if self.builder is not None or rehearsal is None:
+        if rehearsal is None:
+            return pusher
+        pusher.copier_env = rehearsal.builder_env()  # its registry is plain HTTP
+        if self.builder is not None:
             return pusher
 
         def with_rehearsal_builder(step: Step) -> None:

@@ -4,13 +4,15 @@ reports it), logged in with a token issued for the connection."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spcs_wizard.images.builder import Builder, build, find_builder
+from spcs_wizard.images.builder import Builder, BuilderError, build, find_builder
+from spcs_wizard.images.copy import copy_image, find_copier
 from spcs_wizard.images.push import PushError, PushEvent, PushLedger, login, push
 from spcs_wizard.model.identifiers import string_literal
 
@@ -34,20 +36,39 @@ class RegistryPusher:
     on_push: Callable[[PushEvent], None] = lambda event: None
     # The connection's user and PAT (or password), for a registry that refuses the token.
     fallback_login: Callable[[], tuple[str, str] | None] | None = None
-    _logged_in: set[str] = field(default_factory=set)
+    # Copy the images that have a source (skopeo) instead of building them.
+    copy: bool = True
+    copier: Builder | None = None
+    copier_env: dict[str, str] = field(default_factory=dict)  # e.g. an insecure registry
+    sleep: Callable[[float], None] = time.sleep  # the pause before a push or copy is retried
+    _logged_in: set[tuple[str, str]] = field(default_factory=set)  # (tool, host)
+    way: str = ""  # how the last image got there: "copied", or "built and pushed"
 
     def __call__(self, step: Step) -> None:
         d = self.deployment
         svc = d.milvus if step.id == "image-milvus" else d.jupyter
-        builder = self.builder = self.builder or find_builder()
-        local = f"localhost/spcs-wizard/{svc.image}:{svc.tag}"
-        build(builder, self.contexts / svc.image, local, on_line=self.on_line)
         url = self.repository_url()
         host = url.split("/", 1)[0]
-        if host not in self._logged_in:
-            self.login(builder, host)
-            self._logged_in.add(host)
         remote = f"{url}/{svc.image}:{svc.tag}"
+        if svc.source and self.copy:
+            copier = self.copier = self.copier or self._copier_or_builder_hint()
+            if copier is not None:
+                self._log_in_once(copier, host)
+                self.way = "copied"
+                copy_image(
+                    copier,
+                    f"{svc.source}:{svc.tag}",
+                    remote,
+                    self.on_push,
+                    remote_digest=self.remote_digest(svc.image, svc.tag),
+                    sleep=self.sleep,
+                )
+                return
+        builder = self.builder = self.builder or find_builder()
+        self.way = "built and pushed"
+        local = f"localhost/spcs-wizard/{svc.image}:{svc.tag}"
+        build(builder, self.contexts / svc.image, local, on_line=self.on_line)
+        self._log_in_once(builder, host)
         push(
             builder,
             local,
@@ -55,7 +76,27 @@ class RegistryPusher:
             self.on_push,
             remote_digest=self.remote_digest(svc.image, svc.tag),
             ledger=self.ledger,
+            sleep=self.sleep,
         )
+
+    def _copier_or_builder_hint(self) -> Builder | None:
+        """skopeo; without it, None when a builder can build the image instead, or the
+        error that says to install either."""
+        try:
+            return find_copier(self.copier_env)
+        except BuilderError as no_copier:
+            if self.builder is not None:
+                return None
+            try:
+                self.builder = find_builder()
+            except BuilderError as no_builder:
+                raise BuilderError(f"{no_copier}. {no_builder}") from None
+            return None
+
+    def _log_in_once(self, tool: Builder, host: str) -> None:
+        if (tool.name, host) not in self._logged_in:
+            self.login(tool, host)
+            self._logged_in.add((tool.name, host))
 
     def login(self, builder: Builder, host: str) -> None:
         """Snowflake's documented registry login: user ``0sessiontoken`` with a token
@@ -83,7 +124,14 @@ class RegistryPusher:
             f"IN SCHEMA {where}",
             n.sys_admin,
         )
-        return str(rows[0]["repository_url"])
+        # LIKE's '_' matches any character: the row is the one of exactly this name.
+        ours = [r for r in rows if str(r.get("name")) == n.image_repository.name]
+        if not ours:
+            raise PushError(
+                f"the image repository {n.in_schema(n.image_repository)} does not exist or "
+                "this role cannot see it; run the deployment's earlier steps first"
+            )
+        return str(ours[0]["repository_url"])
 
     def remote_digest(self, image: str, tag: str) -> str | None:
         n = self.deployment.names()

@@ -144,7 +144,7 @@ def push(
         args = ["push", remote]
         if builder.name == "podman":
             args = ["push", "--digestfile", str(digest_file), remote]
-        output = _push_with_retries(builder, args, host, on_event, sleep)
+        output = push_with_retries(builder, args, host, on_event, sleep)
         digest = digest_file.read_text().strip() if digest_file.exists() else ""
     if not digest:
         found = re.search(r"digest: (sha256:[0-9a-f]{64})", output)
@@ -159,7 +159,7 @@ class _TransientPushError(PushError):
     """A push failure that may pass (the next attempt is worth it)."""
 
 
-def _push_with_retries(
+def push_with_retries(
     builder: Builder,
     args: list[str],
     host: str,

@@ -253,6 +253,11 @@ class ServiceConfig(Section):
     name: Name
     image: str = Field(description="Image name in the repository")
     tag: str = Field("latest", description="Image tag pushed and referenced by the spec")
+    source: str = Field(
+        "",
+        description="Registry repository the image is copied from as it is (the tag is "
+        "the same), e.g. docker.io/milvusdb/milvus; empty: built from images/<image>/",
+    )
     spec_file: str = Field(description="File name of the specification on the stage")
     min_instances: int = Field(1, ge=1)
     max_instances: int = Field(1, ge=1)
@@ -279,6 +284,19 @@ class ServiceConfig(Section):
                 f"{value!r} is not a valid image name (lower-case letters, digits, '.', '_', '-')"
             )
         return value
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        # A registry host (optional), then the OCI distribution spec's repository path.
+        component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+        host = r"(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?"
+        if value and not re.fullmatch(rf"{host}{component}(?:/{component})*", value.strip()):
+            raise ValueError(
+                f"{value!r} is not an image repository (e.g. docker.io/milvusdb/milvus; "
+                "the tag is the service's tag)"
+            )
+        return value.strip()
 
     @field_validator("tag")
     @classmethod
@@ -315,6 +333,8 @@ def _milvus() -> ServiceConfig:
         name="MILVUS",
         image="milvus",
         tag="v2.5.26",
+        # The upstream image runs as it is: the service spec gives its command.
+        source="docker.io/milvusdb/milvus",
         spec_file="milvus.yaml",
         pool=ComputePoolConfig(name="MILVUS_COMPUTE_POOL"),
     )
