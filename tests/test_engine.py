@@ -452,3 +452,23 @@ def test_an_object_we_made_stays_ours_when_its_comment_is_changed(world: World) 
     again, _ = world.deploy()
     assert again.ok, again.failed  # the state says we made it: not refused as foreign
     assert "warehouse" in again.skipped
+
+
+def test_the_repository_pushed_to_is_ours_never_a_lookalike(emu: Emulator) -> None:
+    """SHOW IMAGE REPOSITORIES LIKE 'MILVUS_REPO' also lists MILVUS1REPO, first."""
+    from spcs_wizard.engine.images import RegistryPusher
+
+    d = Deployment(account=emu.settings.account_identifier)
+    with connect(emu, role="SYSADMIN") as con:
+        for sql in (
+            "CREATE DATABASE MILVUS_DEMO",
+            "CREATE IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS1REPO",
+            "CREATE IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO",
+        ):
+            con.cursor().execute(sql)
+        listed = rows(
+            con, "SHOW IMAGE REPOSITORIES LIKE 'MILVUS_REPO' IN SCHEMA MILVUS_DEMO.PUBLIC"
+        )
+        assert [r["name"] for r in listed] == ["MILVUS1REPO", "MILVUS_REPO"]
+        url = RegistryPusher(SqlRunner(con), d).repository_url()
+    assert url.endswith("/milvus_demo/public/milvus_repo")
