@@ -38,6 +38,7 @@ class World:
         self.fail_push: str | None = None  # the image step whose push is refused
         self.adopt: frozenset[str] = frozenset()
         self.connect_options: dict[str, Any] = {}  # more connector arguments
+        self.pauses: list[float] = []  # the engine's waits, in seconds of the emulator's clock
 
     def secret(self, slot: SecretSlot) -> str:
         self.asked.append(slot.key)
@@ -55,6 +56,11 @@ class World:
             repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64
         )
 
+    def _pause(self, seconds: float) -> None:
+        """The engine's sleep: the emulator's clock moves on instead, and it is noted."""
+        self.pauses.append(seconds)
+        self.emu.clock.advance(seconds)
+
     def deployer(self, runner: SqlRunner) -> Deployer:
         return Deployer(
             runner,
@@ -64,7 +70,7 @@ class World:
             self.push,
             on_event=self.events.append,
             # Through self.emu at each call: a drill may replace the emulator mid-run.
-            sleep=lambda secs: self.emu.clock.advance(secs),
+            sleep=self._pause,
             monotonic=lambda: self.emu.clock.now(),
             adopt=self.adopt,
         )

@@ -152,10 +152,19 @@ def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
     outcome, _ = world.deploy()
     assert outcome.failed is not None
     assert outcome.failed.step_id == "wait-pool-milvus"
-    assert "still not ready" in outcome.failed.message
-    assert "STARTING" in outcome.failed.message
-    waits = [e for e in world.events if type(e).__name__ == "StepWaiting"]
-    assert len(waits) > 3  # it polled with backoff rather than hanging silently
+    assert outcome.failed.message == (  # a pool's limit: 20 minutes
+        "still not ready after 1200 s: ALICE_MILVUS_COMPUTE_POOL state=STARTING"
+    )
+    # It polled with backoff (from 1 s, 1.5 times longer each time, at most 30 s) until
+    # the limit, saying each time how it stands.
+    assert world.pauses[:4] == [1.0, 1.5, 2.25, 3.375]
+    assert max(world.pauses) == 30.0
+    # The limit is on the emulator's clock, which also moves with the test's own seconds.
+    assert 1200 - 60 <= sum(world.pauses)
+    assert sum(world.pauses[:-1]) < 1200
+    waits = [e for e in world.events if isinstance(e, StepWaiting)]
+    assert [e.attempt for e in waits] == list(range(1, len(world.pauses) + 1))
+    assert {e.detail for e in waits} == {"ALICE_MILVUS_COMPUTE_POOL state=STARTING"}
 
 
 def test_deploy_stops_at_a_same_named_object_it_did_not_make(world: World) -> None:

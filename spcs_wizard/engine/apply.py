@@ -301,8 +301,7 @@ class Deployer:
     # -- waiting -----------------------------------------------------------------------------
     def _wait(self, step: Step) -> None:
         assert step.check is not None
-        prefix = step.id.rsplit("-", 1)[0]
-        limit = WAIT_LIMITS.get(prefix, 15 * 60.0)
+        limit = WAIT_LIMITS[step.id.rsplit("-", 1)[0]]  # wait-pool-milvus: "wait-pool"
         started = self.monotonic()
         delay, attempt = 1.0, 0
         while True:
