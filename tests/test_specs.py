@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -462,3 +463,13 @@ def test_disabled_notebook_auth_is_refused_in_command_and_args(field: str) -> No
     container = {"name": "c", "image": "/d/s/r/i:1", field: ["jupyter", "--NotebookApp.token=''"]}
     problems = validate_document({"spec": {"containers": [container]}})
     assert [p.path for p in problems] == [f"spec.containers[0].{field}[1]"]
+
+
+def test_a_oneof_of_other_rules_that_fits_twice_keeps_the_schemas_own_words() -> None:
+    """Only alternatives that each require a key are told as 'give one of ...'."""
+    from spcs_wizard.specs.validate import _explain
+
+    schema = {"oneOf": [{"type": "integer"}, {"minimum": 0}]}
+    error = next(jsonschema.Draft202012Validator(schema).iter_errors(5))
+    assert _explain(error) == error.message
+    assert error.message.startswith("5 is valid under each of ")
