@@ -160,7 +160,7 @@ def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
     assert world.pauses[:4] == [1.0, 1.5, 2.25, 3.375]
     assert max(world.pauses) == 30.0
     # The limit is on the emulator's clock, which also moves with the test's own seconds.
-    assert 1200 - 60 <= sum(world.pauses)
+    assert sum(world.pauses) >= 1200 - 60
     assert sum(world.pauses[:-1]) < 1200
     waits = [e for e in world.events if isinstance(e, StepWaiting)]
     assert [e.attempt for e in waits] == list(range(1, len(world.pauses) + 1))

@@ -171,9 +171,9 @@ class _Unavailable(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_login_that_is_only_ever_refused_gives_up_when_its_time_is_up() -> None:
-    """The connector retries 503 answers until the login's timeout (without one it would
-    go on for its own default, two minutes)."""
+def test_a_login_to_an_address_that_only_answers_503_gives_up_with_what_to_check() -> None:
+    """The connector retries a 503 a few times, then stops; the reason says what to check
+    and keeps Snowflake's code."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     unavailable = LoginRequest(

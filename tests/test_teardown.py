@@ -36,9 +36,9 @@ def deployed(emu: Emulator, tmp_path: Path) -> World:
 
 
 def _teardown(
-    world: World, *, faults: bool = False, **options: object
+    world: World, *, faults: bool = False, role: str | None = None, **options: object
 ) -> tuple[Teardown, TeardownOutcome]:
-    with closing(connect(world.emu)) as con:
+    with closing(connect(world.emu, **({"role": role} if role else {}))) as con:
         teardown = Teardown(
             SqlRunner(con), world.plan, world.state, on_event=world.events.append, **options
         )
@@ -66,6 +66,19 @@ def test_each_removed_step_is_started_then_done_with_its_statements_and_time(
     for event in done:
         assert event.statements == len(steps[event.step_id].undo) > 0
         assert event.seconds == 0.123  # one reading before, one after, to the millisecond
+
+
+def test_each_check_runs_in_its_steps_role_whatever_role_the_session_starts_in(
+    deployed: World,
+) -> None:
+    """From a session in PUBLIC, which sees none of the objects: the teardown still finds
+    and removes all that a survey from the administrator's session lists."""
+    with closing(connect(deployed.emu)) as con:
+        listed = [s.id for s in Teardown(SqlRunner(con), deployed.plan, deployed.state).survey()]
+    assert len(listed) > 20
+    _, outcome = _teardown(deployed, role="PUBLIC")
+    assert outcome.ok, outcome.failed
+    assert outcome.removed == listed
 
 
 def test_each_passed_step_is_reported_skipped_with_its_reason(deployed: World) -> None:

@@ -135,6 +135,6 @@ class Teardown:
             return None if self.state.made(step.id) else NOT_GRANTED_BY_US
         if step.target.name in self.state.adopted:
             return None if self.include_adopted else ADOPTED
-        if not any(str(r.get("comment") or "") == marker for r in rows):
-            return NOT_OURS
+        if not any(r.get("comment") == marker for r in step.check.proof(rows)):
+            return NOT_OURS  # the row of exactly its name: LIKE's '_' lists lookalikes too
         return None
