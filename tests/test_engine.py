@@ -147,6 +147,22 @@ def test_a_failed_services_report_names_each_failed_container_with_its_last_line
     )
 
 
+def test_a_refused_wait_stops_there_with_snowflakes_reason(world: World) -> None:
+    world.emu.faults.statements.append(
+        StatementFault(
+            code=3001,
+            sqlstate="42501",
+            message="Insufficient privileges to operate on pool.",
+            match="DESCRIBE COMPUTE POOL",
+        )
+    )
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert (failed.step_id, failed.code, failed.sqlstate) == ("wait-pool-milvus", 3001, "42501")
+    assert failed.message == "003001 (42501): Insufficient privileges to operate on pool."
+
+
 def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
     world.emu.faults.stuck_pools.add("ALICE_MILVUS_COMPUTE_POOL")
     outcome, _ = world.deploy()

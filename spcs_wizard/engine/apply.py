@@ -313,7 +313,7 @@ class Deployer:
             if step.check.satisfied_by(rows):
                 return
             self._wake(step, rows)
-            failed = [r for r in rows if str(r.get("status", "")).upper() == "FAILED"]
+            failed = [r for r in rows if str(r.get("status")).upper() == "FAILED"]
             if failed:
                 raise self._service_failure(step, failed)
             if self.monotonic() - started >= limit:
