@@ -181,6 +181,27 @@ def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
     waits = [e for e in world.events if isinstance(e, StepWaiting)]
     assert [e.attempt for e in waits] == list(range(1, len(world.pauses) + 1))
     assert {e.detail for e in waits} == {"ALICE_MILVUS_COMPUTE_POOL state=STARTING"}
+    assert outcome.failed.hint == (
+        "Look at the status and logs (spcs-wizard status), then run the deployment again; "
+        "it resumes with this wait."
+    )
+    assert outcome.failed.logs == []  # a pool has no log of its own
+
+
+def test_a_service_that_never_starts_times_out_with_its_containers_last_lines(
+    world: World,
+) -> None:
+    world.emu.faults.stuck_services.add("ALICE_MILVUS_DEMO.PUBLIC.MILVUS")
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert failed.step_id == "wait-service-milvus"
+    assert failed.message == "still not ready after 1200 s: milvus status=PENDING"
+    tag = world.deployment.milvus.tag
+    assert failed.logs == [  # what its container wrote while it waited
+        f"[milvus] pulling image /alice_milvus_demo/public/milvus_repo/milvus:{tag}",
+        f"[milvus] image sha256:{'f' * 64} pulled; starting",
+    ]
 
 
 def test_deploy_stops_at_a_same_named_object_it_did_not_make(world: World) -> None:

@@ -19,6 +19,7 @@ File format (TOML)::
 
     stuck_pools = ["MILVUS_COMPUTE_POOL"]          # stay STARTING forever
     failing_services = ["MILVUS_DEMO.PUBLIC.MILVUS"]  # FAILED after READY, restarts grow
+    stuck_services = ["MILVUS_DEMO.PUBLIC.JUPYTER"]   # containers stay PENDING forever
     refuse_pushes = true                            # the registry refuses pushes
     refuse_session_token_logins = true              # registry logins need a password
 """
@@ -75,6 +76,7 @@ class Faults:
     drop_connections: int = 0
     stuck_pools: set[str] = field(default_factory=set)
     failing_services: set[str] = field(default_factory=set)
+    stuck_services: set[str] = field(default_factory=set)
     refuse_pushes: bool = False
     refuse_session_token_logins: bool = False  # registry logins as 0sessiontoken fail
     statement_count: int = 0
@@ -99,6 +101,7 @@ class Faults:
         faults.drop_connections = int(http.get("drop", 0))
         faults.stuck_pools = {p.upper() for p in data.get("stuck_pools", [])}
         faults.failing_services = {s.upper() for s in data.get("failing_services", [])}
+        faults.stuck_services = {s.upper() for s in data.get("stuck_services", [])}
         faults.refuse_pushes = bool(data.get("refuse_pushes", False))
         faults.refuse_session_token_logins = bool(data.get("refuse_session_token_logins", False))
         return faults

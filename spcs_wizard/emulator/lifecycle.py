@@ -159,7 +159,7 @@ def _container(
     if digest is None:
         message = f"Failed to pull image {image}: not found in the image repository."
         return state("FAILED", message, None, 0, start, None)
-    if now < ready_at:
+    if now < ready_at or svc.props.get("STUCK"):  # STUCK: a fault, it never starts
         return state("PENDING", "Pending scheduling", digest, 0, None, None)
     unknown = unresolved_hosts(account, c)
     if unknown:

@@ -253,6 +253,8 @@ class Emulator:
             for svc in self.account.of_kind("SERVICE"):
                 if svc.fqn in self.faults.failing_services and "FAIL_AFTER" not in svc.props:
                     svc.props["FAIL_AFTER"] = now
+                if svc.fqn in self.faults.stuck_services:
+                    svc.props["STUCK"] = True
             self.account.save()
 
     # -- request handling -------------------------------------------------------------------------
@@ -332,7 +334,9 @@ class Emulator:
         return protocol.failure("390400", f"Unknown request {path}")
 
     def _object_faults_pending(self) -> bool:
-        return bool(self.faults.stuck_pools or self.faults.failing_services)
+        return bool(
+            self.faults.stuck_pools or self.faults.failing_services or self.faults.stuck_services
+        )
 
 
 class _Server(ThreadingHTTPServer):
