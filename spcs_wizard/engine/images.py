@@ -1,6 +1,8 @@
-"""The deployment's image steps: build each service image for linux/amd64 from
-``images/<name>/`` and push it to the repository's URL (as SHOW IMAGE REPOSITORIES
-reports it), logged in with a token issued for the connection."""
+"""The deployment's image steps: put each service image into the repository's URL (as
+SHOW IMAGE REPOSITORIES reports it, for exactly its name), logged in with a token issued
+for the connection. An image with a source (Milvus) is copied from it as it is, with
+skopeo; one without (Jupyter), or any when skopeo is missing, is built for linux/amd64 from
+``images/<name>/`` and pushed."""
 
 from __future__ import annotations
 
