@@ -91,6 +91,17 @@ def test_a_failed_stage_ends_the_run_with_what_to_do_and_leaves_it_for_a_look(
     )
     assert failed.hint == "Fix the cause shown (and in the logs), then run the deployment again."
     assert rehearsal.emulator is None  # stopped all the same
+    assert outcome.kept  # what it made stays, for the wizard to show; the next run resumes
+
+
+def test_a_home_that_cannot_hold_the_account_fails_the_first_stage(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    outcome = rehearse(Rehearsal(a_file / "r", registry=False), Deployment())
+    (start,) = outcome.stages
+    assert (start.name, start.ok, outcome.kept) == ("start", False, False)
+    assert start.detail.startswith(f"cannot keep the rehearsal account in {a_file / 'r'}: ")
+    assert start.hint == "choose a directory this user can write (--home DIR)"
 
 
 def test_a_deployment_there_before_the_run_is_kept(tmp_path: Path) -> None:

@@ -101,7 +101,13 @@ def rehearse(
     stages = _Stages(outcome, on_stage, clock)
     try:
         with stages.stage("start") as said:
-            emulator = rehearsal.start()
+            try:
+                emulator = rehearsal.start()
+            except OSError as exc:
+                raise _StageFailedError(
+                    f"cannot keep the rehearsal account in {rehearsal.directory}: {exc}",
+                    "choose a directory this user can write (--home DIR)",
+                ) from None
             said.append(
                 f"local SPCS emulator on 127.0.0.1:{emulator.port}, {rehearsal.speed:g}x "
                 f"real time, account in {rehearsal.directory}"
@@ -122,7 +128,8 @@ def rehearse(
         finally:
             runner.con.close()
     except _StageFailedError:
-        pass
+        # What a failed stage leaves stays for a look; the next run resumes it.
+        outcome.kept = outcome.kept or any(s.name == "deploy" for s in outcome.stages)
     finally:
         rehearsal.stop()
     return outcome
@@ -149,7 +156,8 @@ def _deploy_and_ask(
             states = ", ".join(f"{s.name} {s.status}" for s in snap.services) or "no services"
             raise _StageFailedError(
                 f"not everything is running: {states}",
-                "run 'spcs-wizard rehearse --keep' and look at it in the wizard's Monitor",
+                "it is left in the rehearsal account: 'spcs-wizard' opens on it, and its "
+                "Monitor shows why",
             )
         said.append(", ".join(f"{s.name} {s.status}" for s in snap.services))
     with stages.stage("answer") as said:
@@ -171,6 +179,7 @@ def _deploy_and_ask(
         if best != EXPECTED_ANSWER:
             raise _StageFailedError(
                 f"{demo.QUESTION!r} was answered with {best!r}, not {EXPECTED_ANSWER!r}",
-                "the embedding or the search differs from the seed's: see docs/testing.md",
+                "the emulator's embeddings or Milvus Lite ranked the seed's sentences "
+                "differently; report it with the output of 'spcs-wizard rehearse --json'",
             )
         said.append(f"{demo.QUESTION} → {best}")
