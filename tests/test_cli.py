@@ -148,3 +148,32 @@ def test_output_into_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     )
     assert result.stdout.startswith("-- spcs-wizard")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("rehearse", "--speed", "nan"),
+            "Invalid value for '--speed': 'nan' is not a finite number",
+        ),
+        (
+            ("rehearse", "--speed", "inf"),
+            "Invalid value for '--speed': 'inf' is not a finite number",
+        ),
+        (
+            ("tui", "--refresh", "nan"),
+            "Invalid value for '--refresh': 'nan' is not a finite number",
+        ),
+        (
+            ("emulator", "--speed", "-inf"),
+            "Invalid value for '--speed': '-inf' is not a finite number",
+        ),
+    ],
+)
+def test_a_speed_or_period_that_is_not_a_number_is_refused(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    """float() reads 'nan' and 'inf', and nan passes any bound: a rehearsal at speed nan
+    waited forever."""
+    assert_clean_usage_error(run(*args, cwd=tmp_path), said)

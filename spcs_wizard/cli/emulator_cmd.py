@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from spcs_wizard.cli.options import FiniteRange
 from spcs_wizard.paths import state_home
 
 PASSWORD_ENV = "SPCS_WIZARD_EMULATOR_PASSWORD"
@@ -45,7 +46,7 @@ def _admin_password(state_dir: Path) -> str:
     "--speed",
     default=1.0,
     show_default=True,
-    type=click.FloatRange(min=0.001),
+    type=FiniteRange(min=0.001),
     help="How many times faster than real time pools and services progress.",
 )
 @click.option(

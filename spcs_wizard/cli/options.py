@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,3 +89,16 @@ def dns_domain_option(help_text: str) -> Callable[[Callable[..., Any]], Callable
     return click.option(
         "--dns-domain", "domain", metavar="DOMAIN", callback=checked, help=help_text
     )
+
+
+class FiniteRange(click.FloatRange):
+    """A FloatRange that also refuses ``nan`` and ``inf``: float() reads both, and nan
+    passes every bound (each comparison with it is false)."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number

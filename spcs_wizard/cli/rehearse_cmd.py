@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import EventPrinter
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     "--speed",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(min=0.001),
+    type=FiniteRange(min=0.001),
     help="How many times faster than real time pools and services start.",
 )
 @click.option(

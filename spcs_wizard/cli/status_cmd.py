@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.table import Table
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.state_style import styled
@@ -75,7 +75,7 @@ def _take(runner: SqlRunner, deployment: Deployment) -> Snapshot:
     "--interval",
     default=5.0,
     show_default=True,
-    type=click.FloatRange(min=1),
+    type=FiniteRange(min=1),
     help="Seconds between refreshes with --watch.",
 )
 def status_command(

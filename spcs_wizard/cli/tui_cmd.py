@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.model.deployment import Deployment
 
 
@@ -21,14 +21,14 @@ from spcs_wizard.model.deployment import Deployment
     "--refresh",
     default=5.0,
     show_default=True,
-    type=click.FloatRange(min=0.5),
+    type=FiniteRange(min=0.5),
     help="Seconds between monitor refreshes.",
 )
 @click.option(
     "--speed",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(min=0.001),
+    type=FiniteRange(min=0.001),
     help="Rehearsal only: how many times faster than real time pools and services start.",
 )
 def tui_command(
