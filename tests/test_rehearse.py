@@ -51,26 +51,28 @@ def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> 
     assert run["answer"][0]["text"] == demo.DOCS[1]  # Alan Turing, as in the seed's notebook
     assert run["kept"] is False
     deploy = run["stages"][1]["detail"]
-    assert deploy == "33 steps done, 0 already in place"
-    # Torn down: a second run deploys again, and this time the words. Teardown leaves
-    # the account-wide objects (the security integration, the two account grants).
-    again = _rehearse_command(tmp_path)
-    assert again.returncode == 0, again.stderr
-    lines = again.stdout.splitlines()
-    assert [line.split()[1] for line in lines[:5]] == [
-        "start",
-        "deploy",
-        "running",
-        "answer",
-        "teardown",
-    ]
+    assert deploy == "27 steps done, 0 already in place, 6 waits passed"
     shared = [
         s.id for s in build_plan(Deployment(), tmp_path).steps if s.target and s.target.shared
     ]
+    assert run["stages"][-1]["detail"] == (
+        f"22 removed; {len(shared)} account-wide kept (other deployments may share them)"
+    )
+    # Torn down: a second run deploys again (the account-wide objects teardown left are in
+    # place), kept this time, and in words.
+    again = _rehearse_command(tmp_path, "--keep")
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert [line.split()[1] for line in lines[:4]] == ["start", "deploy", "running", "answer"]
     assert len(shared) == 3
-    assert "30 steps done, 3 already in place" in lines[1]
+    assert lines[1].endswith(f"{27 - 3} steps done, 3 already in place, 6 waits passed")
     assert lines[3].endswith(f"{demo.QUESTION} → {demo.DOCS[1]}")
-    assert lines[5].startswith("Rehearsal passed in ")
+    assert lines[4].startswith("Rehearsal passed in ")
+    assert lines[5] == (
+        "The deployment is kept (asked (--keep)). The wizard ('spcs-wizard', rehearsal) "
+        "reaches it: Welcome, then Connection goes on to its Monitor; its Teardown removes it."
+    )
+    assert len(lines) == 6
     assert "Traceback" not in again.stderr
 
 
@@ -92,6 +94,17 @@ def test_a_failed_stage_ends_the_run_with_what_to_do_and_leaves_it_for_a_look(
     assert failed.hint == "Fix the cause shown (and in the logs), then run the deployment again."
     assert rehearsal.emulator is None  # stopped all the same
     assert outcome.kept  # what it made stays, for the wizard to show; the next run resumes
+    assert outcome.kept_because == "a stage failed: left for a look"
+
+
+def test_a_home_the_command_cannot_use_is_a_usage_error(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    result = _rehearse_command(tmp_path, "--home", str(a_file / "sub"))
+    assert result.returncode == 2  # nothing was done
+    assert result.stdout.startswith("✗ start ")
+    assert "next: choose a directory this user can write" in result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_a_home_that_cannot_hold_the_account_fails_the_first_stage(tmp_path: Path) -> None:
@@ -101,7 +114,7 @@ def test_a_home_that_cannot_hold_the_account_fails_the_first_stage(tmp_path: Pat
     (start,) = outcome.stages
     assert (start.name, start.ok, outcome.kept) == ("start", False, False)
     assert start.detail.startswith(f"cannot keep the rehearsal account in {a_file / 'r'}: ")
-    assert start.hint == "choose a directory this user can write (--home DIR)"
+    assert start.hint == "choose a directory this user can write (--home DIR, or SPCS_WIZARD_HOME)"
 
 
 def test_a_deployment_there_before_the_run_is_kept(tmp_path: Path) -> None:
@@ -112,7 +125,9 @@ def test_a_deployment_there_before_the_run_is_kept(tmp_path: Path) -> None:
     again = rehearse(Rehearsal(tmp_path / "r", speed=600, registry=False), Deployment())
     assert again.ok
     assert again.kept  # not this run's to remove: no teardown
+    assert again.kept_because == "it was in the rehearsal account before this run"
+    assert first.kept_because == "asked (--keep)"
     assert [s.name for s in again.stages] == ["start", "deploy", "running", "answer"]
-    assert again.stages[1].detail.endswith("already in place")
+    assert again.stages[1].detail == "0 steps done, 27 already in place, 6 waits passed"
     assert again.answer[0]["text"] == demo.DOCS[1]  # the demo was loaded once, not twice
     assert len(again.answer) == len(demo.DOCS)

@@ -61,8 +61,10 @@ def rehearse_command(
 
     console = Console(highlight=False, soft_wrap=True)  # a line per stage, even in a log
     printer = EventPrinter(as_json=False)
+    printer.console = console
+    where = home or rehearsal_home()
     outcome = rehearse(
-        Rehearsal(home or rehearsal_home(), speed=speed, registry=False),
+        Rehearsal(where, speed=speed, registry=False),
         deployment,
         keep=keep,
         on_stage=(lambda _: None) if as_json else lambda stage: _print(console, stage),
@@ -72,10 +74,26 @@ def rehearse_command(
         click.echo(json.dumps(outcome.to_dict()))
     elif outcome.ok:
         total = sum(s.seconds for s in outcome.stages)
-        kept = "; the deployment is kept: 'spcs-wizard' opens on it" if outcome.kept else ""
-        console.print(f"[bold green]Rehearsal passed[/] in {total:.1f} s{kept}")
+        console.print(f"[bold green]Rehearsal passed[/] in {total:.1f} s")
+    if outcome.kept and not as_json:
+        console.print(f"The deployment is kept ({outcome.kept_because}). {_reach(where)}")
     if not outcome.ok:
-        sys.exit(exit_codes.FAILURE)
+        nothing_done = outcome.stages[-1].name == "start"  # e.g. a --home it cannot use
+        sys.exit(exit_codes.USAGE if nothing_done else exit_codes.FAILURE)
+
+
+def _reach(where: Path) -> str:
+    from spcs_wizard.engine.rehearsal import rehearsal_home
+
+    if where.resolve() != rehearsal_home().resolve():
+        return (
+            f"It is in {where}, which the wizard does not open (its rehearsal account is "
+            f"{rehearsal_home()}); 'spcs-wizard rehearse --home {where}' finds it again."
+        )
+    return (
+        "The wizard ('spcs-wizard', rehearsal) reaches it: Welcome, then Connection goes on "
+        "to its Monitor; its Teardown removes it."
+    )
 
 
 def _print(console: Console, stage: Stage) -> None:

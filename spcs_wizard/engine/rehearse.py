@@ -39,7 +39,8 @@ class Stage:
 class RehearseOutcome:
     stages: list[Stage] = field(default_factory=list)
     answer: list[dict[str, Any]] = field(default_factory=list)  # the hits, best first
-    kept: bool = False
+    kept: bool = False  # the deployment is still in the rehearsal account at the end
+    kept_because: str = ""  # why, when kept
 
     @property
     def ok(self) -> bool:
@@ -51,6 +52,7 @@ class RehearseOutcome:
             "question": demo.QUESTION,
             "answer": self.answer,
             "kept": self.kept,
+            "kept_because": self.kept_because,
             "stages": [asdict(s) for s in self.stages],
             "seconds": round(sum(s.seconds for s in self.stages), 3),
         }
@@ -97,7 +99,7 @@ def rehearse(
     from spcs_wizard.engine.deployment_session import DeploymentSession, Target
     from spcs_wizard.model.config_file import with_settings
 
-    outcome = RehearseOutcome(kept=keep)
+    outcome = RehearseOutcome(kept=keep, kept_because="asked (--keep)" if keep else "")
     stages = _Stages(outcome, on_stage, clock)
     try:
         with stages.stage("start") as said:
@@ -106,7 +108,7 @@ def rehearse(
             except OSError as exc:
                 raise _StageFailedError(
                     f"cannot keep the rehearsal account in {rehearsal.directory}: {exc}",
-                    "choose a directory this user can write (--home DIR)",
+                    "choose a directory this user can write (--home DIR, or SPCS_WIZARD_HOME)",
                 ) from None
             said.append(
                 f"local SPCS emulator on 127.0.0.1:{emulator.port}, {rehearsal.speed:g}x "
@@ -116,6 +118,7 @@ def rehearse(
         session = DeploymentSession(Target(rehearsal=rehearsal), d, image_mode="record")
         if session.resume_point() != "start":  # someone's earlier rehearsal: not ours to end
             outcome.kept = True
+            outcome.kept_because = "it was in the rehearsal account before this run"
         runner = session.connect()
         try:
             _deploy_and_ask(session, runner, stages, on_event)
@@ -124,12 +127,18 @@ def rehearse(
                     gone = session.teardown(runner, on_event)
                     if gone.failed is not None:
                         raise _StageFailedError(gone.failed.message, gone.failed.hint)
-                    said.append(f"{len(gone.removed)} removed, {len(gone.skipped)} passed over")
+                    shared = [st for st in session.plan().steps if st.target and st.target.shared]
+                    said.append(
+                        f"{len(gone.removed)} removed"
+                        + (f", {len(gone.skipped)} passed over" if gone.skipped else "")
+                        + f"; {len(shared)} account-wide kept (other deployments may share them)"
+                    )
         finally:
             runner.con.close()
     except _StageFailedError:
         # What a failed stage leaves stays for a look; the next run resumes it.
-        outcome.kept = outcome.kept or any(s.name == "deploy" for s in outcome.stages)
+        if not outcome.kept and any(s.name == "deploy" for s in outcome.stages):
+            outcome.kept, outcome.kept_because = True, "a stage failed: left for a look"
     finally:
         rehearsal.stop()
     return outcome
@@ -149,7 +158,11 @@ def _deploy_and_ask(
         if done.failed is not None:
             failed = done.failed
             raise _StageFailedError(f"{failed.step_id}: {failed.message}", failed.hint)
-        said.append(f"{len(done.done)} steps done, {len(done.skipped)} already in place")
+        waits = [step for step in done.done if step.startswith("wait-")]
+        said.append(
+            f"{len(done.done) - len(waits)} steps done, {len(done.skipped)} already in place, "
+            f"{len(waits)} waits passed"
+        )
     with stages.stage("running") as said:
         snap = session.snapshot(runner)
         if not snap.healthy:

@@ -67,10 +67,15 @@ def pools_and_images(b: StepBuilder) -> None:
         # image_path is documented as db/schema/repository/image:tag
         # (https://docs.snowflake.com/en/sql-reference/sql/show-images-in-image-repository).
         path = f"{repository_path(b.d)}/{svc.image}:{svc.tag}"
+        how = (
+            f"Copy {svc.image}:{svc.tag} (linux/amd64) from {svc.source} to {where}"
+            if svc.source
+            else f"Build {svc.image}:{svc.tag} for linux/amd64 and push it to {where}"
+        )
         b.add(
             Step(
                 id=f"image-{key}",
-                title=f"Build {svc.image}:{svc.tag} for linux/amd64 and push it to {where}",
+                title=how,
                 role=n.sys_admin,
                 kind=StepKind.IMAGE,
                 doc=REGISTRY_DOCS,
@@ -79,8 +84,9 @@ def pools_and_images(b: StepBuilder) -> None:
                     expect=({"image_path": (path,)},),
                 ),
                 depends_on=("image-repository",),
-                fixes="Registry host derived from the account; always built for "
-                "linux/amd64 (the only platform SPCS runs); login with the session token.",
+                fixes="Registry host derived from the account; always linux/amd64 (the only "
+                "platform SPCS runs), copied as it is where no build is needed; login with "
+                "the session token.",
                 details={"image": ref, "platform": "linux/amd64"},
             )
         )
