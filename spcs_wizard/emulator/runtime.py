@@ -72,6 +72,7 @@ class Served:
     port: int
     data: Path
     persistent: bool
+    started_at: float | None  # the service's STARTED_AT when this process began serving it
 
 
 class ServiceRuntime:
@@ -117,7 +118,14 @@ class ServiceRuntime:
         wanted = self.wanted()
         with self._lock:
             for fqn in list(self.served):
-                if fqn not in wanted or self.served[fqn].process.poll() is not None:
+                served = self.served[fqn]
+                if (
+                    fqn not in wanted
+                    or served.process.poll() is not None
+                    # started again since (an upgrade, a resume): its container restarted,
+                    # even when no reconcile saw it between stop and start
+                    or wanted[fqn].props.get("STARTED_AT") != served.started_at
+                ):
                     self._halt(fqn)
             for fqn, svc in wanted.items():
                 if fqn not in self.served:
@@ -149,7 +157,7 @@ class ServiceRuntime:
             env=child_environment(),
             preexec_fn=preexec(),  # only prctl, between fork and exec
         )
-        self.served[svc.fqn] = Served(process, port, data, persistent)
+        self.served[svc.fqn] = Served(process, port, data, persistent, svc.props.get("STARTED_AT"))
 
     def _halt(self, fqn: str) -> None:
         served = self.served.pop(fqn)

@@ -357,11 +357,17 @@ def system_function(ctx: Ctx, name: str, args: list[Any]) -> str:
             "SYSTEM$GET_SERVICE_LOGS needs the service, the instance id and the container"
         )
     # The docs name an instance "starting with 0" and a container "as specified in the
-    # service specification file"; they are silent on any other: refused here.
+    # service specification file"; they are silent on any other, and on a suspended
+    # service (no instance runs): refused here. One still starting has no lines yet (the
+    # seed guide asks right after CREATE SERVICE).
     instance, container = str(args[1]), str(args[2])
-    if instance not in {str(c.instance_id) for c in state.containers}:
+    spec: dict[str, Any] = svc.props.get("SPEC_DATA") or {}
+    declared = {str(c.get("name")) for c in (spec.get("spec") or {}).get("containers") or []}
+    if svc.props.get("SUSPENDED"):
+        raise errors.invalid_value(f"{name}: service {svc.fqn} is suspended: no instance runs")
+    if instance not in {str(i) for i in range(int(svc.props.get("MIN_INSTANCES", 1)))}:
         raise errors.invalid_value(f"{name}: service {svc.fqn} has no instance {instance!r}")
-    if container not in {c.name for c in state.containers}:
+    if container not in declared:
         raise errors.invalid_value(f"{name}: service {svc.fqn} has no container {container!r}")
     lines = lifecycle.service_logs(ctx.account, svc, now, s, container)
     if len(args) > 3:
