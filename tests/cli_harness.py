@@ -14,6 +14,19 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import SECRETS
 
 
+def connections_home(tmp_path: Path, name: str, emu: Emulator) -> Path:
+    """A SNOWFLAKE_HOME whose connections.toml has connection ``name`` to the emulator
+    as ADMIN (its password comes from SNOWFLAKE_CONNECTIONS_<NAME>_PASSWORD)."""
+    home = tmp_path / "snowflake"
+    home.mkdir()
+    (home / "connections.toml").write_text(
+        f'[{name}]\naccount = "{emu.settings.account_identifier.lower()}"\nuser = "ADMIN"\n'
+        f'host = "127.0.0.1"\nport = {emu.port}\nprotocol = "http"\n'
+    )
+    (home / "connections.toml").chmod(0o600)
+    return home
+
+
 def fast_emulator(tmp_path: Path) -> tuple[Emulator, dict[str, str]]:
     """A started emulator on a fast clock (no services run) with deployment ``cli``'s
     images recorded, and the environment for the command: a connection to it in
@@ -31,13 +44,7 @@ def fast_emulator(tmp_path: Path) -> tuple[Emulator, dict[str, str]]:
     d = Deployment(prefix="cli")
     for svc in (d.milvus, d.jupyter):  # pushed earlier (the images commands come later)
         emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "a" * 64)
-    home = tmp_path / "snowflake"
-    home.mkdir()
-    (home / "connections.toml").write_text(
-        f'[rehearsal]\naccount = "rehearsal-local"\nuser = "ADMIN"\nhost = "127.0.0.1"\n'
-        f'port = {emu.port}\nprotocol = "http"\n'
-    )
-    (home / "connections.toml").chmod(0o600)
+    home = connections_home(tmp_path, "rehearsal", emu)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPCS_WIZARD_", "SNOWFLAKE"))}
     env.update(
         {

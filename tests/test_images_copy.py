@@ -28,6 +28,7 @@ from spcs_wizard.images.copy import find_copier
 from spcs_wizard.images.push import PushError, PushEvent
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
+from tests.cli_harness import connections_home
 from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
 from tests.test_emulator_registry import Podman, registry_emulator  # noqa: F401 - fixture
@@ -161,19 +162,12 @@ def _copy(
     return events
 
 
-def _manifest_status(emulator: Emulator, path: str, digest: str) -> int:
+def _status(emulator: Emulator, path: str, kind: str, digest: str) -> int:
+    """The HTTP status of HEAD /v2/<path>/<kind>/<digest> (kind: manifests or blobs)."""
     registry = emulator.registry
     assert registry is not None
     return registry._get(
-        f"/v2/{path}/manifests/{digest}", f"repository:{path}:pull", "HEAD"
-    ).status_code
-
-
-def _blob_status(emulator: Emulator, path: str, digest: str) -> int:
-    registry = emulator.registry
-    assert registry is not None
-    return registry._get(
-        f"/v2/{path}/blobs/{digest}", f"repository:{path}:pull", "HEAD"
+        f"/v2/{path}/{kind}/{digest}", f"repository:{path}:pull", "HEAD"
     ).status_code
 
 
@@ -193,9 +187,9 @@ def test_only_the_linux_amd64_image_of_an_index_is_copied_and_a_second_copy_send
         images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO")
     assert [(i["image_name"], i["tags"], i["digest"]) for i in images] == [("milvus", TAG, amd64)]
     path = "milvus_demo/public/milvus_repo/milvus"
-    assert _manifest_status(registry_emulator, path, arm64) == 404  # the other platform stayed
-    assert _blob_status(registry_emulator, path, source.layers["linux/arm64"]) == 404
-    assert _blob_status(registry_emulator, path, source.layers["linux/amd64"]) == 200
+    assert _status(registry_emulator, path, "manifests", arm64) == 404  # the other platform stayed
+    assert _status(registry_emulator, path, "blobs", source.layers["linux/arm64"]) == 404
+    assert _status(registry_emulator, path, "blobs", source.layers["linux/amd64"]) == 200
 
     again = _copy(registry_emulator, d, env, tmp_path)
     assert again == [PushEvent("skipped", amd64)]  # SHOW IMAGES has that digest: nothing sent
@@ -255,13 +249,7 @@ def test_the_images_copy_command_copies_lists_and_then_skips(
     """Through the command, with a connection in connections.toml and nothing but the
     session token: copy, list what the repository holds, copy again (nothing sent)."""
     d, env = _copying(registry_emulator, source, tmp_path)
-    home = tmp_path / "snowflake"
-    home.mkdir()
-    (home / "connections.toml").write_text(
-        f'[emu]\naccount = "{registry_emulator.settings.account_identifier}"\nuser = "ADMIN"\n'
-        f'host = "127.0.0.1"\nport = {registry_emulator.port}\nprotocol = "http"\n'
-    )
-    (home / "connections.toml").chmod(0o600)
+    home = connections_home(tmp_path, "emu", registry_emulator)
     run_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SPCS_WIZARD_", "SNOWFLAKE"))
     }
