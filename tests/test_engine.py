@@ -147,20 +147,31 @@ def test_a_failed_services_report_names_each_failed_container_with_its_last_line
     )
 
 
-def test_a_refused_wait_stops_there_with_snowflakes_reason(world: World) -> None:
+@pytest.mark.parametrize(
+    ("match", "code", "sqlstate", "message", "step_id"),
+    [
+        (  # a wait's own query
+            "DESCRIBE COMPUTE POOL", 3001, "42501",
+            "Insufficient privileges to operate on pool.", "wait-pool-milvus",
+        ),
+        (  # the schema's DNS domain, asked by the first spec upload
+            "SYSTEM$GET_SERVICE_DNS_DOMAIN", 2003, "02000",
+            "Schema does not exist.", "upload-spec-milvus",
+        ),
+    ],
+    ids=["wait", "dns-domain"],
+)  # fmt: skip
+def test_a_refused_query_stops_its_step_with_snowflakes_reason(
+    world: World, match: str, code: int, sqlstate: str, message: str, step_id: str
+) -> None:
     world.emu.faults.statements.append(
-        StatementFault(
-            code=3001,
-            sqlstate="42501",
-            message="Insufficient privileges to operate on pool.",
-            match="DESCRIBE COMPUTE POOL",
-        )
+        StatementFault(code=code, sqlstate=sqlstate, message=message, match=match)
     )
     outcome, _ = world.deploy()
     failed = outcome.failed
     assert failed is not None
-    assert (failed.step_id, failed.code, failed.sqlstate) == ("wait-pool-milvus", 3001, "42501")
-    assert failed.message == "003001 (42501): Insufficient privileges to operate on pool."
+    assert (failed.step_id, failed.code, failed.sqlstate) == (step_id, code, sqlstate)
+    assert failed.message == f"{code:06d} ({sqlstate}): {message}"
 
 
 def test_a_stuck_pool_times_out_with_its_state(world: World) -> None:
@@ -324,23 +335,6 @@ def test_a_missing_image_with_no_way_to_push_it_says_which_command_does(world: W
         "Build it for linux/amd64 and push it to the repository shown ('spcs-wizard images "
         "push' does both, as the wizard's Build & push does), then run the deployment again."
     )
-
-
-def test_a_refused_dns_domain_stops_the_spec_upload_with_snowflakes_reason(world: World) -> None:
-    world.emu.faults.statements.append(
-        StatementFault(
-            code=2003,
-            sqlstate="02000",
-            message="Schema does not exist.",
-            match="SYSTEM$GET_SERVICE_DNS_DOMAIN",
-        )
-    )
-    outcome, _ = world.deploy()
-    failed = outcome.failed
-    assert failed is not None
-    assert failed.step_id == "upload-spec-milvus"
-    assert failed.code == 2003
-    assert failed.message == "002003 (02000): Schema does not exist."
 
 
 def test_an_administrators_grant_found_in_place_is_not_revoked(world: World) -> None:

@@ -55,7 +55,7 @@ class Check:
     every_row: Mapping[str, tuple[str, ...]] | None = None
 
     def satisfied_by(self, rows: Sequence[Mapping[str, Any]]) -> bool:
-        lowered = [{str(k).lower(): v for k, v in row.items()} for row in rows]
+        lowered = [_lowered(row) for row in rows]
         if self.every_row is not None and (
             not lowered or not all(_matches(row, self.every_row) for row in lowered)
         ):
@@ -67,11 +67,12 @@ class Check:
     def proof(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The rows that match one of ``expect``: for a SHOW ... LIKE check, the object
         itself (its exact name), never a lookalike the pattern also listed."""
-        return [
-            row
-            for row in rows
-            if any(_matches({str(k).lower(): v for k, v in row.items()}, m) for m in self.expect)
-        ]
+        return [row for row in rows if any(_matches(_lowered(row), m) for m in self.expect)]
+
+
+def _lowered(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row with its column names in lower case, as matchers name them."""
+    return {str(k).lower(): v for k, v in row.items()}
 
 
 def _matches(row: Mapping[str, Any], matcher: Mapping[str, tuple[str, ...]]) -> bool:
