@@ -46,8 +46,9 @@ class WizardScreen(Screen[None]):
 
         def guarded() -> None:
             # Attached is not enough: a screen switched away from leaves the stack first
-            # and loses its widgets while it is still attached.
-            if self.is_attached and self in self.app.screen_stack:
+            # and loses its widgets while it is still attached; and an app shutting down
+            # removes the widgets of screens still on the stack (it stops running first).
+            if self.app.is_running and self.is_attached and self in self.app.screen_stack:
                 callback(*args, **kwargs)
 
         self.app.call_from_thread(guarded)
