@@ -61,6 +61,12 @@ def deployed_wizard(
     rehearsal.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (the order is otherwise kept): xdist hands the rest out as
+    workers free up, so no long test is left to end the run alone on one worker."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def _processes_mentioning(text: str) -> dict[int, str]:
     """Live processes (other than this one) whose command line contains ``text``."""
     found = {}

@@ -10,6 +10,7 @@ import subprocess
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
 
@@ -70,10 +71,16 @@ class Podman:
 
 
 @pytest.fixture(scope="module")
-def podman(tmp_path_factory: pytest.TempPathFactory) -> Podman:
+def podman() -> Iterator[Podman]:
     """A local image built for real: a base imported from a tiny root filesystem (nothing
-    can be pulled here), then a build that adds a file."""
-    root = tmp_path_factory.mktemp("podman")
+    can be pulled here), then a build that adds a file. Its storage is in a short directory
+    of its own: podman refuses a runroot over 50 characters, and pytest's temporary paths
+    are longer than that under xdist."""
+    with TemporaryDirectory(prefix="spcsw-podman-", dir="/tmp") as directory:
+        yield _podman_with_an_app_image(Path(directory))
+
+
+def _podman_with_an_app_image(root: Path) -> Podman:
     p = Podman(root)
     tar_bytes = io.BytesIO()
     with tarfile.open(fileobj=tar_bytes, mode="w") as tar:

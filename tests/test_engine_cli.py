@@ -40,6 +40,7 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.long
 def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     _, env = fast
     deployed = run(env, "deploy", "--json")

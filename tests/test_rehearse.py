@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from spcs_wizard.console import demo
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.engine.rehearse import Stage, rehearse
@@ -34,6 +36,7 @@ def _rehearse_command(home: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.long
 def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> None:
     result = _rehearse_command(tmp_path, "--json")
     assert result.returncode == 0, result.stderr

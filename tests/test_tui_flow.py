@@ -36,6 +36,7 @@ def contexts(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.long
 def test_the_whole_rehearsal_flow(
     tmp_path: Path,
     podman: Podman,  # noqa: F811

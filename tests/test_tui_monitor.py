@@ -50,6 +50,7 @@ def test_a_failing_container_shows_within_two_refreshes(deployed_wizard) -> None
 
 # The connector aborts the timed-out query from a timer thread of its own, which fails
 # against the stopped endpoint: that is the outage this test makes, not a fault of ours.
+@pytest.mark.long
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_lost_account_marks_the_panels_stale_and_recovers(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     rehearsal, context = deployed_wizard

@@ -23,6 +23,7 @@ from tests.reliability.drills import (
 )
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_deploy_interrupted_at_every_step_converges(
     kind: str, tmp_path: Path, reference: tuple[dict, dict]

@@ -13,6 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import preview
 from spcs_wizard.model.deployment import Deployment
@@ -82,6 +84,7 @@ def run_until_done(killer: Killer, drill: Drill, *args: str) -> int:
             return runs
 
 
+@pytest.mark.long
 def test_deploy_and_teardown_killed_at_every_step_converge(tmp_path: Path) -> None:
     ref_emu, ref_env = fast_emulator(tmp_path / "reference")
     try:

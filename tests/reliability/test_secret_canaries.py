@@ -13,6 +13,7 @@ import json
 import urllib.parse
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -48,6 +49,7 @@ def found(blob: bytes, secrets: dict[str, str]) -> list[str]:
     return [what for what, secret in secrets.items() if any(f in blob for f in forms(secret))]
 
 
+@pytest.mark.long
 def test_no_secret_is_ever_written_or_printed(tmp_path: Path) -> None:
     emu = Emulator(
         EmulatorSettings(
