@@ -15,6 +15,8 @@ import jsonschema
 import pytest
 
 from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.registry import repository_path
 from tests.cli_harness import fast_emulator
 from tests.emulator_harness import SECRETS
 
@@ -194,3 +196,66 @@ def test_a_deploy_killed_mid_way_resumes_on_the_next_run(fast) -> None:
     status = json.loads(run(env, "status", "--json").stdout)
     assert len(status["pools"]) == 2
     assert {s["status"] for s in status["services"]} == {"RUNNING"}
+
+
+def test_without_docker_or_podman_deploy_stops_first_and_milvus_alone_deploys(
+    tmp_path: Path,
+) -> None:
+    """No docker or podman on PATH and no image in the repository: deploy stops before
+    its first change. Without skopeo either it says to install podman, or skopeo and
+    deploy Milvus alone; with skopeo it says to deploy Milvus alone, and alone it deploys
+    (no notebook pool, service or secret), and teardown removes it."""
+    from tests.emulator_harness import connect, rows
+    from tests.tools import require_tool
+
+    skopeo = require_tool("skopeo", "skopeo")
+    d = Deployment(prefix="cli")
+    emu, env = fast_emulator(tmp_path / "emu", images=())
+    try:
+        (tmp_path / "bin").mkdir()
+        env = env | {"PATH": str(tmp_path / "bin")}  # nothing to copy or build with
+
+        def made() -> list[str]:
+            with connect(emu) as con:
+                found = rows(con, "SHOW COMPUTE POOLS") + rows(con, "SHOW DATABASES LIKE 'CLI%'")
+            return [str(r["name"]) for r in found]
+
+        nothing = run(env, "deploy")
+        assert nothing.returncode == 1, nothing.stdout + nothing.stderr
+        assert "✗ image-milvus: skopeo is not installed" in nothing.stdout
+        assert "; the notebook's image must be built" in nothing.stdout
+        assert "Install podman (apt-get install podman) to make both images" in nothing.stdout
+        assert made() == []  # nothing was changed
+
+        (tmp_path / "bin" / "skopeo").symlink_to(skopeo)  # Milvus' image can be copied
+        # It is copied already (docker.io is out of reach here): the repository will
+        # list it as soon as it exists.
+        emu.add_image(repository_path(d), d.milvus.image, d.milvus.tag, "sha256:" + "b" * 64)
+        stopped = run(env, "deploy")
+        assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+        said = stopped.stdout.replace("\n", " ")  # as printed, wrapped at 200 columns
+        assert (
+            "✗ image-jupyter: the notebook's image must be built (its embedding model is "
+            "baked in), and no container builder works here (docker: not installed; podman: "
+            "not installed)" in said
+        )
+        assert "Deploy Milvus alone: its image is copied, no docker or podman needed" in said
+        assert "--set notebook=false" in said
+        assert made() == []
+
+        alone = ("--set", "notebook=false")
+        env.pop("SPCS_WIZARD_SECRET_JUPYTER_PASSWORD")  # Milvus alone needs no notebook password
+        deployed = run(env, "deploy", "--json", *alone)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert json.loads(deployed.stdout.splitlines()[-1])["ok"] is True
+        with connect(emu) as con:
+            services = rows(con, "SHOW SERVICES IN SCHEMA CLI_MILVUS_DEMO.PUBLIC")
+            secrets = rows(con, "SHOW SECRETS IN SCHEMA CLI_MILVUS_DEMO.PUBLIC")
+        assert [s["name"] for s in services] == ["MILVUS"]
+        assert secrets == []
+        assert made() == ["CLI_MILVUS_COMPUTE_POOL", "CLI_MILVUS_DEMO"]
+        down = run(env, "teardown", "--yes", "--json", *alone)
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert made() == []
+    finally:
+        emu.stop()

@@ -19,6 +19,7 @@ from spcs_wizard.engine import preflight
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
+from spcs_wizard.model.registry import repository_path
 from tests.conftest import ADMIN_PASSWORD
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
@@ -295,6 +296,34 @@ def test_plan_sql_out_runs_statement_by_statement_and_creates_the_deployment(
             assert [c["status"] for c in containers] == ["READY"], containers
         assert rows(con, "SHOW USERS LIKE 'MILVUS_USER'")[0]["type"] == "PERSON"
     assert SNOW_VARIABLES["jupyter_password"] not in deploy.read_text()
+
+
+def test_milvus_alone_is_one_script_that_runs_in_one_go(standard: Emulator, tmp_path: Path) -> None:
+    """notebook=false: nothing waits for the DNS domain, so deploy.sql is all of it (no
+    notebook.sql, no notebook spec), and running it makes Milvus alone."""
+    from tests.test_cli import run
+
+    out = tmp_path / "script"
+    settings = ("--account", "rehearsal-local", "--set", "notebook=false")
+    made = run("plan", "--sql", "--out", str(out), *settings, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
+        "deploy.sql",
+        "specs/milvus.yaml",
+    ]
+    deploy = out / "deploy.sql"
+    assert "SYSTEM$GET_SERVICE_DNS_DOMAIN" not in deploy.read_text()
+    d = Deployment(account="rehearsal-local")
+    standard.add_image(repository_path(d), d.milvus.image, d.milvus.tag, "sha256:" + "b" * 64)
+    with connect(standard) as con:
+        run_like_snow(con, deploy)
+        standard.clock.advance(
+            standard.settings.pool_start_secs + standard.settings.container_start_secs + 1
+        )
+        services = rows(con, "SHOW SERVICES IN SCHEMA MILVUS_DEMO.PUBLIC")
+        assert [s["name"] for s in services] == ["MILVUS"]
+        containers = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE MILVUS_DEMO.PUBLIC.MILVUS")
+        assert [c["status"] for c in containers] == ["READY"]
 
 
 def test_plan_out_refuses_what_does_not_go_together(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.model.plan import Plan, build_plan, ownership_comment
+from spcs_wizard.model.plan import USER_PASSWORD, Plan, build_plan, ownership_comment
 from spcs_wizard.model.plan_export import to_data, to_script
 from spcs_wizard.model.sql import MissingSecretError
 from spcs_wizard.model.step import HOSTNAME, Check, StepKind
@@ -135,6 +135,46 @@ def test_guide_flaw_open_egress_is_fixed() -> None:
     no_egress = plan_for(egress={"enabled": False})
     assert "network-rule" not in [s.id for s in no_egress]
     assert "EXTERNAL_ACCESS" not in all_sql(no_egress)
+
+
+def test_milvus_alone_leaves_the_notebook_out_but_teardown_still_removes_one() -> None:
+    """notebook = false: no notebook pool, image, secret, spec, service or egress (egress
+    is the notebook's, even when enabled); the cost and the switches name Milvus' pool
+    only, except suspend, which also stops a notebook an earlier deploy left; teardown
+    still removes a notebook an earlier deploy made (each removal is checked first)."""
+    from spcs_wizard.engine.operations import switch_statements
+    from spcs_wizard.model.cost import action_notice, estimate
+    from spcs_wizard.specs.render import render_all
+
+    whole = plan_for(egress={"enabled": True})
+    alone = plan_for(egress={"enabled": True}, notebook=False)
+    left_out = {s.id for s in whole} - {s.id for s in alone}
+    assert left_out == {
+        "compute-pool-jupyter",
+        "image-jupyter",
+        "wait-pool-jupyter",
+        "secret-jupyter",
+        "upload-spec-jupyter",
+        "service-jupyter",
+        "wait-service-jupyter",
+        "grant-endpoints-jupyter",
+        "wait-endpoints-jupyter",
+        "network-rule",
+        "external-access-integration",
+        "grant-integration",
+    }
+    assert {s.id for s in alone} < {s.id for s in whole}
+    assert "JUPYTER" not in all_sql(alone)
+    assert alone.secrets == (USER_PASSWORD,)
+    assert [s.id for s in alone.teardown()] == [s.id for s in whole.teardown()]
+    d = alone.deployment
+    assert [spec.service for spec in render_all(d)] == ["milvus"]
+    assert [line.item for line in estimate(d).lines] == ["Milvus pool", "warehouse"]
+    assert "the compute pool MILVUS_COMPUTE_POOL:" in action_notice("deploy", d)
+    assert "JUPYTER" not in " ".join(switch_statements(d, "resume"))
+    suspend = switch_statements(d, "suspend")
+    assert "ALTER SERVICE IF EXISTS MILVUS_DEMO.PUBLIC.JUPYTER SUSPEND" in suspend
+    assert "ALTER COMPUTE POOL IF EXISTS JUPYTER_COMPUTE_POOL SUSPEND" in suspend
 
 
 def test_guide_flaw_create_or_replace_is_gone() -> None:

@@ -8,14 +8,16 @@ import click
 
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
-from spcs_wizard.model.deployment import Deployment, ServiceConfig
+from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.paths import deployment_dir
 
 SERVICES = ("milvus", "jupyter")
 
 
-def _chosen(services: tuple[str, ...]) -> tuple[str, ...]:
-    return services or SERVICES
+def _chosen(deployment: Deployment, services: tuple[str, ...]) -> tuple[str, ...]:
+    """The services named, or those the deployment runs (Milvus alone when the notebook
+    is off)."""
+    return services or deployment.service_keys
 
 
 @click.group("images")
@@ -37,8 +39,8 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
         click.echo(f"warning: {warning}", err=True)
     try:
         builder = find_builder()
-        for name in _chosen(services):
-            svc = deployment.milvus if name == "milvus" else deployment.jupyter
+        for name in _chosen(deployment, services):
+            svc = deployment.service(name)
             tag = f"localhost/spcs-wizard/{svc.image}:{svc.tag}"
             build(builder, CONTEXTS / svc.image, tag, on_line=click.echo)
             click.echo(f"Built {tag} for linux/amd64 with {builder.name}.")
@@ -62,7 +64,7 @@ def push_command(
     """Copy (an image with a source: Milvus, with skopeo) or build (with podman or docker)
     and push to the account's image repository, logged in with the connection's session
     token; an image already there is not sent again."""
-    _put_images(deployment, connection_name, _chosen(services), copy=not build_all)
+    _put_images(deployment, connection_name, _chosen(deployment, services), copy=not build_all)
 
 
 @images_group.command("copy")
@@ -77,11 +79,11 @@ def copy_command(deployment: Deployment, connection_name: str, services: tuple[s
     from spcs_wizard.images.copy import find_copier
 
     chosen = (
-        _chosen(services)
+        _chosen(deployment, services)
         if services
-        else tuple(name for name in SERVICES if _service(deployment, name).source)
+        else tuple(name for name in deployment.service_keys if deployment.service(name).source)
     )
-    sourceless = [name for name in chosen if not _service(deployment, name).source]
+    sourceless = [name for name in chosen if not deployment.service(name).source]
     if sourceless:
         raise click.UsageError(
             f"{', '.join(sourceless)} has no source to copy from (it is built: spcs-wizard "
@@ -92,10 +94,6 @@ def copy_command(deployment: Deployment, connection_name: str, services: tuple[s
     except BuilderError as exc:
         raise click.ClickException(str(exc)) from None
     _put_images(deployment, connection_name, chosen, copy=True)
-
-
-def _service(deployment: Deployment, name: str) -> ServiceConfig:
-    return deployment.milvus if name == "milvus" else deployment.jupyter
 
 
 def _put_images(

@@ -5,7 +5,8 @@ The notebook's specification names Milvus by the schema's service DNS domain, wh
 exists only once the schema does (SYSTEM$GET_SERVICE_DNS_DOMAIN), so the steps that need
 it go to DIR/notebook.sql. Without ``--dns-domain``, deploy.sql ends by
 saying how to fill the domain in and run it; given the domain, the notebook's spec is
-written too and deploy.sql ends by naming notebook.sql.
+written too and deploy.sql ends by naming notebook.sql. A deployment without the
+notebook needs no domain: deploy.sql is all of it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ def write_script_dir(plan: Plan, out: Path, domain: str | None) -> list[Path]:
     written: list[Path] = []
     first, later = after_domain(plan)
     n = d.names()
-    if domain is None:
+    if not later:  # no notebook: nothing waits for the domain
+        (out / "deploy.sql").write_text(to_script(plan, first), encoding="utf-8")
+        written.append(out / "deploy.sql")
+    elif domain is None:
         again = f"spcs-wizard plan --sql --out {out} --dns-domain <the answer>" + (
             f" --prefix {d.prefix}" if d.prefix else ""
         )
@@ -49,21 +53,22 @@ def write_script_dir(plan: Plan, out: Path, domain: str | None) -> list[Path]:
             f"-- Next: run {out / 'notebook.sql'} with snow sql -f ({len(later)} steps, for "
             f"{n.jupyter_service.name}; its spec names Milvus in {domain}).",
         ]
-    notebook = to_script(plan, later)
-    if domain is None:
-        notebook = (
-            "-- Not ready yet: specs/jupyter.yaml is written by the --dns-domain run that\n"
-            "-- deploy.sql ends with; run this file after it.\n" + notebook
-        )
-    scripts = [
-        ("deploy.sql", to_script(plan, first) + "\n".join(tail) + "\n"),
-        ("notebook.sql", notebook),
-    ]
-    for name, text in scripts:
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    for service in ("milvus", "jupyter"):
+    if later:
+        notebook = to_script(plan, later)
+        if domain is None:
+            notebook = (
+                "-- Not ready yet: specs/jupyter.yaml is written by the --dns-domain run that\n"
+                "-- deploy.sql ends with; run this file after it.\n" + notebook
+            )
+        scripts = [
+            ("deploy.sql", to_script(plan, first) + "\n".join(tail) + "\n"),
+            ("notebook.sql", notebook),
+        ]
+        for name, text in scripts:
+            path = out / name
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    for service in d.service_keys:
         spec = render(d, service, domain)
         if service == "jupyter" and domain is None:
             continue  # written by the second run, once the domain is known

@@ -22,8 +22,8 @@ domain_option = dns_domain_option(
 )
 
 
-def _domain_note(domain: str | None) -> None:
-    if domain is None and any(needs_domain(s) for s in SERVICES):
+def _domain_note(deployment: Deployment, domain: str | None) -> None:
+    if domain is None and any(needs_domain(s) for s in deployment.service_keys):
         click.echo(
             "note: the notebook's spec names Milvus by the schema's DNS domain, which exists "
             "only once the schema does; it reads ${schema_dns_domain} here. Pass "
@@ -47,7 +47,7 @@ def specs_group() -> None:
 @domain_option
 def render_command(deployment: Deployment, out: Path | None, domain: str | None) -> None:
     """Render the specifications from the deployment settings."""
-    _domain_note(domain)
+    _domain_note(deployment, domain)
     if out is not None:
         for path in write_all(deployment, out, domain):
             click.echo(f"Wrote {path}")
@@ -126,7 +126,7 @@ def diff_command(
         source = str(running_file)
     else:
         names = deployment.names()
-        name = names.milvus_service if service == "milvus" else names.jupyter_service
+        name = names.service(service)
         fqn = names.in_schema(name)
         try:
             with open_connection(connection_name) as con:

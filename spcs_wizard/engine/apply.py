@@ -36,6 +36,7 @@ from spcs_wizard.specs.render import dns_domain_sql, write_all
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from spcs_wizard.engine.images import ImageBlocked
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.state import DeploymentState
     from spcs_wizard.model.plan import Plan
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 SecretProvider = Callable[["SecretSlot"], str]
 ImagePusher = Callable[["Step"], None]
+# Why this machine cannot make a step's image, or None.
+ImageBlocker = Callable[["Step"], "ImageBlocked | None"]
 
 LOG_TAIL_LINES = 20  # of each failed container, in the failure's report
 # How long each kind of wait may take before it is reported as failed (seconds).
@@ -75,6 +78,7 @@ class Deployer:
     state: DeploymentState
     secrets: SecretProvider
     push_image: ImagePusher | None = None
+    image_blocker: ImageBlocker | None = None
     on_event: Listener = ignore
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
@@ -88,6 +92,7 @@ class Deployer:
         outcome = Outcome()
         try:
             self._found = self._existing_objects()
+            self._refuse_images_this_machine_cannot_make()
         except StepFailedError as exc:
             self.on_event(exc.event)
             outcome.failed = exc.event
@@ -214,6 +219,27 @@ class Deployer:
                 self._refuse_foreign(step, rows)
                 found[step.id] = rows
         return found
+
+    def _refuse_images_this_machine_cannot_make(self) -> None:
+        """Before anything runs: an image the repository lacks that this machine cannot
+        make (no skopeo to copy it, no docker or podman to build it) stops the deployment
+        now, not at its image step once the pools were made and are billing. The
+        repository is asked only when a tool is missing."""
+        if self.image_blocker is None:
+            return
+        from spcs_wizard.engine.images import blocked_advice
+
+        found = []
+        for step in self.plan.steps:
+            if step.kind is not StepKind.IMAGE:
+                continue
+            blocked = self.image_blocker(step)
+            if blocked is not None and not self._holds(step):
+                found.append((step.id, blocked))
+        if found:
+            message = "; ".join(blocked.message for _, blocked in found)
+            advice = blocked_advice([blocked for _, blocked in found])
+            raise StepFailedError(StepFailed(found[0][0], message, advice))
 
     def _check_rows(self, step: Step) -> list[dict[str, object]]:
         assert step.check is not None

@@ -24,6 +24,7 @@ from spcs_wizard.paths import deployment_dir
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.apply import Outcome
+    from spcs_wizard.engine.images import ImageBlocked
     from spcs_wizard.engine.preflight import Finding
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.engine.runner import SqlRunner
@@ -196,16 +197,34 @@ class DeploymentSession:
         from spcs_wizard.engine.apply import Deployer
 
         plan = self._images_plan() if images_only else self.plan()
+        pusher = self._pusher(runner, on_push, on_line)
         deployer = Deployer(
             runner,
             plan,
             self.state(),
             self._secret,
-            push_image=self._pusher(runner, on_push, on_line),
+            push_image=pusher,
+            image_blocker=getattr(pusher, "blocked", None),  # recording needs no tool
             on_event=on_event,
             adopt=self.adopt,
         )
         return deployer.run()
+
+    def images_blocked(self) -> list[ImageBlocked]:
+        """Why this machine cannot make each image the deployment needs (no skopeo,
+        docker or podman), from the tools alone (no account: an image already in the
+        repository would not need it). Empty when it can, or the rehearsal records them.
+        Probes the tools: call it off the UI thread."""
+        from spcs_wizard.engine.images import RegistryPusher
+
+        rehearsal = self.target.rehearsal
+        if rehearsal is not None and (self.image_mode == "record" or not rehearsal.has_registry):
+            return []
+        pusher = RegistryPusher(None, self.deployment, builder=self.builder)  # type: ignore[arg-type]
+        if rehearsal is not None:
+            pusher.copier_env = rehearsal.builder_env()
+        steps = [s for s in self.plan().steps if s.kind is StepKind.IMAGE]
+        return [blocked for step in steps if (blocked := pusher.blocked(step)) is not None]
 
     def _pusher(
         self,
@@ -236,21 +255,9 @@ class DeploymentSession:
             on_push=on_push or (lambda event: None),
             fallback_login=self._fallback_login,
         )
-        if rehearsal is None:
-            return pusher
-        pusher.copier_env = rehearsal.builder_env()  # its registry is plain HTTP
-        if self.builder is not None:
-            return pusher
-
-        def with_rehearsal_builder(step: Step) -> None:
-            # Found at the first image step, so "no builder" fails that step, with its hint.
-            if pusher.builder is None:
-                from spcs_wizard.images.builder import find_builder
-
-                pusher.builder = self.builder = find_builder(extra_env=rehearsal.builder_env())
-            pusher(step)
-
-        return with_rehearsal_builder
+        if rehearsal is not None:
+            pusher.copier_env = rehearsal.builder_env()  # its registry is plain HTTP
+        return pusher
 
     def _fallback_login(self) -> tuple[str, str] | None:
         """The connection's PAT or password, for a registry that refuses the token."""
@@ -326,4 +333,5 @@ class DeploymentSession:
         made = own & (set(state.executed) | set(state.pending))
         if not made:
             return "start"
-        return "monitor" if {"service-milvus", "service-jupyter"} <= made else "deploy"
+        services = {f"service-{key}" for key in self.deployment.service_keys}
+        return "monitor" if services <= made else "deploy"

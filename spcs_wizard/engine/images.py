@@ -26,6 +26,31 @@ if TYPE_CHECKING:
 # images/<name>/ of the project, installed as the package spcs_wizard.image_contexts.
 CONTEXTS = Path(str(resources.files("spcs_wizard.image_contexts")))
 
+ALONE = "--set notebook=false, or notebook = false in spcs-wizard.toml"
+ADVICE = {
+    frozenset({"jupyter"}): "Nothing was changed. Deploy Milvus alone: its image is copied, "
+    f"no docker or podman needed ({ALONE}; the wizard offers it at Build & push). Or install "
+    "podman (apt-get install podman) and run again.",
+    frozenset({"milvus"}): "Nothing was changed. Install skopeo (apt-get install skopeo) to "
+    "copy Milvus' image, or podman (apt-get install podman) to build it, then run again.",
+    frozenset({"milvus", "jupyter"}): "Nothing was changed. Install podman (apt-get install "
+    "podman) to make both images; or skopeo (apt-get install skopeo) to copy Milvus' and "
+    f"deploy Milvus alone ({ALONE}). Then run again.",
+}
+
+
+@dataclass(frozen=True)
+class ImageBlocked:
+    """Why this machine cannot put a service's image into the repository."""
+
+    service: str  # "milvus" or "jupyter"
+    message: str
+
+
+def blocked_advice(blocked: list[ImageBlocked]) -> str:
+    """What to do when these images cannot be made here."""
+    return ADVICE[frozenset(b.service for b in blocked)]
+
 
 @dataclass
 class RegistryPusher:
@@ -41,14 +66,15 @@ class RegistryPusher:
     # Copy the images that have a source (skopeo) instead of building them.
     copy: bool = True
     copier: Builder | None = None
-    copier_env: dict[str, str] = field(default_factory=dict)  # e.g. an insecure registry
+    # For skopeo and the builder found here, e.g. an insecure registry's configuration.
+    copier_env: dict[str, str] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep  # the pause before a push or copy is retried
     _logged_in: set[tuple[str, str]] = field(default_factory=set)  # (tool, host)
     way: str = ""  # how the last image got there: "copied", or "built and pushed"
 
     def __call__(self, step: Step) -> None:
         d = self.deployment
-        svc = d.milvus if step.id == "image-milvus" else d.jupyter
+        svc = d.service(step.id.removeprefix("image-"))
         url = self.repository_url()
         host = url.split("/", 1)[0]
         remote = f"{url}/{svc.image}:{svc.tag}"
@@ -66,7 +92,7 @@ class RegistryPusher:
                     sleep=self.sleep,
                 )
                 return
-        builder = self.builder = self.builder or find_builder()
+        builder = self.builder = self.builder or find_builder(extra_env=self.copier_env or None)
         self.way = "built and pushed"
         local = f"localhost/spcs-wizard/{svc.image}:{svc.tag}"
         build(builder, self.contexts / svc.image, local, on_line=self.on_line)
@@ -81,6 +107,32 @@ class RegistryPusher:
             sleep=self.sleep,
         )
 
+    def blocked(self, step: Step) -> ImageBlocked | None:
+        """Why this step's image cannot be made here (no skopeo to copy it, no docker or
+        podman to build it), found before anything runs; None when it can. The tools
+        found are kept for the step itself."""
+        key = step.id.removeprefix("image-")
+        svc = self.deployment.service(key)
+        if svc.source and self.copy:
+            try:
+                self.copier = self.copier or find_copier(self.copier_env)
+                return None
+            except BuilderError as no_copier:
+                why = f"{no_copier}. "
+        else:
+            why = ""
+        try:
+            self.builder = self.builder or find_builder(extra_env=self.copier_env or None)
+            return None
+        except BuilderError as no_builder:
+            if key == "jupyter":
+                return ImageBlocked(
+                    key,
+                    "the notebook's image must be built (its embedding model is baked in), "
+                    f"and {no_builder}",
+                )
+            return ImageBlocked(key, f"{why}{no_builder}")
+
     def _copier_or_builder_hint(self) -> Builder | None:
         """skopeo; without it, None when a builder can build the image instead, or the
         error that says to install either."""
@@ -90,7 +142,7 @@ class RegistryPusher:
             if self.builder is not None:
                 return None
             try:
-                self.builder = find_builder()
+                self.builder = find_builder(extra_env=self.copier_env or None)
             except BuilderError as no_builder:
                 raise BuilderError(f"{no_copier}. {no_builder}") from None
             return None

@@ -21,11 +21,14 @@ SERVICES: tuple[ServiceKey, ...] = ("milvus", "jupyter")
 
 def switch_statements(d: Deployment, verb: Literal["suspend", "resume"]) -> list[str]:
     """Suspend services then pools (no credits while suspended); resume in reverse.
+    Suspend takes the notebook's too when it is left out (an earlier deploy may have made
+    it: it would cost credits); resume starts only what the deployment runs.
     https://docs.snowflake.com/en/sql-reference/sql/alter-service,
     https://docs.snowflake.com/en/sql-reference/sql/alter-compute-pool"""
     n = d.names()
-    services = [n.in_schema(n.milvus_service), n.in_schema(n.jupyter_service)]
-    pools = [n.milvus_pool.sql(), n.jupyter_pool.sql()]
+    keys = SERVICES if verb == "suspend" else d.service_keys
+    services = [n.in_schema(n.service(key)) for key in keys]
+    pools = [n.pool(key).sql() for key in keys]
     if verb == "suspend":
         return [f"ALTER SERVICE IF EXISTS {s} SUSPEND" for s in services] + [
             f"ALTER COMPUTE POOL IF EXISTS {p} SUSPEND" for p in pools
@@ -55,8 +58,8 @@ def container_logs_sql(service_fqn: str, instance: str, container: str, lines: i
 def logs_sql(d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50) -> str:
     """The log of the service's one container (named after its image)."""
     n = d.names()
-    fqn = n.in_schema(n.milvus_service if service == "milvus" else n.jupyter_service)
-    container = d.milvus.image if service == "milvus" else d.jupyter.image
+    fqn = n.in_schema(n.service(service))
+    container = d.service(service).image
     return container_logs_sql(str(fqn), instance, container, lines)
 
 

@@ -77,7 +77,8 @@ class CostEstimate:
 
 def estimate(d: Deployment) -> CostEstimate:
     lines = []
-    for label, pool in (("Milvus pool", d.milvus.pool), ("notebook pool", d.jupyter.pool)):
+    labels = {"milvus": "Milvus pool", "jupyter": "notebook pool"}
+    for label, pool in ((labels[key], d.service(key).pool) for key in d.service_keys):
         rate = POOL_CREDITS_PER_HOUR.get(pool.instance_family)
         nodes = pool.min_nodes
         lines.append(
@@ -113,17 +114,17 @@ def per_hour(d: Deployment) -> str:
 def action_notice(action: str, d: Deployment, *, rehearsal: bool = False) -> str:
     """What an action costs or saves, said before it is confirmed (deploy, resume,
     suspend, teardown). A rehearsal bills nothing; it says what an account would."""
-    pools = f"{d.milvus.pool.name} and {d.jupyter.pool.name}"
+    pools = " and ".join(d.service(key).pool.name for key in d.service_keys)
+    pools = ("the compute pools " if d.notebook else "the compute pool ") + pools
     rate = per_hour(d)
     idle = d.milvus.pool.auto_suspend_secs
     text = {
-        "deploy": f"Deploying creates and starts the compute pools {pools}: {rate} while "
-        f"they run, billed per second with a 5-minute minimum (they suspend after {idle} s "
-        "idle). Storage is billed apart.",
-        "resume": f"Resuming starts the compute pools {pools} and the services again: {rate} "
-        "while they run.",
-        "suspend": f"Suspending stops the services, then the compute pools {pools}: their "
-        f"billing ({rate}) stops. Data stays on the volumes and stages (storage is still "
+        "deploy": f"Deploying creates and starts {pools}: {rate} while running, billed "
+        f"per second with a 5-minute minimum (suspended after {idle} s idle). Storage is "
+        "billed apart.",
+        "resume": f"Resuming starts {pools} and the services again: {rate} while running.",
+        "suspend": f"Suspending stops the services, then {pools}: the billing ({rate}) "
+        "stops. Data stays on the volumes and stages (storage is still "
         "billed). Resume brings it all back.",
         "teardown": "Tearing down removes what this deployment made; its compute billing "
         f"({rate} while running) ends for good. Without 'keep data', the database, its "

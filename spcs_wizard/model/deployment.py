@@ -445,6 +445,11 @@ class Deployment(Section):
         default_factory=SecurityIntegrationConfig
     )
     egress: EgressConfig = Field(default_factory=EgressConfig)
+    notebook: bool = Field(
+        True,
+        description="Deploy the Jupyter notebook next to Milvus (false: Milvus alone, e.g. "
+        "where neither docker nor podman can build the notebook's image)",
+    )
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     milvus: ServiceConfig = Field(default_factory=_milvus)
     jupyter: ServiceConfig = Field(default_factory=_jupyter)
@@ -498,6 +503,15 @@ class Deployment(Section):
         from spcs_wizard.model.names import Names
 
         return Names.of(self)
+
+    @property
+    def service_keys(self) -> tuple[Literal["milvus", "jupyter"], ...]:
+        """The services this deployment runs: Milvus, and the notebook unless it is off."""
+        return ("milvus", "jupyter") if self.notebook else ("milvus",)
+
+    def service(self, key: str) -> ServiceConfig:
+        """The settings of the service ``milvus`` or ``jupyter``."""
+        return self.milvus if key == "milvus" else self.jupyter
 
     @property
     def deployment_id(self) -> str:

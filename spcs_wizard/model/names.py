@@ -105,6 +105,14 @@ class Names(BaseModel):
             sys_admin=Identifier(d.admin_roles.sys_admin),
         )
 
+    def service(self, key: str) -> Identifier:
+        """The name of the service ``milvus`` or ``jupyter``."""
+        return self.milvus_service if key == "milvus" else self.jupyter_service
+
+    def pool(self, key: str) -> Identifier:
+        """The compute pool of the service ``milvus`` or ``jupyter``."""
+        return self.milvus_pool if key == "milvus" else self.jupyter_pool
+
     def in_schema(self, name: Identifier) -> str:
         """Fully qualified name of a schema-level object."""
         return identifiers.qualified(self.database, self.schema_, name)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 class Plan:
     deployment: Deployment
     steps: tuple[Step, ...]
+    # What teardown may remove: the steps, and those of the notebook when it is left out
+    # (an earlier deploy may have made it; each is checked, so absent ones are skipped).
+    removable: tuple[Step, ...] = ()
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
@@ -53,7 +56,7 @@ class Plan:
         left alone unless asked: other deployments in the account may rely on them.
         """
         chosen = []
-        for step in reversed(self.steps):
+        for step in reversed(self.removable or self.steps):
             if not step.undo or step.target is None:
                 continue
             if step.target.shared and not include_shared:
@@ -89,7 +92,10 @@ def build_plan(deployment: Deployment, spec_dir: Path | None = None) -> Plan:
     b.secrets()
     plan_compute.pools_and_images(b)
     plan_compute.services(b)
-    return Plan(deployment, tuple(b.steps))
+    if deployment.notebook:
+        return Plan(deployment, tuple(b.steps))
+    with_notebook = build_plan(deployment.model_copy(update={"notebook": True}), spec_dir)
+    return Plan(deployment, tuple(b.steps), removable=with_notebook.steps)
 
 
 __all__ = [

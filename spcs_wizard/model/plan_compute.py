@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
 
 def _services(b: StepBuilder) -> tuple[tuple[str, ServiceConfig, Identifier, Identifier], ...]:
+    """Milvus, and the notebook unless the deployment leaves it out."""
     n = b.n
-    return (
+    every = (
         ("milvus", b.d.milvus, n.milvus_pool, n.milvus_service),
         ("jupyter", b.d.jupyter, n.jupyter_pool, n.jupyter_service),
     )
+    return tuple(service for service in every if service[0] in b.d.service_keys)
 
 
 def pools_and_images(b: StepBuilder) -> None:
@@ -212,8 +214,8 @@ def spec_upgrade_sql(d: Deployment, key: str) -> Sql:
     specification out to a running service without dropping it (or its volumes)
     (https://docs.snowflake.com/en/sql-reference/sql/alter-service)."""
     n = d.names()
-    service = n.milvus_service if key == "milvus" else n.jupyter_service
-    svc = d.milvus if key == "milvus" else d.jupyter
+    service = n.service(key)
+    svc = d.service(key)
     return Sql.of(
         f"ALTER SERVICE {n.in_schema(service)} FROM @{n.in_schema(n.spec_stage)} "
         f"SPECIFICATION_FILE = {string_literal(svc.spec_file)}"

@@ -407,7 +407,7 @@ class StepBuilder:
             fixes="The guide created the pools as ACCOUNTADMIN; here SYSADMIN owns them, "
             "so it is granted CREATE COMPUTE POOL first (a system role lacks it by default).",
         )
-        if not e.enabled:
+        if not (e.enabled and self.d.notebook):  # egress is the notebook's alone
             return
         rule = n.in_schema(n.network_rule)
         values = ", ".join(string_literal(h) for h in e.hosts)
@@ -450,6 +450,8 @@ class StepBuilder:
         )
 
     def secrets(self) -> None:
+        if not self.d.notebook:  # the one secret is the notebook's password
+            return
         n = self.n
         secret = n.in_schema(n.jupyter_secret)
         self.create(

@@ -31,7 +31,7 @@ UNKNOWN_DOMAIN = "${schema_dns_domain}"
 def dns_name(d: Deployment, service: str, domain: str | None) -> str:
     """The DNS name of one of the deployment's services inside SPCS."""
     n = d.names()
-    name = n.milvus_service if service == "milvus" else n.jupyter_service
+    name = n.service(service)
     return service_dns_name(name.name, domain or UNKNOWN_DOMAIN)
 
 
@@ -75,13 +75,14 @@ def needs_domain(service: str) -> bool:
 def render(d: Deployment, service: str, domain: str | None = None) -> RenderedSpec:
     if service not in SERVICES:
         raise ValueError(f"no specification template for {service!r}; known: {SERVICES}")
-    config: ServiceConfig = d.milvus if service == "milvus" else d.jupyter
+    config: ServiceConfig = d.service(service)
     text = string.Template(template(service)).substitute(template_values(d, domain))
     return RenderedSpec(service, config.spec_file, text)
 
 
 def render_all(d: Deployment, domain: str | None = None) -> list[RenderedSpec]:
-    return [render(d, s, domain) for s in SERVICES]
+    """The specifications of the services the deployment runs."""
+    return [render(d, s, domain) for s in d.service_keys]
 
 
 def write_all(d: Deployment, directory: Path, domain: str | None = None) -> list[Path]:
