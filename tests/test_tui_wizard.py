@@ -366,6 +366,91 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     asyncio.run(scenario())
 
 
+def test_without_docker_or_podman_build_offers_milvus_alone(
+    registry_emulator: Emulator,  # noqa: F811
+    account_world: tuple[Path, CryptFileKeyring],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The account path on a machine with skopeo but neither docker nor podman: Build &
+    push says so as it opens and offers Milvus alone, focus on Cancel; Escape keeps the
+    notebook and says what to do; Build and push asks again; Milvus alone drops the
+    notebook's image, its cost and its secret, and Milvus' image (in the repository
+    already: docker.io is out of reach here) completes the step."""
+    from spcs_wizard.credentials.login import LoginRequest, save
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.registry import repository_path
+    from spcs_wizard.tui.screens.build import BuildScreen
+    from spcs_wizard.tui.screens.dialog import ConfirmDialog
+    from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
+    from spcs_wizard.tui.widgets.event_log import EventLog
+    from tests.tools import require_tool
+
+    skopeo = require_tool("skopeo", "skopeo")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "skopeo").symlink_to(skopeo)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no docker, no podman
+    save(
+        LoginRequest(
+            "emu",
+            registry_emulator.settings.account_identifier,
+            "ADMIN",
+            host=registry_emulator.host,
+            port=registry_emulator.port,
+            protocol="http",
+        ),
+        ADMIN_PASSWORD,
+    )
+    registry_emulator.clock.speed = 600.0
+    d = Deployment(account=registry_emulator.settings.account_identifier, prefix="t")
+    registry_emulator.add_image(
+        repository_path(d), d.milvus.image, d.milvus.tag, "sha256:" + "c" * 64
+    )
+    context = WizardContext(deployment=d, mode="account", connection_name="emu")
+
+    def logged(app: WizardApp) -> str:
+        return "\n".join(line.text for line in app.screen.query_one(EventLog).lines)
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="build")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the offer")
+            assert app.screen.title_text == "Deploy Milvus alone?"  # type: ignore[attr-defined]
+            question = text_of(app.screen.query_one("#question", Static))
+            assert "Neither docker nor podman works on this machine" in question
+            assert getattr(app.focused, "id", None) == "no"
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="kept")
+            assert context.deployment.notebook
+            assert "the notebook's image must be built" in logged(app)
+            assert "Deploy Milvus alone: its image is copied" in logged(app)
+            await pilot.click("#start")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked again")
+            await pilot.click("#yes")  # Milvus alone
+            await until(pilot, lambda: getattr(app.screen, "confirm", "") == "Create and start",
+                        what="the cost")  # fmt: skip
+            cost = text_of(app.screen.query_one("#question", Static))
+            assert "the compute pool MILVUS_COMPUTE_POOL:" in cost
+            assert "JUPYTER" not in cost
+            assert not context.deployment.notebook
+            await pilot.click("#yes")
+            await until(pilot, lambda: isinstance(app.screen, SecretsDialog), what="secrets")
+            dialog = app.screen
+            assert [slot.key for slot in dialog.slots] == ["milvus_user_password"]  # type: ignore[attr-defined]
+            dialog.query_one("#s-milvus_user_password", Input).value = "Alone-Secret-pw9"
+            dialog.query_one("#c-milvus_user_password", Input).value = "Alone-Secret-pw9"
+            await pilot.click("#ok")
+            await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="building")
+            next_button = app.screen.query_one("#next", Button)
+            await until(pilot, lambda: not next_button.disabled, timeout=120, what="done")
+            assert not app.screen.query("#image-jupyter")
+            assert "already in the repository" in text_of(
+                app.screen.query_one("#phase-milvus", Static)
+            )
+
+    asyncio.run(scenario())
+
+
 def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
     emulator: Emulator, account_world: tuple[Path, CryptFileKeyring]
 ) -> None:

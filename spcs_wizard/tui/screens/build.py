@@ -1,6 +1,8 @@
-"""Step 5: build the two images for linux/amd64 and push them to the account's registry,
-with a progress bar per image and the build output in a log pane. The steps the images
-need first (database, image repository, pools) run here too; the deploy skips them."""
+"""Step 5: put the images (linux/amd64) into the account's registry: Milvus' copied as it
+is, the notebook's built and pushed; a progress bar per image and the build output in a
+log pane. The steps the images need first (database, image repository, pools) run here
+too; the deploy skips them. A machine that cannot build the notebook's image is offered
+Milvus alone before anything runs."""
 
 from __future__ import annotations
 
@@ -15,12 +17,20 @@ from textual.widgets import Button, Label, ProgressBar, Static, Switch
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepStarted
+from spcs_wizard.engine.images import ImageBlocked, blocked_advice
 from spcs_wizard.images.progress import human
 from spcs_wizard.images.push import PushEvent
+from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.event_log import EventLog
 
 IMAGES = ("milvus", "jupyter")
+ALONE_QUESTION = (
+    "Neither docker nor podman works on this machine, so the notebook's image cannot be "
+    "built (its embedding model is baked in). Milvus' image needs no builder: it is copied "
+    "as it is.\n\nDeploy Milvus alone, without the notebook? To add the notebook later, "
+    "install podman and deploy again with the setting notebook = true."
+)
 
 
 class ImageProgress(Vertical):
@@ -32,6 +42,7 @@ class ImageProgress(Vertical):
         self.image = image
         self.layer_state: dict[str, tuple[int, int, bool]] = {}  # id -> (sent, total, skipped)
         self.started = 0.0
+        self.sending = "pushing"
 
     def compose(self) -> Iterable[Widget]:
         yield Label(self.image, classes="image-name")
@@ -42,10 +53,13 @@ class ImageProgress(Vertical):
     def phase(self, text: str) -> None:
         self.query_one(f"#phase-{self.image}", Static).update(text)
 
-    def begin(self) -> None:
+    def begin(self, title: str) -> None:
+        """The image step started; ``title`` says whether it is copied or built."""
         self.started = time.monotonic()
-        self.query_one(ProgressBar).update(total=None)  # indeterminate while building
-        self.phase("building for linux/amd64 …")
+        self.query_one(ProgressBar).update(total=None)  # indeterminate until bytes move
+        copied = title.startswith("Copy")
+        self.sending = "copying" if copied else "pushing"
+        self.phase("copying linux/amd64 …" if copied else "building for linux/amd64 …")
 
     def push_event(self, event: PushEvent) -> None:
         bar = self.query_one(ProgressBar)
@@ -59,7 +73,7 @@ class ImageProgress(Vertical):
                 bar.update(total=event.image_total, progress=event.image_bytes)
             eta = f" · {event.eta:.0f} s left" if event.eta is not None else ""
             self.phase(
-                f"pushing {human(event.image_bytes)} / {human(event.image_total)}"
+                f"{self.sending} {human(event.image_bytes)} / {human(event.image_total)}"
                 f" · {human(event.rate)}/s{eta}"
             )
             self.query_one(f"#layers-{self.image}", Static).update(self._layer_lines())
@@ -71,7 +85,8 @@ class ImageProgress(Vertical):
         elif event.kind == "done":
             elapsed = time.monotonic() - self.started
             bar.update(total=bar.total or 100, progress=bar.total or 100)
-            self.phase(f"[green]pushed[/] {escape(event.detail[:19])} in {elapsed:.1f} s")
+            done = "copied" if self.sending == "copying" else "pushed"
+            self.phase(f"[green]{done}[/] {escape(event.detail[:19])} in {elapsed:.1f} s")
 
     def _layer_lines(self) -> str:
         lines = []
@@ -107,23 +122,63 @@ class BuildScreen(AsksForSecrets):
                 yield Switch(self.wizard.image_mode == "build", id="real-build")
             yield Button("Build and push", id="start", variant="primary", compact=True)
         with Horizontal(id="images"):
-            for image in IMAGES:
+            for image in self.wizard.deployment.service_keys:
                 yield ImageProgress(image)
         yield EventLog(id="log")
 
     def on_mount(self) -> None:
         self.allow_next(False, "build and push the images first")
         self.current: ImageProgress | None = None
+        self.check_tools()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.wizard.image_mode = "build" if event.value else "record"
+        self.check_tools()
+
+    @work(thread=True, exclusive=True, group="tools")
+    def check_tools(self, starting: bool = False) -> None:
+        """Can this machine make the images at all? Asked when the screen opens and again
+        on Build and push, before anything is created."""
+        self.from_worker(self.show_blocked, self.wizard.session.images_blocked(), starting)
+
+    def show_blocked(self, blocked: list[ImageBlocked], starting: bool) -> None:
+        if not blocked:
+            if starting:
+                self.confirm_start()
+            return
+        self.log_write(f"[yellow]{escape('; '.join(b.message for b in blocked))}[/]")
+        if {b.service for b in blocked} != {"jupyter"}:  # Milvus' image cannot be made
+            self.log_write(escape(blocked_advice(blocked)))
+            if starting:
+                self.notify(blocked_advice(blocked), title="Nothing was run", severity="error")
+            return
+        if isinstance(self.app.screen, ConfirmDialog):  # asked already (the first check)
+            return
+        self.app.push_screen(
+            ConfirmDialog("Deploy Milvus alone?", ALONE_QUESTION, "Milvus alone", danger=False),
+            lambda alone: self.answered_alone(bool(alone), starting),
+        )
+
+    def answered_alone(self, alone: bool, starting: bool) -> None:
+        if not alone:
+            self.log_write(escape(blocked_advice([ImageBlocked("jupyter", "")])))
+            return
+        self.wizard.deployment = self.wizard.deployment.model_copy(update={"notebook": False})
+        for widget in self.query("#image-jupyter"):
+            widget.remove()
+        self.log_write("[green]Milvus alone[/]: the notebook is left out of this deployment.")
+        if starting:
+            self.confirm_start()
+
+    def confirm_start(self) -> None:
+        # A real account's image steps create the pools, stages and secrets they need
+        # first: what that costs is said first, their secrets asked here.
+        self.confirm_billable(self.start_images)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             event.stop()
-            # A real account's image steps create the pools, stages and secrets they
-            # need first: what that costs is said first, their secrets asked here.
-            self.confirm_billable(self.start_images)
+            self.check_tools(starting=True)
         else:
             super().on_button_pressed(event)
 
@@ -168,7 +223,7 @@ class BuildScreen(AsksForSecrets):
         widget = self.query_one(f"#image-{image}", ImageProgress)
         if isinstance(event, StepStarted):
             self.current = widget
-            widget.begin()
+            widget.begin(event.title)
         elif isinstance(event, StepDone):
             widget.finished(event)
         elif isinstance(event, StepFailed):
@@ -186,7 +241,7 @@ class BuildScreen(AsksForSecrets):
         if ok:
             start.label = "Build and push again"
             self.allow_next(True)
-            self.notify("Both images are in the repository.")
+            self.notify("The images are in the repository.")
         else:
             start.label = "Retry"
             self.allow_next(False, "the images are not pushed yet")

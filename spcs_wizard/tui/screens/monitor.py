@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.snapshot import Snapshot
 
 
+LABELS = {"milvus": "Milvus", "jupyter": "notebook"}  # the services, as the screen names them
+
+
 class MonitorScreen(WizardScreen):
     STEP = "monitor"
     PALETTE_ACTIONS = (
@@ -77,7 +80,7 @@ class MonitorScreen(WizardScreen):
             with TabPane("Logs", id="tab-logs"), Vertical():
                 with Horizontal(classes="row"):
                     yield Select(
-                        [("Milvus", "milvus"), ("notebook", "jupyter")],
+                        [(LABELS[key], key) for key in self.wizard.deployment.service_keys],
                         value="milvus",
                         allow_blank=False,
                         id="log-service",
@@ -174,9 +177,9 @@ class MonitorScreen(WizardScreen):
         self.show_pools(snap)
         self.show_services(snap)
         self.show_endpoints(snap)
-        n = self.wizard.deployment.names()
+        d = self.wizard.deployment
         self.query_one(Trends).show(
-            self.history, [("Milvus", n.milvus_service.name), ("notebook", n.jupyter_service.name)]
+            self.history, [(LABELS[key], d.names().service(key).name) for key in d.service_keys]
         )
         if logs is not None and log_service == self.log_service:
             self.add_log_lines(logs)

@@ -112,6 +112,8 @@ class NamingScreen(WizardScreen):
             ("notebook service", n.in_schema(n.jupyter_service)),
             ("image repository", n.in_schema(n.image_repository)),
         ]
+        if not d.notebook:
+            rows = [row for row in rows if not row[0].startswith("notebook")]
         for label, name in rows:
             table.add_row(label, str(name))
         self.query_one("#nav-status", Static).update(f"deployment {d.deployment_id}")
