@@ -42,6 +42,17 @@ def account_world(
     keyring.set_keyring(previous)
 
 
+def save_connection_to(emulator: Emulator) -> None:
+    """Connection ``emu`` to the emulator as ADMIN, its password in the keyring."""
+    from spcs_wizard.credentials.login import LoginRequest, save
+
+    account = emulator.settings.account_identifier
+    request = LoginRequest(
+        "emu", account, "ADMIN", host=emulator.host, port=emulator.port, protocol="http"
+    )
+    save(request, ADMIN_PASSWORD)
+
+
 def fill_new_connection(app: WizardApp, emulator: Emulator, password: str) -> None:
     screen = app.screen
     screen.query_one("#new", Collapsible).collapsed = False
@@ -263,7 +274,6 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     needs the secrets, asks for them (it once failed there at once); the dialog refuses two
     different entries, keeps the secrets in the keyring; the images are built and pushed
     with an issued registry token; then Deploy runs without asking again."""
-    from spcs_wizard.credentials.login import LoginRequest, save
     from spcs_wizard.model.config_file import with_settings
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.tui.screens.dialog import ConfirmDialog
@@ -271,15 +281,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     from tests.test_images import our_builder
 
     home, backend = account_world
-    request = LoginRequest(
-        "emu",
-        registry_emulator.settings.account_identifier,
-        "ADMIN",
-        host=registry_emulator.host,
-        port=registry_emulator.port,
-        protocol="http",
-    )
-    save(request, ADMIN_PASSWORD)
+    save_connection_to(registry_emulator)
     contexts = tmp_path / "images"
     for name in ("milvus", "jupyter"):
         (contexts / name).mkdir(parents=True)
@@ -377,7 +379,6 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
     notebook and says what to do; Build and push asks again; Milvus alone drops the
     notebook's image, its cost and its secret, and Milvus' image (in the repository
     already: docker.io is out of reach here) completes the step."""
-    from spcs_wizard.credentials.login import LoginRequest, save
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.model.registry import repository_path
     from spcs_wizard.tui.screens.build import BuildScreen
@@ -390,17 +391,7 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "skopeo").symlink_to(skopeo)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no docker, no podman
-    save(
-        LoginRequest(
-            "emu",
-            registry_emulator.settings.account_identifier,
-            "ADMIN",
-            host=registry_emulator.host,
-            port=registry_emulator.port,
-            protocol="http",
-        ),
-        ADMIN_PASSWORD,
-    )
+    save_connection_to(registry_emulator)
     registry_emulator.clock.speed = 600.0
     d = Deployment(account=registry_emulator.settings.account_identifier, prefix="t")
     registry_emulator.add_image(
@@ -430,7 +421,7 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
             await until(pilot, lambda: getattr(app.screen, "confirm", "") == "Create and start",
                         what="the cost")  # fmt: skip
             cost = text_of(app.screen.query_one("#question", Static))
-            assert "the compute pool MILVUS_COMPUTE_POOL:" in cost
+            assert "the compute pool T_MILVUS_COMPUTE_POOL:" in cost  # as named in the account
             assert "JUPYTER" not in cost
             assert not context.deployment.notebook
             await pilot.click("#yes")

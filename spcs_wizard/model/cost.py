@@ -114,7 +114,7 @@ def per_hour(d: Deployment) -> str:
 def action_notice(action: str, d: Deployment, *, rehearsal: bool = False) -> str:
     """What an action costs or saves, said before it is confirmed (deploy, resume,
     suspend, teardown). A rehearsal bills nothing; it says what an account would."""
-    pools = " and ".join(d.service(key).pool.name for key in d.service_keys)
+    pools = " and ".join(d.names().pool(key).name for key in d.service_keys)  # prefixed
     pools = ("the compute pools " if d.notebook else "the compute pool ") + pools
     rate = per_hour(d)
     idle = d.milvus.pool.auto_suspend_secs
