@@ -24,6 +24,7 @@ import snowflake.connector
 
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.images import registry_token
 from spcs_wizard.images.builder import build, find_builder
 from spcs_wizard.images.push import PushLedger, login, push
 
@@ -91,7 +92,7 @@ def main() -> None:
         cur = con.cursor()
         for sql in ("USE ROLE SYSADMIN", "CREATE DATABASE BENCH", "CREATE IMAGE REPOSITORY R"):
             cur.execute(sql)
-        login(builder, host, con.rest.token)
+        login(builder, host, registry_token(con))  # the documented form (JSON, issued)
         results: dict[str, list[float]] = {
             "raw podman push": [],
             "spcs-wizard push": [],
