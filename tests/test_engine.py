@@ -14,7 +14,14 @@ import pytest
 from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine import snapshot
-from spcs_wizard.engine.events import StepFailed, StepStarted, StepWaiting
+from spcs_wizard.engine.events import (
+    Event,
+    StepDone,
+    StepFailed,
+    StepSkipped,
+    StepStarted,
+    StepWaiting,
+)
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown
@@ -512,3 +519,43 @@ def test_the_repository_pushed_to_is_ours_never_a_lookalike(emu: Emulator) -> No
         assert [r["name"] for r in listed] == ["MILVUS1REPO", "MILVUS_REPO"]
         url = RegistryPusher(SqlRunner(con), d).repository_url()
     assert url.endswith("/milvus_demo/public/milvus_repo")
+
+
+@pytest.mark.parametrize("stop_at", ["warehouse", "wait-pool-milvus"])
+def test_a_stop_request_ends_the_run_between_steps_or_in_a_wait_and_a_rerun_resumes(
+    emu: Emulator, tmp_path: Path, stop_at: str
+) -> None:
+    """Asked to stop, the run ends before the next step (or, in a wait, before its next
+    pause), reports it stopped (not ok, no failure), runs nothing more; the next run skips
+    what was done and completes."""
+    world = World(emu, tmp_path)
+    # A pool is never ready at once, so the wait polls; the stop comes at its first poll.
+    asked = {"stop": False}
+
+    def note(event: Event) -> None:
+        world.events.append(event)
+        if event.step_id == stop_at and isinstance(event, StepStarted | StepWaiting):
+            asked["stop"] = True
+
+    with closing(connect(emu)) as con:
+        deployer = world.deployer(SqlRunner(con))
+        deployer.on_event = note
+        deployer.should_stop = lambda: asked["stop"]
+        outcome = deployer.run()
+    assert outcome.stopped
+    assert not outcome.ok
+    assert outcome.failed is None
+    ids = [s.id for s in world.plan]
+    ran = {e.step_id for e in world.events if isinstance(e, StepDone)}
+    later = ids[ids.index(stop_at) + 1 :]
+    assert not ran & set(later)  # nothing after the stop began
+    if stop_at == "warehouse":  # a step that was started finishes: stop is between steps
+        assert "warehouse" in ran
+    else:  # a wait ends at once: it changed nothing
+        assert stop_at not in ran
+    world.events.clear()
+    again, _ = world.deploy()
+    assert again.ok
+    skipped = {e.step_id for e in world.events if isinstance(e, StepSkipped)}
+    assert "role" in skipped
+    assert "warehouse" in skipped

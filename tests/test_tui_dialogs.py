@@ -1,4 +1,4 @@
-"""Every modal dialog of the wizard, found by walking its screens package (so a new one
+"""Every modal dialog of the wizard, found by walking its package (so a new one
 cannot go untested): Escape closes it and means "cancel", and its first focus is never on
 a destructive button."""
 
@@ -14,8 +14,10 @@ from textual.app import App
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
-import spcs_wizard.tui.screens as screens_package
+import spcs_wizard.tui as tui_package
+from spcs_wizard.engine.job import JobProgress
 from spcs_wizard.model.plan_steps import JUPYTER_PASSWORD, USER_PASSWORD
+from spcs_wizard.tui.jobs import QuitDialog
 from spcs_wizard.tui.screens.console import LoadDialog
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.help import HelpScreen
@@ -29,13 +31,14 @@ FACTORIES: dict[type[ModalScreen[Any]], Callable[[], ModalScreen[Any]]] = {
     PasscodeDialog: lambda: PasscodeDialog("myconn"),
     LoadDialog: LoadDialog,
     HelpScreen: HelpScreen,
+    QuitDialog: lambda: QuitDialog(JobProgress.of("Deploy", ["role", "user"])),
 }
-CANCELLED: dict[type[ModalScreen[Any]], Any] = {ConfirmDialog: False}
+CANCELLED: dict[type[ModalScreen[Any]], Any] = {ConfirmDialog: False, QuitDialog: "stay"}
 
 
 def every_modal() -> set[type[ModalScreen[Any]]]:
-    for info in pkgutil.iter_modules(screens_package.__path__):
-        importlib.import_module(f"{screens_package.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(tui_package.__path__, tui_package.__name__ + "."):
+        importlib.import_module(info.name)
     found: set[type[ModalScreen[Any]]] = set()
     todo = list(ModalScreen.__subclasses__())
     while todo:

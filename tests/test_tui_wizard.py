@@ -155,6 +155,80 @@ def test_a_failed_step_shows_why_and_retry_resumes(
         rehearsal.stop()
 
 
+def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deploy outlives its screen: while it waits on a service that never starts, going
+    Back and coming again leave it running, every screen shows its one-line status,
+    Deploy comes back with the checklist as it is and no second deploy to start; ctrl+q
+    asks (focus on Cancel, Escape stays), "Stop after this step" ends it and closes the
+    wizard, and the next start resumes it."""
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.tui.jobs import QuitDialog
+    from spcs_wizard.tui.screens.build import BuildScreen
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    rehearsal.start()
+    rehearsal.started.faults.stuck_services.add("MILVUS_DEMO.PUBLIC.MILVUS")
+    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+
+    def checklist_shown(app: WizardApp) -> bool:
+        found = app.screen.query(Checklist) if isinstance(app.screen, DeployScreen) else ()
+        return bool(found) and bool(found.first().states)  # type: ignore[union-attr]
+
+    def strip(app: WizardApp) -> str:
+        widget = app.screen.query_one("#job-strip", Static)
+        return text_of(widget) if widget.display else ""
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.click("#start")
+            await until(pilot, lambda: app.job is not None and app.job.waiting != ""
+                        and app.job.current == "wait-service-milvus", what="the wait")  # fmt: skip
+            assert strip(app).startswith("Deploy ")
+            await pilot.press("ctrl+b")
+            await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="back")
+            await until(pilot, lambda: "wait-service-milvus" in strip(app), what="the strip")
+            assert app.job is not None
+            assert app.job.running
+            assert app.screen.query_one("#next", Button).disabled  # no images yet: the jump
+            app.go("deploy")  # what the palette's "Go to: Deploy" does
+            await until(pilot, lambda: checklist_shown(app), what="again")
+            checklist = app.screen.query_one(Checklist)
+            assert checklist.states["role"] in ("done", "skipped")
+            assert checklist.states["service-milvus"] in ("done", "skipped")
+            assert checklist.states["wait-service-milvus"] in ("running", "waiting")
+            assert app.screen.query_one("#start", Button).disabled  # no second deploy
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            assert getattr(app.focused, "id", None) == "no"
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="stayed")
+            assert app.is_running
+            assert app.job.running
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked again")
+            await pilot.click("#stop")
+            await until(pilot, lambda: not app.is_running, timeout=60, what="closed")
+        job = app.job
+        assert job is not None
+        assert job.finished
+        assert not job.ok
+        assert job.stop_requested
+        assert "stopped" in job.summary()
+
+    try:
+        asyncio.run(scenario())
+        state = context.session.state()  # what the next start resumes from
+        assert "service-milvus" in state.executed
+        assert "wait-service-milvus" not in state.executed
+    finally:
+        rehearsal.stop()
+
+
 def listed(app: WizardApp) -> str:
     """The command palette's options, first (highlighted) first; "" when it is closed."""
     from textual.command import CommandList

@@ -60,15 +60,20 @@ class StepFailedError(RuntimeError):
         self.event = event
 
 
+class _StoppedError(Exception):
+    """Stop was asked for: the run ends between two steps, or in a wait."""
+
+
 @dataclass
 class Outcome:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: StepFailed | None = None
+    stopped: bool = False  # asked to stop: it did, between two steps
 
     @property
     def ok(self) -> bool:
-        return self.failed is None
+        return self.failed is None and not self.stopped
 
 
 @dataclass
@@ -80,6 +85,9 @@ class Deployer:
     push_image: ImagePusher | None = None
     image_blocker: ImageBlocker | None = None
     on_event: Listener = ignore
+    # Asked before each step and in each wait: True stops the run there (the next run
+    # resumes from it).
+    should_stop: Callable[[], bool] = lambda: False
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _secret_cache: dict[str, str] = field(default_factory=dict, repr=False)
@@ -99,7 +107,12 @@ class Deployer:
             return outcome
         for step in self.plan.steps:
             try:
+                if self.should_stop():
+                    raise _StoppedError
                 ran = self._step(step)
+            except _StoppedError:
+                outcome.stopped = True
+                return outcome
             except StepFailedError as exc:
                 self.on_event(exc.event)
                 outcome.failed = exc.event
@@ -353,6 +366,8 @@ class Deployer:
                     )
                 )
             self.on_event(StepWaiting(step.id, _describe(rows), attempt))
+            if self.should_stop():  # a wait changes nothing: it may end here
+                raise _StoppedError
             self.sleep(delay)
             delay = min(delay * 1.5, 30.0)
 

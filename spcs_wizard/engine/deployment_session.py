@@ -114,7 +114,7 @@ class DeploymentSession:
     def missing_secrets(self, images_only: bool = False) -> list[SecretSlot]:
         """Secrets that nothing provides yet, or whose value cannot be used (the screen
         asks for these); with ``images_only``, those of the steps up to the images."""
-        plan = self._images_plan() if images_only else self.plan()
+        plan = self.images_plan() if images_only else self.plan()
         return [slot for slot, value, problem in self._provided(plan) if value is None or problem]
 
     def unusable_secrets(self) -> list[str]:
@@ -135,7 +135,7 @@ class DeploymentSession:
             value = self._known_secret(slot)
             yield slot, value, None if value is None else secret_problem(slot, value)
 
-    def _images_plan(self) -> Plan:
+    def images_plan(self) -> Plan:
         """The plan up to its last image step (what Build & push runs)."""
         plan = self.plan()
         last = max(i for i, s in enumerate(plan.steps) if s.kind is StepKind.IMAGE)
@@ -191,12 +191,14 @@ class DeploymentSession:
         on_push: Callable[[PushEvent], None] | None = None,
         on_line: Callable[[str], None] | None = None,
         images_only: bool = False,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> Outcome:
         """Run the plan (check first, so done steps are skipped). ``images_only`` stops
-        after the image steps (and what they need: the repository)."""
+        after the image steps (and what they need: the repository); ``should_stop``,
+        asked before each step, ends the run there (a later run resumes from it)."""
         from spcs_wizard.engine.apply import Deployer
 
-        plan = self._images_plan() if images_only else self.plan()
+        plan = self.images_plan() if images_only else self.plan()
         pusher = self._pusher(runner, on_push, on_line)
         deployer = Deployer(
             runner,
@@ -206,6 +208,7 @@ class DeploymentSession:
             push_image=pusher,
             image_blocker=getattr(pusher, "blocked", None),  # recording needs no tool
             on_event=on_event,
+            should_stop=should_stop,
             adopt=self.adopt,
         )
         return deployer.run()

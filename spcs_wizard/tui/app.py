@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +19,8 @@ from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.job import JobProgress
+    from spcs_wizard.tui.jobs import JobBody
     from spcs_wizard.tui.screens.base import WizardScreen
 
 # Step -> its screen class, imported when first shown (the wizard starts faster).
@@ -61,10 +65,88 @@ class WizardApp(App[None]):
         self.wizard = wizard or WizardContext()
         self.start = start
         self.step = start
+        self.job: JobProgress | None = None  # the last deploy, build or teardown
+        self._quit_after_job = False
 
     def on_mount(self) -> None:
         self.theme = DARK
         self.push_screen(screen_class(self.start)())
+        self.set_interval(1.0, self._show_job)  # the strip's clocks move while a job runs
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def run_job(self, job: JobProgress, body: JobBody) -> bool:
+        """Run ``body`` as the wizard's job (it outlives the screen that started it); False,
+        and a message, while another job runs: one at a time."""
+        from spcs_wizard.tui.jobs import JobFeed, start_thread
+
+        if self.job is not None and self.job.running:
+            self.notify(
+                f"{self.job.summary()}: wait for it to end first.",
+                title=f"{self.job.title} is still running",
+                severity="warning",
+            )
+            return False
+        self.job = job
+        feed = JobFeed(self, job, self._job_entry)
+
+        def work() -> None:
+            ok, message = body(feed)
+            feed.finished(ok, message)
+
+        start_thread(work)
+        self._show_job()
+        return True
+
+    def ask_passcode_from_thread(self) -> str | None:
+        """A job's MFA passcode, asked in a dialog over whichever screen is open."""
+        from spcs_wizard.tui.screens.passcode_dialog import ask_from_thread
+
+        return ask_from_thread(self, self.wizard.target.label, lambda: self.is_running)
+
+    def _job_entry(self, job: JobProgress, kind: str, item: object) -> None:
+        if kind == "finished":
+            ok, message = item  # type: ignore[misc]
+            job.finish(ok, message)
+        else:
+            job.record(kind, item)
+        self._show_job()
+        hook = getattr(self.screen, "on_job_entry", None)
+        shown = hook is not None and hook(job, kind, item)
+        if kind == "finished":
+            if not shown:  # the screen that shows the job is not the one open: say it here
+                self.notify(job.summary(), severity="information" if job.ok else "error")
+            if self._quit_after_job:
+                self.exit()
+
+    def _show_job(self) -> None:
+        from textual.widgets import Static
+
+        text = self.job.summary() if self.job is not None else ""
+        for strip in self.screen.query("#job-strip").results(Static):
+            strip.update(text)
+            strip.display = bool(text)
+
+    async def action_quit(self) -> None:
+        """Quit; while a job runs, ask first: stop after its step, or leave it."""
+        from spcs_wizard.tui.jobs import QuitDialog
+
+        job = self.job
+        if job is None or job.finished:
+            self.exit()
+            return
+        if isinstance(self.screen, QuitDialog):
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "stop":
+                job.stop_requested = True
+                self._quit_after_job = True
+                self._show_job()
+                self.notify("Stopping after this step; the wizard closes then.")
+            elif choice == "leave":
+                self.exit()
+
+        self.push_screen(QuitDialog(job), answered)
 
     def go(self, step: str) -> None:
         """Show a step; steps that talk to the account wait until one is reached."""
@@ -107,4 +189,14 @@ def run(wizard: WizardContext | None = None) -> None:
     threading.excepthook = lambda args: logging.getLogger("spcs_wizard").debug(
         "background thread failed", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
     )
-    WizardApp(wizard).run()
+    app = WizardApp(wizard)
+    app.run()
+    job = app.job
+    if job is not None and job.running:  # left running: the process ends it here
+        print(
+            f"{job.title} left at {job.summary()}. Run spcs-wizard again: it resumes where "
+            "it stopped (each step is checked before it runs).",
+            flush=True,
+        )
+        sys.stderr.flush()
+        os._exit(0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -17,6 +16,7 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.tui.app import WizardApp
     from spcs_wizard.tui.context import WizardContext
@@ -27,6 +27,7 @@ class WizardScreen(Screen[None]):
     NEXT_LABEL: ClassVar[str] = "Next"
     # (title, help, action name): this screen's entries in the command palette.
     PALETTE_ACTIONS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    JOB_TITLE: ClassVar[str] = ""  # the wizard job this screen starts and shows, if any
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("ctrl+b", "back", "Back", priority=True),
@@ -35,6 +36,11 @@ class WizardScreen(Screen[None]):
     @property
     def wizard_app(self) -> WizardApp:
         return cast("WizardApp", self.app)
+
+    def own_job(self) -> JobProgress | None:
+        """The wizard's job, when it is the one this screen starts and shows."""
+        job = self.wizard_app.job
+        return job if job is not None and self.JOB_TITLE and job.title == self.JOB_TITLE else None
 
     @property
     def wizard(self) -> WizardContext:
@@ -86,23 +92,10 @@ class WizardScreen(Screen[None]):
         return self.wizard.session.connect(self.ask_passcode)
 
     def ask_passcode(self) -> str | None:
-        from spcs_wizard.tui.screens.passcode_dialog import PasscodeDialog
+        from spcs_wizard.tui.screens.passcode_dialog import ask_from_thread
 
-        answer: list[str | None] = []
-        given = threading.Event()
-
-        def show() -> None:
-            def answered(value: str | None) -> None:
-                answer.append(value)
-                given.set()
-
-            self.app.push_screen(PasscodeDialog(self.wizard.target.label), answered)
-
-        self.app.call_from_thread(show)
-        while not given.wait(0.5):
-            if not self.is_attached:  # the wizard moved on or closed: stop asking
-                return None
-        return answer[0] or None
+        # The wizard moved on or closed: stop asking.
+        return ask_from_thread(self.app, self.wizard.target.label, lambda: self.is_attached)
 
     def log_line(self, line: str) -> None:
         """A build or push line, in the screen's event log."""
@@ -116,6 +109,10 @@ class WizardScreen(Screen[None]):
         yield StepBar(self.STEP)
         with Vertical(id="body"):
             yield from self.compose_body()
+        job = self.wizard_app.job
+        strip = Static(job.summary() if job is not None else "", id="job-strip")
+        strip.display = job is not None  # the wizard's deploy, build or teardown
+        yield strip
         with Horizontal(classes="nav"):
             yield Button("◀ Back", id="back", compact=True)
             yield Static("", id="nav-status")

@@ -15,11 +15,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Label, ProgressBar, Static, Switch
 
-from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepStarted
 from spcs_wizard.engine.images import ImageBlocked, blocked_advice
+from spcs_wizard.engine.job import JobProgress
 from spcs_wizard.images.progress import human
 from spcs_wizard.images.push import PushEvent
+from spcs_wizard.tui.jobs import plan_job
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.event_log import EventLog
@@ -112,6 +113,7 @@ class ImageProgress(Vertical):
 
 class BuildScreen(AsksForSecrets):
     STEP = "build"
+    JOB_TITLE = "Build & push"
     PALETTE_ACTIONS = (("Build and push the images", "Build for linux/amd64, push", "start"),)
 
     def compose_body(self) -> Iterable[Widget]:
@@ -129,7 +131,16 @@ class BuildScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.allow_next(False, "build and push the images first")
         self.current: ImageProgress | None = None
-        self.check_tools()
+        job = self.own_job()
+        if job is None:
+            self.check_tools()
+            return
+        for kind, item in job.log:  # it went on while another step was shown: as it is
+            self.on_job_entry(job, kind, item)
+        if job.running:
+            self.query_one("#start", Button).disabled = True
+        else:
+            self.done(job.ok, job.message, tell=False)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.wizard.image_mode = "build" if event.value else "record"
@@ -186,31 +197,32 @@ class BuildScreen(AsksForSecrets):
         self.query_one("#start", Button).disabled = True
         self.with_secrets(self.run_images, images_only=True)
 
-    @work(thread=True, exclusive=True, group="build")
     def run_images(self) -> None:
-        call = self.from_worker
+        """The build & push, as the wizard's job: Back and Next leave it running."""
         session = self.wizard.session
+        steps = session.images_plan().steps
+        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        if not self.wizard_app.run_job(job, plan_job(images_only=True, report=lambda f: f.message)):
+            self.query_one("#start", Button).disabled = False
+            return
         if session.target.is_rehearsal and session.image_mode == "record":
-            call(self.log_write, "[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
-        try:
-            runner = self.connect()
-        except (ConnectionFailedError, OSError) as exc:
-            call(self.done, False, str(exc))
-            return
-        try:
-            outcome = session.deploy(
-                runner,
-                on_event=lambda e: call(self.on_engine_event, e),
-                on_push=lambda p: call(self.on_push, p),
-                on_line=lambda line: call(self.log_line, line),
-                images_only=True,
-            )
-        except (ValueError, KeyError, OSError) as exc:  # unreadable local state, a file
-            call(self.done, False, str(exc))
-            return
-        finally:
-            runner.con.close()
-        call(self.done, outcome.ok, outcome.failed.message if outcome.failed else "")
+            self.log_write("[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
+
+    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
+        """Show one entry of the wizard's job, if it is this screen's; True when shown."""
+        if job is not self.own_job():
+            return False
+        if kind == "event":
+            assert isinstance(item, Event)
+            self.on_engine_event(item)
+        elif kind == "push":
+            assert isinstance(item, PushEvent)
+            self.on_push(item)
+        elif kind == "line":
+            self.log_line(str(item))
+        elif kind == "finished":
+            self.done(job.ok, job.message)
+        return True
 
     def secrets_refused(self) -> None:
         self.done(False, "no secrets given: nothing was run")
@@ -235,14 +247,16 @@ class BuildScreen(AsksForSecrets):
         if self.current is not None:
             self.current.push_event(event)
 
-    def done(self, ok: bool, message: str) -> None:
+    def done(self, ok: bool, message: str, tell: bool = True) -> None:
         start = self.query_one("#start", Button)
         start.disabled = False
         if ok:
             start.label = "Build and push again"
             self.allow_next(True)
-            self.notify("The images are in the repository.")
+            if tell:
+                self.notify("The images are in the repository.")
         else:
             start.label = "Retry"
             self.allow_next(False, "the images are not pushed yet")
-            self.notify(message or "failed", title="Build & push failed", severity="error")
+            if tell:
+                self.notify(message or "failed", title="Build & push failed", severity="error")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import work
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event
+from spcs_wizard.engine.job import JobProgress
+from spcs_wizard.tui.jobs import plan_job
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
@@ -19,6 +19,7 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 
 class DeployScreen(AsksForSecrets):
     STEP = "deploy"
+    JOB_TITLE = "Deploy"
     PALETTE_ACTIONS = (("Deploy (or retry)", "Check every step, run what is missing", "start"),)
 
     def compose_body(self) -> Iterable[Widget]:
@@ -31,6 +32,14 @@ class DeployScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
         self.allow_next(False, "deploy first")
+        job = self.own_job()
+        if job is not None:  # the deploy went on while another step was shown: as it is
+            for kind, item in job.log:
+                self.on_job_entry(job, kind, item)
+            if job.running:
+                self.query_one("#start", Button).disabled = True
+            else:
+                self.finished(job.ok, job.message, tell=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
@@ -41,33 +50,34 @@ class DeployScreen(AsksForSecrets):
 
     def start_plan(self) -> None:
         self.query_one("#start", Button).disabled = True
-        self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
         self.with_secrets(self.run_plan)
 
     def secrets_refused(self) -> None:
         self.finished(False, "no secrets given: nothing was run")
 
-    @work(thread=True, exclusive=True, group="deploy")
     def run_plan(self) -> None:
-        call = self.from_worker
+        """The deploy, as the wizard's job: Back and Next leave it running."""
         session = self.wizard.session
-        try:
-            runner = self.connect()
-        except (ConnectionFailedError, OSError) as exc:
-            call(self.finished, False, str(exc))
-            return
-        try:
-            outcome = session.deploy(
-                runner,
-                on_event=lambda e: call(self.on_engine_event, e),
-                on_line=lambda line: call(self.log_line, line),
-            )
-        except (ValueError, KeyError, OSError) as exc:  # unreadable local state, a file
-            call(self.finished, False, str(exc))
-            return
-        finally:
-            runner.con.close()
-        call(self.finished, outcome.ok, outcome.failed.hint if outcome.failed else "")
+        steps = session.plan().steps
+        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        if self.wizard_app.run_job(job, plan_job(images_only=False, report=lambda f: f.hint)):
+            self.query_one(Checklist).show_steps(steps)
+            self.query_one("#log", EventLog).clear()
+        else:
+            self.query_one("#start", Button).disabled = False
+
+    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
+        """Show one entry of the wizard's job, if it is this screen's; True when shown."""
+        if job is not self.own_job():
+            return False
+        if kind == "event":
+            assert isinstance(item, Event)
+            self.on_engine_event(item)
+        elif kind == "line":
+            self.log_line(str(item))
+        elif kind == "finished":
+            self.finished(job.ok, job.message)
+        return True
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(Checklist).apply(event)
@@ -76,14 +86,16 @@ class DeployScreen(AsksForSecrets):
         done = checklist.count("done", "skipped")
         self.query_one("#summary", Static).update(f"{done}/{len(checklist.states)} steps done")
 
-    def finished(self, ok: bool, hint: str) -> None:
+    def finished(self, ok: bool, hint: str, tell: bool = True) -> None:
         start = self.query_one("#start", Button)
         start.disabled = False
         if ok:
             start.label = "Deploy again"
             self.allow_next(True)
-            self.notify("Deployed. Next: watch it live.")
+            if tell:
+                self.notify("Deployed. Next: watch it live.")
         else:
             start.label = "Retry (resumes where it stopped)"
             self.allow_next(False, "the deployment is not complete")
-            self.notify(hint or "failed", title="Deployment stopped", severity="error")
+            if tell:
+                self.notify(hint or "failed", title="Deployment stopped", severity="error")

@@ -3,7 +3,10 @@ on the phone instead)."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import threading
+from collections.abc import Callable
+
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
@@ -38,3 +41,23 @@ class PasscodeDialog(Dialog[str | None]):
             self.dismiss(self.query_one("#passcode", Input).value.strip())
         else:
             self.dismiss(None)
+
+
+def ask_from_thread(app: App[None], connection: str, wanted: Callable[[], bool]) -> str | None:
+    """From a worker thread: show the dialog and wait for its answer, or give up (None)
+    once the answer is no longer ``wanted`` (the asker's screen or the wizard closed)."""
+    answer: list[str | None] = []
+    given = threading.Event()
+
+    def show() -> None:
+        def answered(value: str | None) -> None:
+            answer.append(value)
+            given.set()
+
+        app.push_screen(PasscodeDialog(connection), answered)
+
+    app.call_from_thread(show)
+    while not given.wait(0.5):
+        if not wanted():
+            return None
+    return answer[0] or None

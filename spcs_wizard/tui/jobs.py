@@ -1,0 +1,131 @@
+"""App-level jobs: a deploy, build or teardown belongs to the wizard, not to the screen that
+started it. Back and Next never abandon or forget it; the screen that shows it replays
+its progress when it comes back; every screen shows its one-line status; quitting while
+it runs asks whether to stop after the step or leave it (the next start resumes it)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from spcs_wizard.connection import ConnectionFailedError
+from spcs_wizard.engine.job import JobProgress
+from spcs_wizard.tui.screens.dialog import Dialog
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from spcs_wizard.engine.events import StepFailed
+    from spcs_wizard.tui.app import WizardApp
+
+
+class JobFeed:
+    """What a job's worker reports through: each entry goes to the UI thread, where the
+    job records it and the current screen shows it. Once the wizard has closed (the job
+    was left running) entries are dropped."""
+
+    def __init__(self, app: App[None], job: JobProgress, deliver: Callable[..., None]) -> None:
+        self.app, self.job, self._deliver = app, job, deliver
+
+    def _send(self, kind: str, item: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is no longer running
+            self.app.call_from_thread(self._deliver, self.job, kind, item)
+
+    def event(self, event: object) -> None:
+        self._send("event", event)
+
+    def push(self, event: object) -> None:
+        self._send("push", event)
+
+    def line(self, line: str) -> None:
+        self._send("line", line)
+
+    def finished(self, ok: bool, message: str) -> None:
+        self._send("finished", (ok, message))
+
+    def should_stop(self) -> bool:
+        return self.job.stop_requested
+
+
+JobBody = Callable[[JobFeed], tuple[bool, str]]  # -> (ok, what to say when it is not)
+
+
+def plan_job(images_only: bool, report: Callable[[StepFailed], str]) -> JobBody:
+    """The wizard's deploy (or, ``images_only``, its build & push) as a job: connect, run
+    the plan (stopping between two steps, or in a wait, when asked), report through the
+    feed; a failure is said by ``report`` (its hint, or its message)."""
+
+    def body(feed: JobFeed) -> tuple[bool, str]:
+        app = cast("WizardApp", feed.app)
+        session = app.wizard.session
+        try:
+            runner = session.connect(app.ask_passcode_from_thread)
+        except (ConnectionFailedError, OSError) as exc:
+            return False, str(exc)
+        try:
+            outcome = session.deploy(
+                runner,
+                on_event=feed.event,
+                on_push=feed.push,
+                on_line=feed.line,
+                images_only=images_only,
+                should_stop=feed.should_stop,
+            )
+        except (ValueError, KeyError, OSError) as exc:  # unreadable local state, a file
+            return False, str(exc)
+        finally:
+            runner.con.close()
+        if outcome.stopped:
+            return False, "stopped on request; run it again: it resumes where it stopped"
+        return outcome.ok, report(outcome.failed) if outcome.failed else ""
+
+    return body
+
+
+def start_thread(work: Callable[[], None]) -> None:
+    """A job's thread. Not a Textual thread worker: those run on the event loop's default
+    executor, which asyncio joins when the app ends, so a job left running would keep the
+    quit waiting (a blank screen) until it finished. A daemon thread ends with the process;
+    the engine's state lets the next run resume where it stopped."""
+    threading.Thread(target=work, name="spcs-wizard job", daemon=True).start()
+
+
+class QuitDialog(Dialog[str]):
+    """ctrl+q while a job runs: stop after this step, leave it, or stay (Escape)."""
+
+    CANCELLED = "stay"
+    AUTO_FOCUS = "#no"
+    CHOICES: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("no", "Cancel"),
+        ("stop", "Stop after this step, then quit"),
+        ("leave", "Leave it and quit"),
+    )
+
+    def __init__(self, job: JobProgress) -> None:
+        super().__init__()
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"{self.job.title} is running", classes="section")
+            yield Static(
+                f"{self.job.summary()}.\n\nStop after this step: the step under way "
+                "finishes, nothing more starts, then the wizard closes. Leave it: the "
+                "wizard closes now and the step under way is cut short; the next start "
+                "resumes where it stopped (each step is checked before it runs).",
+                id="question",
+            )
+            with Horizontal(classes="row"):
+                for choice, label in self.CHOICES:
+                    variant = "default" if choice == "no" else "warning"
+                    yield Button(label, id=choice, variant=variant)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss("stay" if event.button.id == "no" else str(event.button.id))
