@@ -138,13 +138,21 @@ def test_a_missing_connection_is_a_configuration_error(fast) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_deploy_without_a_secret_and_no_terminal_is_a_usage_error(fast) -> None:
-    _, env = fast
+def test_deploy_without_a_secret_and_no_terminal_stops_before_anything_runs(fast) -> None:
+    """Nobody to ask for a secret: a configuration error before the first change (it
+    once created the role and integration first, then stopped with a usage banner)."""
+    emu, env = fast
     env = {k: v for k, v in env.items() if k != "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD"}
     result = run(env, "deploy")
     assert result.returncode == 2
-    assert "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD" in result.stderr
+    assert (
+        "the deployment needs the password protecting the notebook "
+        "(SPCS_WIZARD_SECRET_JUPYTER_PASSWORD)" in result.stderr
+    )
+    assert "Nothing was done." in result.stderr
+    assert "Usage:" not in result.stderr
     assert "Traceback" not in result.stderr
+    assert emu.account.get("ROLE", ("CLI_MILVUS_ROLE",)) is None
 
 
 def test_a_weak_password_in_the_environment_stops_before_anything_runs(fast) -> None:
@@ -222,8 +230,12 @@ def test_without_docker_or_podman_deploy_stops_first_and_milvus_alone_deploys(
 
         nothing = run(env, "deploy")
         assert nothing.returncode == 1, nothing.stdout + nothing.stderr
-        assert "✗ image-milvus: skopeo is not installed" in nothing.stdout
-        assert "; the notebook's image must be built" in nothing.stdout
+        said = nothing.stdout.replace("\n", " ")  # as printed, wrapped at 200 columns
+        assert (
+            "✗ image-milvus: Milvus' image can be neither copied (skopeo is not installed) "
+            "nor built, and neither docker nor podman works here (docker: not installed; "
+            "podman: not installed); the notebook's image must be built" in said
+        )
         assert "Install podman (apt-get install podman) to make both images" in nothing.stdout
         assert made() == []  # nothing was changed
 
@@ -236,8 +248,8 @@ def test_without_docker_or_podman_deploy_stops_first_and_milvus_alone_deploys(
         said = stopped.stdout.replace("\n", " ")  # as printed, wrapped at 200 columns
         assert (
             "✗ image-jupyter: the notebook's image must be built (its embedding model is "
-            "baked in), and no container builder works here (docker: not installed; podman: "
-            "not installed)" in said
+            "baked in), and neither docker nor podman works here (docker: not installed; "
+            "podman: not installed)" in said
         )
         assert "Deploy Milvus alone: its image is copied, no docker or podman needed" in said
         assert "--set notebook=false" in said

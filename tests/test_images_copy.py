@@ -25,7 +25,7 @@ from spcs_wizard.engine.images import RegistryPusher
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.images.builder import BuilderError
 from spcs_wizard.images.copy import find_copier
-from spcs_wizard.images.push import PushError, PushEvent
+from spcs_wizard.images.push import PushError, PushEvent, on_loopback
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 from tests.cli_harness import connections_home
@@ -193,6 +193,25 @@ def test_only_the_linux_amd64_image_of_an_index_is_copied_and_a_second_copy_send
 
     again = _copy(registry_emulator, d, env, tmp_path)
     assert again == [PushEvent("skipped", amd64)]  # SHOW IMAGES has that digest: nothing sent
+
+
+def test_registries_on_this_machine_need_no_insecure_mark(
+    registry_emulator: Emulator,  # noqa: F811
+    source: Source,
+    tmp_path: Path,
+) -> None:
+    """Both registries on 127.0.0.1 speak plain HTTP, and nothing in registries.conf says
+    so: the copy (and its login) still works, as it would against the local emulator a
+    user started (its registry port changes every start, so a mark would go stale)."""
+    d, env = _copying(registry_emulator, source, tmp_path)
+    Path(env["CONTAINERS_REGISTRIES_CONF"]).write_text("")
+    events = _copy(registry_emulator, d, env, tmp_path)
+    assert events[-1] == PushEvent("done", source.index["linux/amd64"])
+    assert on_loopback("127.0.0.1:5000")
+    assert on_loopback("localhost:5000")
+    assert on_loopback("[::1]:5000")
+    assert not on_loopback("myorg-acct.registry.snowflakecomputing.com")
+    assert not on_loopback("127.0.0.1.example.com:443")
 
 
 def test_a_registry_that_dies_mid_copy_gets_it_on_a_retry(

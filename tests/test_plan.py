@@ -138,9 +138,9 @@ def test_guide_flaw_open_egress_is_fixed() -> None:
 
 
 def test_milvus_alone_leaves_the_notebook_out_but_teardown_still_removes_one() -> None:
-    """notebook = false: no notebook pool, image, secret, spec, service or egress (egress
-    is the notebook's, even when enabled); the cost and the switches name Milvus' pool
-    only, except suspend, which also stops a notebook an earlier deploy left; teardown
+    """notebook = false: no notebook pool, image, secret, spec, service, files stage or
+    egress (egress is the notebook's, even when enabled); the cost and the switches name
+    Milvus' pool only, except suspend, which also stops a notebook an earlier deploy left; teardown
     still removes a notebook an earlier deploy made (each removal is checked first)."""
     from spcs_wizard.engine.operations import switch_statements
     from spcs_wizard.model.cost import action_notice, estimate
@@ -162,9 +162,12 @@ def test_milvus_alone_leaves_the_notebook_out_but_teardown_still_removes_one() -
         "network-rule",
         "external-access-integration",
         "grant-integration",
+        "stage-files",
+        "grant-files-stage",
     }
     assert {s.id for s in alone} < {s.id for s in whole}
     assert "JUPYTER" not in all_sql(alone)
+    assert "FILES" not in all_sql(alone)
     assert alone.secrets == (USER_PASSWORD,)
     assert [s.id for s in alone.teardown()] == [s.id for s in whole.teardown()]
     d = alone.deployment

@@ -488,7 +488,7 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
             await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="kept")
             assert context.deployment.notebook
             assert "the notebook's image must be built" in logged(app)
-            assert "Deploy Milvus alone: its image is copied" in logged(app)
+            assert "The notebook stays in, so its image cannot be built here" in logged(app)
             await pilot.click("#start")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked again")
             await pilot.click("#yes")  # Milvus alone

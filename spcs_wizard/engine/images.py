@@ -13,7 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spcs_wizard.images.builder import Builder, BuilderError, build, find_builder
+from spcs_wizard.images.builder import (
+    Builder,
+    BuilderError,
+    NoBuilderError,
+    build,
+    find_builder,
+)
 from spcs_wizard.images.copy import copy_image, find_copier
 from spcs_wizard.images.push import PushError, PushEvent, PushLedger, login, push
 from spcs_wizard.model.identifiers import string_literal
@@ -112,26 +118,25 @@ class RegistryPusher:
         podman to build it), found before anything runs; None when it can. The tools
         found are kept for the step itself."""
         key = step.id.removeprefix("image-")
-        svc = self.deployment.service(key)
-        if svc.source and self.copy:
+        copied = bool(self.deployment.service(key).source and self.copy)
+        if copied:
             try:
                 self.copier = self.copier or find_copier(self.copier_env)
                 return None
-            except BuilderError as no_copier:
-                why = f"{no_copier}. "
-        else:
-            why = ""
+            except BuilderError:
+                pass
         try:
             self.builder = self.builder or find_builder(extra_env=self.copier_env or None)
             return None
-        except BuilderError as no_builder:
+        except NoBuilderError as none:
             if key == "jupyter":
-                return ImageBlocked(
-                    key,
-                    "the notebook's image must be built (its embedding model is baked in), "
-                    f"and {no_builder}",
-                )
-            return ImageBlocked(key, f"{why}{no_builder}")
+                why = "the notebook's image must be built (its embedding model is baked in)"
+            elif copied:
+                why = "Milvus' image can be neither copied (skopeo is not installed) nor built"
+            else:
+                why = "Milvus' image must be built (copying is off)"
+            return ImageBlocked(key, f"{why}, and neither docker nor podman works here "
+                                f"({none.tried})")  # fmt: skip
 
     def _copier_or_builder_hint(self) -> Builder | None:
         """skopeo; without it, None when a builder can build the image instead, or the

@@ -25,6 +25,17 @@ class BuilderError(RuntimeError):
     """No usable builder, or a build that failed; the message says what to do."""
 
 
+class NoBuilderError(BuilderError):
+    """Neither docker nor podman works here; ``tried`` says why each did not."""
+
+    def __init__(self, tried: str) -> None:
+        super().__init__(
+            f"no container builder works here ({tried}). Install podman (apt-get install "
+            "podman) or docker with buildx, then run this again."
+        )
+        self.tried = tried
+
+
 @dataclass(frozen=True)
 class Builder:
     name: str  # "docker" or "podman"
@@ -120,10 +131,7 @@ def find_builder(
             )
             continue
         return Builder(name, tuple(command), env if name == "podman" else dict(extra_env or {}))
-    raise BuilderError(
-        "no container builder works here (" + "; ".join(tried) + "). Install podman "
-        "(apt-get install podman) or docker with buildx, then run this again."
-    )
+    raise NoBuilderError("; ".join(tried))
 
 
 def build(

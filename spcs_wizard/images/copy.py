@@ -23,7 +23,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from spcs_wizard.images.builder import Builder, BuilderError
-from spcs_wizard.images.push import PushError, PushEvent, push_with_retries
+from spcs_wizard.images.push import PushError, PushEvent, plain_http, push_with_retries
 
 PLATFORM_OS, PLATFORM_ARCH = "linux", "amd64"
 INDEX_TYPES = (
@@ -55,7 +55,9 @@ def linux_amd64_digest(copier: Builder, source: str) -> str | None:
     """The digest of the source's linux/amd64 image: its entry in a multi-platform index,
     or None for a single image (its digest is known once it is copied). Raises
     PushError when the source cannot be read or has no linux/amd64 image."""
-    found = copier.run("inspect", "--raw", f"docker://{source}")
+    found = copier.run(
+        "inspect", *plain_http(copier, source.split("/", 1)[0]), "--raw", f"docker://{source}"
+    )
     if found.returncode != 0:
         last = found.stdout.strip().splitlines()[-1:] or [""]
         raise PushError(
@@ -108,6 +110,8 @@ def copy_image(
             PLATFORM_ARCH,
             "--digestfile",
             str(digest_file),
+            *plain_http(copier, source.split("/", 1)[0], "--src-tls-verify=false"),
+            *plain_http(copier, host, "--dest-tls-verify=false"),
             f"docker://{source}",
             f"docker://{remote}",
         ]

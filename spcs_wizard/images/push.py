@@ -71,14 +71,35 @@ def _explain(output: str, host: str) -> str:
     return f"pushing to {host} failed: " + " / ".join(output.strip().splitlines()[-3:])
 
 
+def on_loopback(host: str) -> bool:
+    """A registry on this machine (the local emulator's): plain HTTP is expected there."""
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0][1:]
+    return name in ("127.0.0.1", "localhost", "::1")
+
+
+def plain_http(builder: Builder, host: str, flag: str = "--tls-verify=false") -> list[str]:
+    """podman's and skopeo's flag for a registry on this machine, which speaks plain HTTP
+    (docker already treats 127.0.0.0/8 so); nothing for any other registry: the account's
+    registry is always HTTPS."""
+    return [flag] if builder.name in ("podman", "skopeo") and on_loopback(host) else []
+
+
 def login(builder: Builder, host: str, secret: str, user: str = SESSION_TOKEN_USER) -> None:
-    result = builder.run("login", host, "-u", user, "--password-stdin", input_text=secret)
+    result = builder.run(
+        "login", *plain_http(builder, host), host, "-u", user, "--password-stdin",
+        input_text=secret,
+    )  # fmt: skip
     if result.returncode != 0:
+        last = result.stdout.strip().splitlines()[-1] if result.stdout else ""
+        if "server gave HTTP response to HTTPS client" in last:
+            raise PushError(
+                f"the registry {host} speaks plain HTTP, and {builder.name} expects HTTPS: "
+                "mark it insecure in registries.conf ([[registry]] location = "
+                f'"{host}" insecure = true), then run again'
+            )
         raise PushError(
-            f"the registry {host} refused the login as {user}: "
-            f"{result.stdout.strip().splitlines()[-1] if result.stdout else ''}. "
-            "Open a new connection (the session token may have expired) or check "
-            "the password."
+            f"the registry {host} refused the login as {user}: {last}. Open a new "
+            "connection (the session token may have expired) or check the password."
         )
 
 
@@ -143,7 +164,7 @@ def push(
         digest_file = Path(tmp) / "digest"
         args = ["push", remote]
         if builder.name == "podman":
-            args = ["push", "--digestfile", str(digest_file), remote]
+            args = ["push", *plain_http(builder, host), "--digestfile", str(digest_file), remote]
         output = push_with_retries(builder, args, host, on_event, sleep)
         digest = digest_file.read_text().strip() if digest_file.exists() else ""
     if not digest:

@@ -309,6 +309,8 @@ class StepBuilder:
             ("stage-data", n.data_stage, True, "Milvus data"),
             ("stage-files", n.files_stage, True, "notebook files"),
         ):
+            if step_id == "stage-files" and not self.d.notebook:
+                continue
             name = n.in_schema(stage)
             self.create(
                 step_id,
@@ -355,6 +357,8 @@ class StepBuilder:
                 ("stage-files",),
             ),
         ):
+            if step_id == "grant-files-stage" and not self.d.notebook:
+                continue  # the stage is the notebook's
             expect = tuple(
                 {"privilege": (p.strip(),), "granted_on": (on,), "name": (shown,)}
                 for p in privileges.split(",")

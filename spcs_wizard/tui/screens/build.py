@@ -172,7 +172,11 @@ class BuildScreen(AsksForSecrets):
 
     def answered_alone(self, alone: bool, starting: bool) -> None:
         if not alone:
-            self.log_write(escape(blocked_advice([ImageBlocked("jupyter", "")])))
+            self.log_write(
+                "The notebook stays in, so its image cannot be built here: install podman "
+                "(apt-get install podman) and press Build and push, which offers Milvus "
+                "alone again meanwhile."
+            )
             return
         self.wizard.deployment = self.wizard.deployment.model_copy(update={"notebook": False})
         for widget in self.query("#image-jupyter"):

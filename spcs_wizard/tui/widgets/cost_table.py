@@ -20,7 +20,8 @@ def cost_table(deployment: Deployment) -> Table:
         rate = "see table" if line.credits_per_hour is None else f"{line.credits_per_hour:g}"
         table.add_row(line.item, line.detail, rate, line.note)
     total = f"{cost.running_per_hour:g}" + ("" if cost.complete else "+")
-    table.add_row("[bold]running[/]", "both pools", f"[bold]{total}[/]", "+ warehouse when used")
+    pools = "both pools" if deployment.notebook else "the pool"
+    table.add_row("[bold]running[/]", pools, f"[bold]{total}[/]", "+ warehouse when used")
     table.caption = f"Snowflake Service Consumption Table: {SOURCE}"
     return table
 
