@@ -110,10 +110,17 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
 
             screen.query_one("#monitor").active = "tab-endpoints"  # type: ignore[attr-defined]
             endpoints = screen.query_one("#endpoints", DataTable)
-            # After a resume the endpoints get their URLs again a little later.
+            # After a resume the endpoints get their URLs again a little later, one by one:
+            # wait for every row's (`c` copies the selected one; any URL shown is not enough).
             await until(
-                pilot, lambda: ".snowflakecomputing.app" in table_text(endpoints), what="URLs"
+                pilot,
+                lambda: (
+                    bool(screen.endpoint_list)  # type: ignore[attr-defined]
+                    and all(e.link for e in screen.endpoint_list)
+                ),  # type: ignore[attr-defined]
+                what="URLs",
             )
+            assert ".snowflakecomputing.app" in table_text(endpoints)
             await pilot.press("c")
             assert app.clipboard.startswith("https://")
             assert app.clipboard in table_text(screen.query_one("#endpoints", DataTable))

@@ -16,8 +16,10 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.events import Event
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.images.push import PushEvent
     from spcs_wizard.tui.app import WizardApp
     from spcs_wizard.tui.context import WizardContext
 
@@ -41,6 +43,41 @@ class WizardScreen(Screen[None]):
         """The wizard's job, when it is the one this screen starts and shows."""
         job = self.wizard_app.job
         return job if job is not None and self.JOB_TITLE and job.title == self.JOB_TITLE else None
+
+    def replay_job(self) -> JobProgress | None:
+        """On mount: this screen's job as it is (it went on while another step was
+        shown): every entry shown again, Start kept off while it runs."""
+        job = self.own_job()
+        if job is None:
+            return None
+        for kind, item in job.log:
+            self.on_job_entry(job, kind, item)
+        if job.running:
+            self.query_one("#start", Button).disabled = True
+        else:
+            self.job_finished(job, tell=False)
+        return job
+
+    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
+        """Show one entry of the wizard's job, if it is this screen's; True when shown."""
+        if job is not self.own_job():
+            return False
+        if kind == "event":
+            self.on_engine_event(item)  # type: ignore[arg-type]
+        elif kind == "push":
+            self.on_push(item)  # type: ignore[arg-type]
+        elif kind == "line":
+            self.log_line(str(item))
+        elif kind == "finished":
+            self.job_finished(job)
+        return True
+
+    # What a screen with a job shows of it (it overrides those it needs).
+    def on_engine_event(self, event: Event) -> None: ...
+
+    def on_push(self, event: PushEvent) -> None: ...
+
+    def job_finished(self, job: JobProgress, tell: bool = True) -> None: ...
 
     @property
     def wizard(self) -> WizardContext:

@@ -131,16 +131,8 @@ class BuildScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.allow_next(False, "build and push the images first")
         self.current: ImageProgress | None = None
-        job = self.own_job()
-        if job is None:
+        if self.replay_job() is None:
             self.check_tools()
-            return
-        for kind, item in job.log:  # it went on while another step was shown: as it is
-            self.on_job_entry(job, kind, item)
-        if job.running:
-            self.query_one("#start", Button).disabled = True
-        else:
-            self.done(job.ok, job.message, tell=False)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.wizard.image_mode = "build" if event.value else "record"
@@ -212,21 +204,8 @@ class BuildScreen(AsksForSecrets):
         if session.target.is_rehearsal and session.image_mode == "record":
             self.log_write("[yellow]Rehearsal: images are recorded as pushed, not built.[/]")
 
-    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
-        """Show one entry of the wizard's job, if it is this screen's; True when shown."""
-        if job is not self.own_job():
-            return False
-        if kind == "event":
-            assert isinstance(item, Event)
-            self.on_engine_event(item)
-        elif kind == "push":
-            assert isinstance(item, PushEvent)
-            self.on_push(item)
-        elif kind == "line":
-            self.log_line(str(item))
-        elif kind == "finished":
-            self.done(job.ok, job.message)
-        return True
+    def job_finished(self, job: JobProgress, tell: bool = True) -> None:
+        self.done(job.ok, job.message, tell)
 
     def secrets_refused(self) -> None:
         self.done(False, "no secrets given: nothing was run")

@@ -32,14 +32,7 @@ class DeployScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
         self.allow_next(False, "deploy first")
-        job = self.own_job()
-        if job is not None:  # the deploy went on while another step was shown: as it is
-            for kind, item in job.log:
-                self.on_job_entry(job, kind, item)
-            if job.running:
-                self.query_one("#start", Button).disabled = True
-            else:
-                self.finished(job.ok, job.message, tell=False)
+        self.replay_job()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
@@ -66,18 +59,8 @@ class DeployScreen(AsksForSecrets):
         else:
             self.query_one("#start", Button).disabled = False
 
-    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
-        """Show one entry of the wizard's job, if it is this screen's; True when shown."""
-        if job is not self.own_job():
-            return False
-        if kind == "event":
-            assert isinstance(item, Event)
-            self.on_engine_event(item)
-        elif kind == "line":
-            self.log_line(str(item))
-        elif kind == "finished":
-            self.finished(job.ok, job.message)
-        return True
+    def job_finished(self, job: JobProgress, tell: bool = True) -> None:
+        self.finished(job.ok, job.message, tell)
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(Checklist).apply(event)
