@@ -39,9 +39,8 @@ def _teardown(
     world: World, *, faults: bool = False, role: str | None = None, **options: object
 ) -> tuple[Teardown, TeardownOutcome]:
     with closing(connect(world.emu, **({"role": role} if role else {}))) as con:
-        teardown = Teardown(
-            SqlRunner(con), world.plan, world.state, on_event=world.events.append, **options
-        )
+        options = {"on_event": world.events.append, **options}
+        teardown = Teardown(SqlRunner(con), world.plan, world.state, **options)  # type: ignore[arg-type]
         outcome = teardown.run()
     steps = {s.id: s for s in world.plan}
     undone = [sql.text() for step_id in outcome.removed for sql in steps[step_id].undo]
@@ -205,3 +204,27 @@ def test_removing_an_adopted_object_forgets_that_it_was_adopted(
     assert outcome.ok
     assert "role" in outcome.removed
     assert world.state.adopted == {}
+
+
+def test_a_stop_request_ends_teardown_between_removals_and_a_rerun_goes_on(
+    deployed: World,
+) -> None:
+    """Asked to stop after the third removal: it removes no more, says it stopped (not
+    ok, no failure); the next teardown removes the rest and leaves nothing of ours."""
+    removed: list[str] = []
+
+    def note(event: object) -> None:
+        deployed.events.append(event)  # type: ignore[arg-type]
+        if isinstance(event, StepDone):
+            removed.append(event.step_id)
+
+    _, stopped = _teardown(deployed, should_stop=lambda: len(removed) >= 3, on_event=note)
+    assert stopped.stopped
+    assert not stopped.ok
+    assert stopped.failed is None
+    assert stopped.removed == removed == removed[:3]
+    _, rest = _teardown(deployed)
+    assert rest.ok
+    assert not set(rest.removed) & set(removed)
+    with connect(deployed.emu) as con:
+        assert rows(con, "SHOW COMPUTE POOLS") == []

@@ -20,7 +20,6 @@ from spcs_wizard.cli.session import (
     open_runner,
 )
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.model.secret_rules import secret_variable
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import DeploymentSession
@@ -66,14 +65,6 @@ def deploy_command(
         raise ConfigurationError(
             "; ".join(problems) + ". Set another value (or remove the keyring's), then run "
             "deploy again."
-        )
-    missing = [] if interactive() else session.missing_secrets()
-    if missing:  # nobody to ask: say so now, not halfway through the plan
-        raise ConfigurationError(
-            "the deployment needs "
-            + " and ".join(f"the {slot.description} ({secret_variable(slot)})" for slot in missing)
-            + ": set the variables, or store them in the keyring by running once on a "
-            "terminal. Nothing was done."
         )
     printer = EventPrinter(as_json)
     with open_runner(connection_name) as runner:

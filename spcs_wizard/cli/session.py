@@ -146,10 +146,10 @@ def ask_and_keep(session: DeploymentSession) -> Callable[[SecretSlot], str]:
 
 
 def _ask_secret(slot: SecretSlot, variable: str) -> str:
-    if not interactive():
-        raise click.UsageError(
-            f"the deployment needs the {slot.description}: set {variable}, or store it in "
-            "the keyring by running once on a terminal"
+    if not interactive():  # asked before the deployment's first change
+        raise ConfigurationError(
+            f"the deployment needs the {slot.description} ({variable}): set the variable, "
+            "or store it in the keyring by running once on a terminal. Nothing was done."
         )
     import questionary
 

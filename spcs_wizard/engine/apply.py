@@ -101,6 +101,7 @@ class Deployer:
         try:
             self._found = self._existing_objects()
             self._refuse_images_this_machine_cannot_make()
+            self._secrets_before_any_change()
         except StepFailedError as exc:
             self.on_event(exc.event)
             outcome.failed = exc.event
@@ -232,6 +233,15 @@ class Deployer:
                 self._refuse_foreign(step, rows)
                 found[step.id] = rows
         return found
+
+    def _secrets_before_any_change(self) -> None:
+        """Before anything runs: every secret a step that will run needs, asked for (or
+        refused) now, so a missing or unusable one stops the deployment before its first
+        change. A step whose object exists already needs none (a re-run asks nothing)."""
+        for step in self.plan.steps:
+            if step.id not in self._found:
+                for sql in step.statements:
+                    self._secrets_for(step, sql.secrets)
 
     def _refuse_images_this_machine_cannot_make(self) -> None:
         """Before anything runs: an image the repository lacks that this machine cannot

@@ -288,8 +288,11 @@ class DeploymentSession:
         keep_data: bool = False,
         include_shared: bool = False,
         include_adopted: bool = False,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> TeardownOutcome:
-        return self._teardown(runner, on_event, keep_data, include_shared, include_adopted).run()
+        teardown = self._teardown(runner, on_event, keep_data, include_shared, include_adopted)
+        teardown.should_stop = should_stop
+        return teardown.run()
 
     def teardown_survey(
         self,

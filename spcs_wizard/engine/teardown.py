@@ -53,10 +53,11 @@ class TeardownOutcome:
     # subset of ``skipped``; what is gone, or adopted knowingly and kept, is not here).
     left: dict[str, str] = field(default_factory=dict)
     failed: StepFailed | None = None
+    stopped: bool = False  # asked to stop: it did, between two removals
 
     @property
     def ok(self) -> bool:
-        return self.failed is None
+        return self.failed is None and not self.stopped
 
 
 def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
@@ -74,6 +75,8 @@ class Teardown:
     include_adopted: bool = False
     on_event: Listener = ignore
     monotonic: Callable[[], float] = time.monotonic
+    # Asked before each removal: True stops there (the next run goes on from it).
+    should_stop: Callable[[], bool] = lambda: False
 
     def run(self) -> TeardownOutcome:
         outcome = TeardownOutcome()
@@ -81,6 +84,9 @@ class Teardown:
         for step in preview(
             self.plan, keep_data=self.keep_data, include_shared=self.include_shared
         ):
+            if self.should_stop():
+                outcome.stopped = True
+                return outcome
             why = self._reason_to_leave(step, marker)
             if why in (ALREADY_GONE, ALREADY_REMOVED):
                 self._forget(step)  # an interrupted teardown removed it, or someone did

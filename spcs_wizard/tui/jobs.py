@@ -88,6 +88,41 @@ def plan_job(images_only: bool, report: Callable[[StepFailed], str]) -> JobBody:
     return body
 
 
+def teardown_job(keep_data: bool, include_shared: bool) -> JobBody:
+    """The wizard's teardown as a job (stopping between two removals when asked); when it
+    ends well, says what it removed and what it left."""
+
+    def body(feed: JobFeed) -> tuple[bool, str]:
+        app = cast("WizardApp", feed.app)
+        session = app.wizard.session
+        try:
+            runner = session.connect(app.ask_passcode_from_thread)
+        except (ConnectionFailedError, OSError) as exc:
+            return False, str(exc)
+        try:
+            outcome = session.teardown(
+                runner,
+                feed.event,
+                keep_data=keep_data,
+                include_shared=include_shared,
+                should_stop=feed.should_stop,
+            )
+        except (ValueError, OSError) as exc:  # unreadable local state
+            return False, str(exc)
+        finally:
+            runner.con.close()
+        if outcome.stopped:
+            return False, "stopped on request; Tear down again goes on from there"
+        if outcome.failed is not None:
+            return False, outcome.failed.hint
+        said = f"Removed {len(outcome.removed)} items."
+        if outcome.left:
+            said += f" Left {len(outcome.left)} that spcs-wizard did not create: " + ", ".join(
+                outcome.left
+            )
+        return True, said
+
+
 def start_thread(work: Callable[[], None]) -> None:
     """A job's thread. Not a Textual thread worker: those run on the event loop's default
     executor, which asyncio joins when the app ends, so a job left running would keep the

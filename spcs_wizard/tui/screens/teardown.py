@@ -14,6 +14,8 @@ from textual.widgets import Button, Label, Static, Switch
 
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event
+from spcs_wizard.engine.job import JobProgress
+from spcs_wizard.tui.jobs import teardown_job
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
@@ -21,6 +23,7 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 
 class TeardownScreen(WizardScreen):
     STEP = "teardown"
+    JOB_TITLE = "Teardown"
     PALETTE_ACTIONS = (("Tear down", "Remove what this deployment made (asks first)", "start"),)
     NEXT_LABEL = "Finish"
 
@@ -38,6 +41,7 @@ class TeardownScreen(WizardScreen):
     def on_mount(self) -> None:
         self.show_preview()
         self.allow_next(True)
+        self.replay_job()
 
     def options(self) -> tuple[bool, bool]:
         return (
@@ -71,12 +75,12 @@ class TeardownScreen(WizardScreen):
         try:
             runner = self.connect()
         except (ConnectionFailedError, OSError) as exc:
-            self.from_worker(self.finished, False, str(exc), 0, {})
+            self.from_worker(self.finished, False, str(exc))
             return
         try:
             steps = self.wizard.session.teardown_survey(runner, keep, shared)
         except (ConnectorError, ValueError, OSError) as exc:
-            self.from_worker(self.finished, False, str(exc), 0, {})
+            self.from_worker(self.finished, False, str(exc))
             return
         finally:
             runner.con.close()
@@ -108,49 +112,34 @@ class TeardownScreen(WizardScreen):
             otherwise=released,
         )
 
-    @work(thread=True, exclusive=True, group="teardown")
     def run_teardown(self, keep: bool, shared: bool) -> None:
-        call = self.from_worker
-        session = self.wizard.session
-        try:
-            runner = self.connect()
-        except (ConnectionFailedError, OSError) as exc:
-            call(self.finished, False, str(exc), 0, {})
-            return
-        try:
-            outcome = session.teardown(
-                runner,
-                lambda e: call(self.on_engine_event, e),
-                keep_data=keep,
-                include_shared=shared,
-            )
-        except (ValueError, OSError) as exc:  # unreadable local state
-            call(self.finished, False, str(exc), 0, {})
-            return
-        finally:
-            runner.con.close()
-        left = outcome.left
-        hint = outcome.failed.hint if outcome.failed else ""
-        call(self.finished, outcome.ok, hint, len(outcome.removed), left)
+        """The teardown, as the wizard's job: Back and Next leave it running."""
+        steps = self.wizard.session.teardown_preview(keep, shared)
+        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        if self.wizard_app.run_job(job, teardown_job(keep, shared)):
+            self.query_one(Checklist).show_steps(steps)
+        else:
+            self.query_one("#start", Button).disabled = False
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(Checklist).apply(event)
         self.query_one(EventLog).event(event)
 
-    def finished(self, ok: bool, hint: str, removed: int, left: dict[str, str]) -> None:
+    def job_finished(self, job: JobProgress, tell: bool = True) -> None:
+        self.finished(job.ok, job.message, tell)
+
+    def finished(self, ok: bool, said: str, tell: bool = True) -> None:
         self.query_one("#start", Button).disabled = False
         summary = self.query_one("#summary", Static)
         if ok:
-            text = f"[green]Removed {removed} items.[/]"
-            if left:
-                text += f" Left {len(left)} that spcs-wizard did not create: " + escape(
-                    ", ".join(left)
-                )
-            summary.update(text)
-            self.notify("Teardown finished.")
+            summary.update(f"[green]{escape(said)}[/]")
+            if tell:
+                self.notify("Teardown finished.")
         else:
-            summary.update(f"[bold red]Stopped.[/] {escape(hint)}")
-            self.notify(hint or "failed", title="Teardown stopped", severity="error")
+            summary.update(f"[bold red]Stopped.[/] {escape(said)}")
+            if tell:
+                self.notify(said or "failed", title="Teardown stopped", severity="error")
 
-    def action_next(self) -> None:
-        self.app.exit()
+    async def action_next(self) -> None:  # type: ignore[override]
+        """Finish: leave the wizard (asking first while a job runs)."""
+        await self.wizard_app.action_quit()
