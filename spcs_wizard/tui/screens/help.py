@@ -36,6 +36,10 @@ Deploys Milvus on Snowpark Container Services, then watches it.
 - `ctrl+d`, `ctrl+l`: console: the seed's demo sentences, insert a text or load a file;
   up/down in the question box walk the history
 - `f1`: this help; `escape` closes it and every dialog (as Cancel); `ctrl+q`: quit
+  (while a build, deploy or teardown runs it asks: stop after the step, or leave it)
+
+Build & push, Deploy and Teardown keep running when you go to another step; the strip
+above the buttons shows how far they are.
 
 Every step is also a command: `spcs-wizard --help`.
 """
