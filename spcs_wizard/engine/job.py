@@ -42,6 +42,7 @@ class JobProgress:
     waiting: str = ""  # the current wait's last word on it (a state such as STARTING)
     started: float = 0.0
     current_since: float = 0.0
+    ended: float | None = None
     finished: bool = False
     ok: bool = False
     message: str = ""  # a failure's hint, or why it ended
@@ -76,6 +77,7 @@ class JobProgress:
     def finish(self, ok: bool, message: str = "") -> None:
         self.finished, self.ok, self.message = True, ok, message
         self.current, self.waiting = None, ""
+        self.ended = self.monotonic()
 
     @property
     def running(self) -> bool:
@@ -91,12 +93,12 @@ class JobProgress:
         head = f"{self.title} {self.done}/{len(self.step_ids)}"
         if self.finished:
             how = "finished" if self.ok else "stopped" if self.stop_requested else "failed"
-            return f"{head} · {how} after {clock(now - self.started)}"
+            return f"{head} · {how} after {clock((self.ended or now) - self.started)}"
         parts = [head]
         if self.current is not None:
             parts.append(f"{self.current} {clock(now - self.current_since)}")
         if self.waiting:
-            parts.append(self.waiting[:40])
+            parts.append(self.waiting if len(self.waiting) <= 40 else self.waiting[:39] + "…")
         if self.stop_requested:
             parts.append("stopping after this step")
         return " · ".join(parts)

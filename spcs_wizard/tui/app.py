@@ -65,7 +65,8 @@ class WizardApp(App[None]):
         self.wizard = wizard or WizardContext()
         self.start = start
         self.step = start
-        self.job: JobProgress | None = None  # the last deploy, build or teardown
+        self.job: JobProgress | None = None  # the last deploy, build or teardown started
+        self.jobs: dict[str, JobProgress] = {}  # the last of each kind, by title
         self._quit_after_job = False
 
     def on_mount(self) -> None:
@@ -86,11 +87,15 @@ class WizardApp(App[None]):
                 severity="warning",
             )
             return False
-        self.job = job
+        self.job = self.jobs[job.title] = job
         feed = JobFeed(self, job, self._job_entry)
 
         def work() -> None:
-            ok, message = body(feed)
+            try:
+                ok, message = body(feed)
+            except Exception as exc:  # a bug: the job must still end, and say so
+                logging.getLogger("spcs_wizard").exception("%s failed", job.title)
+                ok, message = False, f"{job.title} ended on an unexpected error: {exc!r}"
             feed.finished(ok, message)
 
         start_thread(work)
@@ -192,11 +197,12 @@ def run(wizard: WizardContext | None = None) -> None:
     app = WizardApp(wizard)
     app.run()
     job = app.job
-    if job is not None and job.running:  # left running: the process ends it here
-        print(
-            f"{job.title} left at {job.summary()}. Run spcs-wizard again: it resumes where "
-            "it stopped (each step is checked before it runs).",
-            flush=True,
-        )
-        sys.stderr.flush()
-        os._exit(0)
+    if job is None or (job.finished and not job.stop_requested):
+        return
+    again = "Run it again to go on: each step is checked before it runs."
+    if job.finished:  # stopped on request
+        print(f"Stopped: {job.summary()}. {again}", flush=True)
+        return
+    print(f"Left running, cut short now: {job.summary()}. {again}", flush=True)
+    sys.stderr.flush()
+    os._exit(0)  # the job's thread ends with the process

@@ -122,6 +122,8 @@ def teardown_job(keep_data: bool, include_shared: bool) -> JobBody:
             )
         return True, said
 
+    return body
+
 
 def start_thread(work: Callable[[], None]) -> None:
     """A job's thread. Not a Textual thread worker: those run on the event loop's default
@@ -151,7 +153,8 @@ class QuitDialog(Dialog[str]):
             yield Label(f"{self.job.title} is running", classes="section")
             yield Static(
                 f"{self.job.summary()}.\n\nStop after this step: the step under way "
-                "finishes, nothing more starts, then the wizard closes. Leave it: the "
+                "finishes (a wait ends at once: it changes nothing), nothing more starts, "
+                "then the wizard closes. Leave it: the "
                 "wizard closes now and the step under way is cut short; the next start "
                 "resumes where it stopped (each step is checked before it runs).",
                 id="question",

@@ -40,9 +40,9 @@ class WizardScreen(Screen[None]):
         return cast("WizardApp", self.app)
 
     def own_job(self) -> JobProgress | None:
-        """The wizard's job, when it is the one this screen starts and shows."""
-        job = self.wizard_app.job
-        return job if job is not None and self.JOB_TITLE and job.title == self.JOB_TITLE else None
+        """The last job of the kind this screen starts and shows (kept after it ended, so
+        the screen comes back with what it did)."""
+        return self.wizard_app.jobs.get(self.JOB_TITLE) if self.JOB_TITLE else None
 
     def replay_job(self) -> JobProgress | None:
         """On mount: this screen's job as it is (it went on while another step was
@@ -197,6 +197,10 @@ class WizardScreen(Screen[None]):
         for button in self.query("#start").results(Button):
             if not button.disabled:
                 button.press()
+                continue
+            job = self.wizard_app.job
+            busy = f"{job.title} is running: {job.summary()}" if job and job.running else ""
+            self.notify(busy or f"{button.label} is not available now.", severity="warning")
 
     def action_back(self) -> None:
         target = self.previous_step()
