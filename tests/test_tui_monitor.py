@@ -100,8 +100,15 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
             await pilot.click("#yes")
-            await until(pilot, lambda: "SUSPENDED" in table_text(services), what="suspended")
-            assert "RUNNING" not in table_text(services)
+            # The services are suspended one after the other: a refresh between the two
+            # shows one of each, so wait for the state where none runs.
+            await until(
+                pilot,
+                lambda: (
+                    "SUSPENDED" in table_text(services) and "RUNNING" not in table_text(services)
+                ),
+                what="both suspended",
+            )
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
             assert "starts the compute pools" in text_of(app.screen.query_one("#question", Static))
