@@ -61,7 +61,7 @@ def test_each_removed_step_is_started_then_done_with_its_statements_and_time(
     done = [e for e in deployed.events if isinstance(e, StepDone)]
     assert [e.step_id for e in started] == outcome.removed == [e.step_id for e in done]
     for event in started:
-        assert event.title == f"Undo: {steps[event.step_id].title}"
+        assert event.title == steps[event.step_id].removal  # DROP ..., REVOKE ...; not "Create"
     for event in done:
         assert event.statements == len(steps[event.step_id].undo) > 0
         assert event.seconds == 0.123  # one reading before, one after, to the millisecond

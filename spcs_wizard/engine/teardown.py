@@ -96,7 +96,7 @@ class Teardown:
                     outcome.left[step.id] = why
                 self.on_event(StepSkipped(step.id, why))
                 continue
-            self.on_event(StepStarted(step.id, f"Undo: {step.title}"))
+            self.on_event(StepStarted(step.id, step.removal))  # what it runs: DROP, REVOKE
             started = self.monotonic()
             try:
                 for sql in step.undo:
