@@ -21,7 +21,9 @@ from spcs_wizard.tui.screens.dialog import Dialog
 if TYPE_CHECKING:
     from textual.app import App
 
+    from spcs_wizard.engine.deployment_session import DeploymentSession
     from spcs_wizard.engine.events import StepFailed
+    from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.tui.app import WizardApp
 
 
@@ -56,19 +58,35 @@ class JobFeed:
 JobBody = Callable[[JobFeed], tuple[bool, str]]  # -> (ok, what to say when it is not)
 
 
+def _connected(
+    feed: JobFeed,
+    errors: tuple[type[Exception], ...],
+    run: Callable[[DeploymentSession, SqlRunner], tuple[bool, str]],
+) -> tuple[bool, str]:
+    """A job's connection (an MFA passcode is asked in a dialog over whichever screen is
+    open), given to ``run`` and closed after; a failure to connect, or one of ``errors``
+    from ``run``, ends the job with what it said."""
+    app = cast("WizardApp", feed.app)
+    session = app.wizard.session
+    try:
+        runner = session.connect(app.ask_passcode_from_thread)
+    except (ConnectionFailedError, OSError) as exc:
+        return False, str(exc)
+    try:
+        return run(session, runner)
+    except errors as exc:
+        return False, str(exc)
+    finally:
+        runner.con.close()
+
+
 def plan_job(images_only: bool, report: Callable[[StepFailed], str]) -> JobBody:
-    """The wizard's deploy (or, ``images_only``, its build & push) as a job: connect, run
-    the plan (stopping between two steps, or in a wait, when asked), report through the
-    feed; a failure is said by ``report`` (its hint, or its message)."""
+    """The wizard's deploy (or, ``images_only``, its build & push) as a job: run the plan
+    (stopping between two steps, or in a wait, when asked), report through the feed; a
+    failure is said by ``report`` (its hint, or its message)."""
 
     def body(feed: JobFeed) -> tuple[bool, str]:
-        app = cast("WizardApp", feed.app)
-        session = app.wizard.session
-        try:
-            runner = session.connect(app.ask_passcode_from_thread)
-        except (ConnectionFailedError, OSError) as exc:
-            return False, str(exc)
-        try:
+        def deploy(session: DeploymentSession, runner: SqlRunner) -> tuple[bool, str]:
             outcome = session.deploy(
                 runner,
                 on_event=feed.event,
@@ -77,13 +95,12 @@ def plan_job(images_only: bool, report: Callable[[StepFailed], str]) -> JobBody:
                 images_only=images_only,
                 should_stop=feed.should_stop,
             )
-        except (ValueError, KeyError, OSError) as exc:  # unreadable local state, a file
-            return False, str(exc)
-        finally:
-            runner.con.close()
-        if outcome.stopped:
-            return False, "stopped on request; run it again: it resumes where it stopped"
-        return outcome.ok, report(outcome.failed) if outcome.failed else ""
+            if outcome.stopped:
+                return False, "stopped on request; run it again: it resumes where it stopped"
+            return outcome.ok, report(outcome.failed) if outcome.failed else ""
+
+        # Unreadable local state, a file.
+        return _connected(feed, (ValueError, KeyError, OSError), deploy)
 
     return body
 
@@ -93,13 +110,7 @@ def teardown_job(keep_data: bool, include_shared: bool) -> JobBody:
     ends well, says what it removed and what it left."""
 
     def body(feed: JobFeed) -> tuple[bool, str]:
-        app = cast("WizardApp", feed.app)
-        session = app.wizard.session
-        try:
-            runner = session.connect(app.ask_passcode_from_thread)
-        except (ConnectionFailedError, OSError) as exc:
-            return False, str(exc)
-        try:
+        def teardown(session: DeploymentSession, runner: SqlRunner) -> tuple[bool, str]:
             outcome = session.teardown(
                 runner,
                 feed.event,
@@ -107,20 +118,17 @@ def teardown_job(keep_data: bool, include_shared: bool) -> JobBody:
                 include_shared=include_shared,
                 should_stop=feed.should_stop,
             )
-        except (ValueError, OSError) as exc:  # unreadable local state
-            return False, str(exc)
-        finally:
-            runner.con.close()
-        if outcome.stopped:
-            return False, "stopped on request; Tear down again goes on from there"
-        if outcome.failed is not None:
-            return False, outcome.failed.hint
-        said = f"Removed {len(outcome.removed)} items."
-        if outcome.left:
-            said += f" Left {len(outcome.left)} that spcs-wizard did not create: " + ", ".join(
-                outcome.left
-            )
-        return True, said
+            if outcome.stopped:
+                return False, "stopped on request; Tear down again goes on from there"
+            if outcome.failed is not None:
+                return False, outcome.failed.hint
+            said = f"Removed {len(outcome.removed)} items."
+            if outcome.left:
+                left = ", ".join(outcome.left)
+                said += f" Left {len(outcome.left)} that spcs-wizard did not create: {left}"
+            return True, said
+
+        return _connected(feed, (ValueError, OSError), teardown)  # unreadable local state
 
     return body
 
