@@ -220,14 +220,22 @@ class DeploymentSession:
         Probes the tools: call it off the UI thread."""
         from spcs_wizard.engine.images import RegistryPusher
 
-        rehearsal = self.target.rehearsal
-        if rehearsal is not None and (self.image_mode == "record" or not rehearsal.has_registry):
+        if self._records_images:
             return []
         pusher = RegistryPusher(None, self.deployment, builder=self.builder)  # type: ignore[arg-type]
-        if rehearsal is not None:
-            pusher.copier_env = rehearsal.builder_env()
+        if self.target.rehearsal is not None:
+            pusher.copier_env = self.target.rehearsal.builder_env()
         steps = [s for s in self.plan().steps if s.kind is StepKind.IMAGE]
-        return [blocked for step in steps if (blocked := pusher.blocked(step)) is not None]
+        blocked = [found for step in steps if (found := pusher.blocked(step)) is not None]
+        self.builder = self.builder or pusher.builder  # found: the deploy need not look again
+        return blocked
+
+    @property
+    def _records_images(self) -> bool:
+        """The rehearsal records images as pushed instead of building them (unless asked
+        to build, and only where it has a registry)."""
+        rehearsal = self.target.rehearsal
+        return rehearsal is not None and (self.image_mode == "record" or not rehearsal.has_registry)
 
     def _pusher(
         self,
@@ -240,7 +248,7 @@ class DeploymentSession:
 
         contexts = self.contexts or CONTEXTS
         rehearsal = self.target.rehearsal
-        if rehearsal is not None and (self.image_mode == "record" or not rehearsal.has_registry):
+        if rehearsal is not None and self._records_images:
 
             def record(step: Step) -> None:
                 digest = rehearsal.record_image(self.deployment, step, contexts)

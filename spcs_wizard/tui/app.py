@@ -72,7 +72,7 @@ class WizardApp(App[None]):
     def on_mount(self) -> None:
         self.theme = DARK
         self.push_screen(screen_class(self.start)())
-        self.set_interval(1.0, self._show_job)  # the strip's clocks move while a job runs
+        self.set_interval(1.0, self._tick)
 
     # -- jobs ----------------------------------------------------------------------------------
     def run_job(self, job: JobProgress, body: JobBody) -> bool:
@@ -122,6 +122,12 @@ class WizardApp(App[None]):
                 self.notify(job.summary(), severity="information" if job.ok else "error")
             if self._quit_after_job:
                 self.exit()
+
+    def _tick(self) -> None:
+        """The strip's clocks move while a job runs (an ended one is shown once, as it
+        ends)."""
+        if self.job is not None and self.job.running:
+            self._show_job()
 
     def _show_job(self) -> None:
         from textual.widgets import Static
