@@ -21,3 +21,20 @@ STATE_STYLE = {
 def styled(value: str | None) -> Text:
     text = value or "-"
     return Text(text, style=STATE_STYLE.get(text, ""))
+
+
+# A whole deployment's condition (Snapshot.condition), as a word.
+CONDITION_STYLE = {
+    "running": "green",
+    "starting": "yellow",
+    "partly deployed": "yellow",
+    "failing": "bold red",
+    "suspended": "cyan",
+    "not deployed": "dim",
+    "connect to see": "dim",  # a look that would need a person (a browser, a passcode)
+    "unknown": "yellow",
+}
+
+
+def condition(word: str) -> Text:
+    return Text(word, style=CONDITION_STYLE.get(word, "yellow"))

@@ -5,6 +5,7 @@ work from the keyboard, endpoint URLs go to the clipboard, logs follow and filte
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import webbrowser
 
@@ -41,7 +42,7 @@ def test_a_failing_container_shows_within_two_refreshes(deployed_wizard) -> None
             await until(pilot, lambda: "FAILED" in table_text(services), what="FAILED shown")
             # The refresh that saw it may be the one already under way, or the next.
             assert screen.refreshes - before <= 2
-            assert "not all running" in text_of(fresh)
+            assert "failing" in text_of(fresh)
             assert "Container exited with code 1" in text_of(screen.query_one("#problems", Static))
             assert max(screen.history.restart_series("MILVUS")) > 0  # the sparkline rises
 
@@ -109,13 +110,15 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
                 ),
                 what="both suspended",
             )
+            # Said as suspended (not as torn down, not as failing), and billed nothing.
+            await until(pilot, lambda: "suspended" in text_of(fresh), what="said suspended")
+            assert "0 credits/h now" in text_of(fresh)
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
             assert "starts the compute pools" in text_of(app.screen.query_one("#question", Static))
             await pilot.click("#yes")
             await until(pilot, lambda: "healthy" in text_of(fresh), timeout=60, what="resumed")
 
-            screen.query_one("#monitor").active = "tab-endpoints"  # type: ignore[attr-defined]
             endpoints = screen.query_one("#endpoints", DataTable)
             # After a resume the endpoints get their URLs again a little later, one by one:
             # wait for every row's (`c` copies the selected one; any URL shown is not enough).
@@ -147,7 +150,6 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             toasts = [n.message for n in app._notifications]
             assert any("No web browser here" in m and app.clipboard in m for m in toasts)
 
-            screen.query_one("#monitor").active = "tab-logs"  # type: ignore[attr-defined]
             log = screen.query_one("#log", RichLog)
 
             def shown() -> str:
@@ -161,5 +163,51 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             assert "readiness" in shown()
             search.value = ""
             await until(pilot, lambda: "pulling image" in shown(), what="unfiltered")
+
+    asyncio.run(scenario())
+
+
+def test_panes_side_by_side_when_wide_one_at_a_time_when_narrow(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """At 120x40 pools and services, endpoints, trends and the log are all on screen; at
+    80x24 one pane at a time, chosen by the tabs. Container ages are relative and in the
+    past, though the rehearsal's clock runs fast."""
+    from textual.widgets import Tabs
+
+    _, context = deployed_wizard
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await healthy_monitor(app, pilot)
+            panes = ["#pane-status", "#pane-endpoints", "#pane-trends", "#pane-logs"]
+
+            def shown() -> list[str]:
+                return [p for p in panes if screen.query_one(p).display]
+
+            def on_screen(pane: str) -> bool:
+                region = screen.query_one(pane).region
+                return region.width > 0 and region.bottom <= 40 and region.right <= 120
+
+            await until(pilot, lambda: all(on_screen(p) for p in panes), what="laid out")
+            assert shown() == panes
+            assert not screen.query_one("#pane-tabs").display
+            services = table_text(screen.query_one("#services", DataTable))
+            # "12m ago 16:58": relative, then local time. Read against this machine's clock
+            # the fast rehearsal's start times are in the future, which read "0s ago".
+            assert re.search(r"\b\d+[mhd] ago \d\d:\d\d", services), services
+            trends = text_of(screen.query_one("#trends", Static))  # type: ignore[arg-type]
+            assert "last " in trends or "a bar a refresh" in trends
+
+            await pilot.resize_terminal(80, 24)
+            await until(pilot, lambda: screen.has_class("-narrow"), what="narrow")
+            assert shown() == ["#pane-status", "#pane-trends"]
+            tabs = screen.query_one("#pane-tabs", Tabs)
+            assert tabs.display
+            tabs.active = "logs"
+            await until(pilot, lambda: shown() == ["#pane-logs"], what="the log pane")
+            tabs.active = "endpoints"
+            await until(pilot, lambda: shown() == ["#pane-endpoints"], what="endpoints")
+            await pilot.resize_terminal(120, 40)
+            await until(pilot, lambda: shown() == panes, what="all again")
 
     asyncio.run(scenario())

@@ -110,6 +110,41 @@ def test_step_screens(snap_compare, step: str, size: tuple[int, int]) -> None:  
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_welcome_with_the_deployments_this_machine_knows(  # type: ignore[no-untyped-def]
+    snap_compare, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Two deployments on accounts whose sign-in needs a person (a browser, an MFA
+    prompt): listed with their record, not looked at live."""
+    import json
+
+    from spcs_wizard.engine.known_deployments import remember
+    from spcs_wizard.model.config_file import with_settings
+    from spcs_wizard.model.deployment import Deployment
+
+    home = tmp_path / "snowflake"
+    home.mkdir()
+    (home / "connections.toml").write_text(
+        '[prod]\naccount = "acme-prod"\nuser = "ME"\nauthenticator = "externalbrowser"\n'
+        '[dev]\naccount = "acme-dev"\nuser = "ME"\nauthenticator = "username_password_mfa"\n'
+    )
+    (home / "connections.toml").chmod(0o600)
+    for prefix, connection, days in (("ALICE_", "prod", 3), ("BOB_", "dev", 40)):
+        d = with_settings(Deployment(), {"prefix": prefix}, "test")
+        directory = tmp_path / "home" / "deployments" / d.deployment_id.lower()
+        remember(directory, d, connection)
+        record = json.loads((directory / "known.json").read_text())
+        record["last_used"] = time.time() - days * 86400  # a fixed age: 3d, 40d
+        (directory / "known.json").write_text(json.dumps(record))
+    app = app_at("welcome", rehearsal=Rehearsal(tmp_path / "rehearsal", registry=False))
+
+    async def listed(pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: len(pilot.app.live) == 2, what="both rows looked at")  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=listed, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help_and_light_theme(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app_at("welcome"), press=["ctrl+t", "f1"], terminal_size=size)
 

@@ -619,10 +619,15 @@ def test_every_footer_key_and_palette_action_runs_on_every_step(
                 await pilot.press("escape")
                 await settle(pilot, app, step)
                 finish = step == "teardown"  # its Next is Finish: it leaves the wizard
+                # Every key the footer shows, and ours it does not (Back and Next are on
+                # their buttons, the theme is in help and the palette).
+                ours = {b.key for b in (*WizardApp.BINDINGS, *type(app.screen).BINDINGS)}
                 shown = {
                     key: active
                     for key, active in app.screen.active_bindings.items()
-                    if active.binding.show and key != "ctrl+q" and not (finish and key == "ctrl+n")
+                    if (active.binding.show or key in ours)
+                    and key != "ctrl+q"
+                    and not (finish and key == "ctrl+n")
                 }
                 assert shown, step
                 for key, active in shown.items():
@@ -634,5 +639,39 @@ def test_every_footer_key_and_palette_action_runs_on_every_step(
             await pilot.press("ctrl+n")  # Finish, on the last step
             await until(pilot, lambda: not app.is_running, what="finished")
         assert {k for _, k in pressed} >= {"ctrl+n", "ctrl+b", "f1", "ctrl+t", "s", "u", "r"}
+
+    asyncio.run(scenario())
+
+
+def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """The footer keeps the keys a person needs most where it is narrowest: each of the
+    screen's own keys, quit and help, all within 80 columns (the footer cuts the rest)."""
+    from textual.widgets._footer import FooterKey
+
+    from spcs_wizard.tui.app import SCREENS, screen_class
+
+    _, context = deployed_wizard
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="welcome")
+        async with app.run_test(size=(80, 24)) as pilot:
+            for step in SCREENS:
+                cls = screen_class(step)
+                app.go(step)
+                await until(pilot, lambda c=cls: isinstance(app.screen, c), what=step)
+                await pilot.pause()
+                own = {b.key for b in cls.BINDINGS if b.show}
+                await until(
+                    pilot,
+                    lambda o=own: (
+                        {"ctrl+q", "f1"} | o <= {k.key for k in app.screen.query(FooterKey)}
+                    ),
+                    what=f"{step}: footer keys",
+                )
+                for key in app.screen.query(FooterKey):
+                    if key.key in {"ctrl+q", "f1"} | own:
+                        assert 0 < key.region.right <= 80 - len(" ^p palette"), (step, key.key)
 
     asyncio.run(scenario())

@@ -36,13 +36,17 @@ def tui_command(
 ) -> None:
     """The wizard: Welcome, Connection, Naming, Review, Build & push, Deploy, Monitor,
     Console, Teardown. Starts in rehearsal mode (a local SPCS emulator and Milvus Lite,
-    no account needed); -c CONNECTION starts on a real account."""
+    no account needed); -c CONNECTION starts on a real account. Without settings (no
+    spcs-wizard.toml, no --set), it starts with the names Naming had last time."""
+    from spcs_wizard.engine.known_deployments import starting_deployment
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.tui.app import run
     from spcs_wizard.tui.context import WizardContext
 
+    deployment, from_draft = starting_deployment(deployment)
     wizard = WizardContext(
         deployment=deployment,
+        from_draft=from_draft,
         mode="account" if connection_name else "rehearsal",
         connection_name=connection_name,
         rehearsal=None if connection_name else Rehearsal(speed=speed),

@@ -5,6 +5,11 @@ A child gets only the environment it needs: never the emulator's administrator p
 a keyring's password, or variables such as REGISTRY_AUTH_FILE that docker-registry reads
 as its own settings. On Linux it is also told to stop when the emulator dies, even by
 SIGKILL (PR_SET_PDEATHSIG), so nothing is left running, orphaned, after a crash.
+
+That signal comes when the *thread* that started the child ends, not the process
+(prctl(2): "the parent thread"). So every child is started from one thread that lives as
+long as the process: a registry started from a short-lived thread (a wizard's look at
+its deployments) was killed as that thread ended, and the emulator failed after it.
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 # What a child process may see of ours: where programs are, locale and time zone, the
 # temporary directory, the virtual environment, and the numeric libraries' settings
@@ -41,3 +50,18 @@ def _die_with_parent() -> None:  # runs in the child, between fork and exec
 def preexec() -> Callable[[], None] | None:
     """``preexec_fn`` for Popen: die with the parent where the system can say so."""
     return _die_with_parent if _LIBC is not None else None
+
+
+_spawner: ThreadPoolExecutor | None = None
+_spawner_lock = threading.Lock()
+
+
+def spawn(args: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen(args, **kwargs)`` with only the environment a child needs and
+    told to die with this process, started from the process's one spawning thread."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:  # one idle thread for the life of the process
+            _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spcs-spawner")
+    kwargs.setdefault("env", child_environment())
+    return _spawner.submit(subprocess.Popen, list(args), preexec_fn=preexec(), **kwargs).result()

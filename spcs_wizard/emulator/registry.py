@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from spcs_wizard.emulator.children import child_environment, preexec
+from spcs_wizard.emulator.children import spawn
 from spcs_wizard.emulator.objects import holds_pat, mfa_enrolled, verify_secret
 
 if TYPE_CHECKING:
@@ -248,13 +248,11 @@ class RegistryProcess:
             f"    issuer: {ISSUER}\n    rootcertbundle: {cert_pem}\n"
         )
         log = (self.directory / "registry.log").open("ab")
-        self._proc = subprocess.Popen(
+        self._proc = spawn(
             [binary, "serve", str(config)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=child_environment(),
-            preexec_fn=preexec(),  # only prctl, between fork and exec
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # readiness: /v2/ answers (401 without a token)

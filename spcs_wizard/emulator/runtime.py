@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import lifecycle
-from spcs_wizard.emulator.children import child_environment, preexec
+from spcs_wizard.emulator.children import spawn
 
 if TYPE_CHECKING:
     from spcs_wizard.emulator.catalog import Account, Obj
@@ -138,7 +138,7 @@ class ServiceRuntime:
         data.mkdir(parents=True, exist_ok=True)
         port = _free_port()
         log = (data.parent / "milvus-lite.log").open("ab")
-        process = subprocess.Popen(
+        process = spawn(
             [
                 sys.executable,
                 "-m",
@@ -154,8 +154,6 @@ class ServiceRuntime:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=child_environment(),
-            preexec_fn=preexec(),  # only prctl, between fork and exec
         )
         self.served[svc.fqn] = Served(process, port, data, persistent, svc.props.get("STARTED_AT"))
 

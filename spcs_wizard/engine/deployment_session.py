@@ -70,6 +70,11 @@ class Target:
                 raise ConnectionFailedError(f"the rehearsal emulator refused: {exc}") from None
         return SqlRunner(open_connection(self.connection_name or "default", None, ask_passcode))
 
+    @property
+    def record_name(self) -> str | None:
+        """The connection's name as a record keeps it (None: the rehearsal)."""
+        return None if self.rehearsal is not None else self.connection_name or "default"
+
     def state_dir(self, deployment_id: str) -> Path:
         if self.rehearsal is not None:  # never mixed with a real account's state
             return self.rehearsal.directory / "deployments" / deployment_id.lower()
@@ -197,8 +202,10 @@ class DeploymentSession:
         after the image steps (and what they need: the repository); ``should_stop``,
         asked before each step, ends the run there (a later run resumes from it)."""
         from spcs_wizard.engine.apply import Deployer
+        from spcs_wizard.engine.known_deployments import remember
 
         plan = self.images_plan() if images_only else self.plan()
+        remember(self.state_dir, self.deployment, self.target.record_name)
         pusher = self._pusher(runner, on_push, on_line)
         deployer = Deployer(
             runner,
@@ -282,7 +289,10 @@ class DeploymentSession:
     def snapshot(self, runner: SqlRunner) -> Snapshot:
         from spcs_wizard.engine.snapshot import take
 
-        return take(runner, self.deployment)
+        rehearsal = self.target.rehearsal
+        # The rehearsal's clock runs fast: its times are read against it.
+        clock = rehearsal.started.clock.now if rehearsal is not None else None
+        return take(runner, self.deployment, clock)
 
     def teardown_preview(self, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
         from spcs_wizard.engine.teardown import preview
@@ -331,6 +341,13 @@ class DeploymentSession:
             include_adopted=include_adopted,
             on_event=on_event,
         )
+
+    def recorded_steps(self) -> tuple[set[str], set[str]]:
+        """What the local record says of the plan's steps: those this tool ran, and those
+        begun and not known to have ended (a run cut short)."""
+        state = self.state()
+        ids = {s.id for s in self.plan().steps}
+        return ids & set(state.executed), ids & set(state.pending)
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up: nothing of ours in the account, part of it, or the

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,14 @@ class Rehearsal:
     registry: bool | None = None  # None: when docker-registry is installed
     network_timeout: float = 30.0  # seconds before a request to the emulator gives up
     emulator: Emulator | None = None
+    # Two threads may start it at once (the wizard's look at its deployments, Connection).
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def start(self) -> Emulator:
+        with self._lock:
+            return self._start()
+
+    def _start(self) -> Emulator:
         if self.emulator is not None:
             return self.emulator
         password = secrets.token_urlsafe(24)

@@ -7,10 +7,14 @@ service.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from spcs_wizard.model.cost import pool_rate_now
 from spcs_wizard.model.identifiers import Identifier, qualified
 
 if TYPE_CHECKING:
@@ -62,12 +66,27 @@ class ServiceStatus:
 @dataclass(frozen=True)
 class Snapshot:
     deployment_id: str
-    taken_at: float
+    taken_at: float  # this machine's clock
     pools: list[PoolStatus]
     services: list[ServiceStatus]
+    # The account's clock at the same moment, which the containers' start times are on
+    # (the rehearsal's runs fast); None: this machine's.
+    account_clock: float | None = None
+
+    def age(self, when: str | None) -> float | None:
+        """Seconds from an account time (a container's start) to this snapshot."""
+        started = parse_time(when)
+        if started is None:
+            return None
+        now = self.taken_at if self.account_clock is None else self.account_clock
+        return max(now - started, 0.0)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            **asdict(self),
+            "condition": self.condition,
+            "credits_per_hour": self.credits_per_hour,
+        }
 
     @property
     def healthy(self) -> bool:
@@ -76,12 +95,59 @@ class Snapshot:
             for s in self.services
         )
 
+    @property
+    def condition(self) -> str:
+        """The deployment in one word: running, starting, failing, suspended, partly
+        deployed, or not deployed (nothing of it in the account: never made, or torn
+        down)."""
+        if not self.pools and not self.services:
+            return "not deployed"
+        if any(
+            s.status == "FAILED" or any(c.status == "FAILED" for c in s.containers)
+            for s in self.services
+        ):
+            return "failing"
+        if self.healthy:
+            return "running"
+        if self.services and all(s.status in ("SUSPENDED", "SUSPENDING") for s in self.services):
+            return "suspended"
+        if not self.services:
+            suspended = all(p.state == "SUSPENDED" for p in self.pools)
+            return "suspended" if suspended else "partly deployed"
+        return "starting"
+
+    @property
+    def credits_per_hour(self) -> float | None:
+        """What the pools cost an hour as they are now (None: a family without a figure);
+        the warehouse only bills while queries run and is not counted."""
+        rates = [pool_rate_now(p.instance_family, p.state, p.active_nodes) for p in self.pools]
+        return None if None in rates else round(sum(r or 0.0 for r in rates), 4)
+
+
+_ZONE_GAP = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
+
+
+def parse_time(value: str | None) -> float | None:
+    """A SHOW command's timestamp ("2025-11-24 15:58:00.000 +0000", or ISO 8601 with a
+    zone) as epoch seconds; None when absent or not a time."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(_ZONE_GAP.sub("", str(value).strip()))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:  # no zone given: Snowflake's default, UTC
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.timestamp()
+
 
 def _int(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-def take(runner: SqlRunner, d: Deployment) -> Snapshot:
+def take(
+    runner: SqlRunner, d: Deployment, account_clock: Callable[[], float] | None = None
+) -> Snapshot:
     n = d.names()
     role = n.sys_admin
     wanted = {n.milvus_pool.name, n.jupyter_pool.name}
@@ -129,4 +195,10 @@ def take(runner: SqlRunner, d: Deployment) -> Snapshot:
         services.append(
             ServiceStatus(row["name"], row["status"], row["compute_pool"], containers, endpoints)
         )
-    return Snapshot(d.deployment_id, time.time(), pools, services)
+    return Snapshot(
+        d.deployment_id,
+        time.time(),
+        pools,
+        services,
+        None if account_clock is None else account_clock(),
+    )

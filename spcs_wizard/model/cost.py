@@ -53,6 +53,19 @@ WAREHOUSE_CREDITS_PER_HOUR: dict[str, float] = {
 }
 
 
+# The states in which a compute pool is billed (see the module's second source).
+BILLED_POOL_STATES = frozenset({"IDLE", "ACTIVE", "STOPPING", "RESIZING"})
+
+
+def pool_rate_now(instance_family: str, state: str, nodes: int) -> float | None:
+    """What a pool costs an hour in its current state: nothing unless it is billed; None
+    when its family has no confirmed figure."""
+    if state.upper() not in BILLED_POOL_STATES:
+        return 0.0
+    rate = POOL_CREDITS_PER_HOUR.get(instance_family)
+    return None if rate is None else round(rate * max(nodes, 1), 4)
+
+
 @dataclass(frozen=True)
 class CostLine:
     item: str

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,6 +21,7 @@ from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.job import JobProgress
+    from spcs_wizard.engine.known_deployments import KnownDeployment, LiveStatus
     from spcs_wizard.tui.jobs import JobBody
     from spcs_wizard.tui.screens.base import WizardScreen
 
@@ -56,7 +58,7 @@ class WizardApp(App[None]):
     SUB_TITLE = "Milvus on Snowpark Container Services"
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("f1", "help", "Help"),
-        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),  # in help and the palette
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -68,6 +70,9 @@ class WizardApp(App[None]):
         self.job: JobProgress | None = None  # the last deploy, build or teardown started
         self.jobs: dict[str, JobProgress] = {}  # the last of each kind, by title
         self._quit_after_job = False
+        self.known: list[KnownDeployment] = []  # the deployments this machine knows
+        self.live: dict[str, LiveStatus] = {}  # KnownDeployment.key -> its last live look
+        self._looking = False
 
     def on_mount(self) -> None:
         self.theme = DARK
@@ -159,6 +164,88 @@ class WizardApp(App[None]):
 
         self.push_screen(QuitDialog(job), answered)
 
+    # -- the deployments this machine knows ---------------------------------------------------
+    def look_around(self) -> None:
+        """Read the known deployments, then look at each live, in the background; the
+        screen that lists them is told as each answer comes."""
+        from spcs_wizard.tui.jobs import start_thread
+
+        if not self._looking:
+            self._looking = True
+            start_thread(self._look_around)
+
+    def _look_around(self) -> None:
+        from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+        from spcs_wizard.engine.known_deployments import (
+            LiveStatus,
+            can_probe_quietly,
+            known,
+            probe,
+        )
+        from spcs_wizard.engine.rehearsal import Rehearsal
+
+        try:
+            wizard = self.wizard
+            if wizard.rehearsal is None:
+                wizard.rehearsal = Rehearsal()  # not started unless a look needs it
+            rehearsal = wizard.rehearsal
+            found = known(rehearsal.directory)
+            self._from_thread(self._known_read, found)
+            for k in found:
+                if not can_probe_quietly(k.connection_name):  # it would need a person
+                    self._from_thread(self._live_seen, k.key, LiveStatus("connect to see", None))
+                    continue
+                if k.rehearsal:
+                    rehearsal.start()
+                target = Target(rehearsal=rehearsal) if k.rehearsal else Target(k.connection_name)
+                session = DeploymentSession(target, k.deployment)
+                self._from_thread(self._live_seen, k.key, probe(session, session.connect))
+        except Exception:  # the list is a convenience: never a crash
+            logging.getLogger("spcs_wizard").exception("looking at the known deployments")
+        finally:
+            self._looking = False
+
+    def _from_thread(self, callback: Callable[..., object], *args: object) -> None:
+        if self.is_running:
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.call_from_thread(callback, *args)
+
+    def _known_read(self, found: list[KnownDeployment]) -> None:
+        self.known = found
+        self._known_changed()
+
+    def _live_seen(self, key: str, live: LiveStatus) -> None:
+        self.live[key] = live
+        self._known_changed()
+
+    def _known_changed(self) -> None:
+        show = getattr(self.screen, "show_known", None)
+        if show is not None:
+            show()
+
+    def pick_up(self, key: str) -> None:
+        """Make a known deployment the wizard's: its settings and its place; connect, then
+        go where it stopped."""
+        k = next((k for k in self.known if k.key == key), None)
+        if k is None:
+            return
+        if self.job is not None and self.job.running:
+            self.notify(
+                f"{self.job.summary()}: wait for it to end first.",
+                title=f"{self.job.title} is still running",
+                severity="warning",
+            )
+            return
+        wizard = self.wizard
+        wizard.deployment = k.deployment
+        wizard.mode = "rehearsal" if k.rehearsal else "account"
+        wizard.connection_name = k.connection_name
+        wizard.connected_as = None
+        wizard.from_draft = False
+        wizard.resume_after_connect = True
+        self.notify(f"Picking up {k.deployment.deployment_id} ({k.where}): connecting …")
+        self.go("connection")
+
     def go(self, step: str) -> None:
         """Show a step; steps that talk to the account wait until one is reached."""
         if step in NEEDS_TARGET and not self.wizard.ready:
@@ -184,6 +271,12 @@ class WizardApp(App[None]):
         yield SystemCommand("Light or dark theme", "Switch the theme", self.action_toggle_theme)
         for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
             yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+        for k in self.known:
+            yield SystemCommand(
+                f"Pick up: {k.deployment.deployment_id} ({k.where})",
+                f"{k.recorded}; connect and go where it stopped",
+                lambda key=k.key: self.pick_up(key),
+            )
 
     def on_unmount(self) -> None:
         if self.wizard.rehearsal is not None:

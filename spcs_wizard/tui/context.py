@@ -28,6 +28,8 @@ class WizardContext:
     builder: Builder | None = None
     refresh_seconds: float = 5.0
     connected_as: str | None = None
+    from_draft: bool = False  # the settings are the ones Naming had last time
+    resume_after_connect: bool = False  # a known deployment was picked: go where it stopped
     _session: DeploymentSession | None = field(default=None, repr=False)
 
     @property

@@ -31,8 +31,10 @@ class WizardScreen(Screen[None]):
     PALETTE_ACTIONS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     JOB_TITLE: ClassVar[str] = ""  # the wizard job this screen starts and shows, if any
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("ctrl+n", "next", "Next", priority=True),
-        Binding("ctrl+b", "back", "Back", priority=True),
+        # Not in the footer: the Back and Next buttons show these keys (the footer keeps
+        # room for the screen's own keys, quit and help at 80 columns).
+        Binding("ctrl+n", "next", "Next", priority=True, show=False),
+        Binding("ctrl+b", "back", "Back", priority=True, show=False),
     ]
 
     @property
@@ -151,9 +153,9 @@ class WizardScreen(Screen[None]):
         strip.display = job is not None  # the wizard's deploy, build or teardown
         yield strip
         with Horizontal(classes="nav"):
-            yield Button("◀ Back", id="back", compact=True)
+            yield Button("◀ Back ^b", id="back", compact=True)
             yield Static("", id="nav-status")
-            yield Button(f"{self.NEXT_LABEL} ▶", id="next", variant="primary", compact=True)
+            yield Button(f"{self.NEXT_LABEL} ^n ▶", id="next", variant="primary", compact=True)
         yield Footer()
 
     def compose_body(self) -> Iterable[Widget]:

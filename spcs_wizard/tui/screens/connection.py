@@ -123,6 +123,10 @@ class ConnectionScreen(WizardScreen):
         chosen = self.wizard.connection_name or default
         if chosen in names:
             select.value = chosen
+            if self.wizard.resume_after_connect:  # a known deployment was picked up
+                self.reach()
+        elif self.wizard.resume_after_connect:
+            self.show_problem(f"no connection {chosen!r} in connections.toml: choose one")
         if not names:
             self.query_one("#new", Collapsible).collapsed = False
 
@@ -188,6 +192,7 @@ class ConnectionScreen(WizardScreen):
         self.query_one("#busy").display = on
 
     def show_problem(self, message: str) -> None:
+        self.wizard.resume_after_connect = False  # a picked-up deployment stays here
         self.query_one("#who", Static).update(f"[bold red]✗[/] {escape(message)}")
         self.allow_next(False, "connect first")
 
@@ -235,6 +240,10 @@ class ConnectionScreen(WizardScreen):
         self.query_one("#preflight", Static).update(findings_table(findings))
         missing = [f.check for f in findings if not f.ok]
         self.allow_next(not missing, "preflight: " + ", ".join(missing) + " missing")
+        if wizard.resume_after_connect:  # picked up from Welcome: go where it stopped
+            wizard.resume_after_connect = False
+            if not missing:
+                self.action_next()
 
     def next_step(self) -> str | None:
         """Pick up where the deployment is: a finished one goes straight to monitoring."""

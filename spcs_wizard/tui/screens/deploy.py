@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import work
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -32,7 +33,29 @@ class DeployScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
         self.allow_next(False, "deploy first")
-        self.replay_job()
+        if self.replay_job() is None:
+            self.read_record()
+
+    @work(thread=True, group="record")
+    def read_record(self) -> None:
+        """What earlier runs (before this wizard started) did, from the local record."""
+        try:
+            executed, pending = self.wizard.session.recorded_steps()
+        except ValueError:  # an unreadable record: the run checks everything anyway
+            return
+        self.from_worker(self.show_record, executed, pending)
+
+    def show_record(self, executed: set[str], pending: set[str]) -> None:
+        if self.own_job() is not None or not (executed or pending):
+            return  # a run started meanwhile shows what it does
+        checklist = self.query_one(Checklist)
+        checklist.show_record(executed, pending)
+        said = f"Earlier runs: {len(executed - pending)}/{len(checklist.states)} steps done"
+        if pending:
+            said += f"; cut short at {', '.join(sorted(pending))}"
+        self.query_one("#summary", Static).update(
+            said + ". Deploy checks each step and goes on from there."
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":

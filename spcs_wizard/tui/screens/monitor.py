@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -25,15 +25,16 @@ from textual.widgets import (
     Select,
     Static,
     Switch,
-    TabbedContent,
-    TabPane,
+    Tab,
+    Tabs,
 )
 
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
-from spcs_wizard.state_style import styled
+from spcs_wizard.state_style import condition, styled
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.trend import Trends
+from spcs_wizard.tui.widgets.when import ago
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -41,6 +42,40 @@ if TYPE_CHECKING:
 
 
 LABELS = {"milvus": "Milvus", "jupyter": "notebook"}  # the services, as the screen names them
+PANES = (("status", "Status"), ("endpoints", "Endpoints"), ("logs", "Logs"))
+WIDE = (110, 34)  # from this size on (columns, rows), every pane is shown at once
+
+
+# What the freshness line says of a whole deployment, by Snapshot.condition.
+CONDITION_WORDS = {
+    "running": "healthy",
+    "starting": "starting",
+    "failing": "failing",
+    "suspended": "suspended: nothing runs, storage still billed",
+    "partly deployed": "partly deployed: Deploy finishes it",
+    "not deployed": "not deployed (never made, or torn down)",
+}
+
+
+def freshness(snap: Snapshot) -> Text:
+    """ "healthy · 0.22 credits/h now · refreshed 16:00:00" (this machine's local time)."""
+    line = condition(snap.condition)
+    line.plain = CONDITION_WORDS.get(snap.condition, snap.condition)
+    rate = snap.credits_per_hour
+    if snap.pools:
+        line.append(f" · {rate:g} credits/h now" if rate is not None else " · cost unknown")
+    line.append(f" · refreshed {time.strftime('%H:%M:%S', time.localtime(snap.taken_at))}")
+    return line
+
+
+def started(snap: Snapshot, when: str | None) -> str:
+    """ "3m ago 15:58": how long a container has been up, and since when in local time
+    (from the account's clock, so a rehearsal's fast one does not put it in the future)."""
+    age = snap.age(when)
+    if age is None:
+        return "-"
+    since = time.strftime("%H:%M", time.localtime(snap.taken_at - age))
+    return f"{ago(age)} ago {since}"
 
 
 class MonitorScreen(WizardScreen):
@@ -57,8 +92,8 @@ class MonitorScreen(WizardScreen):
         Binding("r", "refresh", "Refresh"),
         Binding("s", "suspend", "Suspend"),
         Binding("u", "resume", "Resume"),
-        Binding("c", "copy_url", "Copy URL"),
-        Binding("o", "open_url", "Open URL"),
+        Binding("c", "copy_url", "Copy"),
+        Binding("o", "open_url", "Open"),
     ]
 
     def compose_body(self) -> Iterable[Widget]:
@@ -66,29 +101,54 @@ class MonitorScreen(WizardScreen):
             yield Static("waiting for the first refresh …", id="freshness")
             yield Button("Suspend", id="suspend", compact=True)
             yield Button("Resume", id="resume", compact=True)
-        with TabbedContent(id="monitor"):
-            with TabPane("Status", id="tab-status"), VerticalScroll():
-                yield DataTable(id="pools", cursor_type="row")
-                yield DataTable(id="services", cursor_type="row")
+        # Narrow terminals show one pane at a time, chosen here; wide ones show all four.
+        yield Tabs(*(Tab(title, id=key) for key, title in PANES), id="pane-tabs")
+        with Grid(id="panes"):
+            with VerticalScroll(id="pane-status", classes="pane status"):
+                yield DataTable(
+                    id="pools", cursor_type="row", cursor_foreground_priority="renderable"
+                )
+                yield DataTable(
+                    id="services", cursor_type="row", cursor_foreground_priority="renderable"
+                )
                 yield Static("", id="problems")
-                yield Trends(id="trends")
-            with TabPane("Endpoints", id="tab-endpoints"), Vertical():
+            with Vertical(id="pane-endpoints", classes="pane endpoints"):
                 yield DataTable(id="endpoints", cursor_type="row")
                 yield Static(
-                    "c copies the URL, o opens it (you log in with Snowflake).", classes="hint"
+                    "c copies the selected row's URL, o opens it (Snowflake login).",
+                    classes="hint",
                 )
-            with TabPane("Logs", id="tab-logs"), Vertical():
+            with Vertical(id="pane-trends", classes="pane status"):
+                yield Trends(id="trends")
+            with Vertical(id="pane-logs", classes="pane logs"):
                 with Horizontal(classes="row"):
                     yield Select(
                         [(LABELS[key], key) for key in self.wizard.deployment.service_keys],
                         value="milvus",
                         allow_blank=False,
                         id="log-service",
+                        compact=True,
                     )
                     yield Label("follow")
                     yield Switch(True, id="follow")
-                    yield Input(placeholder="search", id="log-search")
+                    yield Input(placeholder="search", id="log-search", compact=True)
                 yield RichLog(id="log", wrap=True, markup=False, highlight=False)
+
+    # -- layout: panes side by side when there is room, else tabs -----------------------------
+    def on_resize(self) -> None:
+        narrow = self.size.width < WIDE[0] or self.size.height < WIDE[1]
+        self.set_class(narrow, "-narrow")
+        self.show_pane()
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        self.show_pane()
+
+    def show_pane(self) -> None:
+        narrow = self.has_class("-narrow")
+        active = self.query_one("#pane-tabs", Tabs).active or "status"
+        for pane in self.query(".pane"):
+            pane.display = not narrow or pane.has_class(active)
 
     def on_mount(self) -> None:
         self.history = StatusHistory()
@@ -103,9 +163,17 @@ class MonitorScreen(WizardScreen):
             "pool", "state", "family", "nodes", "auto-suspend"
         )
         self.query_one("#services", DataTable).add_columns(
-            "service", "status", "container", "state", "restarts", "since", "image"
+            "service", "status", "container", "state", "restarts", "started", "image"
         )
-        self.query_one("#endpoints", DataTable).add_columns("service", "endpoint", "url")
+        self.query_one("#endpoints", DataTable).add_columns("endpoint", "url")
+        titles = {
+            "#pane-status": "Pools and services",
+            "#pane-endpoints": "Endpoints",
+            "#pane-trends": "Trends",
+            "#pane-logs": "Log",
+        }
+        for pane, title in titles.items():
+            self.query_one(pane).border_title = title
         self.allow_next(True)
         self.action_refresh()
         self.failures = 0  # refreshes failed in a row: the next one waits longer
@@ -169,9 +237,7 @@ class MonitorScreen(WizardScreen):
         self.last_good = snap.taken_at
         for change in self.history.add(snap):
             self.notify(change, title="Deployment changed", severity="warning")
-        when = time.strftime("%H:%M:%S", time.localtime(snap.taken_at))
-        health = "[green]healthy[/]" if snap.healthy else "[yellow]not all running[/]"
-        self.query_one("#freshness", Static).update(f"{health} · refreshed {when}")
+        self.query_one("#freshness", Static).update(freshness(snap))
         for table_id in ("#pools", "#services", "#endpoints"):
             self.query_one(table_id).remove_class("-stale")
         self.show_pools(snap)
@@ -207,11 +273,12 @@ class MonitorScreen(WizardScreen):
                     c.name if c else "-",
                     styled(c.status) if c else Text("-"),
                     str(c.restart_count) if c and c.restart_count is not None else "-",
-                    (c.start_time or "-") if c else "-",
+                    started(snap, c.start_time) if c else "-",
                     (c.image or "-").rsplit("/", 1)[-1] if c else "-",
                 )
         if not snap.services:
-            table.add_row("-", Text("not deployed", style="dim"), "", "", "", "", "")
+            word = "suspended" if snap.condition == "suspended" else "no services"
+            table.add_row("-", condition(word), "", "", "", "", "")
         failing = [
             f"✗ {s.name}/{c.name}: {c.message or c.status}"
             for s in snap.services
@@ -225,7 +292,7 @@ class MonitorScreen(WizardScreen):
         table = self.query_one("#endpoints", DataTable)
         table.clear()
         for e in self.endpoint_list:
-            table.add_row(e.service, e.endpoint, e.link or e.url or "not assigned yet")
+            table.add_row(e.endpoint, e.link or e.url or "not assigned yet")
 
     def show_stale(self, error: str) -> None:
         self.refreshing = False

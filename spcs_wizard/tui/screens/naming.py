@@ -65,6 +65,16 @@ class NamingScreen(WizardScreen):
         self.show_names(self.wizard.deployment)
         self.query_one(Input).focus()
 
+    def on_unmount(self) -> None:
+        """Remembered for the next start (the last valid names: Naming never keeps an
+        invalid one in the wizard)."""
+        from spcs_wizard.engine.known_deployments import save_draft
+        from spcs_wizard.tui.jobs import start_thread
+
+        deployment = self.wizard.deployment
+        self.wizard.from_draft = False
+        start_thread(lambda: save_draft(deployment))
+
     def _changes(self) -> dict[str, str]:
         changes = {str(i.name): i.value for i in self.query(Input) if i.name}
         family = self.query_one("#set-milvus-pool-instance_family", Select).value

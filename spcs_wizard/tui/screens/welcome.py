@@ -1,15 +1,25 @@
-"""Step 1: rehearsal or a real account, what will happen, and what it costs."""
+"""Step 1: rehearsal or a real account, the deployments this machine knows (live), and
+what a deployment costs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Label, Markdown, RadioButton, RadioSet
+from textual.widgets import DataTable, Label, Markdown, RadioButton, RadioSet, Static
 
+from spcs_wizard.state_style import condition
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.cost_table import CostTable
+from spcs_wizard.tui.widgets.when import ago
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.job import JobProgress
+    from spcs_wizard.engine.known_deployments import LiveStatus
 
 INTRO = """\
 **spcs-wizard** deploys Milvus on Snowpark Container Services, step by step: a role and
@@ -20,26 +30,120 @@ this tool made.
 """
 
 
+def live_cells(live: LiveStatus | None) -> tuple[Text, str]:
+    """The live status and cost cells of a row: looked up, still looking, or not looked
+    up because that would need a person (a browser sign-in, an MFA prompt)."""
+    if live is None:
+        return Text("looking…", style="dim"), ""
+    rate = "" if live.credits_per_hour is None else f"{live.credits_per_hour:g}"
+    return condition(live.condition), rate
+
+
 class WelcomeScreen(WizardScreen):
     STEP = "welcome"
 
     def compose_body(self) -> Iterable[Widget]:
         with VerticalScroll():
+            # First when there are any: someone coming back picks one up.
+            yield Label("Deployments on this machine", classes="section", id="known-title")
+            yield DataTable(id="known", cursor_type="row", cursor_foreground_priority="renderable")
+            yield Static("", id="known-hint", classes="hint")
             yield Markdown(INTRO)
             yield Label("Where to deploy", classes="section")
             with RadioSet(id="mode"):
                 yield RadioButton(
-                    "Rehearsal: a local SPCS emulator and Milvus Lite, no account needed",
+                    "Rehearsal: local SPCS emulator and Milvus Lite, no account",
                     id="rehearsal",
                     value=self.wizard.mode == "rehearsal",
                 )
                 yield RadioButton(
-                    "A Snowflake account (a connection from connections.toml, or a new one)",
+                    "A Snowflake account (connections.toml, or a new connection)",
                     id="account",
                     value=self.wizard.mode == "account",
                 )
+            yield Static("", id="mode-lock", classes="hint")
             yield Label("What it costs while running (estimate)", classes="section")
             yield CostTable(self.wizard.deployment, id="cost")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#known", DataTable)
+        table.add_columns("deployment", "place", "record", "now", "cr/h", "used")
+        self.show_known()
+        self.lock_mode()
+        self.wizard_app.look_around()
+        if self.wizard.from_draft:
+            self.notify(
+                f"Names from last time: {self.wizard.deployment.deployment_id} "
+                "(Naming changes them).",
+            )
+        self.query_one("#mode", RadioSet).focus()
+
+    def show_known(self) -> None:
+        """The list as the wizard last read it, with what the live looks found."""
+        known = self.wizard_app.known
+        for widget in ("#known-title", "#known", "#known-hint"):
+            self.query_one(widget).display = bool(known)
+        if not known:
+            return
+        table = self.query_one("#known", DataTable)
+        table.clear()
+        live = self.wizard_app.live
+        for k in known:
+            status, rate = live_cells(live.get(k.key))
+            table.add_row(
+                k.deployment.deployment_id,
+                k.place,
+                k.recorded,
+                status,
+                rate,
+                ago(time.time() - k.last_used),
+                key=k.key,
+            )
+        problems = [
+            f"{k.deployment.deployment_id} ({k.where}): {v.detail}"
+            for k in known
+            if (v := live.get(k.key)) is not None and v.detail
+        ]
+        self._tell_cut_short()
+        hint = "Enter picks one up: it connects and goes on where it stopped."
+        self.query_one("#known-hint", Static).update("\n".join([hint, *problems]))
+
+    def _tell_cut_short(self) -> None:
+        """Once: a deploy or teardown of a known deployment ended before its step did."""
+        if getattr(self, "_told", False):
+            return
+        cut = [k for k in self.wizard_app.known if k.cut_short]
+        if cut:
+            self._told = True
+            k = cut[0]
+            self.notify(
+                f"A run of {k.deployment.deployment_id} ({k.where}) was cut short at "
+                f"{', '.join(k.cut_short)}. Pick it up (Enter on its row): every step is "
+                "checked again, and it goes on from there.",
+                title="Cut short last time",
+                severity="warning",
+                timeout=12,
+            )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "known" and event.row_key.value is not None:
+            event.stop()
+            self.wizard_app.pick_up(str(event.row_key.value))
+
+    def lock_mode(self) -> None:
+        """While a job runs the place stays as it is: the job belongs to it."""
+        job = self.wizard_app.job
+        running = job is not None and job.running
+        self.query_one("#mode", RadioSet).disabled = running
+        lock = self.query_one("#mode-lock", Static)
+        lock.display = running
+        if running and job is not None:
+            lock.update(f"{job.title} is running here: the place can change once it ends.")
+
+    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
+        if kind == "finished":
+            self.lock_mode()
+        return super().on_job_entry(job, kind, item)
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         mode = "rehearsal" if event.pressed.id == "rehearsal" else "account"

@@ -24,6 +24,8 @@ MARKS = {
     "done": Text("✓", style="bold green"),
     "skipped": Text("✓", style="green"),
     "failed": Text("✗", style="bold red"),
+    "recorded": Text("✓", style="dim green"),  # done in an earlier run, by the local record
+    "cut short": Text("!", style="bold yellow"),  # begun in an earlier run, end unknown
 }
 
 
@@ -32,7 +34,12 @@ class Checklist(DataTable[Text | str]):
 
     def __init__(self, *, removals: bool = False, **kwargs: object) -> None:
         """``removals``: a teardown's list, each step shown by the SQL that undoes it."""
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            cursor_type="row",
+            zebra_stripes=False,
+            cursor_foreground_priority="renderable",  # a mark keeps its colour
+            **kwargs,  # type: ignore[arg-type]
+        )
         self.states: dict[str, str] = {}
         self.removals = removals
 
@@ -58,6 +65,15 @@ class Checklist(DataTable[Text | str]):
         self.update_cell(step_id, "result", result)
         if state in ("running", "waiting", "failed"):
             self.move_cursor(row=self.get_row_index(step_id))
+
+    def show_record(self, executed: set[str], pending: set[str]) -> None:
+        """Before a run: what earlier runs did, by the local record (each step is still
+        checked in the account when the run starts)."""
+        for step_id in self.states:
+            if step_id in pending:
+                self.mark(step_id, "cut short", "cut short earlier: checked again first")
+            elif step_id in executed:
+                self.mark(step_id, "recorded", "done earlier")
 
     def apply(self, event: Event) -> None:
         if isinstance(event, StepStarted):

@@ -1,0 +1,186 @@
+"""The deployments this machine knows, so the wizard can list them and pick any back up.
+
+Each deployment's local state directory holds ``known.json`` beside ``state.json``:
+where it went (a connection's name, or the rehearsal), its settings, and when it was
+last used. Names and settings only, never a secret. The settings the wizard's Naming
+step last had are kept as a draft (``<state home>/wizard-draft.toml``) for its next
+start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from spcs_wizard.model.config_file import ConfigError, save_deployment, to_toml, validate
+from spcs_wizard.paths import state_home
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from spcs_wizard.engine.deployment_session import DeploymentSession
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.deployment import Deployment
+
+RECORD = "known.json"
+DRAFT = "wizard-draft.toml"
+# How far a deployment got, by its local record: nothing of it made, part of it, all.
+Progress = Literal["start", "deploy", "monitor"]
+PROGRESS_WORDS: dict[str, str] = {
+    "start": "nothing yet",
+    "deploy": "partly",
+    "monitor": "deployed",
+}
+
+
+@dataclass(frozen=True)
+class KnownDeployment:
+    deployment: Deployment
+    connection_name: str | None  # None: the rehearsal
+    last_used: float
+    progress: Progress  # from the local record (what this tool made and has not removed)
+    cut_short: tuple[str, ...] = ()  # steps begun and not known to have ended
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.connection_name is None
+
+    @property
+    def where(self) -> str:
+        return "rehearsal" if self.rehearsal else f"connection {self.connection_name}"
+
+    @property
+    def place(self) -> str:
+        """Short: "rehearsal", or the connection's name."""
+        return self.connection_name or "rehearsal"
+
+    @property
+    def key(self) -> str:
+        """Unique on this machine: the same id may be deployed to two places."""
+        return f"{self.deployment.deployment_id}@{self.connection_name or '-rehearsal'}"
+
+    @property
+    def recorded(self) -> str:
+        """The local record in words: "partly", "deployed, cut short"."""
+        words = PROGRESS_WORDS[self.progress]
+        return words + (", cut short" if self.cut_short else "")
+
+
+def remember(state_dir: Path, deployment: Deployment, connection_name: str | None) -> None:
+    """Record (or refresh) a deployment the tool is about to work on."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        "deployment_id": deployment.deployment_id,
+        "connection": connection_name,
+        "last_used": time.time(),
+        "settings": to_toml(deployment, with_comments=False),
+    }
+    tmp = state_dir / (RECORD + ".tmp")
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    tmp.replace(state_dir / RECORD)
+
+
+def _read(directory: Path) -> tuple[Deployment, str | None, float] | None:
+    """One record, or None for a directory without a readable one (a state written
+    before records existed, a file edited by hand into something invalid)."""
+    try:
+        data = json.loads((directory / RECORD).read_text(encoding="utf-8"))
+        deployment = validate(tomllib.loads(data["settings"]))
+        connection = data.get("connection")
+        return deployment, connection if isinstance(connection, str) else None, data["last_used"]
+    except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError, ConfigError):
+        return None
+
+
+def known(rehearsal_dir: Path) -> list[KnownDeployment]:
+    """Every deployment this machine has a record of, the last used first: the real
+    accounts' (under the state home) and the rehearsal's (under ``rehearsal_dir``)."""
+    from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+    from spcs_wizard.engine.rehearsal import Rehearsal
+
+    rehearsal = Rehearsal(directory=rehearsal_dir)  # not started: only its paths are used
+    found = []
+    for root in (state_home() / "deployments", rehearsal_dir / "deployments"):
+        for directory in sorted(root.glob("*")) if root.is_dir() else ():
+            read = _read(directory)
+            if read is None:
+                continue
+            deployment, connection, last_used = read
+            in_rehearsal = root.parent == rehearsal_dir
+            if in_rehearsal != (connection is None):
+                continue  # a record copied between the two places: not where it says
+            target = Target(rehearsal=rehearsal) if in_rehearsal else Target(connection)
+            session = DeploymentSession(target, deployment)
+            try:
+                progress, pending = session.resume_point(), tuple(session.state().pending)
+            except ValueError:  # an unreadable state: listed, as far as it is known
+                progress, pending = "deploy", ()
+            found.append(KnownDeployment(deployment, connection, last_used, progress, pending))
+    return sorted(found, key=lambda k: k.last_used, reverse=True)
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    condition: str  # Snapshot.condition, or "unknown" with the reason in ``detail``
+    credits_per_hour: float | None
+    detail: str = ""
+
+
+def can_probe_quietly(connection_name: str | None) -> bool:
+    """Whether a status look needs nobody: not a browser sign-in or an MFA prompt."""
+    if connection_name is None:
+        return True
+    from spcs_wizard.connection import MFA, ConnectionFailedError, connection_parameters
+
+    try:
+        params = connection_parameters(connection_name)
+    except (ConnectionFailedError, ValueError, OSError):  # no such connection, a bad file
+        return False
+    authenticator = str(params.get("authenticator") or "").lower()
+    return authenticator not in (MFA, "externalbrowser")
+
+
+def probe(session: DeploymentSession, connect: Callable[[], SqlRunner]) -> LiveStatus:
+    """One look at the deployment in its account: its condition and what it costs now.
+    Any failure is a status too ("unknown", with the reason), never an exception."""
+    try:
+        runner = connect()
+    except Exception as exc:  # unreachable, refused: said in the row
+        return LiveStatus("unknown", None, f"not reached: {exc}")
+    try:
+        snap = session.snapshot(runner)
+    except Exception as exc:
+        return LiveStatus("unknown", None, f"status failed: {exc}")
+    finally:
+        with contextlib.suppress(Exception):
+            runner.con.close()
+    return LiveStatus(snap.condition, snap.credits_per_hour)
+
+
+def save_draft(deployment: Deployment) -> None:
+    """The wizard's settings for its next start (what Naming last had)."""
+    save_deployment(deployment, state_home() / DRAFT)
+
+
+def load_draft() -> Deployment | None:
+    """The last draft, or None (none yet, or no longer valid: the defaults then)."""
+    try:
+        return validate(tomllib.loads((state_home() / DRAFT).read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError, ConfigError):
+        return None
+
+
+def starting_deployment(given: Deployment) -> tuple[Deployment, bool]:
+    """What the wizard starts with: the settings given (a file, the environment, flags),
+    else the draft Naming left last time. True when it is the draft."""
+    from spcs_wizard.model.deployment import Deployment
+
+    if given != Deployment():
+        return given, False
+    draft = load_draft()
+    return (draft, True) if draft is not None else (given, False)

@@ -1,0 +1,321 @@
+"""The deployments this machine knows: the engine's record of them, the Welcome list with
+a live look at each, picking one up (Enter on its row, or the palette), a run that was
+cut short, and the names Naming had last time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from spcs_wizard.emulator.children import spawn
+from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+from spcs_wizard.engine.known_deployments import (
+    can_probe_quietly,
+    known,
+    load_draft,
+    remember,
+    starting_deployment,
+)
+from spcs_wizard.engine.snapshot import ContainerStatus, PoolStatus, ServiceStatus, Snapshot
+from spcs_wizard.model.config_file import with_settings
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.deploy import DeployScreen
+from spcs_wizard.tui.screens.monitor import MonitorScreen
+from spcs_wizard.tui.screens.welcome import WelcomeScreen
+from spcs_wizard.tui.widgets.checklist import Checklist
+from tests.test_tui_wizard import listed
+from tests.wizard_harness import table_text, text_of, until
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+# -- the record --------------------------------------------------------------------------
+def test_known_lists_both_places_last_used_first_and_skips_what_it_cannot_read(
+    home: Path, tmp_path: Path
+) -> None:
+    rehearsal_dir = tmp_path / "rehearsal"
+    alice = with_settings(Deployment(), {"prefix": "ALICE_"}, "test")
+    bob = with_settings(Deployment(), {"prefix": "BOB_", "notebook": "false"}, "test")
+    remember(home / "deployments" / "alice_milvus_demo", alice, "prod")
+    remember(rehearsal_dir / "deployments" / "bob_milvus_demo", bob, None)
+    # Unreadable, or in the wrong place (a rehearsal record under the accounts'): skipped.
+    (home / "deployments" / "broken").mkdir(parents=True)
+    (home / "deployments" / "broken" / "known.json").write_text("{not json", encoding="utf-8")
+    remember(home / "deployments" / "misplaced", bob, None)
+
+    found = known(rehearsal_dir)
+    assert [(k.deployment.deployment_id, k.where) for k in found] == [
+        ("BOB_MILVUS_DEMO", "rehearsal"),  # remembered last
+        ("ALICE_MILVUS_DEMO", "connection prod"),
+    ]
+    assert found[0].deployment == bob  # every setting comes back, not only the names
+    assert found[0].deployment.notebook is False
+    assert {k.recorded for k in found} == {"nothing yet"}  # no step ran yet
+    assert found[0].key != found[1].key
+    record = json.loads((home / "deployments" / "alice_milvus_demo" / "known.json").read_text())
+    assert record["connection"] == "prod"
+
+
+def test_a_deploy_is_remembered_with_how_far_it_got(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spcs_wizard.engine.rehearsal import Rehearsal
+
+    canary = "Canary-Secret-7f3a9"
+    monkeypatch.setenv("SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD", canary + "u")
+    monkeypatch.setenv("SPCS_WIZARD_SECRET_JUPYTER_PASSWORD", canary + "j")
+
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    rehearsal.start()
+    try:
+        d = with_settings(Deployment(), {"account": rehearsal.account}, "test")
+        session = DeploymentSession(Target(rehearsal=rehearsal), d, image_mode="record")
+        asked = iter(range(1000))
+        runner = session.connect()
+        try:  # stops before its fourth step
+            stopped = session.deploy(runner, should_stop=lambda: next(asked) >= 3)
+        finally:
+            runner.con.close()
+        assert stopped.stopped
+        for path in rehearsal.directory.rglob("known.json"):  # names and settings only
+            assert canary not in path.read_text(encoding="utf-8")
+        (k,) = known(rehearsal.directory)
+        assert (k.deployment.deployment_id, k.rehearsal, k.recorded) == (
+            "MILVUS_DEMO",
+            True,
+            "partly",
+        )
+        # A step begun and not known to have ended (a wizard left while it ran).
+        session.state().intend("warehouse")
+        (k,) = known(rehearsal.directory)
+        assert k.cut_short == ("warehouse",)
+        assert k.recorded == "partly, cut short"
+    finally:
+        rehearsal.stop()
+
+
+def test_the_condition_and_cost_of_a_snapshot() -> None:
+    def snap(pool_state: str, service_status: str | None, container: str = "READY") -> Snapshot:
+        pools = [PoolStatus("P", pool_state, "CPU_X64_S", 1, 1, 1, 3600)]
+        services = (
+            []
+            if service_status is None
+            else [
+                ServiceStatus(
+                    "S",
+                    service_status,
+                    "P",
+                    [ContainerStatus("0", "c", container, "", 0, "i", "d", None)],
+                )
+            ]
+        )
+        return Snapshot("D", 0.0, pools, services)
+
+    assert Snapshot("D", 0.0, [], []).condition == "not deployed"
+    assert snap("ACTIVE", "RUNNING").condition == "running"
+    assert snap("ACTIVE", "RUNNING").credits_per_hour == 0.11
+    assert snap("ACTIVE", "PENDING", "PENDING").condition == "starting"
+    assert snap("ACTIVE", "RUNNING", "FAILED").condition == "failing"
+    assert snap("SUSPENDED", "SUSPENDED").condition == "suspended"
+    assert snap("SUSPENDED", "SUSPENDED").credits_per_hour == 0.0  # not billed
+    assert snap("STARTING", None).credits_per_hour == 0.0  # starting is not billed either
+    assert snap("SUSPENDED", None).condition == "suspended"
+    assert snap("IDLE", None).condition == "partly deployed"
+    assert snap("IDLE", None).credits_per_hour == 0.11  # an idle pool is billed
+    unknown = Snapshot("D", 0.0, [PoolStatus("P", "ACTIVE", "CPU_X64_NEW", 1, 1, 1, 1)], [])
+    assert unknown.credits_per_hour is None  # no figure: said, never guessed as zero
+
+
+def test_a_live_look_never_asks_for_a_person(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    conf = tmp_path / "connections.toml"
+    conf.write_text(
+        '[sso]\naccount = "ORG-A"\nuser = "U"\nauthenticator = "externalbrowser"\n'
+        '[mfa]\naccount = "ORG-A"\nuser = "U"\nauthenticator = "username_password_mfa"\n'
+        '[keys]\naccount = "ORG-A"\nuser = "U"\nauthenticator = "SNOWFLAKE_JWT"\n'
+        'private_key_file = "/nonexistent"\n',
+        encoding="utf-8",
+    )
+    conf.chmod(0o600)
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path))
+    assert can_probe_quietly(None)  # the rehearsal
+    assert not can_probe_quietly("sso")  # a browser would open
+    assert not can_probe_quietly("mfa")  # a passcode or a push to approve
+    assert can_probe_quietly("keys")
+    assert not can_probe_quietly("absent")  # nothing to look with
+
+
+def test_the_wizard_starts_with_the_names_naming_had_unless_settings_are_given(
+    home: Path,
+) -> None:
+    assert starting_deployment(Deployment()) == (Deployment(), False)  # no draft yet
+    from spcs_wizard.engine.known_deployments import save_draft
+
+    draft = with_settings(Deployment(), {"prefix": "CAROL_"}, "test")
+    save_draft(draft)
+    assert load_draft() == draft
+    assert starting_deployment(Deployment()) == (draft, True)
+    given = with_settings(Deployment(), {"prefix": "DAN_"}, "test")
+    assert starting_deployment(given) == (given, False)  # a file or --set wins
+    (home / "wizard-draft.toml").write_text('prefix = "bad prefix!"\n', encoding="utf-8")
+    assert starting_deployment(Deployment()) == (Deployment(), False)  # invalid: defaults
+
+
+def test_naming_remembers_the_names_for_the_next_start(home: Path) -> None:
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(), start="naming")
+        async with app.run_test(size=(120, 40)) as pilot:
+            field = app.screen.query_one("#set-prefix", Input)
+            field.value = "ERIN_"
+            await until(pilot, lambda: app.wizard.deployment.prefix == "ERIN_", what="valid")
+            await pilot.press("ctrl+b")  # leaving Naming keeps them
+            await until(pilot, lambda: (home / "wizard-draft.toml").exists(), what="draft")
+
+    asyncio.run(scenario())
+    draft = load_draft()
+    assert draft is not None
+    assert draft.deployment_id == "ERIN_MILVUS_DEMO"
+
+
+# -- a child started from a thread that ends -------------------------------------------------
+def test_an_emulator_child_outlives_the_thread_that_started_it() -> None:
+    """PR_SET_PDEATHSIG fires when the starting *thread* ends: the wizard's look at its
+    deployments started the rehearsal's registry from a short-lived thread, and the
+    registry was killed as that thread ended (the monitor then failed)."""
+    started: list[subprocess.Popen[bytes]] = []
+    thread = threading.Thread(
+        target=lambda: started.append(spawn([sys.executable, "-c", "import time; time.sleep(30)"]))
+    )
+    thread.start()
+    thread.join()
+    (child,) = started
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            child.wait(timeout=2)  # killed at once without the spawning thread
+    finally:
+        child.kill()
+        child.wait()
+
+
+# -- the wizard ------------------------------------------------------------------------------
+def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """A fresh wizard (default names, not connected) lists the deployment the rehearsal
+    has, with its live condition and cost; Enter on its row takes its names, connects and
+    goes where it stopped: the Monitor, healthy."""
+    rehearsal, deployed = deployed_wizard
+    other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(deployment=other, rehearsal=rehearsal, refresh_seconds=0.5))
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one("#known", DataTable)
+            await until(pilot, lambda: "running" in table_text(table), what="live look")
+            row = table_text(table)
+            assert "MILVUS_DEMO | rehearsal | deployed | running | 0.22" in row
+            table.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
+            assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"
+            fresh = app.screen.query_one("#freshness", Static)
+            await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
+
+    asyncio.run(scenario())
+    assert deployed.deployment.deployment_id == "MILVUS_DEMO"
+
+
+def test_the_palette_picks_up_a_known_deployment_from_any_step(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    rehearsal, _ = deployed_wizard
+    other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(deployment=other, rehearsal=rehearsal, refresh_seconds=0.5))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: bool(app.known), what="known read")
+            app.go("naming")
+            await until(pilot, lambda: app.step == "naming", what="naming")
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: bool(app.screen.query("CommandInput")), what="palette")
+            app.screen.query_one("CommandInput", Input).value = "Pick up"
+            await until(
+                pilot,
+                lambda: listed(app).startswith("Pick up: MILVUS_DEMO (rehearsal)"),
+                what="listed",
+            )
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
+            assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"
+
+    asyncio.run(scenario())
+
+
+def test_a_run_cut_short_is_said_on_welcome_and_shown_on_deploy(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """The last wizard was left while a step ran: its next start says so, and Deploy's
+    checklist shows what the record has (done earlier, cut short) before it runs."""
+    _, context = deployed_wizard
+    context.session.state().intend("service-jupyter")  # begun, never known to end
+
+    async def scenario() -> None:
+        app = WizardApp(context)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(
+                pilot,
+                lambda: any("cut short" in str(n.message) for n in app._notifications),
+                what="told",
+            )
+            assert isinstance(app.screen, WelcomeScreen)
+            table = app.screen.query_one("#known", DataTable)
+            assert "deployed, cut short" in table_text(table)
+            app.go("deploy")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, DeployScreen) and bool(app.screen.query(Checklist)),
+                what="deploy",
+            )
+            checklist = app.screen.query_one(Checklist)
+            await until(
+                pilot, lambda: checklist.states.get("service-jupyter") == "cut short", what="!"
+            )
+            assert checklist.states["warehouse"] == "recorded"
+            summary = text_of(app.screen.query_one("#summary", Static))
+            assert "cut short at service-jupyter" in summary
+            assert f"{checklist.count('recorded')}/{len(checklist.states)}" in summary
+
+    asyncio.run(scenario())
+
+
+def test_the_place_cannot_change_while_a_job_runs_there(home: Path) -> None:
+    from textual.widgets import RadioSet
+
+    from spcs_wizard.engine.job import JobProgress
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext())
+        async with app.run_test(size=(120, 40)) as pilot:
+            release = threading.Event()
+            job = JobProgress.of("Deploy", ["a"])
+            app.run_job(job, lambda feed: (release.wait(30), (True, ""))[1])
+            app.go("welcome")  # the job started on another screen; Welcome opens now
+            await until(pilot, lambda: bool(app.screen.query("#mode-lock")), what="welcome")
+            assert app.screen.query_one("#mode", RadioSet).disabled
+            assert "Deploy is running here" in text_of(app.screen.query_one("#mode-lock", Static))
+            await pilot.click("#account")
+            assert app.wizard.mode == "rehearsal"
+            release.set()
+            await until(pilot, lambda: job.finished, what="ended")
+            assert not app.screen.query_one("#mode", RadioSet).disabled
+            await pilot.click("#account")
+            await until(pilot, lambda: app.wizard.mode == "account", what="switched")
+
+    asyncio.run(scenario())
