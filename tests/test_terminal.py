@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.terminal import Terminal
 from tests.test_engine_cli import fast  # noqa: F401 - the fast emulator fixture
 
@@ -104,3 +106,52 @@ def test_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
         assert "WARNING" not in after
     finally:
         term.close()
+
+
+@pytest.mark.long
+def test_quit_mid_deploy_and_restart_into_the_resumed_job(tmp_path: Path) -> None:
+    """Left while it waits for a pool (the rehearsal at real speed: 90 s), the deploy is
+    cut short; the next start lists the deployment as cut short, says so, and Enter on
+    its row lands on Deploy with the record shown and Resume focused; Enter finishes it."""
+    env = {"SPCS_WIZARD_HOME": str(tmp_path / "state"), "TERM": "xterm-256color"}
+
+    def palette(term: Terminal, entry: str) -> None:
+        term.send("C-p")
+        term.wait_for("Search for commands")
+        term.type(entry)
+        term.wait_for(entry)
+        term.send("Enter")
+
+    first = Terminal(["sh", "-c", f"{COMMAND} tui --speed 1; echo wizard-exited-$?"], env)
+    try:
+        first.wait_for("Where to deploy")
+        first.send("C-n")
+        first.wait_for("logged in as ADMIN with role ACCOUNTADMIN")
+        palette(first, "Go to: Deploy")
+        first.wait_for("what it does")  # Deploy's checklist
+        palette(first, "Deploy (or retry)")
+        first.wait_for("wait-pool-milvus 0:0", timeout=60)  # the strip: in the pool's wait
+        first.send("C-q")
+        first.wait_for("Leave it and quit")
+        first.send("Tab", "Tab", "Enter")  # past Cancel and Stop: Leave
+        after = first.wait_for("wizard-exited-0", timeout=30)
+        assert "Left running, cut short now: Deploy" in after
+    finally:
+        first.close()
+
+    again = Terminal(["sh", "-c", f"{COMMAND} tui --speed 600; echo wizard-exited-$?"], env)
+    try:
+        screen = again.wait_for("partly, cut short")
+        assert "MILVUS_DEMO" in screen
+        again.wait_for("cut short at")  # the notice, with the step
+        again.wait_for("wait-pool-milvus")
+        again.send("Enter")  # the list has the focus: pick it up
+        again.wait_for("Earlier runs:", timeout=60)
+        said = " ".join(again.wait_for("Resume deploy").split())  # as one line, unwrapped
+        assert "cut short at wait-pool-milvus" in said
+        again.send("Enter")  # Resume deploy has the focus
+        again.wait_for("33/33 steps done", timeout=120)
+        again.send("C-q")
+        assert "Traceback" not in again.wait_for("wizard-exited-0", timeout=30)
+    finally:
+        again.close()

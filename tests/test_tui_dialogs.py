@@ -15,12 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button
 
 import spcs_wizard.tui as tui_package
+from spcs_wizard.console.transport import Hit
 from spcs_wizard.engine.job import JobProgress
 from spcs_wizard.model.plan_steps import JUPYTER_PASSWORD, USER_PASSWORD
 from spcs_wizard.tui.jobs import QuitDialog
 from spcs_wizard.tui.screens.console import LoadDialog
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.help import HelpScreen
+from spcs_wizard.tui.screens.hit_dialog import HitDialog
 from spcs_wizard.tui.screens.passcode_dialog import PasscodeDialog
 from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
 from tests.wizard_harness import until
@@ -31,6 +33,7 @@ FACTORIES: dict[type[ModalScreen[Any]], Callable[[], ModalScreen[Any]]] = {
     PasscodeDialog: lambda: PasscodeDialog("myconn"),
     LoadDialog: LoadDialog,
     HelpScreen: HelpScreen,
+    HitDialog: lambda: HitDialog(Hit(7, 0.87, {"text": "Alan Turing " * 40, "year": 1950})),
     QuitDialog: lambda: QuitDialog(JobProgress.of("Deploy", ["role", "user"])),
 }
 CANCELLED: dict[type[ModalScreen[Any]], Any] = {ConfirmDialog: False, QuitDialog: "stay"}

@@ -155,6 +155,63 @@ def test_a_failed_step_shows_why_and_retry_resumes(
         rehearsal.stop()
 
 
+def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pools were made, then a service failed to be created: the pools would stay up,
+    billed, until the retry. The wizard says so and offers to suspend them (focus on
+    Cancel); Yes suspends them, and Retry resumes them and finishes."""
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.tui.screens.dialog import ConfirmDialog
+
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    rehearsal.start()
+    rehearsal.started.faults.statements.append(
+        StatementFault(
+            code=3001, sqlstate="42501", message="Insufficient privileges", match="CREATE SERVICE"
+        )
+    )
+    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+
+    def pool_states() -> set[str]:
+        runner = context.session.connect()
+        try:
+            return {p.state for p in context.session.snapshot(runner).pools}
+        finally:
+            runner.con.close()
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            start = app.screen.query_one("#start", Button)
+            await pilot.click("#start")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query("#no")),
+                what="the offer",
+            )
+            question = text_of(app.screen.query_one("#question", Static))
+            assert "MILVUS_COMPUTE_POOL and JUPYTER_COMPUTE_POOL are up" in question
+            assert "credits an hour" in question
+            await until(pilot, lambda: app.focused is not None, what="focus")
+            assert app.focused.id == "no"  # type: ignore[union-attr]
+            assert "Retry" in str(start.label)
+            assert pool_states() <= {"IDLE", "ACTIVE"}  # up while nothing runs on them
+            await pilot.click("#yes")
+            await until(pilot, lambda: pool_states() == {"SUSPENDED"}, what="suspended")
+            await pilot.click("#start")  # the retry resumes them and goes on
+            next_button = app.screen.query_one("#next", Button)
+            await until(pilot, lambda: not next_button.disabled, what="deployed")
+            assert not isinstance(app.screen, ConfirmDialog)  # a success offers nothing
+            assert pool_states() <= {"IDLE", "ACTIVE"}
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()
+
+
 def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -290,12 +347,23 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             await pilot.press("ctrl+d")
             await until(pilot, lambda: "demo: 3 rows" in text_of(status), what="demo loaded")
             question = screen.query_one("#question", Input)
-            question.focus()
+            assert app.focused is question  # the question has the focus from the start
             question.value = demo.QUESTION
             await pilot.press("enter")
             await until(pilot, lambda: "hits in" in text_of(status), what="the answer")
             answers = screen.query_one("#answers", DataTable)
             assert answers.get_row_at(0)[2] == demo.DOCS[1]
+            # Enter on a hit shows it whole (the table cuts long texts); Escape closes it.
+            from spcs_wizard.tui.screens.hit_dialog import HitDialog
+
+            answers.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, HitDialog), what="the hit")
+            whole = text_of(app.screen.query_one("#hit-text", Static))
+            assert " ".join(whole.split()) == demo.DOCS[1]
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen, what="closed")
+            question.focus()
             question.value = ""
             await pilot.press("up")
             assert question.value == demo.QUESTION  # the history
@@ -673,5 +741,24 @@ def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
                 for key in app.screen.query(FooterKey):
                     if key.key in {"ctrl+q", "f1"} | own:
                         assert 0 < key.region.right <= 80 - len(" ^p palette"), (step, key.key)
+
+    asyncio.run(scenario())
+
+
+def test_each_step_opens_with_its_focus_where_the_work_is(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """Welcome: the list of deployments (when there is one), else the choice of place;
+    Naming: the first name; Review: the step table; Console: the question."""
+    _, context = deployed_wizard
+    expected = {"naming": "set-prefix", "review": "steps", "console": "question"}
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="welcome")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: getattr(app.focused, "id", None) == "known", what="list")
+            for step, widget in expected.items():
+                app.go(step)
+                await until(
+                    pilot, lambda w=widget: getattr(app.focused, "id", None) == w, what=step
+                )
 
     asyncio.run(scenario())

@@ -308,8 +308,11 @@ class DeploymentSession:
         include_adopted: bool = False,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> TeardownOutcome:
+        from spcs_wizard.engine.known_deployments import refresh
+
         teardown = self._teardown(runner, on_event, keep_data, include_shared, include_adopted)
         teardown.should_stop = should_stop
+        refresh(self.state_dir, self.deployment, self.target.record_name)
         return teardown.run()
 
     def teardown_survey(
@@ -345,9 +348,13 @@ class DeploymentSession:
     def recorded_steps(self) -> tuple[set[str], set[str]]:
         """What the local record says of the plan's steps: those this tool ran, and those
         begun and not known to have ended (a run cut short)."""
+        from spcs_wizard.engine.known_deployments import left_at
+
         state = self.state()
         ids = {s.id for s in self.plan().steps}
-        return ids & set(state.executed), ids & set(state.pending)
+        left = left_at(self.state_dir)
+        pending = set(state.pending) | ({left} if left else set())
+        return ids & set(state.executed), ids & pending
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up: nothing of ours in the account, part of it, or the

@@ -83,6 +83,16 @@ class JobProgress:
     def running(self) -> bool:
         return not self.finished
 
+    def pools_standing(self) -> list[str]:
+        """The services whose compute pool this run made or found in place: after a
+        failure they are left running (billed while IDLE), with nothing on them yet."""
+        prefix = "compute-pool-"
+        return [
+            step_id.removeprefix(prefix)
+            for step_id, state in self.states.items()
+            if step_id.startswith(prefix) and state in ("done", "skipped")
+        ]
+
     @property
     def done(self) -> int:
         return sum(1 for state in self.states.values() if state in ("done", "skipped"))

@@ -85,6 +85,36 @@ def remember(state_dir: Path, deployment: Deployment, connection_name: str | Non
     tmp.replace(state_dir / RECORD)
 
 
+def refresh(state_dir: Path, deployment: Deployment, connection_name: str | None) -> None:
+    """``remember`` again, if the deployment is known already (a teardown: its record
+    then says how far it is, and drops a note of an earlier run cut short)."""
+    if (state_dir / RECORD).exists():
+        remember(state_dir, deployment, connection_name)
+
+
+def mark_left(state_dir: Path, step_id: str) -> None:
+    """The run was left while ``step_id`` ran (the wizard closed without waiting): the next
+    start says so, until the next run begins (``remember`` writes the record anew)."""
+    path = state_dir / RECORD
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no record to add it to: the state's own pending steps still tell
+    record["left_at"] = step_id
+    tmp = state_dir / (RECORD + ".tmp")
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def left_at(state_dir: Path) -> str | None:
+    """The step a run was left at (``mark_left``), if the record says so."""
+    try:
+        step = json.loads((state_dir / RECORD).read_text(encoding="utf-8")).get("left_at")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return step if isinstance(step, str) else None
+
+
 def _read(directory: Path) -> tuple[Deployment, str | None, float] | None:
     """One record, or None for a directory without a readable one (a state written
     before records existed, a file edited by hand into something invalid)."""
@@ -117,7 +147,8 @@ def known(rehearsal_dir: Path) -> list[KnownDeployment]:
             target = Target(rehearsal=rehearsal) if in_rehearsal else Target(connection)
             session = DeploymentSession(target, deployment)
             try:
-                progress, pending = session.resume_point(), tuple(session.state().pending)
+                progress = session.resume_point()
+                pending = tuple(sorted(session.recorded_steps()[1]))
             except ValueError:  # an unreadable state: listed, as far as it is known
                 progress, pending = "deploy", ()
             found.append(KnownDeployment(deployment, connection, last_used, progress, pending))

@@ -302,6 +302,11 @@ def run(wizard: WizardContext | None = None) -> None:
     if job.finished:  # stopped on request
         print(f"Stopped: {job.summary()}. {again}", flush=True)
         return
+    if job.current is not None:  # the next start says where it was cut short
+        from spcs_wizard.engine.known_deployments import mark_left
+
+        with contextlib.suppress(OSError):
+            mark_left(app.wizard.session.state_dir, job.current)
     print(f"Left running, cut short now: {job.summary()}. {again}", flush=True)
     sys.stderr.flush()
     os._exit(0)  # the job's thread ends with the process

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -124,6 +125,27 @@ class WizardScreen(Screen[None]):
             ConfirmDialog(title, before + notice, confirm or action.capitalize(), danger=danger),
             answered,
         )
+
+    @work(thread=True, exclusive=True, group="switch")
+    def switch_deployment(
+        self, verb: Literal["suspend", "resume"], then: Callable[[], object] = lambda: None
+    ) -> None:
+        """Suspend (services, then pools) or resume the deployment, and say how it went;
+        ``then`` runs after it worked."""
+        from spcs_wizard.engine.operations import switch
+
+        session = self.wizard.session
+        try:
+            runner = self.connect()
+            try:
+                switch(runner, session.deployment, verb)
+            finally:
+                runner.con.close()
+        except Exception as exc:  # shown to the user; the screen goes on
+            self.from_worker(self.notify, str(exc), title=f"{verb} failed", severity="error")
+            return
+        self.from_worker(self.notify, f"{verb.capitalize()}ed: services and pools.")
+        self.from_worker(then)
 
     def connect(self) -> SqlRunner:
         """A connection for this screen's worker (call it from the worker thread): an

@@ -35,6 +35,7 @@ from spcs_wizard.tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from spcs_wizard.console.console import Answer, Console, Loaded
+    from spcs_wizard.console.transport import Hit
     from spcs_wizard.engine.runner import SqlRunner
 
 OPERATORS = [("==", "=="), ("!=", "!="), (">", ">"), ("<", "<"), ("like", "like")]
@@ -82,14 +83,15 @@ def value_literal(text: str) -> str:
 
 class ConsoleScreen(WizardScreen):
     STEP = "console"
+    AUTO_FOCUS = "#question"  # what a person comes here to do: ask
     PALETTE_ACTIONS = (
         ("Load the seed's demo sentences", "Three sentences into 'demo'", "demo"),
         ("Insert a text or load a file", "Text, CSV, JSON lines, Parquet", "load"),
     )
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *WizardScreen.BINDINGS,
-        Binding("ctrl+d", "demo", "Demo"),
-        Binding("ctrl+l", "load", "Load file"),
+        Binding("ctrl+d", "demo", "Demo", priority=True),  # over the question box's delete
+        Binding("ctrl+l", "load", "Load file", priority=True),
     ]
 
     def compose_body(self) -> Iterable[Widget]:
@@ -122,6 +124,7 @@ class ConsoleScreen(WizardScreen):
         self.collection = demo.COLLECTION
         self.history: list[str] = []
         self.history_at = 0
+        self.hits: list[Hit] = []
         self.query_one("#load-progress").display = False
         self.query_one("#answers", DataTable).add_columns("score", "id", "text", "fields")
         self.allow_next(True)
@@ -233,6 +236,7 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.show_answer, answer)
 
     def show_answer(self, answer: Answer) -> None:
+        self.hits = answer.hits
         table = self.query_one("#answers", DataTable)
         table.clear()
         for hit in answer.hits:
@@ -247,7 +251,16 @@ class ConsoleScreen(WizardScreen):
             f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms "
             f"(embed {answer.embed_seconds * 1000:.1f}, search "
             f"{answer.search_seconds * 1000:.1f}) · {escape(answer.collection)}"
+            + (" · Enter on a hit shows it whole" if answer.hits else "")
         )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A hit, whole (the table cuts long texts to its width)."""
+        if event.data_table.id == "answers" and 0 <= event.cursor_row < len(self.hits):
+            from spcs_wizard.tui.screens.hit_dialog import HitDialog
+
+            event.stop()
+            self.app.push_screen(HitDialog(self.hits[event.cursor_row]))
 
     # -- filter builder ----------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:

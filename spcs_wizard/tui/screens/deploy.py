@@ -56,6 +56,9 @@ class DeployScreen(AsksForSecrets):
         self.query_one("#summary", Static).update(
             said + ". Deploy checks each step and goes on from there."
         )
+        start = self.query_one("#start", Button)
+        start.label = "Resume deploy"
+        start.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
@@ -84,6 +87,24 @@ class DeployScreen(AsksForSecrets):
 
     def job_finished(self, job: JobProgress, tell: bool = True) -> None:
         self.finished(job.ok, job.message, tell)
+        standing = job.pools_standing()
+        if tell and not job.ok and standing:
+            self.offer_to_suspend(standing)
+
+    def offer_to_suspend(self, keys: list[str]) -> None:
+        """A failed deploy leaves the pools it made running, and billed: say so, and
+        offer to suspend them until the retry (which resumes them)."""
+        n = self.wizard.deployment.names()
+        pools = " and ".join(str(n.pool(key)) for key in keys)
+        self.ask_first(
+            "Suspend the compute pools?",
+            "suspend",
+            before=f"Deploy stopped, but {pools} {'is' if len(keys) == 1 else 'are'} up, "
+            "billed while idle. Retry resumes what was suspended.\n\n",
+            confirm="Suspend until the retry",
+            danger=False,
+            then=lambda: self.switch_deployment("suspend"),
+        )
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(Checklist).apply(event)

@@ -361,22 +361,8 @@ class MonitorScreen(WizardScreen):
             then=lambda: self.switch(verb),
         )
 
-    @work(thread=True, exclusive=True, group="switch")
     def switch(self, verb: Literal["suspend", "resume"]) -> None:
-        from spcs_wizard.engine.operations import switch
-
-        session = self.wizard.session
-        try:
-            runner = self.connect()
-            try:
-                switch(runner, session.deployment, verb)
-            finally:
-                runner.con.close()
-        except Exception as exc:  # shown to the user; the dashboard keeps running
-            self.from_worker(self.notify, str(exc), title=f"{verb} failed", severity="error")
-            return
-        self.from_worker(self.notify, f"{verb.capitalize()}ed: services and pools.")
-        self.from_worker(self.action_refresh)
+        self.switch_deployment(verb, then=self.action_refresh)
 
     def _selected_endpoint(self) -> PublicEndpoint | None:
         table = self.query_one("#endpoints", DataTable)

@@ -19,6 +19,7 @@ from spcs_wizard.tui.widgets.cost_table import CostTable
 
 class ReviewScreen(WizardScreen):
     STEP = "review"
+    AUTO_FOCUS = "#steps"  # the table: up and down show each step's SQL
 
     def compose_body(self) -> Iterable[Widget]:
         with TabbedContent(id="review"):

@@ -86,6 +86,12 @@ class WelcomeScreen(WizardScreen):
         if not known:
             return
         table = self.query_one("#known", DataTable)
+        if not getattr(self, "_listed", False):  # first shown: focus it, it is the way back
+            self._listed = True
+            # Unless the person has moved on (the place's choice and the page itself are
+            # where the screen starts).
+            if self.focused is None or self.focused.id in ("mode", None):
+                self.call_after_refresh(table.focus)  # once shown: hidden, it takes none
         table.clear()
         live = self.wizard_app.live
         for k in known:
