@@ -72,10 +72,13 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     )
     jsonschema.validate(snap, schema)
     assert {s["status"] for s in snap["services"]} == {"RUNNING"}
+    assert snap["condition"] == "running"
+    assert snap["credits_per_hour"] == 0.22  # two CPU_X64_S pools, 0.11 each while up
 
     table = run(env, "status")
     assert "CLI_MILVUS_COMPUTE_POOL" in table.stdout
     assert "READY" in table.stdout
+    assert "running · 0.22 credits an hour now" in table.stdout
     urls = run(env, "endpoints")
     assert urls.stdout.count("https://") == 2
     logs = run(env, "logs", "milvus", "-n", "5")
@@ -85,6 +88,8 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     suspended = run(env, "status", "--json")
     assert suspended.returncode == 3  # needs attention: not running
     assert {p["state"] for p in json.loads(suspended.stdout)["pools"]} == {"SUSPENDED"}
+    assert json.loads(suspended.stdout)["condition"] == "suspended"
+    assert json.loads(suspended.stdout)["credits_per_hour"] == 0
     no_log = run(env, "logs", "milvus")  # no container while suspended: said, not a traceback
     assert no_log.returncode == 1
     assert no_log.stderr.startswith("Error: no log of the milvus service's instance 0 now (")

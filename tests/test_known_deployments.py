@@ -319,3 +319,21 @@ def test_the_place_cannot_change_while_a_job_runs_there(home: Path) -> None:
             await until(pilot, lambda: app.wizard.mode == "account", what="switched")
 
     asyncio.run(scenario())
+
+
+def test_container_start_times_read_in_either_form_snowflake_gives() -> None:
+    import datetime as dt
+
+    from spcs_wizard.engine.snapshot import _time_text, parse_time
+
+    utc = dt.datetime(2025, 11, 24, 15, 58, tzinfo=dt.UTC)
+    assert parse_time("2025-11-24 15:58:00.000 +0000") == utc.timestamp()  # SHOW's text
+    assert parse_time(_time_text(utc.astimezone(dt.timezone(dt.timedelta(hours=-8))))) == (
+        utc.timestamp()  # a TIMESTAMP_LTZ the connector made a datetime of
+    )
+    assert parse_time("2025-11-24T15:58:00Z") == utc.timestamp()
+    assert parse_time("not a time") is None
+    assert parse_time(None) is None
+    snap = Snapshot("D", utc.timestamp() + 30, [], [], account_clock=utc.timestamp() + 150)
+    assert snap.age("2025-11-24 15:58:00.000 +0000") == 150  # on the account's clock
+    assert Snapshot("D", utc.timestamp() + 30, [], []).age("2025-11-24T15:58:00Z") == 30

@@ -11,16 +11,30 @@ import click
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.state_style import styled
+from spcs_wizard.state_style import condition, styled
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
+
+
+def headline(snap: Snapshot) -> Text:
+    """ "MILVUS_DEMO: running · 0.22 credits an hour now": the whole, in one line."""
+    line = Text(f"{snap.deployment_id}: ", style="bold") + condition(snap.condition)
+    rate = snap.credits_per_hour
+    if snap.pools:
+        line.append(
+            f" · {rate:g} credits an hour now (its pools as they are)"
+            if rate is not None
+            else " · cost unknown (a pool family without a figure)"
+        )
+    return line
 
 
 def render_snapshot(snap: Snapshot) -> Group:
@@ -57,7 +71,7 @@ def render_snapshot(snap: Snapshot) -> Group:
             )
     if not snap.services:
         services.add_row("-", "not deployed", "", "", "", "")
-    return Group(pools, services, endpoints)
+    return Group(headline(snap), pools, services, endpoints)
 
 
 def _take(runner: SqlRunner, deployment: Deployment) -> Snapshot:

@@ -141,6 +141,14 @@ def parse_time(value: str | None) -> float | None:
     return parsed.timestamp()
 
 
+def _time_text(value: Any) -> str | None:
+    """A timestamp column as text: the connector gives a datetime for a TIMESTAMP_LTZ
+    column (Snowflake's type for start_time), a string where the type is text."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return None if value in (None, "") else str(value)
+
+
 def _int(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
@@ -177,7 +185,7 @@ def take(
                 _int(c.get("restart_count")),
                 c.get("image_name"),
                 c.get("image_digest"),
-                c.get("start_time"),
+                _time_text(c.get("start_time")),
             )
             for c in runner.query_or_missing(f"SHOW SERVICE CONTAINERS IN SERVICE {fqn}", role)
             if c.get("container_name")
