@@ -214,6 +214,8 @@ def test_console(snap_compare, deployed_wizard, size: tuple[int, int]) -> None: 
         status = pilot.app.screen.query_one("#answer-status")
         await until(pilot, lambda: "connected" in text_of(status), what="connected")  # type: ignore[arg-type]
         await pilot.app.workers.wait_for_complete()
+        # The question has the focus: its cursor blinks, a picture either way.
+        pilot.app.screen.query_one("#question", Input).cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(app, run_before=connected, terminal_size=size)
