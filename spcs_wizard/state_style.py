@@ -29,6 +29,7 @@ CONDITION_STYLE = {
     "starting": "yellow",
     "partly deployed": "yellow",
     "failing": "bold red",
+    "suspending": "yellow",
     "suspended": "cyan",
     "not deployed": "dim",
     "connect to see": "dim",  # a look that would need a person (a browser, a passcode)

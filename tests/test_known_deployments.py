@@ -129,6 +129,7 @@ def test_the_condition_and_cost_of_a_snapshot() -> None:
     assert snap("ACTIVE", "PENDING", "PENDING").condition == "starting"
     assert snap("ACTIVE", "RUNNING", "FAILED").condition == "failing"
     assert snap("SUSPENDED", "SUSPENDED").condition == "suspended"
+    assert snap("IDLE", "SUSPENDED").condition == "suspending"  # its pool still billed
     assert snap("SUSPENDED", "SUSPENDED").credits_per_hour == 0.0  # not billed
     assert snap("STARTING", None).credits_per_hour == 0.0  # starting is not billed either
     assert snap("SUSPENDED", None).condition == "suspended"

@@ -135,7 +135,7 @@ def test_quit_mid_deploy_and_restart_into_the_resumed_job(tmp_path: Path) -> Non
         first.wait_for("Leave it and quit")
         first.send("Tab", "Tab", "Enter")  # past Cancel and Stop: Leave
         after = first.wait_for("wizard-exited-0", timeout=30)
-        assert "Left running, cut short now: Deploy" in after
+        assert "Cut short now (the rehearsal's emulator stops with the wizard): Deploy" in after
     finally:
         first.close()
 

@@ -17,13 +17,14 @@ from textual.widgets import Button, Collapsible, DataTable, Input, Select, Stati
 from spcs_wizard.credentials import keychain
 from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
-from tests.wizard_harness import text_of, until
+from tests.wizard_harness import text_of, until, visit
 
 
 @pytest.fixture
@@ -118,20 +119,28 @@ def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(deployed_wi
     asyncio.run(scenario())
 
 
-def test_a_failed_step_shows_why_and_retry_resumes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+def refused_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement: str
+) -> tuple[Rehearsal, WizardContext]:
+    """A started rehearsal (nothing deployed) whose account refuses the first statement
+    matching ``statement`` for want of a privilege, and a connected wizard for it."""
     from spcs_wizard.engine.rehearsal import Rehearsal
 
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
     rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
     rehearsal.start()
     rehearsal.started.faults.statements.append(
         StatementFault(
-            code=3001, sqlstate="42501", message="Insufficient privileges", match="CREATE WAREHOUSE"
+            code=3001, sqlstate="42501", message="Insufficient privileges", match=statement
         )
     )
-    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+    return rehearsal, WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+
+
+def test_a_failed_step_shows_why_and_retry_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rehearsal, context = refused_once(tmp_path, monkeypatch, "CREATE WAREHOUSE")
 
     async def scenario() -> None:
         app = WizardApp(context, start="deploy")
@@ -161,18 +170,9 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
     """The pools were made, then a service failed to be created: the pools would stay up,
     billed, until the retry. The wizard says so and offers to suspend them (focus on
     Cancel); Yes suspends them, and Retry resumes them and finishes."""
-    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.tui.screens.dialog import ConfirmDialog
 
-    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
-    rehearsal.start()
-    rehearsal.started.faults.statements.append(
-        StatementFault(
-            code=3001, sqlstate="42501", message="Insufficient privileges", match="CREATE SERVICE"
-        )
-    )
-    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+    rehearsal, context = refused_once(tmp_path, monkeypatch, "CREATE SERVICE")
 
     def pool_states() -> set[str]:
         runner = context.session.connect()
@@ -251,7 +251,11 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
             await until(pilot, lambda: "wait-service-milvus" in strip(app), what="the strip")
             assert app.job is not None
             assert app.job.running
-            assert app.screen.query_one("#next", Button).disabled  # no images yet: the jump
+            # The deploy pushed the images already: Build & push says so, and lets Next on.
+            next_button = app.screen.query_one("#next", Button)
+            await until(pilot, lambda: not next_button.disabled, what="images recorded")
+            phase = text_of(app.screen.query_one("#phase-milvus", Static))
+            assert phase.startswith("pushed (local record")
             app.go("deploy")  # what the palette's "Go to: Deploy" does
             await until(pilot, lambda: checklist_shown(app), what="again")
             checklist = app.screen.query_one(Checklist)
@@ -675,8 +679,7 @@ def test_every_footer_key_and_palette_action_runs_on_every_step(
         async with app.run_test(size=(120, 40)) as pilot:
             for step in SCREENS:
                 cls = screen_class(step)
-                app.go(step)
-                await until(pilot, lambda c=cls: isinstance(app.screen, c), what=step)
+                await visit(pilot, app, step)
                 for title, _, action in cls.PALETTE_ACTIONS:
                     assert callable(getattr(app.screen, f"action_{action}")), (step, action)
                     await search_palette(pilot, app, title)
@@ -727,8 +730,7 @@ def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
         async with app.run_test(size=(80, 24)) as pilot:
             for step in SCREENS:
                 cls = screen_class(step)
-                app.go(step)
-                await until(pilot, lambda c=cls: isinstance(app.screen, c), what=step)
+                await visit(pilot, app, step)
                 await pilot.pause()
                 own = {b.key for b in cls.BINDINGS if b.show}
                 await until(

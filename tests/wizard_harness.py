@@ -64,3 +64,13 @@ def deployed_rehearsal(directory: Path, speed: float = 600) -> tuple[Rehearsal, 
     rehearsal.started.clock.advance(120)  # public endpoints get their URL after a while
     context.connected_as = "logged in as ADMIN with role ACCOUNTADMIN"
     return rehearsal, context
+
+
+async def visit(pilot: Pilot[None], app: object, step: str) -> None:
+    """Show the wizard's ``step`` (as the palette's "Go to" does) and wait for its screen."""
+    from spcs_wizard.tui.app import WizardApp, screen_class
+
+    assert isinstance(app, WizardApp)
+    cls = screen_class(step)
+    app.go(step)
+    await until(pilot, lambda: isinstance(app.screen, cls), what=step)

@@ -19,6 +19,8 @@ from spcs_wizard.cli.session import (
     interactive,
     open_runner,
 )
+from spcs_wizard.engine.job import pools_made
+from spcs_wizard.model.cost import per_hour
 from spcs_wizard.model.deployment import Deployment
 
 if TYPE_CHECKING:
@@ -92,6 +94,16 @@ def deploy_command(
             "done. See it with 'spcs-wizard status' (with the same -c and settings)."
         )
     if not outcome.ok:
+        standing = pools_made([*outcome.done, *outcome.skipped])
+        if standing and not as_json:  # up with nothing on them, billed while idle
+            pools = " and ".join(str(deployment.names().pool(key)) for key in standing)
+            printer.console.print(
+                f"[yellow]{pools} {'is' if len(standing) == 1 else 'are'} up and billed "
+                f"({per_hour(deployment)} while running) with nothing on "
+                f"{'it' if len(standing) == 1 else 'them'} yet.[/] 'spcs-wizard suspend' "
+                "(same -c and settings) stops that until deploy runs again (it resumes them).",
+                highlight=False,
+            )
         foreign = outcome.failed is not None and outcome.failed.foreign
         sys.exit(exit_codes.PARTIAL if foreign else exit_codes.FAILURE)
 

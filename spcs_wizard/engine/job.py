@@ -31,6 +31,12 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def pools_made(step_ids: Iterable[str]) -> list[str]:
+    """The services whose compute-pool step is among ``step_ids`` (run or found done)."""
+    prefix = "compute-pool-"
+    return [s.removeprefix(prefix) for s in step_ids if s.startswith(prefix)]
+
+
 @dataclass
 class JobProgress:
     title: str  # "Deploy", "Build & push", "Teardown"
@@ -86,12 +92,7 @@ class JobProgress:
     def pools_standing(self) -> list[str]:
         """The services whose compute pool this run made or found in place: after a
         failure they are left running (billed while IDLE), with nothing on them yet."""
-        prefix = "compute-pool-"
-        return [
-            step_id.removeprefix(prefix)
-            for step_id, state in self.states.items()
-            if step_id.startswith(prefix) and state in ("done", "skipped")
-        ]
+        return pools_made(s for s, state in self.states.items() if state in ("done", "skipped"))
 
     @property
     def done(self) -> int:

@@ -97,8 +97,8 @@ class Snapshot:
 
     @property
     def condition(self) -> str:
-        """The deployment in one word: running, starting, failing, suspended, partly
-        deployed, or not deployed (nothing of it in the account: never made, or torn
+        """The deployment in one word: running, starting, failing, suspending, suspended,
+        partly deployed, or not deployed (nothing of it in the account: never made, or torn
         down)."""
         if not self.pools and not self.services:
             return "not deployed"
@@ -110,7 +110,9 @@ class Snapshot:
         if self.healthy:
             return "running"
         if self.services and all(s.status in ("SUSPENDED", "SUSPENDING") for s in self.services):
-            return "suspended"
+            # The pools go after the services: billed until they are suspended too.
+            pools_down = all(p.state == "SUSPENDED" for p in self.pools)
+            return "suspended" if pools_down else "suspending"
         if not self.services:
             suspended = all(p.state == "SUSPENDED" for p in self.pools)
             return "suspended" if suspended else "partly deployed"

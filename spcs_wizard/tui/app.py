@@ -127,6 +127,8 @@ class WizardApp(App[None]):
                 self.notify(job.summary(), severity="information" if job.ok else "error")
             if self._quit_after_job:
                 self.exit()
+            else:
+                self.look_around()  # the list of deployments (and the palette's) as it is now
 
     def _tick(self) -> None:
         """The strip's clocks move while a job runs (an ended one is shown once, as it
@@ -243,6 +245,7 @@ class WizardApp(App[None]):
         wizard.connected_as = None
         wizard.from_draft = False
         wizard.resume_after_connect = True
+        self.clear_notifications()  # "cut short last time" and the like are answered now
         self.notify(f"Picking up {k.deployment.deployment_id} ({k.where}): connecting …")
         self.go("connection")
 
@@ -307,6 +310,11 @@ def run(wizard: WizardContext | None = None) -> None:
 
         with contextlib.suppress(OSError):
             mark_left(app.wizard.session.state_dir, job.current)
-    print(f"Left running, cut short now: {job.summary()}. {again}", flush=True)
+    where = (
+        " (the rehearsal's emulator stops with the wizard)"
+        if app.wizard.mode == "rehearsal"
+        else ""
+    )
+    print(f"Cut short now{where}: {job.summary()}. {again}", flush=True)
     sys.stderr.flush()
     os._exit(0)  # the job's thread ends with the process

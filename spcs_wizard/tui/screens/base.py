@@ -144,7 +144,8 @@ class WizardScreen(Screen[None]):
         except Exception as exc:  # shown to the user; the screen goes on
             self.from_worker(self.notify, str(exc), title=f"{verb} failed", severity="error")
             return
-        self.from_worker(self.notify, f"{verb.capitalize()}ed: services and pools.")
+        done = {"suspend": "Suspended", "resume": "Resumed"}[verb]
+        self.from_worker(self.notify, f"{done}: services and pools.")
         self.from_worker(then)
 
     def connect(self) -> SqlRunner:

@@ -131,8 +131,32 @@ class BuildScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.allow_next(False, "build and push the images first")
         self.current: ImageProgress | None = None
+        self.query_one("#start", Button).focus()  # Enter builds; the switch is Tab away
         if self.replay_job() is None:
             self.check_tools()
+            self.read_record()
+
+    @work(thread=True, group="record")
+    def read_record(self) -> None:
+        """Images an earlier run pushed (before this wizard started), by the local record."""
+        try:
+            executed, _ = self.wizard.session.recorded_steps()
+        except ValueError:  # unreadable: Build and push checks the repository anyway
+            return
+        self.from_worker(self.show_record, executed)
+
+    def show_record(self, executed: set[str]) -> None:
+        if self.own_job() is not None:
+            return  # a run started meanwhile shows what it does
+        keys = self.wizard.deployment.service_keys
+        pushed = [key for key in keys if f"image-{key}" in executed]
+        for key in pushed:
+            widget = self.query_one(f"#image-{key}", ImageProgress)
+            widget.finished(None)
+            widget.phase("[green]pushed[/] (local record; checked again on a run)")
+        if pushed and len(pushed) == len(keys):
+            self.allow_next(True)
+            self.query_one("#start", Button).label = "Build and push again"
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.wizard.image_mode = "build" if event.value else "record"

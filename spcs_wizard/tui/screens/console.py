@@ -260,7 +260,8 @@ class ConsoleScreen(WizardScreen):
             from spcs_wizard.tui.screens.hit_dialog import HitDialog
 
             event.stop()
-            self.app.push_screen(HitDialog(self.hits[event.cursor_row]))
+            row = event.cursor_row
+            self.app.push_screen(HitDialog(self.hits[row], row + 1, len(self.hits)))
 
     # -- filter builder ----------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:

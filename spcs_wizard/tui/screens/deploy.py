@@ -39,26 +39,36 @@ class DeployScreen(AsksForSecrets):
     @work(thread=True, group="record")
     def read_record(self) -> None:
         """What earlier runs (before this wizard started) did, from the local record."""
+        session = self.wizard.session
         try:
-            executed, pending = self.wizard.session.recorded_steps()
+            executed, pending = session.recorded_steps()
+            complete = session.resume_point() == "monitor"
         except ValueError:  # an unreadable record: the run checks everything anyway
             return
-        self.from_worker(self.show_record, executed, pending)
+        self.from_worker(self.show_record, executed, pending, complete)
 
-    def show_record(self, executed: set[str], pending: set[str]) -> None:
+    def show_record(self, executed: set[str], pending: set[str], complete: bool) -> None:
         if self.own_job() is not None or not (executed or pending):
             return  # a run started meanwhile shows what it does
         checklist = self.query_one(Checklist)
         checklist.show_record(executed, pending)
+        start = self.query_one("#start", Button)
+        if complete and not pending:  # every service made: nothing left but checks
+            start.label = "Deploy again"
+            self.allow_next(True)
+            self.query_one("#summary", Static).update(
+                "Deployed by an earlier run (local record; the waits are not recorded). "
+                "Deploy again checks every step."
+            )
+            return
         said = f"Earlier runs: {len(executed - pending)}/{len(checklist.states)} steps done"
         if pending:
             said += f"; cut short at {', '.join(sorted(pending))}"
+            start.label = "Resume deploy"
+            start.focus()
         self.query_one("#summary", Static).update(
             said + ". Deploy checks each step and goes on from there."
         )
-        start = self.query_one("#start", Button)
-        start.label = "Resume deploy"
-        start.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
@@ -122,7 +132,7 @@ class DeployScreen(AsksForSecrets):
             if tell:
                 self.notify("Deployed. Next: watch it live.")
         else:
-            start.label = "Retry (resumes where it stopped)"
+            start.label = "Retry"  # it resumes where it stopped (the log says so)
             self.allow_next(False, "the deployment is not complete")
             if tell:
                 self.notify(hint or "failed", title="Deployment stopped", severity="error")

@@ -20,15 +20,18 @@ if TYPE_CHECKING:
 class HitDialog(Dialog[None]):
     AUTO_FOCUS = "#close"
 
-    def __init__(self, hit: Hit) -> None:
+    def __init__(self, hit: Hit, rank: int = 1, of: int = 1) -> None:
         super().__init__()
-        self.hit = hit
+        self.hit, self.rank, self.of = hit, rank, of
 
     def compose(self) -> ComposeResult:
         hit = self.hit
         others = {k: v for k, v in hit.fields.items() if k != "text"}
         with Vertical(classes="dialog"):
-            yield Label(f"Hit {escape(str(hit.id))} · score {hit.score:.3f}", classes="section")
+            yield Label(
+                f"Hit {self.rank} of {self.of} · id {escape(str(hit.id))} · score {hit.score:.3f}",
+                classes="section",
+            )
             with VerticalScroll(id="hit-body"):
                 yield Static(escape(str(hit.fields.get("text", ""))), id="hit-text")
                 if others:

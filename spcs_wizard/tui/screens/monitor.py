@@ -51,6 +51,7 @@ CONDITION_WORDS = {
     "running": "healthy",
     "starting": "starting",
     "failing": "failing",
+    "suspending": "suspending: the pools go next",
     "suspended": "suspended: nothing runs, storage still billed",
     "partly deployed": "partly deployed: Deploy finishes it",
     "not deployed": "not deployed (never made, or torn down)",
@@ -58,24 +59,26 @@ CONDITION_WORDS = {
 
 
 def freshness(snap: Snapshot) -> Text:
-    """ "healthy · 0.22 credits/h now · refreshed 16:00:00" (this machine's local time)."""
+    """The top line, "healthy · 0.22 credits/h now · at 16:00:00" (local time)."""
     line = condition(snap.condition)
     line.plain = CONDITION_WORDS.get(snap.condition, snap.condition)
     rate = snap.credits_per_hour
     if snap.pools:
         line.append(f" · {rate:g} credits/h now" if rate is not None else " · cost unknown")
-    line.append(f" · refreshed {time.strftime('%H:%M:%S', time.localtime(snap.taken_at))}")
+    line.append(f" · at {time.strftime('%H:%M:%S', time.localtime(snap.taken_at))}")
     return line
 
 
 def started(snap: Snapshot, when: str | None) -> str:
-    """ "3m ago 15:58": how long a container has been up, and since when in local time
-    (from the account's clock, so a rehearsal's fast one does not put it in the future)."""
+    """How long a container has been up, on the account's clock, and since when in local
+    time ("3m ago 15:58"). A rehearsal's clock runs fast: its ages are its own, with no
+    local time (that would move back at each refresh)."""
     age = snap.age(when)
     if age is None:
         return "-"
-    since = time.strftime("%H:%M", time.localtime(snap.taken_at - age))
-    return f"{ago(age)} ago {since}"
+    if snap.account_clock is not None:
+        return f"{ago(age)} ago"
+    return f"{ago(age)} ago {time.strftime('%H:%M', time.localtime(snap.taken_at - age))}"
 
 
 class MonitorScreen(WizardScreen):
@@ -86,6 +89,9 @@ class MonitorScreen(WizardScreen):
         ("Resume the deployment", "Pools then services", "resume"),
         ("Copy the endpoint URL", "To the clipboard", "copy_url"),
         ("Open the endpoint", "In the browser (log in with Snowflake)", "open_url"),
+        ("Show the status pane", "Pools, services, trends (narrow terminals)", "pane_status"),
+        ("Show the endpoints pane", "Their URLs (narrow terminals)", "pane_endpoints"),
+        ("Show the log pane", "The followed log and its search", "pane_logs"),
     )
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *WizardScreen.BINDINGS,
@@ -143,6 +149,17 @@ class MonitorScreen(WizardScreen):
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         event.stop()
         self.show_pane()
+
+    def action_pane_status(self) -> None:
+        self.query_one("#pane-tabs", Tabs).active = "status"
+
+    def action_pane_endpoints(self) -> None:
+        self.query_one("#pane-tabs", Tabs).active = "endpoints"
+
+    def action_pane_logs(self) -> None:
+        self.query_one("#pane-tabs", Tabs).active = "logs"
+        if self.has_class("-narrow"):
+            self.call_after_refresh(self.query_one("#log-search", Input).focus)
 
     def show_pane(self) -> None:
         narrow = self.has_class("-narrow")
@@ -292,7 +309,8 @@ class MonitorScreen(WizardScreen):
         table = self.query_one("#endpoints", DataTable)
         table.clear()
         for e in self.endpoint_list:
-            table.add_row(e.endpoint, e.link or e.url or "not assigned yet")
+            # Until Snowflake assigns it, ingress_url holds a sentence, not a host.
+            table.add_row(e.endpoint, e.link or "not assigned yet (provisioning)")
 
     def show_stale(self, error: str) -> None:
         self.refreshing = False

@@ -67,7 +67,7 @@ class WelcomeScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#known", DataTable)
-        table.add_columns("deployment", "place", "record", "now", "cr/h", "used")
+        table.add_columns("deployment", "place", "record", "now", "cr/h", "last used")
         self.show_known()
         self.lock_mode()
         self.wizard_app.look_around()

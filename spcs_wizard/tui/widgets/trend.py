@@ -14,7 +14,7 @@ from spcs_wizard.tui.widgets.when import ago
 BARS = "▁▂▃▄▅▆▇█"
 
 
-WIDTH = 16  # bars: the last 16 refreshes
+WIDTH = 12  # bars: the last 12 refreshes
 
 
 def spark(values: Sequence[int], width: int = WIDTH) -> str:
@@ -38,7 +38,7 @@ class Trends(Static):
         """``services``: (label, service name) pairs, in display order."""
         table = Table(box=None, show_header=True, header_style="dim", padding=(0, 2, 0, 0))
         span = history.span(WIDTH)
-        table.add_column(f"last {ago(span)}" if span else "a bar a refresh", no_wrap=True)
+        table.add_column(f"last {ago(span)}" if span else "per refresh", no_wrap=True)
         table.add_column("restarts", no_wrap=True)
         table.add_column("up", no_wrap=True)
         for label, name in services:
