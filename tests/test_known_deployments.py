@@ -42,18 +42,29 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 # -- the record --------------------------------------------------------------------------
+def made(state_dir: Path, deployment: Deployment, connection: str | None, step: str) -> None:
+    """A record, and a state where this tool ran ``step``."""
+    from spcs_wizard.engine.state import DeploymentState
+
+    remember(state_dir, deployment, connection)
+    DeploymentState.load(state_dir / "state.json", deployment.deployment_id).record(step)
+
+
 def test_known_lists_both_places_last_used_first_and_skips_what_it_cannot_read(
     home: Path, tmp_path: Path
 ) -> None:
     rehearsal_dir = tmp_path / "rehearsal"
     alice = with_settings(Deployment(), {"prefix": "ALICE_"}, "test")
     bob = with_settings(Deployment(), {"prefix": "BOB_", "notebook": "false"}, "test")
-    remember(home / "deployments" / "alice_milvus_demo", alice, "prod")
-    remember(rehearsal_dir / "deployments" / "bob_milvus_demo", bob, None)
-    # Unreadable, or in the wrong place (a rehearsal record under the accounts'): skipped.
+    made(home / "deployments" / "alice_milvus_demo", alice, "prod", "role")
+    made(rehearsal_dir / "deployments" / "bob_milvus_demo", bob, None, "role")
+    # Unreadable, in the wrong place (a rehearsal record under the accounts'), or with
+    # nothing made (refused before its first change, or torn down): not listed.
     (home / "deployments" / "broken").mkdir(parents=True)
     (home / "deployments" / "broken" / "known.json").write_text("{not json", encoding="utf-8")
-    remember(home / "deployments" / "misplaced", bob, None)
+    made(home / "deployments" / "misplaced", bob, None, "role")
+    carol = with_settings(Deployment(), {"prefix": "CAROL_"}, "test")
+    remember(home / "deployments" / "carol_milvus_demo", carol, "prod")
 
     found = known(rehearsal_dir)
     assert [(k.deployment.deployment_id, k.where) for k in found] == [
@@ -62,7 +73,7 @@ def test_known_lists_both_places_last_used_first_and_skips_what_it_cannot_read(
     ]
     assert found[0].deployment == bob  # every setting comes back, not only the names
     assert found[0].deployment.notebook is False
-    assert {k.recorded for k in found} == {"nothing yet"}  # no step ran yet
+    assert {k.recorded for k in found} == {"partly"}  # one step ran
     assert found[0].key != found[1].key
     record = json.loads((home / "deployments" / "alice_milvus_demo" / "known.json").read_text())
     assert record["connection"] == "prod"
@@ -338,3 +349,34 @@ def test_container_start_times_read_in_either_form_snowflake_gives() -> None:
     snap = Snapshot("D", utc.timestamp() + 30, [], [], account_clock=utc.timestamp() + 150)
     assert snap.age("2025-11-24 15:58:00.000 +0000") == 150  # on the account's clock
     assert Snapshot("D", utc.timestamp() + 30, [], []).age("2025-11-24T15:58:00Z") == 30
+
+
+def test_a_live_answer_never_moves_the_cursor_off_the_row_being_picked(home: Path) -> None:
+    """Rows are updated in place as each live look answers: the cursor stays where the
+    person put it, so Enter picks the deployment they chose."""
+    from spcs_wizard.engine.known_deployments import KnownDeployment, LiveStatus
+
+    rows = [
+        KnownDeployment(with_settings(Deployment(), {"prefix": p}, "t"), "prod", 0.0, "deploy")
+        for p in ("A_", "B_", "C_")
+    ]
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext())
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+            app._looking = True  # no look of its own: the answers are given here
+            app._known_read(rows)
+            table = app.screen.query_one("#known", DataTable)
+            await until(pilot, lambda: table.row_count == 3, what="listed")
+            table.move_cursor(row=2)
+            app._live_seen(rows[0].key, LiveStatus("running", 0.22))
+            app._live_seen(rows[1].key, LiveStatus("suspended", 0.0))
+            await pilot.pause()
+            assert table.cursor_row == 2
+            assert "running | 0.22" in table_text(table)
+            app._known_read(list(reversed(rows)))  # read again, another order: same row
+            await until(pilot, lambda: table.get_row_at(0)[0] == "C_MILVUS_DEMO", what="again")
+            assert table.cursor_row == 0  # C_, still the one chosen
+
+    asyncio.run(scenario())

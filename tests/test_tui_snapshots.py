@@ -118,6 +118,7 @@ def test_welcome_with_the_deployments_this_machine_knows(  # type: ignore[no-unt
     import json
 
     from spcs_wizard.engine.known_deployments import remember
+    from spcs_wizard.engine.state import DeploymentState
     from spcs_wizard.model.config_file import with_settings
     from spcs_wizard.model.deployment import Deployment
 
@@ -132,6 +133,7 @@ def test_welcome_with_the_deployments_this_machine_knows(  # type: ignore[no-unt
         d = with_settings(Deployment(), {"prefix": prefix}, "test")
         directory = tmp_path / "home" / "deployments" / d.deployment_id.lower()
         remember(directory, d, connection)
+        DeploymentState.load(directory / "state.json", d.deployment_id).record("role")
         record = json.loads((directory / "known.json").read_text())
         record["last_used"] = time.time() - days * 86400  # a fixed age: 3d, 40d
         (directory / "known.json").write_text(json.dumps(record))

@@ -32,7 +32,7 @@ DRAFT = "wizard-draft.toml"
 # How far a deployment got, by its local record: nothing of it made, part of it, all.
 Progress = Literal["start", "deploy", "monitor"]
 PROGRESS_WORDS: dict[str, str] = {
-    "start": "nothing yet",
+    "start": "nothing made",
     "deploy": "partly",
     "monitor": "deployed",
 }
@@ -128,8 +128,9 @@ def _read(directory: Path) -> tuple[Deployment, str | None, float] | None:
 
 
 def known(rehearsal_dir: Path) -> list[KnownDeployment]:
-    """Every deployment this machine has a record of, the last used first: the real
-    accounts' (under the state home) and the rehearsal's (under ``rehearsal_dir``)."""
+    """Every deployment this machine has a record of and something made, the last used
+    first: the real accounts' (under the state home) and the rehearsal's (under
+    ``rehearsal_dir``)."""
     from spcs_wizard.engine.deployment_session import DeploymentSession, Target
     from spcs_wizard.engine.rehearsal import Rehearsal
 
@@ -151,6 +152,8 @@ def known(rehearsal_dir: Path) -> list[KnownDeployment]:
                 pending = tuple(sorted(session.recorded_steps()[1]))
             except ValueError:  # an unreadable state: listed, as far as it is known
                 progress, pending = "deploy", ()
+            if progress == "start" and not pending:
+                continue  # nothing of it made (refused before its first change, torn down)
             found.append(KnownDeployment(deployment, connection, last_used, progress, pending))
     return sorted(found, key=lambda k: k.last_used, reverse=True)
 

@@ -67,7 +67,8 @@ class WelcomeScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#known", DataTable)
-        table.add_columns("deployment", "place", "record", "now", "cr/h", "last used")
+        for label in ("deployment", "place", "record", "now", "cr/h", "last used"):
+            table.add_column(label, key=label)
         self.show_known()
         self.lock_mode()
         self.wizard_app.look_around()
@@ -92,19 +93,31 @@ class WelcomeScreen(WizardScreen):
             # where the screen starts).
             if self.focused is None or self.focused.id in ("mode", None):
                 self.call_after_refresh(table.focus)  # once shown: hidden, it takes none
-        table.clear()
         live = self.wizard_app.live
-        for k in known:
-            status, rate = live_cells(live.get(k.key))
-            table.add_row(
-                k.deployment.deployment_id,
-                k.place,
-                k.recorded,
-                status,
-                rate,
-                ago(time.time() - k.last_used),
-                key=k.key,
-            )
+        keys = [k.key for k in known]
+        shown = [row.value for row in table.rows]
+        if shown == keys:  # the same rows: only what changed
+            for k in known:  # (a rebuild would move the cursor off the row being picked)
+                status, rate = live_cells(live.get(k.key))
+                table.update_cell(k.key, "now", status, update_width=True)
+                table.update_cell(k.key, "cr/h", rate, update_width=True)
+        else:
+            row = table.cursor_row
+            selected = shown[row] if 0 <= row < len(shown) else None
+            table.clear()
+            for k in known:
+                status, rate = live_cells(live.get(k.key))
+                table.add_row(
+                    k.deployment.deployment_id,
+                    k.place,
+                    k.recorded,
+                    status,
+                    rate,
+                    ago(time.time() - k.last_used),
+                    key=k.key,
+                )
+            if selected in keys:
+                table.move_cursor(row=keys.index(selected))
         problems = [
             f"{k.deployment.deployment_id} ({k.where}): {v.detail}"
             for k in known
