@@ -380,3 +380,33 @@ def test_a_live_answer_never_moves_the_cursor_off_the_row_being_picked(home: Pat
             assert table.cursor_row == 0  # C_, still the one chosen
 
     asyncio.run(scenario())
+
+
+def test_build_shows_images_pushed_by_the_record_unless_torn_down(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """A restarted wizard's Build & push says the images are pushed (the record has
+    them); after a teardown they went with the database, and it says nothing of them."""
+    from spcs_wizard.tui.screens.build import BuildScreen
+
+    rehearsal, context = deployed_wizard
+
+    async def build_screen() -> tuple[bool, str]:
+        app = WizardApp(context, start="build")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="build")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return (
+                app.screen.query_one("#next").disabled,  # type: ignore[attr-defined]
+                text_of(app.screen.query_one("#phase-milvus", Static)),
+            )
+
+    disabled, phase = asyncio.run(build_screen())
+    assert (disabled, phase.split(" (")[0]) == (False, "pushed")
+    rehearsal.start()  # the wizard stopped it as it closed
+    runner = context.session.connect()
+    try:
+        assert context.session.teardown(runner).failed is None
+    finally:
+        runner.con.close()
+    disabled, phase = asyncio.run(build_screen())
+    assert (disabled, phase) == (True, "waiting")

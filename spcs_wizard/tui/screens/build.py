@@ -149,6 +149,8 @@ class BuildScreen(AsksForSecrets):
         if self.own_job() is not None:
             return  # a run started meanwhile shows what it does
         keys = self.wizard.deployment.service_keys
+        if "image-repository" not in executed:  # torn down: the images went with it
+            return
         pushed = [key for key in keys if f"image-{key}" in executed]
         for key in pushed:
             widget = self.query_one(f"#image-{key}", ImageProgress)
