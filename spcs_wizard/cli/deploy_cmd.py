@@ -20,7 +20,7 @@ from spcs_wizard.cli.session import (
     open_runner,
 )
 from spcs_wizard.engine.job import pools_made
-from spcs_wizard.model.cost import per_hour
+from spcs_wizard.model.cost import per_hour, pool_names
 from spcs_wizard.model.deployment import Deployment
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def deploy_command(
     if not outcome.ok:
         standing = pools_made([*outcome.done, *outcome.skipped])
         if standing and not as_json:  # up with nothing on them, billed while idle
-            pools = " and ".join(str(deployment.names().pool(key)) for key in standing)
+            pools = pool_names(deployment, standing)
             printer.console.print(
                 f"[yellow]{pools} {'is' if len(standing) == 1 else 'are'} up and billed "
                 f"({per_hour(deployment)} while running) with nothing on "

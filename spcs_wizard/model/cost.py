@@ -12,6 +12,7 @@ repository, block volumes) and data transfer are billed apart and not counted he
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -124,11 +125,17 @@ def per_hour(d: Deployment) -> str:
     return f"about {figure} credits an hour"
 
 
+def pool_names(d: Deployment, keys: Iterable[str]) -> str:
+    """The pools of these services, as said to a person: "A_POOL and B_POOL" (prefixed)."""
+    return " and ".join(d.names().pool(key).name for key in keys)
+
+
 def action_notice(action: str, d: Deployment, *, rehearsal: bool = False) -> str:
     """What an action costs or saves, said before it is confirmed (deploy, resume,
     suspend, teardown). A rehearsal bills nothing; it says what an account would."""
-    pools = " and ".join(d.names().pool(key).name for key in d.service_keys)  # prefixed
-    pools = ("the compute pools " if d.notebook else "the compute pool ") + pools
+    pools = ("the compute pools " if d.notebook else "the compute pool ") + pool_names(
+        d, d.service_keys
+    )
     rate = per_hour(d)
     idle = d.milvus.pool.auto_suspend_secs
     text = {

@@ -104,8 +104,9 @@ class DeployScreen(AsksForSecrets):
     def offer_to_suspend(self, keys: list[str]) -> None:
         """A failed deploy leaves the pools it made running, and billed: say so, and
         offer to suspend them until the retry (which resumes them)."""
-        n = self.wizard.deployment.names()
-        pools = " and ".join(str(n.pool(key)) for key in keys)
+        from spcs_wizard.model.cost import pool_names
+
+        pools = pool_names(self.wizard.deployment, keys)
         self.ask_first(
             "Suspend the compute pools?",
             "suspend",
