@@ -81,6 +81,16 @@ class Target:
         return deployment_dir(deployment_id)
 
 
+@dataclass(frozen=True)
+class Record:
+    """The local record of a deployment's steps: those this tool ran, those begun and
+    not known to have ended (a run cut short), and where the wizard picks up."""
+
+    executed: set[str]
+    pending: set[str]
+    point: Literal["start", "deploy", "monitor"]
+
+
 def secret_slots(plan: Plan) -> list[SecretSlot]:
     """The secrets a deployment needs, each once, in plan order."""
     seen: dict[str, SecretSlot] = {}
@@ -345,29 +355,30 @@ class DeploymentSession:
             on_event=on_event,
         )
 
-    def recorded_steps(self) -> tuple[set[str], set[str]]:
-        """What the local record says of the plan's steps: those this tool ran, and those
-        begun and not known to have ended (a run cut short)."""
+    def record(self) -> Record:
+        """What the local record says of the plan's steps (one read of the state)."""
         from spcs_wizard.engine.known_deployments import left_at
 
-        state = self.state()
-        ids = {s.id for s in self.plan().steps}
+        plan, state = self.plan(), self.state()
+        ids = {s.id for s in plan.steps}
         left = left_at(self.state_dir)
         pending = set(state.pending) | ({left} if left else set())
-        return ids & set(state.executed), ids & pending
+        return Record(ids & set(state.executed), ids & pending, self._point(plan, state))
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
+        """Where the wizard picks up (``record().point``, without the rest)."""
+        return self._point(self.plan(), self.state())
+
+    def _point(self, plan: Plan, state: DeploymentState) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up: nothing of ours in the account, part of it, or the
         services. The local state records what this tool ran; teardown forgets what it
         removed but keeps shared objects (left in place) and images (gone with the
         database), so those do not count."""
-        plan = self.plan()
         own = {
             s.id
             for s in plan.steps
             if s.kind in (StepKind.SQL, StepKind.PUT) and not (s.target and s.target.shared)
         }
-        state = self.state()
         made = own & (set(state.executed) | set(state.pending))
         if not made:
             return "start"

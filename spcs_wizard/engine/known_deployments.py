@@ -148,8 +148,8 @@ def known(rehearsal_dir: Path) -> list[KnownDeployment]:
             target = Target(rehearsal=rehearsal) if in_rehearsal else Target(connection)
             session = DeploymentSession(target, deployment)
             try:
-                progress = session.resume_point()
-                pending = tuple(sorted(session.recorded_steps()[1]))
+                record = session.record()
+                progress, pending = record.point, tuple(sorted(record.pending))
             except ValueError:  # an unreadable state: listed, as far as it is known
                 progress, pending = "deploy", ()
             if progress == "start" and not pending:

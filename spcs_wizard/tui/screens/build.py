@@ -140,7 +140,7 @@ class BuildScreen(AsksForSecrets):
     def read_record(self) -> None:
         """Images an earlier run pushed (before this wizard started), by the local record."""
         try:
-            executed, _ = self.wizard.session.recorded_steps()
+            executed = self.wizard.session.record().executed
         except ValueError:  # unreadable: Build and push checks the repository anyway
             return
         self.from_worker(self.show_record, executed)

@@ -39,13 +39,13 @@ class DeployScreen(AsksForSecrets):
     @work(thread=True, group="record")
     def read_record(self) -> None:
         """What earlier runs (before this wizard started) did, from the local record."""
-        session = self.wizard.session
         try:
-            executed, pending = session.recorded_steps()
-            complete = session.resume_point() == "monitor"
+            record = self.wizard.session.record()
         except ValueError:  # an unreadable record: the run checks everything anyway
             return
-        self.from_worker(self.show_record, executed, pending, complete)
+        self.from_worker(
+            self.show_record, record.executed, record.pending, record.point == "monitor"
+        )
 
     def show_record(self, executed: set[str], pending: set[str], complete: bool) -> None:
         if self.own_job() is not None or not (executed or pending):
