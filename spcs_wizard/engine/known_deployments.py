@@ -15,7 +15,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from spcs_wizard.model.config_file import ConfigError, save_deployment, to_toml, validate
 from spcs_wizard.paths import state_home
@@ -80,9 +80,22 @@ def remember(state_dir: Path, deployment: Deployment, connection_name: str | Non
         "last_used": time.time(),
         "settings": to_toml(deployment, with_comments=False),
     }
+    _write(state_dir, record)
+
+
+def _write(state_dir: Path, record: dict[str, Any]) -> None:
     tmp = state_dir / (RECORD + ".tmp")
     tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    tmp.replace(state_dir / RECORD)
+    tmp.replace(state_dir / RECORD)  # atomic: a kill never leaves half a record
+
+
+def _load(state_dir: Path) -> dict[str, Any] | None:
+    """The record as written, or None (none, unreadable, or not an object)."""
+    try:
+        data = json.loads((state_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def refresh(state_dir: Path, deployment: Deployment, connection_name: str | None) -> None:
@@ -95,35 +108,30 @@ def refresh(state_dir: Path, deployment: Deployment, connection_name: str | None
 def mark_left(state_dir: Path, step_id: str) -> None:
     """The run was left while ``step_id`` ran (the wizard closed without waiting): the next
     start says so, until the next run begins (``remember`` writes the record anew)."""
-    path = state_dir / RECORD
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    record = _load(state_dir)
+    if record is None:
         return  # no record to add it to: the state's own pending steps still tell
     record["left_at"] = step_id
-    tmp = state_dir / (RECORD + ".tmp")
-    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    _write(state_dir, record)
 
 
 def left_at(state_dir: Path) -> str | None:
     """The step a run was left at (``mark_left``), if the record says so."""
-    try:
-        step = json.loads((state_dir / RECORD).read_text(encoding="utf-8")).get("left_at")
-    except (OSError, ValueError, AttributeError):
-        return None
+    step = (_load(state_dir) or {}).get("left_at")
     return step if isinstance(step, str) else None
 
 
 def _read(directory: Path) -> tuple[Deployment, str | None, float] | None:
     """One record, or None for a directory without a readable one (a state written
     before records existed, a file edited by hand into something invalid)."""
+    data = _load(directory)
+    if data is None:
+        return None
     try:
-        data = json.loads((directory / RECORD).read_text(encoding="utf-8"))
         deployment = validate(tomllib.loads(data["settings"]))
         connection = data.get("connection")
         return deployment, connection if isinstance(connection, str) else None, data["last_used"]
-    except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError, ConfigError):
+    except (ValueError, KeyError, TypeError):  # bad TOML or settings are ValueErrors too
         return None
 
 
