@@ -5,7 +5,7 @@ where the deployment is, a failed deploy step retried, the command palette and h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -119,28 +119,36 @@ def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(deployed_wi
     asyncio.run(scenario())
 
 
-def refused_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement: str
-) -> tuple[Rehearsal, WizardContext]:
-    """A started rehearsal (nothing deployed) whose account refuses the first statement
-    matching ``statement`` for want of a privilege, and a connected wizard for it."""
-    from spcs_wizard.engine.rehearsal import Rehearsal
-
+@pytest.fixture
+def refusing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str], WizardContext]]:
+    """Makes a started rehearsal (nothing deployed) whose account refuses the first
+    statement matching the one given, for want of a privilege, and a connected wizard for
+    it; the rehearsal stops after the test."""
     monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
-    rehearsal.start()
-    rehearsal.started.faults.statements.append(
-        StatementFault(
-            code=3001, sqlstate="42501", message="Insufficient privileges", match=statement
+    started: list[Rehearsal] = []
+
+    def make(statement: str) -> WizardContext:
+        rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+        rehearsal.start()
+        started.append(rehearsal)
+        rehearsal.started.faults.statements.append(
+            StatementFault(
+                code=3001, sqlstate="42501", message="Insufficient privileges", match=statement
+            )
         )
-    )
-    return rehearsal, WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+        return WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+
+    yield make
+    for rehearsal in started:
+        rehearsal.stop()
 
 
 def test_a_failed_step_shows_why_and_retry_resumes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    refusing: Callable[[str], WizardContext],
 ) -> None:
-    rehearsal, context = refused_once(tmp_path, monkeypatch, "CREATE WAREHOUSE")
+    context = refusing("CREATE WAREHOUSE")
 
     async def scenario() -> None:
         app = WizardApp(context, start="deploy")
@@ -158,21 +166,18 @@ def test_a_failed_step_shows_why_and_retry_resumes(
             assert checklist.states["role"] == "skipped"  # done by the first run
             assert checklist.states["warehouse"] == "done"
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        rehearsal.stop()
+    asyncio.run(scenario())
 
 
 def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    refusing: Callable[[str], WizardContext],
 ) -> None:
     """The pools were made, then a service failed to be created: the pools would stay up,
     billed, until the retry. The wizard says so and offers to suspend them (focus on
     Cancel); Yes suspends them, and Retry resumes them and finishes."""
     from spcs_wizard.tui.screens.dialog import ConfirmDialog
 
-    rehearsal, context = refused_once(tmp_path, monkeypatch, "CREATE SERVICE")
+    context = refusing("CREATE SERVICE")
 
     def pool_states() -> set[str]:
         runner = context.session.connect()
@@ -206,10 +211,7 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
             assert not isinstance(app.screen, ConfirmDialog)  # a success offers nothing
             assert pool_states() <= {"IDLE", "ACTIVE"}
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        rehearsal.stop()
+    asyncio.run(scenario())
 
 
 def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
