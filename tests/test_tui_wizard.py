@@ -766,3 +766,51 @@ def test_each_step_opens_with_its_focus_where_the_work_is(deployed_wizard) -> No
                 )
 
     asyncio.run(scenario())
+
+
+@pytest.mark.long
+def test_a_known_account_deployment_is_looked_at_and_picked_up_through_its_connection(
+    emulator: Emulator,
+    account_world: tuple[Path, CryptFileKeyring],
+) -> None:
+    """The account path of Welcome's list: a deployment recorded for connection ``emu``
+    (the emulator, its password in the keyring) is looked at through that connection
+    (nothing of it is in the account: "not deployed"); Enter picks it up: account mode,
+    that connection, connected, and on to Deploy (the record says partly)."""
+    from spcs_wizard.engine.known_deployments import remember
+    from spcs_wizard.engine.state import DeploymentState
+    from spcs_wizard.model.config_file import with_settings
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.paths import deployment_dir
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+    from tests.wizard_harness import table_text
+
+    save_connection_to(emulator)
+    d = with_settings(
+        Deployment(), {"prefix": "ACC_", "account": emulator.settings.account_identifier}, "t"
+    )
+    directory = deployment_dir(d.deployment_id)
+    remember(directory, d, "emu")
+    DeploymentState.load(directory / "state.json", d.deployment_id).record("role")
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(rehearsal=None))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#known")), what="welcome")
+            table = app.screen.query_one("#known", DataTable)
+            await until(pilot, lambda: "not deployed" in table_text(table), what="looked at")
+            assert "ACC_MILVUS_DEMO | emu | partly | not deployed" in table_text(table)
+            await until(pilot, lambda: getattr(app.focused, "id", None) == "known", what="focus")
+            await pilot.press("enter")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, DeployScreen) and bool(app.screen.query("#summary")),
+                what="deploy",
+            )
+            summary = app.screen.query_one("#summary", Static)
+            await until(pilot, lambda: "Earlier runs: 1/" in text_of(summary), what="record")
+            assert (app.wizard.mode, app.wizard.connection_name) == ("account", "emu")
+            assert app.wizard.deployment.deployment_id == "ACC_MILVUS_DEMO"
+            assert app.wizard.ready  # connected through emu, preflight passed
+
+    asyncio.run(scenario())
