@@ -28,7 +28,7 @@ def connections_home(tmp_path: Path, name: str, emu: Emulator) -> Path:
 
 
 def fast_emulator(
-    tmp_path: Path, images: tuple[str, ...] = ("milvus", "jupyter")
+    tmp_path: Path, images: tuple[str, ...] = ("milvus", "gateway", "jupyter")
 ) -> tuple[Emulator, dict[str, str]]:
     """A started emulator on a fast clock (no services run) with deployment ``cli``'s
     ``images`` recorded, and the environment for the command: a connection to it in
@@ -44,7 +44,7 @@ def fast_emulator(
     )
     emu.start()
     d = Deployment(prefix="cli")
-    for svc in map(d.service, images):  # pushed earlier (the images commands come later)
+    for svc in map(d.image, images):  # pushed earlier (the images commands come later)
         emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "a" * 64)
     home = connections_home(tmp_path, "rehearsal", emu)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPCS_WIZARD_", "SNOWFLAKE"))}

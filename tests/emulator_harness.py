@@ -21,7 +21,11 @@ from spcs_wizard.model.registry import repository_path
 from spcs_wizard.model.step import Check, StepKind
 from spcs_wizard.specs.render import dns_domain_sql, write_all
 
-SECRETS = {"milvus_user_password": "user-Pw-1'\\x-long", "jupyter_password": "nb-Pw-2"}
+SECRETS = {
+    "milvus_user_password": "user-Pw-1'\\x-long",
+    "jupyter_password": "nb-Pw-2",
+    "milvus_root_password": "root-Pw-3",
+}
 
 
 def connect(emulator: Emulator, **kwargs: Any) -> SnowflakeConnection:
@@ -52,7 +56,7 @@ def write_specs(plan: Plan, spec_dir: Path) -> None:
 
 def push_images(emulator: Emulator, plan: Plan) -> None:
     d = plan.deployment
-    for svc in (d.milvus, d.jupyter):
+    for svc in map(d.image, ("milvus", "gateway", "jupyter")):
         emulator.add_image(repository_path(d), svc.image, svc.tag, f"sha256:{svc.image:0>64}")
 
 

@@ -51,7 +51,7 @@ class World:
             from spcs_wizard.images.push import PushError
 
             raise PushError("the registry refused the push")
-        svc = self.deployment.milvus if step.id == "image-milvus" else self.deployment.jupyter
+        svc = self.deployment.image(step.id.removeprefix("image-"))
         self.emu.add_image(
             repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64
         )

@@ -45,7 +45,9 @@ def test_plan_table_with_a_prefix(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Deployment plan for ALICE_MILVUS_DEMO" in result.stdout
     assert "ALICE_MILVUS_COMPUTE_POOL" in result.stdout
-    assert "milvus_user_password, jupyter_password" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "never shown): milvus_user_password, jupyter_password." in said
+    assert "Made up at deploy time and kept only by Snowflake: milvus_root_password." in said
 
 
 def test_plan_sql_is_a_script_with_role_switches_and_no_secret(tmp_path: Path) -> None:

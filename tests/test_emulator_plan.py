@@ -38,8 +38,11 @@ def test_full_plan_runs_and_every_check_then_holds(emulator: Emulator, plan_and_
         }
         assert {p["state"] for p in pools} == {"ACTIVE"}
         containers = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS")
-        assert [c["status"] for c in containers] == ["READY"]
-        assert containers[0]["restart_count"] == 0
+        assert [(c["container_name"], c["status"]) for c in containers] == [
+            ("milvus", "READY"),
+            ("gateway", "READY"),
+        ]
+        assert {c["restart_count"] for c in containers} == {0}
         assert containers[0]["image_digest"].startswith("sha256:")
         endpoints = rows(con, "SHOW ENDPOINTS IN SERVICE ALICE_MILVUS_DEMO.PUBLIC.JUPYTER")
         assert endpoints[0]["ingress_url"].endswith(".snowflakecomputing.app")

@@ -42,7 +42,11 @@ def test_full_deploy_then_status_shows_every_object(world: World) -> None:
     outcome, _ = world.deploy()
     assert outcome.ok, outcome.failed
     assert outcome.done == [s.id for s in world.plan]
-    assert sorted(set(world.asked)) == ["jupyter_password", "milvus_user_password"]
+    assert sorted(set(world.asked)) == [
+        "jupyter_password",
+        "milvus_root_password",
+        "milvus_user_password",
+    ]
     with connect(world.emu) as con:
         snap = snapshot.take(SqlRunner(con), world.deployment)
     assert snap.healthy
@@ -51,9 +55,13 @@ def test_full_deploy_then_status_shows_every_object(world: World) -> None:
         ("ALICE_JUPYTER_COMPUTE_POOL", "ACTIVE"),
     }
     assert {s.name for s in snap.services} == {"MILVUS", "JUPYTER"}
+    containers = {s.name: [(c.name, c.status) for c in s.containers] for s in snap.services}
+    assert containers == {
+        "MILVUS": [("milvus", "READY"), ("gateway", "READY")],
+        "JUPYTER": [("jupyter", "READY")],
+    }
     for service in snap.services:
-        assert [c.status for c in service.containers] == ["READY"]
-        assert service.containers[0].restart_count == 0
+        assert {c.restart_count for c in service.containers} == {0}
         assert all(
             e.ingress_url and e.ingress_url.endswith(".snowflakecomputing.app")
             for e in service.endpoints
@@ -112,7 +120,8 @@ def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
     assert outcome.failed is not None
     assert outcome.failed.step_id == "wait-service-milvus"
     assert outcome.failed.message == (
-        "the service failed: milvus: Container exited with code 1 and is being restarted."
+        "the service failed: gateway: Container exited with code 1 and is being restarted.; "
+        "milvus: Container exited with code 1 and is being restarted."
     )
     assert outcome.failed.hint == (
         "Fix the cause shown (and in the logs), then run the deployment again."
@@ -120,8 +129,9 @@ def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
     logs = outcome.failed.logs  # the container's own lines, oldest first, none blank
     tag = world.deployment.milvus.tag
     assert logs[0] == f"[milvus] pulling image /alice_milvus_demo/public/milvus_repo/milvus:{tag}"
-    assert logs[-1].startswith("[milvus] ERROR process exited with code 1 (restart ")
-    assert all(line.startswith("[milvus] ") for line in logs)
+    assert any(line.startswith("[milvus] ERROR process exited with code 1") for line in logs)
+    assert logs[-1].startswith("[gateway] ERROR process exited with code 1 (restart ")
+    assert all(line.startswith(("[milvus] ", "[gateway] ")) for line in logs)
 
 
 def test_a_failed_services_report_names_each_failed_container_with_its_last_lines(
@@ -214,11 +224,15 @@ def test_a_service_that_never_starts_times_out_with_its_containers_last_lines(
     failed = outcome.failed
     assert failed is not None
     assert failed.step_id == "wait-service-milvus"
-    assert failed.message == "still not ready after 1200 s: milvus status=PENDING"
+    assert failed.message == (
+        "still not ready after 1200 s: milvus status=PENDING, gateway status=PENDING"
+    )
     tag = world.deployment.milvus.tag
-    assert failed.logs == [  # what its container wrote while it waited
+    assert failed.logs == [  # what its containers wrote while it waited
         f"[milvus] pulling image /alice_milvus_demo/public/milvus_repo/milvus:{tag}",
         f"[milvus] image sha256:{'f' * 64} pulled; starting",
+        "[gateway] pulling image /alice_milvus_demo/public/milvus_repo/milvus-gateway:3.11-slim",
+        f"[gateway] image sha256:{'f' * 64} pulled; starting",
     ]
 
 

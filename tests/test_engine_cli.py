@@ -235,22 +235,25 @@ def test_without_docker_or_podman_deploy_stops_first_and_milvus_alone_deploys(
 
         nothing = run(env, "deploy")
         assert nothing.returncode == 1, nothing.stdout + nothing.stderr
-        said = nothing.stdout.replace("\n", " ")  # as printed, wrapped at 200 columns
+        said = " ".join(nothing.stdout.split())  # as printed, wrapped at 200 columns
         assert (
             "✗ image-milvus: Milvus' image can be neither copied (skopeo is not installed) "
             "nor built, and neither docker nor podman works here (docker: not installed; "
-            "podman: not installed); the notebook's image must be built" in said
+            "podman: not installed); Milvus' gateway image can be neither copied (skopeo is "
+            "not installed) nor built, and neither docker nor podman works here (docker: not "
+            "installed; podman: not installed); the notebook's image must be built" in said
         )
-        assert "Install podman (apt-get install podman) to make both images" in nothing.stdout
+        assert "Install podman (apt-get install podman) to make every image" in said
         assert made() == []  # nothing was changed
 
         (tmp_path / "bin" / "skopeo").symlink_to(skopeo)  # Milvus' image can be copied
         # It is copied already (docker.io is out of reach here): the repository will
         # list it as soon as it exists.
-        emu.add_image(repository_path(d), d.milvus.image, d.milvus.tag, "sha256:" + "b" * 64)
+        for image in (d.milvus, d.gateway):
+            emu.add_image(repository_path(d), image.image, image.tag, "sha256:" + "b" * 64)
         stopped = run(env, "deploy")
         assert stopped.returncode == 1, stopped.stdout + stopped.stderr
-        said = stopped.stdout.replace("\n", " ")  # as printed, wrapped at 200 columns
+        said = " ".join(stopped.stdout.split())  # as printed, wrapped at 200 columns
         assert (
             "✗ image-jupyter: the notebook's image must be built (its embedding model is "
             "baked in), and neither docker nor podman works here (docker: not installed; "
@@ -269,7 +272,7 @@ def test_without_docker_or_podman_deploy_stops_first_and_milvus_alone_deploys(
             services = rows(con, "SHOW SERVICES IN SCHEMA CLI_MILVUS_DEMO.PUBLIC")
             secrets = rows(con, "SHOW SECRETS IN SCHEMA CLI_MILVUS_DEMO.PUBLIC")
         assert [s["name"] for s in services] == ["MILVUS"]
-        assert secrets == []
+        assert [s["name"] for s in secrets] == ["MILVUS_ROOT"]  # Milvus' own, no notebook's
         assert made() == ["CLI_MILVUS_COMPUTE_POOL", "CLI_MILVUS_DEMO"]
         down = run(env, "teardown", "--yes", "--json", *alone)
         assert down.returncode == 0, down.stdout + down.stderr

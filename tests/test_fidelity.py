@@ -240,7 +240,11 @@ def test_existing_users_get_the_role_instead_of_a_password_user(
 
 
 # -- plan --sql --out, run as `snow sql -f` would -------------------------------------------
-SNOW_VARIABLES = {"milvus_user_password": "Script-user-pw1", "jupyter_password": "Script-nb-pw2"}
+SNOW_VARIABLES = {
+    "milvus_user_password": "Script-user-pw1",
+    "jupyter_password": "Script-nb-pw2",
+    "milvus_root_password": "Script-root-pw3",
+}
 
 
 def run_like_snow(con: object, script: Path) -> int:
@@ -267,11 +271,12 @@ def test_plan_sql_out_runs_statement_by_statement_and_creates_the_deployment(
     made = run("plan", "--sql", "--out", str(out), "--account", "rehearsal-local", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert "Run: snow sql -f" in made.stdout
-    deploy, notebook = out / "deploy.sql", out / "notebook.sql"
+    deploy, notebook = out / "deploy.sql", out / "services.sql"
     assert "SYSTEM$GET_SERVICE_DNS_DOMAIN('MILVUS_DEMO.PUBLIC')" in deploy.read_text()
     assert not (out / "specs" / "jupyter.yaml").exists()  # it needs the domain first
+    assert not (out / "specs" / "milvus.yaml").exists()  # so does Milvus' (its gateway)
     d = Deployment(account="rehearsal-local")
-    for svc in (d.milvus, d.jupyter):  # what the commented image steps say to push
+    for svc in map(d.image, d.image_keys):  # what the commented image steps say to push
         standard.add_image(
             "milvus_demo/public/milvus_repo", svc.image, svc.tag, "sha256:" + "b" * 64
         )
@@ -293,14 +298,17 @@ def test_plan_sql_out_runs_statement_by_statement_and_creates_the_deployment(
             containers = rows(
                 con, f"SHOW SERVICE CONTAINERS IN SERVICE MILVUS_DEMO.PUBLIC.{service}"
             )
-            assert [c["status"] for c in containers] == ["READY"], containers
+            assert {c["status"] for c in containers} == {"READY"}, containers
         assert rows(con, "SHOW USERS LIKE 'MILVUS_USER'")[0]["type"] == "PERSON"
     assert SNOW_VARIABLES["jupyter_password"] not in deploy.read_text()
 
 
-def test_milvus_alone_is_one_script_that_runs_in_one_go(standard: Emulator, tmp_path: Path) -> None:
-    """notebook=false: nothing waits for the DNS domain, so deploy.sql is all of it (no
-    notebook.sql, no notebook spec), and running it makes Milvus alone."""
+def test_milvus_alone_is_two_scripts_without_the_notebook(
+    standard: Emulator, tmp_path: Path
+) -> None:
+    """notebook=false: Milvus' spec still waits for the DNS domain (its gateway reaches
+    Milvus by that name), so deploy.sql and services.sql again, and no notebook spec, pool
+    or service; running them makes Milvus alone."""
     from tests.test_cli import run
 
     out = tmp_path / "script"
@@ -309,21 +317,32 @@ def test_milvus_alone_is_one_script_that_runs_in_one_go(standard: Emulator, tmp_
     assert made.returncode == 0, made.stderr
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
         "deploy.sql",
-        "specs/milvus.yaml",
+        "services.sql",
     ]
     deploy = out / "deploy.sql"
-    assert "SYSTEM$GET_SERVICE_DNS_DOMAIN" not in deploy.read_text()
-    d = Deployment(account="rehearsal-local")
-    standard.add_image(repository_path(d), d.milvus.image, d.milvus.tag, "sha256:" + "b" * 64)
+    assert "JUPYTER" not in deploy.read_text() + (out / "services.sql").read_text()
+    d = Deployment(account="rehearsal-local", notebook=False)
+    for svc in map(d.image, d.image_keys):
+        standard.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "b" * 64)
     with connect(standard) as con:
         run_like_snow(con, deploy)
+        (domain,) = rows(con, "SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN('MILVUS_DEMO.PUBLIC')")[
+            0
+        ].values()
+        again = run("plan", "--sql", "--out", str(out), *settings, "--dns-domain", domain,
+                    cwd=tmp_path)  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml")) == [
+            "specs/milvus.yaml"
+        ]
+        run_like_snow(con, out / "services.sql")
         standard.clock.advance(
             standard.settings.pool_start_secs + standard.settings.container_start_secs + 1
         )
         services = rows(con, "SHOW SERVICES IN SCHEMA MILVUS_DEMO.PUBLIC")
         assert [s["name"] for s in services] == ["MILVUS"]
         containers = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE MILVUS_DEMO.PUBLIC.MILVUS")
-        assert [c["status"] for c in containers] == ["READY"]
+        assert [c["status"] for c in containers] == ["READY", "READY"]
 
 
 def test_plan_out_refuses_what_does_not_go_together(tmp_path: Path) -> None:

@@ -135,14 +135,19 @@ def test_deploy_builds_and_pushes_both_images_then_skips_them(
     from tests.emulator_harness import SECRETS
 
     contexts = tmp_path / "images"
-    for name in ("milvus", "jupyter"):  # stand-ins for images/<name>: no pulls possible here
+    # stand-ins for images/<name>: no pulls possible here
+    for name in ("milvus", "milvus-gateway", "jupyter"):
         (contexts / name).mkdir(parents=True)
         (contexts / name / "Containerfile").write_text(
             f"FROM localhost/test-base:1\nLABEL service={name}\n"
         )
     podman.trust(registry_emulator.settings.registry_host)
-    # No source: Milvus is built too (copying it: test_images_copy.py).
-    d = Deployment(account=registry_emulator.settings.account_identifier, milvus={"source": ""})
+    # No source: Milvus and its gateway are built too (copying: test_images_copy.py).
+    d = Deployment(
+        account=registry_emulator.settings.account_identifier,
+        milvus={"source": ""},
+        gateway={"source": ""},
+    )
     plan = build_plan(d, tmp_path / "specs")
     state = DeploymentState(tmp_path / "state.json", d.deployment_id)
     ledger = PushLedger(tmp_path / "pushed.json")
@@ -172,17 +177,17 @@ def test_deploy_builds_and_pushes_both_images_then_skips_them(
 
     outcome, pushed = deploy()
     assert outcome.ok, outcome.failed
-    assert [e.kind for e in pushed].count("done") == 2
+    assert [e.kind for e in pushed].count("done") == 3
     with connect(registry_emulator, role="SYSADMIN") as con:
         images = rows(con, "SHOW IMAGES IN IMAGE REPOSITORY MILVUS_DEMO.PUBLIC.MILVUS_REPO")
         containers = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE MILVUS_DEMO.PUBLIC.MILVUS")
-    assert sorted(i["image_name"] for i in images) == ["jupyter", "milvus"]
+    assert sorted(i["image_name"] for i in images) == ["jupyter", "milvus", "milvus-gateway"]
     assert containers[0]["image_digest"] == next(
         i["digest"] for i in images if i["image_name"] == "milvus"
     )
     again, pushed_again = deploy()
     assert again.ok
-    assert {"image-milvus", "image-jupyter"} <= set(again.skipped)
+    assert {"image-milvus", "image-gateway", "image-jupyter"} <= set(again.skipped)
     assert pushed_again == []  # nothing built or sent a second time
 
 

@@ -25,6 +25,7 @@ def test_the_prefix_goes_on_account_level_objects_only() -> None:
         "external_access_integration": "BOB_MILVUS_EGRESS_EAI",
         "security_integration": "SNOWSERVICES_INGRESS_OAUTH",  # one per account, shared
         "jupyter_secret": "JUPYTER_PASSWORD",
+        "milvus_secret": "MILVUS_ROOT",
         "milvus_pool": "BOB_MILVUS_COMPUTE_POOL",
         "jupyter_pool": "BOB_JUPYTER_COMPUTE_POOL",
         "milvus_service": "MILVUS",

@@ -16,6 +16,7 @@ from sqlglot import exp
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import USER_PASSWORD, Plan, build_plan, ownership_comment
 from spcs_wizard.model.plan_export import to_data, to_script
+from spcs_wizard.model.plan_steps import MILVUS_ROOT_PASSWORD
 from spcs_wizard.model.sql import MissingSecretError
 from spcs_wizard.model.step import HOSTNAME, Check, StepKind
 
@@ -168,7 +169,7 @@ def test_milvus_alone_leaves_the_notebook_out_but_teardown_still_removes_one() -
     assert {s.id for s in alone} < {s.id for s in whole}
     assert "JUPYTER" not in all_sql(alone)
     assert "FILES" not in all_sql(alone)
-    assert alone.secrets == (USER_PASSWORD,)
+    assert alone.secrets == (USER_PASSWORD, MILVUS_ROOT_PASSWORD)
     assert [s.id for s in alone.teardown()] == [s.id for s in whole.teardown()]
     d = alone.deployment
     assert [spec.service for spec in render_all(d)] == ["milvus"]
@@ -366,7 +367,10 @@ def test_script_switches_role_before_each_steps_statements() -> None:
             assert role == "USERADMIN"
         elif line.startswith("CREATE COMPUTE POOL"):
             assert role == "SYSADMIN"
-    assert '-D "jupyter_password=..." -D "milvus_user_password=..."' in script
+    assert (
+        '-D "jupyter_password=..." -D "milvus_root_password=..." -D "milvus_user_password=..."'
+        in script
+    )
 
 
 def test_secrets_are_filled_only_in_the_executable_form() -> None:

@@ -54,12 +54,12 @@ def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> 
     assert run["answer"][0]["text"] == demo.DOCS[1]  # Alan Turing, as in the seed's notebook
     assert run["kept"] is False
     deploy = run["stages"][1]["detail"]
-    assert deploy == "27 steps done, 0 already in place, 6 waits passed"
+    assert deploy == "29 steps done, 0 already in place, 6 waits passed"
     shared = [
         s.id for s in build_plan(Deployment(), tmp_path).steps if s.target and s.target.shared
     ]
     assert run["stages"][-1]["detail"] == (
-        f"22 removed; {len(shared)} account-wide kept (other deployments may share them)"
+        f"23 removed; {len(shared)} account-wide kept (other deployments may share them)"
     )
     # Torn down: a second run deploys again (the account-wide objects teardown left are in
     # place), kept this time, and in words.
@@ -68,7 +68,7 @@ def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> 
     lines = again.stdout.splitlines()
     assert [line.split()[1] for line in lines[:4]] == ["start", "deploy", "running", "answer"]
     assert len(shared) == 3
-    assert lines[1].endswith(f"{27 - 3} steps done, 3 already in place, 6 waits passed")
+    assert lines[1].endswith(f"{29 - 3} steps done, 3 already in place, 6 waits passed")
     assert lines[3].endswith(f"{demo.QUESTION} → {demo.DOCS[1]}")
     assert lines[4].startswith("Rehearsal passed in ")
     assert lines[5] == (
@@ -91,8 +91,8 @@ def test_a_failed_stage_ends_the_run_with_what_to_do_and_leaves_it_for_a_look(
     failed = seen[-1]
     assert not failed.ok
     assert failed.detail == (
-        "wait-service-milvus: the service failed: milvus: "
-        "Container exited with code 1 and is being restarted."
+        "wait-service-milvus: the service failed: gateway: Container exited with code 1 "
+        "and is being restarted.; milvus: Container exited with code 1 and is being restarted."
     )
     assert failed.hint == "Fix the cause shown (and in the logs), then run the deployment again."
     assert rehearsal.emulator is None  # stopped all the same
@@ -131,6 +131,6 @@ def test_a_deployment_there_before_the_run_is_kept(tmp_path: Path) -> None:
     assert again.kept_because == "it was in the rehearsal account before this run"
     assert first.kept_because == "asked (--keep)"
     assert [s.name for s in again.stages] == ["start", "deploy", "running", "answer"]
-    assert again.stages[1].detail == "0 steps done, 27 already in place, 6 waits passed"
+    assert again.stages[1].detail == "0 steps done, 29 already in place, 6 waits passed"
     assert again.answer[0]["text"] == demo.DOCS[1]  # the demo was loaded once, not twice
     assert len(again.answer) == len(demo.DOCS)

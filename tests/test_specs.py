@@ -30,8 +30,9 @@ def spec_of(service: str, **model: object) -> dict:
 @pytest.mark.parametrize("prefix", ["", "alice"])
 def test_rendered_specs_validate(service: str, prefix: str) -> None:
     d = Deployment(account="myorg-myaccount", prefix=prefix)
-    secret = d.names().in_schema(d.names().jupyter_secret)
-    assert validate_text(render(d, service).text, known_secrets=[secret]) == []
+    n = d.names()
+    secrets = [n.in_schema(n.jupyter_secret), n.in_schema(n.milvus_secret)]
+    assert validate_text(render(d, service).text, known_secrets=secrets) == []
 
 
 def test_images_and_names_come_from_the_model() -> None:
@@ -62,7 +63,7 @@ def test_the_notebook_names_milvus_by_the_schemas_dns_domain() -> None:
     # Unknown before the schema exists: a placeholder that can never resolve.
     assert "milvus-svc.${schema_dns_domain}" in render(d, "jupyter").text
     assert needs_domain("jupyter")
-    assert not needs_domain("milvus")
+    assert needs_domain("milvus")  # its gateway reaches Milvus by the same name
     for bad in ("x; DROP", "a..b", "-ab.c", "ab-.c", ""):
         with pytest.raises(ValueError, match="not a DNS domain"):
             dns_domain(bad)
@@ -72,7 +73,8 @@ def test_the_notebook_names_milvus_by_the_schemas_dns_domain() -> None:
 def test_only_the_milvus_api_is_public_never_etcd_or_health() -> None:
     endpoints = spec_of("milvus")["spec"]["endpoints"]
     assert [(e["port"], e.get("public"), e.get("protocol")) for e in endpoints] == [
-        (19530, True, "HTTP")
+        (8080, True, "HTTP"),  # the gateway
+        (19530, None, "TCP"),  # Milvus itself: private
     ]
     guide_like = spec_of("milvus")
     guide_like["spec"]["endpoints"] += [
@@ -81,8 +83,8 @@ def test_only_the_milvus_api_is_public_never_etcd_or_health() -> None:
     ]
     problems = validate_document(guide_like)
     assert [(p.path, "must not be public" in p.message) for p in problems] == [
-        ("spec.endpoints[1].public", True),
         ("spec.endpoints[2].public", True),
+        ("spec.endpoints[3].public", True),
     ]
 
 
@@ -102,13 +104,11 @@ def test_milvus_data_and_etcd_are_on_a_block_volume() -> None:
 
 def test_notebook_password_comes_from_a_secret_not_an_env_literal() -> None:
     container = spec_of("jupyter")["spec"]["containers"][0]
-    assert container["secrets"] == [
-        {
-            "snowflakeSecret": {"objectName": SECRET},
-            "secretKeyRef": "secret_string",
-            "envVarName": "JUPYTER_PASSWORD",
-        }
-    ]
+    assert container["secrets"][0] == {
+        "snowflakeSecret": {"objectName": SECRET},
+        "secretKeyRef": "secret_string",
+        "envVarName": "JUPYTER_PASSWORD",
+    }
     assert not any("PASSWORD" in k or "TOKEN" in k for k in container["env"])
     guide_like = spec_of("jupyter")
     guide_like["spec"]["containers"][0]["env"]["JUPYTER_PASSWORD"] = "milvususerok"
@@ -407,7 +407,8 @@ def test_upload_create_and_alter_service_from_a_changed_spec(
         run_plan(emulator, con, plan)
         con.cursor().execute("USE ROLE SYSADMIN")
         described = rows(con, "DESCRIBE SERVICE MILVUS_DEMO.PUBLIC.MILVUS")[0]
-        assert described["spec"] == render(d, "milvus").text
+        # what the plan uploaded: rendered with the schema's DNS domain, once it existed
+        assert described["spec"] == (tmp_path / "specs" / "milvus.yaml").read_text()
         # A new volume size: render, upload with OVERWRITE, roll out with ALTER SERVICE.
         changed = Deployment(account=d.account, milvus={"volume_size": "40Gi"})
         write_all(changed, tmp_path / "specs")

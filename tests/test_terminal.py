@@ -150,7 +150,7 @@ def test_quit_mid_deploy_and_restart_into_the_resumed_job(tmp_path: Path) -> Non
         said = " ".join(again.wait_for("Resume deploy").split())  # as one line, unwrapped
         assert "cut short at wait-pool-milvus" in said
         again.send("Enter")  # Resume deploy has the focus
-        again.wait_for("33/33 steps done", timeout=120)
+        again.wait_for("35/35 steps done", timeout=120)
         again.send("C-q")
         assert "Traceback" not in again.wait_for("wizard-exited-0", timeout=30)
     finally:

@@ -28,7 +28,7 @@ from tests.wizard_harness import table_text, text_of, until
 def contexts(tmp_path: Path) -> Path:
     """Stand-ins for images/<name> (nothing can be pulled here): built for real."""
     root = tmp_path / "images"
-    for name in ("milvus", "jupyter"):
+    for name in ("milvus", "milvus-gateway", "jupyter"):
         (root / name).mkdir(parents=True)
         (root / name / "Containerfile").write_text(
             f"FROM localhost/test-base:1\nLABEL service={name}\n"
@@ -56,7 +56,8 @@ async def flow(
     monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
     rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=True)
     wizard = WizardContext(
-        deployment=Deployment(milvus={"source": ""}),  # both built (copying: test_images_copy)
+        # every image built (copying: test_images_copy)
+        deployment=Deployment(milvus={"source": ""}, gateway={"source": ""}),
         rehearsal=rehearsal,
         contexts=contexts,
         builder=our_builder(podman),
@@ -106,16 +107,17 @@ async def flow(
         await pilot.click("#start")
         next_button = app.screen.query_one("#next", Button)
         await until(pilot, lambda: not next_button.disabled, timeout=300, what="images pushed")
-        for image in ("milvus", "jupyter"):
+        for image in ("milvus", "gateway", "jupyter"):
             progress = app.screen.query_one(f"#image-{image}", ImageProgress)
             assert "pushed" in text_of(progress.query_one(f"#phase-{image}", Static))
             assert progress.query_one(ProgressBar).percentage == 1  # every byte sent
-        # Both images stand on the same base layer: sent in full once, then skipped.
+        # The images stand on the same base layer: sent in full once, then skipped.
         layers = {
             image: text_of(app.screen.query_one(f"#layers-{image}", Static))
-            for image in ("milvus", "jupyter")
+            for image in ("milvus", "gateway", "jupyter")
         }
         assert "██████████" in layers["milvus"]
+        assert "already there" in layers["gateway"]
         assert "already there" in layers["jupyter"]
         await pilot.press("ctrl+n")
 

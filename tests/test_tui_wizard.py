@@ -431,7 +431,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     home, backend = account_world
     save_connection_to(registry_emulator)
     contexts = tmp_path / "images"
-    for name in ("milvus", "jupyter"):
+    for name in ("milvus", "milvus-gateway", "jupyter"):
         (contexts / name).mkdir(parents=True)
         (contexts / name / "Containerfile").write_text(
             f"FROM localhost/test-base:1\nLABEL s={name}\n"
@@ -439,7 +439,8 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     podman.trust(registry_emulator.settings.registry_host)
     registry_emulator.clock.speed = 600.0
     d = with_settings(
-        Deployment(milvus={"source": ""}),  # both built (copying: test_images_copy.py)
+        # every image built (copying: test_images_copy.py)
+        Deployment(milvus={"source": ""}, gateway={"source": ""}),
         {"account": registry_emulator.settings.account_identifier},
         "t",
     )
@@ -542,9 +543,9 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
     save_connection_to(registry_emulator)
     registry_emulator.clock.speed = 600.0
     d = Deployment(account=registry_emulator.settings.account_identifier, prefix="t")
-    registry_emulator.add_image(
-        repository_path(d), d.milvus.image, d.milvus.tag, "sha256:" + "c" * 64
-    )
+    for image in (d.milvus, d.gateway):  # copied earlier (docker.io is out of reach here)
+        digest = "sha256:" + "c" * 64
+        registry_emulator.add_image(repository_path(d), image.image, image.tag, digest)
     context = WizardContext(deployment=d, mode="account", connection_name="emu")
 
     def logged(app: WizardApp) -> str:

@@ -11,13 +11,13 @@ from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.paths import deployment_dir
 
-SERVICES = ("milvus", "jupyter")
+SERVICES = ("milvus", "gateway", "jupyter")  # images: Milvus, its gateway, the notebook
 
 
 def _chosen(deployment: Deployment, services: tuple[str, ...]) -> tuple[str, ...]:
     """The services named, or those the deployment runs (Milvus alone when the notebook
     is off)."""
-    return services or deployment.service_keys
+    return services or deployment.image_keys
 
 
 @click.group("images")
@@ -40,7 +40,7 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
     try:
         builder = find_builder()
         for name in _chosen(deployment, services):
-            svc = deployment.service(name)
+            svc = deployment.image(name)
             tag = f"localhost/spcs-wizard/{svc.image}:{svc.tag}"
             build(builder, CONTEXTS / svc.image, tag, on_line=click.echo)
             click.echo(f"Built {tag} for linux/amd64 with {builder.name}.")
@@ -81,9 +81,9 @@ def copy_command(deployment: Deployment, connection_name: str, services: tuple[s
     chosen = (
         _chosen(deployment, services)
         if services
-        else tuple(name for name in deployment.service_keys if deployment.service(name).source)
+        else tuple(name for name in deployment.image_keys if deployment.image(name).source)
     )
-    sourceless = [name for name in chosen if not deployment.service(name).source]
+    sourceless = [name for name in chosen if not deployment.image(name).source]
     if sourceless:
         raise click.UsageError(
             f"{', '.join(sourceless)} has no source to copy from (it is built: spcs-wizard "

@@ -65,7 +65,7 @@ def _table(steps: list[Step], title: str) -> Table:
 )
 @dns_domain_option(
     "With --out: the schema's service DNS domain (SYSTEM$GET_SERVICE_DNS_DOMAIN, once the "
-    "schema exists), so the notebook's spec is written too for DIR/notebook.sql."
+    "schema exists), so the services' specs are written too for DIR/services.sql."
 )
 def plan_command(
     deployment: Deployment,
@@ -113,10 +113,12 @@ def plan_command(
             "Objects are dropped only if this tool created them."
         )
         return
-    secrets = ", ".join(s.key for s in plan.secrets)
+    secrets = ", ".join(s.key for s in plan.secrets if not s.generated)
+    made_up = ", ".join(s.key for s in plan.secrets if s.generated)
     console.print(
         f"{len(steps)} steps. Secrets needed at deploy time (from the OS keyring, never "
         f"shown): {secrets or 'none'}."
+        + (f" Made up at deploy time and kept only by Snowflake: {made_up}." if made_up else "")
     )
     console.print("See the SQL with [bold]spcs-wizard plan --sql[/], data with --json.")
 
@@ -134,3 +136,5 @@ def _write_out(deployment: Deployment, out: Path, domain: str | None) -> None:
         click.echo(f"Wrote {path}")
     secrets = " ".join(f'-D "{s.key}=..."' for s in plan.secrets)
     click.echo(f"Run: snow sql -f {out / 'deploy.sql'} {secrets}".rstrip())
+    for slot in (s for s in plan.secrets if s.generated):
+        click.echo(f"  {slot.key}: make one up (nobody types it again: {slot.description})")

@@ -18,14 +18,14 @@ from spcs_wizard.specs.validate import validate_text
 
 domain_option = dns_domain_option(
     "The schema's service DNS domain (SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN('db.schema'), "
-    "once the schema exists), so the notebook's spec names Milvus as SPCS resolves it."
+    "once the schema exists), so the specs name Milvus as SPCS resolves it."
 )
 
 
 def _domain_note(deployment: Deployment, domain: str | None) -> None:
     if domain is None and any(needs_domain(s) for s in deployment.service_keys):
         click.echo(
-            "note: the notebook's spec names Milvus by the schema's DNS domain, which exists "
+            "note: the specs name Milvus by the schema's DNS domain, which exists "
             "only once the schema does; it reads ${schema_dns_domain} here. Pass "
             "--dns-domain (deploy fills it in by itself).",
             err=True,
@@ -67,7 +67,7 @@ def validate_command(deployment: Deployment, files: tuple[Path, ...], as_json: b
     """Check specifications (default: the rendered ones) against Snowflake's format and
     spcs-wizard's safety rules. Exit 1 when any has a problem."""
     names = deployment.names()
-    secrets = [names.in_schema(names.jupyter_secret)]
+    secrets = [names.in_schema(names.jupyter_secret), names.in_schema(names.milvus_secret)]
     documents = (
         [(str(f), _read(f)) for f in files]
         if files

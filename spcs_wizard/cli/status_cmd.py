@@ -122,6 +122,11 @@ def status_command(
 @click.argument("service", type=click.Choice(["milvus", "jupyter"]))
 @click.option("--lines", "-n", default=50, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--instance", default="0", show_default=True)
+@click.option(
+    "--container",
+    help="Which container: default the service's own (milvus, jupyter); Milvus' service "
+    "also has 'gateway', its public door.",
+)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until Ctrl-C.")
 def logs_command(
     deployment: Deployment,
@@ -129,6 +134,7 @@ def logs_command(
     service: str,
     lines: int,
     instance: str,
+    container: str | None,
     follow: bool,
 ) -> None:
     """The service container's log (SYSTEM$GET_SERVICE_LOGS)."""
@@ -138,7 +144,7 @@ def logs_command(
     with open_runner(connection_name) as runner:
         while True:
             try:
-                current = service_logs(runner, deployment, service, instance, lines)
+                current = service_logs(runner, deployment, service, instance, lines, container)
             except LogUnavailableError as exc:
                 if not follow:
                     raise click.ClickException(str(exc)) from None

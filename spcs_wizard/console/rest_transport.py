@@ -4,8 +4,10 @@ Public endpoints sit behind Snowflake authentication: a program sends
 ``Authorization: Snowflake Token="<token>"`` with the open connection's session token
 or a programmatic access token
 (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/working-with-services#public-endpoint-access-and-authentication).
-Milvus serves REST v2 on the gRPC port, under ``/v2/vectordb/``; replies are HTTP 200
-with a ``code`` (0: success) and ``data`` or ``message``.
+The endpoint is the Milvus service's gateway, which adds Milvus' own credentials (the
+ingress takes the Authorization header) and passes REST v2 calls, under
+``/v2/vectordb/``, to Milvus; replies are HTTP 200 with a ``code`` (0: success) and
+``data`` or ``message``.
 
 For the local emulator, ``address`` is the emulator's own ``http://127.0.0.1:<port>``
 and the endpoint's host name goes in the Host header, as a real ingress routes by name.
@@ -28,6 +30,9 @@ from spcs_wizard.console.transport import (
     Hit,
     explain,
 )
+
+# Milvus' code for a call without valid credentials ("user hasn't authenticated").
+NOT_AUTHENTICATED = 1800
 
 
 class RestTransport:
@@ -75,6 +80,15 @@ class RestTransport:
             message = payload.get("message") or reply.reason
             raise ConsoleError(
                 f"{what}: the endpoint answered HTTP {reply.status_code} ({message})"
+            )
+        if payload.get("code", 0) == NOT_AUTHENTICATED:
+            raise ConsoleError(
+                f"{what}: Milvus refused the call as not authenticated "
+                f"({payload.get('message', '')}). Its public endpoint is the gateway, which adds "
+                "Milvus' credentials from the deployment's secret: if the service runs an older "
+                "specification without it, run spcs-wizard deploy again (it rolls the new one "
+                "out, keeping the data); else see the gateway's log (spcs-wizard logs milvus "
+                "--container gateway)"
             )
         if payload.get("code", 0) != 0:
             raise explain(str(payload.get("message", "")), what)

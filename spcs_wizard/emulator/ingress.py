@@ -8,11 +8,14 @@ No token, or a bad one: 401. The token's user must have a role that owns the ser
 holds one of its service roles (``ALL_ENDPOINTS_USAGE``, granted by the deployment to
 its role), else 403; any role granted to the user counts (Snowflake documents the
 user's default role; the emulator does not tell them apart).
-Served today: the Milvus endpoint's RESTful API v2 (``milvus_rest``).
+Served today: the Milvus service's endpoints, as HTTP: its gateway container (run for
+real, ``gateway_container``) or Milvus' own REST v2 (``milvus_http``), whichever
+container listens on the endpoint's port.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -70,13 +73,29 @@ def handle(
         }
     if not path.startswith("/v2/vectordb/"):
         return 404, {"message": f"{path}: not served by this endpoint"}
-    address = emulator.runtime.address(svc, endpoint, timeout=5)
+    address = emulator.runtime.http_address(svc, endpoint, timeout=5)
     if address is None:
         return 503, {"message": f"endpoint {endpoint} is not serving"}
-    try:
-        body = json.loads(raw or b"{}")
-    except json.JSONDecodeError:
-        return 400, {"message": "the body is not JSON"}
-    from spcs_wizard.emulator.milvus_rest import answer
+    return forward(address, path, raw)
 
-    return 200, answer(address, path, body)
+
+def forward(address: str, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+    """The request as it reaches the container: its body, and none of the caller's
+    headers (Snowflake's token stays at the ingress: Snowflake does not document passing
+    it on, so the emulator does not)."""
+    host, port = address.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=120)
+    try:
+        conn.request("POST", path, raw, {"Content-Type": "application/json"})
+        reply = conn.getresponse()
+        status, body = reply.status, reply.read()
+    except (OSError, http.client.HTTPException) as exc:
+        return 502, {
+            "message": f"the endpoint's container did not answer ({exc.__class__.__name__})"
+        }
+    finally:
+        conn.close()
+    try:
+        return status, json.loads(body or b"{}")
+    except json.JSONDecodeError:
+        return 502, {"message": "the endpoint's container answered with something not JSON"}

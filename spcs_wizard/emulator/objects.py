@@ -123,9 +123,11 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
     if kind == "USER" and "PASSWORD" in props:
         errors.check_new_password(str(props["PASSWORD"]))
         obj.props["PASSWORD"] = hash_secret(str(props.pop("PASSWORD")))
-    if kind == "SECRET" and "SECRET_STRING" in props:
-        # Keep only a salted hash: the emulator never writes a secret to disk.
-        obj.props["SECRET_STRING"] = hash_secret(str(props["SECRET_STRING"]))
+    if kind == "SECRET":
+        # Keep only salted hashes: the emulator never writes a secret to disk.
+        for key in ("SECRET_STRING", "PASSWORD"):
+            if key in props:
+                obj.props[key] = hash_secret(str(props[key]))
     if kind == "COMPUTE POOL":
         obj.props.setdefault("AUTO_RESUME", True)
         obj.props.setdefault("AUTO_SUSPEND_SECS", 3600)
@@ -143,6 +145,27 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
     return Result.status(f"{label.title()} {name[-1]} successfully created.")
 
 
+# What each secret type holds (https://docs.snowflake.com/en/sql-reference/sql/create-secret);
+# the OAuth and cloud-provider types are not emulated.
+SECRET_FIELDS = {"GENERIC_STRING": ("SECRET_STRING",), "PASSWORD": ("USERNAME", "PASSWORD")}
+
+
+def _check_secret_props(props: dict[str, Any]) -> None:
+    secret_type = str(props.get("TYPE", "")).upper()
+    if secret_type not in SECRET_FIELDS:
+        raise errors.invalid_value(
+            f"invalid value '{props.get('TYPE')}' for property 'TYPE'"
+            if secret_type
+            else "missing option TYPE for CREATE SECRET"
+        )
+    for key in SECRET_FIELDS[secret_type]:
+        if key not in props:
+            raise errors.invalid_value(
+                f"missing option {key} for CREATE SECRET TYPE = {secret_type}"
+            )
+    props["TYPE"] = secret_type
+
+
 def _check_props(ctx: Ctx, kind: str, words: str, props: dict[str, Any]) -> None:
     if kind == "COMPUTE POOL":
         for key in ("MIN_NODES", "MAX_NODES", "INSTANCE_FAMILY"):
@@ -150,6 +173,8 @@ def _check_props(ctx: Ctx, kind: str, words: str, props: dict[str, Any]) -> None
                 raise errors.invalid_value(f"missing option {key} for CREATE COMPUTE POOL")
         if props["MAX_NODES"] < props["MIN_NODES"]:
             raise errors.invalid_value("MAX_NODES must be greater than or equal to MIN_NODES")
+    if kind == "SECRET":
+        _check_secret_props(props)
     if kind == "NETWORK RULE":
         for key in ("TYPE", "MODE", "VALUE_LIST"):
             if key not in props:
@@ -310,8 +335,10 @@ def alter(ctx: Ctx) -> Result:
         obj.props["SUSPENDED"] = obj.props["INITIALLY_SUSPENDED"] = False
     elif ctx.cur.accept("SET"):
         props = ctx.cur.properties()
-        if kind == "SECRET" and "SECRET_STRING" in props:
-            props["SECRET_STRING"] = hash_secret(str(props["SECRET_STRING"]))
+        if kind == "SECRET":
+            for key in ("SECRET_STRING", "PASSWORD"):
+                if key in props:
+                    props[key] = hash_secret(str(props[key]))
         obj.props.update(props)
     elif ctx.cur.accept("UNSET"):
         for key in ctx.cur.word_list():

@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import lifecycle
 from spcs_wizard.emulator.children import spawn
+from spcs_wizard.emulator.gateway_container import Gateway, gateway_container
+from spcs_wizard.emulator.milvus_grpc_auth import GrpcAuth
+from spcs_wizard.emulator.milvus_http import MilvusRest, root_credential
 
 if TYPE_CHECKING:
     from spcs_wizard.emulator.catalog import Account, Obj
@@ -73,6 +76,9 @@ class Served:
     data: Path
     persistent: bool
     started_at: float | None  # the service's STARTED_AT when this process began serving it
+    rest: MilvusRest | None = None  # Milvus' REST v2 on "19530", started once gRPC answers
+    gateway: Gateway | None = None  # the gateway container, when the spec has one
+    grpc_auth: GrpcAuth | None = None  # checks gRPC credentials, with authentication on
 
 
 class ServiceRuntime:
@@ -159,6 +165,12 @@ class ServiceRuntime:
 
     def _halt(self, fqn: str) -> None:
         served = self.served.pop(fqn)
+        if served.gateway is not None:
+            served.gateway.stop()
+        if served.rest is not None:
+            served.rest.stop()
+        if served.grpc_auth is not None:
+            served.grpc_auth.stop()
         if served.process.poll() is None:
             served.process.terminate()
             try:
@@ -169,13 +181,9 @@ class ServiceRuntime:
         if not served.persistent:
             shutil.rmtree(served.data, ignore_errors=True)
 
-    def address(self, svc: Obj, endpoint: str, timeout: float = 30.0) -> str | None:
-        """``127.0.0.1:<port>`` once Milvus Lite accepts connections for that endpoint."""
-        container = milvus_container(svc)
-        spec = (svc.props.get("SPEC_DATA") or {}).get("spec") or {}
-        ports = {str(e.get("name", "")).upper(): e.get("port") for e in spec.get("endpoints") or []}
-        if container is None or ports.get(endpoint.upper()) != MILVUS_GRPC_PORT:
-            return None
+    def _ready(self, svc: Obj, timeout: float) -> Served | None:
+        """The Milvus serving this service once its gRPC port accepts a connection, with
+        its REST server and gateway started (None: not running, or it died)."""
         self.reconcile()
         with self._lock:
             served = self.served.get(svc.fqn)
@@ -187,9 +195,55 @@ class ServiceRuntime:
                 return None
             try:
                 with socket.create_connection(("127.0.0.1", served.port), timeout=0.5):
-                    return f"127.0.0.1:{served.port}"
+                    break
             except OSError:
                 time.sleep(0.05)
+        else:
+            return None
+        with self._lock:
+            if served.rest is None:
+                container = milvus_container(svc) or {}
+                credential = root_credential(self.account, svc, container, served.data)
+                served.rest = MilvusRest(f"127.0.0.1:{served.port}", credential)
+                if credential is not None:
+                    served.grpc_auth = GrpcAuth(f"127.0.0.1:{served.port}", credential)
+            gateway = gateway_container(svc)
+            if served.gateway is None and gateway is not None:
+                served.gateway = Gateway.start(
+                    self.account, svc, gateway, f"http://127.0.0.1:{served.rest.port}", served.data
+                )
+        return served
+
+    def _endpoint_port(self, svc: Obj, endpoint: str) -> int | None:
+        spec = (svc.props.get("SPEC_DATA") or {}).get("spec") or {}
+        ports = {str(e.get("name", "")).upper(): e.get("port") for e in spec.get("endpoints") or []}
+        port = ports.get(endpoint.upper())
+        return port if isinstance(port, int) else None
+
+    def address(self, svc: Obj, endpoint: str, timeout: float = 30.0) -> str | None:
+        """``127.0.0.1:<port>`` of Milvus' gRPC for the endpoint on Milvus' port 19530, once
+        it accepts connections (what ``SYSTEM$SPCS_EMULATOR_ENDPOINT`` gives): Milvus Lite,
+        or with authentication on, the server that checks credentials in front of it."""
+        if milvus_container(svc) is None or self._endpoint_port(svc, endpoint) != MILVUS_GRPC_PORT:
+            return None
+        served = self._ready(svc, timeout)
+        if served is None:
+            return None
+        return f"127.0.0.1:{served.grpc_auth.port if served.grpc_auth else served.port}"
+
+    def http_address(self, svc: Obj, endpoint: str, timeout: float = 30.0) -> str | None:
+        """Where an HTTP request to the endpoint goes: Milvus' REST server for port 19530,
+        the gateway for the gateway's port; None when nothing serves it (yet)."""
+        port = self._endpoint_port(svc, endpoint)
+        if milvus_container(svc) is None or port is None:
+            return None
+        served = self._ready(svc, timeout)
+        if served is None or served.rest is None:
+            return None
+        if port == MILVUS_GRPC_PORT:
+            return f"127.0.0.1:{served.rest.port}"
+        if served.gateway is not None and port == served.gateway.spec_port:
+            return served.gateway.address(timeout)
         return None
 
 

@@ -60,6 +60,14 @@ def parse_spec(text: str) -> dict[str, Any]:
     return data
 
 
+# Which secret types each secretKeyRef reads (specification-reference, containers.secrets).
+KEY_REFS = {
+    "username": ("PASSWORD",),
+    "password": ("PASSWORD",),
+    "secret_string": ("GENERIC_STRING", "OAUTH2"),
+}
+
+
 def _check_references(ctx: Ctx, svc: Obj, data: dict[str, Any]) -> None:
     """Secrets and stage volumes named by the spec must exist and be usable by the owner."""
     for container in data["spec"]["containers"]:
@@ -73,6 +81,13 @@ def _check_references(ctx: Ctx, svc: Obj, data: dict[str, Any]) -> None:
             obj = ctx.account.get("SECRET", full)
             if obj is None or not ctx.account.has_privilege(svc.owner, obj, "USAGE", "READ"):
                 raise errors.does_not_exist("secret", ".".join(full))
+            key = str(secret.get("secretKeyRef", "")).lower()
+            kinds = KEY_REFS.get(key)
+            if key and kinds is not None and str(obj.props.get("TYPE", "")).upper() not in kinds:
+                raise _invalid_spec(
+                    f"secretKeyRef {key} of {'.'.join(full)} needs a secret of type "
+                    f"{' or '.join(kinds)}; it is {obj.props.get('TYPE')}"
+                )
     for volume in data["spec"].get("volumes") or []:
         source = str(volume.get("source", ""))
         if source.startswith("@"):

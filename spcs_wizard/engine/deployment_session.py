@@ -176,7 +176,8 @@ class DeploymentSession:
         from_environment = os.environ.get(secret_variable(slot))
         if from_environment:
             return from_environment
-        if self.target.is_rehearsal:  # nobody logs in to a rehearsal's notebook
+        # Nobody logs in to a rehearsal's notebook; a generated secret nobody ever types.
+        if self.target.is_rehearsal or slot.generated:
             return self.given_secrets.setdefault(slot.key, new_password())
         from spcs_wizard.credentials import keychain
 

@@ -38,9 +38,10 @@ ADVICE = {
     f"no docker or podman needed ({ALONE}; the wizard offers it at Build & push). Or install "
     "podman (apt-get install podman) and run again.",
     frozenset({"milvus"}): "Nothing was changed. Install skopeo (apt-get install skopeo) to "
-    "copy Milvus' image, or podman (apt-get install podman) to build it, then run again.",
+    "copy Milvus' images (Milvus and its gateway), or podman (apt-get install podman) to "
+    "build them, then run again.",
     frozenset({"milvus", "jupyter"}): "Nothing was changed. Install podman (apt-get install "
-    "podman) to make both images; or skopeo (apt-get install skopeo) to copy Milvus' and "
+    "podman) to make every image; or skopeo (apt-get install skopeo) to copy Milvus' two and "
     f"deploy Milvus alone ({ALONE}). Then run again.",
 }
 
@@ -49,7 +50,7 @@ ADVICE = {
 class ImageBlocked:
     """Why this machine cannot put a service's image into the repository."""
 
-    service: str  # "milvus" or "jupyter"
+    service: str  # "milvus" (its image or its gateway's) or "jupyter"
     message: str
 
 
@@ -80,7 +81,7 @@ class RegistryPusher:
 
     def __call__(self, step: Step) -> None:
         d = self.deployment
-        svc = d.service(step.id.removeprefix("image-"))
+        svc = d.image(step.id.removeprefix("image-"))
         url = self.repository_url()
         host = url.split("/", 1)[0]
         remote = f"{url}/{svc.image}:{svc.tag}"
@@ -118,7 +119,7 @@ class RegistryPusher:
         podman to build it), found before anything runs; None when it can. The tools
         found are kept for the step itself."""
         key = step.id.removeprefix("image-")
-        copied = bool(self.deployment.service(key).source and self.copy)
+        copied = bool(self.deployment.image(key).source and self.copy)
         if copied:
             try:
                 self.copier = self.copier or find_copier(self.copier_env)
@@ -129,13 +130,16 @@ class RegistryPusher:
             self.builder = self.builder or find_builder(extra_env=self.copier_env or None)
             return None
         except NoBuilderError as none:
+            whose = "Milvus' gateway image" if key == "gateway" else "Milvus' image"
             if key == "jupyter":
                 why = "the notebook's image must be built (its embedding model is baked in)"
             elif copied:
-                why = "Milvus' image can be neither copied (skopeo is not installed) nor built"
+                why = f"{whose} can be neither copied (skopeo is not installed) nor built"
             else:
-                why = "Milvus' image must be built (copying is off)"
-            return ImageBlocked(key, f"{why}, and neither docker nor podman works here "
+                why = f"{whose} must be built (copying is off)"
+            # The gateway belongs to the Milvus service: the same advice holds for both.
+            service = "milvus" if key == "gateway" else key
+            return ImageBlocked(service, f"{why}, and neither docker nor podman works here "
                                 f"({none.tried})")  # fmt: skip
 
     def _copier_or_builder_hint(self) -> Builder | None:

@@ -55,12 +55,18 @@ def container_logs_sql(service_fqn: str, instance: str, container: str, lines: i
     )
 
 
-def logs_sql(d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50) -> str:
-    """The log of the service's one container (named after its image)."""
+def logs_sql(
+    d: Deployment,
+    service: ServiceKey,
+    instance: str = "0",
+    lines: int = 50,
+    container: str | None = None,
+) -> str:
+    """The log of one of the service's containers: by default its main one (named after
+    its image); Milvus' service also has ``gateway``."""
     n = d.names()
     fqn = n.in_schema(n.service(service))
-    container = d.service(service).image
-    return container_logs_sql(str(fqn), instance, container, lines)
+    return container_logs_sql(str(fqn), instance, container or d.service(service).image, lines)
 
 
 class LogUnavailableError(RuntimeError):
@@ -69,12 +75,18 @@ class LogUnavailableError(RuntimeError):
 
 
 def service_logs(
-    runner: SqlRunner, d: Deployment, service: ServiceKey, instance: str = "0", lines: int = 50
+    runner: SqlRunner,
+    d: Deployment,
+    service: ServiceKey,
+    instance: str = "0",
+    lines: int = 50,
+    container: str | None = None,
 ) -> list[str]:
     from snowflake.connector.errors import ProgrammingError
 
     try:
-        rows = runner.query(logs_sql(d, service, instance, lines), d.names().sys_admin)
+        sql = logs_sql(d, service, instance, lines, container)
+        rows = runner.query(sql, d.names().sys_admin)
     except ProgrammingError as exc:
         raise LogUnavailableError(
             f"no log of the {service} service's instance {instance} now ({exc.msg}); "

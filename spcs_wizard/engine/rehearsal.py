@@ -104,7 +104,7 @@ class Rehearsal:
     def record_image(self, deployment: Deployment, step: Step, context_dir: Path) -> str:
         """Images without a build: record the image as pushed, with a digest derived from
         its build context so a changed context gives a new digest."""
-        svc = deployment.service(step.id.removeprefix("image-"))
+        svc = deployment.image(step.id.removeprefix("image-"))
         digest = "sha256:" + context_digest(context_dir / svc.image)
         self.started.add_image(repository_path(deployment), svc.image, svc.tag, digest)
         return digest

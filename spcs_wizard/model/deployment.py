@@ -249,8 +249,7 @@ class ComputePoolConfig(Section):
         return self
 
 
-class ServiceConfig(Section):
-    name: Name
+class ImageConfig(Section):
     image: str = Field(description="Image name in the repository")
     tag: str = Field("latest", description="Image tag pushed and referenced by the spec")
     source: str = Field(
@@ -258,22 +257,6 @@ class ServiceConfig(Section):
         description="Registry repository the image is copied from as it is (the tag is "
         "the same), e.g. docker.io/milvusdb/milvus; empty: built from images/<image>/",
     )
-    spec_file: str = Field(description="File name of the specification on the stage")
-    min_instances: int = Field(1, ge=1)
-    max_instances: int = Field(1, ge=1)
-    volume_size: str = Field(
-        "20Gi", description="Block storage volume for the service's data (1Gi to 16384Gi)"
-    )
-    pool: ComputePoolConfig
-
-    @field_validator("volume_size")
-    @classmethod
-    def _volume_size(cls, value: str) -> str:
-        # https://docs.snowflake.com/en/developer-guide/snowpark-container-services/block-storage-volume
-        match = re.fullmatch(r"(\d+)Gi", value.strip())
-        if not match or not 1 <= int(match.group(1)) <= 16384:
-            raise ValueError(f"{value!r} is not a block volume size from 1Gi to 16384Gi")
-        return value.strip()
 
     @field_validator("image")
     @classmethod
@@ -305,6 +288,26 @@ class ServiceConfig(Section):
             raise ValueError(f"{value!r} is not a valid image tag")
         return value
 
+
+class ServiceConfig(ImageConfig):
+    name: Name
+    spec_file: str = Field(description="File name of the specification on the stage")
+    min_instances: int = Field(1, ge=1)
+    max_instances: int = Field(1, ge=1)
+    volume_size: str = Field(
+        "20Gi", description="Block storage volume for the service's data (1Gi to 16384Gi)"
+    )
+    pool: ComputePoolConfig
+
+    @field_validator("volume_size")
+    @classmethod
+    def _volume_size(cls, value: str) -> str:
+        # https://docs.snowflake.com/en/developer-guide/snowpark-container-services/block-storage-volume
+        match = re.fullmatch(r"(\d+)Gi", value.strip())
+        if not match or not 1 <= int(match.group(1)) <= 16384:
+            raise ValueError(f"{value!r} is not a block volume size from 1Gi to 16384Gi")
+        return value.strip()
+
     @field_validator("spec_file")
     @classmethod
     def _spec_file(cls, value: str) -> str:
@@ -326,6 +329,10 @@ class SecretsConfig(Section):
     jupyter_password: Name = Field(
         "JUPYTER_PASSWORD", description="SECRET object holding the notebook's password"
     )
+    milvus_root: Name = Field(
+        "MILVUS_ROOT",
+        description="SECRET object (TYPE = PASSWORD) holding Milvus' root user and password",
+    )
 
 
 def _milvus() -> ServiceConfig:
@@ -338,6 +345,12 @@ def _milvus() -> ServiceConfig:
         spec_file="milvus.yaml",
         pool=ComputePoolConfig(name="MILVUS_COMPUTE_POOL"),
     )
+
+
+def _gateway() -> ImageConfig:
+    # Milvus' public door (specs/gateway.py, run by the spec's command): a stock Python,
+    # copied as it is; built from images/milvus-gateway/ only where nothing can copy.
+    return ImageConfig(image="milvus-gateway", tag="3.11-slim", source="docker.io/library/python")
 
 
 def _jupyter() -> ServiceConfig:
@@ -453,13 +466,23 @@ class Deployment(Section):
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     milvus: ServiceConfig = Field(default_factory=_milvus)
     jupyter: ServiceConfig = Field(default_factory=_jupyter)
+    gateway: ImageConfig = Field(
+        default_factory=_gateway,
+        description="Image of the Milvus service's gateway container (adds Milvus' "
+        "credentials to requests Snowflake has authenticated)",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _merge_service_defaults(cls, data: object) -> object:
         """Partial service sections (``milvus={"tag": ...}``) keep the other defaults."""
         if isinstance(data, dict):
-            for key, default in (("milvus", _milvus), ("jupyter", _jupyter)):
+            defaults: tuple[tuple[str, Any], ...] = (
+                ("milvus", _milvus),
+                ("jupyter", _jupyter),
+                ("gateway", _gateway),
+            )
+            for key, default in defaults:
                 if isinstance(data.get(key), dict):
                     data = {**data, key: _deep_merge(default().model_dump(), data[key])}
         return data
@@ -512,6 +535,15 @@ class Deployment(Section):
     def service(self, key: str) -> ServiceConfig:
         """The settings of the service ``milvus`` or ``jupyter``."""
         return self.milvus if key == "milvus" else self.jupyter
+
+    @property
+    def image_keys(self) -> tuple[str, ...]:
+        """The images the services run: Milvus' two (Milvus, its gateway), the notebook's."""
+        return ("milvus", "gateway", "jupyter") if self.notebook else ("milvus", "gateway")
+
+    def image(self, key: str) -> ImageConfig:
+        """The image ``milvus``, ``gateway`` or ``jupyter``."""
+        return self.gateway if key == "gateway" else self.service(key)
 
     @property
     def deployment_id(self) -> str:

@@ -66,6 +66,7 @@ class Names(BaseModel):
     external_access_integration: Identifier
     security_integration: Identifier
     jupyter_secret: Identifier
+    milvus_secret: Identifier
     milvus_pool: Identifier
     jupyter_pool: Identifier
     milvus_service: Identifier
@@ -95,6 +96,7 @@ class Names(BaseModel):
             # One per account, shared by every deployment: never prefixed.
             security_integration=Identifier(d.security_integration.name),
             jupyter_secret=Identifier(d.secrets.jupyter_password),
+            milvus_secret=Identifier(d.secrets.milvus_root),
             milvus_pool=account_level(d.milvus.pool.name),
             jupyter_pool=account_level(d.jupyter.pool.name),
             milvus_service=Identifier(d.milvus.name),

@@ -60,7 +60,8 @@ def pools_and_images(b: StepBuilder) -> None:
             fixes="Suspends itself after AUTO_SUSPEND_SECS without services, so a "
             "forgotten pool stops costing credits.",
         )
-    for key, svc, _, _ in _services(b):
+    for key in b.d.image_keys:
+        svc = b.d.image(key)
         try:
             ref, where = image_reference(b.d, svc), repository_url(b.d)
         except AccountMissingError:
@@ -145,7 +146,10 @@ def _service(
         f"image-{key}",
         "bind-service-endpoint",
         "warehouse",
+        "secret-milvus",  # both read Milvus' credentials
     ]
+    if key == "milvus":
+        deps += ["image-gateway"]
     if key == "jupyter":
         deps += ["secret-jupyter", "grant-integration"]
     b.create(

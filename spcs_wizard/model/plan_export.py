@@ -77,9 +77,15 @@ def to_script(plan: Plan, steps: Sequence[Step] | None = None, *, undo: bool = F
 
 def after_domain(plan: Plan) -> tuple[list[Step], list[Step]]:
     """The steps a script can run before the schema's DNS domain is known, and those
-    that need it: uploading the notebook's spec (it names Milvus by that domain) and
-    every step that depends on the upload."""
-    needs = {s.id for s in plan.steps if s.kind is StepKind.PUT and s.id.endswith("jupyter")}
+    that need it: uploading a spec that names Milvus by that domain (both do) and every
+    step that depends on the upload."""
+    from spcs_wizard.specs.render import needs_domain
+
+    needs = {
+        s.id
+        for s in plan.steps
+        if s.kind is StepKind.PUT and needs_domain(s.id.removeprefix("upload-spec-"))
+    }
     for step in plan.steps:  # steps come in dependency order
         if needs & set(step.depends_on):
             needs.add(step.id)

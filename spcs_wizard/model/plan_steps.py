@@ -31,6 +31,10 @@ USER_PASSWORD = SecretSlot(
     "milvus_user_password", "password of the Milvus user", is_user_password=True
 )
 JUPYTER_PASSWORD = SecretSlot("jupyter_password", "password protecting the notebook")
+MILVUS_ROOT_PASSWORD = SecretSlot(
+    "milvus_root_password", "Milvus' root password (made up, kept by Snowflake)", generated=True
+)
+MILVUS_ROOT_USER = "root"  # Milvus' built-in administrator (https://milvus.io/docs/authenticate.md)
 COMMENT_MARKER = "spcs-wizard deployment"
 
 FIX_REPLACE = "The guide used CREATE OR REPLACE, which {what}; IF NOT EXISTS makes a re-run safe."
@@ -454,9 +458,28 @@ class StepBuilder:
         )
 
     def secrets(self) -> None:
-        if not self.d.notebook:  # the one secret is the notebook's password
-            return
         n = self.n
+        secret = n.in_schema(n.milvus_secret)
+        self.create(
+            "secret-milvus",
+            f"Store Milvus' root password in the secret {secret}",
+            n.sys_admin,
+            "SECRET",
+            secret,
+            [
+                "TYPE = PASSWORD",
+                f"USERNAME = {string_literal(MILVUS_ROOT_USER)}",
+                Sql.of("PASSWORD = ", MILVUS_ROOT_PASSWORD),
+            ],
+            show_like("SECRETS", n.milvus_secret, self.in_schema),
+            "schema",
+            depends_on=self.deps("database", "schema"),
+            fixes="The guide ran Milvus with authentication off: anyone who reached it was "
+            "root. Milvus now checks credentials; its root password is made up here, held "
+            "only by this secret, and read by the services' containers.",
+        )
+        if not self.d.notebook:
+            return
         secret = n.in_schema(n.jupyter_secret)
         self.create(
             "secret-jupyter",

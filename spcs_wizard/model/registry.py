@@ -9,7 +9,7 @@ organization and account names become dashes in the host name
 
 from __future__ import annotations
 
-from spcs_wizard.model.deployment import Deployment, ServiceConfig, normalise_account
+from spcs_wizard.model.deployment import Deployment, ImageConfig, normalise_account
 
 REGISTRY_DOMAIN = "registry.snowflakecomputing.com"
 
@@ -40,11 +40,11 @@ def repository_url(deployment: Deployment, host: str | None = None) -> str:
     return f"{host or registry_host(deployment.account)}/{repository_path(deployment)}"
 
 
-def image_reference(deployment: Deployment, service: ServiceConfig, host: str | None = None) -> str:
+def image_reference(deployment: Deployment, service: ImageConfig, host: str | None = None) -> str:
     """Full reference of a service's image, as written in its specification."""
     return f"{repository_url(deployment, host)}/{service.image}:{service.tag}"
 
 
-def spec_image_path(deployment: Deployment, service: ServiceConfig) -> str:
+def spec_image_path(deployment: Deployment, service: ImageConfig) -> str:
     """The image as a specification may name it without the host (``/db/schema/repo/...``)."""
     return f"/{repository_path(deployment)}/{service.image}:{service.tag}"

@@ -26,6 +26,9 @@ class SecretSlot:
     key: str
     description: str
     is_user_password: bool = False  # a Snowflake user's password: the password policy applies
+    # Nobody types or keeps it: the tool makes one up for each run and only Snowflake holds
+    # it (CREATE SECRET IF NOT EXISTS keeps the first one); the services read it there.
+    generated: bool = False
 
     def placeholder(self) -> str:
         return "'&{ " + self.key + " }'"

@@ -7,6 +7,7 @@ already validated by the model, then the result is parsed and validated again.
 
 from __future__ import annotations
 
+import json
 import string
 from dataclasses import dataclass
 from importlib import resources
@@ -48,11 +49,20 @@ def template_values(d: Deployment, domain: str | None = None) -> dict[str, str]:
     return {
         "milvus_image": spec_image_path(d, d.milvus),
         "jupyter_image": spec_image_path(d, d.jupyter),
+        "gateway_image": spec_image_path(d, d.gateway),
+        "gateway_program": json.dumps(gateway_program()),
+        "milvus_secret": n.in_schema(n.milvus_secret),
         "milvus_volume_size": d.milvus.volume_size,
         "milvus_dns_name": dns_name(d, "milvus", domain),
         "jupyter_secret": n.in_schema(n.jupyter_secret),
         "files_stage": n.in_schema(n.files_stage),
     }
+
+
+def gateway_program() -> str:
+    """The gateway container's program (``spcs_wizard/specs/gateway.py``), which the Milvus
+    specification passes to ``python3 -c``: the stock image runs it as it is."""
+    return resources.files("spcs_wizard.specs").joinpath("gateway.py").read_text()
 
 
 def template(service: str) -> str:

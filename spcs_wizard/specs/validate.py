@@ -5,8 +5,9 @@ Structure (unknown keys, types, required fields, a public endpoint that is not H
 memory or block volume without a size) is checked with the JSON Schema in
 ``spcs_wizard/schemas/service-spec.schema.json``; what a schema cannot express (a volume
 mounted but not declared, a secret that is not one of the deployment's, a service role
-naming an unknown endpoint, duplicate names, a password written into ``env``, etcd or
-the health port made public) is checked here. Every problem carries its path in the
+naming an unknown endpoint, duplicate names, a password written into ``env``, etcd, the
+health port or Milvus' own port made public, Milvus with authentication off or its root
+password not from a SECRET) is checked here. Every problem carries its path in the
 document, such as ``spec.endpoints[2].protocol``.
 """
 
@@ -25,7 +26,15 @@ import yaml
 
 # Ports that must never be reachable from the internet: Milvus's embedded etcd and its
 # metrics/health port (the guide made both public).
-PRIVATE_PORTS = {2379: "etcd", 9091: "Milvus health and metrics"}
+PRIVATE_PORTS = {
+    2379: "etcd",
+    9091: "Milvus health and metrics",
+    # With authentication on, a client of Milvus' own port could not send its credentials
+    # through Snowflake's ingress (it takes the Authorization header): the gateway is public.
+    19530: "Milvus' own gRPC and REST; publish the gateway instead",
+}
+AUTH_ON = "COMMON_SECURITY_AUTHORIZATIONENABLED"  # common.security.authorizationEnabled
+ROOT_PASSWORD = "COMMON_SECURITY_DEFAULTROOTPASSWORD"  # common.security.defaultRootPassword
 _SECRET_LOOKING = re.compile(r"(PASSWORD|PASSWD|TOKEN|SECRET|API_KEY)", re.IGNORECASE)
 # Jupyter's way of switching its login off: --NotebookApp.token='' (as in the guide).
 _NO_AUTH = re.compile(r"--\w+App\.(token|password)=(''|\"\"|)", re.IGNORECASE)
@@ -194,6 +203,7 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
                             "password from a Snowflake SECRET instead",
                         )
                     )
+        problems += _milvus_auth(i, c)
     for i, ep in enumerate(e for e in _items(spec, "endpoints") if isinstance(e, dict)):
         port = ep.get("port")
         if ep.get("public") and isinstance(port, int) and port in PRIVATE_PORTS:
@@ -204,6 +214,38 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
                 )
             )
     return problems
+
+
+def _runs_milvus(c: dict[str, Any]) -> bool:
+    name = str(c.get("image", "")).rsplit("/", 1)[-1].split(":", 1)[0]
+    return name == "milvus" or [str(a) for a in _items(c, "command")][:1] == ["milvus"]
+
+
+def _milvus_auth(i: int, c: dict[str, Any]) -> list[SpecProblem]:
+    """Milvus with authentication off makes whoever reaches it root; with it on, the root
+    password must come from a SECRET (else it is Milvus' documented default, "Milvus")."""
+    if not _runs_milvus(c):
+        return []
+    env = c.get("env") if isinstance(c.get("env"), dict) else {}
+    if str(env.get(AUTH_ON, "")).strip().lower() != "true":
+        return [
+            SpecProblem(
+                f"spec.containers[{i}].env",
+                f"Milvus runs with authentication off (anyone who reaches it is root): set "
+                f'{AUTH_ON}: "true" and take the root password from a Snowflake SECRET '
+                f"(envVarName {ROOT_PASSWORD})",
+            )
+        ]
+    named = {s.get("envVarName") for s in _items(c, "secrets") if isinstance(s, dict)}
+    if ROOT_PASSWORD not in named:
+        return [
+            SpecProblem(
+                f"spec.containers[{i}].secrets",
+                f"no Snowflake SECRET gives {ROOT_PASSWORD}: Milvus' root password would be "
+                'its published default ("Milvus")',
+            )
+        ]
+    return []
 
 
 def validate_document(

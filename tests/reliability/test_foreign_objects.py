@@ -29,7 +29,7 @@ def test_objects_someone_else_made_are_never_touched(tmp_path: Path) -> None:
                 cur.execute(COMMENT.sub("", step.statements[0].executable(SECRETS)))
         with_images(world)
         before = fingerprint(world.emu.account)
-        assert len(foreign) == 12
+        assert len(foreign) == 13
 
         outcome, runner = world.deploy()
         assert outcome.failed is not None

@@ -30,6 +30,7 @@ CANARIES = {
     "key passphrase": "canary-key-passphrase-4Zr",
     "user password": "Canary-User-Pw-'$$;-9Kd",
     "notebook password": 'Canary-Nb-Pw-"\\-2Lm',
+    "milvus root password": "Canary-Root-Pw-'%-6Hs",
     "keyring unlock": "canary-keyring-unlock-8Tp",
 }
 
@@ -65,7 +66,7 @@ def test_no_secret_is_ever_written_or_printed(tmp_path: Path) -> None:
     printed: list[bytes] = []
     try:
         d = Deployment(prefix="canary")
-        for svc in (d.milvus, d.jupyter):
+        for svc in map(d.image, d.image_keys):
             emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "c" * 64)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         (tmp_path / "rsa_key.p8").write_bytes(
@@ -115,6 +116,7 @@ def test_no_secret_is_ever_written_or_printed(tmp_path: Path) -> None:
         deploy_secrets = {
             "SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD": secrets["user password"],
             "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD": secrets["notebook password"],
+            "SPCS_WIZARD_SECRET_MILVUS_ROOT_PASSWORD": secrets["milvus root password"],
         }
         run("plan", "--sql", "--out", str(tmp_path / "plan"))
         run("deploy", "-c", "admin", "--json", extra=deploy_secrets)

@@ -25,7 +25,7 @@ from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.event_log import EventLog
 
-IMAGES = ("milvus", "jupyter")
+IMAGES = ("milvus", "gateway", "jupyter")
 ALONE_QUESTION = (
     "Neither docker nor podman works on this machine, so the notebook's image cannot be "
     "built (its embedding model is baked in). Milvus' image needs no builder: it is copied "
@@ -124,7 +124,7 @@ class BuildScreen(AsksForSecrets):
                 yield Switch(self.wizard.image_mode == "build", id="real-build")
             yield Button("Build and push", id="start", variant="primary", compact=True)
         with Horizontal(id="images"):
-            for image in self.wizard.deployment.service_keys:
+            for image in self.wizard.deployment.image_keys:
                 yield ImageProgress(image)
         yield EventLog(id="log")
 
@@ -148,7 +148,7 @@ class BuildScreen(AsksForSecrets):
     def show_record(self, executed: set[str]) -> None:
         if self.own_job() is not None:
             return  # a run started meanwhile shows what it does
-        keys = self.wizard.deployment.service_keys
+        keys = self.wizard.deployment.image_keys
         if "image-repository" not in executed:  # torn down: the images went with it
             return
         pushed = [key for key in keys if f"image-{key}" in executed]
