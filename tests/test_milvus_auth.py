@@ -22,6 +22,7 @@ from pymilvus.exceptions import MilvusException
 
 from spcs_wizard.console.targets import endpoint_console
 from spcs_wizard.console.transport import ConsoleError
+from spcs_wizard.emulator.children import free_port
 from spcs_wizard.emulator.errors import SnowflakeError
 from spcs_wizard.emulator.milvus_http import RootCredential, credentials
 from spcs_wizard.emulator.server import Emulator
@@ -145,14 +146,6 @@ def upstream() -> Iterator[tuple[str, list[tuple[str, dict[str, str], bytes]]]]:
     server.server_close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _run_gateway(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-c", gateway_program()],
@@ -179,7 +172,7 @@ def _wait_serving(url: str, process: subprocess.Popen[bytes]) -> None:
 
 def test_the_gateway_adds_milvus_credentials_and_passes_nothing_else(upstream) -> None:
     url, seen = upstream
-    port = _free_port()
+    port = free_port()
     gateway = _run_gateway(
         {
             "GATEWAY_PORT": str(port),
@@ -214,11 +207,11 @@ def test_the_gateway_adds_milvus_credentials_and_passes_nothing_else(upstream) -
 
 
 def test_the_gateway_says_when_milvus_does_not_answer_and_refuses_to_run_without_password() -> None:
-    port = _free_port()
+    port = free_port()
     gateway = _run_gateway(
         {
             "GATEWAY_PORT": str(port),
-            "MILVUS_ADDRESS": f"http://127.0.0.1:{_free_port()}",  # nothing listens there
+            "MILVUS_ADDRESS": f"http://127.0.0.1:{free_port()}",  # nothing listens there
             "MILVUS_PASSWORD": CANARY,
         }
     )
@@ -231,7 +224,7 @@ def test_the_gateway_says_when_milvus_does_not_answer_and_refuses_to_run_without
     finally:
         gateway.terminate()
         gateway.communicate(timeout=10)
-    empty = _run_gateway({"GATEWAY_PORT": str(_free_port()), "MILVUS_PASSWORD": ""})
+    empty = _run_gateway({"GATEWAY_PORT": str(free_port()), "MILVUS_PASSWORD": ""})
     out = empty.communicate(timeout=20)[0].decode()
     assert empty.returncode == 1
     assert "MILVUS_PASSWORD is empty" in out

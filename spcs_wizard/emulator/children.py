@@ -1,5 +1,5 @@
-"""Processes the emulator starts (docker-registry, Milvus Lite): what they inherit and
-how they end.
+"""Processes the emulator starts (docker-registry, Milvus Lite, a gateway container):
+what they inherit, when they serve, and how they end.
 
 A child gets only the environment it needs: never the emulator's administrator password,
 a keyring's password, or variables such as REGISTRY_AUTH_FILE that docker-registry reads
@@ -17,9 +17,11 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -65,3 +67,36 @@ def spawn(args: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
             _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spcs-spawner")
     kwargs.setdefault("env", child_environment())
     return _spawner.submit(subprocess.Popen, list(args), preexec_fn=preexec(), **kwargs).result()
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """End a child: SIGTERM, then SIGKILL if it has not ended within ``timeout``."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def accepting(process: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+    """Whether the child accepts connections on ``port`` of 127.0.0.1 within ``timeout``
+    (False at once if it has ended): the readiness of a server it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False

@@ -14,16 +14,14 @@ start (no password, say) leaves the endpoint unserved, and its output is in
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import container_env
-from spcs_wizard.emulator.children import child_environment, spawn
+from spcs_wizard.emulator.children import accepting, child_environment, free_port, spawn, stop
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,12 +43,6 @@ def gateway_container(svc: Obj) -> dict[str, Any] | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Gateway:
     process: subprocess.Popen[bytes]
@@ -63,7 +55,7 @@ class Gateway:
     ) -> Gateway:
         env = container_env.env(account, svc, container)
         spec_port = int(env.get("GATEWAY_PORT", "8080"))
-        port = _free_port()
+        port = free_port()
         address = urllib.parse.urlsplit(env.get("MILVUS_ADDRESS", ""))
         if (address.hostname or "") == account.service_dns_name(svc) and (
             address.port == MILVUS_PORT
@@ -83,22 +75,7 @@ class Gateway:
 
     def address(self, timeout: float) -> str | None:
         """``127.0.0.1:<port>`` once the gateway accepts connections; None if it ended."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return None
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return f"127.0.0.1:{self.port}"
-            except OSError:
-                time.sleep(0.05)
-        return None
+        return f"127.0.0.1:{self.port}" if accepting(self.process, self.port, timeout) else None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)

@@ -16,17 +16,15 @@ function: a real deployment is reached through its ingress URL.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import lifecycle
-from spcs_wizard.emulator.children import spawn
+from spcs_wizard.emulator.children import accepting, free_port, spawn, stop
 from spcs_wizard.emulator.gateway_container import Gateway, gateway_container
 from spcs_wizard.emulator.milvus_grpc_auth import GrpcAuth
 from spcs_wizard.emulator.milvus_http import MilvusRest, root_credential
@@ -142,7 +140,7 @@ class ServiceRuntime:
         if not persistent:
             shutil.rmtree(data, ignore_errors=True)  # a new container starts empty
         data.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
+        port = free_port()
         log = (data.parent / "milvus-lite.log").open("ab")
         process = spawn(
             [
@@ -171,13 +169,7 @@ class ServiceRuntime:
             served.rest.stop()
         if served.grpc_auth is not None:
             served.grpc_auth.stop()
-        if served.process.poll() is None:
-            served.process.terminate()
-            try:
-                served.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                served.process.kill()
-                served.process.wait()
+        stop(served.process)
         if not served.persistent:
             shutil.rmtree(served.data, ignore_errors=True)
 
@@ -189,16 +181,7 @@ class ServiceRuntime:
             served = self.served.get(svc.fqn)
         if served is None:
             return None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:  # readiness: the port accepts a connection
-            if served.process.poll() is not None:
-                return None
-            try:
-                with socket.create_connection(("127.0.0.1", served.port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
+        if not accepting(served.process, served.port, timeout):  # readiness: it serves
             return None
         with self._lock:
             if served.rest is None:
@@ -245,9 +228,3 @@ class ServiceRuntime:
         if served.gateway is not None and port == served.gateway.spec_port:
             return served.gateway.address(timeout)
         return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -25,6 +25,7 @@ import requests
 from spcs_wizard.emulator import ingress, protocol
 from spcs_wizard.emulator.auth import LoginError, Sessions
 from spcs_wizard.emulator.catalog import Account, Obj, RoleGrant
+from spcs_wizard.emulator.children import free_port
 from spcs_wizard.emulator.clock import Clock
 from spcs_wizard.emulator.errors import SnowflakeError
 from spcs_wizard.emulator.executor import Executor
@@ -37,7 +38,7 @@ from spcs_wizard.emulator.registry import (
     TokenService,
     find_registry_binary,
 )
-from spcs_wizard.emulator.runtime import ServiceRuntime, _free_port
+from spcs_wizard.emulator.runtime import ServiceRuntime
 from spcs_wizard.emulator.settings import EmulatorSettings
 
 log = logging.getLogger("spcs_wizard.emulator")
@@ -143,7 +144,7 @@ class Emulator:
         self.tokens = TokenService(self.account, self.sessions, self.faults, key)
         realm = f"http://{self.host}:{self.port}/registry/token"
         self.registry = RegistryProcess(directory, realm, key)
-        self.registry.start(binary, self.settings.registry_port or _free_port())
+        self.registry.start(binary, self.settings.registry_port or free_port())
         self.settings.registry_host = self.registry.host
         registry = self.registry
         # What the registry holds, plus images recorded without a push (rehearsals that
