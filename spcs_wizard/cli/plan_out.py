@@ -26,7 +26,7 @@ def write_script_dir(plan: Plan, out: Path, domain: str | None) -> list[Path]:
     d = plan.deployment
     specs = out / "specs"
     specs.mkdir(parents=True, exist_ok=True)
-    first, later = after_domain(plan)
+    first, later = after_domain(plan, needs_domain)
     waiting = [d.service(k).spec_file for k in d.service_keys if needs_domain(k)]
     if domain is None:
         again = f"spcs-wizard plan --sql --out {out} --dns-domain <the answer>" + (

@@ -191,7 +191,8 @@ class ServiceRuntime:
                 if credential is not None:
                     served.grpc_auth = GrpcAuth(f"127.0.0.1:{served.port}", credential)
             gateway = gateway_container(svc)
-            if served.gateway is None and gateway is not None:
+            ended = served.gateway is not None and served.gateway.process.poll() is not None
+            if gateway is not None and (served.gateway is None or ended):  # SPCS restarts it
                 served.gateway = Gateway.start(
                     self.account, svc, gateway, f"http://127.0.0.1:{served.rest.port}", served.data
                 )

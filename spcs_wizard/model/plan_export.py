@@ -8,7 +8,7 @@ from spcs_wizard import __version__
 from spcs_wizard.model.step import Check, Step, StepKind
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from spcs_wizard.model.plan import Plan
 
@@ -75,12 +75,10 @@ def to_script(plan: Plan, steps: Sequence[Step] | None = None, *, undo: bool = F
     return "\n".join(lines) + "\n"
 
 
-def after_domain(plan: Plan) -> tuple[list[Step], list[Step]]:
+def after_domain(plan: Plan, needs_domain: Callable[[str], bool]) -> tuple[list[Step], list[Step]]:
     """The steps a script can run before the schema's DNS domain is known, and those
-    that need it: uploading a spec that names Milvus by that domain (both do) and every
-    step that depends on the upload."""
-    from spcs_wizard.specs.render import needs_domain
-
+    that need it: uploading a spec that names Milvus by that domain (``needs_domain`` of
+    the service: both do) and every step that depends on the upload."""
     needs = {
         s.id
         for s in plan.steps
