@@ -283,6 +283,13 @@ def test_the_console_reaches_milvus_through_the_gateway_and_milvus_refuses_other
             assert console.transport.list_collections() == []
         finally:
             console.transport.close()
+        # the gateway's own log, as SYSTEM$GET_SERVICE_LOGS gives it
+        logged = runner.query_or_missing(
+            "SELECT SYSTEM$GET_SERVICE_LOGS('MILVUS_DEMO.PUBLIC.MILVUS', '0', 'gateway')"
+        )[0]
+        text = str(next(iter(logged.values())))
+        assert "[gateway] gateway: POST /v2/vectordb/collections/list" in text
+        assert CANARY not in text
         svc = _milvus(emulator)
         rest = emulator.runtime.http_address(svc, "grpc")  # Milvus' own port, 19530
         assert rest is not None

@@ -137,4 +137,8 @@ def _write_out(deployment: Deployment, out: Path, domain: str | None) -> None:
     secrets = " ".join(f'-D "{s.key}=..."' for s in plan.secrets)
     click.echo(f"Run: snow sql -f {out / 'deploy.sql'} {secrets}".rstrip())
     for slot in (s for s in plan.secrets if s.generated):
-        click.echo(f"  {slot.key}: make one up (nobody types it again: {slot.description})")
+        click.echo(f"  {slot.key}: any strong value you make up; nobody needs it again")
+    if domain is not None:
+        click.echo(f"Then: snow sql -f {out / 'services.sql'}")
+    else:
+        click.echo("Then: as deploy.sql ends by saying (the DNS domain, then services.sql)")

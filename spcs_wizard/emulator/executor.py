@@ -184,7 +184,7 @@ class Executor:
         if name == "SYSTEM$GET_SERVICE_DNS_DOMAIN":
             return services.dns_domain(ctx, args)
         if name in ("SYSTEM$GET_SERVICE_STATUS", "SYSTEM$GET_SERVICE_LOGS"):
-            return services.system_function(ctx, name, args)
+            return services.system_function(ctx, name, args, self.runtime)
         raise errors.SnowflakeError(
             2140, "42601", f"SQL compilation error:\nUnknown function {name}"
         )

@@ -63,7 +63,7 @@ class Gateway:
             env["MILVUS_ADDRESS"] = milvus_rest
         env.update(GATEWAY_PORT=str(port), GATEWAY_HOST="127.0.0.1")
         program = str(container["command"][2])
-        with (data.parent / "gateway.log").open("ab") as log:
+        with (data.parent / "gateway.log").open("wb") as log:  # this container's own
             process = spawn(
                 [sys.executable, "-c", program],
                 env={**child_environment(), **env},

@@ -13,6 +13,10 @@ service has unary methods only.
 
 from __future__ import annotations
 
+import spcs_wizard.grpc_quiet  # noqa: F401 - before grpc loads
+
+# isort: split
+
 import base64
 import binascii
 from concurrent import futures

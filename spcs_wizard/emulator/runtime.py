@@ -198,6 +198,19 @@ class ServiceRuntime:
                 )
         return served
 
+    def container_log(self, svc: Obj, container: str, most: int = 1000) -> list[str]:
+        """The last lines a container run for real (the gateway) wrote; [] for others."""
+        with self._lock:
+            served = self.served.get(svc.fqn)
+        gateway = gateway_container(svc)
+        if served is None or gateway is None or gateway.get("name") != container:
+            return []
+        try:
+            text = (served.data.parent / "gateway.log").read_text(errors="replace")
+        except OSError:
+            return []
+        return text.splitlines()[-most:]
+
     def _endpoint_port(self, svc: Obj, endpoint: str) -> int | None:
         spec = (svc.props.get("SPEC_DATA") or {}).get("spec") or {}
         ports = {str(e.get("name", "")).upper(): e.get("port") for e in spec.get("endpoints") or []}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,6 +26,9 @@ from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.context import Ctx, Result, bool_text
 from spcs_wizard.emulator.stages import read_stage_file, resolve_stage
 from spcs_wizard.specs.validate import validate_document
+
+if TYPE_CHECKING:
+    from spcs_wizard.emulator.runtime import ServiceRuntime
 
 PRIVILEGED_ROLES = ("ACCOUNTADMIN", "SECURITYADMIN", "ORGADMIN")
 
@@ -345,7 +348,9 @@ def dns_domain(ctx: Ctx, args: list[Any]) -> str:
     return ctx.account.dns_domain(schema)
 
 
-def system_function(ctx: Ctx, name: str, args: list[Any]) -> str:
+def system_function(
+    ctx: Ctx, name: str, args: list[Any], runtime: ServiceRuntime | None = None
+) -> str:
     now, s = ctx.clock.now(), ctx.settings
     if not args:
         raise errors.invalid_value(f"{name} needs the service name")
@@ -385,6 +390,8 @@ def system_function(ctx: Ctx, name: str, args: list[Any]) -> str:
     if container not in declared:
         raise errors.invalid_value(f"{name}: service {svc.fqn} has no container {container!r}")
     lines = lifecycle.service_logs(ctx.account, svc, now, s, container)
+    if runtime is not None:  # what a container run for real wrote (the gateway)
+        lines += [f"[{container}] {line}" for line in runtime.container_log(svc, container)]
     if len(args) > 3:
         lines = lines[-int(args[3]) :]
     return "\n".join(lines)

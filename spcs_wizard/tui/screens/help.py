@@ -20,7 +20,8 @@ Deploys Milvus on Snowpark Container Services, then watches it.
    (its secret goes to the OS keyring); the preflight checks.
 3. **Naming**: every name, checked as you type; a prefix per workshop attendee.
 4. **Review**: each step, the role that runs it and its SQL; the whole script; the cost.
-5. **Build & push**: the two images for linux/amd64, pushed to the account's registry.
+5. **Build & push**: the three images (Milvus, its gateway, the notebook) for linux/amd64,
+   pushed to the account's registry.
 6. **Deploy**: each step is checked first and run only if needed; Retry resumes.
 7. **Monitor**: pools, services, containers, endpoints, logs, refreshed in the background.
 8. **Console**: ask the deployed Milvus; load texts and files; filter; see the latency.
