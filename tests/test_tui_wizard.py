@@ -292,6 +292,48 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
         rehearsal.stop()
 
 
+def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+q while a deploy runs, and the deploy finishes while the question is open:
+    Escape shows the Deploy screen as the job is now (every step ticked, the strip
+    "finished"), not as it was when the question opened (found by the new-user helper)."""
+    from spcs_wizard.tui.jobs import QuitDialog
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    # slow enough that the question opens before the pools are up
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=30, registry=False)
+    rehearsal.start()
+    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.click("#start")
+            await until(pilot, lambda: app.job is not None and app.job.running, what="running")
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            job = app.job
+            assert job is not None
+            assert not job.finished  # it ends under the question
+            await until(pilot, lambda: job.finished, timeout=120, what="the deploy ended")
+            assert isinstance(app.screen, QuitDialog)  # all of it under the question
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="stayed")
+            assert job.ok, job.summary()
+            states = app.screen.query_one(Checklist).states
+            assert set(states.values()) <= {"done", "skipped"}, states
+            strip = app.screen.query_one("#job-strip", Static)
+            assert "finished" in text_of(strip)
+            assert not app.screen.query_one("#next", Button).disabled
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()
+
+
 def listed(app: WizardApp) -> str:
     """The command palette's options, first (highlighted) first; "" when it is closed."""
     from textual.command import CommandList

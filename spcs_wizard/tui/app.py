@@ -120,7 +120,9 @@ class WizardApp(App[None]):
         else:
             job.record(kind, item)
         self._show_job()
-        hook = getattr(self.screen, "on_job_entry", None)
+        # The step's screen, even under a dialog (the quit question, help, the palette):
+        # what the job did meanwhile must be there when the dialog closes.
+        hook = getattr(self._step_screen(), "on_job_entry", None)
         shown = hook is not None and hook(job, kind, item)
         if kind == "finished":
             if not shown:  # the screen that shows the job is not the one open: say it here
@@ -140,9 +142,16 @@ class WizardApp(App[None]):
         from textual.widgets import Static
 
         text = self.job.summary() if self.job is not None else ""
-        for strip in self.screen.query("#job-strip").results(Static):
-            strip.update(text)
-            strip.display = bool(text)
+        for screen in self.screen_stack:  # those under a dialog too
+            for strip in screen.query("#job-strip").results(Static):
+                strip.update(text)
+                strip.display = bool(text)
+
+    def _step_screen(self) -> Screen[object] | None:
+        """The topmost of the wizard's step screens (the one a dialog may cover)."""
+        from spcs_wizard.tui.screens.base import WizardScreen
+
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, WizardScreen)), None)
 
     async def action_quit(self) -> None:
         """Quit; while a job runs, ask first: stop after its step, or leave it."""
