@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 _FIELDS = {"username": "USERNAME", "password": "PASSWORD", "secret_string": "SECRET_STRING"}
 
 
-def _secret(account: Account, svc: Obj, name: str) -> Obj | None:
+def qualified(svc: Obj, name: str) -> tuple[str, ...]:
+    """A name a specification gives (a secret, a stage), resolved as SPCS does: partly
+    qualified names are taken in the service's database and schema."""
     parts = tuple(p.upper() for p in name.split("."))
-    full = parts if len(parts) == 3 else (*svc.name[: 3 - len(parts)], *parts)
-    return account.get("SECRET", full)
+    return parts if len(parts) == 3 else (*svc.name[: 3 - len(parts)], *parts)
 
 
 def secret_env(account: Account, svc: Obj, container: dict[str, Any]) -> dict[str, str]:
@@ -38,7 +39,7 @@ def secret_env(account: Account, svc: Obj, container: dict[str, Any]) -> dict[st
         variable, key = ref.get("envVarName"), str(ref.get("secretKeyRef", "")).lower()
         if not name or not variable or key not in _FIELDS:
             continue
-        secret = _secret(account, svc, str(name))
+        secret = account.get("SECRET", qualified(svc, str(name)))
         value = None if secret is None else secret.props.get(_FIELDS[key])
         if value is not None:
             found[str(variable)] = str(value)

@@ -17,27 +17,27 @@ import spcs_wizard.grpc_quiet  # noqa: F401 - before grpc loads
 
 # isort: split
 
-import base64
-import binascii
 from concurrent import futures
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
+from spcs_wizard.emulator.milvus_http import credentials
+
 if TYPE_CHECKING:
     from spcs_wizard.emulator.milvus_http import RootCredential
 
 REFUSED = "auth check failure, please check username and password are correct"
+_SIZES = [  # Milvus' own message limits (grpc.serverMaxSendSize / RecvSize, 512 MiB)
+    ("grpc.max_send_message_length", 512 * 1024 * 1024),
+    ("grpc.max_receive_message_length", 512 * 1024 * 1024),
+]
 _NOT_PASSED = {"authorization", "user-agent"}
 
 
 def _user_password(metadata: dict[str, str]) -> tuple[str, str] | None:
-    try:
-        text = base64.b64decode(metadata.get("authorization", ""), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, colon, password = text.partition(":")
-    return (user, password) if colon else None
+    """What REST's ``Basic`` carries, without the word: base64 of ``user:password``."""
+    return credentials("Basic " + metadata.get("authorization", ""))
 
 
 class _Forward(grpc.GenericRpcHandler):
@@ -69,20 +69,11 @@ class GrpcAuth:
     """The checking gRPC server in front of one Milvus Lite."""
 
     def __init__(self, milvus_lite: str, credential: RootCredential) -> None:
-        self.channel = grpc.insecure_channel(
-            milvus_lite,
-            options=[
-                ("grpc.max_send_message_length", 512 * 1024 * 1024),
-                ("grpc.max_receive_message_length", 512 * 1024 * 1024),
-            ],
-        )
+        self.channel = grpc.insecure_channel(milvus_lite, options=_SIZES)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="spcs-milvus-grpc"),
             handlers=[_Forward(self.channel, credential)],
-            options=[
-                ("grpc.max_send_message_length", 512 * 1024 * 1024),
-                ("grpc.max_receive_message_length", 512 * 1024 * 1024),
-            ],
+            options=_SIZES,
         )
         self.port = self.server.add_insecure_port("127.0.0.1:0")
         self.server.start()

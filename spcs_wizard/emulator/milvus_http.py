@@ -13,8 +13,7 @@ https://milvus.io/api-reference/restful/v2.5.x/About.md).
 The root password is ``common.security.defaultRootPassword`` the first time Milvus starts
 on its data, and then what Milvus keeps with the data (its etcd, on the volume): changing
 the secret later does not change it, as in Milvus. It is kept as a salted hash.
-Milvus Lite itself has no authentication: gRPC clients of the emulator's Milvus are not
-checked (the notebook, which is not run here, is Milvus' only gRPC client).
+Milvus Lite itself has no authentication: gRPC calls are checked by ``milvus_grpc_auth``.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator.objects import hash_secret, verify_secret
+from spcs_wizard.specs.validate import AUTH_ON, ROOT_PASSWORD
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -123,10 +123,6 @@ class MilvusRest:
                 pass
 
         return Handler
-
-
-AUTH_ON = "COMMON_SECURITY_AUTHORIZATIONENABLED"
-ROOT_PASSWORD = "COMMON_SECURITY_DEFAULTROOTPASSWORD"
 
 
 def root_credential(

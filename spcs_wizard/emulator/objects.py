@@ -124,10 +124,7 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
         errors.check_new_password(str(props["PASSWORD"]))
         obj.props["PASSWORD"] = hash_secret(str(props.pop("PASSWORD")))
     if kind == "SECRET":
-        # Keep only salted hashes: the emulator never writes a secret to disk.
-        for key in ("SECRET_STRING", "PASSWORD"):
-            if key in props:
-                obj.props[key] = hash_secret(str(props[key]))
+        _hash_secret_values(obj.props)
     if kind == "COMPUTE POOL":
         obj.props.setdefault("AUTO_RESUME", True)
         obj.props.setdefault("AUTO_SUSPEND_SECS", 3600)
@@ -148,6 +145,14 @@ def create(ctx: Ctx, or_replace: bool) -> Result:
 # What each secret type holds (https://docs.snowflake.com/en/sql-reference/sql/create-secret);
 # the OAuth and cloud-provider types are not emulated.
 SECRET_FIELDS = {"GENERIC_STRING": ("SECRET_STRING",), "PASSWORD": ("USERNAME", "PASSWORD")}
+
+
+def _hash_secret_values(props: dict[str, Any]) -> None:
+    """Keep only salted hashes of a secret's values: the emulator never writes a secret
+    to disk."""
+    for key in ("SECRET_STRING", "PASSWORD"):
+        if key in props:
+            props[key] = hash_secret(str(props[key]))
 
 
 def _check_secret_props(props: dict[str, Any]) -> None:
@@ -336,9 +341,7 @@ def alter(ctx: Ctx) -> Result:
     elif ctx.cur.accept("SET"):
         props = ctx.cur.properties()
         if kind == "SECRET":
-            for key in ("SECRET_STRING", "PASSWORD"):
-                if key in props:
-                    props[key] = hash_secret(str(props[key]))
+            _hash_secret_values(props)
         obj.props.update(props)
     elif ctx.cur.accept("UNSET"):
         for key in ctx.cur.word_list():

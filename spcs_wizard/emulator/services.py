@@ -23,6 +23,7 @@ import yaml
 
 from spcs_wizard.emulator import errors, lifecycle
 from spcs_wizard.emulator.catalog import Obj
+from spcs_wizard.emulator.container_env import qualified
 from spcs_wizard.emulator.context import Ctx, Result, bool_text
 from spcs_wizard.emulator.stages import read_stage_file, resolve_stage
 from spcs_wizard.specs.validate import validate_document
@@ -79,8 +80,7 @@ def _check_references(ctx: Ctx, svc: Obj, data: dict[str, Any]) -> None:
             name = ref.get("objectName") if isinstance(ref, dict) else ref
             if name is None:
                 continue
-            parts = tuple(p.upper() for p in str(name).split("."))
-            full = parts if len(parts) == 3 else (*svc.name[: 3 - len(parts)], *parts)
+            full = qualified(svc, str(name))
             obj = ctx.account.get("SECRET", full)
             if obj is None or not ctx.account.has_privilege(svc.owner, obj, "USAGE", "READ"):
                 raise errors.does_not_exist("secret", ".".join(full))
@@ -94,8 +94,7 @@ def _check_references(ctx: Ctx, svc: Obj, data: dict[str, Any]) -> None:
     for volume in data["spec"].get("volumes") or []:
         source = str(volume.get("source", ""))
         if source.startswith("@"):
-            parts = tuple(p.upper() for p in source[1:].split("."))
-            full = parts if len(parts) == 3 else (*svc.name[: 3 - len(parts)], *parts)
+            full = qualified(svc, source[1:])
             if ctx.account.get("STAGE", full) is None:
                 raise errors.does_not_exist("stage", ".".join(full))
 
