@@ -1,22 +1,22 @@
 """The wizard's responsiveness, against baselines in the same run:
 
-* cold start to the first screen (a new Python process until the Welcome screen is
-  mounted), against a minimal Textual app that shows one line;
+* cold start to the first screen drawn (a new Python process until the Welcome screen is
+  mounted and its first frame painted), against a minimal Textual app that shows one
+  line: the app itself, and the ``spcs-wizard`` command a person runs (its options, the
+  settings and last time's names read first);
 * one monitor refresh until its frame is on screen (applying a status snapshot to the
   panels: tables, problems, sparklines; then every message it caused handled, the layout
   done and the frame painted, until the app is idle again), against putting the same
   snapshot on screen as one Rich renderable (what `spcs-wizard status` prints), timed
   the same way.
 
-    .venv/bin/python benchmarks/tui_bench.py [--rounds 5] [--refreshes 200]
+    .venv/bin/python benchmarks/tui_bench.py [--rounds 7] [--refreshes 200] [--json F]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,35 +25,57 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.measure import Figure, alternate, arguments, figure, report
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# Each child prints the seconds from its own start (interpreter start, taken from the
-# parent's clock handed over) to the first screen being mounted, then exits.
+# Each child prints the seconds from its own start (taken from the parent's clock handed
+# over) to the first screen, of the class named, mounted and painted; then it exits.
+# Textual calls on_mount of every class that defines it, so the probe does not call
+# its base's (which would mount the first screen twice).
 STARTUP = """
 import sys, time
 started = float(sys.argv[1])
 {imports}
 class Probe({base}):
     def on_mount(self):
-        super_mount = getattr(super(), "on_mount", None)
-        if super_mount: super_mount()
-        self.call_after_refresh(self.done)
-    def done(self):
+        self.call_after_refresh(self._look)
+    def _look(self):
+        screen = self.screen
+        if type(screen).__name__ != "{first}" or not screen.is_mounted:
+            self.call_after_refresh(self._look)
+            return
+        screen.call_after_refresh(self._drawn)
+    def _drawn(self):
         print(time.time() - started)
         self.exit()
-Probe({args}).run(headless=True)
+{run}
 """
 
 WIZARD = STARTUP.format(
     imports="from spcs_wizard.tui.app import WizardApp",
     base="WizardApp",
-    args="",
+    first="WelcomeScreen",
+    run="Probe().run(headless=True)",
+)
+# The command as a person runs it: the wizard's app stands in for the real one only to
+# run headless and to say when its first screen is drawn.
+COMMAND = STARTUP.format(
+    imports="import spcs_wizard.tui.app as app_module",
+    base="app_module.WizardApp",
+    first="WelcomeScreen",
+    run="base_run = app_module.WizardApp.run\n"
+    "Probe.run = lambda self, **kw: base_run(self, headless=True)\n"
+    "app_module.WizardApp = Probe\n"
+    "from spcs_wizard.cli.main import main\n"
+    "main(['tui'])",
 )
 MINIMAL = STARTUP.format(
     imports="from textual.app import App\nfrom textual.widgets import Static\n"
     "class Minimal(App):\n    def compose(self):\n        yield Static('hello')",
     base="Minimal",
-    args="",
+    first="Screen",
+    run="Probe().run(headless=True)",
 )
 
 
@@ -78,8 +100,8 @@ async def frame_done(pilot) -> None:  # type: ignore[no-untyped-def]
     pilot.app.screen._on_timer_update()
 
 
-def refresh_times(refreshes: int) -> tuple[float, float]:
-    """Median seconds from a refresh's data to its painted frame: the monitor's ``show``
+def refresh_times(refreshes: int) -> tuple[list[float], list[float]]:
+    """Seconds from a refresh's data to its painted frame: the monitor's ``show``
     and the one-renderable baseline, each followed by ``frame_done``."""
     from textual.app import App
     from textual.widgets import Static
@@ -124,39 +146,42 @@ def refresh_times(refreshes: int) -> tuple[float, float]:
                 await pilot.pause()
         return times
 
-    return statistics.median(asyncio.run(ours())), statistics.median(asyncio.run(baseline()))
+    return asyncio.run(ours()), asyncio.run(baseline())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--refreshes", type=int, default=200)
-    args = parser.parse_args()
-    env = {
-        **os.environ,
+def child_env() -> dict[str, str]:
+    """The children's environment: a home of their own, and Python's bytecode cache on
+    (as on a person's machine) even where this shell turns it off."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return env | {
         "SPCS_WIZARD_HOME": tempfile.mkdtemp(prefix="spcs-bench-"),
         "PYTHONPATH": str(ROOT),
     }
-    cold_start(MINIMAL, env)  # warm the file cache for both: measure imports, not disk
-    cold_start(WIZARD, env)
-    minimal, wizard = [], []
-    for _ in range(args.rounds):  # alternate, so drift hits both alike
-        minimal.append(cold_start(MINIMAL, env))
-        wizard.append(cold_start(WIZARD, env))
-    ours, base = refresh_times(args.refreshes)
-    rows = [
-        ("cold start: minimal Textual app", statistics.median(minimal), 1.0),
-        (
-            "cold start: spcs-wizard Welcome",
-            statistics.median(wizard),
-            statistics.median(wizard) / statistics.median(minimal),
-        ),
-        ("refresh: one Rich renderable", base, 1.0),
-        ("refresh: monitor panels, to the frame", ours, ours / base),
+
+
+def figures(rounds: int, refreshes: int) -> list[Figure]:
+    env = child_env()
+    for code in (MINIMAL, WIZARD, COMMAND):  # warm the file and bytecode caches
+        cold_start(code, env)
+    minimal, wizard, command = alternate(
+        rounds, *(lambda c=code: cold_start(c, env) for code in (MINIMAL, WIZARD, COMMAND))
+    )
+    ours, base = refresh_times(refreshes)
+    return [
+        figure("cold start: minimal Textual app", minimal, "ms", minimal, scale=1000),
+        figure("cold start: wizard app to Welcome", wizard, "ms", minimal, "<= 1.3", 1000),
+        figure("cold start: `spcs-wizard` to Welcome", command, "ms", minimal, "<= 1.3", 1000),
+        figure("refresh: one Rich renderable", base, "ms", base, scale=1000),
+        figure("refresh: monitor panels, to the frame", ours, "ms", base, scale=1000),
     ]
-    print(f"{'measure':38} {'median ms':>10} {'ratio to baseline':>18}")
-    for name, seconds, ratio in rows:
-        print(f"{name:38} {seconds * 1000:10.1f} {ratio:18.2f}")
+
+
+def main() -> None:
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--refreshes", type=int, default=200)
+    args = parser.parse_args()
+    report(figures(args.rounds, args.refreshes), args.json)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -38,6 +39,40 @@ def test_command_is_installed_and_reports_its_version(tmp_path: Path) -> None:
     help_text = run("--help", cwd=tmp_path).stdout
     assert "plan" in help_text
     assert "Exit codes" in help_text
+
+
+def test_the_command_list_says_what_each_command_says_of_itself() -> None:
+    """`--help` lists the commands without importing them, from summaries kept beside the
+    list: each must be its command's own first sentence, and each name its command."""
+    import click
+
+    from spcs_wizard.cli.main import COMMANDS, cli, load_command
+
+    assert COMMANDS, "no commands"
+    for name, (_where, summary) in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert summary == command.get_short_help_str(limit=1000), name
+    with click.Context(cli) as ctx:
+        assert cli.get_command(ctx, "nosuch") is None
+
+
+def test_help_imports_no_command(tmp_path: Path) -> None:
+    """What makes `--help` fast (0.02x `snow --help`, benchmarks/cli_bench.py): the
+    command modules and the deployment model stay unimported."""
+    code = (
+        "import sys\nfrom spcs_wizard.cli.main import main\n"
+        "sys.stdout = open('/dev/null', 'w')\nmain(['--help'])\n"
+        "sys.stdout = sys.__stdout__\n"
+        "print(sorted(m for m in sys.modules if m.startswith('spcs_wizard.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = result.stdout.strip()
+    assert "spcs_wizard.cli.main" in loaded
+    assert "_cmd" not in loaded, loaded
+    assert "spcs_wizard.model" not in loaded, loaded
 
 
 def test_plan_table_with_a_prefix(tmp_path: Path) -> None:

@@ -230,7 +230,7 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
     other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
 
     async def scenario() -> None:
-        app = WizardApp(WizardContext(deployment=other, rehearsal=rehearsal, refresh_seconds=0.5))
+        app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.screen.query_one("#known", DataTable)
             await until(pilot, lambda: "running" in table_text(table), what="live look")
@@ -252,7 +252,7 @@ def test_the_palette_picks_up_a_known_deployment_from_any_step(deployed_wizard) 
     other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
 
     async def scenario() -> None:
-        app = WizardApp(WizardContext(deployment=other, rehearsal=rehearsal, refresh_seconds=0.5))
+        app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: bool(app.known), what="known read")
             app.go("naming")

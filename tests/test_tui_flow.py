@@ -57,7 +57,7 @@ async def flow(
     rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=True)
     wizard = WizardContext(
         # every image built (copying: test_images_copy)
-        deployment=Deployment(milvus={"source": ""}, gateway={"source": ""}),
+        chosen=Deployment(milvus={"source": ""}, gateway={"source": ""}),
         rehearsal=rehearsal,
         contexts=contexts,
         builder=our_builder(podman),

@@ -27,6 +27,7 @@ from spcs_wizard.engine.snapshot import (
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.screens.monitor import MonitorScreen
+from spcs_wizard.tui.widgets.cost_table import CostTable
 from tests.wizard_harness import until
 
 SIZES = [(80, 24), (120, 40)]
@@ -98,6 +99,17 @@ def rehearsal(tmp_path: Path) -> Iterator[Rehearsal]:
     r.stop()
 
 
+async def costed(pilot: Pilot[None]) -> None:
+    """Until the screen's cost estimate is shown (Welcome works it out after its first
+    frame)."""
+    await until(
+        pilot,
+        lambda: not any(c.pending for c in pilot.app.screen.query(CostTable)),
+        what="the cost shown",
+    )
+    await pilot.pause()
+
+
 def app_at(step: str, **context: object) -> WizardApp:
     wizard = WizardContext(refresh_seconds=3600, **context)  # type: ignore[arg-type]
     return WizardApp(wizard, start=step)
@@ -106,7 +118,7 @@ def app_at(step: str, **context: object) -> WizardApp:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("step", ["welcome", "naming", "review", "build", "deploy", "teardown"])
 def test_step_screens(snap_compare, step: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app_at(step), terminal_size=size)
+    assert snap_compare(app_at(step), run_before=costed, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -141,14 +153,16 @@ def test_welcome_with_the_deployments_this_machine_knows(  # type: ignore[no-unt
 
     async def listed(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: len(pilot.app.live) == 2, what="both rows looked at")  # type: ignore[attr-defined]
-        await pilot.pause()
+        await costed(pilot)
 
     assert snap_compare(app, run_before=listed, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help_and_light_theme(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app_at("welcome"), press=["ctrl+t", "f1"], terminal_size=size)
+    assert snap_compare(
+        app_at("welcome"), run_before=costed, press=["ctrl+t", "f1"], terminal_size=size
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

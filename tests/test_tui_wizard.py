@@ -487,7 +487,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
         "t",
     )
     context = WizardContext(
-        deployment=d,
+        chosen=d,
         mode="account",
         connection_name="emu",
         connected_as="ADMIN",
@@ -588,7 +588,7 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
     for image in (d.milvus, d.gateway):  # copied earlier (docker.io is out of reach here)
         digest = "sha256:" + "c" * 64
         registry_emulator.add_image(repository_path(d), image.image, image.tag, digest)
-    context = WizardContext(deployment=d, mode="account", connection_name="emu")
+    context = WizardContext(chosen=d, mode="account", connection_name="emu")
 
     def logged(app: WizardApp) -> str:
         return "\n".join(line.text for line in app.screen.query_one(EventLog).lines)

@@ -53,7 +53,7 @@ def deployed_rehearsal(directory: Path, speed: float = 600) -> tuple[Rehearsal, 
     rehearsal = Rehearsal(directory, speed=speed, registry=False, network_timeout=3)
     rehearsal.start()
     d = with_settings(Deployment(), {"account": rehearsal.account}, "test")
-    context = WizardContext(deployment=d, rehearsal=rehearsal, refresh_seconds=0.5)
+    context = WizardContext(chosen=d, rehearsal=rehearsal, refresh_seconds=0.5)
     session: DeploymentSession = context.session
     runner = session.connect()
     try:

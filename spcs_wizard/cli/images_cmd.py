@@ -22,8 +22,8 @@ def _chosen(deployment: Deployment, services: tuple[str, ...]) -> tuple[str, ...
 
 @click.group("images")
 def images_group() -> None:
-    """Put the Milvus and Jupyter images (linux/amd64) into the account's repository:
-    Milvus copied as it is from its source registry, Jupyter built (it bakes a model in)."""
+    """Put the images (linux/amd64) into the account's repository: Milvus and its gateway
+    copied as they are from their source registries, Jupyter built (it bakes a model in)."""
 
 
 @images_group.command("build")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from spcs_wizard.model.config_file import ConfigError, load_deployment, parse_assignment
+from spcs_wizard.model.settings_env import env_overrides
 from spcs_wizard.paths import CONFIG_ENV, default_config_path
 
 if TYPE_CHECKING:
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
 
 def deployment_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --config/--prefix/--account/--set and pass a validated ``deployment``."""
+    return _settings_options(func, given_only=False)
+
+
+def given_deployment_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The same options, but ``deployment`` is None when no settings are given (no file,
+    no SPCS_WIZARD_* variable, no flag): the caller may then leave the deployment model
+    unloaded until it is needed."""
+    return _settings_options(func, given_only=True)
+
+
+def _settings_options(func: Callable[..., Any], given_only: bool) -> Callable[..., Any]:
 
     @click.option(
         "--config",
@@ -46,7 +58,19 @@ def deployment_options(func: Callable[..., Any]) -> Callable[..., Any]:
         assignments: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
-        kwargs["deployment"] = resolve_deployment(config_path, prefix, account, assignments)
+        given = (
+            config_path is not None
+            or prefix is not None
+            or account is not None
+            or bool(assignments)
+            or default_config_path() is not None
+            or bool(env_overrides(os.environ))
+        )
+        kwargs["deployment"] = (
+            resolve_deployment(config_path, prefix, account, assignments)
+            if given or not given_only
+            else None
+        )
         return func(*args, **kwargs)
 
     return wrapper
@@ -58,6 +82,8 @@ def resolve_deployment(
     account: str | None = None,
     assignments: tuple[str, ...] = (),
 ) -> Deployment:
+    from spcs_wizard.model.config_file import ConfigError, load_deployment, parse_assignment
+
     overrides: dict[str, str] = dict(parse_assignment(a) for a in assignments)
     if prefix is not None:
         overrides["prefix"] = prefix

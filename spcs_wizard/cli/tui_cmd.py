@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from spcs_wizard.cli.options import FiniteRange, deployment_options
-from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.cli.options import FiniteRange, given_deployment_options
+
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment
 
 
 @click.command("tui")
-@deployment_options
+@given_deployment_options
 @click.option(
     "--connection",
     "-c",
@@ -32,24 +36,29 @@ from spcs_wizard.model.deployment import Deployment
     help="Rehearsal only: how many times faster than real time pools and services start.",
 )
 def tui_command(
-    deployment: Deployment, connection_name: str | None, refresh: float, speed: float
+    deployment: Deployment | None, connection_name: str | None, refresh: float, speed: float
 ) -> None:
     """The wizard: Welcome, Connection, Naming, Review, Build & push, Deploy, Monitor,
     Console, Teardown. Starts in rehearsal mode (a local SPCS emulator and Milvus Lite,
     no account needed); -c CONNECTION starts on a real account. Without settings (no
     spcs-wizard.toml, no --set), it starts with the names Naming had last time."""
-    from spcs_wizard.engine.known_deployments import starting_deployment
-    from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.tui.app import run
     from spcs_wizard.tui.context import WizardContext
 
-    deployment, from_draft = starting_deployment(deployment)
+    # Settings given are checked now (a mistake is said before the wizard starts); with
+    # none, the wizard loads last time's draft or the defaults once its first screen is up.
+    from_draft = False
+    if deployment is not None:
+        from spcs_wizard.engine.known_deployments import starting_deployment
+
+        deployment, from_draft = starting_deployment(deployment)
     wizard = WizardContext(
-        deployment=deployment,
+        chosen=deployment,
         from_draft=from_draft,
+        use_draft=deployment is None,
         mode="account" if connection_name else "rehearsal",
         connection_name=connection_name,
-        rehearsal=None if connection_name else Rehearsal(speed=speed),
+        rehearsal_speed=None if connection_name else speed,
         refresh_seconds=refresh,
     )
     run(wizard)

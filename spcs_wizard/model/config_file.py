@@ -23,16 +23,10 @@ from pydantic import BaseModel, ValidationError
 
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.identifiers import IdentifierError
+from spcs_wizard.model.settings_env import ENV_PREFIX, env_overrides
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-ENV_PREFIX = "SPCS_WIZARD_"
-# SPCS_WIZARD_* variables that are not deployment settings: files, the connection,
-# secrets (SPCS_WIZARD_SECRET_<KEY>), the emulator's password, the setup's venv.
-_NOT_SETTINGS = {"CONFIG", "HOME", "CONNECTION", "VENV"}
-_NOT_SETTINGS_PREFIXES = ("SECRET_", "EMULATOR_")
-
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message says which, from where, and why."""
@@ -92,19 +86,6 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     return data
-
-
-def env_overrides(environ: Mapping[str, str]) -> dict[str, str]:
-    """``SPCS_WIZARD_WAREHOUSE__SIZE=SMALL`` -> ``{"warehouse.size": "SMALL"}``."""
-    found = {}
-    for key, value in environ.items():
-        if not key.startswith(ENV_PREFIX):
-            continue
-        name = key[len(ENV_PREFIX) :]
-        if name in _NOT_SETTINGS or name.startswith(_NOT_SETTINGS_PREFIXES):
-            continue
-        found[name.lower().replace("__", ".")] = value
-    return found
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

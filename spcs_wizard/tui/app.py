@@ -83,7 +83,8 @@ class WizardApp(App[None]):
     def run_job(self, job: JobProgress, body: JobBody) -> bool:
         """Run ``body`` as the wizard's job (it outlives the screen that started it); False,
         and a message, while another job runs: one at a time."""
-        from spcs_wizard.tui.jobs import JobFeed, start_thread
+        from spcs_wizard.tui.jobs import JobFeed
+        from spcs_wizard.tui.threads import start_thread
 
         if self.job is not None and self.job.running:
             self.notify(
@@ -179,7 +180,7 @@ class WizardApp(App[None]):
     def look_around(self) -> None:
         """Read the known deployments, then look at each live, in the background; the
         screen that lists them is told as each answer comes."""
-        from spcs_wizard.tui.jobs import start_thread
+        from spcs_wizard.tui.threads import start_thread
 
         if not self._looking:
             self._looking = True
@@ -193,13 +194,9 @@ class WizardApp(App[None]):
             known,
             probe,
         )
-        from spcs_wizard.engine.rehearsal import Rehearsal
-
         try:
             wizard = self.wizard
-            if wizard.rehearsal is None:
-                wizard.rehearsal = Rehearsal()  # not started unless a look needs it
-            rehearsal = wizard.rehearsal
+            rehearsal = wizard.made_rehearsal()  # not started unless a look needs it
             found = known(rehearsal.directory)
             self._from_thread(self._known_read, found)
             for k in found:

@@ -1,28 +1,37 @@
 """What the wizard's screens share: the chosen target, the deployment being edited, and
-the session over both. No I/O here; screens run the session's calls in workers."""
+the session over both. No I/O here; screens run the session's calls in workers.
+
+The deployment model and the session are imported when first read, not when the wizard
+starts: the first screen is drawn before them (benchmarks/tui_bench.py)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
-from spcs_wizard.model.deployment import Deployment
-
 if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.images.builder import Builder
+    from spcs_wizard.model.deployment import Deployment
 
 Mode = Literal["rehearsal", "account"]
+_MAKING = threading.Lock()  # the rehearsal is made by the first thread to need it
 
 
 @dataclass
 class WizardContext:
-    deployment: Deployment = field(default_factory=Deployment)
+    # The deployment chosen (settings, last time's draft, Naming): ``deployment``. None
+    # until first read (``prepare`` reads it in a worker), then last time's draft when
+    # ``use_draft``, else the default one.
+    chosen: Deployment | None = field(default=None, repr=False)
+    use_draft: bool = False
     mode: Mode = "rehearsal"
     connection_name: str | None = None
-    rehearsal: Rehearsal | None = None
+    rehearsal: Rehearsal | None = None  # made when first needed: ``made_rehearsal``
+    rehearsal_speed: float | None = None  # for the rehearsal made here (None: its default)
     image_mode: ImageMode = "record"
     contexts: Path | None = None  # image build contexts (tests use tiny ones)
     builder: Builder | None = None
@@ -33,7 +42,45 @@ class WizardContext:
     _session: DeploymentSession | None = field(default=None, repr=False)
 
     @property
+    def deployment(self) -> Deployment:
+        if self.chosen is None:
+            self.settle(self.prepare())
+        assert self.chosen is not None
+        return self.chosen
+
+    @deployment.setter
+    def deployment(self, deployment: Deployment) -> None:
+        self.chosen = deployment
+
+    def prepare(self) -> tuple[Deployment, bool]:
+        """The deployment to start with and whether it is last time's draft, without
+        keeping it (a worker's call: it imports the model and may read the draft)."""
+        if self.chosen is not None:
+            return self.chosen, self.from_draft
+        from spcs_wizard.engine.known_deployments import starting_deployment
+        from spcs_wizard.model.deployment import Deployment
+
+        return starting_deployment(Deployment()) if self.use_draft else (Deployment(), False)
+
+    def settle(self, prepared: tuple[Deployment, bool]) -> None:
+        """Keep what ``prepare`` found, unless a deployment was chosen meanwhile."""
+        if self.chosen is None:
+            self.chosen, self.from_draft = prepared
+
+    def made_rehearsal(self) -> Rehearsal:
+        """The rehearsal (its emulator not started), made on first call."""
+        with _MAKING:
+            if self.rehearsal is None:
+                from spcs_wizard.engine.rehearsal import Rehearsal
+
+                speed = self.rehearsal_speed
+                self.rehearsal = Rehearsal() if speed is None else Rehearsal(speed=speed)
+            return self.rehearsal
+
+    @property
     def target(self) -> Target:
+        from spcs_wizard.engine.deployment_session import Target
+
         if self.mode == "rehearsal":
             return Target(rehearsal=self.rehearsal)
         return Target(connection_name=self.connection_name)
@@ -41,6 +88,8 @@ class WizardContext:
     @property
     def session(self) -> DeploymentSession:
         """The session for the current choices (rebuilt when a choice changes)."""
+        from spcs_wizard.engine.deployment_session import DeploymentSession
+
         s = self._session
         if (
             s is None

@@ -6,7 +6,6 @@ it runs asks whether to stop after the step or leave it (the next start resumes 
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -131,15 +130,6 @@ def teardown_job(keep_data: bool, include_shared: bool) -> JobBody:
         return _connected(feed, (ValueError, OSError), teardown)  # unreadable local state
 
     return body
-
-
-def start_thread(work: Callable[[], None]) -> None:
-    """A job's thread, or another that may outlive the wizard (a look at an account, a
-    file written as a screen closes). Not a Textual thread worker: those run on the event
-    loop's default executor, which asyncio joins when the app ends, so a job left running
-    would keep the quit waiting (a blank screen) until it finished. A daemon thread ends
-    with the process; the engine's state lets the next run resume where it stopped."""
-    threading.Thread(target=work, name="spcs-wizard job", daemon=True).start()
 
 
 class QuitDialog(Dialog[str]):

@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
-from spcs_wizard.tui.widgets.event_log import EventLog
+from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
 if TYPE_CHECKING:
@@ -161,9 +161,13 @@ class WizardScreen(Screen[None]):
 
     def log_line(self, line: str) -> None:
         """A build or push line, in the screen's event log."""
+        from spcs_wizard.tui.widgets.event_log import EventLog
+
         self.query_one(EventLog).line(line)
 
     def log_write(self, markup: str) -> None:
+        from spcs_wizard.tui.widgets.event_log import EventLog
+
         self.query_one(EventLog).write(markup)
 
     def compose(self) -> ComposeResult:
@@ -179,7 +183,7 @@ class WizardScreen(Screen[None]):
             yield Button("◀ Back ^b", id="back", compact=True)
             yield Static("", id="nav-status")
             yield Button(f"{self.NEXT_LABEL} ^n ▶", id="next", variant="primary", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> Iterable[Widget]:
         raise NotImplementedError

@@ -203,12 +203,9 @@ class ConnectionScreen(WizardScreen):
         self.from_worker(self.busy, True)
         try:
             if wizard.mode == "rehearsal":
-                from spcs_wizard.engine.rehearsal import Rehearsal
-
-                if wizard.rehearsal is None:
-                    wizard.rehearsal = Rehearsal()
-                wizard.rehearsal.start()
-                account = wizard.rehearsal.account
+                rehearsal = wizard.made_rehearsal()
+                rehearsal.start()
+                account = rehearsal.account
             else:
                 from spcs_wizard.connection import connection_parameters
 

@@ -69,7 +69,7 @@ class NamingScreen(WizardScreen):
         """Remembered for the next start (the last valid names: Naming never keeps an
         invalid one in the wizard)."""
         from spcs_wizard.engine.known_deployments import save_draft
-        from spcs_wizard.tui.jobs import start_thread
+        from spcs_wizard.tui.threads import start_thread
 
         deployment = self.wizard.deployment
         self.wizard.from_draft = False

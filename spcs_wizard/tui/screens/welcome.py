@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Label, Markdown, RadioButton, RadioSet, Static
+from textual.widgets import DataTable, Label, RadioButton, RadioSet, Static
 
 from spcs_wizard.state_style import condition
 from spcs_wizard.tui.screens.base import WizardScreen
@@ -20,14 +21,15 @@ from spcs_wizard.tui.widgets.when import ago
 if TYPE_CHECKING:
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.known_deployments import LiveStatus
+    from spcs_wizard.model.deployment import Deployment
 
 INTRO = """\
-**spcs-wizard** deploys Milvus on Snowpark Container Services, step by step: a role and
+[b]spcs-wizard[/b] deploys Milvus on Snowpark Container Services, step by step: a role and
 a user, a warehouse, a database with its stages and image repository, two compute
 pools, the Milvus and notebook images (built for linux/amd64), and the two services.
 Every statement is shown before it runs; re-running is safe; teardown removes only what
-this tool made.
-"""
+this tool made.\
+""".replace("\n", " ")
 
 
 def live_cells(live: LiveStatus | None) -> tuple[Text, str]:
@@ -48,7 +50,7 @@ class WelcomeScreen(WizardScreen):
             yield Label("Deployments on this machine", classes="section", id="known-title")
             yield DataTable(id="known", cursor_type="row", cursor_foreground_priority="renderable")
             yield Static("", id="known-hint", classes="hint")
-            yield Markdown(INTRO)
+            yield Static(INTRO, id="intro")
             yield Label("Where to deploy", classes="section")
             with RadioSet(id="mode"):
                 yield RadioButton(
@@ -63,7 +65,8 @@ class WelcomeScreen(WizardScreen):
                 )
             yield Static("", id="mode-lock", classes="hint")
             yield Label("What it costs while running (estimate)", classes="section")
-            yield CostTable(self.wizard.deployment, id="cost")
+            # Shown after the first frame: the deployment model is most of the start-up.
+            yield CostTable(self.wizard.chosen, id="cost")
 
     def on_mount(self) -> None:
         table = self.query_one("#known", DataTable)
@@ -71,13 +74,28 @@ class WelcomeScreen(WizardScreen):
             table.add_column(label, key=label)
         self.show_known()
         self.lock_mode()
+        self.call_after_refresh(self._after_first_frame)
+        self.query_one("#mode", RadioSet).focus()
+
+    def _after_first_frame(self) -> None:
         self.wizard_app.look_around()
-        if self.wizard.from_draft:
+        self.prepare()
+
+    @work(thread=True, exit_on_error=False)
+    def prepare(self) -> None:
+        """The deployment to start with (the model imported, last time's draft read), then
+        its cost."""
+        self.from_worker(self._prepared, self.wizard.prepare())
+
+    def _prepared(self, prepared: tuple[Deployment, bool]) -> None:
+        self.wizard.settle(prepared)
+        self.query_one("#cost", CostTable).show(self.wizard.deployment)
+        if self.wizard.from_draft and not getattr(self, "_said_draft", False):
+            self._said_draft = True
             self.notify(
                 f"Names from last time: {self.wizard.deployment.deployment_id} "
                 "(Naming changes them).",
             )
-        self.query_one("#mode", RadioSet).focus()
 
     def show_known(self) -> None:
         """The list as the wizard last read it, with what the live looks found."""

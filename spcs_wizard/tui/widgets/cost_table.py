@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from textual.widgets import Static
 
-from spcs_wizard.model.cost import SOURCE, estimate
-from spcs_wizard.model.deployment import Deployment
+if TYPE_CHECKING:
+    from spcs_wizard.model.deployment import Deployment
 
 
 def cost_table(deployment: Deployment) -> Table:
+    from spcs_wizard.model.cost import SOURCE, estimate
+
     cost = estimate(deployment)
     table = Table(expand=True, box=None, header_style="bold")
     table.add_column("item")
@@ -27,8 +31,13 @@ def cost_table(deployment: Deployment) -> Table:
 
 
 class CostTable(Static):
-    def __init__(self, deployment: Deployment, **kwargs: object) -> None:
-        super().__init__(cost_table(deployment), **kwargs)  # type: ignore[arg-type]
+    """The estimate of a deployment; without one yet, a line saying it is coming."""
+
+    def __init__(self, deployment: Deployment | None, **kwargs: object) -> None:
+        self.pending = deployment is None
+        shown = "Working out the cost…" if deployment is None else cost_table(deployment)
+        super().__init__(shown, **kwargs)  # type: ignore[arg-type]
 
     def show(self, deployment: Deployment) -> None:
+        self.pending = False
         self.update(cost_table(deployment))
