@@ -40,6 +40,7 @@ from spcs_wizard.emulator.registry import (
 )
 from spcs_wizard.emulator.runtime import ServiceRuntime
 from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.emulator.traffic import Traffic
 
 log = logging.getLogger("spcs_wizard.emulator")
 
@@ -67,6 +68,7 @@ class Emulator:
         self.runtime = ServiceRuntime(self.account, self.clock, settings)
         self._registry_outage = False  # armed by registry_dies_on_push
         self.executor.runtime = self.runtime
+        self.traffic = Traffic()
 
     def _bootstrap(self) -> None:
         """First start: an administrator with ACCOUNTADMIN, like a new trial account."""
@@ -262,6 +264,7 @@ class Emulator:
     def handle(
         self, path: str, query: dict[str, str], body: dict[str, Any], token: str
     ) -> dict[str, Any]:
+        self.traffic.request(statement=path == "/queries/v1/query-request")
         if path == "/session/v1/login-request":
             try:
                 record = self.sessions.login(body.get("data") or {}, query)

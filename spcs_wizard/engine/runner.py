@@ -20,6 +20,9 @@ class SqlRunner:
         self.con = con
         self._role: str | None = None
         self.executed: list[str] = []  # statements that changed something (not checks)
+        # Checks' answers since the account last changed, by (role, SQL): a re-run whose
+        # steps are all done asks each once (several steps check the same grants).
+        self._checked: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
 
     def use_role(self, role: Identifier) -> None:
         if self._role != role.sql():
@@ -45,8 +48,22 @@ class SqlRunner:
                 return []
             raise
 
+    def check(self, sql: str, role: Identifier | None = None) -> list[dict[str, Any]]:
+        """A check's rows (as ``query_or_missing``); the same check as the same role is
+        answered from the last time it ran until ``execute`` or ``forget_checks`` (the
+        account may have changed). Never for a wait: its answer must be fresh each time."""
+        key = (None if role is None else role.sql(), sql)
+        if key not in self._checked:
+            self._checked[key] = self.query_or_missing(sql, role)
+        return [dict(row) for row in self._checked[key]]
+
+    def forget_checks(self) -> None:
+        """Something else changed the account (an image pushed): check again."""
+        self._checked.clear()
+
     def execute(self, sql: str, role: Identifier, shown: str) -> None:
         """Run a statement that changes the account; ``shown`` is its secret-free text."""
+        self._checked.clear()  # (even a statement that fails may have changed something)
         self.use_role(role)
         self.con.cursor().execute(sql)
         self.executed.append(shown)
