@@ -1,19 +1,18 @@
 """The console against raw pymilvus on the same Milvus Lite collection, in the same run:
-search latency (goal: at most 1.2x) and insert throughput (goal: at least 0.8x), on
-10,000 vectors of 768 dimensions. Also the search latency before the flush and index,
-which is why the console flushes after every load.
+search latency p50 and p95 (goal: at most 1.2x) and insert throughput (goal: at least
+0.8x), on 10,000 and 100,000 vectors of 768 dimensions; the searches alternate (raw,
+console, raw, ...). Also the search latency before the flush and index, which is why the
+console flushes after every load (a search right after a load is never in that regime).
 
-The console's embedder here hands back the benchmark's own vectors (a lookup table), so
-the figures measure the console's path around Milvus, not a model; the tiny ONNX model's
-own cost is shown on its own line.
+The console's embedder here hands back the benchmark's own vectors (a lookup), so the
+figures measure the console's path around Milvus, not a model; the tiny ONNX model's own
+cost is shown on its own line.
 
-    .venv/bin/python benchmarks/console_bench.py [--rows 10000] [--searches 200]
+    .venv/bin/python benchmarks/console_bench.py [--rows 10000 100000] [--searches 200]
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -24,47 +23,42 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from benchmarks.measure import Figure, arguments, figure, report
+
 DIM = 768
 
 
 class LookupEmbedder:
-    """Text -> a vector the benchmark chose (so both sides search the same vectors)."""
+    """Text -> the vector the benchmark chose for it ("text 12" is row 12), so both sides
+    search the same vectors."""
 
-    def __init__(self, table: dict[str, list[float]]) -> None:
-        self.table = table
+    def __init__(self, vectors: np.ndarray, questions: dict[str, int]) -> None:
+        self.vectors, self.questions = vectors, questions
         self.dim = DIM
         self.name = "lookup:benchmark"
 
+    def row(self, text: str) -> int:
+        return self.questions[text] if text in self.questions else int(text.split()[1])
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return [self.table[t] for t in texts]
+        return [self.vectors[self.row(t)].tolist() for t in texts]
 
 
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--searches", type=int, default=200)
-    parser.add_argument("--batch", type=int, default=1000)
-    args = parser.parse_args()
-
+def run(rows: int, searches: int, batch: int, root: Path) -> list[Figure]:
     from spcs_wizard.console.console import Console
     from spcs_wizard.console.grpc_transport import GrpcTransport
     from spcs_wizard.console.metadata import EMBEDDER_PROPERTY
 
-    root = Path(tempfile.mkdtemp(prefix="spcs-console-bench-"))
     rng = np.random.default_rng(1)
-    vectors = rng.random((args.rows, DIM), dtype=np.float32)
-    texts = [f"text {i}" for i in range(args.rows)]
-    questions = [f"question {i}" for i in range(args.searches)]
-    table = {t: v.tolist() for t, v in zip(texts, vectors, strict=True)}
-    table |= {q: vectors[i * 37 % args.rows].tolist() for i, q in enumerate(questions)}
-
-    uri = str(root / "milvus.db")
-    transport = GrpcTransport(uri)
-    embedder = LookupEmbedder(table)
+    vectors = rng.random((rows, DIM), dtype=np.float32)
+    questions = {f"question {i}": i * 37 % rows for i in range(searches)}
+    embedder = LookupEmbedder(vectors, questions)
+    transport = GrpcTransport(str(root / f"milvus-{rows}.db"))
     console = Console(transport, lambda name: embedder, embedder.name)
     raw = transport.client  # the same server and file: raw pymilvus beside the console
 
@@ -72,67 +66,95 @@ def main() -> None:
     for name in ("raw", "console"):
         transport.create(name, DIM, {EMBEDDER_PROPERTY: embedder.name})
     raw_seconds = console_seconds = 0.0
-    for start in range(0, args.rows, args.batch):  # alternate, so drift hits both alike
-        batch = range(start, min(start + args.batch, args.rows))
-        rows = [{"text": texts[i], "vector": table[texts[i]]} for i in batch]
+    for start in range(0, rows, batch):  # alternate, so drift hits both alike
+        chunk = range(start, min(start + batch, rows))
+        texts = [f"text {i}" for i in chunk]
         began = time.perf_counter()
-        raw.insert("raw", rows)
+        raw.insert(
+            "raw",
+            [{"text": t, "vector": vectors[i].tolist()} for t, i in zip(texts, chunk, strict=True)],
+        )
         raw_seconds += time.perf_counter() - began
         began = time.perf_counter()
-        console.insert("console", [{"text": texts[i]} for i in batch])
+        console.insert("console", [{"text": t} for t in texts])
         console_seconds += time.perf_counter() - began
+
+    def raw_search(q: str) -> None:
+        raw.search(
+            "raw",
+            [vectors[questions[q]].tolist()],
+            limit=5,
+            output_fields=["text"],
+            anns_field="vector",
+        )
 
     # Search before the flush, then after the console's flush, index and load.
     unflushed = []
-    for q in questions[:5]:
+    for q in list(questions)[:5]:
         began = time.perf_counter()
-        raw.search("raw", [table[q]], limit=5, output_fields=["text"], anns_field="vector")
+        raw_search(q)
         unflushed.append(time.perf_counter() - began)
     for name in ("raw", "console"):
         transport.prepare_for_search(name)
-    raw_search, console_search = [], []
+    raw_times, console_times = [], []
     for q in questions:
         began = time.perf_counter()
-        raw.search("raw", [table[q]], limit=5, output_fields=["text"], anns_field="vector")
-        raw_search.append(time.perf_counter() - began)
+        raw_search(q)
+        raw_times.append(time.perf_counter() - began)
         began = time.perf_counter()
         console.ask("console", q, limit=5)
-        console_search.append(time.perf_counter() - began)
+        console_times.append(time.perf_counter() - began)
+    transport.close()
 
-    onnx_ms = None
+    at = f"{rows:,}"
+    p95 = [percentile(raw_times, 0.95)], [percentile(console_times, 0.95)]
+    return [
+        figure(
+            f"insert at {at}: raw pymilvus", [rows / raw_seconds], "rows/s", [rows / raw_seconds]
+        ),
+        figure(
+            f"insert at {at}: console",
+            [rows / console_seconds],
+            "rows/s",
+            [rows / raw_seconds],
+            ">= 0.8",
+        ),
+        figure(f"search p50 at {at}: raw pymilvus", raw_times, "ms", raw_times, scale=1000),
+        figure(f"search p50 at {at}: console ask", console_times, "ms", raw_times, "<= 1.2", 1000),
+        figure(f"search p95 at {at}: raw pymilvus", p95[0], "ms", p95[0], scale=1000),
+        figure(f"search p95 at {at}: console ask", p95[1], "ms", p95[0], "<= 1.2", 1000),
+        figure(f"search before flush at {at}: raw", unflushed, "ms", raw_times, scale=1000),
+    ]
+
+
+def onnx_figure(root: Path) -> list[Figure]:
     try:
         from spcs_wizard.console.embedders import OnnxEmbedder
         from tests.onnx_model import make_model
+    except ImportError:  # onnx (a test tool) is not installed: no such line
+        return []
+    model = OnnxEmbedder(make_model(root / "model"))
+    samples = []
+    for i in range(50):
+        began = time.perf_counter()
+        model.embed([f"question {i}"])
+        samples.append(time.perf_counter() - began)
+    return [figure("embed one question: tiny ONNX model", samples, "ms", scale=1000)]
 
-        model = OnnxEmbedder(make_model(root / "model"))
-        samples = []
-        for q in questions[:50]:
-            began = time.perf_counter()
-            model.embed([q])
-            samples.append(time.perf_counter() - began)
-        onnx_ms = median_ms(samples)
-    except ImportError:  # onnx (a test tool) is not installed: skip that line
-        pass
-    transport.close()
 
-    raw_rate = args.rows / raw_seconds
-    console_rate = args.rows / console_seconds
-    raw_ms, console_ms = median_ms(raw_search), median_ms(console_search)
-    before_ms = median_ms(unflushed)
-    rows: list[tuple[str, float, float | None, str]] = [
-        ("insert: raw pymilvus (rows/s)", raw_rate, 1.0, ""),
-        ("insert: console (rows/s)", console_rate, console_rate / raw_rate, ">= 0.8"),
-        ("search: raw pymilvus, flushed (median ms)", raw_ms, 1.0, ""),
-        ("search: console ask, flushed (median ms)", console_ms, console_ms / raw_ms, "<= 1.2"),
-        ("search: raw pymilvus, before flush (ms)", before_ms, before_ms / raw_ms, ""),
-    ]
-    if onnx_ms is not None:
-        rows.append(("embed one question: tiny ONNX model (ms)", onnx_ms, None, ""))
-    print(f"{args.rows} x {DIM} in Milvus Lite, {args.searches} searches (limit 5)")
-    print(f"{'measure':44} {'value':>10} {'ratio':>7} {'goal':>7}")
-    for name, value, ratio, goal in rows:
-        shown = f"{ratio:7.2f}" if ratio is not None else ""
-        print(f"{name:44} {value:10.2f} {shown:>7} {goal:>7}")
+def main() -> None:
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="spcs-console-bench-"))
+    found = [f for rows in args.rows for f in run(rows, args.searches, args.batch, root)]
+    report(
+        [*found, *onnx_figure(root)],
+        args.json,
+        f"{DIM} dimensions in Milvus Lite, {args.searches} searches (limit 5)",
+    )
 
 
 if __name__ == "__main__":

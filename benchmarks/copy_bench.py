@@ -10,11 +10,9 @@ that an image already there needs nothing. Prints a table of ratios.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import snowflake.connector
 
+from benchmarks.measure import arguments, figure, report
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine.images import registry_token
@@ -77,7 +76,7 @@ def _source_registry(root: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size-mb", type=int, default=16, help="size of each image's layer")
     args = parser.parse_args()
@@ -176,12 +175,15 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
-    baseline = statistics.median(results[RAW])
-    print(f"{args.rounds} rounds, {args.size_mb} MiB per layer, medians:")
-    print(f"{'measure':34} {'median s':>9} {'ratio to raw skopeo copy':>25}")
-    for name, samples in results.items():
-        median = statistics.median(samples)
-        print(f"{name:34} {median:9.3f} {median / baseline:25.2f}")
+    goals = {TOOL: "<= 1.1", SKIP: "< 1 s"}
+    report(
+        [
+            figure(name, samples, "s", results[RAW], goals.get(name, ""))
+            for name, samples in results.items()
+        ],
+        args.json,
+        f"{args.rounds} rounds, {args.size_mb} MiB per layer",
+    )
 
 
 if __name__ == "__main__":

@@ -7,10 +7,8 @@ to decide that an unchanged image needs no push. Prints a table of ratios.
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
-import statistics
 import subprocess
 import sys
 import tarfile
@@ -22,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import snowflake.connector
 
+from benchmarks.measure import arguments, figure, report
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine.images import registry_token
@@ -32,7 +31,7 @@ PASSWORD = "bench-admin-Pw1"  # a throwaway local emulator's password
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size-mb", type=int, default=8, help="size of the image's layer")
     args = parser.parse_args()
@@ -137,11 +136,13 @@ def main() -> None:
         con.close()
     finally:
         emu.stop()
-    baseline = statistics.median(results["raw podman push"])
-    print(f"{'measure':32} {'median s':>9} {'ratio to raw push':>18}")
-    for name, samples in results.items():
-        median = statistics.median(samples)
-        print(f"{name:32} {median:9.3f} {median / baseline:18.2f}")
+    raw = results["raw podman push"]
+    goals = {"spcs-wizard push": "<= 1.1", "spcs-wizard skip (unchanged)": "< 1 s"}
+    report(
+        [figure(name, samples, "s", raw, goals.get(name, "")) for name, samples in results.items()],
+        args.json,
+        f"{args.rounds} rounds, {args.size_mb} MiB layer",
+    )
 
 
 if __name__ == "__main__":

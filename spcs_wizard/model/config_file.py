@@ -28,6 +28,7 @@ from spcs_wizard.model.settings_env import ENV_PREFIX, env_overrides
 if TYPE_CHECKING:
     from pathlib import Path
 
+
 class ConfigError(ValueError):
     """A setting that cannot be used; the message says which, from where, and why."""
 

@@ -194,6 +194,7 @@ class WizardApp(App[None]):
             known,
             probe,
         )
+
         try:
             wizard = self.wizard
             rehearsal = wizard.made_rehearsal()  # not started unless a look needs it

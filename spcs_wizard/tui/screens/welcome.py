@@ -110,7 +110,9 @@ class WelcomeScreen(WizardScreen):
             # Unless the person has moved on (the place's choice and the page itself are
             # where the screen starts).
             if self.focused is None or self.focused.id in ("mode", None):
-                self.call_after_refresh(table.focus)  # once shown: hidden, it takes none
+                # Once shown (hidden, it takes none); no scroll: it is the page's top, and
+                # the page may still be growing (the cost comes after the first frame).
+                self.call_after_refresh(lambda: table.focus(scroll_visible=False))
         live = self.wizard_app.live
         keys = [k.key for k in known]
         shown = [row.value for row in table.rows]
