@@ -22,27 +22,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.measure import Figure, arguments, figure, report
+from tests.test_emulator_seed import (
+    GOOD_PASSWORD,
+    GUIDE_PASSWORD,
+    MISSING_GRANT,
+    POOLS_AS_SYSADMIN,
+    SPEC,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "tests" / "data" / "seed_procedure.sql"
-SPEC = """spec:
-  containers:
-  - name: {name}
-    image: /milvus_demo/public/milvus_repo/{name}
-  endpoints:
-  - name: {name}
-    port: {port}
-    public: true
-"""
-# What the guide needs on a new account (tests/test_emulator_seed.py): a password the
-# default policy accepts, and the grant of CREATE COMPUTE POOL to SYSADMIN.
+# What the guide needs on a new account: a password the default policy accepts, and the
+# grant of CREATE COMPUTE POOL to SYSADMIN (tests/test_emulator_seed.py finds both).
 FIXES = (
-    ("PASSWORD='milvususerok'", "PASSWORD='Milvus-user-ok-1'"),
-    (
-        "USE ROLE SYSADMIN;\nCREATE COMPUTE POOL",
-        "GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN;\nUSE ROLE SYSADMIN;\n"
-        "CREATE COMPUTE POOL",
-    ),
+    (GUIDE_PASSWORD, f"PASSWORD='{GOOD_PASSWORD}'"),
+    (POOLS_AS_SYSADMIN, MISSING_GRANT + POOLS_AS_SYSADMIN),
 )
 
 
