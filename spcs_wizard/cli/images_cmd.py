@@ -61,9 +61,9 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
 def push_command(
     deployment: Deployment, connection_name: str, services: tuple[str, ...], build_all: bool
 ) -> None:
-    """Copy (an image with a source: Milvus, with skopeo) or build (with podman or docker)
-    and push to the account's image repository, logged in with the connection's session
-    token; an image already there is not sent again."""
+    """Copy (an image with a source: Milvus and its gateway, with skopeo) or build (with
+    podman or docker) and push to the account's image repository, logged in with the
+    connection's session token; an image already there is not sent again."""
     _put_images(deployment, connection_name, _chosen(deployment, services), copy=not build_all)
 
 

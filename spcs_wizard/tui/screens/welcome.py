@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 INTRO = """\
 [b]spcs-wizard[/b] deploys Milvus on Snowpark Container Services, step by step: a role and
 a user, a warehouse, a database with its stages and image repository, two compute
-pools, the Milvus and notebook images (built for linux/amd64), and the two services.
+pools, the three images for linux/amd64 (Milvus and its gateway copied, the notebook
+built), and the two services.
 Every statement is shown before it runs; re-running is safe; teardown removes only what
 this tool made.\
 """.replace("\n", " ")
