@@ -198,6 +198,28 @@ def _pushable(emulator: Emulator, podman: Podman) -> tuple[object, str]:  # noqa
     return our_builder(podman), host
 
 
+def test_a_push_of_an_image_never_built_says_so_and_sends_nothing(
+    registry_emulator: Emulator,  # noqa: F811
+    podman: Podman,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """podman pushes without tagging first: an image that is not there is said in the
+    same words either way (with a ledger and the repository's digest, or without)."""
+    builder, host = _pushable(registry_emulator, podman)
+    pauses: list[float] = []
+    with connect(registry_emulator, role="SYSADMIN") as con:
+        login(builder, host, registry_token(con))  # type: ignore[arg-type]
+        remote = f"{host}/db1/public/repo/never:1"
+        with pytest.raises(PushError, match=r"no local image 'localhost/never:1'.*build it first"):
+            push(builder, "localhost/never:1", remote, sleep=pauses.append)  # type: ignore[arg-type]
+        ledger = PushLedger(tmp_path / "ledger.json")
+        with pytest.raises(PushError, match=r"no local image 'localhost/never:1'"):
+            push(builder, "localhost/never:1", remote, ledger=ledger,  # type: ignore[arg-type]
+                 remote_digest="sha256:" + "0" * 64, sleep=pauses.append)  # fmt: skip
+    assert pauses == []  # not taken for a passing failure
+    assert not (tmp_path / "ledger.json").exists()
+
+
 def test_a_registry_that_dies_mid_push_fails_clearly_after_retries(
     registry_emulator: Emulator,  # noqa: F811
     podman: Podman,  # noqa: F811

@@ -88,7 +88,9 @@ def test_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
     term = Terminal(["sh", "-c", f"{COMMAND}; echo wizard-exited-$?"], env, width=80, height=24)
     try:
         term.wait_for("Where to deploy", timeout=60)
-        assert "CPU_X64_S" in term.screen()  # the cost estimate is on the first screen
+        # The cost estimate comes on the first screen, once the model is loaded after its
+        # first frame.
+        term.wait_for("CPU_X64_S", timeout=30)
         term.send("C-n")
         term.wait_for("logged in as ADMIN with role ACCOUNTADMIN", timeout=60)
         term.send("C-n")

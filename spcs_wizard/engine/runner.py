@@ -50,16 +50,13 @@ class SqlRunner:
 
     def check(self, sql: str, role: Identifier | None = None) -> list[dict[str, Any]]:
         """A check's rows (as ``query_or_missing``); the same check as the same role is
-        answered from the last time it ran until ``execute`` or ``forget_checks`` (the
-        account may have changed). Never for a wait: its answer must be fresh each time."""
+        answered from the last time it ran until ``execute`` (the account may have
+        changed). Never for a wait (its answer must be fresh each time) nor
+        for what changes without SQL (an image repository: pushes)."""
         key = (None if role is None else role.sql(), sql)
         if key not in self._checked:
             self._checked[key] = self.query_or_missing(sql, role)
         return [dict(row) for row in self._checked[key]]
-
-    def forget_checks(self) -> None:
-        """Something else changed the account (an image pushed): check again."""
-        self._checked.clear()
 
     def execute(self, sql: str, role: Identifier, shown: str) -> None:
         """Run a statement that changes the account; ``shown`` is its secret-free text."""

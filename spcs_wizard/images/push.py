@@ -19,6 +19,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -143,36 +144,67 @@ def push(
     ledger: PushLedger | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """Tag ``local`` as ``remote`` and push it; returns the manifest digest. When
+    """Push ``local`` to ``remote`` (docker: tagged so first); returns the manifest digest. When
     ``remote_digest`` (from SHOW IMAGES IN IMAGE REPOSITORY) is what ``ledger`` recorded for
     this very local image, the repository already has it and nothing is sent."""
     host = remote.split("/", 1)[0]
-    tagged = builder.run("tag", local, remote)
-    if tagged.returncode != 0:
-        raise PushError(f"no local image {local!r} to push; build it first")
-    local_id = image_id(builder, local)
-    if (
-        ledger is not None
-        and local_id
-        and remote_digest
-        and (ledger.get(local_id, remote) == remote_digest)
-    ):
-        on_event(PushEvent("skipped", remote_digest))
-        return remote_digest
+    missing = PushError(f"no local image {local!r} to push; build it first")
+    # podman pushes a local image to a destination named apart; docker pushes a tag.
+    # (One process fewer for podman: the push's own cost, benchmarks/push_bench.py.)
+    if builder.name != "podman" and builder.run("tag", local, remote).returncode != 0:
+        raise missing
+    local_id: str | None = None
+    looked_up: Future[str | None] | None = None
+    if ledger is not None and remote_digest:  # it may be there already: the id first
+        local_id = image_id(builder, local)
+        if local_id is None:
+            raise missing
+        if ledger.get(local_id, remote) == remote_digest:
+            on_event(PushEvent("skipped", remote_digest))
+            return remote_digest
+    with ThreadPoolExecutor(1) as beside:
+        if local_id is None:  # the id (for the ledger) is looked up while the push runs
+            looked_up = beside.submit(image_id, builder, local)
+        try:
+            digest = _push(builder, local, remote, host, on_event, sleep)
+        except PushError:
+            if looked_up is not None and looked_up.result() is None:
+                raise missing from None
+            raise
+        if looked_up is not None:
+            local_id = looked_up.result()
+    if ledger is not None and local_id and digest:
+        ledger.put(local_id, remote, digest)
+    on_event(PushEvent("done", digest))
+    return digest
 
+
+def _push(
+    builder: Builder,
+    local: str,
+    remote: str,
+    host: str,
+    on_event: Callable[[PushEvent], None],
+    sleep: Callable[[float], None],
+) -> str:
+    """The push itself; its manifest digest."""
     with TemporaryDirectory() as tmp:
         digest_file = Path(tmp) / "digest"
         args = ["push", remote]
         if builder.name == "podman":
-            args = ["push", *plain_http(builder, host), "--digestfile", str(digest_file), remote]
+            args = [
+                "push",
+                *plain_http(builder, host),
+                "--digestfile",
+                str(digest_file),
+                local,
+                remote,
+            ]
         output = push_with_retries(builder, args, host, on_event, sleep)
         digest = digest_file.read_text().strip() if digest_file.exists() else ""
     if not digest:
         found = re.search(r"digest: (sha256:[0-9a-f]{64})", output)
         digest = found.group(1) if found else ""
-    if ledger is not None and local_id and digest:
-        ledger.put(local_id, remote, digest)
-    on_event(PushEvent("done", digest))
     return digest
 
 
