@@ -118,6 +118,51 @@ def test_a_second_deploy_asks_each_check_once(world: World) -> None:
     assert set(checks) <= set(sent)
 
 
+def test_a_refresh_reads_the_endpoints_again_only_when_they_may_have_changed(
+    world: World,
+) -> None:
+    """The monitor's refresh keeps each service's endpoints while its SHOW SERVICES row
+    stays the same; a suspend (a changed row) reads them again."""
+    from spcs_wizard.engine.operations import switch
+    from spcs_wizard.engine.snapshot import KeptEndpoints, take
+
+    assert world.deploy()[0].ok
+    kept = KeptEndpoints()
+    with closing(connect(world.emu)) as con:
+        runner = SqlRunner(con)
+        first = take(runner, world.deployment, kept=kept)
+        services = len(first.services)
+        assert services == 2
+        assert all(e.ingress_url for s in first.services for e in s.endpoints if e.is_public)
+
+        def statements_of_a_refresh() -> int:
+            before = world.emu.traffic.count
+            take(runner, world.deployment, kept=kept)
+            return (world.emu.traffic.count - before).statements
+
+        # pools, services, and each service's containers; the endpoints are kept
+        assert statements_of_a_refresh() == 2 + services
+        assert take(runner, world.deployment, kept=kept).services == first.services
+        switch(runner, world.deployment, "suspend")
+        assert statements_of_a_refresh() > 2 + services  # a changed row: read again
+        # Without a keeper, every look reads every endpoint.
+        before = world.emu.traffic.count
+        take(runner, world.deployment)
+        assert (world.emu.traffic.count - before).statements >= 2 + 2 * services
+
+
+def test_an_endpoint_is_assigned_once_it_has_a_host_name() -> None:
+    from spcs_wizard.engine.snapshot import EndpointStatus, assigned
+
+    placeholder = "Endpoints provisioning in progress... check back in a few minutes"
+    assert not assigned(EndpointStatus("milvus", 8080, "HTTP", True, placeholder))
+    assert not assigned(EndpointStatus("milvus", 8080, "HTTP", True, None))
+    assert assigned(
+        EndpointStatus("milvus", 8080, "HTTP", True, "abc-org-acct.snowflakecomputing.app")
+    )
+    assert assigned(EndpointStatus("grpc", 19530, "TCP", False, None))  # private: no URL
+
+
 def test_a_check_is_asked_again_once_the_account_changes(emu: Emulator) -> None:
     """A check's answer is kept only until this runner changes the account."""
     from spcs_wizard.model.identifiers import parse
