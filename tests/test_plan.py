@@ -467,3 +467,21 @@ def test_optional_steps_follow_the_model() -> None:
 def test_plan_without_account_still_builds_and_says_what_is_missing() -> None:
     plan = build_plan(Deployment(), SPEC_DIR)
     assert plan.step("image-milvus").details["image"].startswith("<registry host>/milvus:")
+
+
+def test_a_listing_lists_what_its_like_would() -> None:
+    """A SHOW ... LIKE check's rows taken from the broad SHOW of its kind and scope are
+    those its LIKE lists: case-insensitive, ``_`` any one character, ``%`` any run."""
+    from spcs_wizard.model.step import Listing
+
+    stage = Listing("STAGES", "SCHEMA DB.PUBLIC", "YAML_STAGE")
+    assert stage.broad_sql() == "SHOW STAGES IN SCHEMA DB.PUBLIC"
+    assert Listing("COMPUTE POOLS", "", "P").broad_sql() == "SHOW COMPUTE POOLS"
+    assert stage.lists({"name": "YAML_STAGE"})
+    assert stage.lists({"NAME": "yaml_stage"})
+    assert stage.lists({"name": "YAMLXSTAGE"})  # as LIKE would (the exact-name check decides)
+    assert not stage.lists({"name": "YAML_STAGES"})
+    assert not stage.lists({"name": "DATA"})
+    assert not stage.lists({"kind": "STAGE"})
+    assert Listing("STAGES", "", "A%").lists({"name": "ABC"})
+    assert not Listing("STAGES", "", "A.C").lists({"name": "ABC"})  # a dot is a dot

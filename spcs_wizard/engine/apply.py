@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, TypeVar
 
 from snowflake.connector.errors import Error as ConnectorError
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.state import DeploymentState
     from spcs_wizard.model.plan import Plan
     from spcs_wizard.model.sql import SecretSlot
-    from spcs_wizard.model.step import Step
+    from spcs_wizard.model.step import Listing, Step
 
 T = TypeVar("T")
 SecretProvider = Callable[["SecretSlot"], str]
@@ -225,14 +225,36 @@ class Deployer:
         before its first change (not halfway, after grants to it were made). The rows are
         kept for the step itself: the scan costs no extra round trip."""
         found = {}
+        listed = self._listed_together()
         for step in self.plan.steps:
             if step.check is None or not is_created_object(step):
                 continue
-            rows = self._check_rows(step)
+            rows = listed[step.id] if step.id in listed else self._check_rows(step)
             if step.check.satisfied_by(rows):
                 self._refuse_foreign(step, rows)
                 found[step.id] = rows
         return found
+
+    def _listed_together(self) -> dict[str, list[dict[str, object]]]:
+        """The rows of each SHOW ... LIKE check of a created object, where several of one
+        kind and scope share one SHOW (the three stages, the two pools, services and
+        secrets): one statement instead of one per object, each check's rows those its own
+        LIKE would list."""
+        groups: dict[tuple[str, str, str], list[tuple[Step, Listing]]] = {}
+        for step in self.plan.steps:
+            listing = step.check.listing if step.check is not None else None
+            if listing is not None and is_created_object(step):
+                key = (step.role.sql(), listing.kind, listing.where)
+                groups.setdefault(key, []).append((step, listing))
+        rows_of: dict[str, list[dict[str, object]]] = {}
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            first, listing = members[0]
+            rows = self._guarded(first, partial(self.runner.check, listing.broad_sql(), first.role))
+            for step, own in members:
+                rows_of[step.id] = [r for r in rows if own.lists(r)]
+        return rows_of
 
     def _secrets_before_any_change(self) -> None:
         """Before anything runs: every secret a step that will run needs, asked for (or

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from spcs_wizard.model import identifiers
 from spcs_wizard.model.identifiers import Identifier, qualified, string_literal
 from spcs_wizard.model.sql import SecretSlot, Sql, join_lines
-from spcs_wizard.model.step import DOCS, Check, Step, StepKind, Target
+from spcs_wizard.model.step import DOCS, Check, Listing, Step, StepKind, Target
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,7 +53,7 @@ def show_like(kind: str, name: Identifier, where: str = "") -> Check:
     """``SHOW <kind> LIKE '<name>' [IN ...]``, matched on the exact name."""
     suffix = f" IN {where}" if where else ""
     sql = Sql.of(f"SHOW {kind} LIKE {string_literal(name.name)}{suffix}")
-    return Check(sql, expect=({"name": (name.name,)},))
+    return Check(sql, expect=({"name": (name.name,)},), listing=Listing(kind, where, name.name))
 
 
 class StepBuilder:

@@ -40,6 +40,28 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """What a ``SHOW <kind> LIKE '<name>' [IN <where>]`` check lists. The same rows come
+    from ``SHOW <kind> [IN <where>]`` with the name matched as LIKE matches it
+    (case-insensitive; ``_`` any one character, ``%`` any run: sql-reference/sql/show
+    "LIKE"), so the checks of one kind and scope can share one statement."""
+
+    kind: str
+    where: str  # "" or e.g. "SCHEMA DB.PUBLIC"
+    name: str
+
+    def broad_sql(self) -> str:
+        return f"SHOW {self.kind}" + (f" IN {self.where}" if self.where else "")
+
+    def lists(self, row: Mapping[str, Any]) -> bool:
+        name = next((v for k, v in row.items() if str(k).lower() == "name"), None)
+        pattern = "".join(
+            ".*" if c == "%" else "." if c == "_" else re.escape(c) for c in self.name
+        )
+        return name is not None and re.fullmatch(pattern, str(name), re.I | re.S) is not None
+
+
+@dataclass(frozen=True)
 class Check:
     """A read-only query and the rows that prove the step is done.
 
@@ -53,6 +75,7 @@ class Check:
     sql: Sql
     expect: tuple[Mapping[str, tuple[str, ...]], ...] = ()
     every_row: Mapping[str, tuple[str, ...]] | None = None
+    listing: Listing | None = None  # when ``sql`` is a SHOW ... LIKE of one name
 
     def satisfied_by(self, rows: Sequence[Mapping[str, Any]]) -> bool:
         lowered = [_lowered(row) for row in rows]
