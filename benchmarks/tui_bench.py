@@ -100,9 +100,10 @@ async def frame_done(pilot) -> None:  # type: ignore[no-untyped-def]
     pilot.app.screen._on_timer_update()
 
 
-def refresh_times(refreshes: int) -> tuple[list[float], list[float]]:
+def refresh_times(refreshes: int, chunks: int = 4) -> tuple[list[float], list[float]]:
     """Seconds from a refresh's data to its painted frame: the monitor's ``show``
-    and the one-renderable baseline, each followed by ``frame_done``."""
+    and the one-renderable baseline, each followed by ``frame_done``; in chunks that
+    alternate (monitor, baseline, monitor, ...), each a fresh app."""
     from textual.app import App
     from textual.widgets import Static
 
@@ -113,6 +114,8 @@ def refresh_times(refreshes: int) -> tuple[list[float], list[float]]:
     from spcs_wizard.tui.screens.monitor import MonitorScreen
     from tests.test_tui_snapshots import FIXED
 
+    per_chunk = max(1, refreshes // chunks)
+
     async def ours() -> list[float]:
         wizard = WizardContext(refresh_seconds=3600, rehearsal=Rehearsal(Path(tempfile.mkdtemp())))
         app = WizardApp(wizard, start="monitor")
@@ -121,7 +124,7 @@ def refresh_times(refreshes: int) -> tuple[list[float], list[float]]:
             await app.workers.wait_for_complete()
             screen = app.screen
             assert isinstance(screen, MonitorScreen)
-            for _ in range(refreshes):
+            for _ in range(per_chunk):
                 started = time.perf_counter()
                 screen.show(FIXED, None, None)
                 await frame_done(pilot)
@@ -138,7 +141,7 @@ def refresh_times(refreshes: int) -> tuple[list[float], list[float]]:
         times = []
         async with app.run_test(size=(120, 40)) as pilot:
             panel = app.query_one("#status", Static)
-            for _ in range(refreshes):
+            for _ in range(per_chunk):
                 started = time.perf_counter()
                 panel.update(render_snapshot(FIXED))
                 await frame_done(pilot)
@@ -146,7 +149,12 @@ def refresh_times(refreshes: int) -> tuple[list[float], list[float]]:
                 await pilot.pause()
         return times
 
-    return asyncio.run(ours()), asyncio.run(baseline())
+    monitor: list[float] = []
+    one: list[float] = []
+    for _ in range(chunks):
+        monitor += asyncio.run(ours())
+        one += asyncio.run(baseline())
+    return monitor, one
 
 
 def child_env() -> dict[str, str]:
