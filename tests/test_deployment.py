@@ -161,6 +161,15 @@ def test_invalid_values_are_all_reported_with_their_source() -> None:
     assert "whole internet" in message
 
 
+def test_a_refused_value_is_repeated_unless_the_message_says_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_deployment(environ={}, overrides={"warehouse.size": "HUGE"})
+    assert "or 'X6LARGE', not 'HUGE'" in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        load_deployment(environ={}, overrides={"prefix": "1bad"})
+    assert str(caught.value).count("1bad") == 1  # the identifier's own message names it
+
+
 def test_broken_toml_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("[warehouse\n")

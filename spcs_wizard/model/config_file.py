@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -147,8 +148,21 @@ def _describe(exc: ValidationError, sources: Mapping[str, str]) -> str:
             message = message.removeprefix(lead)
         origin = sources.get(path)
         where = f" (from {origin})" if origin else ""
+        if str(error.get("input")) not in message:  # say what was given, unless it is said
+            message += _given(path, error)
         lines.append(f"{path or 'configuration'}{where}: {message}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _given(path: str, error: Any) -> str:
+    """ ", not 'HUGE'": the value that was refused, when it is short and plain (never for a
+    setting whose name says it could hold a secret)."""
+    value = error.get("input")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    if re.search(r"pass|secret|token|key", path, re.IGNORECASE) or len(str(value)) > 60:
+        return ""
+    return f", not {value!r}"
 
 
 def to_toml(deployment: Deployment, *, with_comments: bool = True) -> str:

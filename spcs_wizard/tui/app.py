@@ -275,8 +275,10 @@ class WizardApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for key, title in STEPS:
-            yield SystemCommand(f"Go to: {title}", f"Step {title}", lambda k=key: self.go(k))
+        for number, (key, title) in enumerate(STEPS, 1):
+            yield SystemCommand(
+                f"Go to: {title}", f"Step {number} of {len(STEPS)}", lambda k=key: self.go(k)
+            )
         yield SystemCommand("Help", "What each step does, and the keys", self.action_help)
         yield SystemCommand("Light or dark theme", "Switch the theme", self.action_toggle_theme)
         for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):

@@ -42,6 +42,12 @@ def live_cells(live: LiveStatus | None) -> tuple[Text, str]:
     return condition(live.condition), rate
 
 
+def cost_title(deployment: Deployment | None) -> str:
+    """The cost's heading, naming the deployment once it is known."""
+    what = "it" if deployment is None else deployment.deployment_id
+    return f"What {what} costs while running (estimate)"
+
+
 class WelcomeScreen(WizardScreen):
     STEP = "welcome"
 
@@ -65,7 +71,7 @@ class WelcomeScreen(WizardScreen):
                     value=self.wizard.mode == "account",
                 )
             yield Static("", id="mode-lock", classes="hint")
-            yield Label("What it costs while running (estimate)", classes="section")
+            yield Label(cost_title(self.wizard.chosen), classes="section", id="cost-title")
             # Shown after the first frame: the deployment model is most of the start-up.
             yield CostTable(self.wizard.chosen, id="cost")
 
@@ -90,6 +96,7 @@ class WelcomeScreen(WizardScreen):
 
     def _prepared(self, prepared: tuple[Deployment, bool]) -> None:
         self.wizard.settle(prepared)
+        self.query_one("#cost-title", Label).update(cost_title(self.wizard.deployment))
         self.query_one("#cost", CostTable).show(self.wizard.deployment)
         if self.wizard.from_draft and not getattr(self, "_said_draft", False):
             self._said_draft = True
