@@ -211,3 +211,36 @@ def test_a_service_role_is_granted_by_the_services_owner_only(
         run(con, "USE ROLE ACCOUNTADMIN")
         run(con, f"REVOKE SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE FROM VIEWERS")
         assert [r["grantee_name"] for r in rows(con, of)] == ["ALICE_MILVUS_ROLE"]
+
+
+def test_a_service_role_its_spec_defines_is_granted_by_its_name_in_any_case(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """serviceRoles in a spec make service roles beside ALL_ENDPOINTS_USAGE
+    (specification-reference, serviceRoles): granted by name, as an identifier (any case,
+    unquoted, is the upper-case name); a role the spec does not define is refused."""
+    from spcs_wizard.model.registry import spec_image_path
+
+    world = World(emu, tmp_path)
+    assert world.deploy()[0].ok
+    image = spec_image_path(world.deployment, world.deployment.milvus)
+    spec = (
+        "spec:\n  containers:\n  - name: api\n    image: " + image + "\n"
+        "  endpoints:\n  - name: api\n    port: 8080\n"
+        "serviceRoles:\n- name: readers\n  endpoints:\n  - api\n"
+    )
+    service = "ALICE_MILVUS_DEMO.PUBLIC.EXTRA"
+    with connect(emu) as con:
+        run(
+            con,
+            "CREATE ROLE VIEWERS",
+            "USE ROLE SYSADMIN",  # a service is not ACCOUNTADMIN's to own
+            f"CREATE SERVICE {service} IN COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL "
+            f"FROM SPECIFICATION $${spec}$$",
+        )
+        run(con, f"GRANT SERVICE ROLE {service}!readers TO ROLE VIEWERS")
+        of = f"SHOW GRANTS OF SERVICE ROLE {service}!READERS"
+        assert [r["grantee_name"] for r in rows(con, of)] == ["VIEWERS"]
+        errno, _, message = refused(con, f"GRANT SERVICE ROLE {service}!WRITERS TO ROLE VIEWERS")
+        assert errno == 2003
+        assert f"'{service}!WRITERS' does not exist" in message
