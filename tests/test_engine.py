@@ -123,6 +123,8 @@ def test_a_second_deploy_asks_each_check_once(world: World) -> None:
             assert step.check.listing.broad_sql() in sent, step.id
     stages = [s for s in sent if s.startswith("SHOW STAGES")]
     assert stages == [f"SHOW STAGES IN SCHEMA {world.deployment.names().database}.PUBLIC"]
+    # Two of a kind share one too (the two pools).
+    assert [s for s in sent if s.startswith("SHOW COMPUTE POOLS")] == ["SHOW COMPUTE POOLS"]
 
 
 def test_a_refresh_reads_the_endpoints_again_only_when_they_may_have_changed(
@@ -279,8 +281,20 @@ def test_a_failed_services_report_names_each_failed_container_with_its_last_line
             "SYSTEM$GET_SERVICE_DNS_DOMAIN", 2003, "02000",
             "Schema does not exist.", "upload-spec-milvus",
         ),
+        (  # one object's check
+            "SHOW WAREHOUSES LIKE", 3001, "42501",
+            "Insufficient privileges to operate on account.", "warehouse",
+        ),
+        (  # the SHOW the three stages' checks share: the first of them says it
+            "SHOW STAGES IN SCHEMA", 3001, "42501",
+            "Insufficient privileges to operate on schema.", "stage-specs",
+        ),
+        (  # an image's check
+            "SHOW IMAGES IN IMAGE REPOSITORY", 3001, "42501",
+            "Insufficient privileges to operate on image repository.", "image-milvus",
+        ),
     ],
-    ids=["wait", "dns-domain"],
+    ids=["wait", "dns-domain", "check", "shared-check", "image-check"],
 )  # fmt: skip
 def test_a_refused_query_stops_its_step_with_snowflakes_reason(
     world: World, match: str, code: int, sqlstate: str, message: str, step_id: str
@@ -370,6 +384,28 @@ def test_deploy_stops_at_a_same_named_object_it_did_not_make(world: World) -> No
         assert "not created by spcs-wizard" in outcome.left["warehouse"]
         assert [w["comment"] for w in rows(con, "SHOW WAREHOUSES LIKE 'ALICE_%'")] == ["the team"]
         assert rows(con, "SHOW ROLES LIKE 'ALICE_%'") == []
+
+
+def test_a_same_named_pool_stops_the_deploy_first_whatever_role_the_session_starts_in(
+    world: World,
+) -> None:
+    """The checks run as their steps' roles, the shared ones too: a user whose session
+    starts as PUBLIC (which sees no pool) still finds someone else's pool before any
+    change, not at the pool's step once the role, the user and the grants were made."""
+    with connect(world.emu) as con:  # the team's pool, SYSADMIN's (as ours would be)
+        for sql in (
+            "GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN",
+            "USE ROLE SYSADMIN",
+            "CREATE COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL MIN_NODES = 1 MAX_NODES = 1 "
+            "INSTANCE_FAMILY = CPU_X64_XS COMMENT = 'the team'",
+        ):
+            con.cursor().execute(sql)
+    world.connect_options = {"role": "PUBLIC"}
+    outcome, _ = world.deploy()
+    assert outcome.failed is not None
+    assert outcome.failed.step_id == "compute-pool-milvus"
+    assert outcome.failed.foreign
+    assert world.state.executed == {}  # refused before the first step
 
 
 def test_adopted_objects_are_used_recorded_and_kept_by_teardown(world: World) -> None:
