@@ -179,11 +179,11 @@ def assigned(endpoint: EndpointStatus) -> bool:
 @dataclass
 class KeptEndpoints:
     """Each service's endpoints as last read, beside what its SHOW SERVICES row said then
-    (status, updated_on). A service's endpoints come from its spec and its URLs, once
-    assigned, stay while it exists (sql-reference/sql/show-endpoints): they are read
-    again when the row changes (a suspend, a resume, a new spec: updated_on) or while a
-    public one waits for its URL. A refresh of two services then sends two statements
-    fewer (benchmarks/deploy_bench.py)."""
+    (status, updated_on). A service's endpoints come from its spec; how long an assigned
+    URL lasts the docs do not say (sql-reference/sql/show-endpoints), so they are read
+    again at any change of the row (a suspend, a resume, a new spec: updated_on) and
+    while a public one waits for its URL. A refresh of two services then sends two
+    statements fewer (benchmarks/deploy_bench.py)."""
 
     _kept: dict[str, tuple[tuple[str, str], list[EndpointStatus]]] = field(default_factory=dict)
 
