@@ -75,6 +75,15 @@ def test_help_imports_no_command(tmp_path: Path) -> None:
     assert "spcs_wizard.model" not in loaded, loaded
 
 
+def test_the_wizard_checks_settings_given_before_it_starts(tmp_path: Path) -> None:
+    """The wizard leaves the model for after its first screen only when no settings are
+    given: a bad one, by flag or by environment, is said in one line before any screen."""
+    by_flag = run("tui", "--set", "warehouse.size=HUGE", cwd=tmp_path)
+    assert_clean_usage_error(by_flag, "warehouse.size (from command line)", "not 'HUGE'")
+    by_env = run("tui", cwd=tmp_path, env={"SPCS_WIZARD_WAREHOUSE__SIZE": "HUGE"})
+    assert_clean_usage_error(by_env, "SPCS_WIZARD_WAREHOUSE__SIZE", "not 'HUGE'")
+
+
 def test_plan_table_with_a_prefix(tmp_path: Path) -> None:
     result = run("plan", "--prefix", "alice", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
