@@ -41,10 +41,11 @@ FIXES = (
 
 
 def fresh(speed: float):  # type: ignore[no-untyped-def]
+    """A new rehearsal account (no registry: the images are recorded), started."""
     from spcs_wizard.engine.rehearsal import Rehearsal
 
-    rehearsal = Rehearsal(Path(tempfile.mkdtemp(prefix="spcs-deploy-bench-")), speed=speed)
-    rehearsal.registry = False
+    where = Path(tempfile.mkdtemp(prefix="spcs-deploy-bench-"))
+    rehearsal = Rehearsal(where, speed=speed, registry=False)
     return rehearsal, rehearsal.start()
 
 
