@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,15 +74,8 @@ def main() -> None:
         if why:
             failed.append(f"{script}: {why}")
         records += found
-    figures = [
-        Figure(
-            **{
-                k: r[k]
-                for k in ("name", "value", "unit", "baseline", "goal", "spread", "samples", "note")
-            }
-        )
-        for r in records
-    ]
+    names = [f.name for f in fields(Figure)]
+    figures = [Figure(**{k: r[k] for k in names}) for r in records]
     markdown = table(figures)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(records, indent=2) + "\n")

@@ -4,6 +4,7 @@ move): five times before the Welcome screen's first frame, four of them the same
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -23,12 +24,14 @@ def shown_bindings(screen: Screen[object]) -> Shown:
 
 
 class KeyFooter(Footer):
-    _drawn_from: Shown | None = None
+    _drawn_from: Shown | None = None  # what the keys on screen were drawn from
+
+    def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._drawn_from = shown_bindings(self.screen)
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        shown = shown_bindings(screen)
-        if self._bindings_ready and shown == self._drawn_from:
-            return
+        if self._bindings_ready and shown_bindings(screen) == self._drawn_from:
+            return  # the same keys: nothing to draw again
         super().bindings_changed(screen)
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self._drawn_from = shown  # (Textual's draws only then)
