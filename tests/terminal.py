@@ -18,10 +18,14 @@ class Terminal:
         self.tmux = require_tool("tmux", "tmux")
         self.name = "spcsw-" + uuid.uuid4().hex[:8]
         env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        # A tmux server of its own (-L): on the shared default server, a test ending its last
+        # session stops that server just as another test's new-session reaches it ("server
+        # exited unexpectedly", seen in CI with two workers).
+        self.server = [self.tmux, "-L", self.name]
         # Keep the pane after the command exits, so its last screen can still be read.
         subprocess.run(
             [
-                self.tmux,
+                *self.server,
                 "new-session",
                 "-d",
                 "-s",
@@ -37,14 +41,16 @@ class Terminal:
         )
 
     def send(self, *keys: str) -> None:
-        subprocess.run([self.tmux, "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.server, "send-keys", "-t", self.name, *keys], check=True)
 
     def type(self, text: str) -> None:
-        subprocess.run([self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.server, "send-keys", "-t", self.name, "-l", text], check=True)
 
     def screen(self, history: bool = False) -> str:
         args = ["capture-pane", "-p", "-t", self.name] + (["-S", "-"] if history else [])
-        return subprocess.run([self.tmux, *args], check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [*self.server, *args], check=True, capture_output=True, text=True
+        ).stdout
 
     def wait_for(self, text: str, timeout: float = 60.0) -> str:
         """Poll the screen until ``text`` shows (a readiness check, not a fixed sleep)."""
@@ -57,4 +63,4 @@ class Terminal:
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run([self.tmux, "kill-session", "-t", self.name], check=False)
+        subprocess.run([*self.server, "kill-server"], check=False)

@@ -39,7 +39,7 @@ def _rehearse_command(home: Path, *args: str) -> subprocess.CompletedProcess[str
 @pytest.mark.long
 def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> None:
     result = _rehearse_command(tmp_path, "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     # Nothing else on the terminal: gRPC's own log lines (a fork while its threads run,
     # as the gateway container starts) would land on a wizard's screen.
     assert result.stderr == ""
@@ -67,7 +67,7 @@ def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> 
     # Torn down: a second run deploys again (the account-wide objects teardown left are in
     # place), kept this time, and in words.
     again = _rehearse_command(tmp_path, "--keep")
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
     lines = again.stdout.splitlines()
     assert [line.split()[1] for line in lines[:4]] == ["start", "deploy", "running", "answer"]
     assert len(shared) == 3
