@@ -10,7 +10,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
 from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.server import Emulator
@@ -45,6 +47,18 @@ def emu(tmp_path: Path) -> Iterator[Emulator]:
     """An emulator that runs no Milvus Lite, for tests about the control plane (SQL,
     grants, the engine's steps); state in a temporary directory."""
     yield from _running_emulator(tmp_path / "emu", run_services=False)
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CryptFileKeyring]:
+    """keyrings.cryptfile's encrypted file backend, its file in a temporary directory."""
+    backend = CryptFileKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    backend.keyring_key = "unlock-the-test-keyring"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture

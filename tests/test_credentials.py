@@ -4,7 +4,6 @@ file keyring in a temporary directory): nothing secret ever lands in a readable 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -50,18 +49,6 @@ def test_connections_file_refuses_secrets(tmp_path: Path) -> None:
     with pytest.raises(files.ConnectionsFileError, match="OS keyring"):
         files.save_connection("x", {"account": "a", "password": "p"}, tmp_path / "c.toml")
     assert not (tmp_path / "c.toml").exists()
-
-
-@pytest.fixture
-def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CryptFileKeyring]:
-    """keyrings.cryptfile's encrypted file backend, its file in a temporary directory."""
-    backend = CryptFileKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
-    backend.keyring_key = "unlock-the-test-keyring"
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_secrets_round_trip_through_the_keyring(

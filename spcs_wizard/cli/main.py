@@ -90,6 +90,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "deploy_cmd:teardown_command",
         "Remove what this deployment created, newest first.",
     ),
+    "workshop": (
+        "workshop_cmd:workshop_group",
+        "Run a hands-on workshop on one shared account: a deployment per attendee (their own "
+        "prefix, role, user, pools and services), provisioned side by side, watched, "
+        "suspended and torn down together.",
+    ),
     "tui": (
         "tui_cmd:tui_command",
         "The wizard: Welcome, Connection, Naming, Review, Build & push, Deploy, Monitor, "

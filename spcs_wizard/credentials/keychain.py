@@ -8,7 +8,9 @@ is refused with a message saying what to install: this tool never falls back sil
 
 from __future__ import annotations
 
+import configparser
 import os
+import threading
 import weakref
 from typing import Any
 
@@ -23,6 +25,10 @@ CRYPTFILE_PASSWORD_ENV = "KEYRING_CRYPTFILE_PASSWORD"
 # The password each file backend was unlocked with: derivation (Argon2) is slow.
 _UNLOCKED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _INSECURE = ("PlaintextKeyring", "fail.Keyring", "null.Keyring")
+# Keyring backends are not made for threads: two first uses of the encrypted file at once
+# both create it, and it ends up unreadable. One call at a time (a workshop's attendees
+# run side by side).
+_LOCK = threading.RLock()
 
 
 class KeychainUnavailableError(RuntimeError):
@@ -41,6 +47,17 @@ def _name(backend: KeyringBackend) -> str:
 
 def check() -> str:
     """The backend in use, or KeychainUnavailableError when none keeps secrets safely."""
+    with _LOCK:
+        try:
+            return _check()
+        except configparser.Error as exc:  # the encrypted file's own layout is broken
+            raise KeychainUnavailableError(
+                f"the keyring's file cannot be read ({type(exc).__name__}: {exc}); move it "
+                "aside, or choose another keyring"
+            ) from None
+
+
+def _check() -> str:
     backend = keyring.get_keyring()
     password = os.environ.get(CRYPTFILE_PASSWORD_ENV)
     if password:
@@ -72,10 +89,15 @@ def deployment_key(deployment_id: str, secret: str) -> str:
 
 
 def store(key: str, value: str) -> None:
+    with _LOCK:
+        _store(key, value)
+
+
+def _store(key: str, value: str) -> None:
     try:
         check()  # unlocking the encrypted file creates it: that can fail as storing does
         keyring.set_password(SERVICE, key, value)
-    except (KeyringError, EOFError, OSError) as exc:  # EOFError: it wanted to prompt
+    except (KeyringError, EOFError, OSError, configparser.Error) as exc:  # EOFError: a prompt
         why = (
             "it asked for its own password, and no input was left"
             if isinstance(exc, EOFError)
@@ -88,17 +110,26 @@ def store(key: str, value: str) -> None:
 
 
 def load(key: str) -> str | None:
-    try:
-        check()
-        return keyring.get_password(SERVICE, key)
-    except (KeyringError, KeychainUnavailableError, EOFError, OSError):
-        return None
+    with _LOCK:
+        try:
+            check()
+            return keyring.get_password(SERVICE, key)
+        except (KeyringError, KeychainUnavailableError, EOFError, OSError, configparser.Error):
+            return None
 
 
 def delete(key: str) -> bool:
-    try:
-        check()
-        keyring.delete_password(SERVICE, key)
-    except (PasswordDeleteError, KeyringError, KeychainUnavailableError, EOFError, OSError):
-        return False
-    return True
+    with _LOCK:
+        try:
+            check()
+            keyring.delete_password(SERVICE, key)
+        except (
+            PasswordDeleteError,
+            KeyringError,
+            KeychainUnavailableError,
+            EOFError,
+            OSError,
+            configparser.Error,
+        ):
+            return False
+        return True

@@ -209,14 +209,19 @@ class DeploymentSession:
         on_line: Callable[[str], None] | None = None,
         images_only: bool = False,
         should_stop: Callable[[], bool] = lambda: False,
+        part: Callable[[Plan], Plan] | None = None,
     ) -> Outcome:
         """Run the plan (check first, so done steps are skipped). ``images_only`` stops
-        after the image steps (and what they need: the repository); ``should_stop``,
-        asked before each step, ends the run there (a later run resumes from it)."""
+        after the image steps (and what they need: the repository); ``part`` runs only
+        the steps it keeps, in order (a workshop runs each attendee's plan in phases);
+        ``should_stop``, asked before each step, ends the run there (a later run resumes
+        from it)."""
         from spcs_wizard.engine.apply import Deployer
         from spcs_wizard.engine.known_deployments import remember
 
         plan = self.images_plan() if images_only else self.plan()
+        if part is not None:
+            plan = part(plan)
         remember(self.state_dir, self.deployment, self.target.record_name)
         pusher = self._pusher(runner, on_push, on_line)
         deployer = Deployer(

@@ -42,6 +42,9 @@ class Rehearsal:
     speed: float = DEFAULT_SPEED
     registry: bool | None = None  # None: when docker-registry is installed
     network_timeout: float = 30.0  # seconds before a request to the emulator gives up
+    # Milvus Lite behind each running Milvus service (False: the control plane alone, for
+    # many deployments at once where nobody asks Milvus anything).
+    run_services: bool = True
     emulator: Emulator | None = None
     # Two threads may start it at once (the wizard's look at its deployments, Connection).
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -59,6 +62,7 @@ class Rehearsal:
             admin_password=password,
             speed=self.speed,
             registry=self.registry if self.registry is not None else bool(find_registry_binary()),
+            run_services=self.run_services,
         )
         emulator = Emulator(settings, Faults())
         emulator.reset_admin_password(password)  # an earlier run's account: same new password

@@ -58,6 +58,10 @@ class SqlRunner:
             self._checked[key] = self.query_or_missing(sql, role)
         return [dict(row) for row in self._checked[key]]
 
+    def forget_checks(self) -> None:
+        """Ask every check again: others (another connection) may have changed the account."""
+        self._checked.clear()
+
     def execute(self, sql: str, role: Identifier, shown: str) -> None:
         """Run a statement that changes the account; ``shown`` is its secret-free text."""
         self._checked.clear()  # (even a statement that fails may have changed something)

@@ -1,0 +1,471 @@
+"""``spcs-wizard workshop``: one instructor, many attendees on one shared account."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from spcs_wizard.cli import exit_codes
+from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.session import ConfigurationError, confirm, interactive
+from spcs_wizard.workshop.workshop import (
+    DEFAULT_CONNECTIONS,
+    DEFAULT_HOURS,
+    DEFAULT_NAME,
+    WorkshopError,
+)
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Target
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport, Classroom
+    from spcs_wizard.workshop.workshop import Workshop
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+@click.group("workshop")
+def workshop_group() -> None:
+    """Run a hands-on workshop on one shared account: a deployment per attendee (their own
+    prefix, role, user, pools and services), provisioned side by side, watched, suspended
+    and torn down together. Practise it first with --rehearsal (the local emulator).
+    See docs/workshop.md."""
+
+
+def _target_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option(
+        "--name",
+        "name",
+        default=DEFAULT_NAME,
+        show_default=True,
+        help="The workshop's name: the first part of every attendee's prefix.",
+    )
+    @click.option(
+        "--connection",
+        "-c",
+        "connection_name",
+        envvar="SPCS_WIZARD_CONNECTION",
+        help="The instructor's connection (connections.toml). Default: the default connection.",
+    )
+    @click.option(
+        "--rehearsal",
+        is_flag=True,
+        help="On the local emulator's rehearsal account instead (nothing billed).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from spcs_wizard.workshop.workshop import workshop_name
+
+        try:
+            kwargs["name"] = workshop_name(kwargs["name"])
+        except WorkshopError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _class_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option("--attendees", type=int, help="A class of N attendees, called 01, 02, ...")
+    @click.option(
+        "--roster",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A CSV file of attendees: a header with 'name' (and 'email'), a line each.",
+    )
+    @click.option(
+        "--hours",
+        type=float,
+        default=DEFAULT_HOURS,
+        show_default=True,
+        help="How long the workshop runs (for the cost).",
+    )
+    @click.option(
+        "--connections",
+        type=int,
+        default=DEFAULT_CONNECTIONS,
+        show_default=True,
+        help="At most this many attendees' deployments run at once (one login each).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _build(
+    name: str,
+    deployment: Deployment,
+    attendees: int | None,
+    roster: Path | None,
+    hours: float,
+    connections: int,
+) -> Workshop:
+    from spcs_wizard.workshop.roster import RosterError, numbered, read_roster
+    from spcs_wizard.workshop.workshop import Workshop
+
+    if (attendees is None) == (roster is None):
+        raise click.UsageError("give the class as --attendees N or --roster FILE (one of them)")
+    try:
+        people = numbered(attendees) if attendees is not None else read_roster(roster)  # type: ignore[arg-type]
+        return Workshop(name, people, deployment, hours=hours, connections=connections)
+    except (RosterError, WorkshopError) as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+@contextmanager
+def _place(rehearsal: bool, connection_name: str | None) -> Iterator[Target]:
+    """The account the workshop is on; a rehearsal's emulator runs for the command."""
+    from spcs_wizard.engine.deployment_session import Target
+
+    if not rehearsal:
+        from spcs_wizard.credentials.connections_file import default_connection_name
+
+        yield Target(connection_name=connection_name or default_connection_name() or "default")
+        return
+    from spcs_wizard.engine.rehearsal import Rehearsal
+
+    # The control plane only: a Milvus Lite per attendee (30 of them) is more than a
+    # laptop should run to look at a class; the console rehearses one deployment.
+    place = Rehearsal(registry=False, run_services=False)
+    try:
+        place.start()
+    except OSError as exc:
+        raise click.ClickException(f"the rehearsal emulator could not start: {exc}") from None
+    try:
+        yield Target(rehearsal=place)
+    finally:
+        place.stop()
+
+
+def _classroom(workshop: Workshop, target: Target) -> Classroom:
+    from spcs_wizard.workshop.classroom import Classroom
+    from spcs_wizard.workshop.workshop import workshop_dir
+
+    if target.rehearsal is not None:  # the emulator's account, as the rehearsal names it
+        from spcs_wizard.model.config_file import with_settings
+
+        workshop.settings = with_settings(
+            workshop.settings, {"account": target.rehearsal.account}, "rehearsal"
+        )
+    mode: Literal["build", "record"] = "record" if target.is_rehearsal else "build"
+    return Classroom(workshop, target, workshop_dir(target, workshop.name), image_mode=mode)
+
+
+def _recorded(name: str, target: Target) -> Classroom:
+    from spcs_wizard.workshop.workshop import Workshop, workshop_dir
+
+    try:
+        workshop = Workshop.load(workshop_dir(target, name))
+    except WorkshopError as exc:
+        raise ConfigurationError(f"{exc} (on {target.label})") from None
+    return _classroom(workshop, target)
+
+
+# -- plan ---------------------------------------------------------------------------------
+@workshop_group.command("plan")
+@_target_options
+@_class_options
+@deployment_options
+@click.option("--json", "as_json", is_flag=True, help="The objects and the cost as JSON.")
+def plan_command(
+    name: str,
+    connection_name: str | None,
+    rehearsal: bool,
+    attendees: int | None,
+    roster: Path | None,
+    hours: float,
+    connections: int,
+    deployment: Deployment,
+    as_json: bool,
+) -> None:
+    """Every object each attendee gets, and the cost (credits an hour while running, and
+    for the workshop's length, from Snowflake's consumption table), before anything is
+    made. Connects to nothing."""
+    from spcs_wizard.cli.workshop_view import cost_table, objects_table
+    from spcs_wizard.workshop.cost import workshop_cost
+    from spcs_wizard.workshop.inventory import class_objects
+
+    workshop = _build(name, deployment, attendees, roster, hours, connections)
+    cost = workshop_cost(workshop)
+    if as_json:
+        click.echo(json.dumps({"objects": class_objects(workshop), "cost": cost.to_dict()}))
+        return
+    console.print(objects_table(workshop))
+    console.print(cost_table(cost))
+
+
+# -- provision ----------------------------------------------------------------------------
+@workshop_group.command("provision")
+@_target_options
+@_class_options
+@deployment_options
+@click.option("--yes", is_flag=True, help="Do not ask before creating what bills credits.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report at the end.")
+def provision_command(
+    name: str,
+    connection_name: str | None,
+    rehearsal: bool,
+    attendees: int | None,
+    roster: Path | None,
+    hours: float,
+    connections: int,
+    deployment: Deployment,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Make every attendee's deployment, side by side (at most --connections at once);
+    safe to re-run: it resumes where a run stopped and skips what is in place. The
+    attendees' passwords go to your keyring (see 'workshop handout')."""
+    from spcs_wizard.workshop.cost import workshop_cost
+
+    workshop = _build(name, deployment, attendees, roster, hours, connections)
+    cost = workshop_cost(workshop)
+    if not rehearsal and not yes:
+        question = (
+            f"Create {len(workshop.attendees)} deployments "
+            f"({len(workshop.attendees) * len(workshop.settings.service_keys)} compute pools "
+            "in all)? While running they bill about {cost.running_per_hour:g} "
+            f"credits an hour, {cost.running_total:g} for {hours:g} h."
+        )
+        if not interactive():
+            raise click.UsageError(
+                "provision bills credits: add --yes when there is no terminal to ask on"
+            )
+        if not confirm(question):
+            raise click.Abort()
+    with _place(rehearsal, connection_name) as target:
+        room = _classroom(workshop, target)
+        _check_record(room)
+        pool = room.pool()
+        try:
+            report = _guarded(
+                lambda: room.provision(pool, on_result=_printer(as_json, "provision"))
+            )
+        finally:
+            pool.close()
+    _finish(report, as_json, "provisioned")
+
+
+def _check_record(room: Classroom) -> None:
+    """A workshop of the same name already recorded must be the same class."""
+    from spcs_wizard.workshop.workshop import Workshop
+
+    try:
+        before = Workshop.load(room.directory)
+    except WorkshopError:
+        return
+    if [a.slug for a in before.attendees] != [a.slug for a in room.workshop.attendees]:
+        raise ConfigurationError(
+            f"workshop {before.name} is already recorded on this account with other attendees "
+            f"({len(before.attendees)}); tear it down first, or choose another --name"
+        )
+    room.workshop.shared_made_by = before.shared_made_by
+    room.workshop.last_errors = before.last_errors
+
+
+def _guarded(run: Callable[[], ClassReport]) -> ClassReport:
+    from spcs_wizard.connection import ConnectionFailedError
+    from spcs_wizard.workshop.credentials import CredentialsUnavailableError
+
+    try:
+        return run()
+    except ConnectionFailedError as exc:
+        raise click.ClickException(str(exc)) from None
+    except CredentialsUnavailableError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _printer(as_json: bool, action: str) -> Callable[[AttendeeResult], None]:
+    def show(result: AttendeeResult) -> None:
+        if as_json:
+            return
+        if not result.ok:
+            console.print(
+                f"[bold red]✗[/] {result.attendee.slug:<12} {result.phase:<9} "
+                f"{escape(result.detail)}"
+            )
+        elif result.phase in ("services", "teardown", "suspend", "resume"):
+            console.print(
+                f"[green]✓[/] {result.attendee.slug:<12} {result.seconds:6.1f} s  "
+                f"{escape(result.detail)}"
+            )
+
+    return show
+
+
+def _finish(report: ClassReport, as_json: bool, done: str) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    else:
+        failed = report.failed
+        good = len(report.results) - len(failed)
+        words = f"{good} {done}" + (f", {len(failed)} failed" if failed else "")
+        colour = "red" if failed else "green"
+        console.print(
+            f"[bold {colour}]Workshop {report.action}:[/] {words} in {report.seconds:.1f} s"
+        )
+        for result in failed:
+            if result.hint:
+                console.print(f"  {result.attendee.slug}: next: {escape(result.hint)}")
+    if not report.ok:
+        sys.exit(
+            exit_codes.PARTIAL if len(report.failed) < len(report.results) else exit_codes.FAILURE
+        )
+
+
+# -- status -------------------------------------------------------------------------------
+@workshop_group.command("status")
+@_target_options
+@click.option("--json", "as_json", is_flag=True, help="A JSON list, one object per attendee.")
+def status_command(name: str, connection_name: str | None, rehearsal: bool, as_json: bool) -> None:
+    """One row per attendee: user, role, state, pools, services, restarts, credits an hour
+    now, endpoint and last error."""
+    from spcs_wizard.workshop.status import attendee_row
+
+    with _place(rehearsal, connection_name) as target:
+        room = _recorded(name, target)
+        pool = room.pool()
+        try:
+            looks = _guarded_look(lambda: room.snapshots(pool))
+        finally:
+            pool.close()
+    rows = [
+        attendee_row(
+            a, room.session(a).deployment, looks[a.slug], room.workshop.last_errors.get(a.slug, "")
+        )
+        for a in room.workshop.attendees
+    ]
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows]))
+        return
+    from spcs_wizard.cli.workshop_view import status_table
+
+    console.print(status_table(room.workshop, rows))
+
+
+def _guarded_look(run: Callable[[], Any]) -> Any:
+    from spcs_wizard.connection import ConnectionFailedError
+
+    try:
+        return run()
+    except ConnectionFailedError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+# -- suspend, resume, teardown ------------------------------------------------------------
+def _switch(
+    name: str,
+    connection_name: str | None,
+    rehearsal: bool,
+    as_json: bool,
+    verb: Literal["suspend", "resume"],
+) -> None:
+    with _place(rehearsal, connection_name) as target:
+        room = _recorded(name, target)
+        pool = room.pool()
+        try:
+            report = _guarded(lambda: room.switch(pool, verb, on_result=_printer(as_json, verb)))
+        finally:
+            pool.close()
+    _finish(report, as_json, f"{verb}ed")
+
+
+@workshop_group.command("suspend")
+@_target_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON report at the end.")
+def suspend_command(name: str, connection_name: str | None, rehearsal: bool, as_json: bool) -> None:
+    """Suspend every attendee's services, then their pools (no credits while suspended)."""
+    _switch(name, connection_name, rehearsal, as_json, "suspend")
+
+
+@workshop_group.command("resume")
+@_target_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON report at the end.")
+def resume_command(name: str, connection_name: str | None, rehearsal: bool, as_json: bool) -> None:
+    """Resume every attendee's pools, then their services."""
+    _switch(name, connection_name, rehearsal, as_json, "resume")
+
+
+@workshop_group.command("teardown")
+@_target_options
+@click.option("--keep-data", is_flag=True, help="Keep each attendee's database (stages, images).")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report at the end.")
+def teardown_command(
+    name: str,
+    connection_name: str | None,
+    rehearsal: bool,
+    keep_data: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Remove every attendee's deployment (only what this workshop made), and last the
+    account-wide objects if this workshop made them: the account is left as it was."""
+    with _place(rehearsal, connection_name) as target:
+        room = _recorded(name, target)
+        if not yes:
+            if not interactive():
+                raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
+            lost = "" if keep_data else " Their databases, stages, images and Milvus data go too."
+            if not confirm(
+                f"Remove the deployments of all {len(room.workshop.attendees)} attendees of "
+                f"{room.workshop.name}, and their users?{lost}"
+            ):
+                raise click.Abort()
+        pool = room.pool()
+        try:
+            report = _guarded(
+                lambda: room.teardown(
+                    pool, keep_data=keep_data, on_result=_printer(as_json, "teardown")
+                )
+            )
+        finally:
+            pool.close()
+    _finish(report, as_json, "torn down")
+
+
+# -- handout ------------------------------------------------------------------------------
+@workshop_group.command("handout")
+@_target_options
+@click.argument("who", required=False)
+@click.option(
+    "--all", "everyone", is_flag=True, help="Every attendee's, one file each (needs --out DIR)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write to this file (0600) instead of the terminal; with --all, a directory.",
+)
+def handout_command(
+    name: str,
+    connection_name: str | None,
+    rehearsal: bool,
+    who: str | None,
+    everyone: bool,
+    out: Path | None,
+) -> None:
+    """What attendee WHO (slug, name or email) needs to join: their passwords, a ready
+    connections.toml entry and the steps. Passwords leave your keyring only here."""
+    from spcs_wizard.cli.workshop_handout import handouts
+
+    if everyone == (who is not None):
+        raise click.UsageError("name one attendee (WHO), or give --all")
+    if everyone and out is None:
+        raise click.UsageError("--all writes one file per attendee: give --out DIR")
+    with _place(rehearsal, connection_name) as target:
+        room = _recorded(name, target)
+        try:
+            chosen = room.workshop.attendees if everyone else [room.workshop.attendee(who or "")]
+        except WorkshopError as exc:
+            raise ConfigurationError(str(exc)) from None
+        handouts(room, chosen, out, console)

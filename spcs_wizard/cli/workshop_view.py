@@ -1,0 +1,120 @@
+"""The workshop's tables on a terminal: its objects, its cost, its attendees' status."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from spcs_wizard.state_style import condition
+
+if TYPE_CHECKING:
+    from spcs_wizard.workshop.cost import WorkshopCost
+    from spcs_wizard.workshop.status import AttendeeRow
+    from spcs_wizard.workshop.workshop import Workshop
+
+
+def objects_table(workshop: Workshop) -> Group:
+    from spcs_wizard.workshop.inventory import class_objects
+
+    objects = class_objects(workshop)
+    entries: list[dict[str, Any]] = objects["attendees"]  # type: ignore[assignment]
+    people = Table(
+        title=f"Workshop {workshop.name}: {len(entries)} attendees, a deployment each",
+        title_justify="left",
+    )
+    for column in ("attendee", "email", "prefix", "objects"):
+        people.add_column(column)
+    for entry in entries:
+        attendee = workshop.attendee(entry["attendee"])
+        people.add_row(
+            entry["name"], attendee.email or "-", entry["prefix"], str(len(entry["objects"]))
+        )
+    first = entries[0]
+    each = Table(title="Each attendee gets (their prefix in front)", title_justify="left")
+    each.add_column("kind")
+    each.add_column("name")
+    for item in first["objects"]:
+        each.add_row(item["kind"].lower(), item["name"].replace(first["prefix"], "<prefix>"))
+    shared = ", ".join(i["name"] for i in objects["account_wide"])  # type: ignore[union-attr]
+    note = Text(
+        f"Once for the account (made if missing, removed at teardown only if this workshop "
+        f"made them): {shared}. Each attendee's role is given only their own objects."
+    )
+    return Group(people, each, note)
+
+
+def cost_table(cost: WorkshopCost) -> Group:
+    from spcs_wizard.model.cost import SOURCE
+
+    table = Table(
+        title=f"Cost: {cost.attendees} attendees for {cost.hours:g} h (credits)",
+        title_justify="left",
+    )
+    for column in (
+        "item",
+        "each attendee",
+        "per hour, each",
+        "per hour, class",
+        f"{cost.hours:g} h",
+    ):
+        table.add_column(
+            column, justify="right" if column != "item" and column != "each attendee" else "left"
+        )
+
+    def figure(value: float | None, bound: bool) -> str:
+        if value is None:
+            return "no figure"
+        return ("at most " if bound else "") + f"{value:g}"
+
+    for row in cost.rows:
+        table.add_row(
+            row.item,
+            f"{row.detail}\n{row.note}",
+            figure(row.each_per_hour, row.upper_bound),
+            figure(row.class_per_hour, row.upper_bound),
+            figure(row.for_workshop, row.upper_bound),
+        )
+    more = "" if cost.complete else " or more (a pool family without a confirmed figure)"
+    total = Text.from_markup(
+        f"[bold]While everything runs: {cost.running_per_hour:g} credits an hour, "
+        f"{cost.running_total:g} for {cost.hours:g} h{more}[/]; warehouses add at most "
+        f"{cost.warehouse_at_most:g} (they bill only while queries run). Pools bill per second "
+        "after a 5-minute minimum each time they start; suspended, they bill nothing. "
+        f"Storage is billed apart. Figures: {SOURCE}"
+    )
+    return Group(table, total)
+
+
+def _states(states: dict[str, str]) -> str:
+    """``{"A": "ACTIVE", "B": "ACTIVE"}`` -> "2 active"; nothing -> "-"."""
+    counts = Counter(state.lower() for state in states.values())
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "-"
+
+
+def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
+    table = Table(title=f"Workshop {workshop.name}", title_justify="left")
+    for column in ("attendee", "state", "pools", "services", "restarts", "credits/h"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("endpoint", overflow="fold")
+    errors = any(r.last_error for r in rows)
+    if errors:
+        table.add_column("last error", overflow="fold")
+    for r in rows:
+        cells = (
+            r.name,
+            condition(r.condition),
+            _states(r.pools),
+            _states(r.services),
+            str(r.restarts),
+            "-" if r.credits_per_hour is None else f"{r.credits_per_hour:g}",
+            (r.endpoint or "-").removeprefix("https://"),
+        )
+        table.add_row(*cells, *((r.last_error,) if errors else ()))
+    rate = round(sum(r.credits_per_hour or 0.0 for r in rows), 4)
+    running = sum(1 for r in rows if r.condition == "running")
+    summary = f"{running} of {len(rows)} running; the class bills {rate:g} credits an hour now."
+    return Group(table, Text(summary))

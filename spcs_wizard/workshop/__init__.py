@@ -1,0 +1,1 @@
+"""Workshops: one instructor, many attendees, each with a deployment of their own."""

@@ -1,0 +1,370 @@
+"""A workshop's deployments run together: provision, look, suspend, resume, tear down.
+
+Each attendee's deployment is an ordinary one (``DeploymentSession``: checked steps,
+resumable, its own local state), so a workshop run that stops anywhere picks up where it
+was on the next run. They run side by side over a bounded pool of connections (each one
+a login; ``--connections``), in three phases so that no attendee's compute pool waits
+for another's:
+
+1. the account-wide objects (the OAuth integration, the account grants), once, by the
+   first attendee's run; the others find them in place;
+2. every attendee's objects, up to and including the compute pools (which then start,
+   all at once, in Snowflake);
+3. every attendee's waits, specifications and services (their pools are starting or up
+   by the time a connection reaches them).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from snowflake.connector.errors import Error as ConnectorError
+
+from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
+from spcs_wizard.model.step import StepKind
+from spcs_wizard.workshop.credentials import AttendeeCredentials
+from spcs_wizard.workshop.roster import Attendee
+from spcs_wizard.workshop.workshop import Workshop
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.apply import Outcome
+    from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.engine.snapshot import Snapshot
+    from spcs_wizard.model.plan import Plan
+
+Phase = Literal["shared", "objects", "services", "status", "suspend", "resume", "teardown"]
+
+
+@dataclass(frozen=True)
+class AttendeeResult:
+    attendee: Attendee
+    phase: Phase
+    ok: bool
+    detail: str
+    hint: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "attendee": self.attendee.slug,
+            "phase": self.phase,
+            "ok": self.ok,
+            "detail": self.detail,
+            "hint": self.hint,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class ClassReport:
+    action: str
+    results: list[AttendeeResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> list[AttendeeResult]:
+        return [r for r in self.results if not r.ok]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+class RunnerPool:
+    """Up to ``size`` open connections, each used by one attendee's work at a time.
+
+    They are opened one after another in the calling thread (a login may ask for an MFA
+    passcode), the first time they are needed."""
+
+    def __init__(self, connect: Callable[[], SqlRunner], size: int) -> None:
+        self.connect = connect
+        self.size = size
+        self._all: list[SqlRunner] = []
+        self._free: queue.Queue[SqlRunner] = queue.Queue()
+
+    def open(self, wanted: int) -> None:
+        while len(self._all) < min(wanted, self.size):
+            runner = self.connect()
+            self._all.append(runner)
+            self._free.put(runner)
+
+    @contextmanager
+    def borrow(self) -> Iterator[SqlRunner]:
+        self.open(1)
+        runner = self._free.get()
+        runner.forget_checks()  # another connection may have changed the account since
+        try:
+            yield runner
+        finally:
+            self._free.put(runner)
+
+    def close(self) -> None:
+        for runner in self._all:
+            runner.con.close()
+        self._all.clear()
+
+
+def _shared(plan: Plan) -> Plan:
+    return replace(plan, steps=[s for s in plan.steps if s.target and s.target.shared])
+
+
+def _first_wait(plan: Plan) -> int:
+    return next((i for i, s in enumerate(plan.steps) if s.kind is StepKind.WAIT), len(plan.steps))
+
+
+def _objects(plan: Plan) -> Plan:
+    """Everything before the first wait (the pools are made there), the shared left out."""
+    steps = plan.steps[: _first_wait(plan)]
+    return replace(plan, steps=[s for s in steps if not (s.target and s.target.shared)])
+
+
+def _services(plan: Plan) -> Plan:
+    return replace(plan, steps=plan.steps[_first_wait(plan) :])
+
+
+@dataclass
+class Classroom:
+    workshop: Workshop
+    target: Target
+    directory: Path  # where the workshop's record lives
+    image_mode: ImageMode = "build"
+    credentials: AttendeeCredentials | None = None
+    should_stop: Callable[[], bool] = lambda: False
+    _sessions: dict[str, DeploymentSession] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.credentials is None:
+            self.credentials = AttendeeCredentials(rehearsal=self.target.is_rehearsal)
+
+    def session(self, attendee: Attendee) -> DeploymentSession:
+        if attendee.slug not in self._sessions:
+            d = self.workshop.deployment(attendee)
+            self._sessions[attendee.slug] = DeploymentSession(
+                self.target, d, image_mode=self.image_mode
+            )
+        return self._sessions[attendee.slug]
+
+    def pool(self) -> RunnerPool:
+        return RunnerPool(self.target.connect, self.workshop.connections)
+
+    # -- provisioning ---------------------------------------------------------------------
+    def provision(
+        self,
+        pool: RunnerPool,
+        on_result: Callable[[AttendeeResult], None] = lambda _: None,
+    ) -> ClassReport:
+        started = time.perf_counter()
+        report = ClassReport("provision")
+        assert self.credentials is not None
+        self.credentials.require()
+        for attendee in self.workshop.attendees:
+            session = self.session(attendee)
+            session.given_secrets.update(self.credentials.ensure(session.deployment))
+        self.workshop.save(self.directory)
+        first = self.workshop.attendees[0]
+        shared = self._deploy_one(pool, first, "shared", _shared)
+        on_result(shared)
+        if not shared.ok:
+            report.results.append(shared)
+            return self._ended(report, started)
+        going = list(self.workshop.attendees)
+        for phase, part in (("objects", _objects), ("services", _services)):
+            results = self._each(
+                pool, going, lambda a, p=phase, f=part: self._deploy_one(pool, a, p, f), on_result
+            )
+            going = [r.attendee for r in results if r.ok]
+            report.results.extend(r for r in results if not r.ok)
+            if phase == "services":
+                report.results.extend(r for r in results if r.ok)
+        order = {a.slug: i for i, a in enumerate(self.workshop.attendees)}
+        report.results.sort(key=lambda r: order[r.attendee.slug])
+        for result in report.results:
+            self._note(result)
+        return self._ended(report, started)
+
+    def _deploy_one(
+        self, pool: RunnerPool, attendee: Attendee, phase: Phase, part: Callable[[Plan], Plan]
+    ) -> AttendeeResult:
+        started = time.perf_counter()
+        session = self.session(attendee)
+        try:
+            with pool.borrow() as runner:
+                outcome = session.deploy(runner, should_stop=self.should_stop, part=part)
+        except (ConnectorError, OSError, RuntimeError) as exc:
+            return AttendeeResult(
+                attendee, phase, False, f"the connection failed: {exc}", "run provision again"
+            )
+        seconds = time.perf_counter() - started
+        if phase == "shared" and outcome.ok and outcome.done:
+            with self._lock:
+                self.workshop.shared_made_by = attendee.slug
+                self.workshop.save(self.directory)
+        return _deployed(attendee, phase, outcome, seconds)
+
+    def _each(
+        self,
+        pool: RunnerPool,
+        attendees: list[Attendee],
+        work: Callable[[Attendee], AttendeeResult],
+        on_result: Callable[[AttendeeResult], None],
+    ) -> list[AttendeeResult]:
+        """``work`` for every attendee, at most ``pool.size`` at once; results in order."""
+        if not attendees:
+            return []
+        pool.open(len(attendees))  # here, in this thread: a login may ask for a passcode
+
+        def one(attendee: Attendee) -> AttendeeResult:
+            result = work(attendee)
+            on_result(result)
+            return result
+
+        with ThreadPoolExecutor(pool.size, thread_name_prefix="workshop") as executor:
+            return list(executor.map(one, attendees))
+
+    def _note(self, result: AttendeeResult) -> None:
+        with self._lock:
+            if result.ok:
+                self.workshop.last_errors.pop(result.attendee.slug, None)
+            else:
+                self.workshop.last_errors[result.attendee.slug] = result.detail
+            self.workshop.save(self.directory)
+
+    def _ended(self, report: ClassReport, started: float) -> ClassReport:
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- looking --------------------------------------------------------------------------
+    def snapshots(self, pool: RunnerPool) -> dict[str, Snapshot | AttendeeResult]:
+        """One look at every attendee's deployment (a failed look: why)."""
+        found: dict[str, Snapshot | AttendeeResult] = {}
+
+        def look(attendee: Attendee) -> AttendeeResult:
+            try:
+                with pool.borrow() as runner:
+                    found[attendee.slug] = self.session(attendee).snapshot(runner)
+            except ConnectorError as exc:
+                failed = AttendeeResult(attendee, "status", False, f"cannot look: {exc}")
+                found[attendee.slug] = failed
+                return failed
+            return AttendeeResult(attendee, "status", True, "")
+
+        self._each(pool, self.workshop.attendees, look, lambda _: None)
+        return {a.slug: found[a.slug] for a in self.workshop.attendees}
+
+    # -- acting on all ----------------------------------------------------------------------
+    def switch(
+        self,
+        pool: RunnerPool,
+        verb: Literal["suspend", "resume"],
+        on_result: Callable[[AttendeeResult], None] = lambda _: None,
+    ) -> ClassReport:
+        from spcs_wizard.engine.operations import switch
+
+        started = time.perf_counter()
+
+        def one(attendee: Attendee) -> AttendeeResult:
+            began = time.perf_counter()
+            d = self.session(attendee).deployment
+            try:
+                with pool.borrow() as runner:
+                    ran = switch(runner, d, verb)
+            except ConnectorError as exc:
+                return AttendeeResult(attendee, verb, False, str(exc), f"run {verb} again")
+            detail = f"{len(ran)} statements ({verb}ed services, then pools)"
+            return AttendeeResult(attendee, verb, True, detail, "", time.perf_counter() - began)
+
+        report = ClassReport(verb, self._each(pool, self.workshop.attendees, one, on_result))
+        return self._ended(report, started)
+
+    def teardown(
+        self,
+        pool: RunnerPool,
+        keep_data: bool = False,
+        on_result: Callable[[AttendeeResult], None] = lambda _: None,
+    ) -> ClassReport:
+        """Remove every attendee's deployment; the account-wide objects go last, with the
+        attendee whose run made them, when this workshop made them."""
+        started = time.perf_counter()
+        maker = self.workshop.shared_made_by
+        rest = [a for a in self.workshop.attendees if a.slug != maker]
+
+        def one(attendee: Attendee) -> AttendeeResult:
+            return self._teardown_one(pool, attendee, keep_data, attendee.slug == maker)
+
+        results = self._each(pool, rest, one, on_result)
+        last = [a for a in self.workshop.attendees if a.slug == maker]
+        if last and all(r.ok for r in results):  # shared objects outlive every other
+            results += self._each(pool, last, one, on_result)
+        elif last:
+            results.append(
+                AttendeeResult(
+                    last[0],
+                    "teardown",
+                    False,
+                    "left for last (it holds the account-wide objects), and not begun: "
+                    "other attendees' teardowns failed",
+                    "run teardown again",
+                )
+            )
+        for result in results:
+            self._note(result)
+        if all(r.ok for r in results):  # nothing of it left: a new class may take its name
+            self.workshop.forget(self.directory)
+        return self._ended(ClassReport("teardown", results), started)
+
+    def _teardown_one(
+        self, pool: RunnerPool, attendee: Attendee, keep_data: bool, include_shared: bool
+    ) -> AttendeeResult:
+        began = time.perf_counter()
+        session = self.session(attendee)
+        try:
+            with pool.borrow() as runner:
+                gone = session.teardown(
+                    runner,
+                    keep_data=keep_data,
+                    include_shared=include_shared,
+                    should_stop=self.should_stop,
+                )
+        except ConnectorError as exc:
+            return AttendeeResult(attendee, "teardown", False, str(exc), "run teardown again")
+        seconds = time.perf_counter() - began
+        if gone.failed is not None:
+            return AttendeeResult(
+                attendee, "teardown", False, gone.failed.message, gone.failed.hint, seconds
+            )
+        if gone.stopped:
+            return AttendeeResult(attendee, "teardown", False, "stopped", "run it again", seconds)
+        assert self.credentials is not None
+        self.credentials.forget(session.deployment)
+        left = f", {len(gone.left)} left (not this workshop's)" if gone.left else ""
+        detail = f"{len(gone.removed)} removed{left}"
+        return AttendeeResult(attendee, "teardown", True, detail, "", seconds)
+
+
+def _deployed(attendee: Attendee, phase: Phase, outcome: Outcome, seconds: float) -> AttendeeResult:
+    if outcome.failed is not None:
+        failed = outcome.failed
+        return AttendeeResult(
+            attendee, phase, False, f"{failed.step_id}: {failed.message}", failed.hint, seconds
+        )
+    if outcome.stopped:
+        return AttendeeResult(attendee, phase, False, "stopped", "run provision again", seconds)
+    detail = f"{len(outcome.done)} steps done, {len(outcome.skipped)} already in place"
+    return AttendeeResult(attendee, phase, True, detail, "", seconds)

@@ -1,0 +1,80 @@
+"""One row per attendee: what the class dashboard and ``workshop status`` show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from spcs_wizard.engine.operations import public_endpoints
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.snapshot import Snapshot
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.workshop.classroom import AttendeeResult
+    from spcs_wizard.workshop.roster import Attendee
+
+
+@dataclass(frozen=True)
+class AttendeeRow:
+    attendee: str  # the slug
+    name: str
+    user: str
+    role: str
+    condition: str  # running, starting, failing, suspended, ... or "unknown"
+    pools: dict[str, str]  # name (without the prefix) -> state
+    services: dict[str, str]  # name -> status
+    restarts: int
+    credits_per_hour: float | None
+    endpoint: str | None  # the notebook's (else Milvus') public address, once assigned
+    last_error: str
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def attendee_row(
+    attendee: Attendee,
+    d: Deployment,
+    look: Snapshot | AttendeeResult,
+    last_error: str = "",
+) -> AttendeeRow:
+    n = d.names()
+    base = {
+        "attendee": attendee.slug,
+        "name": attendee.name,
+        "user": n.user.name,
+        "role": n.role.name,
+    }
+    from spcs_wizard.engine.snapshot import Snapshot
+
+    if not isinstance(look, Snapshot):
+        return AttendeeRow(
+            **base,
+            condition="unknown",
+            pools={},
+            services={},
+            restarts=0,
+            credits_per_hour=None,
+            endpoint=None,
+            last_error=look.detail,
+        )
+
+    def short(name: str) -> str:
+        return name.removeprefix(d.prefix)
+
+    pools = {short(p.name): p.state for p in look.pools}
+    services = {s.name: s.status for s in look.services}
+    restarts = sum(c.restart_count or 0 for s in look.services for c in s.containers)
+    links = {e.service: e.link for e in public_endpoints(look) if e.link}
+    first = [n.service(key).name for key in ("jupyter", "milvus") if key in d.service_keys]
+    endpoint = next((links[s] for s in first if s in links), None)
+    return AttendeeRow(
+        **base,
+        condition=look.condition,
+        pools=pools,
+        services=services,
+        restarts=restarts,
+        credits_per_hour=look.credits_per_hour,
+        endpoint=endpoint,
+        last_error=last_error,
+    )

@@ -1,0 +1,173 @@
+"""A workshop on one shared account: its name, its attendees, the settings each
+attendee's deployment starts from, and the local record the instructor's commands share.
+
+Every attendee gets a deployment of their own (the settings with the attendee's prefix):
+their own role, user, warehouse, database, compute pools and services. The role is given
+only its own deployment's objects, so an attendee can neither see nor touch another's.
+
+The record (``<state home>/workshops/<name>/workshop.json``, with the settings beside it
+in ``settings.toml``) holds names, settings, which attendee's run made the account-wide
+objects, and each attendee's last error: never a password (those go to the keyring).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spcs_wizard.model import identifiers
+from spcs_wizard.model.config_file import ConfigError, save_deployment, validate, with_settings
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.paths import state_home
+from spcs_wizard.workshop.roster import Attendee
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Target
+
+DEFAULT_NAME = "WORKSHOP"
+DEFAULT_HOURS = 3.0
+DEFAULT_CONNECTIONS = 8  # at most this many attendees' deployments run at once
+RECORD = "workshop.json"
+SETTINGS = "settings.toml"
+
+
+class WorkshopError(ValueError):
+    """Settings or a record a workshop cannot use; the message says what to change."""
+
+
+def workshop_name(value: str) -> str:
+    """The workshop's name as it goes in front of each attendee's prefix (upper case)."""
+    try:
+        name = identifiers.parse(value.strip().rstrip("_"), what="workshop name").name
+    except identifiers.IdentifierError as exc:
+        raise WorkshopError(str(exc)) from None
+    if len(name) > 40:
+        raise WorkshopError(f"the workshop name {value!r} is longer than 40 characters")
+    return name
+
+
+def check_settings(settings: Deployment) -> None:
+    """Refuse settings a workshop cannot give each attendee."""
+    if settings.prefix:
+        raise WorkshopError(
+            f"the settings have the prefix {settings.prefix!r}; a workshop gives each "
+            "attendee their own prefix (<workshop>_<attendee>_): leave prefix out"
+        )
+    if not settings.user.create:
+        raise WorkshopError(
+            "the settings have user.create = false; a workshop makes one user per attendee "
+            "(each signs in as themselves): leave user.create at true"
+        )
+    if settings.user.grant_to:
+        raise WorkshopError(
+            "the settings grant the role to existing users (user.grant_to); in a workshop "
+            "every attendee gets their own role: leave user.grant_to out"
+        )
+
+
+@dataclass
+class Workshop:
+    name: str
+    attendees: list[Attendee]
+    settings: Deployment
+    hours: float = DEFAULT_HOURS
+    connections: int = DEFAULT_CONNECTIONS
+    # The attendee whose run made the account-wide objects (the OAuth integration and
+    # the account grants), when the account did not have them: teardown removes them
+    # with that attendee, last, so the account is left as it was.
+    shared_made_by: str | None = None
+    last_errors: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_settings(self.settings)
+        if not self.attendees:
+            raise WorkshopError("a workshop needs at least one attendee")
+        if not 0 < self.hours <= 24 * 14:
+            raise WorkshopError(f"--hours must be more than 0 and at most 336, not {self.hours:g}")
+        if not 1 <= self.connections <= 32:
+            raise WorkshopError(f"--connections must be from 1 to 32, not {self.connections}")
+
+    def deployment(self, attendee: Attendee) -> Deployment:
+        try:
+            return with_settings(self.settings, {"prefix": attendee.prefix(self.name)}, "workshop")
+        except ConfigError as exc:
+            raise WorkshopError(f"{attendee.name}: {exc}") from None
+
+    def attendee(self, who: str) -> Attendee:
+        """An attendee by slug, name, email or prefix (any case)."""
+        wanted = who.strip().lower()
+        for a in self.attendees:
+            if wanted in {
+                a.slug.lower(),
+                a.name.lower(),
+                a.email.lower(),
+                a.prefix(self.name).lower(),
+            } - {""}:
+                return a
+        known = ", ".join(a.slug for a in self.attendees[:8])
+        more = ", ..." if len(self.attendees) > 8 else ""
+        raise WorkshopError(
+            f"no attendee {who!r} in workshop {self.name} (attendees: {known}{more})"
+        )
+
+    # -- the record ---------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write atomically (a crash mid-write never leaves half a record)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        save_deployment(self.settings, directory / SETTINGS)
+        data = {
+            "name": self.name,
+            "hours": self.hours,
+            "connections": self.connections,
+            "attendees": [a.to_dict() for a in self.attendees],
+            "shared_made_by": self.shared_made_by,
+            "last_errors": self.last_errors,
+        }
+        tmp = directory / (RECORD + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(directory / RECORD)
+
+    def forget(self, directory: Path) -> None:
+        """Remove the record (after a teardown that left nothing of the workshop)."""
+        for name in (RECORD, SETTINGS):
+            (directory / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+    @classmethod
+    def load(cls, directory: Path) -> Workshop:
+        path = directory / RECORD
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            settings = validate(tomllib.loads((directory / SETTINGS).read_text(encoding="utf-8")))
+            return cls(
+                name=str(data["name"]),
+                attendees=[Attendee.from_dict(a) for a in data["attendees"]],
+                settings=settings,
+                hours=float(data["hours"]),
+                connections=int(data["connections"]),
+                shared_made_by=data.get("shared_made_by"),
+                last_errors={str(k): str(v) for k, v in (data.get("last_errors") or {}).items()},
+            )
+        except FileNotFoundError:
+            raise WorkshopError(
+                f"no workshop is recorded in {directory}; 'spcs-wizard workshop provision' "
+                "makes one"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+            raise WorkshopError(
+                f"the workshop record in {directory} cannot be read: {exc}"
+            ) from None
+
+
+def workshop_dir(target: Target, name: str) -> Path:
+    """Where a workshop's record lives: beside the rehearsal's account, or under the state
+    home by connection (one workshop name may be used on two accounts)."""
+    if target.rehearsal is not None:
+        return target.rehearsal.directory / "workshops" / name.lower()
+    connection = (target.connection_name or "default").lower()
+    return state_home() / "workshops" / connection / name.lower()

@@ -1,0 +1,409 @@
+"""Workshops against the emulator: a class of attendees provisioned side by side, each
+isolated from the others (asserted by signing in as them), torn down to the account as it
+was; the cost against hand-computed figures; passwords only in the keyring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+import snowflake.connector
+from keyring.backends import null
+from keyrings.cryptfile.cryptfile import CryptFileKeyring
+from snowflake.connector.errors import ProgrammingError
+
+from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.workshop.classroom import Classroom
+from spcs_wizard.workshop.cost import workshop_cost
+from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS
+from spcs_wizard.workshop.inventory import class_objects
+from spcs_wizard.workshop.roster import RosterError, numbered, read_roster
+from spcs_wizard.workshop.status import attendee_row
+from spcs_wizard.workshop.workshop import Workshop, WorkshopError
+
+SPEED = 600
+# What the account lists, kind by kind, before and after (names only).
+LISTED = {
+    "ROLE": "SHOW ROLES",
+    "USER": "SHOW USERS",
+    "WAREHOUSE": "SHOW WAREHOUSES",
+    "DATABASE": "SHOW DATABASES",
+    "COMPUTE POOL": "SHOW COMPUTE POOLS",
+    "SECURITY INTEGRATION": "SHOW INTEGRATIONS",
+}
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No keyring that can keep secrets: a rehearsal keeps its attendees' passwords in
+    memory for the run (and never asks for a keyring's own password)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def _rehearsal(tmp_path: Path) -> Rehearsal:
+    rehearsal = Rehearsal(tmp_path / "r", speed=SPEED, registry=False, run_services=False)
+    rehearsal.start()
+    return rehearsal
+
+
+def _classroom(rehearsal: Rehearsal, tmp_path: Path, attendees: int, **kw: Any) -> Classroom:
+    workshop = Workshop("WS", numbered(attendees), Deployment(account=rehearsal.account), **kw)
+    return Classroom(workshop, Target(rehearsal=rehearsal), tmp_path / "ws", image_mode="record")
+
+
+def _admin(rehearsal: Rehearsal) -> snowflake.connector.SnowflakeConnection:
+    return snowflake.connector.connect(**rehearsal.connect_args())
+
+
+def _query(con: snowflake.connector.SnowflakeConnection, sql: str) -> list[dict[str, Any]]:
+    cur = con.cursor()
+    cur.execute(sql)
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _account(rehearsal: Rehearsal) -> dict[str, set[str]]:
+    """The account's objects by kind, as ACCOUNTADMIN sees them, and its account grants."""
+    with _admin(rehearsal) as con:
+        _query(con, "USE ROLE ACCOUNTADMIN")
+        found = {kind: {r["name"] for r in _query(con, sql)} for kind, sql in LISTED.items()}
+        found["GRANT"] = {
+            f"{r['privilege']} ON {r['granted_on']} TO ROLE {r['grantee_name']}"
+            for r in _query(con, "SHOW GRANTS TO ROLE SYSADMIN")
+        }
+        found["SERVICE"] = {
+            f"{db}.PUBLIC.{r['name']}"
+            for db in found["DATABASE"]
+            for r in _query(con, f"SHOW SERVICES IN SCHEMA {db}.PUBLIC")
+        }
+    return found
+
+
+# -- the class: who, what, what it costs ------------------------------------------------------
+def test_a_roster_gives_each_person_a_prefix_of_their_own(tmp_path: Path) -> None:
+    roster = tmp_path / "class.csv"
+    roster.write_text(
+        "\ufeffName,Email,Team\nAlice Smith,alice@example.com,red\nBob,,blue\n"
+        "Alice Smith,alice2@example.com,red\nAlice Smith 2,,green\nZoë,,\n\n",
+        encoding="utf-8",
+    )
+    people = read_roster(roster)
+    assert [(a.name, a.slug, a.email) for a in people] == [
+        ("Alice Smith", "ALICE_SMITH", "alice@example.com"),
+        ("Bob", "BOB", ""),
+        ("Alice Smith", "ALICE_SMITH_2", "alice2@example.com"),
+        ("Alice Smith 2", "ALICE_SMITH_2_2", ""),  # its own name was taken by the second Alice
+        ("Zoë", "ZOE", ""),
+    ]
+    assert people[0].prefix("WS") == "WS_ALICE_SMITH_"
+    assert [a.slug for a in numbered(3)] == ["01", "02", "03"]
+    assert numbered(100)[0].slug == "001"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is empty"),
+        ("email\nalice@example.com\n", "has no 'name' column"),
+        ("name\n", "has a header and no attendees"),
+        ("name,email\nAlice,\n,bob@example.com\n", "line 3: the name is empty"),
+        ("name,email\nAlice,not-an-address\n", "line 2: 'not-an-address' is not an email"),
+        ("name\n!!!\n", "line 2: '!!!' gives no name Snowflake can use"),
+    ],
+)
+def test_a_roster_it_cannot_use_says_which_line_and_what_to_change(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    roster = tmp_path / "class.csv"
+    roster.write_text(text, encoding="utf-8")
+    with pytest.raises(RosterError, match=message):
+        read_roster(roster)
+
+
+def test_settings_a_workshop_cannot_give_each_attendee_are_refused() -> None:
+    people = numbered(2)
+    with pytest.raises(WorkshopError, match="leave prefix out"):
+        Workshop("WS", people, Deployment(prefix="alice"))
+    with pytest.raises(WorkshopError, match="one user per attendee"):
+        Workshop("WS", people, Deployment(user={"create": False}))
+    with pytest.raises(WorkshopError, match="at most 336"):
+        Workshop("WS", people, Deployment(), hours=0)
+
+
+def test_the_cost_matches_a_table_worked_out_by_hand() -> None:
+    # Consumption table 1(e): CPU_X64_S 0.11, CPU_X64_M 0.22 credits a node-hour; 1(a):
+    # XSMALL 1, SMALL 2 credits an hour.
+    thirty = workshop_cost(Workshop("WS", numbered(30), Deployment(), hours=3))
+    assert thirty.running_per_hour == 6.6  # 30 x (0.11 + 0.11)
+    assert thirty.running_total == 19.8  # x 3 h
+    assert thirty.warehouse_at_most == 90  # 30 x 1 x 3 h, only while queries run
+    assert [(r.item, r.each_per_hour, r.class_per_hour, r.for_workshop) for r in thirty.rows] == [
+        ("Milvus pool", 0.11, 3.3, 9.9),
+        ("notebook pool", 0.11, 3.3, 9.9),
+        ("warehouse", 1, 30, 90),
+    ]
+    lean = Deployment(
+        notebook=False,
+        milvus={"pool": {"name": "MILVUS_COMPUTE_POOL", "instance_family": "CPU_X64_M"}},
+        warehouse={"size": "SMALL"},
+    )
+    twelve = workshop_cost(Workshop("WS", numbered(12), lean, hours=2))
+    assert twelve.running_per_hour == 2.64  # 12 x 0.22
+    assert twelve.running_total == 5.28
+    assert twelve.warehouse_at_most == 48  # 12 x 2 x 2 h
+    assert [r.item for r in twelve.rows] == ["Milvus pool", "warehouse"]
+
+
+# -- provisioning and tearing down -----------------------------------------------------------
+@pytest.mark.long
+def test_thirty_attendees_get_exactly_their_objects_and_teardown_leaves_the_account_as_before(
+    tmp_path: Path,
+    no_keyring: None,
+) -> None:
+    rehearsal = _rehearsal(tmp_path)
+    try:
+        before = _account(rehearsal)
+        room = _classroom(rehearsal, tmp_path, 30, connections=8)
+        pool = room.pool()
+        try:
+            report = room.provision(pool)
+            assert report.ok, [r.to_dict() for r in report.failed]
+            assert [r.attendee.slug for r in report.results] == [f"{i:02d}" for i in range(1, 31)]
+            made = _account(rehearsal)
+            expected = class_objects(room.workshop)
+            for kind in (*LISTED, "SERVICE"):
+                wanted = {
+                    item["name"]
+                    for entry in [*expected["attendees"], {"objects": expected["account_wide"]}]  # type: ignore[list-item]
+                    for item in entry["objects"]
+                    if item["kind"] == kind
+                }
+                assert made[kind] - before[kind] == wanted, kind
+            assert len(made["COMPUTE POOL"] - before["COMPUTE POOL"]) == 60
+            # Each attendee's role holds its own deployment's objects, nobody else's.
+            looks = room.snapshots(pool)
+            rows = [
+                attendee_row(a, room.session(a).deployment, looks[a.slug])
+                for a in room.workshop.attendees
+            ]
+            assert {r.condition for r in rows} == {"running"}
+            assert sum(r.credits_per_hour or 0 for r in rows) == pytest.approx(6.6)
+            assert room.workshop.shared_made_by == "01"  # the account had no integration
+
+            gone = room.teardown(pool)
+            assert gone.ok, [r.to_dict() for r in gone.failed]
+            assert gone.results[-1].attendee.slug == "01"  # the account-wide objects go last
+        finally:
+            pool.close()
+        assert _account(rehearsal) == before
+        assert not (tmp_path / "ws" / "workshop.json").exists()  # the name is free again
+    finally:
+        rehearsal.stop()
+
+
+def test_each_attendee_signs_in_and_can_neither_see_nor_touch_another_attendees_objects(
+    tmp_path: Path, file_keyring: CryptFileKeyring
+) -> None:
+    rehearsal = _rehearsal(tmp_path)
+    try:
+        room = _classroom(rehearsal, tmp_path, 2, connections=2)
+        pool = room.pool()
+        try:
+            assert room.provision(pool).ok
+            alice, bob = (room.session(a).deployment for a in room.workshop.attendees)
+            assert room.credentials is not None
+            password = room.credentials.load(alice, "milvus_user_password")
+            assert password is not None
+            args = rehearsal.connect_args()
+            args.pop("password")
+            args["user"] = alice.names().user.name
+            with snowflake.connector.connect(**args, password=password) as con:
+                own, other = alice.names(), bob.names()
+                assert _query(con, "SELECT CURRENT_ROLE()")[0] == {"CURRENT_ROLE()": own.role.name}
+                _query(con, f"USE DATABASE {own.database.name}")
+                services = _query(con, f"SHOW SERVICES IN SCHEMA {own.database.name}.PUBLIC")
+                assert {s["name"] for s in services} == {"MILVUS", "JUPYTER"}
+                assert {d["name"] for d in _query(con, "SHOW DATABASES")} == {own.database.name}
+                refused = {
+                    f"USE DATABASE {other.database.name}": "does not exist or not authorized",
+                    f"SHOW SERVICES IN SCHEMA {other.database.name}.PUBLIC": "does not exist",
+                    f"ALTER SERVICE {other.database.name}.PUBLIC.MILVUS SUSPEND": "does not exist",
+                    f"DROP DATABASE {other.database.name}": "does not exist or not authorized",
+                    f"ALTER COMPUTE POOL {other.milvus_pool.name} SUSPEND": "does not exist",
+                    f"USE WAREHOUSE {other.warehouse.name}": "does not exist or not authorized",
+                    f"LIST @{other.database.name}.PUBLIC.FILES": "does not exist",
+                    f"USE ROLE {other.role.name}": "is not assigned to the executing user",
+                    f"GRANT ROLE {other.role.name} TO USER {own.user.name}": "Insufficient",
+                }
+                for sql, why in refused.items():
+                    with pytest.raises(ProgrammingError, match=why):
+                        _query(con, sql)
+            # The other attendee's deployment is as it was: still running.
+            look = room.snapshots(pool)[room.workshop.attendees[1].slug]
+            assert getattr(look, "condition", None) == "running"
+            assert room.teardown(pool).ok
+        finally:
+            pool.close()
+    finally:
+        rehearsal.stop()
+
+
+def test_a_failing_attendee_is_reported_without_stopping_the_others_and_a_rerun_resumes(
+    tmp_path: Path,
+    no_keyring: None,
+) -> None:
+    rehearsal = _rehearsal(tmp_path)
+    try:
+        room = _classroom(rehearsal, tmp_path, 3, connections=2)
+        broken = room.session(room.workshop.attendees[1]).deployment
+        failing = f"{broken.names().database.name}.PUBLIC.MILVUS"
+        rehearsal.started.faults.failing_services.add(failing)
+        pool = room.pool()
+        try:
+            report = room.provision(pool)
+            assert not report.ok
+            assert [(r.attendee.slug, r.ok, r.phase) for r in report.results] == [
+                ("01", True, "services"),
+                ("02", False, "services"),
+                ("03", True, "services"),
+            ]
+            assert report.failed[0].detail.startswith("wait-service-milvus: the service failed")
+            recorded = Workshop.load(tmp_path / "ws")
+            assert recorded.last_errors == {"02": report.failed[0].detail}
+            row = attendee_row(
+                recorded.attendees[1],
+                broken,
+                room.snapshots(pool)["02"],
+                recorded.last_errors["02"],
+            )
+            assert (row.condition, row.last_error) == ("failing", report.failed[0].detail)
+
+            rehearsal.started.faults.failing_services.clear()
+            with _admin(rehearsal) as con:  # what an instructor would do: restart it
+                _query(con, "USE ROLE SYSADMIN")
+                _query(con, f"ALTER SERVICE {failing} SUSPEND")
+            again = room.provision(pool)
+            assert again.ok, [r.to_dict() for r in again.failed]
+            assert Workshop.load(tmp_path / "ws").last_errors == {}
+            assert room.teardown(pool).ok
+        finally:
+            pool.close()
+    finally:
+        rehearsal.stop()
+
+
+def test_account_wide_objects_someone_else_made_stay_after_the_workshop(
+    tmp_path: Path, no_keyring: None
+) -> None:
+    rehearsal = _rehearsal(tmp_path)
+    try:
+        mine = DeploymentSession(
+            Target(rehearsal=rehearsal), Deployment(account=rehearsal.account), image_mode="record"
+        )
+        runner = mine.connect()
+        try:
+            assert mine.deploy(runner).ok  # an ordinary deployment made the integration
+        finally:
+            runner.con.close()
+        before = _account(rehearsal)
+        room = _classroom(rehearsal, tmp_path, 2, connections=2)
+        pool = room.pool()
+        try:
+            assert room.provision(pool).ok
+            assert room.workshop.shared_made_by is None
+            assert room.teardown(pool).ok
+        finally:
+            pool.close()
+        assert _account(rehearsal) == before  # the integration and grants are still there
+    finally:
+        rehearsal.stop()
+
+
+def test_suspend_and_resume_act_on_every_attendee(tmp_path: Path, no_keyring: None) -> None:
+    rehearsal = _rehearsal(tmp_path)
+    try:
+        room = _classroom(rehearsal, tmp_path, 3, connections=3)
+        pool = room.pool()
+        try:
+            assert room.provision(pool).ok
+            assert room.switch(pool, "suspend").ok
+            looks = room.snapshots(pool)
+            assert {getattr(look, "condition", None) for look in looks.values()} == {"suspended"}
+            assert room.switch(pool, "resume").ok
+            pools = {p.state for look in room.snapshots(pool).values() for p in look.pools}  # type: ignore[union-attr]
+            assert pools
+            assert "SUSPENDED" not in pools
+            assert room.teardown(pool).ok
+        finally:
+            pool.close()
+    finally:
+        rehearsal.stop()
+
+
+def test_attendees_passwords_are_only_in_the_keyring(
+    tmp_path: Path, file_keyring: CryptFileKeyring
+) -> None:
+    rehearsal = _rehearsal(tmp_path)
+    try:
+        room = _classroom(rehearsal, tmp_path, 2, connections=2)
+        pool = room.pool()
+        try:
+            assert room.provision(pool).ok
+            assert room.credentials is not None
+            secrets = [
+                room.credentials.load(room.session(a).deployment, s)
+                for a in room.workshop.attendees
+                for s in ATTENDEE_SECRETS
+            ]
+            assert None not in secrets
+            assert len(set(secrets)) == 4  # one each, all different
+            files = [p for p in tmp_path.rglob("*") if p.is_file()]
+            assert any(p.name == "workshop.json" for p in files)
+            for path in files:
+                data = path.read_bytes()
+                for secret in secrets:
+                    assert secret.encode() not in data, path  # type: ignore[union-attr]
+            assert room.teardown(pool).ok
+            left = [
+                room.credentials.load(room.session(a).deployment, s)
+                for a in room.workshop.attendees
+                for s in ATTENDEE_SECRETS
+            ]
+            assert left == [None] * 4  # their users are gone: so are their passwords
+        finally:
+            pool.close()
+    finally:
+        rehearsal.stop()
+
+
+def test_an_account_needs_a_keyring_before_anything_is_made(
+    tmp_path: Path, no_keyring: None
+) -> None:
+    # A connection's workshop (not a rehearsal) with no usable keyring: refused before
+    # connecting.
+    workshop = Workshop("WS", numbered(2), Deployment())
+    room = Classroom(workshop, Target(connection_name="nowhere"), tmp_path / "ws")
+    from spcs_wizard.workshop.credentials import CredentialsUnavailableError
+
+    with pytest.raises(CredentialsUnavailableError, match="need the keyring"):
+        room.provision(room.pool())
+    assert not (tmp_path / "ws").exists()
+
+
+def test_the_plan_lists_every_attendees_objects_by_prefix() -> None:
+    objects = class_objects(Workshop("WS", numbered(2), Deployment()))
+    assert [e["prefix"] for e in objects["attendees"]] == ["WS_01_", "WS_02_"]  # type: ignore[index]
+    first = objects["attendees"][0]["objects"]  # type: ignore[index]
+    assert {"kind": "USER", "name": "WS_01_MILVUS_USER"} in first
+    assert {"kind": "COMPUTE POOL", "name": "WS_01_MILVUS_COMPUTE_POOL"} in first
+    assert all("WS_02_" not in json.dumps(item) for item in first)
+    assert {i["kind"] for i in objects["account_wide"]} == {"SECURITY INTEGRATION", "GRANT"}  # type: ignore[union-attr]

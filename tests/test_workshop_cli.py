@@ -1,0 +1,206 @@
+"""``spcs-wizard workshop`` as an instructor runs it: on an account (a connection in
+connections.toml to the emulator) and in rehearsal, with a real encrypted-file keyring."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import snowflake.connector
+
+from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.registry import repository_path
+from tests.cli_harness import connections_home
+from tests.command import clean_environment, run_command
+from tests.conftest import ADMIN_PASSWORD
+
+ATTENDEES = ("01", "02")
+
+
+@pytest.fixture
+def account(tmp_path: Path) -> Iterator[tuple[Emulator, dict[str, str]]]:
+    """An emulator on a fast clock reached through connection 'dev', the images of the
+    two attendees WS_01_ and WS_02_ already in their repositories (pushes are the images
+    tests' work), and a real keyring: keyrings.cryptfile's file in a temporary directory."""
+    emu = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, speed=600, run_services=False
+        ),
+        Faults(),
+    )
+    emu.start()
+    for slug in ATTENDEES:
+        d = Deployment(prefix=f"WS_{slug}_")
+        for svc in map(d.image, ("milvus", "gateway", "jupyter")):
+            emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "b" * 64)
+    env = clean_environment(
+        {
+            "COLUMNS": "160",
+            "SNOWFLAKE_HOME": str(connections_home(tmp_path, "dev", emu)),
+            "SNOWFLAKE_CONNECTIONS_DEV_PASSWORD": ADMIN_PASSWORD,
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.cryptfile.cryptfile.CryptFileKeyring",
+            "KEYRING_CRYPTFILE_PASSWORD": "unlock-the-instructors-keyring",
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+        }
+    )
+    yield emu, env
+    emu.stop()
+
+
+def _databases(emu: Emulator) -> set[str]:
+    with snowflake.connector.connect(**emu.connect_args()) as con:
+        cur = con.cursor()
+        cur.execute("USE ROLE ACCOUNTADMIN")
+        cur.execute("SHOW DATABASES")
+        return {row[1] for row in cur.fetchall()}
+
+
+def test_plan_shows_objects_and_cost_without_connecting(tmp_path: Path) -> None:
+    env = clean_environment({"SPCS_WIZARD_HOME": str(tmp_path / "state"), "COLUMNS": "120"})
+    shown = run_command("workshop", "plan", "--attendees", "30", "--hours", "3", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Workshop WORKSHOP: 30 attendees, a deployment each" in shown.stdout
+    assert "While everything runs: 6.6 credits an hour, 19.8 for 3 h" in shown.stdout
+    assert "<prefix>MILVUS_COMPUTE_POOL" in shown.stdout
+    as_json = run_command("workshop", "plan", "--attendees", "30", "--json", env=env)
+    plan = json.loads(as_json.stdout)
+    assert plan["cost"]["credits_per_hour_running"] == 6.6
+    assert len(plan["objects"]["attendees"]) == 30
+    assert not (tmp_path / "state").exists()  # a plan records nothing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give the class as --attendees N or --roster FILE"),
+        (("--attendees", "0"), "--attendees must be from 1 to 200, not 0"),
+        (("--roster", "missing.csv"), "cannot read the roster missing.csv"),
+        (("--attendees", "2", "--prefix", "alice"), "leave prefix out"),
+        (("--attendees", "2", "--name", "select"), "workshop name"),
+        (("--attendees", "2", "--connections", "0"), "--connections must be from 1 to 32"),
+    ],
+)
+def test_a_class_it_cannot_make_is_refused_with_what_to_change(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    env = clean_environment({"SPCS_WIZARD_HOME": str(tmp_path / "state")})
+    refused = run_command("workshop", "provision", "--rehearsal", *args, env=env, cwd=tmp_path)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert message in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "state" / "rehearsal" / "workshops").exists()
+
+
+@pytest.mark.long
+def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
+    tmp_path: Path, account: tuple[Emulator, dict[str, str]]
+) -> None:
+    emu, env = account
+    before = _databases(emu)
+    ws = ("--name", "ws", "-c", "dev")
+
+    asked = run_command("workshop", "provision", *ws, "--attendees", "2", env=env)
+    assert asked.returncode == 2  # billable, and no terminal to ask on
+    assert "add --yes" in asked.stderr
+    assert _databases(emu) == before  # nothing was made
+
+    made = run_command("workshop", "provision", *ws, "--attendees", "2", "--yes", env=env)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "Workshop provision: 2 provisioned" in made.stdout
+    assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
+
+    status = run_command("workshop", "status", *ws, "--json", env=env)
+    rows = json.loads(status.stdout)
+    assert [(r["attendee"], r["user"], r["condition"]) for r in rows] == [
+        ("01", "WS_01_MILVUS_USER", "running"),
+        ("02", "WS_02_MILVUS_USER", "running"),
+    ]
+    assert all(r["endpoint"].startswith("https://") for r in rows)
+
+    sheet = tmp_path / "handouts" / "01.txt"
+    given = run_command("workshop", "handout", *ws, "01", "--out", str(sheet), env=env)
+    assert given.returncode == 0, given.stderr
+    assert stat.S_IMODE(sheet.stat().st_mode) == 0o600
+    text = sheet.read_text()
+    password = text.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
+    assert password not in given.stdout + given.stderr
+    assert "[ws_01]" in text
+    assert rows[0]["endpoint"] in text
+    # The handout's password signs the attendee in, to their own role.
+    args = emu.connect_args(user="WS_01_MILVUS_USER", password=password)
+    with snowflake.connector.connect(**args) as con:
+        cur = con.cursor()
+        cur.execute("SELECT CURRENT_ROLE()")
+        assert cur.fetchone() == ("WS_01_MILVUS_ROLE",)
+    for secret_file in (tmp_path / "state").rglob("*"):
+        if secret_file.is_file():
+            assert password.encode() not in secret_file.read_bytes(), secret_file
+
+    nobody = run_command("workshop", "handout", *ws, "nobody", env=env)
+    assert nobody.returncode == 2
+    assert "no attendee 'nobody' in workshop WS (attendees: 01, 02)" in nobody.stderr
+
+    assert run_command("workshop", "suspend", *ws, env=env).returncode == 0
+    status = run_command("workshop", "status", *ws, "--json", env=env)
+    assert {r["condition"] for r in json.loads(status.stdout)} == {"suspended"}
+    assert run_command("workshop", "resume", *ws, env=env).returncode == 0
+
+    unasked = run_command("workshop", "teardown", *ws, env=env)
+    assert unasked.returncode == 2
+    assert "--yes" in unasked.stderr
+    gone = run_command("workshop", "teardown", *ws, "--yes", env=env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "Workshop teardown: 2 torn down" in gone.stdout
+    assert _databases(emu) == before
+    after = run_command("workshop", "status", *ws, env=env)
+    assert after.returncode == 2
+    assert "no workshop is recorded" in after.stderr
+
+
+def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_path: Path) -> None:
+    home = tmp_path / "state"
+    env = clean_environment(
+        {
+            "SPCS_WIZARD_HOME": str(home),
+            "PYTHON_KEYRING_BACKEND": "keyrings.cryptfile.cryptfile.CryptFileKeyring",
+            "KEYRING_CRYPTFILE_PASSWORD": "unlock-the-instructors-keyring",
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+        }
+    )
+    roster = tmp_path / "class.csv"
+    roster.write_text("name,email\nAda Lovelace,ada@example.com\nAlan Turing,\n")
+    made = run_command("workshop", "provision", "--rehearsal", "--roster", str(roster), env=env)
+    assert made.returncode == 0, made.stdout + made.stderr
+    everyone = tmp_path / "sheets"
+    given = run_command(
+        "workshop", "handout", "--rehearsal", "--all", "--out", str(everyone), env=env
+    )
+    assert given.returncode == 0, given.stderr
+    assert sorted(p.name for p in everyone.iterdir()) == ["ada_lovelace.txt", "alan_turing.txt"]
+    assert stat.S_IMODE(everyone.stat().st_mode) == 0o700
+    ada = (everyone / "ada_lovelace.txt").read_text()
+    assert ada.startswith("Workshop WORKSHOP: Ada Lovelace <ada@example.com>\n")
+    password = ada.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
+    # The rehearsal account outlives the command: Ada signs in to it with her handout.
+    rehearsal = Rehearsal(home / "rehearsal", registry=False, run_services=False)
+    rehearsal.start()
+    try:
+        args = rehearsal.started.connect_args(
+            user="WORKSHOP_ADA_LOVELACE_MILVUS_USER", password=password
+        )
+        with snowflake.connector.connect(**args) as con:
+            cur = con.cursor()
+            cur.execute("SHOW DATABASES")
+            assert [row[1] for row in cur.fetchall()] == ["WORKSHOP_ADA_LOVELACE_MILVUS_DEMO"]
+    finally:
+        rehearsal.stop()
+    gone = run_command("workshop", "teardown", "--rehearsal", "--yes", env=env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
