@@ -14,7 +14,8 @@ import pytest
 
 from spcs_wizard.console import demo
 from spcs_wizard.engine.rehearsal import Rehearsal
-from spcs_wizard.engine.rehearse import Stage, rehearse
+from spcs_wizard.engine.rehearse import rehearse
+from spcs_wizard.engine.stages import Stage
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 

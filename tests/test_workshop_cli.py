@@ -204,3 +204,50 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
         rehearsal.stop()
     gone = run_command("workshop", "teardown", "--rehearsal", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
+def test_the_whole_workshop_rehearses_in_one_command(tmp_path: Path) -> None:
+    env = clean_environment(
+        {
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "COLUMNS": "200",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        }
+    )
+    passed = run_command("workshop", "rehearse", "--attendees", "4", "--speed", "600", env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    lines = passed.stdout.splitlines()
+    assert [line.split()[1] for line in lines[:7]] == [
+        "start",
+        "provision",
+        "running",
+        "sign-in",
+        "suspend",
+        "resume",
+        "teardown",
+    ]
+    assert lines[3].endswith(
+        "each of 4 attendees signed in with their handout's password and saw only their own "
+        "database; the next attendee's was refused"
+    )
+    assert lines[6].endswith("4 torn down; the account lists what it did before")
+    assert lines[7].startswith("Workshop rehearsal passed in ")
+    # Kept, it is there for the instructor's other commands; a second rehearsal of the
+    # same name is refused rather than taking it over.
+    kept = run_command(
+        "workshop", "rehearse", "--attendees", "2", "--speed", "600", "--keep", "--json", env=env
+    )
+    run = json.loads(kept.stdout)
+    assert (run["ok"], run["kept"]) == (True, True)
+    assert [s["name"] for s in run["stages"]][-1] == "resume"
+    again = run_command("workshop", "rehearse", "--speed", "600", env=env)
+    assert again.returncode == 1
+    assert "a workshop named REHEARSAL is already in the rehearsal account" in again.stdout
+    status = run_command(
+        "workshop", "status", "--rehearsal", "--name", "rehearsal", "--json", env=env
+    )
+    assert [r["condition"] for r in json.loads(status.stdout)] == ["running", "running"]
+    gone = run_command(
+        "workshop", "teardown", "--rehearsal", "--name", "rehearsal", "--yes", env=env
+    )
+    assert gone.returncode == 0, gone.stdout + gone.stderr

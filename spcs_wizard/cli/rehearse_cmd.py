@@ -16,7 +16,7 @@ from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import EventPrinter
 
 if TYPE_CHECKING:
-    from spcs_wizard.engine.rehearse import Stage
+    from spcs_wizard.engine.stages import Stage
     from spcs_wizard.model.deployment import Deployment
 
 

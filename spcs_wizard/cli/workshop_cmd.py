@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.options import deployment_options
+from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import ConfigurationError, confirm, interactive
 from spcs_wizard.workshop.workshop import (
     DEFAULT_CONNECTIONS,
@@ -26,6 +26,7 @@ from spcs_wizard.workshop.workshop import (
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import Target
+    from spcs_wizard.engine.stages import Stage
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport, Classroom
     from spcs_wizard.workshop.workshop import Workshop
@@ -469,3 +470,79 @@ def handout_command(
         except WorkshopError as exc:
             raise ConfigurationError(str(exc)) from None
         handouts(room, chosen, out, console)
+
+
+# -- rehearse -----------------------------------------------------------------------------
+@workshop_group.command("rehearse")
+@click.option(
+    "--name",
+    "name",
+    default="REHEARSAL",
+    show_default=True,
+    help="The rehearsed workshop's name (the first part of each prefix).",
+)
+@_class_options
+@deployment_options
+@click.option("--keep", is_flag=True, help="Leave the class in the rehearsal account.")
+@click.option(
+    "--speed",
+    default=60.0,
+    show_default=True,
+    type=FiniteRange(min=0.001),
+    help="How many times faster than real time pools and services start.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object at the end (for CI).")
+def rehearse_command(
+    name: str,
+    attendees: int | None,
+    roster: Path | None,
+    hours: float,
+    connections: int,
+    deployment: Deployment,
+    keep: bool,
+    speed: float,
+    as_json: bool,
+) -> None:
+    """The whole workshop against the local emulator, no account needed: provision the
+    class (3 attendees unless --attendees or --roster), check it runs, sign in as each
+    attendee with their handout's password (their own database only; the next one's
+    refused), suspend, resume, tear down, and check the account is as before. Exit 0
+    when every stage passed, 1 at the first that did not."""
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.workshop.rehearse import rehearse_workshop
+    from spcs_wizard.workshop.workshop import workshop_name
+
+    try:
+        name = workshop_name(name)
+    except WorkshopError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if attendees is None and roster is None:
+        attendees = 3
+    workshop = _build(name, deployment, attendees, roster, hours, connections)
+    place = Rehearsal(speed=speed, registry=False, run_services=False)
+    outcome = rehearse_workshop(
+        place,
+        workshop,
+        keep=keep,
+        on_stage=(lambda _: None) if as_json else _print_stage,
+    )
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict()))
+    elif outcome.ok:
+        total = sum(s.seconds for s in outcome.stages)
+        console.print(f"[bold green]Workshop rehearsal passed[/] in {total:.1f} s")
+    if outcome.kept and not as_json:
+        console.print(
+            f"The class is kept in the rehearsal account: 'spcs-wizard workshop status "
+            f"--rehearsal --name {name}' shows it; 'workshop teardown --rehearsal --name "
+            f"{name}' ends it."
+        )
+    if not outcome.ok:
+        sys.exit(exit_codes.FAILURE)
+
+
+def _print_stage(stage: Stage) -> None:
+    mark = "[green]✓[/]" if stage.ok else "[bold red]✗[/]"
+    console.print(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {escape(stage.detail)}")
+    if stage.hint:
+        console.print(f"  next: {escape(stage.hint)}")

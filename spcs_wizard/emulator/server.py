@@ -192,6 +192,10 @@ class Emulator:
             if server is not None:
                 server.shutdown()
                 server.server_close()
+                # The clock's reading too: a fast clock ran on since the last change, and
+                # the next start goes on from here (what ran stays running).
+                with self.account.lock:
+                    self.account.save()
 
     def connect_args(
         self, user: str | None = None, password: str | None = None, **extra: Any

@@ -8,12 +8,12 @@ its time; the first failed stage ends the run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.console import demo
+from spcs_wizard.engine.stages import Stage, StageFailedError, Stages
 
 if TYPE_CHECKING:
     from spcs_wizard.console.console import Answer
@@ -24,15 +24,6 @@ if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
 
 EXPECTED_ANSWER = demo.DOCS[1]  # the seed guide's notebook: Alan Turing
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str  # start, deploy, running, answer, teardown
-    ok: bool
-    seconds: float
-    detail: str
-    hint: str = ""  # what to do next, when it failed
 
 
 @dataclass
@@ -58,35 +49,6 @@ class RehearseOutcome:
         }
 
 
-class _StageFailedError(Exception):
-    def __init__(self, detail: str, hint: str) -> None:
-        super().__init__(detail)
-        self.detail, self.hint = detail, hint
-
-
-@dataclass
-class _Stages:
-    outcome: RehearseOutcome
-    on_stage: Callable[[Stage], None]
-    clock: Callable[[], float]
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[list[str]]:
-        """Times the block; what it appends to the list it gets is the stage's detail."""
-        detail: list[str] = []
-        started = self.clock()
-        try:
-            yield detail
-        except _StageFailedError as exc:
-            self._end(Stage(name, False, self.clock() - started, exc.detail, exc.hint))
-            raise
-        self._end(Stage(name, True, self.clock() - started, "; ".join(detail)))
-
-    def _end(self, stage: Stage) -> None:
-        self.outcome.stages.append(stage)
-        self.on_stage(stage)
-
-
 def rehearse(
     rehearsal: Rehearsal,
     deployment: Deployment,
@@ -100,13 +62,13 @@ def rehearse(
     from spcs_wizard.model.config_file import with_settings
 
     outcome = RehearseOutcome(kept=keep, kept_because="asked (--keep)" if keep else "")
-    stages = _Stages(outcome, on_stage, clock)
+    stages = Stages(outcome.stages, on_stage, clock)
     try:
         with stages.stage("start") as said:
             try:
                 emulator = rehearsal.start()
             except OSError as exc:
-                raise _StageFailedError(
+                raise StageFailedError(
                     f"cannot keep the rehearsal account in {rehearsal.directory}: {exc}",
                     "choose a directory this user can write (--home DIR, or SPCS_WIZARD_HOME)",
                 ) from None
@@ -121,12 +83,12 @@ def rehearse(
             outcome.kept_because = "it was in the rehearsal account before this run"
         runner = session.connect()
         try:
-            _deploy_and_ask(session, runner, stages, on_event)
+            _deploy_and_ask(session, runner, stages, outcome, on_event)
             if not outcome.kept:
                 with stages.stage("teardown") as said:
                     gone = session.teardown(runner, on_event)
                     if gone.failed is not None:
-                        raise _StageFailedError(gone.failed.message, gone.failed.hint)
+                        raise StageFailedError(gone.failed.message, gone.failed.hint)
                     shared = [st for st in session.plan().steps if st.target and st.target.shared]
                     said.append(
                         f"{len(gone.removed)} removed"
@@ -135,7 +97,7 @@ def rehearse(
                     )
         finally:
             runner.con.close()
-    except _StageFailedError:
+    except StageFailedError:
         # What a failed stage leaves stays for a look; the next run resumes it.
         if not outcome.kept and any(s.name == "deploy" for s in outcome.stages):
             outcome.kept, outcome.kept_because = True, "a stage failed: left for a look"
@@ -147,7 +109,8 @@ def rehearse(
 def _deploy_and_ask(
     session: DeploymentSession,
     runner: SqlRunner,
-    stages: _Stages,
+    stages: Stages,
+    outcome: RehearseOutcome,
     on_event: Callable[[Event], None],
 ) -> None:
     from spcs_wizard.console.targets import endpoint_console
@@ -157,7 +120,7 @@ def _deploy_and_ask(
         done = session.deploy(runner, on_event)
         if done.failed is not None:
             failed = done.failed
-            raise _StageFailedError(f"{failed.step_id}: {failed.message}", failed.hint)
+            raise StageFailedError(f"{failed.step_id}: {failed.message}", failed.hint)
         waits = [step for step in done.done if step.startswith("wait-")]
         said.append(
             f"{len(done.done) - len(waits)} steps done, {len(done.skipped)} already in place, "
@@ -167,7 +130,7 @@ def _deploy_and_ask(
         snap = session.snapshot(runner)
         if not snap.healthy:
             states = ", ".join(f"{s.name} {s.status}" for s in snap.services) or "no services"
-            raise _StageFailedError(
+            raise StageFailedError(
                 f"not everything is running: {states}",
                 "it is left in the rehearsal account: 'spcs-wizard' opens on it, and its "
                 "Monitor shows why",
@@ -182,15 +145,13 @@ def _deploy_and_ask(
             finally:
                 console.transport.close()
         except ConsoleError as exc:
-            raise _StageFailedError(
+            raise StageFailedError(
                 str(exc), "run again; the Milvus endpoint may not be up yet"
             ) from None
-        stages.outcome.answer = [
-            {"text": h.fields.get("text"), "score": h.score} for h in answer.hits
-        ]
+        outcome.answer = [{"text": h.fields.get("text"), "score": h.score} for h in answer.hits]
         best = answer.hits[0].fields.get("text") if answer.hits else None
         if best != EXPECTED_ANSWER:
-            raise _StageFailedError(
+            raise StageFailedError(
                 f"{demo.QUESTION!r} was answered with {best!r}, not {EXPECTED_ANSWER!r}",
                 "the emulator's embeddings or Milvus Lite ranked the seed's sentences "
                 "differently; report it with the output of 'spcs-wizard rehearse --json'",
