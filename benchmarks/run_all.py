@@ -29,6 +29,7 @@ RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("push_bench.py", ("--rounds", "4", "--size-mb", "16")),
     ("copy_bench.py", ("--rounds", "4", "--size-mb", "64")),
     ("console_bench.py", ("--rows", "10000", "100000", "--searches", "200")),
+    ("workshop_bench.py", ("--attendees", "30", "--rounds", "1")),
 )
 
 

@@ -62,5 +62,15 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
+    def wait_gone(self, text: str, timeout: float = 30.0) -> str:
+        """Poll the screen (not the scrollback) until ``text`` no longer shows."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text not in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never went away; the screen shows:\n{self.screen()}")
+
     def close(self) -> None:
         subprocess.run([*self.server, "kill-server"], check=False)

@@ -63,6 +63,15 @@ RUNS = {
         ],
         [],
     ),
+    "workshop_bench.py": (
+        ["--attendees", "2", "--rounds", "1"],
+        [
+            "workshop provision 2: one at a time",
+            "workshop provision 2: side by side",
+            "workshop status 2 rows: side by side",
+        ],
+        [],
+    ),
     # Snowflake CLI is installed by benchmarks/run, not by the test setup: here a stand-in
     # command plays the baseline (the figure is not the point, the benchmark running is).
     "cli_bench.py": (

@@ -18,7 +18,7 @@ from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.registry import repository_path
 from tests.cli_harness import connections_home
-from tests.command import clean_environment, run_command
+from tests.command import COMMAND, clean_environment, run_command
 from tests.conftest import ADMIN_PASSWORD
 
 ATTENDEES = ("01", "02")
@@ -190,7 +190,7 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     assert ada.startswith("Workshop WORKSHOP: Ada Lovelace <ada@example.com>\n")
     password = ada.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
     # The rehearsal account outlives the command: Ada signs in to it with her handout.
-    rehearsal = Rehearsal(home / "rehearsal", registry=False, run_services=False)
+    rehearsal = Rehearsal(home / "workshop-rehearsal", registry=False, run_services=False)
     rehearsal.start()
     try:
         args = rehearsal.started.connect_args(
@@ -250,4 +250,44 @@ def test_the_whole_workshop_rehearses_in_one_command(tmp_path: Path) -> None:
     gone = run_command(
         "workshop", "teardown", "--rehearsal", "--name", "rehearsal", "--yes", env=env
     )
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
+def test_an_instructor_provisions_asked_and_watches_the_class_in_a_terminal(
+    account: tuple[Emulator, dict[str, str]],
+) -> None:
+    from tests.terminal import Terminal
+
+    emu, env = account
+    before = _databases(emu)
+    command = str(COMMAND)
+    ask = Terminal(
+        [command, "workshop", "provision", "-c", "dev", "--name", "ws", "--attendees", "2"], env
+    )
+    try:
+        ask.wait_for("Create 2 deployments (4 compute pools in all)?")
+        asked = " ".join(ask.screen().split())  # as one line, however the terminal wraps it
+        assert "bill about 0.44 credits an hour, 1.32 for 3 h. (y/N)" in asked
+        ask.type("y")
+        ask.send("Enter")
+        ask.wait_for("Workshop provision: 2 provisioned", timeout=120)
+    finally:
+        ask.close()
+    board = Terminal([command, "workshop", "dashboard", "-c", "dev", "--name", "ws"], env)
+    try:
+        board.wait_for("2 of 2 running", timeout=60)
+        screen = board.screen()
+        assert "attendee 01" in screen
+        assert "attendee 02" in screen
+        board.send("t")
+        board.wait_for("Tear down the whole class?")
+        board.send("Escape")
+        after = board.wait_gone("Tear down the whole class?")
+        assert "2 of 2 running" in after  # nothing was torn down
+        board.send("C-q")
+        board.wait_gone("Suspend all")  # the dashboard has ended
+    finally:
+        board.close()
+    assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
+    gone = run_command("workshop", "teardown", "-c", "dev", "--name", "ws", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr

@@ -22,6 +22,7 @@ from spcs_wizard.workshop.workshop import (
     DEFAULT_HOURS,
     DEFAULT_NAME,
     WorkshopError,
+    workshop_rehearsal_home,
 )
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def _place(rehearsal: bool, connection_name: str | None) -> Iterator[Target]:
 
     # The control plane only: a Milvus Lite per attendee (30 of them) is more than a
     # laptop should run to look at a class; the console rehearses one deployment.
-    place = Rehearsal(registry=False, run_services=False)
+    place = Rehearsal(workshop_rehearsal_home(), registry=False, run_services=False)
     try:
         place.start()
     except OSError as exc:
@@ -235,7 +236,7 @@ def provision_command(
         question = (
             f"Create {len(workshop.attendees)} deployments "
             f"({len(workshop.attendees) * len(workshop.settings.service_keys)} compute pools "
-            "in all)? While running they bill about {cost.running_per_hour:g} "
+            f"in all)? While running they bill about {cost.running_per_hour:g} "
             f"credits an hour, {cost.running_total:g} for {hours:g} h."
         )
         if not interactive():
@@ -519,7 +520,7 @@ def rehearse_command(
     if attendees is None and roster is None:
         attendees = 3
     workshop = _build(name, deployment, attendees, roster, hours, connections)
-    place = Rehearsal(speed=speed, registry=False, run_services=False)
+    place = Rehearsal(workshop_rehearsal_home(), speed=speed, registry=False, run_services=False)
     outcome = rehearse_workshop(
         place,
         workshop,
@@ -546,3 +547,26 @@ def _print_stage(stage: Stage) -> None:
     console.print(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {escape(stage.detail)}")
     if stage.hint:
         console.print(f"  next: {escape(stage.hint)}")
+
+
+# -- dashboard ----------------------------------------------------------------------------
+@workshop_group.command("dashboard")
+@_target_options
+@click.option(
+    "--every",
+    type=FiniteRange(min=1.0),
+    default=10.0,
+    show_default=True,
+    help="Seconds between refreshes.",
+)
+def dashboard_command(
+    name: str, connection_name: str | None, rehearsal: bool, every: float
+) -> None:
+    """The class dashboard: one live row per attendee (state, restarts, credits, endpoint,
+    last error), refreshed in the background, with suspend, resume and teardown of the
+    whole class (each asks first)."""
+    from spcs_wizard.tui.class_dashboard import ClassApp
+
+    with _place(rehearsal, connection_name) as target:
+        room = _recorded(name, target)
+        ClassApp(room, refresh_secs=every).run()

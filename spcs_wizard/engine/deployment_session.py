@@ -114,6 +114,7 @@ class DeploymentSession:
     ask_secret: Callable[[SecretSlot], str] | None = None
     # Existing objects (plan target names) to take over instead of refusing (--adopt).
     adopt: frozenset[str] = frozenset()
+    workshop: str | None = None  # the workshop whose attendee this deployment is
     _endpoints: KeptEndpoints | None = field(default=None, repr=False, compare=False)
 
     # -- what will happen -------------------------------------------------------------------
@@ -222,7 +223,7 @@ class DeploymentSession:
         plan = self.images_plan() if images_only else self.plan()
         if part is not None:
             plan = part(plan)
-        remember(self.state_dir, self.deployment, self.target.record_name)
+        remember(self.state_dir, self.deployment, self.target.record_name, self.workshop)
         pusher = self._pusher(runner, on_push, on_line)
         deployer = Deployer(
             runner,

@@ -71,15 +71,23 @@ class KnownDeployment:
         return words + (", cut short" if self.cut_short else "")
 
 
-def remember(state_dir: Path, deployment: Deployment, connection_name: str | None) -> None:
-    """Record (or refresh) a deployment the tool is about to work on."""
+def remember(
+    state_dir: Path,
+    deployment: Deployment,
+    connection_name: str | None,
+    workshop: str | None = None,
+) -> None:
+    """Record (or refresh) a deployment the tool is about to work on; ``workshop``: an
+    attendee's, which the class dashboard lists instead of the wizard's Welcome."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    record = {
+    record: dict[str, Any] = {
         "deployment_id": deployment.deployment_id,
         "connection": connection_name,
         "last_used": time.time(),
         "settings": to_toml(deployment, with_comments=False),
     }
+    if workshop is not None:
+        record["workshop"] = workshop
     _write(state_dir, record)
 
 
@@ -101,8 +109,12 @@ def _load(state_dir: Path) -> dict[str, Any] | None:
 def refresh(state_dir: Path, deployment: Deployment, connection_name: str | None) -> None:
     """``remember`` again, if the deployment is known already (a teardown: its record
     then says how far it is, and drops a note of an earlier run cut short)."""
-    if (state_dir / RECORD).exists():
-        remember(state_dir, deployment, connection_name)
+    record = _load(state_dir)
+    if record is not None:
+        workshop = record.get("workshop")
+        remember(
+            state_dir, deployment, connection_name, workshop if isinstance(workshop, str) else None
+        )
 
 
 def mark_left(state_dir: Path, step_id: str) -> None:
@@ -125,7 +137,7 @@ def _read(directory: Path) -> tuple[Deployment, str | None, float] | None:
     """One record, or None for a directory without a readable one (a state written
     before records existed, a file edited by hand into something invalid)."""
     data = _load(directory)
-    if data is None:
+    if data is None or data.get("workshop"):  # an attendee's: the class dashboard's
         return None
     try:
         deployment = validate(tomllib.loads(data["settings"]))

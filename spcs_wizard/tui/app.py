@@ -73,6 +73,7 @@ class WizardApp(App[None]):
         self.known: list[KnownDeployment] = []  # the deployments this machine knows
         self.live: dict[str, LiveStatus] = {}  # KnownDeployment.key -> its last live look
         self._looking = False
+        self.workshops: list[tuple[str | None, str]] = []  # recorded: (connection, name)
 
     def on_mount(self) -> None:
         self.theme = DARK
@@ -197,6 +198,9 @@ class WizardApp(App[None]):
 
         try:
             wizard = self.wizard
+            from spcs_wizard.workshop.workshop import recorded_workshops
+
+            self._from_thread(self._workshops_read, recorded_workshops())
             rehearsal = wizard.made_rehearsal()  # not started unless a look needs it
             found = known(rehearsal.directory)
             self._from_thread(self._known_read, found)
@@ -218,6 +222,45 @@ class WizardApp(App[None]):
         if self.is_running:
             with contextlib.suppress(RuntimeError):  # the app closed meanwhile
                 self.call_from_thread(callback, *args)
+
+    def _workshops_read(self, found: list[tuple[str | None, str]]) -> None:
+        self.workshops = found
+
+    def open_class(self, connection: str | None, name: str) -> None:
+        """The class dashboard of a recorded workshop, over the step (Escape comes back);
+        a rehearsed class's emulator runs while it is open."""
+        from spcs_wizard.tui.threads import start_thread
+
+        self.notify(f"Opening workshop {name} …")
+        start_thread(lambda: self._open_class(connection, name))
+
+    def _open_class(self, connection: str | None, name: str) -> None:
+        from spcs_wizard.engine.deployment_session import Target
+        from spcs_wizard.engine.rehearsal import Rehearsal
+        from spcs_wizard.tui.class_dashboard import ClassScreen
+        from spcs_wizard.workshop.classroom import Classroom
+        from spcs_wizard.workshop.workshop import (
+            Workshop,
+            WorkshopError,
+            workshop_dir,
+            workshop_rehearsal_home,
+        )
+
+        rehearsal = None
+        if connection is None:
+            rehearsal = Rehearsal(workshop_rehearsal_home(), registry=False, run_services=False)
+        target = Target(connection_name=connection, rehearsal=rehearsal)
+        try:
+            workshop = Workshop.load(workshop_dir(target, name))
+            if rehearsal is not None:
+                rehearsal.start()
+        except (WorkshopError, OSError) as exc:
+            self._from_thread(self.notify, str(exc), severity="error")
+            return
+        mode = "record" if rehearsal is not None else "build"
+        room = Classroom(workshop, target, workshop_dir(target, name), image_mode=mode)
+        stop = rehearsal.stop if rehearsal is not None else None
+        self._from_thread(self.push_screen, ClassScreen(room, on_close=stop))
 
     def _known_read(self, found: list[KnownDeployment]) -> None:
         self.known = found
@@ -283,6 +326,13 @@ class WizardApp(App[None]):
         yield SystemCommand("Light or dark theme", "Switch the theme", self.action_toggle_theme)
         for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
             yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+        for connection, name in self.workshops:
+            place = f"connection {connection}" if connection else "rehearsal"
+            yield SystemCommand(
+                f"Workshop {name} ({place}): class dashboard",
+                "One live row per attendee; suspend, resume or tear down the class",
+                lambda c=connection, n=name: self.open_class(c, n),
+            )
         for k in self.known:
             yield SystemCommand(
                 f"Pick up: {k.deployment.deployment_id} ({k.where})",

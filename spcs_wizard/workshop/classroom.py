@@ -157,7 +157,7 @@ class Classroom:
         if attendee.slug not in self._sessions:
             d = self.workshop.deployment(attendee)
             self._sessions[attendee.slug] = DeploymentSession(
-                self.target, d, image_mode=self.image_mode
+                self.target, d, image_mode=self.image_mode, workshop=self.workshop.name
             )
         return self._sessions[attendee.slug]
 

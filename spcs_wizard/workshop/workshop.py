@@ -164,6 +164,31 @@ class Workshop:
             ) from None
 
 
+def workshop_rehearsal_home() -> Path:
+    """The rehearsal account workshops are rehearsed on: apart from the wizard's (whose
+    emulator runs a Milvus Lite for every Milvus service it finds)."""
+    return state_home() / "workshop-rehearsal"
+
+
+def recorded_workshops() -> list[tuple[str | None, str]]:
+    """Every workshop recorded on this machine: (connection, name); None: the rehearsal's."""
+    found: list[tuple[str | None, str]] = []
+    accounts = state_home() / "workshops"
+    for record in sorted(accounts.glob(f"*/*/{RECORD}")) if accounts.is_dir() else ():
+        found.append((record.parent.parent.name, _recorded_name(record)))
+    rehearsed = workshop_rehearsal_home() / "workshops"
+    for record in sorted(rehearsed.glob(f"*/{RECORD}")) if rehearsed.is_dir() else ():
+        found.append((None, _recorded_name(record)))
+    return found
+
+
+def _recorded_name(record: Path) -> str:
+    try:
+        return str(json.loads(record.read_text(encoding="utf-8"))["name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return record.parent.name.upper()
+
+
 def workshop_dir(target: Target, name: str) -> Path:
     """Where a workshop's record lives: beside the rehearsal's account, or under the state
     home by connection (one workshop name may be used on two accounts)."""

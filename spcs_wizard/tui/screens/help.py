@@ -49,9 +49,13 @@ Every step is also a command: `spcs-wizard --help`.
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]  # noqa: RUF012
 
+    def __init__(self, text: str = HELP) -> None:
+        super().__init__()
+        self.text = text
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
-            yield Markdown(HELP)
+            yield Markdown(self.text)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -1,0 +1,237 @@
+"""The class dashboard driven by Textual's Pilot against the emulator: live rows, every
+key and palette action pressed, each dialog cancelled and confirmed, a failed look marked
+stale; on the rehearsal and on an account reached through connections.toml."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import null
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Static
+
+from spcs_wizard.emulator.faults import Faults
+from spcs_wizard.emulator.server import Emulator
+from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.deployment_session import Target
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.model.deployment import Deployment
+from spcs_wizard.model.registry import repository_path
+from spcs_wizard.tui.class_dashboard import ClassApp, ClassScreen
+from spcs_wizard.tui.screens.dialog import ConfirmDialog
+from spcs_wizard.workshop.classroom import Classroom
+from spcs_wizard.workshop.roster import numbered
+from spcs_wizard.workshop.workshop import Workshop, workshop_dir
+from tests.cli_harness import connections_home
+from tests.conftest import ADMIN_PASSWORD
+from tests.test_tui_wizard import listed
+from tests.wizard_harness import text_of, until
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def _provisioned(target: Target, directory: Path, attendees: int, account: str) -> Classroom:
+    workshop = Workshop("WS", numbered(attendees), Deployment(account=account), connections=3)
+    mode = "record" if target.is_rehearsal else "build"
+    room = Classroom(workshop, target, directory, image_mode=mode)  # type: ignore[arg-type]
+    pool = room.pool()
+    try:
+        report = room.provision(pool)
+        assert report.ok, [r.to_dict() for r in report.failed]
+    finally:
+        pool.close()
+    return room
+
+
+def _column(app: ClassApp, name: str) -> list[str]:
+    table = app.screen.query_one("#class", DataTable)
+    at = [str(c.label) for c in table.columns.values()].index(name)
+    return [str(table.get_row_at(i)[at]) for i in range(table.row_count)]
+
+
+async def _looked(pilot: Pilot[None], app: ClassApp, what: str) -> None:
+    """Wait for a look that begins after now to end (not one already under way)."""
+    screen = app.screen
+    assert isinstance(screen, ClassScreen)
+    await until(pilot, lambda: not screen.looking, what="the look under way")
+    before = screen.looks
+    screen.action_refresh()
+    await until(pilot, lambda: screen.looks > before and not screen.acting, what=what)
+
+
+async def _confirm(pilot: Pilot[None], app: ClassApp, key: str) -> None:
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what=f"{key}: asks")
+    focused = app.focused
+    assert isinstance(focused, Button)
+    assert focused.id == "no"  # never the action's button first
+    await pilot.click("#yes")
+    screen = app.screen
+    assert isinstance(screen, ClassScreen)
+    await until(pilot, lambda: screen.acting is None, timeout=120, what=f"{key}: done")
+
+
+@pytest.mark.long
+def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
+    tmp_path: Path, no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROWSER", "true")  # `o` hands the URL to /bin/true, not a browser
+    rehearsal = Rehearsal(
+        tmp_path / "r", speed=600, registry=False, run_services=False, network_timeout=3
+    )
+    rehearsal.start()
+    try:
+        room = _provisioned(Target(rehearsal=rehearsal), tmp_path / "ws", 3, rehearsal.account)
+        app = ClassApp(room, refresh_secs=3600)  # looks when asked: the test decides
+
+        async def scenario() -> None:
+            async with app.run_test(size=(140, 30)) as pilot:
+                await until(pilot, lambda: isinstance(app.screen, ClassScreen), what="screen")
+                await _looked(pilot, app, "the first look")
+                screen = app.screen
+                assert isinstance(screen, ClassScreen)
+                assert _column(app, "attendee") == ["attendee 01", "attendee 02", "attendee 03"]
+                assert _column(app, "state") == ["running"] * 3
+                assert _column(app, "pools") == ["2 active"] * 3
+                assert _column(app, "credits/h") == ["0.22"] * 3
+                fresh = text_of(screen.query_one("#freshness", Static))
+                assert fresh.startswith("3 of 3 running · 0.66 credits/h now")
+
+                # Every key the footer shows, and every palette action: each dialog that
+                # opens is cancelled with Escape, so the class is as it was.
+                keys = [b.key for b in (*ClassScreen.BINDINGS, *ClassApp.BINDINGS)]
+                for key in [k for k in keys if k != "ctrl+q"]:
+                    await pilot.press(key)
+                    await pilot.pause()
+                    if isinstance(app.screen, ModalScreen):
+                        await pilot.press("escape")
+                        await until(pilot, lambda: app.screen is screen, what=f"{key}: closed")
+                for title, _, _ in ClassScreen.PALETTE_ACTIONS:
+                    await pilot.press("ctrl+p")
+                    await until(
+                        pilot, lambda: bool(app.screen.query("CommandInput")), what="palette"
+                    )
+                    app.screen.query_one("CommandInput", Input).value = title
+                    await pilot.pause(0.2)
+                    await pilot.press("enter")
+                    await until(pilot, lambda: not app.screen.query("CommandInput"), what=title)
+                    if isinstance(app.screen, ModalScreen):
+                        await pilot.press("escape")
+                        await until(pilot, lambda: app.screen is screen, what=f"{title}: closed")
+                await _looked(pilot, app, "a look after the cancels")
+                assert _column(app, "state") == ["running"] * 3  # nothing was confirmed
+
+                await _confirm(pilot, app, "s")
+                await _looked(pilot, app, "after suspend")
+                assert _column(app, "state") == ["suspended"] * 3
+                assert "suspend: 3 done" in text_of(screen.query_one("#last-action", Static))
+                await _confirm(pilot, app, "u")
+                await _looked(pilot, app, "after resume")
+                assert "SUSPENDED" not in " ".join(_column(app, "pools")).upper()
+
+                port = rehearsal.started.port
+                rehearsal.started.stop_serving()  # the account stops answering
+                await _looked(pilot, app, "a failed look")
+                assert text_of(screen.query_one("#freshness", Static)).startswith("stale:")
+                rehearsal.started.serve_again(port)
+                await _looked(pilot, app, "a look again")
+                assert "stale" not in text_of(screen.query_one("#freshness", Static))
+
+                await _confirm(pilot, app, "t")
+                await _looked(pilot, app, "after teardown")
+                assert _column(app, "state") == ["not deployed"] * 3
+                await pilot.press("ctrl+q")
+
+        asyncio.run(scenario())
+        assert not (tmp_path / "ws" / "workshop.json").exists()
+    finally:
+        rehearsal.stop()
+
+
+def test_the_dashboard_watches_a_class_on_an_account(
+    tmp_path: Path, no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, speed=600, run_services=False
+        ),
+        Faults(),
+    )
+    emu.start()
+    try:
+        for slug in ("01", "02"):
+            d = Deployment(prefix=f"WS_{slug}_")
+            for svc in map(d.image, ("milvus", "gateway", "jupyter")):
+                emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "c" * 64)
+        monkeypatch.setenv("SNOWFLAKE_HOME", str(connections_home(tmp_path, "dev", emu)))
+        monkeypatch.setenv("SNOWFLAKE_CONNECTIONS_DEV_PASSWORD", ADMIN_PASSWORD)
+        monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "state"))
+        # An account's passwords need a keyring: an encrypted file one, here.
+        from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+        backend = CryptFileKeyring()
+        backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+        backend.keyring_key = "unlock-the-test-keyring"
+        keyring.set_keyring(backend)
+        target = Target(connection_name="dev")
+        where = workshop_dir(target, "WS")  # where the wizard finds recorded workshops
+        room = _provisioned(target, where, 2, emu.settings.account_identifier)
+        app = ClassApp(room, refresh_secs=3600)
+
+        async def scenario() -> None:
+            async with app.run_test(size=(140, 30)) as pilot:
+                await until(pilot, lambda: isinstance(app.screen, ClassScreen), what="screen")
+                await _looked(pilot, app, "the first look")
+                assert _column(app, "state") == ["running"] * 2
+                endpoints = _column(app, "endpoint")
+                assert all(e.endswith(".snowflakecomputing.app") for e in endpoints), endpoints
+                assert "connection dev" in str(app.screen.sub_title)
+                await _confirm(pilot, app, "s")
+                await _looked(pilot, app, "after suspend")
+                assert _column(app, "state") == ["suspended"] * 2
+                await pilot.press("escape")  # the dashboard's only screen: it stays
+                assert isinstance(app.screen, ClassScreen)
+                await pilot.press("ctrl+q")
+
+        asyncio.run(scenario())
+        # The wizard opens the same class from its palette, over its step; Escape comes back.
+        from spcs_wizard.tui.app import WizardApp
+        from spcs_wizard.tui.context import WizardContext
+        from spcs_wizard.tui.screens.welcome import WelcomeScreen
+
+        wizard = WizardApp(WizardContext(mode="account", connection_name="dev"))
+
+        async def from_the_wizard() -> None:
+            async with wizard.run_test(size=(140, 36)) as pilot:
+                await until(
+                    pilot, lambda: bool(wizard.workshops), timeout=30, what="the workshop listed"
+                )
+                assert wizard.workshops == [("dev", "WS")]
+                await pilot.press("ctrl+p")
+                await until(
+                    pilot, lambda: bool(wizard.screen.query("CommandInput")), what="palette"
+                )
+                title = "Workshop WS (connection dev): class dashboard"
+                wizard.screen.query_one("CommandInput", Input).value = title
+                await until(pilot, lambda: listed(wizard).startswith(title), what="listed first")
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(wizard.screen, ClassScreen), what="dashboard")
+                await _looked(pilot, wizard, "the wizard's look")  # type: ignore[arg-type]
+                assert _column(wizard, "state") == ["suspended"] * 2  # type: ignore[arg-type]
+                await pilot.press("escape")
+                await until(pilot, lambda: isinstance(wizard.screen, WelcomeScreen), what="back")
+
+        asyncio.run(from_the_wizard())
+    finally:
+        emu.stop()
