@@ -49,10 +49,13 @@ def no_keyring() -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
-def _rehearsal(tmp_path: Path) -> Rehearsal:
-    rehearsal = Rehearsal(tmp_path / "r", speed=SPEED, registry=False, run_services=False)
-    rehearsal.start()
-    return rehearsal
+@pytest.fixture
+def rehearsal(tmp_path: Path) -> Iterator[Rehearsal]:
+    """A rehearsal account on a fast clock, its control plane only (no Milvus Lite)."""
+    started = Rehearsal(tmp_path / "r", speed=SPEED, registry=False, run_services=False)
+    started.start()
+    yield started
+    started.stop()
 
 
 def _classroom(rehearsal: Rehearsal, tmp_path: Path, attendees: int, **kw: Any) -> Classroom:
@@ -168,221 +171,201 @@ def test_the_cost_matches_a_table_worked_out_by_hand() -> None:
 def test_thirty_attendees_get_exactly_their_objects_and_teardown_leaves_the_account_as_before(
     tmp_path: Path,
     no_keyring: None,
+    rehearsal: Rehearsal,
 ) -> None:
-    rehearsal = _rehearsal(tmp_path)
+    before = _account(rehearsal)
+    room = _classroom(rehearsal, tmp_path, 30, connections=8)
+    pool = room.pool()
     try:
-        before = _account(rehearsal)
-        room = _classroom(rehearsal, tmp_path, 30, connections=8)
-        pool = room.pool()
-        try:
-            report = room.provision(pool)
-            assert report.ok, [r.to_dict() for r in report.failed]
-            assert [r.attendee.slug for r in report.results] == [f"{i:02d}" for i in range(1, 31)]
-            made = _account(rehearsal)
-            expected = class_objects(room.workshop)
-            for kind in (*LISTED, "SERVICE"):
-                wanted = {
-                    item["name"]
-                    for entry in [*expected["attendees"], {"objects": expected["account_wide"]}]  # type: ignore[list-item]
-                    for item in entry["objects"]
-                    if item["kind"] == kind
-                }
-                assert made[kind] - before[kind] == wanted, kind
-            assert len(made["COMPUTE POOL"] - before["COMPUTE POOL"]) == 60
-            # Each attendee's role holds its own deployment's objects, nobody else's.
-            looks = room.snapshots(pool)
-            rows = [
-                attendee_row(a, room.session(a).deployment, looks[a.slug])
-                for a in room.workshop.attendees
-            ]
-            assert {r.condition for r in rows} == {"running"}
-            assert sum(r.credits_per_hour or 0 for r in rows) == pytest.approx(6.6)
-            assert room.workshop.shared_made_by == "01"  # the account had no integration
+        report = room.provision(pool)
+        assert report.ok, [r.to_dict() for r in report.failed]
+        assert [r.attendee.slug for r in report.results] == [f"{i:02d}" for i in range(1, 31)]
+        made = _account(rehearsal)
+        expected = class_objects(room.workshop)
+        for kind in (*LISTED, "SERVICE"):
+            wanted = {
+                item["name"]
+                for entry in [*expected["attendees"], {"objects": expected["account_wide"]}]  # type: ignore[list-item]
+                for item in entry["objects"]
+                if item["kind"] == kind
+            }
+            assert made[kind] - before[kind] == wanted, kind
+        assert len(made["COMPUTE POOL"] - before["COMPUTE POOL"]) == 60
+        # Every deployment runs: 0.22 credits an hour each (two CPU_X64_S pools).
+        looks = room.snapshots(pool)
+        rows = [
+            attendee_row(a, room.session(a).deployment, looks[a.slug])
+            for a in room.workshop.attendees
+        ]
+        assert {r.condition for r in rows} == {"running"}
+        assert sum(r.credits_per_hour or 0 for r in rows) == pytest.approx(6.6)
+        assert room.workshop.shared_made_by == "01"  # the account had no integration
 
-            gone = room.teardown(pool)
-            assert gone.ok, [r.to_dict() for r in gone.failed]
-            assert gone.results[-1].attendee.slug == "01"  # the account-wide objects go last
-        finally:
-            pool.close()
-        assert _account(rehearsal) == before
-        assert not (tmp_path / "ws" / "workshop.json").exists()  # the name is free again
+        gone = room.teardown(pool)
+        assert gone.ok, [r.to_dict() for r in gone.failed]
+        assert gone.results[-1].attendee.slug == "01"  # the account-wide objects go last
     finally:
-        rehearsal.stop()
+        pool.close()
+    assert _account(rehearsal) == before
+    assert not (tmp_path / "ws" / "workshop.json").exists()  # the name is free again
 
 
 def test_each_attendee_signs_in_and_can_neither_see_nor_touch_another_attendees_objects(
-    tmp_path: Path, file_keyring: CryptFileKeyring
+    tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
 ) -> None:
-    rehearsal = _rehearsal(tmp_path)
+    room = _classroom(rehearsal, tmp_path, 2, connections=2)
+    pool = room.pool()
     try:
-        room = _classroom(rehearsal, tmp_path, 2, connections=2)
-        pool = room.pool()
-        try:
-            assert room.provision(pool).ok
-            alice, bob = (room.session(a).deployment for a in room.workshop.attendees)
-            assert room.credentials is not None
-            password = room.credentials.load(alice, "milvus_user_password")
-            assert password is not None
-            args = rehearsal.connect_args()
-            args.pop("password")
-            args["user"] = alice.names().user.name
-            with snowflake.connector.connect(**args, password=password) as con:
-                own, other = alice.names(), bob.names()
-                assert _query(con, "SELECT CURRENT_ROLE()")[0] == {"CURRENT_ROLE()": own.role.name}
-                _query(con, f"USE DATABASE {own.database.name}")
-                services = _query(con, f"SHOW SERVICES IN SCHEMA {own.database.name}.PUBLIC")
-                assert {s["name"] for s in services} == {"MILVUS", "JUPYTER"}
-                assert {d["name"] for d in _query(con, "SHOW DATABASES")} == {own.database.name}
-                refused = {
-                    f"USE DATABASE {other.database.name}": "does not exist or not authorized",
-                    f"SHOW SERVICES IN SCHEMA {other.database.name}.PUBLIC": "does not exist",
-                    f"ALTER SERVICE {other.database.name}.PUBLIC.MILVUS SUSPEND": "does not exist",
-                    f"DROP DATABASE {other.database.name}": "does not exist or not authorized",
-                    f"ALTER COMPUTE POOL {other.milvus_pool.name} SUSPEND": "does not exist",
-                    f"USE WAREHOUSE {other.warehouse.name}": "does not exist or not authorized",
-                    f"LIST @{other.database.name}.PUBLIC.FILES": "does not exist",
-                    f"USE ROLE {other.role.name}": "is not assigned to the executing user",
-                    f"GRANT ROLE {other.role.name} TO USER {own.user.name}": "Insufficient",
-                }
-                for sql, why in refused.items():
-                    with pytest.raises(ProgrammingError, match=why):
-                        _query(con, sql)
-            # The other attendee's deployment is as it was: still running.
-            look = room.snapshots(pool)[room.workshop.attendees[1].slug]
-            assert getattr(look, "condition", None) == "running"
-            assert room.teardown(pool).ok
-        finally:
-            pool.close()
+        assert room.provision(pool).ok
+        alice, bob = (room.session(a).deployment for a in room.workshop.attendees)
+        assert room.credentials is not None
+        password = room.credentials.load(alice, "milvus_user_password")
+        assert password is not None
+        args = rehearsal.connect_args()
+        args.pop("password")
+        args["user"] = alice.names().user.name
+        with snowflake.connector.connect(**args, password=password) as con:
+            own, other = alice.names(), bob.names()
+            assert _query(con, "SELECT CURRENT_ROLE()")[0] == {"CURRENT_ROLE()": own.role.name}
+            _query(con, f"USE DATABASE {own.database.name}")
+            services = _query(con, f"SHOW SERVICES IN SCHEMA {own.database.name}.PUBLIC")
+            assert {s["name"] for s in services} == {"MILVUS", "JUPYTER"}
+            assert {d["name"] for d in _query(con, "SHOW DATABASES")} == {own.database.name}
+            refused = {
+                f"USE DATABASE {other.database.name}": "does not exist or not authorized",
+                f"SHOW SERVICES IN SCHEMA {other.database.name}.PUBLIC": "does not exist",
+                f"ALTER SERVICE {other.database.name}.PUBLIC.MILVUS SUSPEND": "does not exist",
+                f"DROP DATABASE {other.database.name}": "does not exist or not authorized",
+                f"ALTER COMPUTE POOL {other.milvus_pool.name} SUSPEND": "does not exist",
+                f"USE WAREHOUSE {other.warehouse.name}": "does not exist or not authorized",
+                f"LIST @{other.database.name}.PUBLIC.FILES": "does not exist",
+                f"USE ROLE {other.role.name}": "is not assigned to the executing user",
+                f"GRANT ROLE {other.role.name} TO USER {own.user.name}": "Insufficient",
+            }
+            for sql, why in refused.items():
+                with pytest.raises(ProgrammingError, match=why):
+                    _query(con, sql)
+        # The other attendee's deployment is as it was: still running.
+        look = room.snapshots(pool)[room.workshop.attendees[1].slug]
+        assert getattr(look, "condition", None) == "running"
+        assert room.teardown(pool).ok
     finally:
-        rehearsal.stop()
+        pool.close()
 
 
 def test_a_failing_attendee_is_reported_without_stopping_the_others_and_a_rerun_resumes(
     tmp_path: Path,
     no_keyring: None,
+    rehearsal: Rehearsal,
 ) -> None:
-    rehearsal = _rehearsal(tmp_path)
+    room = _classroom(rehearsal, tmp_path, 3, connections=2)
+    broken = room.session(room.workshop.attendees[1]).deployment
+    failing = f"{broken.names().database.name}.PUBLIC.MILVUS"
+    rehearsal.started.faults.failing_services.add(failing)
+    pool = room.pool()
     try:
-        room = _classroom(rehearsal, tmp_path, 3, connections=2)
-        broken = room.session(room.workshop.attendees[1]).deployment
-        failing = f"{broken.names().database.name}.PUBLIC.MILVUS"
-        rehearsal.started.faults.failing_services.add(failing)
-        pool = room.pool()
-        try:
-            report = room.provision(pool)
-            assert not report.ok
-            assert [(r.attendee.slug, r.ok, r.phase) for r in report.results] == [
-                ("01", True, "services"),
-                ("02", False, "services"),
-                ("03", True, "services"),
-            ]
-            assert report.failed[0].detail.startswith("wait-service-milvus: the service failed")
-            recorded = Workshop.load(tmp_path / "ws")
-            assert recorded.last_errors == {"02": report.failed[0].detail}
-            row = attendee_row(
-                recorded.attendees[1],
-                broken,
-                room.snapshots(pool)["02"],
-                recorded.last_errors["02"],
-            )
-            assert (row.condition, row.last_error) == ("failing", report.failed[0].detail)
+        report = room.provision(pool)
+        assert not report.ok
+        assert [(r.attendee.slug, r.ok, r.phase) for r in report.results] == [
+            ("01", True, "services"),
+            ("02", False, "services"),
+            ("03", True, "services"),
+        ]
+        assert report.failed[0].detail.startswith("wait-service-milvus: the service failed")
+        recorded = Workshop.load(tmp_path / "ws")
+        assert recorded.last_errors == {"02": report.failed[0].detail}
+        row = attendee_row(
+            recorded.attendees[1],
+            broken,
+            room.snapshots(pool)["02"],
+            recorded.last_errors["02"],
+        )
+        assert (row.condition, row.last_error) == ("failing", report.failed[0].detail)
 
-            rehearsal.started.faults.failing_services.clear()
-            with _admin(rehearsal) as con:  # what an instructor would do: restart it
-                _query(con, "USE ROLE SYSADMIN")
-                _query(con, f"ALTER SERVICE {failing} SUSPEND")
-            again = room.provision(pool)
-            assert again.ok, [r.to_dict() for r in again.failed]
-            assert Workshop.load(tmp_path / "ws").last_errors == {}
-            assert room.teardown(pool).ok
-        finally:
-            pool.close()
+        rehearsal.started.faults.failing_services.clear()
+        with _admin(rehearsal) as con:  # what an instructor would do: restart it
+            _query(con, "USE ROLE SYSADMIN")
+            _query(con, f"ALTER SERVICE {failing} SUSPEND")
+        again = room.provision(pool)
+        assert again.ok, [r.to_dict() for r in again.failed]
+        assert Workshop.load(tmp_path / "ws").last_errors == {}
+        assert room.teardown(pool).ok
     finally:
-        rehearsal.stop()
+        pool.close()
 
 
 def test_account_wide_objects_someone_else_made_stay_after_the_workshop(
-    tmp_path: Path, no_keyring: None
+    tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
 ) -> None:
-    rehearsal = _rehearsal(tmp_path)
+    mine = DeploymentSession(
+        Target(rehearsal=rehearsal), Deployment(account=rehearsal.account), image_mode="record"
+    )
+    runner = mine.connect()
     try:
-        mine = DeploymentSession(
-            Target(rehearsal=rehearsal), Deployment(account=rehearsal.account), image_mode="record"
-        )
-        runner = mine.connect()
-        try:
-            assert mine.deploy(runner).ok  # an ordinary deployment made the integration
-        finally:
-            runner.con.close()
-        before = _account(rehearsal)
-        room = _classroom(rehearsal, tmp_path, 2, connections=2)
-        pool = room.pool()
-        try:
-            assert room.provision(pool).ok
-            assert room.workshop.shared_made_by is None
-            assert room.teardown(pool).ok
-        finally:
-            pool.close()
-        assert _account(rehearsal) == before  # the integration and grants are still there
+        assert mine.deploy(runner).ok  # an ordinary deployment made the integration
     finally:
-        rehearsal.stop()
+        runner.con.close()
+    before = _account(rehearsal)
+    room = _classroom(rehearsal, tmp_path, 2, connections=2)
+    pool = room.pool()
+    try:
+        assert room.provision(pool).ok
+        assert room.workshop.shared_made_by is None
+        assert room.teardown(pool).ok
+    finally:
+        pool.close()
+    assert _account(rehearsal) == before  # the integration and grants are still there
 
 
-def test_suspend_and_resume_act_on_every_attendee(tmp_path: Path, no_keyring: None) -> None:
-    rehearsal = _rehearsal(tmp_path)
+def test_suspend_and_resume_act_on_every_attendee(
+    tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
+) -> None:
+    room = _classroom(rehearsal, tmp_path, 3, connections=3)
+    pool = room.pool()
     try:
-        room = _classroom(rehearsal, tmp_path, 3, connections=3)
-        pool = room.pool()
-        try:
-            assert room.provision(pool).ok
-            assert room.switch(pool, "suspend").ok
-            looks = room.snapshots(pool)
-            assert {getattr(look, "condition", None) for look in looks.values()} == {"suspended"}
-            assert room.switch(pool, "resume").ok
-            pools = {p.state for look in room.snapshots(pool).values() for p in look.pools}  # type: ignore[union-attr]
-            assert pools
-            assert "SUSPENDED" not in pools
-            assert room.teardown(pool).ok
-        finally:
-            pool.close()
+        assert room.provision(pool).ok
+        assert room.switch(pool, "suspend").ok
+        looks = room.snapshots(pool)
+        assert {getattr(look, "condition", None) for look in looks.values()} == {"suspended"}
+        assert room.switch(pool, "resume").ok
+        pools = {p.state for look in room.snapshots(pool).values() for p in look.pools}  # type: ignore[union-attr]
+        assert pools
+        assert "SUSPENDED" not in pools
+        assert room.teardown(pool).ok
     finally:
-        rehearsal.stop()
+        pool.close()
 
 
 def test_attendees_passwords_are_only_in_the_keyring(
-    tmp_path: Path, file_keyring: CryptFileKeyring
+    tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
 ) -> None:
-    rehearsal = _rehearsal(tmp_path)
+    room = _classroom(rehearsal, tmp_path, 2, connections=2)
+    pool = room.pool()
     try:
-        room = _classroom(rehearsal, tmp_path, 2, connections=2)
-        pool = room.pool()
-        try:
-            assert room.provision(pool).ok
-            assert room.credentials is not None
-            secrets = [
-                room.credentials.load(room.session(a).deployment, s)
-                for a in room.workshop.attendees
-                for s in ATTENDEE_SECRETS
-            ]
-            assert None not in secrets
-            assert len(set(secrets)) == 4  # one each, all different
-            files = [p for p in tmp_path.rglob("*") if p.is_file()]
-            assert any(p.name == "workshop.json" for p in files)
-            for path in files:
-                data = path.read_bytes()
-                for secret in secrets:
-                    assert secret.encode() not in data, path  # type: ignore[union-attr]
-            assert room.teardown(pool).ok
-            left = [
-                room.credentials.load(room.session(a).deployment, s)
-                for a in room.workshop.attendees
-                for s in ATTENDEE_SECRETS
-            ]
-            assert left == [None] * 4  # their users are gone: so are their passwords
-        finally:
-            pool.close()
+        assert room.provision(pool).ok
+        assert room.credentials is not None
+        secrets = [
+            room.credentials.load(room.session(a).deployment, s)
+            for a in room.workshop.attendees
+            for s in ATTENDEE_SECRETS
+        ]
+        assert None not in secrets
+        assert len(set(secrets)) == 4  # one each, all different
+        files = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert any(p.name == "workshop.json" for p in files)
+        for path in files:
+            data = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, path  # type: ignore[union-attr]
+        assert room.teardown(pool).ok
+        left = [
+            room.credentials.load(room.session(a).deployment, s)
+            for a in room.workshop.attendees
+            for s in ATTENDEE_SECRETS
+        ]
+        assert left == [None] * 4  # their users are gone: so are their passwords
     finally:
-        rehearsal.stop()
+        pool.close()
 
 
 def test_an_account_needs_a_keyring_before_anything_is_made(

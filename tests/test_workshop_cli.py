@@ -291,3 +291,73 @@ def test_an_instructor_provisions_asked_and_watches_the_class_in_a_terminal(
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
     gone = run_command("workshop", "teardown", "-c", "dev", "--name", "ws", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
+def test_a_bring_your_own_trial_pack_deploys_on_a_trial_account(tmp_path: Path) -> None:
+    """The pack's settings pass preflight and deploy on an emulated trial account (no
+    external access), where the instructor's settings with egress would fail."""
+    from tests.cli_harness import connections_home
+
+    emu = Emulator(
+        EmulatorSettings(
+            state_dir=tmp_path / "emu",
+            admin_password=ADMIN_PASSWORD,
+            speed=600,
+            run_services=False,
+            profile="trial",
+        ),
+        Faults(),
+    )
+    emu.start()
+    try:
+        d = Deployment()
+        for svc in map(d.image, ("milvus", "gateway", "jupyter")):
+            emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "d" * 64)
+        pack = tmp_path / "pack"
+        env = clean_environment(
+            {
+                "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+                "SNOWFLAKE_HOME": str(connections_home(tmp_path, "trial", emu)),
+                "SNOWFLAKE_CONNECTIONS_TRIAL_PASSWORD": ADMIN_PASSWORD,
+                "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+                "SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD": "Attendee-user-Pw-19",
+                "SPCS_WIZARD_SECRET_JUPYTER_PASSWORD": "Attendee-nb-Pw-20",
+            }
+        )
+        made = run_command(
+            "workshop",
+            "pack",
+            "--out",
+            str(pack),
+            "--set",
+            "egress.enabled=true",
+            "--hours",
+            "2",
+            env=env,
+        )
+        assert made.returncode == 0, made.stderr
+        assert "changed: egress turned off" in made.stdout
+        checklist = (pack / "CHECKLIST.md").read_text()
+        assert "bills about\n0.22 credits an hour, 0.44 for the workshop's 2 hours" in checklist
+        assert "`spcs-wizard preflight -c trial`" in checklist
+        # The attendee runs the checklist's commands in the pack's directory.
+        checked = run_command("preflight", "-c", "trial", env=env, cwd=pack)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        deployed = run_command("deploy", "-c", "trial", env=env, cwd=pack, timeout=300)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        # What the pack changed was needed: with egress, the same trial account refuses.
+        refused = run_command(
+            "deploy",
+            "-c",
+            "trial",
+            "--set",
+            "egress.enabled=true",
+            "--prefix",
+            "other",
+            env=env,
+            timeout=300,
+        )
+        assert refused.returncode != 0
+        assert "trial" in refused.stdout + refused.stderr
+    finally:
+        emu.stop()

@@ -67,7 +67,7 @@ def rehearse_command(
         Rehearsal(where, speed=speed, registry=False),
         deployment,
         keep=keep,
-        on_stage=(lambda _: None) if as_json else lambda stage: _print(console, stage),
+        on_stage=(lambda _: None) if as_json else lambda stage: print_stage(console, stage),
         on_event=printer if steps and not as_json else lambda _: None,
     )
     if as_json:
@@ -96,7 +96,8 @@ def _reach(where: Path) -> str:
     )
 
 
-def _print(console: Console, stage: Stage) -> None:
+def print_stage(console: Console, stage: Stage) -> None:
+    """A stage as it ends: its mark, name, time and detail; what to do when it failed."""
     mark = "[green]✓[/]" if stage.ok else "[bold red]✗[/]"
     console.print(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {escape(stage.detail)}")
     if stage.hint:

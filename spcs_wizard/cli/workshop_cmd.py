@@ -27,9 +27,8 @@ from spcs_wizard.workshop.workshop import (
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import Target
-    from spcs_wizard.engine.stages import Stage
     from spcs_wizard.model.deployment import Deployment
-    from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport, Classroom
+    from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport, Classroom, RunnerPool
     from spcs_wizard.workshop.workshop import Workshop
 
 console = Console(highlight=False, soft_wrap=True)
@@ -43,7 +42,7 @@ def workshop_group() -> None:
     See docs/workshop.md."""
 
 
-def _target_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def _name_option(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--name",
         "name",
@@ -51,6 +50,21 @@ def _target_options(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="The workshop's name: the first part of every attendee's prefix.",
     )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from spcs_wizard.workshop.workshop import workshop_name
+
+        try:
+            kwargs["name"] = workshop_name(kwargs["name"])
+        except WorkshopError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _target_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    @_name_option
     @click.option(
         "--connection",
         "-c",
@@ -61,16 +75,10 @@ def _target_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--rehearsal",
         is_flag=True,
-        help="On the local emulator's rehearsal account instead (nothing billed).",
+        help="On the local emulator's workshop rehearsal account instead (nothing billed).",
     )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from spcs_wizard.workshop.workshop import workshop_name
-
-        try:
-            kwargs["name"] = workshop_name(kwargs["name"])
-        except WorkshopError as exc:
-            raise ConfigurationError(str(exc)) from None
         return func(*args, **kwargs)
 
     return wrapper
@@ -175,14 +183,12 @@ def _recorded(name: str, target: Target) -> Classroom:
 
 # -- plan ---------------------------------------------------------------------------------
 @workshop_group.command("plan")
-@_target_options
+@_name_option
 @_class_options
 @deployment_options
 @click.option("--json", "as_json", is_flag=True, help="The objects and the cost as JSON.")
 def plan_command(
     name: str,
-    connection_name: str | None,
-    rehearsal: bool,
     attendees: int | None,
     roster: Path | None,
     hours: float,
@@ -256,6 +262,20 @@ def provision_command(
         finally:
             pool.close()
     _finish(report, as_json, "provisioned")
+
+
+@contextmanager
+def _recorded_class(
+    name: str, connection_name: str | None, rehearsal: bool
+) -> Iterator[tuple[Classroom, RunnerPool]]:
+    """A recorded workshop on its account, and a pool of connections to it (closed after)."""
+    with _place(rehearsal, connection_name) as target:
+        room = _recorded(name, target)
+        pool = room.pool()
+        try:
+            yield room, pool
+        finally:
+            pool.close()
 
 
 def _check_record(room: Classroom) -> None:
@@ -334,13 +354,8 @@ def status_command(name: str, connection_name: str | None, rehearsal: bool, as_j
     now, endpoint and last error."""
     from spcs_wizard.workshop.status import attendee_row
 
-    with _place(rehearsal, connection_name) as target:
-        room = _recorded(name, target)
-        pool = room.pool()
-        try:
-            looks = _guarded_look(lambda: room.snapshots(pool))
-        finally:
-            pool.close()
+    with _recorded_class(name, connection_name, rehearsal) as (room, pool):
+        looks = _guarded_look(lambda: room.snapshots(pool))
     rows = [
         attendee_row(
             a, room.session(a).deployment, looks[a.slug], room.workshop.last_errors.get(a.slug, "")
@@ -372,13 +387,8 @@ def _switch(
     as_json: bool,
     verb: Literal["suspend", "resume"],
 ) -> None:
-    with _place(rehearsal, connection_name) as target:
-        room = _recorded(name, target)
-        pool = room.pool()
-        try:
-            report = _guarded(lambda: room.switch(pool, verb, on_result=_printer(as_json, verb)))
-        finally:
-            pool.close()
+    with _recorded_class(name, connection_name, rehearsal) as (room, pool):
+        report = _guarded(lambda: room.switch(pool, verb, on_result=_printer(as_json, verb)))
     _finish(report, as_json, f"{verb}ed")
 
 
@@ -413,8 +423,7 @@ def teardown_command(
 ) -> None:
     """Remove every attendee's deployment (only what this workshop made), and last the
     account-wide objects if this workshop made them: the account is left as it was."""
-    with _place(rehearsal, connection_name) as target:
-        room = _recorded(name, target)
+    with _recorded_class(name, connection_name, rehearsal) as (room, pool):
         if not yes:
             if not interactive():
                 raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
@@ -424,15 +433,11 @@ def teardown_command(
                 f"{room.workshop.name}, and their users?{lost}"
             ):
                 raise click.Abort()
-        pool = room.pool()
-        try:
-            report = _guarded(
-                lambda: room.teardown(
-                    pool, keep_data=keep_data, on_result=_printer(as_json, "teardown")
-                )
+        report = _guarded(
+            lambda: room.teardown(
+                pool, keep_data=keep_data, on_result=_printer(as_json, "teardown")
             )
-        finally:
-            pool.close()
+        )
     _finish(report, as_json, "torn down")
 
 
@@ -509,6 +514,7 @@ def rehearse_command(
     attendee with their handout's password (their own database only; the next one's
     refused), suspend, resume, tear down, and check the account is as before. Exit 0
     when every stage passed, 1 at the first that did not."""
+    from spcs_wizard.cli.rehearse_cmd import print_stage
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.workshop.rehearse import rehearse_workshop
     from spcs_wizard.workshop.workshop import workshop_name
@@ -525,7 +531,7 @@ def rehearse_command(
         place,
         workshop,
         keep=keep,
-        on_stage=(lambda _: None) if as_json else _print_stage,
+        on_stage=(lambda _: None) if as_json else lambda stage: print_stage(console, stage),
     )
     if as_json:
         click.echo(json.dumps(outcome.to_dict()))
@@ -540,13 +546,6 @@ def rehearse_command(
         )
     if not outcome.ok:
         sys.exit(exit_codes.FAILURE)
-
-
-def _print_stage(stage: Stage) -> None:
-    mark = "[green]✓[/]" if stage.ok else "[bold red]✗[/]"
-    console.print(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {escape(stage.detail)}")
-    if stage.hint:
-        console.print(f"  next: {escape(stage.hint)}")
 
 
 # -- dashboard ----------------------------------------------------------------------------
@@ -565,8 +564,58 @@ def dashboard_command(
     """The class dashboard: one live row per attendee (state, restarts, credits, endpoint,
     last error), refreshed in the background, with suspend, resume and teardown of the
     whole class (each asks first)."""
+    from spcs_wizard.tui.app import quiet_background_output
     from spcs_wizard.tui.class_dashboard import ClassApp
 
     with _place(rehearsal, connection_name) as target:
         room = _recorded(name, target)
+        quiet_background_output()
         ClassApp(room, refresh_secs=every).run()
+
+
+# -- pack ---------------------------------------------------------------------------------
+@workshop_group.command("pack")
+@click.option(
+    "--name",
+    "name",
+    default=DEFAULT_NAME,
+    show_default=True,
+    help="The workshop's name, in the checklist's title.",
+)
+@click.option(
+    "--hours",
+    type=float,
+    default=DEFAULT_HOURS,
+    show_default=True,
+    help="How long the workshop runs (for the cost).",
+)
+@deployment_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The directory to write the pack to (created if missing).",
+)
+def pack_command(name: str, hours: float, deployment: Deployment, out: Path) -> None:
+    """A "bring your own trial" pack: the settings each attendee deploys on their own trial
+    account (tuned to what a trial allows: no egress), and a checklist from sign-up to
+    teardown, with the cost. Hand the directory out; attendees run the wizard in it."""
+    from spcs_wizard.workshop.pack import make_pack
+    from spcs_wizard.workshop.workshop import workshop_name
+
+    try:
+        name = workshop_name(name)
+    except WorkshopError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if not 0 < hours <= 336:
+        raise ConfigurationError(f"--hours must be more than 0 and at most 336, not {hours:g}")
+    pack = make_pack(deployment, name, hours)
+    try:
+        written = pack.write(out)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the pack to {out}: {exc.strerror or exc}"
+        ) from None
+    for note in pack.notes:
+        console.print(f"[yellow]changed:[/] {escape(note)}")
+    console.print(f"Pack written: {', '.join(str(p) for p in written)}")

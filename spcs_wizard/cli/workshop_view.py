@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -10,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from spcs_wizard.state_style import condition
+from spcs_wizard.workshop.status import states_in_words
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.cost import WorkshopCost
@@ -89,12 +89,6 @@ def cost_table(cost: WorkshopCost) -> Group:
     return Group(table, total)
 
 
-def _states(states: dict[str, str]) -> str:
-    """``{"A": "ACTIVE", "B": "ACTIVE"}`` -> "2 active"; nothing -> "-"."""
-    counts = Counter(state.lower() for state in states.values())
-    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "-"
-
-
 def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
     table = Table(title=f"Workshop {workshop.name}", title_justify="left")
     for column in ("attendee", "state", "pools", "services", "restarts", "credits/h"):
@@ -107,8 +101,8 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
         cells = (
             r.name,
             condition(r.condition),
-            _states(r.pools),
-            _states(r.services),
+            states_in_words(r.pools),
+            states_in_words(r.services),
             str(r.restarts),
             "-" if r.credits_per_hour is None else f"{r.credits_per_hour:g}",
             (r.endpoint or "-").removeprefix("https://"),

@@ -345,7 +345,8 @@ class WizardApp(App[None]):
             self.wizard.rehearsal.stop()
 
 
-def run(wizard: WizardContext | None = None) -> None:
+def quiet_background_output() -> None:
+    """Nothing but the app writes to the terminal while a full-screen app runs."""
     # Libraries that log warnings (the connector retrying, say) would write over the
     # screen through logging's last-resort handler; the screens show failures instead.
     for name in ("snowflake", "urllib3", "spcs_wizard"):
@@ -355,6 +356,10 @@ def run(wizard: WizardContext | None = None) -> None:
     threading.excepthook = lambda args: logging.getLogger("spcs_wizard").debug(
         "background thread failed", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
     )
+
+
+def run(wizard: WizardContext | None = None) -> None:
+    quiet_background_output()
     app = WizardApp(wizard)
     app.run()
     job = app.job

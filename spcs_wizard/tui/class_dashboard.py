@@ -22,7 +22,7 @@ from spcs_wizard.tui.threads import start_thread
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
 from spcs_wizard.workshop.meter import CreditMeter
-from spcs_wizard.workshop.status import AttendeeRow, attendee_row
+from spcs_wizard.workshop.status import AttendeeRow, attendee_row, states_in_words
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.classroom import ClassReport, Classroom, RunnerPool
@@ -39,14 +39,6 @@ COLUMNS = (
     "last error",
 )
 REFRESH_SECS = 10.0
-
-
-def states(found: dict[str, str]) -> str:
-    """``{"A": "ACTIVE", "B": "ACTIVE"}`` -> "2 active"; nothing -> "-"."""
-    counts: dict[str, int] = {}
-    for state in found.values():
-        counts[state.lower()] = counts.get(state.lower(), 0) + 1
-    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "-"
 
 
 class ClassScreen(Screen[None]):
@@ -154,8 +146,8 @@ class ClassScreen(Screen[None]):
             cells = (
                 r.name,
                 condition(r.condition),
-                states(r.pools),
-                states(r.services),
+                states_in_words(r.pools),
+                states_in_words(r.services),
                 str(r.restarts),
                 "-" if r.credits_per_hour is None else f"{r.credits_per_hour:g}",
                 f"{seen:.4f}",

@@ -78,3 +78,11 @@ def attendee_row(
         endpoint=endpoint,
         last_error=last_error,
     )
+
+
+def states_in_words(found: dict[str, str]) -> str:
+    """``{"A": "ACTIVE", "B": "ACTIVE"}`` -> "2 active"; nothing -> "-"."""
+    counts: dict[str, int] = {}
+    for state in found.values():
+        counts[state.lower()] = counts.get(state.lower(), 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "-"
