@@ -390,3 +390,27 @@ def test_the_plan_lists_every_attendees_objects_by_prefix() -> None:
     assert {"kind": "COMPUTE POOL", "name": "WS_01_MILVUS_COMPUTE_POOL"} in first
     assert all("WS_02_" not in json.dumps(item) for item in first)
     assert {i["kind"] for i in objects["account_wide"]} == {"SECURITY INTEGRATION", "GRANT"}  # type: ignore[union-attr]
+
+
+def test_attendees_deployments_are_the_dashboards_not_the_wizards_welcome_list(
+    tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
+) -> None:
+    from spcs_wizard.engine.known_deployments import known
+
+    mine = DeploymentSession(
+        Target(rehearsal=rehearsal), Deployment(account=rehearsal.account), image_mode="record"
+    )
+    runner = mine.connect()
+    try:
+        assert mine.deploy(runner).ok
+    finally:
+        runner.con.close()
+    room = _classroom(rehearsal, tmp_path, 2, connections=2)
+    pool = room.pool()
+    try:
+        assert room.provision(pool).ok
+        listed = [k.deployment.deployment_id for k in known(rehearsal.directory)]
+        assert listed == ["MILVUS_DEMO"]  # the instructor's own, not WS_01_ and WS_02_
+        assert room.teardown(pool).ok
+    finally:
+        pool.close()

@@ -361,3 +361,32 @@ def test_a_bring_your_own_trial_pack_deploys_on_a_trial_account(tmp_path: Path) 
         assert "trial" in refused.stdout + refused.stderr
     finally:
         emu.stop()
+
+
+def test_a_late_arrival_joins_a_provisioned_class_and_nobody_is_dropped(tmp_path: Path) -> None:
+    env = clean_environment(
+        {
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        }
+    )
+    first = run_command("workshop", "provision", "--rehearsal", "--attendees", "1", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    more = run_command(
+        "workshop", "provision", "--rehearsal", "--attendees", "2", "--json", env=env
+    )
+    assert more.returncode == 0, more.stdout + more.stderr
+    report = json.loads(more.stdout)
+    in_place = {
+        r["attendee"]: int(r["detail"].split(", ")[1].split()[0]) for r in report["results"]
+    }
+    assert in_place["01"] > 0  # its services were there: checked, not made again
+    assert in_place["02"] == 0  # the late arrival's are new
+    roster = tmp_path / "other.csv"
+    roster.write_text("name\nSomeone Else\n")
+    other = run_command("workshop", "provision", "--rehearsal", "--roster", str(roster), env=env)
+    assert other.returncode == 2
+    assert "with attendees this class leaves out (01, 02)" in other.stderr
+    gone = run_command("workshop", "teardown", "--rehearsal", "--yes", env=env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "2 torn down" in gone.stdout

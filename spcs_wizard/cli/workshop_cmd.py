@@ -279,17 +279,22 @@ def _recorded_class(
 
 
 def _check_record(room: Classroom) -> None:
-    """A workshop of the same name already recorded must be the same class."""
+    """A workshop of the same name already recorded: the same class, or the same with
+    attendees added (a late arrival); never one that leaves a recorded attendee out."""
     from spcs_wizard.workshop.workshop import Workshop
 
     try:
         before = Workshop.load(room.directory)
     except WorkshopError:
         return
-    if [a.slug for a in before.attendees] != [a.slug for a in room.workshop.attendees]:
+    now = {a.slug for a in room.workshop.attendees}
+    missing = [a.slug for a in before.attendees if a.slug not in now]
+    if missing:
         raise ConfigurationError(
-            f"workshop {before.name} is already recorded on this account with other attendees "
-            f"({len(before.attendees)}); tear it down first, or choose another --name"
+            f"workshop {before.name} is already recorded on this account with attendees this "
+            f"class leaves out ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); "
+            "give the same class (attendees may be added), tear it down first, or choose "
+            "another --name"
         )
     room.workshop.shared_made_by = before.shared_made_by
     room.workshop.last_errors = before.last_errors
