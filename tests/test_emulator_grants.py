@@ -244,3 +244,66 @@ def test_a_service_role_its_spec_defines_is_granted_by_its_name_in_any_case(
         errno, _, message = refused(con, f"GRANT SERVICE ROLE {service}!WRITERS TO ROLE VIEWERS")
         assert errno == 2003
         assert f"'{service}!WRITERS' does not exist" in message
+
+
+ROLE_GRANT_COLUMNS = ["created_on", "role", "granted_to", "grantee_name", "granted_by"]
+
+
+def test_each_show_grants_form_has_its_documented_columns_and_when_each_grant_was_made(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # https://docs.snowflake.com/en/sql-reference/sql/show-grants: the columns of each form;
+    # created_on is when the grant was made, on the account's clock.
+    import datetime as dt
+
+    def when(text: str) -> float:
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f %z").timestamp()
+
+    world = World(emu, tmp_path)
+    assert world.deploy()[0].ok
+    service = "ALICE_MILVUS_DEMO.PUBLIC.MILVUS"
+    with connect(emu) as con:
+        run(con, "CREATE ROLE EARLY", "CREATE USER LATE_USER PASSWORD = 'A-long-password-1'")
+        made: dict[str, float] = {}
+        for what, statement in (
+            ("privilege", "GRANT USAGE ON WAREHOUSE ALICE_MILVUS_WAREHOUSE TO ROLE EARLY"),
+            ("role to user", "GRANT ROLE EARLY TO USER LATE_USER"),
+            ("service role", f"GRANT SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE TO ROLE EARLY"),
+        ):
+            emu.clock.advance(3 * 3600)  # hours apart: each row's time tells them apart
+            made[what] = emu.clock.now()
+            run(con, statement)
+        emu.clock.advance(3 * 3600)  # read later still: "now" is none of them
+        forms = {
+            "SHOW GRANTS TO ROLE EARLY": GRANT_COLUMNS,
+            "SHOW GRANTS TO USER LATE_USER": ROLE_GRANT_COLUMNS,
+            "SHOW GRANTS OF ROLE EARLY": ROLE_GRANT_COLUMNS,
+            f"SHOW GRANTS OF SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE": ROLE_GRANT_COLUMNS,
+        }
+        found = {}
+        for sql, columns in forms.items():
+            cur = con.cursor()
+            cur.execute(sql)
+            assert [d[0] for d in cur.description] == columns, sql
+            found[sql] = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    to_role = {r["privilege"]: r for r in found["SHOW GRANTS TO ROLE EARLY"]}
+    assert to_role["USAGE"]["name"] == "ALICE_MILVUS_WAREHOUSE"
+    assert abs(when(to_role["USAGE"]["created_on"]) - made["privilege"]) < 60
+    (user_row,) = found["SHOW GRANTS TO USER LATE_USER"]
+    assert (user_row["role"], user_row["granted_to"], user_row["grantee_name"]) == (
+        "EARLY",
+        "USER",
+        "LATE_USER",
+    )
+    assert abs(when(user_row["created_on"]) - made["role to user"]) < 60
+    (of_role,) = found["SHOW GRANTS OF ROLE EARLY"]
+    assert of_role["created_on"] == user_row["created_on"]  # the same grant, seen from the role
+    ours = [
+        r
+        for r in found[f"SHOW GRANTS OF SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE"]
+        if r["grantee_name"] == "EARLY"
+    ]
+    assert [(r["role"], r["granted_to"], r["granted_by"]) for r in ours] == [
+        ("MILVUS!ALL_ENDPOINTS_USAGE", "ROLE", "ACCOUNTADMIN")
+    ]
+    assert abs(when(ours[0]["created_on"]) - made["service role"]) < 60
