@@ -151,7 +151,9 @@ class Classroom:
 
     def __post_init__(self) -> None:
         if self.credentials is None:
-            self.credentials = AttendeeCredentials(rehearsal=self.target.is_rehearsal)
+            self.credentials = AttendeeCredentials.of(
+                self.workshop.name, self.target.record_name
+            )
 
     def session(self, attendee: Attendee) -> DeploymentSession:
         if attendee.slug not in self._sessions:
@@ -174,9 +176,10 @@ class Classroom:
         report = ClassReport("provision")
         assert self.credentials is not None
         self.credentials.require()
-        for attendee in self.workshop.attendees:
-            session = self.session(attendee)
-            session.given_secrets.update(self.credentials.ensure(session.deployment))
+        sessions = [self.session(a) for a in self.workshop.attendees]
+        passwords = self.credentials.ensure([s.deployment for s in sessions])
+        for session in sessions:
+            session.given_secrets.update(passwords[session.deployment.deployment_id])
         self.workshop.save(self.directory)
         first = self.workshop.attendees[0]
         shared = self._deploy_one(pool, first, "shared", _shared)
@@ -323,6 +326,8 @@ class Classroom:
                     "run teardown again",
                 )
             )
+        assert self.credentials is not None  # the users are gone: so are their passwords
+        self.credentials.forget([self.session(r.attendee).deployment for r in results if r.ok])
         for result in results:
             self._note(result)
         if all(r.ok for r in results):  # nothing of it left: a new class may take its name
@@ -351,8 +356,6 @@ class Classroom:
             )
         if gone.stopped:
             return AttendeeResult(attendee, "teardown", False, "stopped", "run it again", seconds)
-        assert self.credentials is not None
-        self.credentials.forget(session.deployment)
         left = f", {len(gone.left)} left (not this workshop's)" if gone.left else ""
         detail = f"{len(gone.removed)} removed{left}"
         return AttendeeResult(attendee, "teardown", True, detail, "", seconds)

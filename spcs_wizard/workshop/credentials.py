@@ -3,15 +3,18 @@ only by ``workshop handout``.
 
 An attendee's deployment needs two: the password of their Snowflake user (they sign in
 with it, and Snowflake asks them to enrol in MFA at first sign-in) and the notebook's.
-On an account they sit under the same keyring entries ``spcs-wizard deploy`` uses for a
-deployment (``deployment:<id>:<secret>``), so the instructor's other commands find them.
-A rehearsal's go under ``rehearsal:deployment:...``; with no usable keyring, a
-rehearsal keeps them in memory for the run (an emulator's throwaway users) and an
-account's provisioning stops before any change.
+A class's passwords are one keyring entry (``workshop:<connection>:<name>``, or
+``rehearsal:workshop:<name>``), a JSON object by deployment: an encrypted-file keyring
+spends about 0.4 s on each read or write (its key derivation), so thirty attendees' sixty
+passwords are one read and one write, not a minute. With no usable keyring, a rehearsal
+keeps them in memory for the run (an emulator's throwaway users) and an account's
+provisioning stops before any change.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass, field
 
 from spcs_wizard.credentials import keychain
@@ -32,12 +35,17 @@ class CredentialsUnavailableError(RuntimeError):
 @dataclass
 class AttendeeCredentials:
     rehearsal: bool
-    _memory: dict[str, str] = field(default_factory=dict, repr=False)
+    key: str  # the class's keyring entry
+    _known: dict[str, dict[str, str]] | None = field(default=None, repr=False)
     _keyring: bool | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    def _key(self, d: Deployment, secret: str) -> str:
-        key = keychain.deployment_key(d.deployment_id, secret)
-        return f"rehearsal:{key}" if self.rehearsal else key
+    @classmethod
+    def of(cls, workshop: str, connection: str | None) -> AttendeeCredentials:
+        """The credentials of workshop ``workshop`` on a connection (None: the rehearsal)."""
+        if connection is None:
+            return cls(rehearsal=True, key=f"rehearsal:workshop:{workshop}")
+        return cls(rehearsal=False, key=f"workshop:{connection}:{workshop}")
 
     def usable(self) -> bool:
         """Whether the keyring can keep them (checked once)."""
@@ -60,38 +68,53 @@ class AttendeeCredentials:
                 f"the attendees' passwords need the keyring, and it cannot be used: {exc}"
             ) from None
 
-    def ensure(self, d: Deployment) -> dict[str, str]:
-        """The attendee's passwords, made up (and kept) the first time."""
-        found = {}
-        for secret in ATTENDEE_SECRETS:
-            value = self.load(d, secret)
-            if value is None:
-                value = new_password()
-                self._store(d, secret, value)
-            found[secret] = value
-        return found
+    def _all(self) -> dict[str, dict[str, str]]:
+        with self._lock:
+            if self._known is None:
+                text = keychain.load(self.key) if self.usable() else None
+                try:
+                    loaded = json.loads(text) if text else {}
+                except ValueError:
+                    loaded = {}
+                self._known = loaded if isinstance(loaded, dict) else {}
+            return self._known
+
+    def ensure(self, deployments: list[Deployment]) -> dict[str, dict[str, str]]:
+        """Each deployment's passwords, made up (and kept, in one write) the first time."""
+        with self._lock:
+            known = self._all()
+            made = False
+            for d in deployments:
+                mine = known.setdefault(d.deployment_id, {})
+                for secret in ATTENDEE_SECRETS:
+                    if not mine.get(secret):
+                        mine[secret] = new_password()
+                        made = True
+            if made:
+                self._save()
+            return {d.deployment_id: dict(known[d.deployment_id]) for d in deployments}
 
     def load(self, d: Deployment, secret: str) -> str | None:
-        key = self._key(d, secret)
-        if key in self._memory:
-            return self._memory[key]
-        return keychain.load(key) if self.usable() else None
+        with self._lock:
+            return self._all().get(d.deployment_id, {}).get(secret)
 
-    def _store(self, d: Deployment, secret: str, value: str) -> None:
-        key = self._key(d, secret)
-        if self.usable():
-            try:
-                keychain.store(key, value)
-                return
-            except keychain.KeychainUnavailableError as exc:
-                if not self.rehearsal:
-                    raise CredentialsUnavailableError(str(exc)) from None
-        self._memory[key] = value
+    def forget(self, deployments: list[Deployment]) -> None:
+        """After their users are gone: their passwords open nothing any more."""
+        with self._lock:
+            known = self._all()
+            gone = [d for d in deployments if known.pop(d.deployment_id, None) is not None]
+            if gone:
+                self._save()
 
-    def forget(self, d: Deployment) -> None:
-        """After the attendee's user is gone: their passwords open nothing any more."""
-        for secret in ATTENDEE_SECRETS:
-            key = self._key(d, secret)
-            self._memory.pop(key, None)
-            if self.usable():
-                keychain.delete(key)
+    def _save(self) -> None:
+        assert self._known is not None
+        if not self.usable():
+            return  # a rehearsal without a keyring: in memory, for this run
+        try:
+            if self._known:
+                keychain.store(self.key, json.dumps(self._known))
+            else:
+                keychain.delete(self.key)
+        except keychain.KeychainUnavailableError as exc:
+            if not self.rehearsal:
+                raise CredentialsUnavailableError(str(exc)) from None
