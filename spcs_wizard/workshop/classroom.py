@@ -151,9 +151,7 @@ class Classroom:
 
     def __post_init__(self) -> None:
         if self.credentials is None:
-            self.credentials = AttendeeCredentials.of(
-                self.workshop.name, self.target.record_name
-            )
+            self.credentials = AttendeeCredentials.of(self.workshop.name, self.target.record_name)
 
     def session(self, attendee: Attendee) -> DeploymentSession:
         if attendee.slug not in self._sessions:
