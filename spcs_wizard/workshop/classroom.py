@@ -328,8 +328,9 @@ class Classroom:
         self.credentials.forget([self.session(r.attendee).deployment for r in results if r.ok])
         for result in results:
             self._note(result)
-        if all(r.ok for r in results):  # nothing of it left: a new class may take its name
-            self.workshop.forget(self.directory)
+        if all(r.ok for r in results) and not keep_data:
+            self.workshop.forget(self.directory)  # nothing of it left: the name is free
+        # Kept data stays recorded: a teardown without --keep-data removes it later.
         return self._ended(ClassReport("teardown", results), started)
 
     def _teardown_one(
