@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from keyring.backends import null
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
 from spcs_wizard.emulator.faults import Faults
@@ -58,6 +59,16 @@ def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cr
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No keyring that can keep secrets: a rehearsal keeps its attendees' passwords in
+    memory for the run (and never asks for a keyring's own password)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    yield
     keyring.set_keyring(previous)
 
 

@@ -205,6 +205,54 @@ def test_service_pending_running_and_endpoint_provisioning(
     assert (endpoint["is_public"], endpoint["port"], endpoint["protocol"]) == ("true", 8080, "HTTP")
 
 
+def test_a_pool_runs_only_what_its_nodes_hold_and_a_larger_max_nodes_makes_room(
+    con: SnowflakeConnection, emulator: Emulator, tmp_path: Path
+) -> None:
+    # SPEC states no requests: 0.5 CPU and 0.5 GiB (bcr-1648). A CPU_X64_XS node has 1 vCPU
+    # and 6 GiB (CREATE COMPUTE POOL), so one node holds two such services; MAX_NODES = 1.
+    setup_service_prerequisites(con, tmp_path)
+    emulator.add_image("db1/public/repo", "app", "v1", "sha256:" + "a" * 64)
+    for name in ("SVC1", "SVC2", "SVC3"):
+        sql(
+            con,
+            f"CREATE SERVICE {name} IN COMPUTE POOL P1 FROM @SPECS SPECIFICATION_FILE='app.yaml'",
+        )
+    emulator.clock.advance(
+        emulator.settings.pool_start_secs + emulator.settings.container_start_secs
+    )
+
+    def container(name: str) -> dict[str, object]:
+        return rows(con, f"SHOW SERVICE CONTAINERS IN SERVICE {name}")[0]
+
+    assert [container(n)["status"] for n in ("SVC1", "SVC2", "SVC3")] == [
+        "READY",
+        "READY",
+        "PENDING",
+    ]
+    assert container("SVC3")["message"] == (
+        "Unschedulable: compute pool P1 has no room for 0.5 CPU and 0.5 GiB "
+        "(all of its MAX_NODES = 1 CPU_X64_XS nodes are in use)."
+    )
+    pool = rows(con, "SHOW COMPUTE POOLS LIKE 'P1'")[0]
+    assert (pool["active_nodes"], pool["target_nodes"]) == (1, 1)
+
+    sql(con, "ALTER COMPUTE POOL P1 SET MAX_NODES = 2")
+    assert container("SVC3")["status"] == "READY"
+    pool = rows(con, "SHOW COMPUTE POOLS LIKE 'P1'")[0]
+    assert (pool["active_nodes"], pool["target_nodes"]) == (2, 2)
+    sql(con, "DROP SERVICE SVC1", "DROP SERVICE SVC2")  # one node is enough again
+    assert rows(con, "SHOW COMPUTE POOLS LIKE 'P1'")[0]["active_nodes"] == 1
+
+    greedy = SPEC.replace(
+        "    image: /db1/public/repo/app:v1\n",
+        "    image: /db1/public/repo/app:v1\n    resources:\n      requests:\n        cpu: 2\n",
+    )
+    refused = error_of(
+        con, f"CREATE SERVICE BIG IN COMPUTE POOL P1 FROM SPECIFICATION $${greedy}$$"
+    )
+    assert "request 2 CPU and 0.5 GiB, more than a node of compute pool P1" in refused.msg
+
+
 def test_service_with_a_missing_image_fails_with_reason_and_logs(
     con: SnowflakeConnection, emulator: Emulator, tmp_path: Path
 ) -> None:

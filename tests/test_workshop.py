@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 import snowflake.connector
-from keyring.backends import null
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 from snowflake.connector.errors import ProgrammingError
 
@@ -24,7 +22,7 @@ from spcs_wizard.workshop.cost import workshop_cost
 from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS
 from spcs_wizard.workshop.inventory import class_objects
 from spcs_wizard.workshop.roster import RosterError, numbered, read_roster
-from spcs_wizard.workshop.status import attendee_row
+from spcs_wizard.workshop.status import attendee_row, class_rows
 from spcs_wizard.workshop.workshop import Workshop, WorkshopError
 
 SPEED = 600
@@ -37,16 +35,6 @@ LISTED = {
     "COMPUTE POOL": "SHOW COMPUTE POOLS",
     "SECURITY INTEGRATION": "SHOW INTEGRATIONS",
 }
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    """No keyring that can keep secrets: a rehearsal keeps its attendees' passwords in
-    memory for the run (and never asks for a keyring's own password)."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(null.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -110,6 +98,24 @@ def test_a_roster_gives_each_person_a_prefix_of_their_own(tmp_path: Path) -> Non
     assert people[0].prefix("WS") == "WS_ALICE_SMITH_"
     assert [a.slug for a in numbered(3)] == ["01", "02", "03"]
     assert numbered(100)[0].slug == "001"
+    # Two people of one name are told apart by slug or email, never by a guess.
+    workshop = Workshop("WS", people, Deployment())
+    with pytest.raises(WorkshopError, match="2 attendees of workshop WS are called 'alice smith'"):
+        workshop.attendee("alice smith")
+    assert workshop.attendee("alice2@example.com").slug == "ALICE_SMITH_2"
+    assert workshop.attendee("alice_smith_2").email == "alice2@example.com"
+    assert workshop.attendee("Bob").slug == "BOB"
+    # A spreadsheet's semicolon "CSV" (many locales) reads the same; a comma one with a
+    # semicolon in a cell stays a comma one.
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("name;email\nZoë Martin;zoe@example.com\nBob;\n", encoding="utf-8")
+    assert [(a.slug, a.email) for a in read_roster(semicolons)] == [
+        ("ZOE_MARTIN", "zoe@example.com"),
+        ("BOB", ""),
+    ]
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("name,team\nAnn,red;blue\n", encoding="utf-8")
+    assert [a.slug for a in read_roster(mixed)] == ["ANN"]
 
 
 @pytest.mark.parametrize(
@@ -412,5 +418,170 @@ def test_attendees_deployments_are_the_dashboards_not_the_wizards_welcome_list(
         listed = [k.deployment.deployment_id for k in known(rehearsal.directory)]
         assert listed == ["MILVUS_DEMO"]  # the instructor's own, not WS_01_ and WS_02_
         assert room.teardown(pool).ok
+    finally:
+        pool.close()
+
+
+# -- shared compute pools --------------------------------------------------------------------
+def test_shared_pools_are_sized_and_costed_as_worked_out_by_hand() -> None:
+    # Milvus asks 1 CPU and 4Gi, its gateway 0.25 and 256Mi: 1.25 CPU, 4.25 GiB. A
+    # CPU_X64_S node has 3 vCPU and 13 GiB (CREATE COMPUTE POOL): floor(3 / 1.25) = 2 by
+    # CPU, floor(13 / 4.25) = 3 by memory, so 2 a node: 30 attendees need 15 nodes. The
+    # notebook asks 0.5 CPU and 2Gi: 6 a node by both, 5 nodes. At 0.11 credits a node-hour
+    # (table 1(e)): 15 x 0.11 = 1.65 and 5 x 0.11 = 0.55, 2.2 an hour (6.6 with a pool each).
+    thirty = Workshop("WS", numbered(30), Deployment(), hours=3, pools="shared")
+    assert [(p.name, p.per_node, p.min_nodes, p.max_nodes) for p in thirty.shared_pools] == [
+        ("WS_MILVUS_COMPUTE_POOL", 2, 1, 15),
+        ("WS_JUPYTER_COMPUTE_POOL", 6, 1, 5),
+    ]
+    cost = workshop_cost(thirty)
+    assert [(r.item, r.class_per_hour, r.each_per_hour, r.for_workshop) for r in cost.rows] == [
+        ("Milvus pool (shared)", 1.65, 0.055, 4.95),
+        ("notebook pool (shared)", 0.55, 0.0183, 1.65),
+        ("warehouse", 30, 1, 90),
+    ]
+    assert (cost.running_per_hour, cost.running_total) == (2.2, 6.6)
+    # Every attendee's deployment runs in the class's pools, named without their prefix.
+    d = thirty.deployment(thirty.attendees[6])
+    assert (d.names().milvus_pool.name, d.milvus.pool.max_nodes) == ("WS_MILVUS_COMPUTE_POOL", 15)
+    assert d.names().database.name == "WS_07_MILVUS_DEMO"
+
+    # Milvus alone on CPU_X64_M (6 vCPU, 28 GiB): floor(6 / 1.25) = 4 a node, 12 attendees
+    # on 3 nodes at 0.22: 0.66 an hour, 1.32 for 2 h.
+    lean = Deployment(notebook=False, milvus={"pool": {"instance_family": "CPU_X64_M"}})
+    twelve = workshop_cost(Workshop("WS", numbered(12), lean, hours=2, pools="shared"))
+    assert (twelve.rows[0].item, twelve.rows[0].detail, twelve.rows[0].class_per_hour) == (
+        "Milvus pool (shared)",
+        "3 x CPU_X64_M for the class, 4 attendees a node",
+        0.66,
+    )
+    assert (twelve.running_per_hour, twelve.running_total) == (0.66, 1.32)
+
+
+def test_a_class_its_pools_cannot_hold_is_refused_with_what_to_change() -> None:
+    # 76 attendees with two pools each: 152 nodes, over the page's limit of 150.
+    with pytest.raises(WorkshopError, match=r"would need 152 nodes.*use --pools shared"):
+        Workshop("WS", numbered(76), Deployment())
+    assert (
+        Workshop("WS", numbered(76), Deployment(), pools="shared").shared_pools[0].max_nodes == 38
+    )
+    # Milvus asking 2 CPU (2.25 with its gateway): one a node; 151 of them and 26 notebook
+    # nodes (6 a node) make 177.
+    greedy = Deployment(milvus={"cpu": 2})
+    with pytest.raises(WorkshopError, match=r"would need 177 nodes.*split the class"):
+        Workshop("WS", numbered(151), greedy, pools="shared")
+    unknown = Deployment(milvus={"pool": {"instance_family": "HIGHMEM_X64_SL"}})
+    with pytest.raises(WorkshopError, match="gives none for HIGHMEM_X64_SL"):
+        _ = Workshop("WS", numbered(3), unknown, pools="shared").shared_pools
+    marked = Deployment(milvus={"pool": {"shared": True}})
+    with pytest.raises(WorkshopError, match="use --pools shared"):
+        Workshop("WS", numbered(3), marked)
+    with pytest.raises(ValueError, match="more than a CPU_X64_XS node has"):
+        Deployment(milvus={"cpu": 2, "pool": {"instance_family": "CPU_X64_XS"}})
+
+
+@pytest.mark.long
+def test_a_class_in_shared_pools_runs_isolated_and_leaves_the_account_as_before(
+    tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
+) -> None:
+    before = _account(rehearsal)
+    room = _classroom(rehearsal, tmp_path, 12, connections=6, pools="shared")
+    pool = room.pool()
+    try:
+        report = room.provision(pool)
+        assert report.ok, [r.to_dict() for r in report.failed]
+        made = _account(rehearsal)
+        assert made["COMPUTE POOL"] - before["COMPUTE POOL"] == {
+            "WS_MILVUS_COMPUTE_POOL",
+            "WS_JUPYTER_COMPUTE_POOL",
+        }
+        assert len(made["DATABASE"] - before["DATABASE"]) == 12
+        assert len(made["SERVICE"] - before["SERVICE"]) == 24
+        with _admin(rehearsal) as con:
+            _query(con, "USE ROLE ACCOUNTADMIN")
+            pools = {r["name"]: r for r in _query(con, "SHOW COMPUTE POOLS LIKE 'WS_%'")}
+        # 12 Milvus services, 2 a node: 6 nodes; 12 notebooks, 6 a node: 2.
+        assert {n: (p["max_nodes"], p["active_nodes"]) for n, p in pools.items()} == {
+            "WS_MILVUS_COMPUTE_POOL": (6, 6),
+            "WS_JUPYTER_COMPUTE_POOL": (2, 2),
+        }
+        rows = class_rows(room, room.snapshots(pool))
+        assert {r.condition for r in rows} == {"running"}
+        # Each row is the attendee's share: the class adds up to the 8 nodes billed.
+        assert sum(r.credits_per_hour or 0 for r in rows) == pytest.approx(8 * 0.11, abs=1e-4)
+
+        # Signed in, an attendee sees none of the class's pools, and cannot touch them.
+        alice = room.session(room.workshop.attendees[0]).deployment
+        assert room.credentials is not None
+        password = room.credentials.load(alice, "milvus_user_password")
+        args = rehearsal.connect_args()
+        args.update(user=alice.names().user.name, password=password)
+        with snowflake.connector.connect(**args) as con:
+            assert _query(con, "SHOW COMPUTE POOLS") == []
+            for sql in (
+                "ALTER COMPUTE POOL WS_MILVUS_COMPUTE_POOL SUSPEND",
+                "DROP COMPUTE POOL WS_JUPYTER_COMPUTE_POOL",
+            ):
+                with pytest.raises(ProgrammingError, match="does not exist or not authorized"):
+                    _query(con, sql)
+
+        # Suspend takes every service, then the class's pools, once; resume undoes it.
+        assert room.switch(pool, "suspend").ok
+        looks = room.snapshots(pool)
+        assert {getattr(look, "condition", None) for look in looks.values()} == {"suspended"}
+        assert room.switch(pool, "resume").ok
+        states = {p.state for look in room.snapshots(pool).values() for p in look.pools}  # type: ignore[union-attr]
+        assert states
+        assert "SUSPENDED" not in states
+
+        gone = room.teardown(pool)
+        assert gone.ok, [r.to_dict() for r in gone.failed]
+    finally:
+        pool.close()
+    assert _account(rehearsal) == before
+
+
+def test_a_late_arrival_makes_the_shared_pools_larger_and_a_foreign_pool_is_never_used(
+    tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
+) -> None:
+    with _admin(rehearsal) as con:  # someone's own pool, with the name a class "XS" would use
+        _query(con, "GRANT CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN")
+        _query(con, "USE ROLE SYSADMIN")
+        _query(
+            con,
+            "CREATE COMPUTE POOL XS_MILVUS_COMPUTE_POOL MIN_NODES = 1 MAX_NODES = 1 "
+            "INSTANCE_FAMILY = CPU_X64_S COMMENT = 'the data team''s'",
+        )
+    taken = Workshop("XS", numbered(2), Deployment(account=rehearsal.account), pools="shared")
+    refused_room = Classroom(
+        taken, Target(rehearsal=rehearsal), tmp_path / "xs", image_mode="record"
+    )
+    before = _account(rehearsal)
+    pool = refused_room.pool()
+    try:
+        refused = refused_room.provision(pool)
+        assert [(r.phase, r.ok) for r in refused.results] == [("shared", False)]
+        assert "XS_MILVUS_COMPUTE_POOL already exists and is not this workshop's" in (
+            refused.results[0].detail
+        )
+        assert _account(rehearsal) == before  # nothing of the class was made
+    finally:
+        pool.close()
+
+    room = _classroom(rehearsal, tmp_path, 2, connections=3, pools="shared")
+    pool = room.pool()
+    try:
+        assert room.provision(pool).ok
+        larger = _classroom(rehearsal, tmp_path, 5, connections=3, pools="shared")
+        larger.workshop.shared_made_by = room.workshop.shared_made_by
+        report = larger.provision(pool)
+        assert report.ok, [r.to_dict() for r in report.failed]
+        with _admin(rehearsal) as con:
+            _query(con, "USE ROLE ACCOUNTADMIN")
+            milvus = _query(con, "SHOW COMPUTE POOLS LIKE 'WS_MILVUS_COMPUTE_POOL'")[0]
+        assert (milvus["max_nodes"], milvus["active_nodes"]) == (3, 3)  # 5 services, 2 a node
+        rows = class_rows(larger, larger.snapshots(pool))
+        assert [r.condition for r in rows] == ["running"] * 5
+        assert larger.teardown(pool).ok
     finally:
         pool.close()

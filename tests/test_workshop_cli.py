@@ -74,6 +74,23 @@ def test_plan_shows_objects_and_cost_without_connecting(tmp_path: Path) -> None:
     plan = json.loads(as_json.stdout)
     assert plan["cost"]["credits_per_hour_running"] == 6.6
     assert len(plan["objects"]["attendees"]) == 30
+    # One pool per service for the class: 15 + 5 nodes of CPU_X64_S, not 60 pools.
+    shared = run_command("workshop", "plan", "--attendees", "30", "--pools", "shared", env=env)
+    assert shared.returncode == 0, shared.stderr
+    assert "While everything runs: 2.2 credits an hour, 6.6 for 3 h" in shared.stdout
+    shared_json = run_command(
+        "workshop", "plan", "--attendees", "30", "--pools", "shared", "--json", env=env
+    )
+    plan = json.loads(shared_json.stdout)
+    pools = [o for o in plan["objects"]["account_wide"] if o["kind"] == "COMPUTE POOL"]
+    assert [p["name"] for p in pools] == [
+        "WORKSHOP_MILVUS_COMPUTE_POOL",
+        "WORKSHOP_JUPYTER_COMPUTE_POOL",
+    ]
+    assert not any(
+        o["kind"] == "COMPUTE POOL" for a in plan["objects"]["attendees"] for o in a["objects"]
+    )
+    assert [r["shared"] for r in plan["cost"]["rows"]] == [True, True, False]
     assert not (tmp_path / "state").exists()  # a plan records nothing
 
 
@@ -86,6 +103,8 @@ def test_plan_shows_objects_and_cost_without_connecting(tmp_path: Path) -> None:
         (("--attendees", "2", "--prefix", "alice"), "leave prefix out"),
         (("--attendees", "2", "--name", "select"), "workshop name"),
         (("--attendees", "2", "--connections", "0"), "--connections must be from 1 to 32"),
+        (("--attendees", "2", "--pools", "some"), "'some' is not one of 'each', 'shared'"),
+        (("--attendees", "76"), "would need 152 nodes"),
     ],
 )
 def test_a_class_it_cannot_make_is_refused_with_what_to_change(
@@ -100,19 +119,22 @@ def test_a_class_it_cannot_make_is_refused_with_what_to_change(
 
 
 @pytest.mark.long
+@pytest.mark.parametrize("pools", ["each", "shared"])
 def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
-    tmp_path: Path, account: tuple[Emulator, dict[str, str]]
+    tmp_path: Path, account: tuple[Emulator, dict[str, str]], pools: str
 ) -> None:
     emu, env = account
     before = _databases(emu)
     ws = ("--name", "ws", "-c", "dev")
 
-    asked = run_command("workshop", "provision", *ws, "--attendees", "2", env=env)
+    asked = run_command("workshop", "provision", *ws, "--attendees", "2", "--pools", pools, env=env)
     assert asked.returncode == 2  # billable, and no terminal to ask on
     assert "add --yes" in asked.stderr
     assert _databases(emu) == before  # nothing was made
 
-    made = run_command("workshop", "provision", *ws, "--attendees", "2", "--yes", env=env)
+    made = run_command(
+        "workshop", "provision", *ws, "--attendees", "2", "--pools", pools, "--yes", env=env
+    )
     assert made.returncode == 0, made.stdout + made.stderr
     assert "Workshop provision: 2 provisioned" in made.stdout
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
@@ -124,6 +146,17 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
         ("02", "WS_02_MILVUS_USER", "running"),
     ]
     assert all(r["endpoint"].startswith("https://") for r in rows)
+    # The table at 80 columns: the state in full, and each address whole on its own line.
+    table = run_command("workshop", "status", *ws, env={**env, "COLUMNS": "80"})
+    assert table.returncode == 0, table.stderr
+    assert "2 of 2 running; the class bills" in table.stdout
+    for r in rows:
+        assert f"  {r['attendee']}: {r['user']} (role {r['role']}), {r['endpoint']}" in (
+            table.stdout
+        )
+    # Shared: the class's pool (no prefix); each: their own (shown without their prefix).
+    milvus_pool = "WS_MILVUS_COMPUTE_POOL" if pools == "shared" else "MILVUS_COMPUTE_POOL"
+    assert milvus_pool in rows[1]["pools"]
 
     sheet = tmp_path / "handouts" / "01.txt"
     given = run_command("workshop", "handout", *ws, "01", "--out", str(sheet), env=env)
@@ -189,6 +222,25 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     ada = (everyone / "ada_lovelace.txt").read_text()
     assert ada.startswith("Workshop WORKSHOP: Ada Lovelace <ada@example.com>\n")
     password = ada.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
+    # --out naming a directory (ending in /, or one that exists) gets <attendee>.txt in it.
+    for out in (f"{tmp_path / 'one'}/", str(everyone)):
+        alone = run_command(
+            "workshop", "handout", "--rehearsal", "alan turing", "--out", out, env=env
+        )
+        assert alone.returncode == 0, alone.stderr
+        assert (Path(out) / "alan_turing.txt").read_text().startswith("Workshop WORKSHOP: Alan")
+    # A wrong password for the keyring itself: said, not a traceback, not "no passwords".
+    locked = run_command(
+        "workshop",
+        "handout",
+        "--rehearsal",
+        "ada lovelace",
+        env={**env, "KEYRING_CRYPTFILE_PASSWORD": "not-the-keyrings-password"},
+    )
+    assert locked.returncode == 2
+    assert "the password given for the keyring itself is not its password" in locked.stderr
+    assert "Traceback" not in locked.stderr
+    assert password not in locked.stdout + locked.stderr
     # The rehearsal account outlives the command: Ada signs in to it with her handout.
     rehearsal = Rehearsal(home / "workshop-rehearsal", registry=False, run_services=False)
     rehearsal.start()
@@ -273,19 +325,27 @@ def test_an_instructor_provisions_asked_and_watches_the_class_in_a_terminal(
         ask.wait_for("Workshop provision: 2 provisioned", timeout=120)
     finally:
         ask.close()
-    board = Terminal([command, "workshop", "dashboard", "-c", "dev", "--name", "ws"], env)
+    # The smallest terminal the README promises: every row's state in full, and the
+    # footer keeps quit and help.
+    board = Terminal(
+        [command, "workshop", "dashboard", "-c", "dev", "--name", "ws"], env, width=80, height=24
+    )
     try:
         board.wait_for("2 of 2 running", timeout=60)
         screen = board.screen()
-        assert "attendee 01" in screen
-        assert "attendee 02" in screen
+        rows = [line for line in screen.splitlines() if "attendee 0" in line]
+        assert len(rows) == 2
+        assert all(" running " in row for row in rows), screen
+        footer = screen.rstrip().splitlines()[-1]
+        for key in ("r Refresh", "s Suspend", "t Tear down", "^q Quit", "f1 Help"):
+            assert key in footer, footer
         board.send("t")
         board.wait_for("Tear down the whole class?")
         board.send("Escape")
         after = board.wait_gone("Tear down the whole class?")
         assert "2 of 2 running" in after  # nothing was torn down
         board.send("C-q")
-        board.wait_gone("Suspend all")  # the dashboard has ended
+        board.wait_gone("f1 Help")  # the dashboard has ended
     finally:
         board.close()
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
@@ -382,6 +442,13 @@ def test_a_late_arrival_joins_a_provisioned_class_and_nobody_is_dropped(tmp_path
     }
     assert in_place["01"] > 0  # its services were there: checked, not made again
     assert in_place["02"] == 0  # the late arrival's are new
+    reshaped = run_command(
+        "workshop", "provision", "--rehearsal", "--attendees", "2", "--pools", "shared", env=env
+    )
+    assert reshaped.returncode == 2
+    assert "recorded with --pools each; a class cannot change its compute pools" in (
+        reshaped.stderr
+    )
     roster = tmp_path / "other.csv"
     roster.write_text("name\nSomeone Else\n")
     other = run_command("workshop", "provision", "--rehearsal", "--roster", str(roster), env=env)

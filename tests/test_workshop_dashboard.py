@@ -5,12 +5,10 @@ stale; on the rehearsal and on an account reached through connections.toml."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backends import null
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
@@ -31,14 +29,6 @@ from tests.cli_harness import connections_home
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_tui_wizard import listed
 from tests.wizard_harness import text_of, until
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(null.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def _provisioned(target: Target, directory: Path, attendees: int, account: str) -> Classroom:

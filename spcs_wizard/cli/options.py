@@ -31,7 +31,15 @@ def given_deployment_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _settings_options(func, given_only=True)
 
 
-def _settings_options(func: Callable[..., Any], given_only: bool) -> Callable[..., Any]:
+def workshop_deployment_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The same options for a workshop's settings: --prefix is not offered (the workshop
+    gives each attendee theirs; given anyway, it is refused with the reason)."""
+    return _settings_options(func, given_only=False, show_prefix=False)
+
+
+def _settings_options(
+    func: Callable[..., Any], given_only: bool, show_prefix: bool = True
+) -> Callable[..., Any]:
 
     @click.option(
         "--config",
@@ -40,7 +48,9 @@ def _settings_options(func: Callable[..., Any], given_only: bool) -> Callable[..
         help=f"Deployment settings (TOML). Default: ${CONFIG_ENV}, else ./spcs-wizard.toml "
         "if present, else built-in defaults.",
     )
-    @click.option("--prefix", help="Prefix for every account-level name, e.g. ALICE_.")
+    @click.option(
+        "--prefix", hidden=not show_prefix, help="Prefix for every account-level name, e.g. ALICE_."
+    )
     @click.option("--account", help="Account identifier ORG-ACCOUNT (gives the registry host).")
     @click.option(
         "--set",

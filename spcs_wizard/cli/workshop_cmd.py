@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,8 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.options import FiniteRange, deployment_options
+from spcs_wizard.cli.options import FiniteRange, workshop_deployment_options
 from spcs_wizard.cli.session import ConfigurationError, confirm, interactive
+from spcs_wizard.workshop.shared_pools import POOL_SHAPES
 from spcs_wizard.workshop.workshop import (
     DEFAULT_CONNECTIONS,
     DEFAULT_HOURS,
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import Target
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport, Classroom, RunnerPool
+    from spcs_wizard.workshop.roster import Attendee
+    from spcs_wizard.workshop.shared_pools import PoolShape
     from spcs_wizard.workshop.workshop import Workshop
 
 console = Console(highlight=False, soft_wrap=True)
@@ -99,6 +103,14 @@ def _class_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="How long the workshop runs (for the cost).",
     )
     @click.option(
+        "--pools",
+        type=click.Choice(POOL_SHAPES),
+        default="each",
+        show_default=True,
+        help="Compute pools: two for each attendee, or one per service shared by the class "
+        "(sized for it: MAX_NODES from what each service requests of a node).",
+    )
+    @click.option(
         "--connections",
         type=int,
         default=DEFAULT_CONNECTIONS,
@@ -119,6 +131,7 @@ def _build(
     roster: Path | None,
     hours: float,
     connections: int,
+    pools: PoolShape,
 ) -> Workshop:
     from spcs_wizard.workshop.roster import RosterError, numbered, read_roster
     from spcs_wizard.workshop.workshop import Workshop
@@ -127,7 +140,7 @@ def _build(
         raise click.UsageError("give the class as --attendees N or --roster FILE (one of them)")
     try:
         people = numbered(attendees) if attendees is not None else read_roster(roster)  # type: ignore[arg-type]
-        return Workshop(name, people, deployment, hours=hours, connections=connections)
+        return Workshop(name, people, deployment, hours=hours, connections=connections, pools=pools)
     except (RosterError, WorkshopError) as exc:
         raise ConfigurationError(str(exc)) from None
 
@@ -174,10 +187,17 @@ def _classroom(workshop: Workshop, target: Target) -> Classroom:
 def _recorded(name: str, target: Target) -> Classroom:
     from spcs_wizard.workshop.workshop import Workshop, workshop_dir
 
+    directory = workshop_dir(target, name)
     try:
-        workshop = Workshop.load(workshop_dir(target, name))
+        workshop = Workshop.load(directory)
     except WorkshopError as exc:
-        raise ConfigurationError(f"{exc} (on {target.label})") from None
+        others = sorted(
+            p.parent.name.upper()
+            for p in directory.parent.glob("*/workshop.json")
+            if p.parent != directory
+        )
+        more = f"; recorded there: {', '.join(others)} (give --name {others[0]})" if others else ""
+        raise ConfigurationError(f"{exc} (on {target.label}){more}") from None
     return _classroom(workshop, target)
 
 
@@ -185,7 +205,7 @@ def _recorded(name: str, target: Target) -> Classroom:
 @workshop_group.command("plan")
 @_name_option
 @_class_options
-@deployment_options
+@workshop_deployment_options
 @click.option("--json", "as_json", is_flag=True, help="The objects and the cost as JSON.")
 def plan_command(
     name: str,
@@ -193,6 +213,7 @@ def plan_command(
     roster: Path | None,
     hours: float,
     connections: int,
+    pools: PoolShape,
     deployment: Deployment,
     as_json: bool,
 ) -> None:
@@ -203,7 +224,7 @@ def plan_command(
     from spcs_wizard.workshop.cost import workshop_cost
     from spcs_wizard.workshop.inventory import class_objects
 
-    workshop = _build(name, deployment, attendees, roster, hours, connections)
+    workshop = _build(name, deployment, attendees, roster, hours, connections, pools)
     cost = workshop_cost(workshop)
     if as_json:
         click.echo(json.dumps({"objects": class_objects(workshop), "cost": cost.to_dict()}))
@@ -216,7 +237,7 @@ def plan_command(
 @workshop_group.command("provision")
 @_target_options
 @_class_options
-@deployment_options
+@workshop_deployment_options
 @click.option("--yes", is_flag=True, help="Do not ask before creating what bills credits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON report at the end.")
 def provision_command(
@@ -227,6 +248,7 @@ def provision_command(
     roster: Path | None,
     hours: float,
     connections: int,
+    pools: PoolShape,
     deployment: Deployment,
     yes: bool,
     as_json: bool,
@@ -236,13 +258,15 @@ def provision_command(
     attendees' passwords go to your keyring (see 'workshop handout')."""
     from spcs_wizard.workshop.cost import workshop_cost
 
-    workshop = _build(name, deployment, attendees, roster, hours, connections)
+    workshop = _build(name, deployment, attendees, roster, hours, connections, pools)
     cost = workshop_cost(workshop)
     if not rehearsal and not yes:
+        shared = workshop.shared_pools
+        pool_count = len(shared) or len(workshop.attendees) * len(workshop.settings.service_keys)
+        kind = "shared compute pools" if shared else "compute pools"
         question = (
-            f"Create {len(workshop.attendees)} deployments "
-            f"({len(workshop.attendees) * len(workshop.settings.service_keys)} compute pools "
-            f"in all)? While running they bill about {cost.running_per_hour:g} "
+            f"Create {len(workshop.attendees)} deployments ({pool_count} {kind} in all)? "
+            f"While running they bill about {cost.running_per_hour:g} "
             f"credits an hour, {cost.running_total:g} for {hours:g} h."
         )
         if not interactive():
@@ -254,6 +278,7 @@ def provision_command(
     with _place(rehearsal, connection_name) as target:
         room = _classroom(workshop, target)
         _check_record(room)
+        keyring_note()
         pool = room.pool()
         try:
             report = _guarded(
@@ -296,8 +321,25 @@ def _check_record(room: Classroom) -> None:
             "give the same class (attendees may be added), tear it down first, or choose "
             "another --name"
         )
+    if before.pools != room.workshop.pools:
+        raise ConfigurationError(
+            f"workshop {before.name} is recorded with --pools {before.pools}; a class cannot "
+            f"change its compute pools while it is provisioned: give --pools {before.pools}, "
+            "or tear it down first"
+        )
     room.workshop.shared_made_by = before.shared_made_by
     room.workshop.last_errors = before.last_errors
+
+
+def keyring_note() -> None:
+    """Before the keyring may ask for its own password on the terminal: say what it is."""
+    if not interactive():
+        return
+    from spcs_wizard.credentials.keychain import prompt_note
+
+    note = prompt_note()
+    if note:
+        click.echo(note, err=True)
 
 
 def _guarded(run: Callable[[], ClassReport]) -> ClassReport:
@@ -357,16 +399,11 @@ def _finish(report: ClassReport, as_json: bool, done: str) -> None:
 def status_command(name: str, connection_name: str | None, rehearsal: bool, as_json: bool) -> None:
     """One row per attendee: user, role, state, pools, services, restarts, credits an hour
     now, endpoint and last error."""
-    from spcs_wizard.workshop.status import attendee_row
+    from spcs_wizard.workshop.status import class_rows
 
     with _recorded_class(name, connection_name, rehearsal) as (room, pool):
         looks = _guarded_look(lambda: room.snapshots(pool))
-    rows = [
-        attendee_row(
-            a, room.session(a).deployment, looks[a.slug], room.workshop.last_errors.get(a.slug, "")
-        )
-        for a in room.workshop.attendees
-    ]
+    rows = class_rows(room, looks)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows]))
         return
@@ -394,7 +431,7 @@ def _switch(
 ) -> None:
     with _recorded_class(name, connection_name, rehearsal) as (room, pool):
         report = _guarded(lambda: room.switch(pool, verb, on_result=_printer(as_json, verb)))
-    _finish(report, as_json, f"{verb}ed")
+    _finish(report, as_json, f"{verb[:-1]}ed")  # suspended, resumed
 
 
 @workshop_group.command("suspend")
@@ -438,6 +475,7 @@ def teardown_command(
                 f"{room.workshop.name}, and their users?{lost}"
             ):
                 raise click.Abort()
+        keyring_note()  # the attendees' passwords are forgotten after their users
         report = _guarded(
             lambda: room.teardown(
                 pool, keep_data=keep_data, on_result=_printer(as_json, "teardown")
@@ -455,8 +493,9 @@ def teardown_command(
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    help="Write to this file (0600) instead of the terminal; with --all, a directory.",
+    type=click.Path(path_type=str),
+    help="Write to this file (0600) instead of the terminal; a directory (one that exists, "
+    "or a name ending in /) gets <attendee>.txt; with --all, a directory.",
 )
 def handout_command(
     name: str,
@@ -464,7 +503,7 @@ def handout_command(
     rehearsal: bool,
     who: str | None,
     everyone: bool,
-    out: Path | None,
+    out: str | None,
 ) -> None:
     """What attendee WHO (slug, name or email) needs to join: their passwords, a ready
     connections.toml entry and the steps. Passwords leave your keyring only here."""
@@ -480,7 +519,18 @@ def handout_command(
             chosen = room.workshop.attendees if everyone else [room.workshop.attendee(who or "")]
         except WorkshopError as exc:
             raise ConfigurationError(str(exc)) from None
-        handouts(room, chosen, out, console)
+        keyring_note()
+        handouts(room, chosen, _handout_path(out, chosen, everyone), console)
+
+
+def _handout_path(out: str | None, chosen: list[Attendee], everyone: bool) -> Path | None:
+    """Where the handouts go: ``--out`` as a file, or a directory for one per attendee."""
+    if out is None:
+        return None
+    path = Path(out)
+    if not everyone and (out.endswith(("/", os.sep)) or path.is_dir()):
+        return path / f"{chosen[0].slug.lower()}.txt"
+    return path
 
 
 # -- rehearse -----------------------------------------------------------------------------
@@ -493,7 +543,7 @@ def handout_command(
     help="The rehearsed workshop's name (the first part of each prefix).",
 )
 @_class_options
-@deployment_options
+@workshop_deployment_options
 @click.option("--keep", is_flag=True, help="Leave the class in the rehearsal account.")
 @click.option(
     "--speed",
@@ -509,6 +559,7 @@ def rehearse_command(
     roster: Path | None,
     hours: float,
     connections: int,
+    pools: PoolShape,
     deployment: Deployment,
     keep: bool,
     speed: float,
@@ -530,8 +581,9 @@ def rehearse_command(
         raise ConfigurationError(str(exc)) from None
     if attendees is None and roster is None:
         attendees = 3
-    workshop = _build(name, deployment, attendees, roster, hours, connections)
+    workshop = _build(name, deployment, attendees, roster, hours, connections, pools)
     place = Rehearsal(workshop_rehearsal_home(), speed=speed, registry=False, run_services=False)
+    keyring_note()
     outcome = rehearse_workshop(
         place,
         workshop,
@@ -549,6 +601,11 @@ def rehearse_command(
             f"--rehearsal --name {name}' shows it; 'workshop teardown --rehearsal --name "
             f"{name}' ends it."
         )
+        if outcome.passwords_unkept:
+            console.print(
+                f"Its attendees' passwords were kept for that run only "
+                f"({outcome.passwords_unkept}), so 'workshop handout' cannot give them."
+            )
     if not outcome.ok:
         sys.exit(exit_codes.FAILURE)
 
@@ -594,14 +651,19 @@ def dashboard_command(
     show_default=True,
     help="How long the workshop runs (for the cost).",
 )
-@deployment_options
+@workshop_deployment_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
     help="The directory to write the pack to (created if missing).",
 )
-def pack_command(name: str, hours: float, deployment: Deployment, out: Path) -> None:
+@click.option(
+    "--source",
+    default="",
+    help="Where attendees get spcs-wizard (the repository's git address), for the checklist.",
+)
+def pack_command(name: str, hours: float, deployment: Deployment, out: Path, source: str) -> None:
     """A "bring your own trial" pack: the settings each attendee deploys on their own trial
     account (tuned to what a trial allows: no egress), and a checklist from sign-up to
     teardown, with the cost. Hand the directory out; attendees run the wizard in it."""
@@ -614,7 +676,7 @@ def pack_command(name: str, hours: float, deployment: Deployment, out: Path) -> 
         raise ConfigurationError(str(exc)) from None
     if not 0 < hours <= 336:
         raise ConfigurationError(f"--hours must be more than 0 and at most 336, not {hours:g}")
-    pack = make_pack(deployment, name, hours)
+    pack = make_pack(deployment, name, hours, source.strip())
     try:
         written = pack.write(out)
     except OSError as exc:
@@ -624,3 +686,8 @@ def pack_command(name: str, hours: float, deployment: Deployment, out: Path) -> 
     for note in pack.notes:
         console.print(f"[yellow]changed:[/] {escape(note)}")
     console.print(f"Pack written: {', '.join(str(p) for p in written)}")
+    if not source.strip():
+        console.print(
+            "[yellow]note:[/] the checklist cannot say where attendees get spcs-wizard: give "
+            "--source with the repository's git address"
+        )

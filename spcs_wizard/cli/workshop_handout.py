@@ -30,7 +30,7 @@ def _account(room: Classroom) -> dict[str, Any]:
 
 def handouts(room: Classroom, chosen: list[Attendee], out: Path | None, console: Console) -> None:
     from spcs_wizard.engine.operations import public_endpoints
-    from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS
+    from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS, CredentialsUnavailableError
     from spcs_wizard.workshop.handout import handout, write_private
 
     assert room.credentials is not None
@@ -40,7 +40,12 @@ def handouts(room: Classroom, chosen: list[Attendee], out: Path | None, console:
         written = []
         for attendee in chosen:
             d = room.session(attendee).deployment
-            passwords = {s: room.credentials.load(d, s) for s in ATTENDEE_SECRETS}
+            try:
+                passwords = {s: room.credentials.load(d, s) for s in ATTENDEE_SECRETS}
+            except CredentialsUnavailableError as exc:
+                raise ConfigurationError(str(exc)) from None
+            if None in passwords.values() and room.credentials.unopened:
+                raise ConfigurationError(room.credentials.unopened)
             if None in passwords.values():
                 raise ConfigurationError(
                     f"no passwords for {attendee.name} in this machine's keyring: provision "
@@ -55,8 +60,7 @@ def handouts(room: Classroom, chosen: list[Attendee], out: Path | None, console:
                 click.echo(sheet.text, nl=False)
                 continue
             path = out / f"{attendee.slug.lower()}.txt" if len(chosen) > 1 else out
-            if len(chosen) > 1:
-                out.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             try:
                 write_private(path, sheet.text)
             except OSError as exc:
@@ -66,4 +70,5 @@ def handouts(room: Classroom, chosen: list[Attendee], out: Path | None, console:
         pool.close()
     if written:
         where = written[0] if len(written) == 1 else f"{len(written)} files in {out}"
-        console.print(f"Handout written to {where} (only you can read it: 0600).")
+        whom = "it" if len(written) == 1 else "them"
+        console.print(f"Handout written to {where} (only you can read {whom}: 0600).")

@@ -56,14 +56,12 @@ def cost_table(cost: WorkshopCost) -> Group:
     )
     for column in (
         "item",
-        "each attendee",
+        "what",
         "per hour, each",
         "per hour, class",
         f"{cost.hours:g} h",
     ):
-        table.add_column(
-            column, justify="right" if column != "item" and column != "each attendee" else "left"
-        )
+        table.add_column(column, justify="right" if column not in ("item", "what") else "left")
 
     def figure(value: float | None, bound: bool) -> str:
         if value is None:
@@ -90,25 +88,30 @@ def cost_table(cost: WorkshopCost) -> Group:
 
 
 def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
+    """The class at a glance, then each attendee's user and endpoint on a line of their
+    own (an address in a narrow column cannot be read or copied)."""
     table = Table(title=f"Workshop {workshop.name}", title_justify="left")
-    for column in ("attendee", "state", "pools", "services", "restarts", "credits/h"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("endpoint", overflow="fold")
+    for column in ("attendee", "name", "state", "pools", "services", "restarts", "credits/h"):
+        table.add_column(column, no_wrap=column != "name")
     errors = any(r.last_error for r in rows)
     if errors:
         table.add_column("last error", overflow="fold")
     for r in rows:
         cells = (
+            r.attendee,
             r.name,
             condition(r.condition),
             states_in_words(r.pools),
             states_in_words(r.services),
             str(r.restarts),
             "-" if r.credits_per_hour is None else f"{r.credits_per_hour:g}",
-            (r.endpoint or "-").removeprefix("https://"),
         )
         table.add_row(*cells, *((r.last_error,) if errors else ()))
     rate = round(sum(r.credits_per_hour or 0.0 for r in rows), 4)
     running = sum(1 for r in rows if r.condition == "running")
     summary = f"{running} of {len(rows)} running; the class bills {rate:g} credits an hour now."
-    return Group(table, Text(summary))
+    lines = [Text(summary), Text("Users and endpoints:")]
+    for r in rows:
+        where = r.endpoint or "no public address yet (being assigned, or not running)"
+        lines.append(Text(f"  {r.attendee}: {r.user} (role {r.role}), {where}"))
+    return Group(table, *lines)

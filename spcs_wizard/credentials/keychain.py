@@ -55,6 +55,10 @@ def check() -> str:
                 f"the keyring's file cannot be read ({type(exc).__name__}: {exc}); move it "
                 "aside, or choose another keyring"
             ) from None
+        except ValueError as exc:  # the encrypted file, unlocked with a wrong password
+            raise KeychainUnavailableError(
+                f"the keyring could not be opened ({_why(exc)}); check {CRYPTFILE_PASSWORD_ENV}"
+            ) from None
 
 
 def _check() -> str:
@@ -93,29 +97,51 @@ def store(key: str, value: str) -> None:
         _store(key, value)
 
 
+# What a keyring raises when it cannot be opened: EOFError when it asks for its own
+# password and no input is left; ValueError ("MAC check failed") from the encrypted file
+# when the password given is wrong.
+_UNOPENED = (KeyringError, EOFError, OSError, configparser.Error, ValueError)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "it asked for its own password, and there was no terminal to answer on"
+    if isinstance(exc, ValueError) and "MAC check" in str(exc):
+        return "the password given for the keyring itself is not its password"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _store(key: str, value: str) -> None:
     try:
         check()  # unlocking the encrypted file creates it: that can fail as storing does
         keyring.set_password(SERVICE, key, value)
-    except (KeyringError, EOFError, OSError, configparser.Error) as exc:  # EOFError: a prompt
-        why = (
-            "it asked for its own password, and no input was left"
-            if isinstance(exc, EOFError)
-            else f"{type(exc).__name__}: {exc}"
-        )
+    except _UNOPENED as exc:
         raise KeychainUnavailableError(
-            f"the keyring could not store {key!r} ({why}); unlock it, "
+            f"the keyring could not store {key!r} ({_why(exc)}); unlock it, "
             f"or set {CRYPTFILE_PASSWORD_ENV} for the encrypted-file keyring"
         ) from None
 
 
 def load(key: str) -> str | None:
+    """The secret, or None when it is missing or the keyring cannot be opened."""
+    try:
+        return load_strict(key)
+    except KeychainUnavailableError:
+        return None
+
+
+def load_strict(key: str) -> str | None:
+    """The secret, or None when it is missing; KeychainUnavailableError, saying why, when
+    the keyring cannot be opened (a wrong password for it, no terminal to ask on)."""
     with _LOCK:
+        check()
         try:
-            check()
             return keyring.get_password(SERVICE, key)
-        except (KeyringError, KeychainUnavailableError, EOFError, OSError, configparser.Error):
-            return None
+        except _UNOPENED as exc:
+            raise KeychainUnavailableError(
+                f"the keyring could not be opened ({_why(exc)}); run the command again in a "
+                f"terminal, or set {CRYPTFILE_PASSWORD_ENV} for the encrypted-file keyring"
+            ) from None
 
 
 def delete(key: str) -> bool:
@@ -123,13 +149,28 @@ def delete(key: str) -> bool:
         try:
             check()
             keyring.delete_password(SERVICE, key)
-        except (
-            PasswordDeleteError,
-            KeyringError,
-            KeychainUnavailableError,
-            EOFError,
-            OSError,
-            configparser.Error,
-        ):
+        except (PasswordDeleteError, KeychainUnavailableError, *_UNOPENED):
             return False
         return True
+
+
+def prompt_note() -> str | None:
+    """What to tell a person before the encrypted-file keyring asks for its own password
+    (its prompt says nothing of what it is for); None when it will not ask."""
+    if os.environ.get(CRYPTFILE_PASSWORD_ENV):
+        return None
+    for backend in _backends(keyring.get_keyring()):
+        if type(backend).__name__ != "CryptFileKeyring" or _UNLOCKED.get(backend):
+            continue
+        path = getattr(backend, "file_path", "")
+        if path and os.path.exists(path):
+            return (
+                f"Your keyring (the encrypted file {path}) asks for its own password next: "
+                "the one chosen when it was made."
+            )
+        return (
+            f"Your keyring is an encrypted file ({path}) that does not exist yet: it asks you "
+            "to choose its password next. spcs-wizard keeps passwords in it; you will need "
+            f"that password again to read them (or set {CRYPTFILE_PASSWORD_ENV})."
+        )
+    return None

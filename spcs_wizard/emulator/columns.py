@@ -10,6 +10,7 @@ from typing import Any
 from spcs_wizard.emulator import lifecycle
 from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.context import Ctx, bool_text
+from spcs_wizard.emulator.scheduling import place
 from spcs_wizard.model.registry import registry_host
 
 COLUMNS: dict[str, list[str]] = {
@@ -330,7 +331,9 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
         lifecycle.settle_pool(ctx.account, obj, now, s)
         state = lifecycle.pool_state(ctx.account, obj, now, s)
         services = lifecycle.services_on(ctx.account, obj)
-        nodes = 0 if state in ("SUSPENDED", "STARTING") else int(p["MIN_NODES"])
+        # The nodes its services need (autoscaled up to MAX_NODES), at least MIN_NODES.
+        wanted = max(int(p["MIN_NODES"]), place(ctx.account, obj).nodes_used)
+        nodes = 0 if state in ("SUSPENDED", "STARTING") else wanted
         values.update(
             state=state,
             min_nodes=p["MIN_NODES"],
@@ -342,7 +345,7 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
             auto_resume=bool_text(p.get("AUTO_RESUME", True)),
             active_nodes=nodes if services else 0,
             idle_nodes=0 if services else nodes,
-            target_nodes=p["MIN_NODES"],
+            target_nodes=wanted,
             resumed_on=ctx.timestamp(float(p["STATE_SINCE"])),
             updated_on=created,
             is_exclusive="false",

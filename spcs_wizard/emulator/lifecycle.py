@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spcs_wizard.emulator.catalog import Account, Obj
+from spcs_wizard.emulator.scheduling import Placement, place
 from spcs_wizard.emulator.settings import EmulatorSettings
 
 PROVISIONING = "Endpoints provisioning in progress... check back in a few minutes"
@@ -122,8 +123,11 @@ def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -
     if now < start:
         return ServiceState("PENDING", None, [])
     ready_at = start + s.container_start_secs
+    placed = place(account, pool) if pool is not None else Placement()
     states = [
         _container(account, svc, c, str(instance), now, start, ready_at, s)
+        if (svc.fqn, str(instance)) not in placed.pending
+        else _unplaced(svc, c, str(instance), placed.message)
         for instance in range(int(svc.props.get("MIN_INSTANCES", 1)))
         for c in containers
     ]
@@ -135,6 +139,14 @@ def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -
     else:
         status = "RUNNING"
     return ServiceState(status, ready_at if status == "RUNNING" else None, states)
+
+
+def _unplaced(svc: Obj, c: dict[str, Any], instance: str, message: str) -> ContainerState:
+    """A container of an instance the pool has no room for: it waits, never starts."""
+    image = str(c.get("image", ""))
+    return ContainerState(
+        instance, "PENDING", c.get("name"), "PENDING", message, image, None, 0, None, None
+    )
 
 
 def _container(

@@ -25,6 +25,7 @@ from spcs_wizard.emulator import errors, lifecycle
 from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.container_env import qualified
 from spcs_wizard.emulator.context import Ctx, Result, bool_text
+from spcs_wizard.emulator.scheduling import check_fits
 from spcs_wizard.emulator.stages import read_stage_file, resolve_stage
 from spcs_wizard.specs.validate import validate_document
 
@@ -159,6 +160,7 @@ def create_service(ctx: Ctx) -> Result:
     svc = Obj("SERVICE", name, ctx.role, ctx.clock.now(), dict(props))
     svc.props["COMPUTE_POOL"] = pool.short
     _apply_spec(ctx, svc, text)
+    check_fits(pool, svc.props["SPEC_DATA"])
     _use_pool(ctx, pool)
     ctx.account.put(svc)
     return Result.status(f"Service {name[-1]} successfully created.")
@@ -183,7 +185,10 @@ def alter_service(ctx: Ctx) -> Result:
             svc.props["STARTED_AT"] = ctx.clock.now()
             svc.props.pop("FAIL_AFTER", None)
     elif ctx.cur.peek() is not None and ctx.cur.peek().upper == "FROM":
-        _apply_spec(ctx, svc, _read_spec(ctx))  # rolling upgrade: containers restart
+        text = _read_spec(ctx)
+        if pool is not None:
+            check_fits(pool, parse_spec(text))
+        _apply_spec(ctx, svc, text)  # rolling upgrade: containers restart
     elif ctx.cur.accept("SET"):
         svc.props.update(ctx.cur.properties())
     else:

@@ -20,7 +20,8 @@ SERVICES: tuple[ServiceKey, ...] = ("milvus", "jupyter")
 
 
 def switch_statements(d: Deployment, verb: Literal["suspend", "resume"]) -> list[str]:
-    """Suspend services then pools (no credits while suspended); resume in reverse.
+    """Suspend services then pools (no credits while suspended); resume in reverse; shared
+    pools are left to whoever shares them.
     Suspend takes the notebook's too when it is left out (an earlier deploy may have made
     it: it would cost credits); resume starts only what the deployment runs.
     https://docs.snowflake.com/en/sql-reference/sql/alter-service,
@@ -28,7 +29,9 @@ def switch_statements(d: Deployment, verb: Literal["suspend", "resume"]) -> list
     n = d.names()
     keys = SERVICES if verb == "suspend" else d.service_keys
     services = [n.in_schema(n.service(key)) for key in keys]
-    pools = [n.pool(key).sql() for key in keys]
+    # A shared pool holds other deployments' services: suspending it would stop theirs.
+    # Whoever shares it (a workshop) suspends and resumes it, once, for everyone.
+    pools = [n.pool(key).sql() for key in keys if not d.service(key).pool.shared]
     if verb == "suspend":
         return [f"ALTER SERVICE IF EXISTS {s} SUSPEND" for s in services] + [
             f"ALTER COMPUTE POOL IF EXISTS {p} SUSPEND" for p in pools

@@ -228,6 +228,11 @@ class ComputePoolConfig(Section):
     max_nodes: int = Field(1, ge=1)
     auto_resume: bool = True
     auto_suspend_secs: int = Field(3600, ge=0, description="Seconds idle before it suspends")
+    shared: bool = Field(
+        False,
+        description="The pool is shared by several deployments (a workshop's class): its "
+        "name is used without the prefix, and teardown leaves it unless asked",
+    )
 
     @field_validator("instance_family", mode="before")
     @classmethod
@@ -297,7 +302,18 @@ class ServiceConfig(ImageConfig):
     volume_size: str = Field(
         "20Gi", description="Block storage volume for the service's data (1Gi to 16384Gi)"
     )
+    cpu: float = Field(0.5, gt=0, le=64, description="vCPUs the service's container requests")
+    memory: str = Field("1Gi", description="Memory the service's container requests (e.g. 4Gi)")
     pool: ComputePoolConfig
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        from spcs_wizard.model.node_capacity import memory_gib
+
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?(Mi|Gi)", value.strip()) or memory_gib(value) <= 0:
+            raise ValueError(f"{value!r} is not an amount of memory such as 4Gi or 512Mi")
+        return value.strip()
 
     @field_validator("volume_size")
     @classmethod
@@ -343,6 +359,8 @@ def _milvus() -> ServiceConfig:
         # The upstream image runs as it is: the service spec gives its command.
         source="docker.io/milvusdb/milvus",
         spec_file="milvus.yaml",
+        cpu=1,
+        memory="4Gi",
         pool=ComputePoolConfig(name="MILVUS_COMPUTE_POOL"),
     )
 
@@ -359,6 +377,8 @@ def _jupyter() -> ServiceConfig:
         image="jupyter",
         tag="latest",
         spec_file="jupyter.yaml",
+        cpu=0.5,
+        memory="2Gi",
         pool=ComputePoolConfig(name="JUPYTER_COMPUTE_POOL"),
     )
 
@@ -507,6 +527,12 @@ class Deployment(Section):
                 raise ValueError(f"two {kind}s have the same name: {', '.join(names)}")
         if self.milvus.spec_file == self.jupyter.spec_file:
             raise ValueError("the two services need different spec_file names")
+        from spcs_wizard.model.node_capacity import fit_problem
+
+        for key in self.service_keys:
+            problem = fit_problem(self, key)
+            if problem:
+                raise ValueError(problem)
         # Every prefixed name must still fit Snowflake's 255-character limit; the fix is
         # a shorter prefix (the names themselves are fine).
         for name in account_level_base_names(self):
@@ -558,6 +584,5 @@ def account_level_base_names(d: Deployment) -> list[str]:
         d.warehouse.name,
         d.database.name,
         d.egress.integration,
-        d.milvus.pool.name,
-        d.jupyter.pool.name,
+        *(svc.pool.name for svc in (d.milvus, d.jupyter) if not svc.pool.shared),
     ]

@@ -12,7 +12,7 @@ from spcs_wizard.model import identifiers
 from spcs_wizard.model.identifiers import Identifier
 
 if TYPE_CHECKING:
-    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.deployment import ComputePoolConfig, Deployment
 
 
 DNS_SUFFIX = "svc.spcs.internal"
@@ -81,6 +81,10 @@ class Names(BaseModel):
         def account_level(name: str) -> Identifier:
             return identifiers.parse(d.prefix + name)
 
+        def pool(config: ComputePoolConfig) -> Identifier:
+            # A shared pool (a workshop's class) is named as it is: no one's prefix.
+            return identifiers.parse(config.name) if config.shared else account_level(config.name)
+
         return cls(
             role=account_level(d.role.name),
             user=account_level(d.user.name),
@@ -97,8 +101,8 @@ class Names(BaseModel):
             security_integration=Identifier(d.security_integration.name),
             jupyter_secret=Identifier(d.secrets.jupyter_password),
             milvus_secret=Identifier(d.secrets.milvus_root),
-            milvus_pool=account_level(d.milvus.pool.name),
-            jupyter_pool=account_level(d.jupyter.pool.name),
+            milvus_pool=pool(d.milvus.pool),
+            jupyter_pool=pool(d.jupyter.pool),
             milvus_service=Identifier(d.milvus.name),
             jupyter_service=Identifier(d.jupyter.name),
             account_admin=Identifier(d.admin_roles.account_admin),

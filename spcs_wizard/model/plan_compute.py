@@ -36,10 +36,13 @@ def pools_and_images(b: StepBuilder) -> None:
     repo = n.in_schema(n.image_repository)
     for key, svc, pool, _ in _services(b):
         p = svc.pool
+        # A shared pool holds other deployments' services too: never STOP ALL it (that
+        # would drop theirs); DROP refuses while any service is left in it.
+        stop = () if p.shared else (Sql.of(f"ALTER COMPUTE POOL IF EXISTS {pool} STOP ALL"),)
         b.create(
             f"compute-pool-{key}",
-            f"Create the compute pool {pool.name} ({p.min_nodes}-{p.max_nodes} x "
-            f"{p.instance_family})",
+            f"Create the {'shared ' if p.shared else ''}compute pool {pool.name} "
+            f"({p.min_nodes}-{p.max_nodes} x {p.instance_family})",
             n.sys_admin,
             "COMPUTE POOL",
             pool.sql(),
@@ -52,11 +55,9 @@ def pools_and_images(b: StepBuilder) -> None:
             ],
             show_like("COMPUTE POOLS", pool),
             "account",
-            undo=(
-                Sql.of(f"ALTER COMPUTE POOL IF EXISTS {pool} STOP ALL"),
-                Sql.of(f"DROP COMPUTE POOL IF EXISTS {pool}"),
-            ),
+            undo=(*stop, Sql.of(f"DROP COMPUTE POOL IF EXISTS {pool}")),
             depends_on=("create-compute-pool-privilege",),
+            shared=p.shared,
             fixes="Suspends itself after AUTO_SUSPEND_SECS without services, so a "
             "forgotten pool stops costing credits.",
         )

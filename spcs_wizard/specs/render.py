@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spcs_wizard.model.names import service_dns_name
+from spcs_wizard.model.node_capacity import GATEWAY_CPU, GATEWAY_MEMORY
 from spcs_wizard.model.registry import spec_image_path
 
 if TYPE_CHECKING:
@@ -56,6 +57,13 @@ def template_values(d: Deployment, domain: str | None = None) -> dict[str, str]:
         "milvus_dns_name": dns_name(d, "milvus", domain),
         "jupyter_secret": n.in_schema(n.jupyter_secret),
         "files_stage": n.in_schema(n.files_stage),
+        # What each container asks of a node (a shared pool's size depends on it).
+        "milvus_cpu": f"{d.milvus.cpu:g}",
+        "milvus_memory": d.milvus.memory,
+        "jupyter_cpu": f"{d.jupyter.cpu:g}",
+        "jupyter_memory": d.jupyter.memory,
+        "gateway_cpu": f"{GATEWAY_CPU:g}",
+        "gateway_memory": GATEWAY_MEMORY,
     }
 
 

@@ -22,7 +22,7 @@ from spcs_wizard.tui.threads import start_thread
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
 from spcs_wizard.workshop.meter import CreditMeter
-from spcs_wizard.workshop.status import AttendeeRow, attendee_row, states_in_words
+from spcs_wizard.workshop.status import AttendeeRow, class_rows, states_in_words
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.classroom import ClassReport, Classroom, RunnerPool
@@ -44,10 +44,11 @@ REFRESH_SECS = 10.0
 class ClassScreen(Screen[None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("r", "refresh", "Refresh"),
-        Binding("s", "suspend", "Suspend all"),
-        Binding("u", "resume", "Resume all"),
-        Binding("t", "teardown", "Tear down all"),
-        Binding("o", "open", "Open endpoint"),
+        # Short labels: with quit, help and the palette they fit 80 columns.
+        Binding("s", "suspend", "Suspend", tooltip="Suspend the whole class (asks first)"),
+        Binding("u", "resume", "Resume", tooltip="Resume the whole class (asks first)"),
+        Binding("t", "teardown", "Tear down", tooltip="Tear down the whole class (asks first)"),
+        Binding("o", "open", "Open", tooltip="Open the selected attendee's endpoint"),
         Binding("escape", "close", "Back"),  # over the wizard: back to its step
     ]
     PALETTE_ACTIONS = (
@@ -80,7 +81,7 @@ class ClassScreen(Screen[None]):
         yield Static("Looking at the class…", id="freshness")
         yield DataTable(id="class", cursor_type="row", cursor_foreground_priority="renderable")
         yield Static("", id="last-action")
-        yield KeyFooter()
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         w = self.room.workshop
@@ -113,15 +114,7 @@ class ClassScreen(Screen[None]):
             if failed and len(failed) == len(looks):  # the account did not answer at all
                 self._from_thread(lambda: self._show([], failed[0].detail))
                 return
-            rows = [
-                attendee_row(
-                    a,
-                    self.room.session(a).deployment,
-                    looks[a.slug],
-                    self.room.workshop.last_errors.get(a.slug, ""),
-                )
-                for a in self.room.workshop.attendees
-            ]
+            rows = class_rows(self.room, looks)
             error = None
         except Exception as exc:  # a failed look marks the class stale, never stops it
             rows, error = [], f"{type(exc).__name__}: {exc}"
@@ -155,7 +148,7 @@ class ClassScreen(Screen[None]):
                 r.last_error,
             )
             for column, value in zip(table.columns, cells, strict=True):
-                table.update_cell(r.attendee, column, value)
+                table.update_cell(r.attendee, column, value, update_width=True)
         running = sum(1 for r in rows if r.condition == "running")
         rate = round(sum(r.credits_per_hour or 0 for r in rows), 4)
         fresh.update(

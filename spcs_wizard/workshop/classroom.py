@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Literal
 from snowflake.connector.errors import Error as ConnectorError
 
 from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
+from spcs_wizard.model.plan_steps import ownership_comment
 from spcs_wizard.model.step import StepKind
+from spcs_wizard.workshop import shared_pools
 from spcs_wizard.workshop.credentials import AttendeeCredentials
 from spcs_wizard.workshop.roster import Attendee
 from spcs_wizard.workshop.workshop import Workshop
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.apply import Outcome
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
+    from spcs_wizard.model.identifiers import Identifier
     from spcs_wizard.model.plan import Plan
 
 Phase = Literal["shared", "objects", "services", "status", "suspend", "resume", "teardown"]
@@ -180,7 +183,11 @@ class Classroom:
             session.given_secrets.update(passwords[session.deployment.deployment_id])
         self.workshop.save(self.directory)
         first = self.workshop.attendees[0]
-        shared = self._deploy_one(pool, first, "shared", _shared)
+        shared = self._pools_in_the_way(pool, first) or self._deploy_one(
+            pool, first, "shared", _shared
+        )
+        if shared.ok and self.workshop.shared_pools:
+            shared = self._claim_pools(pool, first) or shared
         on_result(shared)
         if not shared.ok:
             report.results.append(shared)
@@ -218,6 +225,44 @@ class Classroom:
                 self.workshop.shared_made_by = attendee.slug
                 self.workshop.save(self.directory)
         return _deployed(attendee, phase, outcome, seconds)
+
+    def _admin_role(self) -> Identifier:
+        return self.session(self.workshop.attendees[0]).deployment.names().sys_admin
+
+    def _pools_in_the_way(self, pool: RunnerPool, first: Attendee) -> AttendeeResult | None:
+        """Before anything is made: no pool of a shared pool's name is someone else's."""
+        if not self.workshop.shared_pools:
+            return None
+        ours = {ownership_comment(self.session(a).deployment) for a in self.workshop.attendees}
+        return self._on_pools(
+            pool,
+            first,
+            lambda r: shared_pools.foreign(r, self._admin_role(), self.workshop.shared_pools, ours),
+            "nothing of the class was made",
+        )
+
+    def _claim_pools(self, pool: RunnerPool, first: Attendee) -> AttendeeResult | None:
+        """After the account-wide objects: the shared pools hold the whole class."""
+        return self._on_pools(
+            pool,
+            first,
+            lambda r: shared_pools.claim(r, self._admin_role(), self.workshop.shared_pools),
+            "'workshop teardown' removes what was made",
+        )
+
+    def _on_pools(
+        self,
+        pool: RunnerPool,
+        first: Attendee,
+        work: Callable[[SqlRunner], str | None],
+        hint: str,
+    ) -> AttendeeResult | None:
+        try:
+            with pool.borrow() as runner:
+                problem = work(runner)
+        except ConnectorError as exc:
+            problem = f"the shared compute pools could not be checked: {exc}"
+        return None if problem is None else AttendeeResult(first, "shared", False, problem, hint)
 
     def _each(
         self,
@@ -288,11 +333,32 @@ class Classroom:
                     ran = switch(runner, d, verb)
             except ConnectorError as exc:
                 return AttendeeResult(attendee, verb, False, str(exc), f"run {verb} again")
-            detail = f"{len(ran)} statements ({verb}ed services, then pools)"
+            order = "services, then pools" if verb == "suspend" else "pools, then services"
+            detail = f"{len(ran)} statements ({verb[:-1]}ed {order})"
             return AttendeeResult(attendee, verb, True, detail, "", time.perf_counter() - began)
 
-        report = ClassReport(verb, self._each(pool, self.workshop.attendees, one, on_result))
+        report = ClassReport(verb)
+        shared = self.workshop.shared_pools
+        if shared and verb == "resume":  # the class's pools first, then everyone's services
+            report.results += self._switch_pools(pool, verb)
+        if report.ok:
+            report.results += self._each(pool, self.workshop.attendees, one, on_result)
+        if shared and verb == "suspend" and report.ok:  # every service down: the pools too
+            report.results += self._switch_pools(pool, verb)
         return self._ended(report, started)
+
+    def _switch_pools(
+        self, pool: RunnerPool, verb: Literal["suspend", "resume"]
+    ) -> list[AttendeeResult]:
+        """The class's shared pools, once; a failure is reported with the first attendee."""
+        try:
+            with pool.borrow() as runner:
+                shared_pools.switch(runner, self._admin_role(), self.workshop.shared_pools, verb)
+        except ConnectorError as exc:
+            first = self.workshop.attendees[0]
+            detail = f"the class's shared compute pools: {exc}"
+            return [AttendeeResult(first, verb, False, detail, f"run {verb} again")]
+        return []
 
     def teardown(
         self,

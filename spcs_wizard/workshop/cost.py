@@ -3,7 +3,8 @@ runs, and for the workshop's length.
 
 Each attendee's deployment costs what one deployment does (``model.cost``: Snowflake's
 Service Consumption Table, https://www.snowflake.com/legal-files/CreditConsumptionTable.pdf,
-tables 1(a) and 1(e)-(g)); the class costs that times the attendees. Compute pools are
+tables 1(a) and 1(e)-(g)); the class costs that times the attendees. A shared pool is
+counted once, at the nodes the whole class's services need (its MAX_NODES). Compute pools are
 billed while they run, per second after a 5-minute minimum each time one starts
 (https://docs.snowflake.com/en/developer-guide/snowpark-container-services/accounts-orgs-usage-views).
 Warehouses bill only while queries run, so their line is an upper bound (every
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spcs_wizard.model.cost import SOURCE, CostEstimate, estimate
+from spcs_wizard.model.cost import POOL_CREDITS_PER_HOUR, SOURCE, CostEstimate, estimate
 from spcs_wizard.workshop.workshop import Workshop
 
 
@@ -24,14 +25,24 @@ class CostRow:
     item: str
     detail: str
     note: str  # how it stops billing by itself
-    each_per_hour: float | None  # one attendee's, None: no confirmed figure
+    rate: float | None  # credits an hour of one attendee's, or of the class's shared pool
     attendees: int
     hours: float
     upper_bound: bool = False  # billed only while used: at most this
+    shared: bool = False  # one pool for the whole class: ``rate`` is the class's
+
+    @property
+    def each_per_hour(self) -> float | None:
+        """One attendee's figure (of a shared pool: their share)."""
+        if self.rate is None:
+            return None
+        return round(self.rate / self.attendees, 4) if self.shared else self.rate
 
     @property
     def class_per_hour(self) -> float | None:
-        return None if self.each_per_hour is None else round(self.each_per_hour * self.attendees, 4)
+        if self.rate is None:
+            return None
+        return self.rate if self.shared else round(self.rate * self.attendees, 4)
 
     @property
     def for_workshop(self) -> float | None:
@@ -81,6 +92,7 @@ class WorkshopCost:
                     "class_per_hour": r.class_per_hour,
                     "for_workshop": r.for_workshop,
                     "upper_bound": r.upper_bound,
+                    "shared": r.shared,
                 }
                 for r in self.rows
             ],
@@ -90,16 +102,37 @@ class WorkshopCost:
 def workshop_cost(workshop: Workshop) -> WorkshopCost:
     each = estimate(workshop.settings)
     count, hours = len(workshop.attendees), workshop.hours
-    rows = [
-        CostRow(
-            line.item,
-            line.detail,
-            line.note,
-            line.credits_per_hour,
-            count,
-            hours,
-            upper_bound=line.item == "warehouse",
+    shared = {pool.key: pool for pool in workshop.shared_pools}
+    labels = {"milvus": "Milvus pool", "jupyter": "notebook pool"}
+    rows = []
+    for line in each.lines:
+        key = next((k for k, label in labels.items() if label == line.item), None)
+        pool = shared.get(key) if key else None
+        if pool is None:
+            rows.append(
+                CostRow(
+                    line.item,
+                    line.detail,
+                    line.note,
+                    line.credits_per_hour,
+                    count,
+                    hours,
+                    upper_bound=line.item == "warehouse",
+                )
+            )
+            continue
+        # The class's pool with every attendee's service in it: its nodes at MAX_NODES.
+        rate = POOL_CREDITS_PER_HOUR.get(pool.instance_family)
+        rows.append(
+            CostRow(
+                f"{line.item} (shared)",
+                f"{pool.max_nodes} x {pool.instance_family} for the class, "
+                f"{pool.per_node} attendees a node",
+                line.note,
+                None if rate is None else round(rate * pool.max_nodes, 4),
+                count,
+                hours,
+                shared=True,
+            )
         )
-        for line in each.lines
-    ]
     return WorkshopCost(count, hours, each, rows)

@@ -38,6 +38,7 @@ class AttendeeCredentials:
     key: str  # the class's keyring entry
     _known: dict[str, dict[str, str]] | None = field(default=None, repr=False)
     _keyring: bool | None = None
+    unopened: str = ""  # why a rehearsal's keyring could not be opened (its passwords: memory)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
@@ -53,8 +54,9 @@ class AttendeeCredentials:
             try:
                 keychain.check()
                 self._keyring = True
-            except keychain.KeychainUnavailableError:
+            except keychain.KeychainUnavailableError as exc:
                 self._keyring = False
+                self.unopened = str(exc)
         return self._keyring
 
     def require(self) -> None:
@@ -71,7 +73,13 @@ class AttendeeCredentials:
     def _all(self) -> dict[str, dict[str, str]]:
         with self._lock:
             if self._known is None:
-                text = keychain.load(self.key) if self.usable() else None
+                try:
+                    text = keychain.load_strict(self.key) if self.usable() else None
+                except keychain.KeychainUnavailableError as exc:
+                    if not self.rehearsal:
+                        raise CredentialsUnavailableError(str(exc)) from None
+                    self.unopened = str(exc)  # a rehearsal goes on, its passwords in memory
+                    text = None
                 try:
                     loaded = json.loads(text) if text else {}
                 except ValueError:

@@ -57,7 +57,17 @@ def trial_settings(settings: Deployment) -> tuple[Deployment, list[str]]:
     return (with_settings(settings, changes, "workshop pack") if changes else settings), notes
 
 
-def make_pack(settings: Deployment, workshop: str, hours: float) -> Pack:
+def _install_step(source: str) -> str:
+    where = source or "<the address your instructor gives>"
+    return (
+        "- [ ] Install spcs-wizard (Debian or Ubuntu, Python 3.11; it sets up what is missing):\n"
+        f"      `git clone {where} spcs-wizard && spcs-wizard/scripts/start --version`,\n"
+        '      then `export PATH="$PWD/spcs-wizard/.venv/bin:$PATH"`. Run every command below\n'
+        f"      in this directory: each reads `{SETTINGS}` from it."
+    )
+
+
+def make_pack(settings: Deployment, workshop: str, hours: float, source: str = "") -> Pack:
     tuned, notes = trial_settings(settings)
     cost = estimate(tuned)
     rate = cost.running_per_hour
@@ -76,8 +86,7 @@ compute pools bill nothing. Figures: Snowflake's Service Consumption Table,
 - [ ] Sign up for a Snowflake trial (https://signup.snowflake.com) in a region where
       Snowpark Container Services is available; you are its ACCOUNTADMIN. Note your
       account identifier (ORG-ACCOUNT) from the welcome email or Snowsight.
-- [ ] Install spcs-wizard (the README's quick start). Run every command below in this
-      directory: each reads `{SETTINGS}` from it.
+{_install_step(source)}
 - [ ] Try it with no account: `spcs-wizard rehearse` (it ends with "Rehearsal passed").
 - [ ] Save your connection (your password goes to your keyring; Snowflake asks a user
       with a password to enrol in MFA):

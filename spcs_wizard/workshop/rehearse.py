@@ -23,6 +23,7 @@ from spcs_wizard.engine.deployment_session import Target
 from spcs_wizard.engine.stages import Stage, StageFailedError, Stages
 from spcs_wizard.workshop.classroom import Classroom, RunnerPool
 from spcs_wizard.workshop.inventory import account_objects
+from spcs_wizard.workshop.status import class_rows
 from spcs_wizard.workshop.workshop import Workshop, workshop_dir
 
 # How long a resumed pool and its services may take to run again, in real seconds (the
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 class WorkshopRehearsal:
     stages: list[Stage] = field(default_factory=list)
     kept: bool = False  # the class is still in the rehearsal account at the end
+    # Why the attendees' passwords are not in a keyring (kept for the run only), if so:
+    # a kept class then has no handouts.
+    passwords_unkept: str = ""
 
     @property
     def ok(self) -> bool:
@@ -48,6 +52,7 @@ class WorkshopRehearsal:
         return {
             "ok": self.ok,
             "kept": self.kept,
+            "passwords_unkept": self.passwords_unkept,
             "stages": [asdict(s) for s in self.stages],
             "seconds": round(sum(s.seconds for s in self.stages), 3),
         }
@@ -96,6 +101,11 @@ def rehearse_workshop(
             _run(room, pool, stages, outcome, on_result)
         finally:
             pool.close()
+            credentials = room.credentials
+            if credentials is not None and not credentials.usable():
+                outcome.passwords_unkept = "no secure keyring is available here"
+            elif credentials is not None and credentials.unopened:
+                outcome.passwords_unkept = credentials.unopened
     except StageFailedError:
         if any(s.name == "provision" for s in outcome.stages):
             outcome.kept = True  # left for a look; 'workshop teardown --rehearsal' ends it
@@ -133,7 +143,7 @@ def _run(
                 f"not running: {', '.join(down)}",
                 "'spcs-wizard workshop status --rehearsal' shows why",
             )
-        rate = sum(getattr(look, "credits_per_hour", 0) or 0 for look in looks.values())
+        rate = round(sum(r.credits_per_hour or 0 for r in class_rows(room, looks)), 4)
         said.append(f"all {len(looks)} running; a class like this bills {rate:g} credits an hour")
     with stages.stage("sign-in") as said:
         said.append(_sign_in_each(room))

@@ -59,11 +59,17 @@ def read_roster(path: Path) -> list[Attendee]:
         raise RosterError(f"cannot read the roster {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RosterError(f"the roster {path} is not UTF-8 text; export it as CSV UTF-8") from None
-    rows = list(csv.reader(text.splitlines()))
+    lines = text.splitlines()
+    # Spreadsheets in many locales export "CSV" with semicolons: take them when the
+    # header is one (name;email) and not a comma-separated one.
+    first = next((line for line in lines if line.strip()), "").lower()
+    semicolons = "name" in [c.strip() for c in first.split(";")]
+    commas = "name" in [c.strip() for c in first.split(",")]
+    rows = list(csv.reader(lines, delimiter=";" if semicolons and not commas else ","))
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise RosterError(
-            f"the roster {path} is empty; write a header 'name,email', then a line a person"
+            f"the roster {path} is empty; write a header 'name,email', then a line for each person"
         )
     header = [cell.strip().lower() for cell in rows[0]]
     if "name" not in header:

@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from spcs_wizard.engine.operations import public_endpoints
+from spcs_wizard.model.cost import pool_rate_now
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.snapshot import Snapshot
     from spcs_wizard.model.deployment import Deployment
-    from spcs_wizard.workshop.classroom import AttendeeResult
+    from spcs_wizard.workshop.classroom import AttendeeResult, Classroom
     from spcs_wizard.workshop.roster import Attendee
 
 
@@ -32,11 +33,41 @@ class AttendeeRow:
         return asdict(self)
 
 
+def class_rows(room: Classroom, looks: dict[str, Snapshot | AttendeeResult]) -> list[AttendeeRow]:
+    """Every attendee's row from one look at the class (``Classroom.snapshots``)."""
+    workshop = room.workshop
+    return [
+        attendee_row(
+            a,
+            room.session(a).deployment,
+            looks[a.slug],
+            workshop.last_errors.get(a.slug, ""),
+            sharers=len(workshop.attendees),
+        )
+        for a in workshop.attendees
+    ]
+
+
+def _credits(d: Deployment, look: Snapshot, sharers: int) -> float | None:
+    """What the attendee's pools cost an hour now; of a shared pool, their share (so the
+    class's rows add up to what the account bills)."""
+    n = d.names()
+    shared = {n.pool(k).name for k in d.service_keys if d.service(k).pool.shared}
+    total = 0.0
+    for pool in look.pools:
+        rate = pool_rate_now(pool.instance_family, pool.state, pool.active_nodes)
+        if rate is None:
+            return None
+        total += rate / max(sharers, 1) if pool.name in shared else rate
+    return round(total, 6)
+
+
 def attendee_row(
     attendee: Attendee,
     d: Deployment,
     look: Snapshot | AttendeeResult,
     last_error: str = "",
+    sharers: int = 1,
 ) -> AttendeeRow:
     n = d.names()
     base = {
@@ -74,7 +105,7 @@ def attendee_row(
         pools=pools,
         services=services,
         restarts=restarts,
-        credits_per_hour=look.credits_per_hour,
+        credits_per_hour=_credits(d, look, sharers),
         endpoint=endpoint,
         last_error=last_error,
     )

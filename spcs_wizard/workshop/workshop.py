@@ -24,6 +24,15 @@ from spcs_wizard.model.config_file import ConfigError, save_deployment, validate
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.paths import state_home
 from spcs_wizard.workshop.roster import Attendee
+from spcs_wizard.workshop.shared_pools import (
+    POOL_SHAPES,
+    PoolShape,
+    PoolSizeError,
+    SharedPool,
+    check_node_limit,
+    shared_pools,
+    with_shared_pools,
+)
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import Target
@@ -62,6 +71,11 @@ def check_settings(settings: Deployment) -> None:
             "the settings have user.create = false; a workshop makes one user per attendee "
             "(each signs in as themselves): leave user.create at true"
         )
+    if any(settings.service(key).pool.shared for key in settings.service_keys):
+        raise WorkshopError(
+            "the settings mark a compute pool as shared (pool.shared); a workshop names and "
+            "sizes its shared pools itself: leave pool.shared out and use --pools shared"
+        )
     if settings.user.grant_to:
         raise WorkshopError(
             "the settings grant the role to existing users (user.grant_to); in a workshop "
@@ -81,33 +95,58 @@ class Workshop:
     # with that attendee, last, so the account is left as it was.
     shared_made_by: str | None = None
     last_errors: dict[str, str] = field(default_factory=dict)
+    # "each": two compute pools per attendee; "shared": one per service for the class.
+    pools: PoolShape = "each"
 
     def __post_init__(self) -> None:
         check_settings(self.settings)
         if not self.attendees:
             raise WorkshopError("a workshop needs at least one attendee")
+        if self.pools not in POOL_SHAPES:
+            raise WorkshopError(f"--pools is each or shared, not {self.pools!r}")
+        try:
+            nodes = sum(p.max_nodes for p in self.shared_pools) or len(self.attendees) * sum(
+                self.settings.service(key).pool.max_nodes for key in self.settings.service_keys
+            )
+            check_node_limit(nodes, self.pools)
+        except PoolSizeError as exc:
+            raise WorkshopError(str(exc)) from None
         if not 0 < self.hours <= 24 * 14:
             raise WorkshopError(f"--hours must be more than 0 and at most 336, not {self.hours:g}")
         if not 1 <= self.connections <= 32:
             raise WorkshopError(f"--connections must be from 1 to 32, not {self.connections}")
 
+    @property
+    def shared_pools(self) -> list[SharedPool]:
+        """The class's pools when they are shared (none when each attendee has theirs)."""
+        if self.pools != "shared":
+            return []
+        return shared_pools(self.name, self.settings, len(self.attendees))
+
     def deployment(self, attendee: Attendee) -> Deployment:
+        changes = {"prefix": attendee.prefix(self.name), **with_shared_pools(self.shared_pools)}
         try:
-            return with_settings(self.settings, {"prefix": attendee.prefix(self.name)}, "workshop")
+            return with_settings(self.settings, changes, "workshop")
         except ConfigError as exc:
             raise WorkshopError(f"{attendee.name}: {exc}") from None
 
     def attendee(self, who: str) -> Attendee:
         """An attendee by slug, name, email or prefix (any case)."""
         wanted = who.strip().lower()
-        for a in self.attendees:
-            if wanted in {
-                a.slug.lower(),
-                a.name.lower(),
-                a.email.lower(),
-                a.prefix(self.name).lower(),
-            } - {""}:
-                return a
+        exact = [
+            a for a in self.attendees if wanted in {a.slug.lower(), a.prefix(self.name).lower()}
+        ]
+        if exact:
+            return exact[0]  # slugs are unique
+        found = [a for a in self.attendees if wanted in {a.name.lower(), a.email.lower()} - {""}]
+        if len(found) > 1:  # two people of one name: never guess whose passwords to give
+            slugs = " or ".join(a.slug for a in found)
+            raise WorkshopError(
+                f"{len(found)} attendees of workshop {self.name} are called {who!r}: name one "
+                f"by {slugs} (or by their email)"
+            )
+        if found:
+            return found[0]
         known = ", ".join(a.slug for a in self.attendees[:8])
         more = ", ..." if len(self.attendees) > 8 else ""
         raise WorkshopError(
@@ -126,6 +165,7 @@ class Workshop:
             "attendees": [a.to_dict() for a in self.attendees],
             "shared_made_by": self.shared_made_by,
             "last_errors": self.last_errors,
+            "pools": self.pools,
         }
         tmp = directory / (RECORD + ".tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -152,6 +192,7 @@ class Workshop:
                 connections=int(data["connections"]),
                 shared_made_by=data.get("shared_made_by"),
                 last_errors={str(k): str(v) for k, v in (data.get("last_errors") or {}).items()},
+                pools=data.get("pools", "each"),
             )
         except FileNotFoundError:
             raise WorkshopError(
