@@ -14,6 +14,8 @@ import snowflake.connector
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 from snowflake.connector.errors import ProgrammingError
 
+from spcs_wizard.credentials import keychain
+from spcs_wizard.emulator.objects import verify_secret
 from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.model.deployment import Deployment
@@ -21,6 +23,7 @@ from spcs_wizard.workshop.classroom import Classroom
 from spcs_wizard.workshop.cost import workshop_cost
 from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS
 from spcs_wizard.workshop.inventory import class_objects
+from spcs_wizard.workshop.password_reset import reset_passwords
 from spcs_wizard.workshop.roster import RosterError, numbered, read_roster
 from spcs_wizard.workshop.status import attendee_row, class_rows
 from spcs_wizard.workshop.workshop import Workshop, WorkshopError
@@ -583,5 +586,55 @@ def test_a_late_arrival_makes_the_shared_pools_larger_and_a_foreign_pool_is_neve
         rows = class_rows(larger, larger.snapshots(pool))
         assert [r.condition for r in rows] == ["running"] * 5
         assert larger.teardown(pool).ok
+    finally:
+        pool.close()
+
+
+def test_lost_passwords_are_reset_for_one_attendee_and_the_old_ones_stop_working(
+    tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
+) -> None:
+    room = _classroom(rehearsal, tmp_path, 2, connections=2)
+    pool = room.pool()
+    try:
+        assert room.provision(pool).ok
+        alice, bob = (room.session(a).deployment for a in room.workshop.attendees)
+        assert room.credentials is not None
+        old = room.credentials.load(alice, "milvus_user_password")
+        bobs = room.credentials.load(bob, "milvus_user_password")
+        # The instructor's keyring loses the class (a new machine): nothing to hand out.
+        assert keychain.delete(room.credentials.key)
+        lost = Classroom(room.workshop, room.target, room.directory, image_mode="record")
+        assert lost.credentials is not None
+        assert lost.credentials.load(alice, "milvus_user_password") is None
+
+        report = reset_passwords(lost, pool, [room.workshop.attendees[0]])
+        assert report.ok, [r.to_dict() for r in report.failed]
+        assert report.results[0].detail == "new passwords, notebook restarted"
+        new = lost.credentials.load(alice, "milvus_user_password")
+        assert new not in (None, old)
+        notebook = lost.credentials.load(alice, "jupyter_password")
+        assert notebook is not None
+        # The notebook's secret holds the new password (the emulator keeps its hash only).
+        stored = rehearsal.started.account.get(
+            "SECRET", (alice.names().database.name, "PUBLIC", "JUPYTER_PASSWORD")
+        )
+        assert stored is not None
+        assert verify_secret(notebook, stored.props["SECRET_STRING"])
+
+        def signs_in(d: Deployment, password: str | None) -> bool:
+            args = rehearsal.connect_args()
+            args.update(user=d.names().user.name, password=password)
+            try:
+                snowflake.connector.connect(**args).close()
+            except snowflake.connector.errors.DatabaseError:
+                return False
+            return True
+
+        assert signs_in(alice, new)
+        assert not signs_in(alice, old)
+        assert signs_in(bob, bobs)  # another attendee's are as they were
+        look = lost.snapshots(pool)["01"]
+        assert getattr(look, "condition", None) in ("starting", "running")  # restarted
+        assert lost.teardown(pool).ok
     finally:
         pool.close()

@@ -254,6 +254,32 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
             assert [row[1] for row in cur.fetchall()] == ["WORKSHOP_ADA_LOVELACE_MILVUS_DEMO"]
     finally:
         rehearsal.stop()
+    # New passwords for Ada (say, her handout leaked): asked for first, then the old
+    # password stops working and the new handout's signs her in.
+    unasked = run_command("workshop", "handout", "--rehearsal", "ada lovelace", "--reset", env=env)
+    assert unasked.returncode == 2
+    assert "add --yes" in unasked.stderr
+    renewed = run_command(
+        "workshop", "handout", "--rehearsal", "ada lovelace", "--reset", "--yes", env=env
+    )
+    assert renewed.returncode == 0, renewed.stdout + renewed.stderr
+    assert "ADA_LOVELACE" in renewed.stdout.split("Workshop WORKSHOP:")[0]  # the reset line
+    fresh = renewed.stdout.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
+    assert fresh != password
+    rehearsal.start()
+    try:
+        for given, works in ((password, False), (fresh, True)):
+            args = rehearsal.started.connect_args(
+                user="WORKSHOP_ADA_LOVELACE_MILVUS_USER", password=given
+            )
+            try:
+                snowflake.connector.connect(**args).close()
+                signed_in = True
+            except snowflake.connector.errors.DatabaseError:
+                signed_in = False
+            assert signed_in == works
+    finally:
+        rehearsal.stop()
     gone = run_command("workshop", "teardown", "--rehearsal", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
 
@@ -393,11 +419,16 @@ def test_a_bring_your_own_trial_pack_deploys_on_a_trial_account(tmp_path: Path) 
             "egress.enabled=true",
             "--hours",
             "2",
+            "--source",
+            "https://git.example.com/spcs-wizard.git",
             env=env,
         )
         assert made.returncode == 0, made.stderr
         assert "changed: egress turned off" in made.stdout
         checklist = (pack / "CHECKLIST.md").read_text()
+        # The install step says where to get it, and how to run it from there.
+        assert "`git clone https://git.example.com/spcs-wizard.git spcs-wizard &&" in checklist
+        assert "spcs-wizard/.venv/bin:$PATH" in checklist
         assert "bills about\n0.22 credits an hour, 0.44 for the workshop's 2 hours" in checklist
         assert "`spcs-wizard preflight -c trial`" in checklist
         # The attendee runs the checklist's commands in the pack's directory.

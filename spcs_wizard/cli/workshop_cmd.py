@@ -363,7 +363,7 @@ def _printer(as_json: bool, action: str) -> Callable[[AttendeeResult], None]:
                 f"[bold red]✗[/] {result.attendee.slug:<12} {result.phase:<9} "
                 f"{escape(result.detail)}"
             )
-        elif result.phase in ("services", "teardown", "suspend", "resume"):
+        elif result.phase in ("services", "teardown", "suspend", "resume", "reset"):
             console.print(
                 f"[green]✓[/] {result.attendee.slug:<12} {result.seconds:6.1f} s  "
                 f"{escape(result.detail)}"
@@ -497,6 +497,13 @@ def teardown_command(
     help="Write to this file (0600) instead of the terminal; a directory (one that exists, "
     "or a name ending in /) gets <attendee>.txt; with --all, a directory.",
 )
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Make new passwords first (their Snowflake user's and their notebook's): for a "
+    "keyring that lost them, or passwords that leaked. The old ones stop working.",
+)
+@click.option("--yes", is_flag=True, help="With --reset: do not ask first.")
 def handout_command(
     name: str,
     connection_name: str | None,
@@ -504,6 +511,8 @@ def handout_command(
     who: str | None,
     everyone: bool,
     out: str | None,
+    reset: bool,
+    yes: bool,
 ) -> None:
     """What attendee WHO (slug, name or email) needs to join: their passwords, a ready
     connections.toml entry and the steps. Passwords leave your keyring only here."""
@@ -520,7 +529,36 @@ def handout_command(
         except WorkshopError as exc:
             raise ConfigurationError(str(exc)) from None
         keyring_note()
+        if reset:
+            _reset(room, chosen, yes)
         handouts(room, chosen, _handout_path(out, chosen, everyone), console)
+
+
+def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> None:
+    from spcs_wizard.workshop.password_reset import reset_passwords
+
+    whom = chosen[0].name if len(chosen) == 1 else f"all {len(chosen)} attendees"
+    if not yes:
+        question = (
+            f"Make new passwords for {whom}? The ones handed out stop working; a running "
+            "notebook restarts to take its new one."
+        )
+        if not interactive():
+            raise click.UsageError("--reset changes passwords: add --yes when there is no terminal")
+        if not confirm(question):
+            raise click.Abort()
+    pool = room.pool()
+    try:
+        report = _guarded(lambda: reset_passwords(room, pool, chosen))
+    finally:
+        pool.close()
+    for result in report.results:
+        _printer(False, "reset")(result)
+    if not report.ok:
+        raise click.ClickException(
+            f"{len(report.failed)} of {len(chosen)} could not be given new passwords; "
+            f"{report.failed[0].hint}"
+        )
 
 
 def _handout_path(out: str | None, chosen: list[Attendee], everyone: bool) -> Path | None:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from spcs_wizard.model.identifiers import Identifier
     from spcs_wizard.model.plan import Plan
 
-Phase = Literal["shared", "objects", "services", "status", "suspend", "resume", "teardown"]
+Phase = Literal["shared", "objects", "services", "status", "suspend", "resume", "teardown", "reset"]
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,15 @@ class AttendeeCredentials:
                 self._save()
             return {d.deployment_id: dict(known[d.deployment_id]) for d in deployments}
 
+    def renew(self, deployments: list[Deployment]) -> dict[str, dict[str, str]]:
+        """New passwords for these deployments, kept (in one write) before they are used."""
+        with self._lock:
+            known = self._all()
+            for d in deployments:
+                known[d.deployment_id] = {secret: new_password() for secret in ATTENDEE_SECRETS}
+            self._save()
+            return {d.deployment_id: dict(known[d.deployment_id]) for d in deployments}
+
     def load(self, d: Deployment, secret: str) -> str | None:
         with self._lock:
             return self._all().get(d.deployment_id, {}).get(secret)
