@@ -391,8 +391,9 @@ def _without_a_terminal(work: Callable[[], object]) -> str:
 def test_a_locked_keyring_with_no_one_to_ask_says_how_to_unlock_it(
     file_keyring: CryptFileKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The encrypted file exists and the unlock variable is not set: the keyring asks for
-    its password, and where there is no terminal and no input that is an EOFError."""
+    """The encrypted file exists and the unlock variable is not set: the keyring would ask
+    for its password, and where there is no terminal it is not even opened (its prompt
+    would echo, then fail): the message says how to unlock it."""
     keychain.store("connection:dev:password", "First-one-1")  # unlocked by the variable
     monkeypatch.delenv(keychain.CRYPTFILE_PASSWORD_ENV)
     locked = CryptFileKeyring()  # a new process's view of the same file: not unlocked
@@ -400,9 +401,9 @@ def test_a_locked_keyring_with_no_one_to_ask_says_how_to_unlock_it(
     keyring.set_keyring(locked)
     said = _without_a_terminal(lambda: keychain.store("connection:dev:password", "Second-1"))
     assert said == (
-        "KeychainUnavailableError: the keyring could not store 'connection:dev:password' "
-        "(it asked for its own password, and no input was left); unlock it, or set "
-        "KEYRING_CRYPTFILE_PASSWORD for the encrypted-file keyring"
+        "KeychainUnavailableError: the encrypted-file keyring asks for its own password, "
+        "and there is no terminal to ask on; set KEYRING_CRYPTFILE_PASSWORD, or run the "
+        "command in a terminal"
     )
     assert file_keyring.get_password(keychain.SERVICE, "connection:dev:password") == ("First-one-1")
 

@@ -18,6 +18,8 @@ def test_the_prefix_goes_on_account_level_objects_only() -> None:
         "database": "BOB_MILVUS_DEMO",
         "schema_": "PUBLIC",
         "image_repository": "MILVUS_REPO",
+        "image_database": "BOB_MILVUS_DEMO",  # the deployment's own, unless a shared one
+        "image_schema": "PUBLIC",
         "spec_stage": "YAML_STAGE",
         "data_stage": "DATA",
         "files_stage": "FILES",
@@ -36,6 +38,13 @@ def test_the_prefix_goes_on_account_level_objects_only() -> None:
         "sys_admin": "SYSADMIN",
     }
     assert names.in_schema(names.spec_stage) == "BOB_MILVUS_DEMO.PUBLIC.YAML_STAGE"
+    assert (names.repository, names.shared_repository) == (
+        "BOB_MILVUS_DEMO.PUBLIC.MILVUS_REPO",
+        False,
+    )
+    # A repository in a shared database (a workshop's class) is named without the prefix.
+    shared = Deployment(prefix="bob_", image_repository={"database": "ws_images"}).names()
+    assert (shared.repository, shared.shared_repository) == ("WS_IMAGES.PUBLIC.MILVUS_REPO", True)
 
 
 def test_without_a_prefix_the_names_are_the_guides() -> None:

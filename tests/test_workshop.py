@@ -19,7 +19,7 @@ from spcs_wizard.emulator.objects import verify_secret
 from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.workshop.classroom import Classroom
+from spcs_wizard.workshop.classroom import AttendeeResult, Classroom
 from spcs_wizard.workshop.cost import workshop_cost
 from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS
 from spcs_wizard.workshop.inventory import class_objects
@@ -319,7 +319,8 @@ def test_account_wide_objects_someone_else_made_stay_after_the_workshop(
     pool = room.pool()
     try:
         assert room.provision(pool).ok
-        assert room.workshop.shared_made_by is None
+        # It made the class's images database; the integration and grants were there.
+        assert room.workshop.shared_made_by == "01"
         assert room.teardown(pool).ok
     finally:
         pool.close()
@@ -398,7 +399,19 @@ def test_the_plan_lists_every_attendees_objects_by_prefix() -> None:
     assert {"kind": "USER", "name": "WS_01_MILVUS_USER"} in first
     assert {"kind": "COMPUTE POOL", "name": "WS_01_MILVUS_COMPUTE_POOL"} in first
     assert all("WS_02_" not in json.dumps(item) for item in first)
-    assert {i["kind"] for i in objects["account_wide"]} == {"SECURITY INTEGRATION", "GRANT"}  # type: ignore[union-attr]
+    # Made once: the account's (the ingress integration, the grants to SYSADMIN) and the
+    # class's image repository in a database of its own (the images are copied once).
+    assert {(i["kind"], i["name"]) for i in objects["account_wide"]} == {  # type: ignore[union-attr]
+        ("SECURITY INTEGRATION", "SNOWSERVICES_INGRESS_OAUTH"),
+        ("GRANT", "BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN"),
+        ("GRANT", "CREATE COMPUTE POOL ON ACCOUNT TO ROLE SYSADMIN"),
+        ("DATABASE", "WS_IMAGES"),
+        ("IMAGE REPOSITORY", "WS_IMAGES.PUBLIC.MILVUS_REPO"),
+    }
+    assert not any(i["kind"] == "IMAGE REPOSITORY" for i in first)
+    each = class_objects(Workshop("WS", numbered(2), Deployment(), images="each"))
+    mine = each["attendees"][0]["objects"]  # type: ignore[index]
+    assert {"kind": "IMAGE REPOSITORY", "name": "WS_01_MILVUS_DEMO.PUBLIC.MILVUS_REPO"} in mine
 
 
 def test_attendees_deployments_are_the_dashboards_not_the_wizards_welcome_list(
@@ -498,7 +511,7 @@ def test_a_class_in_shared_pools_runs_isolated_and_leaves_the_account_as_before(
             "WS_MILVUS_COMPUTE_POOL",
             "WS_JUPYTER_COMPUTE_POOL",
         }
-        assert len(made["DATABASE"] - before["DATABASE"]) == 12
+        assert len(made["DATABASE"] - before["DATABASE"] - {"WS_IMAGES"}) == 12
         assert len(made["SERVICE"] - before["SERVICE"]) == 24
         with _admin(rehearsal) as con:
             _query(con, "USE ROLE ACCOUNTADMIN")
@@ -577,8 +590,11 @@ def test_a_late_arrival_makes_the_shared_pools_larger_and_a_foreign_pool_is_neve
         assert room.provision(pool).ok
         larger = _classroom(rehearsal, tmp_path, 5, connections=3, pools="shared")
         larger.workshop.shared_made_by = room.workshop.shared_made_by
-        report = larger.provision(pool)
+        seen: list[AttendeeResult] = []
+        report = larger.provision(pool, on_result=seen.append)
         assert report.ok, [r.to_dict() for r in report.failed]
+        shared = [r for r in seen if r.phase == "shared"]
+        assert shared[0].detail.endswith("; WS_MILVUS_COMPUTE_POOL MAX_NODES 1 -> 3")
         with _admin(rehearsal) as con:
             _query(con, "USE ROLE ACCOUNTADMIN")
             milvus = _query(con, "SHOW COMPUTE POOLS LIKE 'WS_MILVUS_COMPUTE_POOL'")[0]
@@ -638,3 +654,45 @@ def test_lost_passwords_are_reset_for_one_attendee_and_the_old_ones_stop_working
         assert lost.teardown(pool).ok
     finally:
         pool.close()
+
+
+def test_two_classes_on_one_account_the_first_teardown_leaves_what_the_second_needs(
+    tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
+) -> None:
+    before = _account(rehearsal)
+    first = _classroom(rehearsal, tmp_path / "a", 2, connections=2, pools="shared")
+    second = Classroom(
+        Workshop("WT", numbered(2), Deployment(account=rehearsal.account)),
+        Target(rehearsal=rehearsal),
+        tmp_path / "wt",
+        image_mode="record",
+    )
+    pool = first.pool()
+    try:
+        assert first.provision(pool).ok
+        assert first.workshop.shared_made_by == "01"  # the integration and grants: WS's
+        assert second.provision(pool).ok
+        gone = first.teardown(pool)
+        assert gone.ok, [r.to_dict() for r in gone.failed]
+        assert gone.results[-1].detail.endswith(
+            "the account-wide objects kept: 4 other service(s) in the account use them"
+        )
+        left = _account(rehearsal)
+        # WS's own shared objects (its pools, its images' database) are gone ...
+        assert not {"WS_MILVUS_COMPUTE_POOL", "WS_JUPYTER_COMPUTE_POOL"} & left["COMPUTE POOL"]
+        assert "WS_IMAGES" not in left["DATABASE"]
+        # ... the account's stay for WT, which still runs.
+        assert "SNOWSERVICES_INGRESS_OAUTH" in left["SECURITY INTEGRATION"]
+        assert "BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN" in left["GRANT"]
+        looks = second.snapshots(pool)
+        assert {getattr(look, "condition", None) for look in looks.values()} == {"running"}
+        assert second.teardown(pool).ok
+    finally:
+        pool.close()
+    after = _account(rehearsal)
+    # What WS made for the account outlived it (WT needed it); nothing else is left.
+    assert after["SECURITY INTEGRATION"] - before["SECURITY INTEGRATION"] == {
+        "SNOWSERVICES_INGRESS_OAUTH"
+    }
+    for kind in ("DATABASE", "COMPUTE POOL", "ROLE", "USER", "WAREHOUSE", "SERVICE"):
+        assert after[kind] == before[kind], kind

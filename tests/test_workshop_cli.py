@@ -27,8 +27,9 @@ ATTENDEES = ("01", "02")
 @pytest.fixture
 def account(tmp_path: Path) -> Iterator[tuple[Emulator, dict[str, str]]]:
     """An emulator on a fast clock reached through connection 'dev', the images of the
-    two attendees WS_01_ and WS_02_ already in their repositories (pushes are the images
-    tests' work), and a real keyring: keyrings.cryptfile's file in a temporary directory."""
+    class WS already in its repository and in attendees WS_01_'s and WS_02_'s (pushes are
+    the images tests' work), and a real keyring: keyrings.cryptfile's file in a temporary
+    directory."""
     emu = Emulator(
         EmulatorSettings(
             state_dir=tmp_path / "emu", admin_password=ADMIN_PASSWORD, speed=600, run_services=False
@@ -37,9 +38,12 @@ def account(tmp_path: Path) -> Iterator[tuple[Emulator, dict[str, str]]]:
     )
     emu.start()
     for slug in ATTENDEES:
-        d = Deployment(prefix=f"WS_{slug}_")
-        for svc in map(d.image, ("milvus", "gateway", "jupyter")):
-            emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "b" * 64)
+        for d in (
+            Deployment(prefix=f"WS_{slug}_"),  # --images each
+            Deployment(prefix=f"WS_{slug}_", image_repository={"database": "WS_IMAGES"}),
+        ):
+            for svc in map(d.image, ("milvus", "gateway", "jupyter")):
+                emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "b" * 64)
     env = clean_environment(
         {
             "COLUMNS": "160",
@@ -137,7 +141,7 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     )
     assert made.returncode == 0, made.stdout + made.stderr
     assert "Workshop provision: 2 provisioned" in made.stdout
-    assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
+    assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO", "WS_IMAGES"}
 
     status = run_command("workshop", "status", *ws, "--json", env=env)
     rows = json.loads(status.stdout)
@@ -150,6 +154,9 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     table = run_command("workshop", "status", *ws, env={**env, "COLUMNS": "80"})
     assert table.returncode == 0, table.stderr
     assert "2 of 2 running; the class bills" in table.stdout
+    assert ("Pools shared by the class: WS_MILVUS_COMPUTE_POOL" in table.stdout) == (
+        pools == "shared"
+    )
     for r in rows:
         assert f"  {r['attendee']}: {r['user']} (role {r['role']}), {r['endpoint']}" in (
             table.stdout
@@ -181,10 +188,16 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     assert nobody.returncode == 2
     assert "no attendee 'nobody' in workshop WS (attendees: 01, 02)" in nobody.stderr
 
-    assert run_command("workshop", "suspend", *ws, env=env).returncode == 0
+    suspended = run_command("workshop", "suspend", *ws, env=env)
+    assert suspended.returncode == 0, suspended.stdout + suspended.stderr
+    assert "Workshop suspend: 2 suspended" in suspended.stdout
+    once = "the class's pools once" if pools == "shared" else "services, then pools"
+    assert once in suspended.stdout
     status = run_command("workshop", "status", *ws, "--json", env=env)
     assert {r["condition"] for r in json.loads(status.stdout)} == {"suspended"}
-    assert run_command("workshop", "resume", *ws, env=env).returncode == 0
+    resumed = run_command("workshop", "resume", *ws, env=env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "Workshop resume: 2 resumed" in resumed.stdout
 
     unasked = run_command("workshop", "teardown", *ws, env=env)
     assert unasked.returncode == 2
@@ -266,6 +279,8 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     assert "ADA_LOVELACE" in renewed.stdout.split("Workshop WORKSHOP:")[0]  # the reset line
     fresh = renewed.stdout.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
     assert fresh != password
+    # The restarted notebook keeps its address: the handout has it, not "not assigned yet".
+    assert ". Jupyter: https://" in renewed.stdout
     rehearsal.start()
     try:
         for given, works in ((password, False), (fresh, True)):
@@ -317,6 +332,7 @@ def test_the_whole_workshop_rehearses_in_one_command(tmp_path: Path) -> None:
     )
     run = json.loads(kept.stdout)
     assert (run["ok"], run["kept"]) == (True, True)
+    assert run["passwords_unkept"].startswith("no secure keyring is available")  # no handouts
     assert [s["name"] for s in run["stages"]][-1] == "resume"
     again = run_command("workshop", "rehearse", "--speed", "600", env=env)
     assert again.returncode == 1
@@ -374,7 +390,7 @@ def test_an_instructor_provisions_asked_and_watches_the_class_in_a_terminal(
         board.wait_gone("f1 Help")  # the dashboard has ended
     finally:
         board.close()
-    assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO"}
+    assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO", "WS_IMAGES"}
     gone = run_command("workshop", "teardown", "-c", "dev", "--name", "ws", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
 
@@ -427,8 +443,8 @@ def test_a_bring_your_own_trial_pack_deploys_on_a_trial_account(tmp_path: Path) 
         assert "changed: egress turned off" in made.stdout
         checklist = (pack / "CHECKLIST.md").read_text()
         # The install step says where to get it, and how to run it from there.
-        assert "`git clone https://git.example.com/spcs-wizard.git spcs-wizard &&" in checklist
-        assert "spcs-wizard/.venv/bin:$PATH" in checklist
+        assert "`git clone https://git.example.com/spcs-wizard.git ~/spcs-wizard &&" in checklist
+        assert 'export PATH="$HOME/spcs-wizard/.venv/bin:$PATH"' in checklist
         assert "bills about\n0.22 credits an hour, 0.44 for the workshop's 2 hours" in checklist
         assert "`spcs-wizard preflight -c trial`" in checklist
         # The attendee runs the checklist's commands in the pack's directory.
@@ -477,9 +493,7 @@ def test_a_late_arrival_joins_a_provisioned_class_and_nobody_is_dropped(tmp_path
         "workshop", "provision", "--rehearsal", "--attendees", "2", "--pools", "shared", env=env
     )
     assert reshaped.returncode == 2
-    assert "recorded with --pools each; a class cannot change its compute pools" in (
-        reshaped.stderr
-    )
+    assert "recorded with --pools each; a class keeps its shape" in (reshaped.stderr)
     roster = tmp_path / "other.csv"
     roster.write_text("name\nSomeone Else\n")
     other = run_command("workshop", "provision", "--rehearsal", "--roster", str(roster), env=env)
@@ -488,3 +502,32 @@ def test_a_late_arrival_joins_a_provisioned_class_and_nobody_is_dropped(tmp_path
     gone = run_command("workshop", "teardown", "--rehearsal", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert "2 torn down" in gone.stdout
+
+
+def test_a_keyring_that_would_ask_with_no_terminal_is_not_opened_and_the_rehearsal_says_so(
+    tmp_path: Path,
+) -> None:
+    env = clean_environment(
+        {
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "COLUMNS": "200",
+            "PYTHON_KEYRING_BACKEND": "keyrings.cryptfile.cryptfile.CryptFileKeyring",
+            "XDG_DATA_HOME": str(tmp_path / "data"),  # no KEYRING_CRYPTFILE_PASSWORD
+        }
+    )
+    kept = run_command(
+        "workshop", "rehearse", "--attendees", "1", "--speed", "600", "--keep", env=env
+    )
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert kept.stderr == ""  # no prompt echoing a password, no GetPassWarning
+    assert (
+        "Its attendees' passwords were kept for that run only (the encrypted-file keyring "
+        "asks for its own password, and there is no terminal to ask on;"
+    ) in " ".join(kept.stdout.split())
+    given = run_command("workshop", "handout", "--rehearsal", "--name", "rehearsal", "01", env=env)
+    assert given.returncode == 2
+    assert "no terminal to ask on" in given.stderr
+    gone = run_command(
+        "workshop", "teardown", "--rehearsal", "--name", "rehearsal", "--yes", env=env
+    )
+    assert gone.returncode == 0, gone.stdout + gone.stderr

@@ -161,7 +161,8 @@ def test_the_dashboard_watches_a_class_on_an_account(
     emu.start()
     try:
         for slug in ("01", "02"):
-            d = Deployment(prefix=f"WS_{slug}_")
+            # The class's shared repository (a workshop's default).
+            d = Deployment(prefix=f"WS_{slug}_", image_repository={"database": "WS_IMAGES"})
             for svc in map(d.image, ("milvus", "gateway", "jupyter")):
                 emu.add_image(repository_path(d), svc.image, svc.tag, "sha256:" + "c" * 64)
         monkeypatch.setenv("SNOWFLAKE_HOME", str(connections_home(tmp_path, "dev", emu)))

@@ -149,7 +149,7 @@ def list_command(deployment: Deployment, connection_name: str, as_json: bool) ->
     n = deployment.names()
     with open_runner(connection_name) as runner:
         found = runner.query_or_missing(
-            f"SHOW IMAGES IN IMAGE REPOSITORY {n.in_schema(n.image_repository)}", n.sys_admin
+            f"SHOW IMAGES IN IMAGE REPOSITORY {n.repository}", n.sys_admin
         )
     if as_json:
         click.echo(

@@ -111,6 +111,14 @@ def _class_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "(sized for it: MAX_NODES from what each service requests of a node).",
     )
     @click.option(
+        "--images",
+        type=click.Choice(POOL_SHAPES),
+        default="shared",
+        show_default=True,
+        help="Image repository: one for the class (<name>_IMAGES; the images are copied "
+        "once), or one in each attendee's database.",
+    )
+    @click.option(
         "--connections",
         type=int,
         default=DEFAULT_CONNECTIONS,
@@ -132,6 +140,7 @@ def _build(
     hours: float,
     connections: int,
     pools: PoolShape,
+    images: PoolShape,
 ) -> Workshop:
     from spcs_wizard.workshop.roster import RosterError, numbered, read_roster
     from spcs_wizard.workshop.workshop import Workshop
@@ -140,7 +149,15 @@ def _build(
         raise click.UsageError("give the class as --attendees N or --roster FILE (one of them)")
     try:
         people = numbered(attendees) if attendees is not None else read_roster(roster)  # type: ignore[arg-type]
-        return Workshop(name, people, deployment, hours=hours, connections=connections, pools=pools)
+        return Workshop(
+            name,
+            people,
+            deployment,
+            hours=hours,
+            connections=connections,
+            pools=pools,
+            images=images,
+        )
     except (RosterError, WorkshopError) as exc:
         raise ConfigurationError(str(exc)) from None
 
@@ -214,6 +231,7 @@ def plan_command(
     hours: float,
     connections: int,
     pools: PoolShape,
+    images: PoolShape,
     deployment: Deployment,
     as_json: bool,
 ) -> None:
@@ -224,7 +242,7 @@ def plan_command(
     from spcs_wizard.workshop.cost import workshop_cost
     from spcs_wizard.workshop.inventory import class_objects
 
-    workshop = _build(name, deployment, attendees, roster, hours, connections, pools)
+    workshop = _build(name, deployment, attendees, roster, hours, connections, pools, images)
     cost = workshop_cost(workshop)
     if as_json:
         click.echo(json.dumps({"objects": class_objects(workshop), "cost": cost.to_dict()}))
@@ -249,6 +267,7 @@ def provision_command(
     hours: float,
     connections: int,
     pools: PoolShape,
+    images: PoolShape,
     deployment: Deployment,
     yes: bool,
     as_json: bool,
@@ -258,7 +277,7 @@ def provision_command(
     attendees' passwords go to your keyring (see 'workshop handout')."""
     from spcs_wizard.workshop.cost import workshop_cost
 
-    workshop = _build(name, deployment, attendees, roster, hours, connections, pools)
+    workshop = _build(name, deployment, attendees, roster, hours, connections, pools, images)
     cost = workshop_cost(workshop)
     if not rehearsal and not yes:
         shared = workshop.shared_pools
@@ -321,23 +340,27 @@ def _check_record(room: Classroom) -> None:
             "give the same class (attendees may be added), tear it down first, or choose "
             "another --name"
         )
-    if before.pools != room.workshop.pools:
-        raise ConfigurationError(
-            f"workshop {before.name} is recorded with --pools {before.pools}; a class cannot "
-            f"change its compute pools while it is provisioned: give --pools {before.pools}, "
-            "or tear it down first"
-        )
+    for option, was, now in (
+        ("--pools", before.pools, room.workshop.pools),
+        ("--images", before.images, room.workshop.images),
+    ):
+        if was != now:
+            raise ConfigurationError(
+                f"workshop {before.name} is recorded with {option} {was}; a class keeps its "
+                f"shape while it is provisioned: give {option} {was}, or tear it down first"
+            )
     room.workshop.shared_made_by = before.shared_made_by
     room.workshop.last_errors = before.last_errors
 
 
-def keyring_note() -> None:
-    """Before the keyring may ask for its own password on the terminal: say what it is."""
+def keyring_note(creating: bool = True) -> None:
+    """Before the keyring may ask for its own password on the terminal: say what it is
+    (``creating``: the command may store passwords, which makes a new keyring file)."""
     if not interactive():
         return
     from spcs_wizard.credentials.keychain import prompt_note
 
-    note = prompt_note()
+    note = prompt_note(creating)
     if note:
         click.echo(note, err=True)
 
@@ -363,10 +386,11 @@ def _printer(as_json: bool, action: str) -> Callable[[AttendeeResult], None]:
                 f"[bold red]✗[/] {result.attendee.slug:<12} {result.phase:<9} "
                 f"{escape(result.detail)}"
             )
-        elif result.phase in ("services", "teardown", "suspend", "resume", "reset"):
+        elif result.phase in ("shared", "services", "teardown", "suspend", "resume", "reset"):
+            once = "account-wide: " if result.phase == "shared" else ""
             console.print(
                 f"[green]✓[/] {result.attendee.slug:<12} {result.seconds:6.1f} s  "
-                f"{escape(result.detail)}"
+                f"{once}{escape(result.detail)}"
             )
 
     return show
@@ -431,7 +455,9 @@ def _switch(
 ) -> None:
     with _recorded_class(name, connection_name, rehearsal) as (room, pool):
         report = _guarded(lambda: room.switch(pool, verb, on_result=_printer(as_json, verb)))
-    _finish(report, as_json, f"{verb[:-1]}ed")  # suspended, resumed
+    from spcs_wizard.workshop.classroom import SWITCHED
+
+    _finish(report, as_json, SWITCHED[verb])
 
 
 @workshop_group.command("suspend")
@@ -475,7 +501,7 @@ def teardown_command(
                 f"{room.workshop.name}, and their users?{lost}"
             ):
                 raise click.Abort()
-        keyring_note()  # the attendees' passwords are forgotten after their users
+        keyring_note(creating=False)  # the attendees' passwords are forgotten after their users
         report = _guarded(
             lambda: room.teardown(
                 pool, keep_data=keep_data, on_result=_printer(as_json, "teardown")
@@ -528,13 +554,14 @@ def handout_command(
             chosen = room.workshop.attendees if everyone else [room.workshop.attendee(who or "")]
         except WorkshopError as exc:
             raise ConfigurationError(str(exc)) from None
-        keyring_note()
-        if reset:
-            _reset(room, chosen, yes)
-        handouts(room, chosen, _handout_path(out, chosen, everyone), console)
+        keyring_note(creating=reset)
+        known = _reset(room, chosen, yes) if reset else None
+        handouts(room, chosen, _handout_path(out, chosen, everyone), console, known)
 
 
-def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> None:
+def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> dict[str, dict[str, str]]:
+    """New passwords for the chosen; their addresses from before (the restart keeps them)."""
+    from spcs_wizard.cli.workshop_handout import endpoint_links
     from spcs_wizard.workshop.password_reset import reset_passwords
 
     whom = chosen[0].name if len(chosen) == 1 else f"all {len(chosen)} attendees"
@@ -547,6 +574,7 @@ def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> None:
             raise click.UsageError("--reset changes passwords: add --yes when there is no terminal")
         if not confirm(question):
             raise click.Abort()
+    known = _guarded_look(lambda: endpoint_links(room, chosen))
     pool = room.pool()
     try:
         report = _guarded(lambda: reset_passwords(room, pool, chosen))
@@ -559,6 +587,7 @@ def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> None:
             f"{len(report.failed)} of {len(chosen)} could not be given new passwords; "
             f"{report.failed[0].hint}"
         )
+    return known
 
 
 def _handout_path(out: str | None, chosen: list[Attendee], everyone: bool) -> Path | None:
@@ -598,6 +627,7 @@ def rehearse_command(
     hours: float,
     connections: int,
     pools: PoolShape,
+    images: PoolShape,
     deployment: Deployment,
     keep: bool,
     speed: float,
@@ -619,7 +649,7 @@ def rehearse_command(
         raise ConfigurationError(str(exc)) from None
     if attendees is None and roster is None:
         attendees = 3
-    workshop = _build(name, deployment, attendees, roster, hours, connections, pools)
+    workshop = _build(name, deployment, attendees, roster, hours, connections, pools, images)
     place = Rehearsal(workshop_rehearsal_home(), speed=speed, registry=False, run_services=False)
     keyring_note()
     outcome = rehearse_workshop(

@@ -28,7 +28,32 @@ def _account(room: Classroom) -> dict[str, Any]:
     return {key: params[key] for key in ("account", "host", "port", "protocol") if key in params}
 
 
-def handouts(room: Classroom, chosen: list[Attendee], out: Path | None, console: Console) -> None:
+def endpoint_links(room: Classroom, chosen: list[Attendee]) -> dict[str, dict[str, str]]:
+    """Each attendee's public addresses now, by service (a service's address stays the
+    same when it is suspended and resumed: a reset's restart keeps it)."""
+    from spcs_wizard.engine.operations import public_endpoints
+
+    found = {}
+    pool = room.pool()
+    try:
+        for attendee in chosen:
+            with pool.borrow() as runner:
+                snap = room.session(attendee).snapshot(runner)
+            found[attendee.slug] = {e.service: e.link for e in public_endpoints(snap) if e.link}
+    finally:
+        pool.close()
+    return found
+
+
+def handouts(
+    room: Classroom,
+    chosen: list[Attendee],
+    out: Path | None,
+    console: Console,
+    known: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Each chosen attendee's handout; ``known``: addresses seen before (a notebook a reset
+    restarted has none until it is back)."""
     from spcs_wizard.engine.operations import public_endpoints
     from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS, CredentialsUnavailableError
     from spcs_wizard.workshop.handout import handout, write_private
@@ -50,11 +75,13 @@ def handouts(room: Classroom, chosen: list[Attendee], out: Path | None, console:
                 raise ConfigurationError(
                     f"no passwords for {attendee.name} in this machine's keyring: provision "
                     "keeps them on the machine that ran it (for a rehearsal without a "
-                    "keyring, only for that run)"
+                    "keyring, only for that run); 'workshop handout "
+                    f"{attendee.slug} --reset' makes new ones"
                 )
             with pool.borrow() as runner:
                 snap = room.session(attendee).snapshot(runner)
-            endpoints = {e.service: e.link for e in public_endpoints(snap)}
+            endpoints = dict((known or {}).get(attendee.slug, {}))
+            endpoints.update({e.service: e.link for e in public_endpoints(snap) if e.link})
             sheet = handout(room.workshop, attendee, d, account, passwords, endpoints)  # type: ignore[arg-type]
             if out is None:
                 click.echo(sheet.text, nl=False)

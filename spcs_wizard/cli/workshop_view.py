@@ -110,7 +110,11 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
     rate = round(sum(r.credits_per_hour or 0.0 for r in rows), 4)
     running = sum(1 for r in rows if r.condition == "running")
     summary = f"{running} of {len(rows)} running; the class bills {rate:g} credits an hour now."
-    lines = [Text(summary), Text("Users and endpoints:")]
+    lines = [Text(summary)]
+    if workshop.shared_pools:
+        names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)
+        lines.append(Text(f"Pools shared by the class: {names}; credits/h is each one's share."))
+    lines.append(Text("Users and endpoints:"))
     for r in rows:
         where = r.endpoint or "no public address yet (being assigned, or not running)"
         lines.append(Text(f"  {r.attendee}: {r.user} (role {r.role}), {where}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import sys
 import threading
 import weakref
 from typing import Any
@@ -73,6 +74,13 @@ def _check() -> str:
                 candidate.keyring_key = password  # type: ignore[attr-defined]
                 _UNLOCKED[candidate] = password
     usable = [b for b in _backends(backend) if not any(bad in _name(b) for bad in _INSECURE)]
+    if usable and not password and not sys.stdin.isatty() and _locked_file(usable[0]):
+        # Opening it would ask for its password on a terminal there is not (the prompt
+        # falls back to echoing input, then fails): say so instead.
+        raise KeychainUnavailableError(
+            "the encrypted-file keyring asks for its own password, and there is no terminal "
+            f"to ask on; set {CRYPTFILE_PASSWORD_ENV}, or run the command in a terminal"
+        )
     if not usable:
         raise KeychainUnavailableError(
             f"no secure keyring is available (found {_name(backend)}). Install one, for "
@@ -82,6 +90,13 @@ def _check() -> str:
             "spcs-wizard does not store secrets in plain text."
         )
     return _name(usable[0])
+
+
+def _locked_file(backend: KeyringBackend) -> bool:
+    """keyrings.cryptfile's backend, not unlocked yet (it would prompt)."""
+    return type(backend).__name__ == "CryptFileKeyring" and (
+        getattr(backend, "_keyring_key", None) is None
+    )
 
 
 def connection_key(connection: str, kind: str) -> str:
@@ -154,13 +169,14 @@ def delete(key: str) -> bool:
         return True
 
 
-def prompt_note() -> str | None:
+def prompt_note(creating: bool = True) -> str | None:
     """What to tell a person before the encrypted-file keyring asks for its own password
-    (its prompt says nothing of what it is for); None when it will not ask."""
+    (its prompt says nothing of what it is for); None when it will not ask. Reading a
+    keyring file that does not exist asks nothing; storing makes it (``creating``)."""
     if os.environ.get(CRYPTFILE_PASSWORD_ENV):
         return None
     for backend in _backends(keyring.get_keyring()):
-        if type(backend).__name__ != "CryptFileKeyring" or _UNLOCKED.get(backend):
+        if not _locked_file(backend):
             continue
         path = getattr(backend, "file_path", "")
         if path and os.path.exists(path):
@@ -168,6 +184,8 @@ def prompt_note() -> str | None:
                 f"Your keyring (the encrypted file {path}) asks for its own password next: "
                 "the one chosen when it was made."
             )
+        if not creating:
+            return None
         return (
             f"Your keyring is an encrypted file ({path}) that does not exist yet: it asks you "
             "to choose its password next. spcs-wizard keeps passwords in it; you will need "

@@ -329,11 +329,16 @@ class DeploymentSession:
         include_shared: bool = False,
         include_adopted: bool = False,
         should_stop: Callable[[], bool] = lambda: False,
+        part: Callable[[Plan], Plan] | None = None,
     ) -> TeardownOutcome:
+        """Undo what this deployment made; ``part`` narrows the plan it undoes (a workshop
+        keeps account-wide objects that other deployments still use)."""
         from spcs_wizard.engine.known_deployments import refresh
 
         teardown = self._teardown(runner, on_event, keep_data, include_shared, include_adopted)
         teardown.should_stop = should_stop
+        if part is not None:
+            teardown.plan = part(teardown.plan)
         refresh(self.state_dir, self.deployment, self.target.record_name)
         return teardown.run()
 

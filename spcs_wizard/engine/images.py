@@ -181,7 +181,7 @@ class RegistryPusher:
 
     def repository_url(self) -> str:
         n = self.deployment.names()
-        where = f"{n.database.sql()}.{n.schema_.sql()}"
+        where = f"{n.image_database.sql()}.{n.image_schema.sql()}"
         rows = self.runner.query(
             f"SHOW IMAGE REPOSITORIES LIKE {string_literal(n.image_repository.name)} "
             f"IN SCHEMA {where}",
@@ -191,7 +191,7 @@ class RegistryPusher:
         ours = [r for r in rows if str(r.get("name")) == n.image_repository.name]
         if not ours:
             raise PushError(
-                f"the image repository {n.in_schema(n.image_repository)} does not exist or "
+                f"the image repository {n.repository} does not exist or "
                 "this role cannot see it; run the deployment's earlier steps first"
             )
         return str(ours[0]["repository_url"])
@@ -199,7 +199,7 @@ class RegistryPusher:
     def remote_digest(self, image: str, tag: str) -> str | None:
         n = self.deployment.names()
         rows = self.runner.query_or_missing(
-            f"SHOW IMAGES IN IMAGE REPOSITORY {n.in_schema(n.image_repository)}", n.sys_admin
+            f"SHOW IMAGES IN IMAGE REPOSITORY {n.repository}", n.sys_admin
         )
         return next(
             (str(r["digest"]) for r in rows if str(r["image_path"]).endswith(f"/{image}:{tag}")),

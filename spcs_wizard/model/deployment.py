@@ -168,6 +168,17 @@ class StagesConfig(Section):
 
 class ImageRepositoryConfig(Section):
     name: Name = Field("MILVUS_REPO", description="Image repository in the database")
+    database: str = Field(
+        "",
+        description="A database of its own for the repository, shared by several "
+        "deployments (a workshop's class: the images are pushed once); made if missing and "
+        "left at teardown unless asked. Empty: the deployment's database",
+    )
+
+    @field_validator("database")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        return identifiers.parse(value, what="image repository database").name if value else ""
 
 
 class SecurityIntegrationConfig(Section):

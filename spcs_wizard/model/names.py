@@ -59,6 +59,9 @@ class Names(BaseModel):
     database: Identifier
     schema_: Identifier
     image_repository: Identifier
+    # Where the repository lives: the deployment's schema, or a shared database's PUBLIC.
+    image_database: Identifier
+    image_schema: Identifier
     spec_stage: Identifier
     data_stage: Identifier
     files_stage: Identifier
@@ -92,6 +95,14 @@ class Names(BaseModel):
             database=account_level(d.database.name),
             schema_=Identifier(d.database.schema_name),
             image_repository=Identifier(d.image_repository.name),
+            image_database=(
+                identifiers.parse(d.image_repository.database)
+                if d.image_repository.database
+                else account_level(d.database.name)
+            ),
+            image_schema=Identifier(
+                "PUBLIC" if d.image_repository.database else d.database.schema_name
+            ),
             spec_stage=Identifier(d.stages.specs),
             data_stage=Identifier(d.stages.data),
             files_stage=Identifier(d.stages.files),
@@ -118,6 +129,16 @@ class Names(BaseModel):
     def pool(self, key: str) -> Identifier:
         """The compute pool of the service ``milvus`` or ``jupyter``."""
         return self.milvus_pool if key == "milvus" else self.jupyter_pool
+
+    @property
+    def repository(self) -> str:
+        """The image repository's fully qualified name."""
+        return identifiers.qualified(self.image_database, self.image_schema, self.image_repository)
+
+    @property
+    def shared_repository(self) -> bool:
+        """Whether the repository is in a shared database of its own."""
+        return self.image_database != self.database
 
     def in_schema(self, name: Identifier) -> str:
         """Fully qualified name of a schema-level object."""

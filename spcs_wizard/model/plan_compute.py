@@ -33,7 +33,7 @@ def _services(b: StepBuilder) -> tuple[tuple[str, ServiceConfig, Identifier, Ide
 
 def pools_and_images(b: StepBuilder) -> None:
     n = b.n
-    repo = n.in_schema(n.image_repository)
+    repo = n.repository
     for key, svc, pool, _ in _services(b):
         p = svc.pool
         # A shared pool holds other deployments' services too: never STOP ALL it (that

@@ -295,17 +295,39 @@ class StepBuilder:
     def repository_and_stages(self) -> None:
         n = self.n
         base = self.deps("database", "schema")
-        repo = n.in_schema(n.image_repository)
+        repo = n.repository
+        shared = n.shared_repository
+        if shared:  # a database of its own, shared (a workshop's class): images pushed once
+            self.create(
+                "image-database",
+                f"Create the database {n.image_database.name} for the shared image repository",
+                n.sys_admin,
+                "DATABASE",
+                n.image_database.sql(),
+                [],
+                show_like("DATABASES", n.image_database),
+                "account",
+                data=True,
+                shared=True,
+                fixes="Shared by several deployments: the images are copied once, not once "
+                "for each; teardown leaves it unless asked.",
+            )
+            base = ("image-database",)
         self.create(
             "image-repository",
-            f"Create the image repository {repo}",
+            f"Create the {'shared ' if shared else ''}image repository {repo}",
             n.sys_admin,
             "IMAGE REPOSITORY",
             repo,
             [],
-            show_like("IMAGE REPOSITORIES", n.image_repository, self.in_schema),
+            show_like(
+                "IMAGE REPOSITORIES",
+                n.image_repository,
+                f"SCHEMA {qualified(n.image_database, n.image_schema)}",
+            ),
             "schema",
             data=True,
+            shared=shared,
             depends_on=base,
         )
         for step_id, stage, sse, purpose in (

@@ -32,7 +32,9 @@ def registry_host(account: str, domain: str = REGISTRY_DOMAIN) -> str:
 
 def repository_path(deployment: Deployment) -> str:
     names = deployment.names()
-    return "/".join((names.database.lower(), names.schema_.lower(), names.image_repository.lower()))
+    return "/".join(
+        (names.image_database.lower(), names.image_schema.lower(), names.image_repository.lower())
+    )
 
 
 def repository_url(deployment: Deployment, host: str | None = None) -> str:

@@ -155,7 +155,8 @@ class ClassScreen(Screen[None]):
             Text.assemble(
                 (f"{running} of {len(rows)} running", "bold"),
                 f" · {rate:g} credits/h now · {self.meter.total:.4f} credits while watched"
-                f" · at {time.strftime('%H:%M:%S', time.localtime(now))}",
+                + (" · pools shared (rows: shares)" if self.room.workshop.shared_pools else "")
+                + f" · at {time.strftime('%H:%M:%S', time.localtime(now))}",
             )
         )
 

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.snapshot import Snapshot
     from spcs_wizard.model.identifiers import Identifier
     from spcs_wizard.model.plan import Plan
+    from spcs_wizard.model.step import Step
 
+SWITCHED = {"suspend": "suspended", "resume": "resumed"}
 Phase = Literal["shared", "objects", "services", "status", "suspend", "resume", "teardown", "reset"]
 
 
@@ -123,8 +125,15 @@ class RunnerPool:
         self._all.clear()
 
 
+def _is_shared(step: Step, plan: Plan) -> bool:
+    """Account-wide, or (with the class's image repository) an image: made once."""
+    if step.target is not None and step.target.shared:
+        return True
+    return step.kind is StepKind.IMAGE and plan.deployment.names().shared_repository
+
+
 def _shared(plan: Plan) -> Plan:
-    return replace(plan, steps=[s for s in plan.steps if s.target and s.target.shared])
+    return replace(plan, steps=[s for s in plan.steps if _is_shared(s, plan)])
 
 
 def _first_wait(plan: Plan) -> int:
@@ -134,7 +143,7 @@ def _first_wait(plan: Plan) -> int:
 def _objects(plan: Plan) -> Plan:
     """Everything before the first wait (the pools are made there), the shared left out."""
     steps = plan.steps[: _first_wait(plan)]
-    return replace(plan, steps=[s for s in steps if not (s.target and s.target.shared)])
+    return replace(plan, steps=[s for s in steps if not _is_shared(s, plan)])
 
 
 def _services(plan: Plan) -> Plan:
@@ -183,18 +192,21 @@ class Classroom:
             session.given_secrets.update(passwords[session.deployment.deployment_id])
         self.workshop.save(self.directory)
         first = self.workshop.attendees[0]
-        shared = self._pools_in_the_way(pool, first) or self._deploy_one(
+        shared = self._shared_in_the_way(pool, first) or self._deploy_one(
             pool, first, "shared", _shared
         )
         if shared.ok and self.workshop.shared_pools:
-            shared = self._claim_pools(pool, first) or shared
+            raised: list[str] = []
+            shared = self._claim_pools(pool, first, raised.append) or shared
+            if raised:  # a class that grew: its shared pools hold more now
+                shared = replace(shared, detail=f"{shared.detail}; {'; '.join(raised)}")
         on_result(shared)
         if not shared.ok:
             report.results.append(shared)
             return self._ended(report, started)
         going = list(self.workshop.attendees)
         for phase, part in (("objects", _objects), ("services", _services)):
-            results = self._each(
+            results = self.each(
                 pool, going, lambda a, p=phase, f=part: self._deploy_one(pool, a, p, f), on_result
             )
             going = [r.attendee for r in results if r.ok]
@@ -204,7 +216,7 @@ class Classroom:
         order = {a.slug: i for i, a in enumerate(self.workshop.attendees)}
         report.results.sort(key=lambda r: order[r.attendee.slug])
         for result in report.results:
-            self._note(result)
+            self.note(result)
         return self._ended(report, started)
 
     def _deploy_one(
@@ -229,24 +241,33 @@ class Classroom:
     def _admin_role(self) -> Identifier:
         return self.session(self.workshop.attendees[0]).deployment.names().sys_admin
 
-    def _pools_in_the_way(self, pool: RunnerPool, first: Attendee) -> AttendeeResult | None:
-        """Before anything is made: no pool of a shared pool's name is someone else's."""
-        if not self.workshop.shared_pools:
+    def _shared_in_the_way(self, pool: RunnerPool, first: Attendee) -> AttendeeResult | None:
+        """Before anything is made: nothing the class shares (its pools, its images'
+        database) has a name someone else's object already has."""
+        w = self.workshop
+        objects = [("COMPUTE POOLS", p.name) for p in w.shared_pools]
+        if w.images == "shared":
+            objects.append(("DATABASES", w.images_database))
+        if not objects:
             return None
-        ours = {ownership_comment(self.session(a).deployment) for a in self.workshop.attendees}
+        ours = {ownership_comment(self.session(a).deployment) for a in w.attendees}
         return self._on_pools(
             pool,
             first,
-            lambda r: shared_pools.foreign(r, self._admin_role(), self.workshop.shared_pools, ours),
+            lambda r: shared_pools.foreign(r, self._admin_role(), objects, ours),
             "nothing of the class was made",
         )
 
-    def _claim_pools(self, pool: RunnerPool, first: Attendee) -> AttendeeResult | None:
+    def _claim_pools(
+        self, pool: RunnerPool, first: Attendee, on_change: Callable[[str], None]
+    ) -> AttendeeResult | None:
         """After the account-wide objects: the shared pools hold the whole class."""
         return self._on_pools(
             pool,
             first,
-            lambda r: shared_pools.claim(r, self._admin_role(), self.workshop.shared_pools),
+            lambda r: shared_pools.claim(
+                r, self._admin_role(), self.workshop.shared_pools, on_change
+            ),
             "'workshop teardown' removes what was made",
         )
 
@@ -264,7 +285,7 @@ class Classroom:
             problem = f"the shared compute pools could not be checked: {exc}"
         return None if problem is None else AttendeeResult(first, "shared", False, problem, hint)
 
-    def _each(
+    def each(
         self,
         pool: RunnerPool,
         attendees: list[Attendee],
@@ -284,7 +305,7 @@ class Classroom:
         with ThreadPoolExecutor(pool.size, thread_name_prefix="workshop") as executor:
             return list(executor.map(one, attendees))
 
-    def _note(self, result: AttendeeResult) -> None:
+    def note(self, result: AttendeeResult) -> None:
         with self._lock:
             if result.ok:
                 self.workshop.last_errors.pop(result.attendee.slug, None)
@@ -311,7 +332,7 @@ class Classroom:
                 return failed
             return AttendeeResult(attendee, "status", True, "")
 
-        self._each(pool, self.workshop.attendees, look, lambda _: None)
+        self.each(pool, self.workshop.attendees, look, lambda _: None)
         return {a.slug: found[a.slug] for a in self.workshop.attendees}
 
     # -- acting on all ----------------------------------------------------------------------
@@ -333,8 +354,12 @@ class Classroom:
                     ran = switch(runner, d, verb)
             except ConnectorError as exc:
                 return AttendeeResult(attendee, verb, False, str(exc), f"run {verb} again")
-            order = "services, then pools" if verb == "suspend" else "pools, then services"
-            detail = f"{len(ran)} statements ({verb[:-1]}ed {order})"
+            done = SWITCHED[verb]
+            if self.workshop.shared_pools:  # the class's pools: once, for everyone
+                detail = f"{len(ran)} statements ({done} services; the class's pools once)"
+            else:
+                order = "services, then pools" if verb == "suspend" else "pools, then services"
+                detail = f"{len(ran)} statements ({done} {order})"
             return AttendeeResult(attendee, verb, True, detail, "", time.perf_counter() - began)
 
         report = ClassReport(verb)
@@ -342,7 +367,7 @@ class Classroom:
         if shared and verb == "resume":  # the class's pools first, then everyone's services
             report.results += self._switch_pools(pool, verb)
         if report.ok:
-            report.results += self._each(pool, self.workshop.attendees, one, on_result)
+            report.results += self.each(pool, self.workshop.attendees, one, on_result)
         if shared and verb == "suspend" and report.ok:  # every service down: the pools too
             report.results += self._switch_pools(pool, verb)
         return self._ended(report, started)
@@ -366,64 +391,11 @@ class Classroom:
         keep_data: bool = False,
         on_result: Callable[[AttendeeResult], None] = lambda _: None,
     ) -> ClassReport:
-        """Remove every attendee's deployment; the account-wide objects go last, with the
-        attendee whose run made them, when this workshop made them."""
-        started = time.perf_counter()
-        maker = self.workshop.shared_made_by
-        rest = [a for a in self.workshop.attendees if a.slug != maker]
+        """Remove every attendee's deployment; the shared objects go last, with the
+        attendee whose run made them (``class_teardown``)."""
+        from spcs_wizard.workshop.class_teardown import teardown_class
 
-        def one(attendee: Attendee) -> AttendeeResult:
-            return self._teardown_one(pool, attendee, keep_data, attendee.slug == maker)
-
-        results = self._each(pool, rest, one, on_result)
-        last = [a for a in self.workshop.attendees if a.slug == maker]
-        if last and all(r.ok for r in results):  # shared objects outlive every other
-            results += self._each(pool, last, one, on_result)
-        elif last:
-            results.append(
-                AttendeeResult(
-                    last[0],
-                    "teardown",
-                    False,
-                    "left for last (it holds the account-wide objects), and not begun: "
-                    "other attendees' teardowns failed",
-                    "run teardown again",
-                )
-            )
-        assert self.credentials is not None  # the users are gone: so are their passwords
-        self.credentials.forget([self.session(r.attendee).deployment for r in results if r.ok])
-        for result in results:
-            self._note(result)
-        if all(r.ok for r in results) and not keep_data:
-            self.workshop.forget(self.directory)  # nothing of it left: the name is free
-        # Kept data stays recorded: a teardown without --keep-data removes it later.
-        return self._ended(ClassReport("teardown", results), started)
-
-    def _teardown_one(
-        self, pool: RunnerPool, attendee: Attendee, keep_data: bool, include_shared: bool
-    ) -> AttendeeResult:
-        began = time.perf_counter()
-        session = self.session(attendee)
-        try:
-            with pool.borrow() as runner:
-                gone = session.teardown(
-                    runner,
-                    keep_data=keep_data,
-                    include_shared=include_shared,
-                    should_stop=self.should_stop,
-                )
-        except ConnectorError as exc:
-            return AttendeeResult(attendee, "teardown", False, str(exc), "run teardown again")
-        seconds = time.perf_counter() - began
-        if gone.failed is not None:
-            return AttendeeResult(
-                attendee, "teardown", False, gone.failed.message, gone.failed.hint, seconds
-            )
-        if gone.stopped:
-            return AttendeeResult(attendee, "teardown", False, "stopped", "run it again", seconds)
-        left = f", {len(gone.left)} left (not this workshop's)" if gone.left else ""
-        detail = f"{len(gone.removed)} removed{left}"
-        return AttendeeResult(attendee, "teardown", True, detail, "", seconds)
+        return teardown_class(self, pool, keep_data, on_result)
 
 
 def _deployed(attendee: Attendee, phase: Phase, outcome: Outcome, seconds: float) -> AttendeeResult:

@@ -60,10 +60,13 @@ def trial_settings(settings: Deployment) -> tuple[Deployment, list[str]]:
 def _install_step(source: str) -> str:
     where = source or "<the address your instructor gives>"
     return (
-        "- [ ] Install spcs-wizard (Debian or Ubuntu, Python 3.11; it sets up what is missing):\n"
-        f"      `git clone {where} spcs-wizard && spcs-wizard/scripts/start --version`,\n"
-        '      then `export PATH="$PWD/spcs-wizard/.venv/bin:$PATH"`. Run every command below\n'
-        f"      in this directory: each reads `{SETTINGS}` from it."
+        "- [ ] Install spcs-wizard on Debian or Ubuntu with Python 3.11 (it installs what is\n"
+        "      missing with apt-get: run it as root or with sudo rights):\n"
+        f"      `git clone {where} ~/spcs-wizard && ~/spcs-wizard/scripts/start --version`\n"
+        '      then `export PATH="$HOME/spcs-wizard/.venv/bin:$PATH"` (add that line to\n'
+        "      ~/.bashrc to keep it in new terminals).\n"
+        "- [ ] `cd` into this pack's directory: every command below runs there, and reads\n"
+        f"      `{SETTINGS}` from it."
     )
 
 

@@ -102,10 +102,8 @@ def rehearse_workshop(
         finally:
             pool.close()
             credentials = room.credentials
-            if credentials is not None and not credentials.usable():
-                outcome.passwords_unkept = "no secure keyring is available here"
-            elif credentials is not None and credentials.unopened:
-                outcome.passwords_unkept = credentials.unopened
+            if credentials is not None and (not credentials.usable() or credentials.unopened):
+                outcome.passwords_unkept = credentials.unopened or "the keyring cannot be used"
     except StageFailedError:
         if any(s.name == "provision" for s in outcome.stages):
             outcome.kept = True  # left for a look; 'workshop teardown --rehearsal' ends it

@@ -11,6 +11,7 @@ settings', as for a pool of one's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -104,43 +105,55 @@ def with_shared_pools(pools: list[SharedPool]) -> dict[str, object]:
 
 
 # -- in the account -----------------------------------------------------------------------
-def _listed(runner: SqlRunner, role: Identifier, pool: SharedPool) -> dict[str, object] | None:
-    rows = runner.query(f"SHOW COMPUTE POOLS LIKE {string_literal(pool.name)}", role)
-    return next((r for r in rows if r.get("name") == pool.name), None)
+def _listed(
+    runner: SqlRunner, role: Identifier, listing: str, name: str
+) -> dict[str, object] | None:
+    rows = runner.query(f"SHOW {listing} LIKE {string_literal(name)}", role)
+    return next((r for r in rows if r.get("name") == name), None)
 
 
 def foreign(
-    runner: SqlRunner, role: Identifier, pools: list[SharedPool], ours: set[str]
+    runner: SqlRunner, role: Identifier, objects: list[tuple[str, str]], ours: set[str]
 ) -> str | None:
-    """Before anything is made: a pool with a shared pool's name that is not this
+    """Before anything is made: an object with the name of one the class shares (``objects``:
+    (SHOW listing, name), e.g. ("COMPUTE POOLS", ...), ("DATABASES", ...)) that is not this
     workshop's (its COMMENT is none of the attendees' deployments') is never filled with
-    the class's services. Returns what is in the way, or None."""
-    for pool in pools:
-        row = _listed(runner, role, pool)
+    the class's services or images. Returns what is in the way, or None."""
+    for listing, name in objects:
+        row = _listed(runner, role, listing, name)
         if row is not None and str(row.get("comment") or "") not in ours:
+            kind = "compute pool" if listing == "COMPUTE POOLS" else "database"
             return (
-                f"a compute pool {pool.name} already exists and is not this workshop's "
-                f"(owner {row.get('owner')}, comment {row.get('comment')!r}); nothing was put "
-                "in it: give the workshop another --name"
+                f"a {kind} {name} already exists and is not this workshop's (owner "
+                f"{row.get('owner')}, comment {row.get('comment')!r}); nothing was put in it: "
+                "give the workshop another --name"
             )
     return None
 
 
-def claim(runner: SqlRunner, role: Identifier, pools: list[SharedPool]) -> str | None:
+def claim(
+    runner: SqlRunner,
+    role: Identifier,
+    pools: list[SharedPool],
+    on_change: Callable[[str], None] = lambda _: None,
+) -> str | None:
     """After the class's account-wide objects are made: each shared pool is there and
-    holds the class (a roster that grew raises MAX_NODES). Returns what is wrong, or None."""
+    holds the class (a roster that grew raises MAX_NODES, said to ``on_change``).
+    Returns what is wrong, or None."""
     for pool in pools:
-        row = _listed(runner, role, pool)
+        row = _listed(runner, role, "COMPUTE POOLS", pool.name)
         if row is None:
             return (
                 f"the shared compute pool {pool.name} is not there for {role.name}: a pool of "
                 "that name that it cannot see may be in the way (someone else's); give the "
                 "workshop another --name"
             )
-        if int(str(row.get("max_nodes") or 0)) < pool.max_nodes:
+        had = int(str(row.get("max_nodes") or 0))
+        if had < pool.max_nodes:
             name = identifiers.parse(pool.name)
             sql = f"ALTER COMPUTE POOL {name} SET MAX_NODES = {pool.max_nodes}"
             runner.execute(sql, role, sql)
+            on_change(f"{pool.name} MAX_NODES {had} -> {pool.max_nodes}")
     return None
 
 

@@ -76,6 +76,12 @@ def check_settings(settings: Deployment) -> None:
             "the settings mark a compute pool as shared (pool.shared); a workshop names and "
             "sizes its shared pools itself: leave pool.shared out and use --pools shared"
         )
+    if settings.image_repository.database:
+        raise WorkshopError(
+            "the settings put the image repository in a database of its own "
+            "(image_repository.database); a workshop names the class's itself: leave it out "
+            "and use --images shared"
+        )
     if settings.user.grant_to:
         raise WorkshopError(
             "the settings grant the role to existing users (user.grant_to); in a workshop "
@@ -97,13 +103,17 @@ class Workshop:
     last_errors: dict[str, str] = field(default_factory=dict)
     # "each": two compute pools per attendee; "shared": one per service for the class.
     pools: PoolShape = "each"
+    # "shared": one image repository for the class (<name>_IMAGES), the images copied
+    # once; "each": a repository in every attendee's database.
+    images: PoolShape = "shared"
 
     def __post_init__(self) -> None:
         check_settings(self.settings)
         if not self.attendees:
             raise WorkshopError("a workshop needs at least one attendee")
-        if self.pools not in POOL_SHAPES:
-            raise WorkshopError(f"--pools is each or shared, not {self.pools!r}")
+        for option, shape in (("--pools", self.pools), ("--images", self.images)):
+            if shape not in POOL_SHAPES:
+                raise WorkshopError(f"{option} is each or shared, not {shape!r}")
         try:
             nodes = sum(p.max_nodes for p in self.shared_pools) or len(self.attendees) * sum(
                 self.settings.service(key).pool.max_nodes for key in self.settings.service_keys
@@ -117,6 +127,11 @@ class Workshop:
             raise WorkshopError(f"--connections must be from 1 to 32, not {self.connections}")
 
     @property
+    def images_database(self) -> str:
+        """The database of the class's shared image repository."""
+        return f"{self.name}_IMAGES"
+
+    @property
     def shared_pools(self) -> list[SharedPool]:
         """The class's pools when they are shared (none when each attendee has theirs)."""
         if self.pools != "shared":
@@ -125,6 +140,8 @@ class Workshop:
 
     def deployment(self, attendee: Attendee) -> Deployment:
         changes = {"prefix": attendee.prefix(self.name), **with_shared_pools(self.shared_pools)}
+        if self.images == "shared":
+            changes["image_repository.database"] = self.images_database
         try:
             return with_settings(self.settings, changes, "workshop")
         except ConfigError as exc:
@@ -166,6 +183,7 @@ class Workshop:
             "shared_made_by": self.shared_made_by,
             "last_errors": self.last_errors,
             "pools": self.pools,
+            "images": self.images,
         }
         tmp = directory / (RECORD + ".tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -193,6 +211,7 @@ class Workshop:
                 shared_made_by=data.get("shared_made_by"),
                 last_errors={str(k): str(v) for k, v in (data.get("last_errors") or {}).items()},
                 pools=data.get("pools", "each"),
+                images=data.get("images", "each"),  # recorded before classes shared them
             )
         except FileNotFoundError:
             raise WorkshopError(

@@ -120,7 +120,7 @@ class NamingScreen(WizardScreen):
             ("notebook pool", n.jupyter_pool),
             ("Milvus service", n.in_schema(n.milvus_service)),
             ("notebook service", n.in_schema(n.jupyter_service)),
-            ("image repository", n.in_schema(n.image_repository)),
+            ("image repository", n.repository),
         ]
         if not d.notebook:
             rows = [row for row in rows if not row[0].startswith("notebook")]
