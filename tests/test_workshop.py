@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from spcs_wizard.emulator.objects import verify_secret
 from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.model.deployment import Deployment
-from spcs_wizard.workshop.classroom import AttendeeResult, Classroom
+from spcs_wizard.workshop.classroom import AttendeeResult, Classroom, RunnerPool
 from spcs_wizard.workshop.cost import workshop_cost
 from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS
 from spcs_wizard.workshop.inventory import class_objects
@@ -52,6 +53,21 @@ def rehearsal(tmp_path: Path) -> Iterator[Rehearsal]:
 def _classroom(rehearsal: Rehearsal, tmp_path: Path, attendees: int, **kw: Any) -> Classroom:
     workshop = Workshop("WS", numbered(attendees), Deployment(account=rehearsal.account), **kw)
     return Classroom(workshop, Target(rehearsal=rehearsal), tmp_path / "ws", image_mode="record")
+
+
+@contextmanager
+def _provisioned(
+    rehearsal: Rehearsal, tmp_path: Path, attendees: int, **kw: Any
+) -> Iterator[tuple[Classroom, RunnerPool]]:
+    """A class provisioned in the rehearsal account, and its pool of connections."""
+    room = _classroom(rehearsal, tmp_path, attendees, **kw)
+    pool = room.pool()
+    try:
+        report = room.provision(pool)
+        assert report.ok, [r.to_dict() for r in report.failed]
+        yield room, pool
+    finally:
+        pool.close()
 
 
 def _admin(rehearsal: Rehearsal) -> snowflake.connector.SnowflakeConnection:
@@ -222,10 +238,7 @@ def test_thirty_attendees_get_exactly_their_objects_and_teardown_leaves_the_acco
 def test_each_attendee_signs_in_and_can_neither_see_nor_touch_another_attendees_objects(
     tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
 ) -> None:
-    room = _classroom(rehearsal, tmp_path, 2, connections=2)
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 2, connections=2) as (room, pool):
         alice, bob = (room.session(a).deployment for a in room.workshop.attendees)
         assert room.credentials is not None
         password = room.credentials.load(alice, "milvus_user_password")
@@ -258,8 +271,6 @@ def test_each_attendee_signs_in_and_can_neither_see_nor_touch_another_attendees_
         look = room.snapshots(pool)[room.workshop.attendees[1].slug]
         assert getattr(look, "condition", None) == "running"
         assert room.teardown(pool).ok
-    finally:
-        pool.close()
 
 
 def test_a_failing_attendee_is_reported_without_stopping_the_others_and_a_rerun_resumes(
@@ -315,25 +326,17 @@ def test_account_wide_objects_someone_else_made_stay_after_the_workshop(
     finally:
         runner.con.close()
     before = _account(rehearsal)
-    room = _classroom(rehearsal, tmp_path, 2, connections=2)
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 2, connections=2) as (room, pool):
         # It made the class's images database; the integration and grants were there.
         assert room.workshop.shared_made_by == "01"
         assert room.teardown(pool).ok
-    finally:
-        pool.close()
     assert _account(rehearsal) == before  # the integration and grants are still there
 
 
 def test_suspend_and_resume_act_on_every_attendee(
     tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
 ) -> None:
-    room = _classroom(rehearsal, tmp_path, 3, connections=3)
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 3, connections=3) as (room, pool):
         assert room.switch(pool, "suspend").ok
         looks = room.snapshots(pool)
         assert {getattr(look, "condition", None) for look in looks.values()} == {"suspended"}
@@ -342,17 +345,12 @@ def test_suspend_and_resume_act_on_every_attendee(
         assert pools
         assert "SUSPENDED" not in pools
         assert room.teardown(pool).ok
-    finally:
-        pool.close()
 
 
 def test_attendees_passwords_are_only_in_the_keyring(
     tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
 ) -> None:
-    room = _classroom(rehearsal, tmp_path, 2, connections=2)
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 2, connections=2) as (room, pool):
         assert room.credentials is not None
         secrets = [
             room.credentials.load(room.session(a).deployment, s)
@@ -374,8 +372,6 @@ def test_attendees_passwords_are_only_in_the_keyring(
             for s in ATTENDEE_SECRETS
         ]
         assert left == [None] * 4  # their users are gone: so are their passwords
-    finally:
-        pool.close()
 
 
 def test_an_account_needs_a_keyring_before_anything_is_made(
@@ -427,15 +423,10 @@ def test_attendees_deployments_are_the_dashboards_not_the_wizards_welcome_list(
         assert mine.deploy(runner).ok
     finally:
         runner.con.close()
-    room = _classroom(rehearsal, tmp_path, 2, connections=2)
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 2, connections=2) as (room, pool):
         listed = [k.deployment.deployment_id for k in known(rehearsal.directory)]
         assert listed == ["MILVUS_DEMO"]  # the instructor's own, not WS_01_ and WS_02_
         assert room.teardown(pool).ok
-    finally:
-        pool.close()
 
 
 # -- shared compute pools --------------------------------------------------------------------
@@ -584,10 +575,7 @@ def test_a_late_arrival_makes_the_shared_pools_larger_and_a_foreign_pool_is_neve
     finally:
         pool.close()
 
-    room = _classroom(rehearsal, tmp_path, 2, connections=3, pools="shared")
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 2, connections=3, pools="shared") as (room, pool):
         larger = _classroom(rehearsal, tmp_path, 5, connections=3, pools="shared")
         larger.workshop.shared_made_by = room.workshop.shared_made_by
         seen: list[AttendeeResult] = []
@@ -602,17 +590,12 @@ def test_a_late_arrival_makes_the_shared_pools_larger_and_a_foreign_pool_is_neve
         rows = class_rows(larger, larger.snapshots(pool))
         assert [r.condition for r in rows] == ["running"] * 5
         assert larger.teardown(pool).ok
-    finally:
-        pool.close()
 
 
 def test_lost_passwords_are_reset_for_one_attendee_and_the_old_ones_stop_working(
     tmp_path: Path, file_keyring: CryptFileKeyring, rehearsal: Rehearsal
 ) -> None:
-    room = _classroom(rehearsal, tmp_path, 2, connections=2)
-    pool = room.pool()
-    try:
-        assert room.provision(pool).ok
+    with _provisioned(rehearsal, tmp_path, 2, connections=2) as (room, pool):
         alice, bob = (room.session(a).deployment for a in room.workshop.attendees)
         assert room.credentials is not None
         old = room.credentials.load(alice, "milvus_user_password")
@@ -652,8 +635,6 @@ def test_lost_passwords_are_reset_for_one_attendee_and_the_old_ones_stop_working
         look = lost.snapshots(pool)["01"]
         assert getattr(look, "condition", None) in ("starting", "running")  # restarted
         assert lost.teardown(pool).ok
-    finally:
-        pool.close()
 
 
 def test_two_classes_on_one_account_the_first_teardown_leaves_what_the_second_needs(

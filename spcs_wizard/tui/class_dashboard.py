@@ -142,7 +142,7 @@ class ClassScreen(Screen[None]):
                 states_in_words(r.pools),
                 states_in_words(r.services),
                 str(r.restarts),
-                "-" if r.credits_per_hour is None else f"{r.credits_per_hour:g}",
+                "-" if r.credits_per_hour is None else f"{r.credits_per_hour:.4g}",
                 f"{seen:.4f}",
                 (r.endpoint or "-").removeprefix("https://"),
                 r.last_error,
