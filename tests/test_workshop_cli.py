@@ -202,9 +202,13 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     unasked = run_command("workshop", "teardown", *ws, env=env)
     assert unasked.returncode == 2
     assert "--yes" in unasked.stderr
-    gone = run_command("workshop", "teardown", *ws, "--yes", env=env)
+    # A keyring that will not open (a wrong password for it) does not stop the teardown:
+    # the account is cleaned, and the note says the passwords stay in the keyring.
+    locked = {**env, "KEYRING_CRYPTFILE_PASSWORD": "not-the-keyrings-password"}
+    gone = run_command("workshop", "teardown", *ws, "--yes", env=locked)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert "Workshop teardown: 2 torn down" in gone.stdout
+    assert "note: the attendees' passwords stay in your keyring" in gone.stdout
     assert _databases(emu) == before
     after = run_command("workshop", "status", *ws, env=env)
     assert after.returncode == 2

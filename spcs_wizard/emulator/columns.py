@@ -332,7 +332,8 @@ def row_for(ctx: Ctx, obj: Obj, describe: bool = False) -> list[Any]:
         state = lifecycle.pool_state(ctx.account, obj, now, s)
         services = lifecycle.services_on(ctx.account, obj)
         # The nodes its services need (autoscaled up to MAX_NODES), at least MIN_NODES.
-        wanted = max(int(p["MIN_NODES"]), place(ctx.account, obj).nodes_used)
+        used = place(ctx.account, obj).nodes_used if services else 0
+        wanted = max(int(p["MIN_NODES"]), used)
         nodes = 0 if state in ("SUSPENDED", "STARTING") else wanted
         values.update(
             state=state,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.model.cost import pool_rate_now
-from spcs_wizard.model.identifiers import Identifier, qualified
+from spcs_wizard.model.identifiers import Identifier, qualified, string_literal
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -202,6 +202,15 @@ class KeptEndpoints:
         return endpoints
 
 
+def _common_start(names: set[str]) -> str:
+    """The characters every name starts with."""
+    first, last = min(names), max(names)
+    size = next(
+        (i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first)
+    )
+    return first[:size]
+
+
 def take(
     runner: SqlRunner,
     d: Deployment,
@@ -211,6 +220,14 @@ def take(
     n = d.names()
     role = n.sys_admin
     wanted = {n.milvus_pool.name, n.jupyter_pool.name}
+    # LIKE by the common start of the two names (a workshop's thirty deployments list
+    # two pools each, not sixty); its '_' matches any character: the names filter.
+    common = _common_start(wanted)
+    listing = (
+        f"SHOW COMPUTE POOLS LIKE {string_literal(common + '%')}"
+        if common
+        else "SHOW COMPUTE POOLS"
+    )
     pools = [
         PoolStatus(
             r["name"],
@@ -221,7 +238,7 @@ def take(
             int(r.get("active_nodes") or 0),
             _int(r.get("auto_suspend_secs")),
         )
-        for r in runner.query_or_missing("SHOW COMPUTE POOLS", role)
+        for r in runner.query_or_missing(listing, role)
         if r["name"] in wanted
     ]
     schema = qualified(n.database, n.schema_)

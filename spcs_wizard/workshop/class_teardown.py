@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from snowflake.connector.errors import Error as ConnectorError
 
 from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport
+from spcs_wizard.workshop.credentials import CredentialsUnavailableError
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -57,13 +58,20 @@ def teardown_class(
             )
         )
     assert room.credentials is not None  # the users are gone: so are their passwords
-    room.credentials.forget([room.session(r.attendee).deployment for r in results if r.ok])
+    notes = []
+    try:
+        room.credentials.forget([room.session(r.attendee).deployment for r in results if r.ok])
+    except CredentialsUnavailableError as exc:  # the account is done; say what is left
+        notes.append(
+            f"the attendees' passwords stay in your keyring ({exc}); they open nothing now "
+            "(their users are gone)"
+        )
     for result in results:
         room.note(result)
     if all(r.ok for r in results) and not keep_data:
         room.workshop.forget(room.directory)  # nothing of it left: the name is free
     # Kept data stays recorded: a teardown without --keep-data removes it later.
-    report = ClassReport("teardown", results)
+    report = ClassReport("teardown", results, notes=notes)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -73,6 +73,7 @@ class ClassReport:
     action: str
     results: list[AttendeeResult] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what else the instructor should know
 
     @property
     def ok(self) -> bool:
@@ -88,6 +89,7 @@ class ClassReport:
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
             "results": [r.to_dict() for r in self.results],
+            "notes": self.notes,
         }
 
 

@@ -73,13 +73,16 @@ class AttendeeCredentials:
     def _all(self) -> dict[str, dict[str, str]]:
         with self._lock:
             if self._known is None:
-                try:
-                    text = keychain.load_strict(self.key) if self.usable() else None
-                except keychain.KeychainUnavailableError as exc:
-                    if not self.rehearsal:
-                        raise CredentialsUnavailableError(str(exc)) from None
-                    self.unopened = str(exc)  # a rehearsal goes on, its passwords in memory
-                    text = None
+                text = None
+                if self.usable():
+                    try:
+                        text = keychain.load_strict(self.key)
+                    except keychain.KeychainUnavailableError as exc:
+                        if not self.rehearsal:
+                            raise CredentialsUnavailableError(str(exc)) from None
+                        self.unopened = str(exc)  # a rehearsal goes on, in memory
+                elif not self.rehearsal:  # an account's passwords are only in the keyring
+                    raise CredentialsUnavailableError(self.unopened)
                 try:
                     loaded = json.loads(text) if text else {}
                 except ValueError:
