@@ -25,6 +25,7 @@ from spcs_wizard.cli.workshop_common import (
     finish,
     guarded,
     guarded_look,
+    hours_option,
     keyring_note,
     name_option,
     printer,
@@ -35,7 +36,6 @@ from spcs_wizard.cli.workshop_common import (
     workshop_group,
 )
 from spcs_wizard.workshop.workshop import (
-    DEFAULT_HOURS,
     DEFAULT_NAME,
     WorkshopError,
     workshop_rehearsal_home,
@@ -335,13 +335,7 @@ def dashboard_command(
     show_default=True,
     help="The workshop's name, in the checklist's title.",
 )
-@click.option(
-    "--hours",
-    type=float,
-    default=DEFAULT_HOURS,
-    show_default=True,
-    help="How long the workshop runs (for the cost).",
-)
+@hours_option
 @workshop_deployment_options
 @click.option(
     "--out",

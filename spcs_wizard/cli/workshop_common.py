@@ -86,6 +86,15 @@ def target_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+hours_option = click.option(
+    "--hours",
+    type=float,
+    default=DEFAULT_HOURS,
+    show_default=True,
+    help="How long the workshop runs (for the cost).",
+)
+
+
 def class_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--attendees", type=int, help="A class of N attendees, called 01, 02, ...")
     @click.option(
@@ -93,13 +102,7 @@ def class_options(func: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(dir_okay=False, path_type=Path),
         help="A CSV file of attendees: a header with 'name' (and 'email'), a line each.",
     )
-    @click.option(
-        "--hours",
-        type=float,
-        default=DEFAULT_HOURS,
-        show_default=True,
-        help="How long the workshop runs (for the cost).",
-    )
+    @hours_option
     @click.option(
         "--pools",
         type=click.Choice(POOL_SHAPES),

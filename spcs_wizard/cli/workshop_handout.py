@@ -25,7 +25,7 @@ from spcs_wizard.cli.workshop_common import (
 from spcs_wizard.workshop.workshop import WorkshopError
 
 if TYPE_CHECKING:
-    from spcs_wizard.workshop.classroom import Classroom
+    from spcs_wizard.workshop.classroom import Classroom, RunnerPool
     from spcs_wizard.workshop.roster import Attendee
 
 
@@ -42,21 +42,23 @@ def _account(room: Classroom) -> dict[str, Any]:
     return {key: params[key] for key in ("account", "host", "port", "protocol") if key in params}
 
 
-def endpoint_links(room: Classroom, chosen: list[Attendee]) -> dict[str, dict[str, str]]:
-    """Each attendee's public addresses now, by service (a service's address stays the
-    same when it is suspended and resumed: a reset's restart keeps it)."""
+def _links(room: Classroom, pool: RunnerPool, attendee: Attendee) -> dict[str, str | None]:
+    """The attendee's public addresses now, by service (None: not assigned yet)."""
     from spcs_wizard.engine.operations import public_endpoints
 
-    found = {}
+    with pool.borrow() as runner:
+        snap = room.session(attendee).snapshot(runner)
+    return {e.service: e.link for e in public_endpoints(snap)}
+
+
+def endpoint_links(room: Classroom, chosen: list[Attendee]) -> dict[str, dict[str, str | None]]:
+    """Each attendee's public addresses now, by service (a service's address stays the
+    same when it is suspended and resumed: a reset's restart keeps it)."""
     pool = room.pool()
     try:
-        for attendee in chosen:
-            with pool.borrow() as runner:
-                snap = room.session(attendee).snapshot(runner)
-            found[attendee.slug] = {e.service: e.link for e in public_endpoints(snap) if e.link}
+        return {attendee.slug: _links(room, pool, attendee) for attendee in chosen}
     finally:
         pool.close()
-    return found
 
 
 def handouts(
@@ -64,11 +66,10 @@ def handouts(
     chosen: list[Attendee],
     out: Path | None,
     console: Console,
-    known: dict[str, dict[str, str]] | None = None,
+    known: dict[str, dict[str, str | None]] | None = None,
 ) -> None:
     """Each chosen attendee's handout; ``known``: addresses seen before (a notebook a reset
     restarted has none until it is back)."""
-    from spcs_wizard.engine.operations import public_endpoints
     from spcs_wizard.workshop.credentials import ATTENDEE_SECRETS, CredentialsUnavailableError
     from spcs_wizard.workshop.handout import handout, write_private
 
@@ -92,10 +93,9 @@ def handouts(
                     "keyring, only for that run); 'workshop handout "
                     f"{attendee.slug} --reset' makes new ones"
                 )
-            with pool.borrow() as runner:
-                snap = room.session(attendee).snapshot(runner)
-            endpoints = dict((known or {}).get(attendee.slug, {}))
-            endpoints.update({e.service: e.link for e in public_endpoints(snap) if e.link})
+            before = (known or {}).get(attendee.slug, {})
+            now = _links(room, pool, attendee)
+            endpoints = {svc: now.get(svc) or before.get(svc) for svc in {**before, **now}}
             sheet = handout(room.workshop, attendee, d, account, passwords, endpoints)  # type: ignore[arg-type]
             if out is None:
                 click.echo(sheet.text, nl=False)
@@ -162,7 +162,7 @@ def handout_command(
         handouts(room, chosen, _handout_path(out, chosen, everyone), console, known)
 
 
-def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> dict[str, dict[str, str]]:
+def _reset(room: Classroom, chosen: list[Attendee], yes: bool) -> dict[str, dict[str, str | None]]:
     """New passwords for the chosen; their addresses from before (the restart keeps them)."""
     from spcs_wizard.workshop.password_reset import reset_passwords
 

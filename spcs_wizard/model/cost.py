@@ -73,6 +73,7 @@ class CostLine:
     detail: str
     credits_per_hour: float | None  # None: no confirmed figure for this size
     note: str
+    service: str = ""  # the pool's service ("milvus", "jupyter"); "" for the warehouse
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ class CostEstimate:
 def estimate(d: Deployment) -> CostEstimate:
     lines = []
     labels = {"milvus": "Milvus pool", "jupyter": "notebook pool"}
-    for label, pool in ((labels[key], d.service(key).pool) for key in d.service_keys):
+    for key in d.service_keys:
+        label, pool = labels[key], d.service(key).pool
         rate = POOL_CREDITS_PER_HOUR.get(pool.instance_family)
         nodes = pool.min_nodes
         lines.append(
@@ -104,6 +106,7 @@ def estimate(d: Deployment) -> CostEstimate:
                 f"suspends after {pool.auto_suspend_secs} s idle"
                 if pool.auto_suspend_secs
                 else "never suspends by itself",
+                service=key,
             )
         )
     size = d.warehouse.size

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.snapshot import Snapshot
     from spcs_wizard.model.identifiers import Identifier
     from spcs_wizard.model.plan import Plan
-    from spcs_wizard.model.step import Step
 
 SWITCHED = {"suspend": "suspended", "resume": "resumed"}
 Phase = Literal["shared", "objects", "services", "status", "suspend", "resume", "teardown", "reset"]
@@ -127,15 +126,20 @@ class RunnerPool:
         self._all.clear()
 
 
-def _is_shared(step: Step, plan: Plan) -> bool:
-    """Account-wide, or (with the class's image repository) an image: made once."""
-    if step.target is not None and step.target.shared:
-        return True
-    return step.kind is StepKind.IMAGE and plan.deployment.names().shared_repository
+def _shared_steps(plan: Plan) -> set[str]:
+    """The steps made once for the class: the account-wide ones and, with the class's
+    image repository, the images."""
+    images = plan.deployment.names().shared_repository
+    return {
+        s.id
+        for s in plan.steps
+        if (s.target is not None and s.target.shared) or (images and s.kind is StepKind.IMAGE)
+    }
 
 
 def _shared(plan: Plan) -> Plan:
-    return replace(plan, steps=[s for s in plan.steps if _is_shared(s, plan)])
+    once = _shared_steps(plan)
+    return replace(plan, steps=[s for s in plan.steps if s.id in once])
 
 
 def _first_wait(plan: Plan) -> int:
@@ -144,8 +148,9 @@ def _first_wait(plan: Plan) -> int:
 
 def _objects(plan: Plan) -> Plan:
     """Everything before the first wait (the pools are made there), the shared left out."""
+    once = _shared_steps(plan)
     steps = plan.steps[: _first_wait(plan)]
-    return replace(plan, steps=[s for s in steps if not _is_shared(s, plan)])
+    return replace(plan, steps=[s for s in steps if s.id not in once])
 
 
 def _services(plan: Plan) -> Plan:

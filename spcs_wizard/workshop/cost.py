@@ -103,11 +103,9 @@ def workshop_cost(workshop: Workshop) -> WorkshopCost:
     each = estimate(workshop.settings)
     count, hours = len(workshop.attendees), workshop.hours
     shared = {pool.key: pool for pool in workshop.shared_pools}
-    labels = {"milvus": "Milvus pool", "jupyter": "notebook pool"}
     rows = []
     for line in each.lines:
-        key = next((k for k, label in labels.items() if label == line.item), None)
-        pool = shared.get(key) if key else None
+        pool = shared.get(line.service)
         if pool is None:
             rows.append(
                 CostRow(
