@@ -127,37 +127,76 @@ def test_a_second_deploy_asks_each_check_once(world: World) -> None:
     assert [s for s in sent if s.startswith("SHOW COMPUTE POOLS")] == ["SHOW COMPUTE POOLS"]
 
 
-def test_a_refresh_reads_the_endpoints_again_only_when_they_may_have_changed(
+class _Recording(SqlRunner):
+    """A runner that notes each statement it sends (the looks' reads)."""
+
+    def __init__(self, con: Any) -> None:
+        super().__init__(con)
+        self.sent: list[str] = []
+
+    def query(self, sql: str, role: Any = None) -> list[dict[str, Any]]:
+        self.sent.append(sql)
+        return super().query(sql, role)
+
+
+def test_a_refresh_reads_endpoints_when_they_may_have_changed_and_containers_in_turn(
     world: World,
 ) -> None:
-    """The monitor's refresh keeps each service's endpoints while its SHOW SERVICES row
-    stays the same; a suspend (a changed row) reads them again."""
+    """The monitor's refreshes keep each service's endpoints while its SHOW SERVICES row
+    stays the same, and read a healthy service's containers in turn, one service a look:
+    three statements a refresh for two services, each service's containers every other
+    look. A changed row (a suspend, a failing container) reads them at once."""
     from spcs_wizard.engine.operations import switch
-    from spcs_wizard.engine.snapshot import KeptEndpoints, take
+    from spcs_wizard.engine.snapshot import KeptReadings, Snapshot, take
 
     assert world.deploy()[0].ok
-    kept = KeptEndpoints()
+    kept = KeptReadings()
     with closing(connect(world.emu)) as con:
-        runner = SqlRunner(con)
+        runner = _Recording(con)
         first = take(runner, world.deployment, kept=kept)
-        services = len(first.services)
-        assert services == 2
+        services = sorted(s.name for s in first.services)
+        assert len(services) == 2
         assert all(e.ingress_url for s in first.services for e in s.endpoints if e.is_public)
+        assert all(c.status == "READY" for s in first.services for c in s.containers)
 
-        def statements_of_a_refresh() -> int:
+        def refresh() -> tuple[list[str], Snapshot]:
+            runner.sent.clear()
             before = world.emu.traffic.count
-            take(runner, world.deployment, kept=kept)
-            return (world.emu.traffic.count - before).statements
+            look = take(runner, world.deployment, kept=kept)
+            assert (world.emu.traffic.count - before).statements == len(runner.sent)
+            read = [q.rsplit(".", 1)[-1] for q in runner.sent if "CONTAINERS" in q]
+            return read, look
 
-        # pools, services, and each service's containers; the endpoints are kept
-        assert statements_of_a_refresh() == 2 + services
-        assert take(runner, world.deployment, kept=kept).services == first.services
+        # pools, services, and one service's containers: each in turn; endpoints kept
+        turns = [refresh() for _ in range(4)]
+        assert all(len(runner_read) == 1 for runner_read, _ in turns)
+        assert [read[0] for read, _ in turns[:2]] in (services, services[::-1])
+        assert [read[0] for read, _ in turns[2:]] == [read[0] for read, _ in turns[:2]]
+        runner.sent.clear()
+        take(runner, world.deployment, kept=kept)
+        assert len(runner.sent) == 3, runner.sent
+        assert all(look.services == first.services for _, look in turns)
+
+        # A failing container changes its service's row: read at once, whoever's turn.
+        n = world.deployment.names()
+        failing = n.milvus_service.name
+        world.emu.fail_service(n.in_schema(n.milvus_service))
+        read, look = refresh()
+        milvus = next(s for s in look.services if s.name == failing)
+        assert any(c.status == "FAILED" for c in milvus.containers)
+        assert failing in read
+        # ...and while it is not healthy, at every look.
+        assert failing in refresh()[0]
+        assert failing in refresh()[0]
+
         switch(runner, world.deployment, "suspend")
-        assert statements_of_a_refresh() > 2 + services  # a changed row: read again
-        # Without a keeper, every look reads every endpoint.
-        before = world.emu.traffic.count
+        runner.sent.clear()
+        take(runner, world.deployment, kept=kept)
+        assert sum("ENDPOINTS" in q for q in runner.sent) == 2  # changed rows: read again
+        # Without a keeper, every look reads every service's containers and endpoints.
+        runner.sent.clear()
         take(runner, world.deployment)
-        assert (world.emu.traffic.count - before).statements >= 2 + 2 * services
+        assert len(runner.sent) == 2 + 2 * len(services)
 
 
 def test_an_endpoint_is_assigned_once_it_has_a_host_name() -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.preflight import Finding
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.engine.runner import SqlRunner
-    from spcs_wizard.engine.snapshot import KeptEndpoints, Snapshot
+    from spcs_wizard.engine.snapshot import KeptReadings, Snapshot
     from spcs_wizard.engine.teardown import Teardown, TeardownOutcome
     from spcs_wizard.images.builder import Builder
     from spcs_wizard.images.push import PushEvent
@@ -115,7 +115,7 @@ class DeploymentSession:
     # Existing objects (plan target names) to take over instead of refusing (--adopt).
     adopt: frozenset[str] = frozenset()
     workshop: str | None = None  # the workshop whose attendee this deployment is
-    _endpoints: KeptEndpoints | None = field(default=None, repr=False, compare=False)
+    _kept: KeptReadings | None = field(default=None, repr=False, compare=False)
 
     # -- what will happen -------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -305,16 +305,17 @@ class DeploymentSession:
         return registry_credentials_of(self.target.connection_name or "default")
 
     def snapshot(self, runner: SqlRunner) -> Snapshot:
-        """One look at the deployment; the endpoints read are kept for the next look (the
-        monitor's refreshes), and read again when they may have changed."""
-        from spcs_wizard.engine.snapshot import KeptEndpoints, take
+        """One look at the deployment; what it reads is kept for the next look (the
+        monitor's refreshes): endpoints read again when they may have changed, a healthy
+        service's containers in turn (``KeptReadings``)."""
+        from spcs_wizard.engine.snapshot import KeptReadings, take
 
         rehearsal = self.target.rehearsal
         # The rehearsal's clock runs fast: its times are read against it.
         clock = rehearsal.started.clock.now if rehearsal is not None else None
-        if self._endpoints is None:
-            self._endpoints = KeptEndpoints()
-        return take(runner, self.deployment, clock, self._endpoints)
+        if self._kept is None:
+            self._kept = KeptReadings()
+        return take(runner, self.deployment, clock, self._kept)
 
     def teardown_preview(self, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
         from spcs_wizard.engine.teardown import preview

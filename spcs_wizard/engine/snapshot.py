@@ -2,8 +2,9 @@
 
 Uses the current commands (SHOW COMPUTE POOLS, SHOW SERVICES IN SCHEMA, SHOW SERVICE
 CONTAINERS IN SERVICE, SHOW ENDPOINTS IN SERVICE): two queries for the account, two per
-service; a look that keeps the endpoints it read (``KeptEndpoints``, as the monitor does)
-asks for them again only when they may have changed.
+service; a look that follows others (``KeptReadings``, as the monitor's refreshes do)
+reads a service's endpoints again only when they may have changed, and a healthy
+service's containers in turn.
 """
 
 from __future__ import annotations
@@ -169,6 +170,23 @@ def read_endpoints(runner: SqlRunner, fqn: str, role: Identifier) -> list[Endpoi
     ]
 
 
+def read_containers(runner: SqlRunner, fqn: str, role: Identifier) -> list[ContainerStatus]:
+    return [
+        ContainerStatus(
+            c.get("instance_id"),
+            c.get("container_name"),
+            c.get("status"),
+            c.get("message"),
+            _int(c.get("restart_count")),
+            c.get("image_name"),
+            c.get("image_digest"),
+            _time_text(c.get("start_time")),
+        )
+        for c in runner.query_or_missing(f"SHOW SERVICE CONTAINERS IN SERVICE {fqn}", role)
+        if c.get("container_name")
+    ]
+
+
 def assigned(endpoint: EndpointStatus) -> bool:
     """A public endpoint whose URL Snowflake has given (until then, ingress_url holds a
     sentence: "Endpoints provisioning in progress...")."""
@@ -176,29 +194,72 @@ def assigned(endpoint: EndpointStatus) -> bool:
     return not endpoint.is_public or (bool(url) and " " not in url and "." in url)
 
 
+Seen = tuple[str, str]  # a service's SHOW SERVICES row as a look saw it: status, updated_on
+
+
+def _seen(row: dict[str, Any]) -> Seen:
+    return (str(row.get("status")), str(row.get("updated_on")))
+
+
 @dataclass
-class KeptEndpoints:
-    """Each service's endpoints as last read, beside what its SHOW SERVICES row said then
-    (status, updated_on). A service's endpoints come from its spec; how long an assigned
-    URL lasts the docs do not say (sql-reference/sql/show-endpoints), so they are read
-    again at any change of the row (a suspend, a resume, a new spec: updated_on) and
-    while a public one waits for its URL. A refresh of two services then sends two
-    statements fewer (benchmarks/deploy_bench.py)."""
+class KeptReadings:
+    """What earlier looks read of each service, beside what its SHOW SERVICES row said
+    then (status, updated_on), so a look that follows another (the monitor's refreshes,
+    the class dashboard's) reads less:
 
-    _kept: dict[str, tuple[tuple[str, str], list[EndpointStatus]]] = field(default_factory=dict)
+    * **endpoints** come from the spec; how long an assigned URL lasts the docs do not say
+      (sql-reference/sql/show-endpoints), so they are read again at any change of the row
+      (a suspend, a resume, a new spec: updated_on) and while a public one waits for its
+      URL;
+    * **containers** of a running service whose containers were all READY are read in
+      turn, one such service a look (the one read longest ago), and at once when its row
+      changes or any of its containers was not READY. A restart of a healthy service's
+      container shows within as many looks as there are services (the docs do not say
+      that a restart changes the service's row: sql-reference/sql/show-services).
 
-    def of(
+    A look at two running services then sends three statements (pools, services, one
+    service's containers), not six (benchmarks/deploy_bench.py)."""
+
+    _endpoints: dict[str, tuple[Seen, list[EndpointStatus]]] = field(default_factory=dict)
+    # fqn -> (row seen, containers, the look that read them)
+    _containers: dict[str, tuple[Seen, list[ContainerStatus], int]] = field(default_factory=dict)
+    _looks: int = 0
+
+    def begin(self, rows: list[tuple[str, dict[str, Any]]]) -> str | None:
+        """A new look at these services (fqn, SHOW SERVICES row): which kept one's
+        containers are due to be read again (the one read longest ago)."""
+        self._looks += 1
+        steady = [
+            (self._containers[fqn][2], fqn)
+            for fqn, row in rows
+            if fqn in self._containers and self._containers[fqn][0] == _seen(row)
+        ]
+        return min(steady)[1] if steady else None
+
+    def containers(
+        self, runner: SqlRunner, fqn: str, row: dict[str, Any], role: Identifier, due: bool
+    ) -> list[ContainerStatus]:
+        kept = self._containers.get(fqn)
+        if not due and kept is not None and kept[0] == _seen(row):
+            return kept[1]
+        found = read_containers(runner, fqn, role)
+        if _seen(row)[0] == "RUNNING" and found and all(c.status == "READY" for c in found):
+            self._containers[fqn] = (_seen(row), found, self._looks)
+        else:
+            self._containers.pop(fqn, None)
+        return found
+
+    def endpoints(
         self, runner: SqlRunner, fqn: str, row: dict[str, Any], role: Identifier
     ) -> list[EndpointStatus]:
-        seen = (str(row.get("status")), str(row.get("updated_on")))
-        kept = self._kept.get(fqn)
-        if kept is not None and kept[0] == seen:
+        kept = self._endpoints.get(fqn)
+        if kept is not None and kept[0] == _seen(row):
             return kept[1]
         endpoints = read_endpoints(runner, fqn, role)
         if all(assigned(e) for e in endpoints):
-            self._kept[fqn] = (seen, endpoints)
+            self._endpoints[fqn] = (_seen(row), endpoints)
         else:
-            self._kept.pop(fqn, None)
+            self._endpoints.pop(fqn, None)
         return endpoints
 
 
@@ -215,7 +276,7 @@ def take(
     runner: SqlRunner,
     d: Deployment,
     account_clock: Callable[[], float] | None = None,
-    kept: KeptEndpoints | None = None,
+    kept: KeptReadings | None = None,
 ) -> Snapshot:
     n = d.names()
     role = n.sys_admin
@@ -242,28 +303,19 @@ def take(
         if r["name"] in wanted
     ]
     schema = qualified(n.database, n.schema_)
+    rows = [
+        (n.in_schema(Identifier(row["name"])), row)
+        for row in runner.query_or_missing(f"SHOW SERVICES IN SCHEMA {schema}", role)
+    ]
+    due = kept.begin(rows) if kept is not None else None
     services = []
-    for row in runner.query_or_missing(f"SHOW SERVICES IN SCHEMA {schema}", role):
-        fqn = n.in_schema(Identifier(row["name"]))
-        containers = [
-            ContainerStatus(
-                c.get("instance_id"),
-                c.get("container_name"),
-                c.get("status"),
-                c.get("message"),
-                _int(c.get("restart_count")),
-                c.get("image_name"),
-                c.get("image_digest"),
-                _time_text(c.get("start_time")),
-            )
-            for c in runner.query_or_missing(f"SHOW SERVICE CONTAINERS IN SERVICE {fqn}", role)
-            if c.get("container_name")
-        ]
-        endpoints = (
-            kept.of(runner, fqn, row, role)
-            if kept is not None
-            else read_endpoints(runner, fqn, role)
-        )
+    for fqn, row in rows:
+        if kept is None:
+            containers = read_containers(runner, fqn, role)
+            endpoints = read_endpoints(runner, fqn, role)
+        else:
+            containers = kept.containers(runner, fqn, row, role, due=fqn == due)
+            endpoints = kept.endpoints(runner, fqn, row, role)
         services.append(
             ServiceStatus(row["name"], row["status"], row["compute_pool"], containers, endpoints)
         )
