@@ -94,9 +94,8 @@ def _check() -> str:
 
 def _locked_file(backend: KeyringBackend) -> bool:
     """keyrings.cryptfile's backend, not unlocked yet (it would prompt)."""
-    return type(backend).__name__ == "CryptFileKeyring" and (
-        getattr(backend, "_keyring_key", None) is None
-    )
+    # The backend sets _keyring_key (None) when it is made; keyring_key would prompt.
+    return type(backend).__name__ == "CryptFileKeyring" and vars(backend)["_keyring_key"] is None
 
 
 def connection_key(connection: str, kind: str) -> str:
@@ -178,8 +177,8 @@ def prompt_note(creating: bool = True) -> str | None:
     for backend in _backends(keyring.get_keyring()):
         if not _locked_file(backend):
             continue
-        path = getattr(backend, "file_path", "")
-        if path and os.path.exists(path):
+        path = backend.file_path  # type: ignore[attr-defined]  # a CryptFileKeyring's
+        if os.path.exists(path):
             return (
                 f"Your keyring (the encrypted file {path}) asks for its own password next: "
                 "the one chosen when it was made."
