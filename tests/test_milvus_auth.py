@@ -96,6 +96,77 @@ def test_validate_refuses_milvus_without_authentication_or_with_its_default_pass
     assert [p.path for p in problems] == ["spec.endpoints[1].public"]
 
 
+def _milvus_problems(container: dict[str, Any]) -> list[tuple[str, str]]:
+    """What validate says of the rendered Milvus spec with its Milvus container replaced
+    by ``container`` (and its secrets kept unless the container names its own)."""
+    doc = yaml.safe_load(render(Deployment(), "milvus", "ab12.svc.spcs.internal").text)
+    doc["spec"]["containers"][0] = {"name": "milvus", **container}
+    return [(p.path, p.message) for p in validate_text(yaml.safe_dump(doc))]
+
+
+OFF = (
+    "spec.containers[0].env",
+    "Milvus runs with authentication off (anyone who reaches it is root): set "
+    'COMMON_SECURITY_AUTHORIZATIONENABLED: "true" and take the root password from a '
+    "Snowflake SECRET (envVarName COMMON_SECURITY_DEFAULTROOTPASSWORD)",
+)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "/milvus_demo/public/milvus_repo/milvus:v2.5.4",
+        "org-acct.registry.snowflakecomputing.com/db/s/repo/milvus:v2.5.4",
+        "a/b/milvus",  # no tag: the name is the last part of the path
+        "milvus",
+        "repo/milvus@sha256:" + "a" * 64,  # by digest
+        "repo/milvus:v2.5.4@sha256:" + "a" * 64,  # tag and digest
+    ],
+)
+def test_a_milvus_image_is_known_by_its_name_wherever_it_lives(image: str) -> None:
+    assert _milvus_problems({"image": image}) == [OFF]
+    assert _milvus_problems({"image": image, "env": "not a mapping"})[-1] == OFF
+
+
+@pytest.mark.parametrize("command", [["milvus", "run", "standalone"], ["milvus"]])
+def test_milvus_run_by_its_own_command_in_another_image_is_known_too(command: list[str]) -> None:
+    assert _milvus_problems({"image": "/db/s/repo/vectors:1", "command": command}) == [OFF]
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        {"image": "/db/s/repo/milvus-gateway:1"},
+        {"image": "/db/s/milvus/python:3.11"},  # milvus only in the path
+        {"image": "/db/s/repo/milvusx:1"},
+        {"image": "/db/s/repo/tools:1", "command": ["python", "milvus"]},
+        {"image": "/db/s/repo/tools:1", "command": ["MILVUS"]},
+        {"image": "/db/s/repo/tools:1", "command": "milvus run standalone"},  # not a list
+        {"command": ["python3"]},  # no image at all
+    ],
+)
+def test_a_container_that_does_not_run_milvus_is_not_held_to_its_rules(
+    container: dict[str, Any],
+) -> None:
+    assert all(path != "spec.containers[0].env" for path, _ in _milvus_problems(container))
+    assert not any("Milvus" in message for _, message in _milvus_problems(container))
+
+
+def test_milvus_with_authentication_on_needs_its_root_password_from_a_secret() -> None:
+    on = {"COMMON_SECURITY_AUTHORIZATIONENABLED": " True "}  # read as YAML would give it
+    without = {"image": "/db/s/repo/milvus:v2.5.4", "env": on}
+    assert _milvus_problems(without) == [
+        (
+            "spec.containers[0].secrets",
+            "no Snowflake SECRET gives COMMON_SECURITY_DEFAULTROOTPASSWORD: Milvus' root "
+            'password would be its published default ("Milvus")',
+        )
+    ]
+    for value in ("false", "", "yes"):
+        env = {"COMMON_SECURITY_AUTHORIZATIONENABLED": value}
+        assert _milvus_problems({"image": "milvus:v2.5.4", "env": env})[0] == OFF
+
+
 def test_the_root_password_is_a_generated_secret_nobody_is_asked_for(tmp_path: Path) -> None:
     plan = build_plan(Deployment(), tmp_path)
     step = plan.step("secret-milvus")

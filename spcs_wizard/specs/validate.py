@@ -217,8 +217,10 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
 
 
 def _runs_milvus(c: dict[str, Any]) -> bool:
-    name = str(c.get("image", "")).rsplit("/", 1)[-1].split(":", 1)[0]
-    return name == "milvus" or [str(a) for a in _items(c, "command")][:1] == ["milvus"]
+    """Milvus' image (``.../milvus:v2.5.4``, also by digest), or its own command first
+    (``milvus run standalone``) in an image of another name."""
+    image = str(c.get("image")).rpartition("/")[2]
+    return re.sub("[:@].*", "", image) == "milvus" or _items(c, "command")[:1] == ["milvus"]
 
 
 def _milvus_auth(i: int, c: dict[str, Any]) -> list[SpecProblem]:
@@ -227,7 +229,7 @@ def _milvus_auth(i: int, c: dict[str, Any]) -> list[SpecProblem]:
     if not _runs_milvus(c):
         return []
     env = c.get("env") if isinstance(c.get("env"), dict) else {}
-    if str(env.get(AUTH_ON, "")).strip().lower() != "true":
+    if str(env.get(AUTH_ON)).strip().lower() != "true":
         return [
             SpecProblem(
                 f"spec.containers[{i}].env",
