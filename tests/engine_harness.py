@@ -36,6 +36,7 @@ class World:
         self.events: list[Event] = []
         self.asked: list[str] = []
         self.fail_push: str | None = None  # the image step whose push is refused
+        self.lose_push: str | None = None  # the image step whose push ends, image not there
         self.adopt: frozenset[str] = frozenset()
         self.connect_options: dict[str, Any] = {}  # more connector arguments
         self.pauses: list[float] = []  # the engine's waits, in seconds of the emulator's clock
@@ -51,6 +52,8 @@ class World:
             from spcs_wizard.images.push import PushError
 
             raise PushError("the registry refused the push")
+        if step.id == self.lose_push:  # the push said it worked; the image never landed
+            return
         svc = self.deployment.image(step.id.removeprefix("image-"))
         self.emu.add_image(
             repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64

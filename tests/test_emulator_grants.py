@@ -190,6 +190,12 @@ def test_a_service_role_is_granted_by_the_services_owner_only(
             f"SQL compilation error:\nService Role '{service}!NO_SUCH_ROLE' does not exist or "
             "not authorized.",
         )
+        missing = "ALICE_MILVUS_DEMO.PUBLIC.NO_SUCH_SERVICE"
+        assert refused(con, f"GRANT SERVICE ROLE {missing}!ALL_ENDPOINTS_USAGE TO VIEWERS") == (
+            2003,
+            "02000",
+            f"SQL compilation error:\nService '{missing}' does not exist or not authorized.",
+        )
         # ACCOUNTADMIN holds the deployment's role (through SYSADMIN): it owns the service
         run(con, f"GRANT SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE TO ROLE VIEWERS")
         assert {r["grantee_name"] for r in rows(con, of)} == {"ALICE_MILVUS_ROLE", "VIEWERS"}

@@ -621,8 +621,117 @@ def test_deploying_a_suspended_deployment_resumes_it(world: World) -> None:
     world.events.clear()
     outcome, runner = world.deploy()
     assert outcome.ok, outcome.failed
-    assert "ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL RESUME" in runner.executed
-    assert "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS RESUME" in runner.executed
+    resumed = [
+        "ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL RESUME",
+        "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS RESUME",
+    ]
+    assert [s for s in runner.executed if s.endswith(" RESUME")] == resumed
+    said = [(e.step_id, e.detail, e.attempt) for e in world.events if isinstance(e, StepWaiting)]
+    assert ("wait-pool-milvus", "ALICE_MILVUS_COMPUTE_POOL was suspended: resumed it", 0) in said
+    assert (
+        "wait-service-milvus",
+        "ALICE_MILVUS_DEMO.PUBLIC.MILVUS was suspended: resumed it",
+        0,
+    ) in said
+
+
+def test_a_push_that_ends_without_its_image_in_the_repository_fails_its_step(
+    world: World,
+) -> None:
+    """The push ran without an error, yet the repository does not list the image (a
+    registry that dropped it): the step fails, saying so, rather than going on to a
+    service that cannot pull it."""
+    world.lose_push = "image-jupyter"
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    image = world.plan.step("image-jupyter").details["image"]
+    assert (failed.step_id, failed.message) == (
+        "image-jupyter",
+        f"the image {image} did not arrive",
+    )
+    assert failed.hint == (
+        "Check the push output and the repository (SHOW IMAGES IN IMAGE REPOSITORY)."
+    )
+    assert "image-jupyter" not in world.state.executed
+
+
+def test_each_wait_is_started_and_done_with_its_title_and_time(world: World) -> None:
+    assert world.deploy()[0].ok
+    waits = [s for s in world.plan.steps if s.kind is StepKind.WAIT]
+    assert waits
+    for step in waits:
+        started = [e for e in world.events if isinstance(e, StepStarted) and e.step_id == step.id]
+        done = [e for e in world.events if isinstance(e, StepDone) and e.step_id == step.id]
+        assert [e.title for e in started] == [step.title]
+        assert len(done) == 1
+        assert done[0].statements == 0
+        assert done[0].seconds >= 0
+    # A pool takes a while to start: its wait's seconds are the emulator clock's.
+    pool_wait = next(
+        e for e in world.events if isinstance(e, StepDone) and e.step_id == "wait-pool-milvus"
+    )
+    assert pool_wait.seconds > 0
+
+
+def test_a_wait_says_how_things_stand_in_a_few_words() -> None:
+    from spcs_wizard.engine.apply import _describe
+
+    assert _describe([]) == "nothing reported yet"
+    pools = [{"name": f"P{i}", "state": "STARTING"} for i in range(6)]
+    assert _describe(pools) == ", ".join(f"P{i} state=STARTING" for i in range(4))
+    containers = [
+        {"container_name": "milvus", "status": "PENDING"},
+        {"container_name": "gateway", "status": "READY", "state": ""},
+    ]
+    assert _describe(containers) == "milvus status=PENDING, gateway status=READY"
+    waiting = "Endpoints provisioning in progress... check back in a few minutes"
+    assert _describe([{"name": "milvus", "ingress_url": waiting}]) == (
+        f"milvus ingress_url={waiting}"
+    )
+    assert _describe([{"name": "x", "state": ""}]) == "not ready"
+    assert _describe([{"state": "STARTING"}]) == "state=STARTING"  # no name to give
+
+
+def test_a_refused_push_stops_its_image_step_with_the_reason_and_what_to_do(
+    world: World,
+) -> None:
+    """The push is refused (images/push.py raises PushError): the image step fails with
+    what the push said; nothing after it runs, and a re-run pushes what is missing."""
+    world.fail_push = "image-gateway"
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert (failed.step_id, failed.message) == ("image-gateway", "the registry refused the push")
+    assert failed.hint == (
+        "Fix the cause shown, then run the deployment again; images already pushed are "
+        "not pushed again."
+    )
+    assert "image-milvus" in outcome.done
+    assert "image-jupyter" not in outcome.done
+    world.fail_push = None
+    again, _ = world.deploy()
+    assert again.ok, again.failed
+    assert "image-gateway" in again.done
+    assert "image-milvus" in again.skipped
+
+
+def test_a_suspended_pool_that_cannot_be_resumed_stops_its_wait_with_the_reason(
+    world: World,
+) -> None:
+    assert world.deploy()[0].ok
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute("ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL SUSPEND")
+    refused = "Insufficient privileges to operate on compute pool 'ALICE_MILVUS_COMPUTE_POOL'."
+    world.emu.faults.statements.append(
+        StatementFault(code=3001, sqlstate="42501", message=refused, match="POOL RESUME")
+    )
+    outcome, runner = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert (failed.step_id, failed.code, failed.sqlstate) == ("wait-pool-milvus", 3001, "42501")
+    assert failed.message == f"003001 (42501): {refused}"
+    assert not [s for s in runner.executed if s.endswith(" RESUME")]
 
 
 def test_both_pools_start_together_and_images_overlap_their_start(world: World) -> None:

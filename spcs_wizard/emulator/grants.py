@@ -60,9 +60,9 @@ def _service_role(ctx: Ctx) -> tuple[Obj, str]:
     parts = list(ctx.cur.name())
     ctx.cur.expect_punct("!")
     service_role = ctx.cur.name_part()
-    service = ctx.find("SERVICE", tuple(parts), "service")
-    spec_roles = [
-        r.get("name", "").upper()
+    service = ctx.find("SERVICE", tuple(parts))
+    spec_roles = [  # a spec's role has a name: CREATE SERVICE refuses one without
+        str(r.get("name")).upper()
         for r in ((service.props.get("SPEC_DATA") or {}).get("serviceRoles") or [])
     ]
     if service_role not in (*DEFAULT_SERVICE_ROLES, *spec_roles):

@@ -409,10 +409,8 @@ class Deployer:
         """A suspended pool or service never gets ready by waiting: resume it (a re-run
         of deploy on a suspended deployment brings it back)."""
         assert step.check is not None
-        target = step.check.sql.text().rsplit(" ", 1)[-1]
-        suspended = any(
-            "SUSPENDED" in (str(r.get("state", "")), str(r.get("service_status", ""))) for r in rows
-        )
+        target = step.check.sql.text().rpartition(" ")[2]  # the check's last word: the name
+        suspended = any("SUSPENDED" in (r.get("state"), r.get("service_status")) for r in rows)
         if not suspended:
             return
         kind = "COMPUTE POOL" if step.id.startswith("wait-pool") else "SERVICE"
