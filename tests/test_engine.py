@@ -656,6 +656,33 @@ def test_a_push_that_ends_without_its_image_in_the_repository_fails_its_step(
     assert "image-jupyter" not in world.state.executed
 
 
+def test_each_step_says_it_started_and_ran_its_statements_then_a_rerun_says_why_it_skips(
+    world: World,
+) -> None:
+    """What a face shows of a deploy: each step that runs is started (with its title) and
+    done (with how many statements it ran and how long it took, by the account's clock);
+    on a re-run each done step is skipped with its reason."""
+    assert world.deploy()[0].ok
+    for step in world.plan.steps:
+        mine = [e for e in world.events if e.step_id == step.id]
+        kinds = [type(e).__name__ for e in mine if not isinstance(e, StepWaiting)]
+        assert kinds == ["StepStarted", "StepDone"], (step.id, kinds)
+        started, done = (e for e in mine if not isinstance(e, StepWaiting))
+        assert isinstance(started, StepStarted)
+        assert isinstance(done, StepDone)
+        assert started.title == step.title
+        assert done.statements == (0 if step.kind is StepKind.WAIT else len(step.statements))
+        assert done.seconds >= 0
+    world.events.clear()
+    assert world.deploy()[0].ok
+    for step in world.plan.steps:
+        mine = [e for e in world.events if e.step_id == step.id]
+        if step.kind is StepKind.WAIT:
+            continue
+        reason = "unchanged on the stage" if step.kind is StepKind.PUT else "already done"
+        assert mine == [StepSkipped(step.id, reason)], step.id
+
+
 def test_each_wait_is_started_and_done_with_its_title_and_time(world: World) -> None:
     assert world.deploy()[0].ok
     waits = [s for s in world.plan.steps if s.kind is StepKind.WAIT]
