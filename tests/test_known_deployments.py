@@ -31,8 +31,7 @@ from spcs_wizard.tui.screens.deploy import DeployScreen
 from spcs_wizard.tui.screens.monitor import MonitorScreen
 from spcs_wizard.tui.screens.welcome import WelcomeScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
-from tests.test_tui_wizard import listed
-from tests.wizard_harness import table_text, text_of, until
+from tests.wizard_harness import listed, table_text, text_of, until
 
 
 @pytest.fixture

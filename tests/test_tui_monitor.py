@@ -16,8 +16,7 @@ from textual.widgets import DataTable, Input, RichLog, Static
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.monitor import MonitorScreen
-from tests.test_tui_wizard import listed
-from tests.wizard_harness import table_text, text_of, until
+from tests.wizard_harness import listed, table_text, text_of, until
 
 
 async def healthy_monitor(app: WizardApp, pilot: Pilot[None]) -> MonitorScreen:

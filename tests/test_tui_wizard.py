@@ -24,7 +24,7 @@ from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
-from tests.wizard_harness import text_of, until, visit
+from tests.wizard_harness import listed, text_of, until, visit
 
 
 @pytest.fixture
@@ -332,19 +332,6 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
         asyncio.run(scenario())
     finally:
         rehearsal.stop()
-
-
-def listed(app: WizardApp) -> str:
-    """The command palette's options, first (highlighted) first; "" when it is closed."""
-    from textual.command import CommandList
-
-    lists = app.screen.query(CommandList)
-    if not lists:
-        return ""
-    options = lists.first()
-    return "\n".join(
-        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
-    )
 
 
 def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> None:

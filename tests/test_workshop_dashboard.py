@@ -27,8 +27,7 @@ from spcs_wizard.workshop.roster import numbered
 from spcs_wizard.workshop.workshop import Workshop, workshop_dir
 from tests.cli_harness import connections_home
 from tests.conftest import ADMIN_PASSWORD
-from tests.test_tui_wizard import listed
-from tests.wizard_harness import text_of, until
+from tests.wizard_harness import listed, text_of, until
 
 
 def _provisioned(target: Target, directory: Path, attendees: int, account: str) -> Classroom:
@@ -113,7 +112,7 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                         pilot, lambda: bool(app.screen.query("CommandInput")), what="palette"
                     )
                     app.screen.query_one("CommandInput", Input).value = title
-                    await pilot.pause(0.2)
+                    await until(pilot, lambda t=title: listed(app).startswith(t), what=title)
                     await pilot.press("enter")
                     await until(pilot, lambda: not app.screen.query("CommandInput"), what=title)
                     if isinstance(app.screen, ModalScreen):

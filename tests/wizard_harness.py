@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
+from textual.app import App
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -29,6 +30,19 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or holds}")
         await pilot.pause(0.05)
+
+
+def listed(app: App[None]) -> str:
+    """The command palette's options, first (highlighted) first; "" when it is closed."""
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    if not lists:
+        return ""
+    options = lists.first()
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
 
 
 def text_of(widget: Static) -> str:
