@@ -75,6 +75,7 @@ class ClassScreen(Screen[None]):
         self.acting: str | None = None  # the class action running, if one is
         self.looks = 0  # refreshes that ended (tests wait on it)
         self._pool: RunnerPool | None = None
+        self._cells: dict[str, tuple[object, ...]] = {}  # each row as last shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -147,8 +148,11 @@ class ClassScreen(Screen[None]):
                 (r.endpoint or "-").removeprefix("https://"),
                 r.last_error,
             )
-            for column, value in zip(table.columns, cells, strict=True):
-                table.update_cell(r.attendee, column, value, update_width=True)
+            shown = self._cells.get(r.attendee, ())
+            for index, (column, value) in enumerate(zip(table.columns, cells, strict=True)):
+                if index >= len(shown) or shown[index] != value:  # only what changed
+                    table.update_cell(r.attendee, column, value, update_width=True)
+            self._cells[r.attendee] = cells
         running = sum(1 for r in rows if r.condition == "running")
         rate = round(sum(r.credits_per_hour or 0 for r in rows), 4)
         fresh.update(
