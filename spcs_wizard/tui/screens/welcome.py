@@ -48,15 +48,26 @@ def cost_title(deployment: Deployment | None) -> str:
     return f"What {what} costs while running (estimate)"
 
 
+def hidden(widget: Widget) -> Widget:
+    """``widget``, not shown until told (set before it is mounted, it costs no restyle)."""
+    widget.display = False
+    return widget
+
+
 class WelcomeScreen(WizardScreen):
     STEP = "welcome"
+    AUTO_FOCUS = "#mode"  # where the screen starts (the known list takes it once shown)
 
     def compose_body(self) -> Iterable[Widget]:
+        known = bool(self.wizard_app.known)
         with VerticalScroll():
             # First when there are any: someone coming back picks one up.
-            yield Label("Deployments on this machine", classes="section", id="known-title")
-            yield DataTable(id="known", cursor_type="row", cursor_foreground_priority="renderable")
-            yield Static("", id="known-hint", classes="hint")
+            title = Label("Deployments on this machine", classes="section", id="known-title")
+            table = DataTable(
+                id="known", cursor_type="row", cursor_foreground_priority="renderable"
+            )
+            hint = Static("", id="known-hint", classes="hint")
+            yield from (w if known else hidden(w) for w in (title, table, hint))
             yield Static(INTRO, id="intro")
             yield Label("Where to deploy", classes="section")
             with RadioSet(id="mode"):
@@ -70,7 +81,7 @@ class WelcomeScreen(WizardScreen):
                     id="account",
                     value=self.wizard.mode == "account",
                 )
-            yield Static("", id="mode-lock", classes="hint")
+            yield hidden(Static("", id="mode-lock", classes="hint"))
             yield Label(cost_title(self.wizard.chosen), classes="section", id="cost-title")
             # Shown after the first frame: the deployment model is most of the start-up.
             yield CostTable(self.wizard.chosen, id="cost")
@@ -82,7 +93,6 @@ class WelcomeScreen(WizardScreen):
         self.show_known()
         self.lock_mode()
         self.call_after_refresh(self._after_first_frame)
-        self.query_one("#mode", RadioSet).focus()
 
     def _after_first_frame(self) -> None:
         self.wizard_app.look_around()
