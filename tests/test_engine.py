@@ -701,6 +701,57 @@ def test_each_wait_is_started_and_done_with_its_title_and_time(world: World) -> 
     assert pool_wait.seconds > 0
 
 
+def test_a_waits_time_is_what_it_waited_by_the_clock_it_is_given(world: World) -> None:
+    """A wait's StepDone says how long it waited, to the millisecond, by the Deployer's
+    clock: here one that only the waits' pauses move, so each wait's time is exactly the
+    sum of its own pauses."""
+    marks: dict[str, list[int]] = {}
+
+    def listen(event: object) -> None:
+        world.events.append(event)  # type: ignore[arg-type]
+        if isinstance(event, StepStarted | StepDone) and event.step_id.startswith("wait-"):
+            marks.setdefault(event.step_id, []).append(len(world.pauses))
+
+    with closing(connect(world.emu)) as con:
+        deployer = world.deployer(SqlRunner(con))
+        deployer.on_event = listen
+        deployer.monotonic = lambda: 5000.0 + sum(world.pauses)
+        assert deployer.run().ok
+    took = {e.step_id: e.seconds for e in world.events if isinstance(e, StepDone)}
+    for step_id, (began, ended) in marks.items():
+        assert took[step_id] == round(sum(world.pauses[began:ended]), 3), step_id
+    assert took["wait-pool-milvus"] > 3  # the pool took a while to start
+    assert any(took[s] != round(took[s], 2) for s in marks)  # shown to the millisecond
+
+
+def test_a_step_an_interrupted_run_did_is_recorded_as_ours_when_found_done(
+    world: World,
+) -> None:
+    """The run that began the role lost its answer after Snowflake made it: the state
+    says begun, the account has it with our comment. The next run skips it as done and
+    records it as made by us, so teardown removes it."""
+    assert world.deploy()[0].ok
+    world.state.executed.pop("role")
+    world.state.intend("role")
+    assert "role" in world.state.pending
+    assert "role" not in world.state.executed
+    assert world.deploy()[0].ok
+    assert "role" in world.state.executed
+    assert "role" not in world.state.pending
+
+
+def test_a_refused_look_at_an_uploaded_spec_stops_its_upload_step(world: World) -> None:
+    assert world.deploy()[0].ok
+    refused = "Insufficient privileges to operate on stage 'YAML_STAGE'."
+    world.emu.faults.statements.append(
+        StatementFault(code=3001, sqlstate="42501", message=refused, match="LIST @")
+    )
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert (failed.step_id, failed.message) == ("upload-spec-milvus", f"003001 (42501): {refused}")
+
+
 def test_a_wait_says_how_things_stand_in_a_few_words() -> None:
     from spcs_wizard.engine.apply import _describe
 
