@@ -250,13 +250,38 @@ def test_a_changed_spec_is_uploaded_and_rolled_out_to_its_running_service(
     assert "upload-spec-milvus" in outcome.done
     assert "upload-spec-jupyter" in outcome.skipped  # its text did not change
     upgrade = [s for s in runner.executed if s.startswith("ALTER SERVICE")]
-    assert upgrade == [
+    rollout = (
         "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS FROM @ALICE_MILVUS_DEMO.PUBLIC.YAML_STAGE "
         "SPECIFICATION_FILE = 'milvus.yaml'"
-    ]
+    )
+    assert upgrade == [rollout]
+    said = [e for e in world.events if isinstance(e, StepWaiting)]
+    assert StepWaiting("upload-spec-milvus", f"rolled the new specification out: {rollout}", 0) in (
+        said
+    )
     with connect(world.emu, role="SYSADMIN") as con:
         after = rows(con, query)[0]
     assert after["spec_digest"] != before  # the service runs the new specification
+
+
+def test_a_refused_roll_out_of_a_new_spec_stops_its_upload_step(
+    world: World, tmp_path: Path
+) -> None:
+    assert world.deploy()[0].ok
+    world.deployment = Deployment(
+        account=world.emu.settings.account_identifier,
+        prefix="alice",
+        milvus={"volume_size": "40Gi"},
+    )
+    world.plan = build_plan(world.deployment, tmp_path / "specs")
+    refused = "Insufficient privileges to operate on service 'MILVUS'."
+    world.emu.faults.statements.append(
+        StatementFault(code=3001, sqlstate="42501", message=refused, match="SPECIFICATION_FILE")
+    )
+    outcome, _ = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    assert (failed.step_id, failed.message) == ("upload-spec-milvus", f"003001 (42501): {refused}")
 
 
 def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
@@ -750,6 +775,44 @@ def test_a_refused_look_at_an_uploaded_spec_stops_its_upload_step(world: World) 
     failed = outcome.failed
     assert failed is not None
     assert (failed.step_id, failed.message) == ("upload-spec-milvus", f"003001 (42501): {refused}")
+
+
+def test_a_statement_refused_is_not_begun_and_one_whose_answer_never_came_is(
+    world: World,
+) -> None:
+    """A refusal comes with a query id: nothing ran, the step is not begun (a grant found
+    there later is someone else's). A statement whose answer never came may have run: it
+    stays begun, and the next run that finds it done records it as ours."""
+    world.emu.faults.statements.append(
+        StatementFault(code=3001, sqlstate="42501", match="CREATE ROLE")
+    )
+    refused, _ = world.deploy()
+    assert refused.failed is not None
+    assert refused.failed.step_id == "role"
+    assert "role" not in world.state.pending
+    world.emu.faults.statements.clear()
+    world.connect_options |= {"network_timeout": 2, "socket_timeout": 1}
+    world.emu.faults.statements.append(StatementFault(match="CREATE ROLE", delay=1.5, times=50))
+    lost, _ = world.deploy()
+    assert lost.failed is not None
+    assert lost.failed.step_id == "role"
+    assert "role" in world.state.pending
+    assert "role" not in world.state.executed
+
+
+def test_each_step_that_ran_says_how_long_by_the_clock_it_is_given(world: World) -> None:
+    """StepDone's seconds are the Deployer's clock from the step's start to its end, to
+    the millisecond: here a clock that moves 1.23456 s at each reading."""
+    readings = iter(range(1, 10**6))
+
+    with closing(connect(world.emu)) as con:
+        deployer = world.deployer(SqlRunner(con))
+        deployer.monotonic = lambda: 1.23456 * next(readings)
+        assert deployer.run().ok
+    ran = {s.id for s in world.plan.steps if s.kind is not StepKind.WAIT}
+    took = {e.step_id: e.seconds for e in world.events if isinstance(e, StepDone)}
+    assert ran <= set(took)
+    assert {took[step_id] for step_id in ran} == {1.235}  # one reading at each end
 
 
 def test_a_wait_says_how_things_stand_in_a_few_words() -> None:

@@ -147,26 +147,24 @@ class Deployer:
         self.on_event(StepStarted(step.id, step.title))
         started = self.monotonic()
         # Every secret known and usable before the step is begun and anything runs.
-        executables = [
-            sql.executable(self._secrets_for(step, sql.secrets)) for sql in step.statements
+        statements = [
+            (sql.text(), sql.executable(self._secrets_for(step, sql.secrets)))
+            for sql in step.statements
         ]
         self.state.intend(step.id)
         if step.kind is StepKind.IMAGE:
             self._image(step)
-        else:
-            for index, (sql, executable) in enumerate(
-                zip(step.statements, executables, strict=True)
-            ):
-                try:
-                    self.runner.execute(executable, step.role, sql.text())
-                except ConnectorError as exc:
-                    if index == 0 and getattr(exc, "sfqid", None):
-                        # The account answered that it refused the first statement (a
-                        # query id came back): nothing of this step ran, so a grant found
-                        # here later is someone else's. Without an answer (a lost
-                        # connection) it stays begun: it may have run.
-                        self.state.abandon(step.id)
-                    raise self._failure(step, exc) from None
+        for shown, executable in statements:  # one each: a plan's step is one statement
+            try:
+                self.runner.execute(executable, step.role, shown)
+            except ConnectorError as exc:
+                if exc.sfqid:
+                    # The account answered that it refused the statement (a query id
+                    # came back): nothing of this step ran, so a grant found here later
+                    # is someone else's. Without an answer (a lost connection) it stays
+                    # begun: it may have run.
+                    self.state.abandon(step.id)
+                raise self._failure(step, exc) from None
         self.state.record(step.id)
         if step.kind is StepKind.PUT:
             rolled = self._guarded(step, lambda: uploads.uploaded(step))
