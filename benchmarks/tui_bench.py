@@ -4,6 +4,9 @@
   mounted and its first frame painted), against a minimal Textual app that shows one
   line: the app itself, and the ``spcs-wizard`` command a person runs (its options, the
   settings and last time's names read first);
+* one class dashboard refresh of 30 attendees (a look's rows put in its table, cell by
+  cell, and the freshness line) until its frame is on screen, against the same rows as
+  one Rich table;
 * one monitor refresh until its frame is on screen (applying a status snapshot to the
   panels: tables, problems, sparklines; then every message it caused handled, the layout
   done and the frame painted, until the app is idle again), against putting the same
@@ -157,6 +160,107 @@ def refresh_times(refreshes: int, chunks: int = 4) -> tuple[list[float], list[fl
     return monitor, one
 
 
+def class_rows(n: int, look: int) -> list:  # type: ignore[type-arg]
+    """A class of ``n`` attendees as one look shows it (the look's number in the
+    restarts, so each look changes cells as a live class does)."""
+    from spcs_wizard.workshop.status import AttendeeRow
+
+    return [
+        AttendeeRow(
+            attendee=f"{i:02d}",
+            name=f"attendee {i:02d}",
+            user=f"BENCH_{i:02d}_MILVUS_USER",
+            role=f"BENCH_{i:02d}_MILVUS_ROLE",
+            condition="running" if (i + look) % 7 else "starting",
+            pools={"MILVUS_COMPUTE_POOL": "ACTIVE", "JUPYTER_COMPUTE_POOL": "IDLE"},
+            services={"MILVUS": "RUNNING", "JUPYTER": "RUNNING"},
+            restarts=(i * look) % 4,
+            credits_per_hour=0.22,
+            endpoint=f"https://{i:02d}abcdef-rehearsal-local.snowflakecomputing.app",
+            last_error="",
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def dashboard_times(refreshes: int, attendees: int = 30, chunks: int = 4) -> tuple[list, list]:  # type: ignore[type-arg]
+    """Seconds from a look's rows to the class dashboard's painted frame (its table
+    updated cell by cell, the freshness line), against the same rows as one Rich table,
+    timed as ``refresh_times`` does; alternating chunks, each a fresh app."""
+    from rich.table import Table
+    from textual.app import App
+    from textual.widgets import Static
+
+    from spcs_wizard.engine.deployment_session import Target
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.tui.class_dashboard import ClassApp, ClassScreen
+    from spcs_wizard.workshop.classroom import Classroom
+    from spcs_wizard.workshop.roster import numbered
+    from spcs_wizard.workshop.workshop import Workshop
+
+    per_chunk = max(1, refreshes // chunks)
+    where = Path(tempfile.mkdtemp(prefix="spcs-bench-class-"))
+    room = Classroom(
+        Workshop("BENCH", numbered(attendees), Deployment()),
+        Target(connection_name="bench"),  # never connected: the rows are given
+        where / "ws",
+    )
+
+    class Quiet(ClassScreen):
+        def action_refresh(self) -> None:  # the rows come from the benchmark, not a look
+            return
+
+    class Dashboard(App[None]):  # ClassApp's styles, a screen that does not look itself
+        CSS_PATH = ClassApp.CSS_PATH
+
+        def on_mount(self) -> None:
+            self.push_screen(Quiet(room))
+
+    async def ours() -> list[float]:
+        times = []
+        async with Dashboard().run_test(size=(160, 45)) as pilot:
+            while not isinstance(pilot.app.screen, Quiet):  # mounted, its rows added
+                await pilot.pause()
+            screen = pilot.app.screen
+            for look in range(per_chunk):
+                rows = class_rows(attendees, look)
+                started = time.perf_counter()
+                screen._show(rows, None)
+                await frame_done(pilot)
+                times.append(time.perf_counter() - started)
+                await pilot.pause()
+        return times
+
+    class Baseline(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static(id="class")
+
+    async def baseline() -> list[float]:
+        times = []
+        async with Baseline().run_test(size=(160, 45)) as pilot:
+            panel = pilot.app.query_one("#class", Static)
+            for look in range(per_chunk):
+                rows = class_rows(attendees, look)
+                started = time.perf_counter()
+                table = Table("attendee", "state", "restarts", "credits/h", "endpoint")
+                for r in rows:
+                    table.add_row(
+                        r.name, r.condition, str(r.restarts), f"{r.credits_per_hour}", r.endpoint
+                    )
+                panel.update(table)
+                await frame_done(pilot)
+                times.append(time.perf_counter() - started)
+                await pilot.pause()
+        return times
+
+    board: list[float] = []
+    one: list[float] = []
+    for _ in range(chunks):
+        board += asyncio.run(ours())
+        one += asyncio.run(baseline())
+    return board, one
+
+
 def child_env() -> dict[str, str]:
     """The children's environment: a home of their own, and Python's bytecode cache on
     (as on a person's machine) even where this shell turns it off."""
@@ -175,12 +279,15 @@ def figures(rounds: int, refreshes: int) -> list[Figure]:
         rounds, *(lambda c=code: cold_start(c, env) for code in (MINIMAL, WIZARD, COMMAND))
     )
     ours, base = refresh_times(refreshes)
+    board, table = dashboard_times(refreshes)
     return [
         figure("cold start: minimal Textual app", minimal, "ms", minimal, scale=1000),
         figure("cold start: wizard app to Welcome", wizard, "ms", minimal, "<= 1.3", 1000),
         figure("cold start: `spcs-wizard` to Welcome", command, "ms", minimal, "<= 1.3", 1000),
         figure("refresh: one Rich renderable", base, "ms", base, scale=1000),
         figure("refresh: monitor panels, to the frame", ours, "ms", base, scale=1000),
+        figure("refresh: 30 rows as one Rich table", table, "ms", table, scale=1000),
+        figure("refresh: class dashboard, 30 rows, to the frame", board, "ms", table, scale=1000),
     ]
 
 

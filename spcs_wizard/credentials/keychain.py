@@ -95,7 +95,9 @@ def _check() -> str:
 def _locked_file(backend: KeyringBackend) -> bool:
     """keyrings.cryptfile's backend, not unlocked yet (it would prompt)."""
     # The backend sets _keyring_key (None) when it is made; keyring_key would prompt.
-    return type(backend).__name__ == "CryptFileKeyring" and vars(backend)["_keyring_key"] is None
+    return (
+        type(backend).__name__ == "CryptFileKeyring" and vars(backend).get("_keyring_key") is None
+    )
 
 
 def connection_key(connection: str, kind: str) -> str:
