@@ -199,6 +199,9 @@ def test_a_service_role_is_granted_by_the_services_owner_only(
         # ACCOUNTADMIN holds the deployment's role (through SYSADMIN): it owns the service
         run(con, f"GRANT SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE TO ROLE VIEWERS")
         assert {r["grantee_name"] for r in rows(con, of)} == {"ALICE_MILVUS_ROLE", "VIEWERS"}
+        # Another service's role of the same name is its own: VIEWERS has not got it.
+        jupyter = "SHOW GRANTS OF SERVICE ROLE ALICE_MILVUS_DEMO.PUBLIC.JUPYTER!ALL_ENDPOINTS_USAGE"
+        assert "VIEWERS" not in {r["grantee_name"] for r in rows(con, jupyter)}
         run(  # a role that sees the service but does not own it
             con,
             "CREATE ROLE WATCHER",
@@ -313,3 +316,58 @@ def test_each_show_grants_form_has_its_documented_columns_and_when_each_grant_wa
         ("MILVUS!ALL_ENDPOINTS_USAGE", "ROLE", "ACCOUNTADMIN")
     ]
     assert abs(when(ours[0]["created_on"]) - made["service role"]) < 60
+
+
+def test_show_grants_to_a_role_lists_what_it_owns_holds_and_inherits_and_no_more(
+    emu: Emulator,
+) -> None:
+    """SHOW GRANTS TO ROLE (sql-reference/sql/show-grants): a row per privilege, with
+    granted_on in the SHOW form (COMPUTE_POOL, not COMPUTE POOL); OWNERSHIP of each object
+    the role made, dated when it was made; USAGE of each role granted to it, dated when
+    granted. Only this role's: not another role's grants, nor the system roles that exist
+    from the account's start."""
+    import datetime as dt
+
+    def when(text: str) -> float:
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f %z").timestamp()
+
+    with connect(emu) as con:
+        made: dict[str, float] = {}
+        for what, statement in (
+            (
+                "pool",
+                "CREATE COMPUTE POOL P1 MIN_NODES = 1 MAX_NODES = 1 INSTANCE_FAMILY = CPU_X64_XS",
+            ),
+            ("roles", "CREATE ROLE R1"),
+            ("granted", "GRANT USAGE ON COMPUTE POOL P1 TO ROLE R1"),
+            ("inherited", "GRANT ROLE R1 TO ROLE SYSADMIN"),
+        ):
+            emu.clock.advance(3 * 3600)  # hours apart: each row's time tells them apart
+            made[what] = emu.clock.now()
+            run(con, statement)
+        run(con, "CREATE ROLE R2", "GRANT ROLE R2 TO ROLE SECURITYADMIN")
+        emu.clock.advance(3 * 3600)
+        admin = {
+            (r["privilege"], r["granted_on"], r["name"]): r
+            for r in rows(con, "SHOW GRANTS TO ROLE ACCOUNTADMIN")
+        }
+        r1 = rows(con, "SHOW GRANTS TO ROLE R1")
+        sysadmin = rows(con, "SHOW GRANTS TO ROLE SYSADMIN")
+    pool = admin[("OWNERSHIP", "COMPUTE_POOL", "P1")]
+    assert (pool["grant_option"], pool["granted_by"]) == ("true", "ACCOUNTADMIN")
+    assert abs(when(pool["created_on"]) - made["pool"]) < 60
+    assert ("OWNERSHIP", "ROLE", "R1") in admin
+    # The system roles were there before anything: nobody made them.
+    assert not [k for k in admin if k[1] == "ROLE" and k[2] in ("SYSADMIN", "PUBLIC")]
+    (usage,) = [r for r in r1 if r["privilege"] == "USAGE"]
+    assert (usage["granted_on"], usage["name"], usage["grantee_name"]) == (
+        "COMPUTE_POOL",
+        "P1",
+        "R1",
+    )
+    assert abs(when(usage["created_on"]) - made["granted"]) < 60
+    inherited = [r for r in sysadmin if r["granted_on"] == "ROLE"]
+    assert [(r["privilege"], r["name"], r["grantee_name"]) for r in inherited] == [
+        ("USAGE", "R1", "SYSADMIN")  # not R2, which SECURITYADMIN holds
+    ]
+    assert abs(when(inherited[0]["created_on"]) - made["inherited"]) < 60

@@ -474,3 +474,73 @@ def test_a_oneof_of_other_rules_that_fits_twice_keeps_the_schemas_own_words() ->
     error = next(jsonschema.Draft202012Validator(schema).iter_errors(5))
     assert _explain(error) == error.message
     assert error.message.startswith("5 is valid under each of ")
+
+
+def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> None:
+    """Every rule at once, beside items of the wrong type at each level: each problem is
+    said once, where it is, and nothing stops at the first (nor at an item that is not a
+    mapping, which only its own type error speaks of)."""
+    doc = {
+        "spec": {
+            "containers": [
+                {
+                    "name": "a",
+                    "image": "/db/s/r/x:1",
+                    "colour": "blue",
+                    "volumeMounts": [{"name": "missing", "mountPath": "/m"}, "not a mapping"],
+                    "secrets": [
+                        "not a mapping",
+                        {
+                            "snowflakeSecret": {"objectName": "db.s.other"},
+                            "secretKeyRef": "password",
+                            "envVarName": "P",
+                        },
+                    ],
+                },
+                {"name": "a", "image": "/db/s/r/y:1", "shape": "round"},
+                "not a mapping",
+            ],
+            "endpoints": [
+                {"name": "e", "port": 8080},
+                {"name": "e", "portRange": "1-2", "port": 1},
+            ],
+            "volumes": [
+                {"name": "v", "source": "memory", "size": "1Gi"},
+                {"name": "v", "source": "local"},
+                {"name": 5, "source": "local"},
+            ],
+        },
+        "serviceRoles": ["not a mapping", {"name": "r", "endpoints": ["e", "nope"]}],
+    }
+    said = [(p.path, p.message) for p in validate_document(doc, known_secrets=[])]
+    assert said == [
+        ("serviceRoles[0]", "'not a mapping' is not of type 'object'"),
+        ("serviceRoles[1].endpoints[1]", "no endpoint named 'nope' in spec.endpoints"),
+        ("spec.containers[0].colour", "unknown key 'colour'"),
+        ("spec.containers[0].secrets[0]", "'not a mapping' is not of type 'object'"),
+        (
+            "spec.containers[0].secrets[1].snowflakeSecret",
+            "secret 'db.s.other' is not one the deployment creates and grants (none)",
+        ),
+        (
+            "spec.containers[0].volumeMounts[0].name",
+            "volume 'missing' is mounted but not declared in spec.volumes",
+        ),
+        ("spec.containers[0].volumeMounts[1]", "'not a mapping' is not of type 'object'"),
+        ("spec.containers[1].name", "'a' is already used by spec.containers[0]"),
+        ("spec.containers[1].shape", "unknown key 'shape'"),
+        ("spec.containers[2]", "'not a mapping' is not of type 'object'"),
+        ("spec.endpoints[1]", "give one of 'port' or 'portRange', not both"),
+        ("spec.endpoints[1].name", "'e' is already used by spec.endpoints[0]"),
+        ("spec.volumes[1].name", "'v' is already used by spec.volumes[0]"),
+        ("spec.volumes[2].name", "5 is not of type 'string'"),
+    ]
+    # Secrets the deployment makes are named in the message, in order.
+    said = [
+        p.message
+        for p in validate_document(doc, known_secrets=["db.s.b", "DB.S.A"])
+        if "not one the deployment" in p.message
+    ]
+    assert said == [
+        "secret 'db.s.other' is not one the deployment creates and grants (DB.S.A, DB.S.B)"
+    ]

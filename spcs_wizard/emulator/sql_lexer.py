@@ -153,11 +153,12 @@ class Cursor:
         return syntax_error(token.pos, token.value)
 
     def accept(self, *words: str) -> bool:
-        """Consume the keyword sequence if it is next; ``words`` may contain spaces."""
+        """Consume the keyword sequence if it is next; ``words`` may contain spaces and are
+        written in capitals (the SQL's keywords match in any case)."""
         seq = [w for word in words for w in word.split()]
         for k, word in enumerate(seq):
             token = self.peek(k)
-            if token is None or token.kind != "word" or token.upper != word.upper():
+            if token is None or token.kind != "word" or token.upper != word:
                 return False
         self.i += len(seq)
         return True

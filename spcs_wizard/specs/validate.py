@@ -74,9 +74,13 @@ def _structural(document: Any) -> list[SpecProblem]:
             best = jsonschema.exceptions.best_match(reasons)
             problems.append(SpecProblem(_path(best.absolute_path), best.message))
             continue
+        if error.validator == "oneOf" and not isinstance(error.instance, dict):
+            # Every alternative "fits" what is not a mapping (their required keys only
+            # apply to mappings); its own type error says what is wrong.
+            continue
         base = _path(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {}))
+            known = set(error.schema.get("properties") or {})
             for key in sorted(set(error.instance) - known):
                 where = f"{base}.{key}" if base else key
                 problems.append(SpecProblem(where, f"unknown key {key!r}"))
