@@ -30,7 +30,7 @@ from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
 from spcs_wizard.model.registry import image_reference
 from spcs_wizard.model.step import StepKind
-from tests.emulator_harness import connect, rows
+from tests.emulator_harness import SECRETS, connect, rows
 from tests.engine_harness import World
 
 
@@ -813,6 +813,36 @@ def test_each_step_that_ran_says_how_long_by_the_clock_it_is_given(world: World)
     took = {e.step_id: e.seconds for e in world.events if isinstance(e, StepDone)}
     assert ran <= set(took)
     assert {took[step_id] for step_id in ran} == {1.235}  # one reading at each end
+
+
+def test_a_secret_snowflake_would_refuse_stops_before_the_first_change_naming_its_step(
+    world: World,
+) -> None:
+    """The Milvus user's password breaks Snowflake's policy: the deployment stops before
+    anything is made, at the step that needs it, saying why and where another comes from."""
+    from spcs_wizard.model.secret_rules import password_problem
+
+    given = dict(SECRETS, milvus_user_password="short")
+    world.secret = lambda slot: given[slot.key]  # type: ignore[method-assign]
+    outcome, runner = world.deploy()
+    failed = outcome.failed
+    assert failed is not None
+    slot = next(
+        s
+        for st in world.plan.steps
+        for q in st.statements
+        for s in q.secrets
+        if s.key == "milvus_user_password"
+    )
+    assert (failed.step_id, failed.message) == (
+        "user",
+        f"the {slot.description} cannot be used: {password_problem('short')}",
+    )
+    assert failed.hint == (
+        "Give another one (SPCS_WIZARD_SECRET_MILVUS_USER_PASSWORD, the keyring, or the "
+        "prompt), then run the deployment again."
+    )
+    assert runner.executed == []  # nothing was made
 
 
 def test_a_wait_says_how_things_stand_in_a_few_words() -> None:

@@ -544,3 +544,17 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
     assert said == [
         "secret 'db.s.other' is not one the deployment creates and grants (DB.S.A, DB.S.B)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("not a mapping", ("spec", "'not a mapping' is not of type 'object'")),
+        (["a"], ("spec", "['a'] is not of type 'object'")),
+        ({"containers": "x"}, ("spec.containers", "'x' is not of type 'array'")),
+    ],
+)
+def test_a_spec_section_of_the_wrong_type_is_said_not_a_traceback(
+    spec: object, said: tuple
+) -> None:  # type: ignore[type-arg]
+    assert [(p.path, p.message) for p in validate_document({"spec": spec})] == [said]
