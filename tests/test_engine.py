@@ -28,7 +28,7 @@ from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.model.plan import build_plan
-from spcs_wizard.model.registry import image_reference
+from spcs_wizard.model.registry import image_reference, repository_path
 from spcs_wizard.model.step import StepKind
 from tests.emulator_harness import SECRETS, connect, rows
 from tests.engine_harness import World
@@ -843,6 +843,56 @@ def test_a_secret_snowflake_would_refuse_stops_before_the_first_change_naming_it
         "prompt), then run the deployment again."
     )
     assert runner.executed == []  # nothing was made
+
+
+def test_images_this_machine_cannot_make_stop_the_deploy_before_its_first_change(
+    world: World,
+) -> None:
+    """No builder here for the notebook's image, nor a copier for Milvus' two: the
+    repository is asked which it already has; those it lacks stop the run before anything
+    is made, each saying why, with what to do about all of them. An image already there
+    needs no tool."""
+    from spcs_wizard.engine.images import ADVICE, ImageBlocked
+
+    no_podman = ImageBlocked("jupyter", "no docker or podman to build the notebook's image")
+    no_skopeo = ImageBlocked("milvus", "no skopeo to copy Milvus' image")
+    blocked = {"image-jupyter": no_podman, "image-milvus": no_skopeo, "image-gateway": None}
+
+    def deploy() -> tuple[object, SqlRunner]:
+        with closing(connect(world.emu)) as con:
+            runner = SqlRunner(con)
+            deployer = world.deployer(runner)
+            deployer.image_blocker = lambda step: blocked[step.id]
+            return deployer.run(), runner
+
+    outcome, runner = deploy()
+    failed = outcome.failed  # type: ignore[attr-defined]
+    assert failed is not None
+    assert (failed.step_id, failed.message) == (
+        "image-milvus",
+        f"{no_skopeo.message}; {no_podman.message}",
+    )
+    assert failed.hint == ADVICE[frozenset({"milvus", "jupyter"})]
+    assert runner.executed == []
+    # Made once where the tools are; then the notebook's image goes from the repository:
+    # only it stops the run, with the advice for it alone (Milvus' two are there).
+    tools = dict(blocked)
+    blocked.update({key: None for key in blocked})
+    assert deploy()[0].ok  # type: ignore[attr-defined]
+    svc = world.deployment.image("jupyter")
+    images = world.emu.account.images[repository_path(world.deployment).lower()]
+    del images[f"{svc.image}:{svc.tag}".lower()]
+    blocked.update(tools)
+    outcome, runner = deploy()
+    failed = outcome.failed  # type: ignore[attr-defined]
+    assert (failed.step_id, failed.message, failed.hint) == (
+        "image-jupyter",
+        no_podman.message,
+        ADVICE[frozenset({"jupyter"})],
+    )
+    assert runner.executed == []
+    blocked["image-jupyter"] = None  # podman installed: it goes on
+    assert deploy()[0].ok  # type: ignore[attr-defined]
 
 
 def test_a_wait_says_how_things_stand_in_a_few_words() -> None:
