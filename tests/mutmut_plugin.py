@@ -48,7 +48,12 @@ _recorded: dict[str, float] = {}
 # Each mutated module's own tests (files under tests/). Every module of
 # [tool.mutmut] only_mutate needs an entry (tests/test_mutation_setup.py holds them equal).
 OWN_TESTS: dict[str, tuple[str, ...]] = {
-    "spcs_wizard.engine.apply": ("test_engine.py", "test_fidelity.py", "test_hints.py"),
+    "spcs_wizard.engine.apply": (
+        "test_engine.py",
+        "test_engine_steps.py",
+        "test_fidelity.py",
+        "test_hints.py",
+    ),
     "spcs_wizard.engine.teardown": ("test_teardown.py", "test_engine.py"),
     "spcs_wizard.model.identifiers": ("test_identifiers.py", "test_names.py"),
     "spcs_wizard.model.names": ("test_names.py", "test_deployment.py", "test_plan.py"),
