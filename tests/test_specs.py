@@ -490,6 +490,7 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
                     "volumeMounts": [{"name": "missing", "mountPath": "/m"}, "not a mapping"],
                     "secrets": [
                         "not a mapping",
+                        {"snowflakeSecret": "db.s.x", "secretKeyRef": "password"},  # no target
                         {
                             "snowflakeSecret": {"objectName": "db.s.other"},
                             "secretKeyRef": "password",
@@ -497,8 +498,13 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
                         },
                     ],
                 },
-                {"name": "a", "image": "/db/s/r/y:1", "shape": "round"},
                 "not a mapping",
+                {
+                    "name": "a",
+                    "image": "/db/s/r/y:1",
+                    "shape": "round",
+                    "volumeMounts": [{"name": "gone", "mountPath": "/g"}],
+                },
             ],
             "endpoints": [
                 {"name": "e", "port": 8080},
@@ -508,6 +514,7 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
                 {"name": "v", "source": "memory", "size": "1Gi"},
                 {"name": "v", "source": "local"},
                 {"name": 5, "source": "local"},
+                {"name": 5, "source": "local"},  # not a name: no duplicate of one either
             ],
         },
         "serviceRoles": ["not a mapping", {"name": "r", "endpoints": ["e", "nope"]}],
@@ -518,8 +525,14 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
         ("serviceRoles[1].endpoints[1]", "no endpoint named 'nope' in spec.endpoints"),
         ("spec.containers[0].colour", "unknown key 'colour'"),
         ("spec.containers[0].secrets[0]", "'not a mapping' is not of type 'object'"),
+        ("spec.containers[0].secrets[1]", "'envVarName' is a dependency of 'secretKeyRef'"),
+        ("spec.containers[0].secrets[1]", "'envVarName' is a required property"),
         (
             "spec.containers[0].secrets[1].snowflakeSecret",
+            "secret 'db.s.x' is not one the deployment creates and grants (none)",
+        ),
+        (
+            "spec.containers[0].secrets[2].snowflakeSecret",
             "secret 'db.s.other' is not one the deployment creates and grants (none)",
         ),
         (
@@ -527,13 +540,18 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
             "volume 'missing' is mounted but not declared in spec.volumes",
         ),
         ("spec.containers[0].volumeMounts[1]", "'not a mapping' is not of type 'object'"),
-        ("spec.containers[1].name", "'a' is already used by spec.containers[0]"),
-        ("spec.containers[1].shape", "unknown key 'shape'"),
-        ("spec.containers[2]", "'not a mapping' is not of type 'object'"),
+        ("spec.containers[1]", "'not a mapping' is not of type 'object'"),
+        ("spec.containers[2].name", "'a' is already used by spec.containers[0]"),
+        ("spec.containers[2].shape", "unknown key 'shape'"),
+        (
+            "spec.containers[2].volumeMounts[0].name",
+            "volume 'gone' is mounted but not declared in spec.volumes",
+        ),
         ("spec.endpoints[1]", "give one of 'port' or 'portRange', not both"),
         ("spec.endpoints[1].name", "'e' is already used by spec.endpoints[0]"),
         ("spec.volumes[1].name", "'v' is already used by spec.volumes[0]"),
         ("spec.volumes[2].name", "5 is not of type 'string'"),
+        ("spec.volumes[3].name", "5 is not of type 'string'"),
     ]
     # Secrets the deployment makes are named in the message, in order.
     said = [
@@ -542,7 +560,8 @@ def test_a_spec_wrong_in_every_way_gets_each_problem_once_and_no_traceback() -> 
         if "not one the deployment" in p.message
     ]
     assert said == [
-        "secret 'db.s.other' is not one the deployment creates and grants (DB.S.A, DB.S.B)"
+        f"secret 'db.s.{x}' is not one the deployment creates and grants (DB.S.A, DB.S.B)"
+        for x in ("x", "other")
     ]
 
 
