@@ -124,15 +124,11 @@ def test_only_an_owner_or_manage_grants_may_grant(con: SnowflakeConnection) -> N
     )
     account = con.cursor().execute("SELECT CURRENT_ACCOUNT_NAME()").fetchone()[0]
     denied = (3001, "42501")
-    assert (
-        refused(con, "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R")
-        == (
-            *denied,
-            "Warehouse 'ADMINS_WH' does not exist or not authorized.".replace(
-                "Warehouse", "Warehouse"
-            ),
-        )
-        or refused(con, "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R")[0] == 2003
+    # Someone else's warehouse is one SYSADMIN cannot see: it is not there, for it.
+    assert refused(con, "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R") == (
+        2003,
+        "02000",
+        "SQL compilation error:\nWarehouse 'ADMINS_WH' does not exist or not authorized.",
     )
     assert refused(con, "GRANT CREATE DATABASE ON ACCOUNT TO ROLE R") == (
         *denied,
@@ -142,8 +138,19 @@ def test_only_an_owner_or_manage_grants_may_grant(con: SnowflakeConnection) -> N
         *denied,
         "SQL access control error:\nInsufficient privileges to operate on role 'PUBLIC'.",
     )
-    run(con, "USE ROLE SECURITYADMIN")  # holds MANAGE GRANTS: may grant on what it sees
-    run(con, "GRANT CREATE DATABASE ON ACCOUNT TO ROLE R", "GRANT ROLE PUBLIC TO ROLE R")
+    # A role's owner may grant it (USERADMIN made it; it does not hold MANAGE GRANTS).
+    run(con, "USE ROLE USERADMIN", "CREATE ROLE OWNED", "GRANT ROLE OWNED TO ROLE R")
+    # MANAGE GRANTS grants on any object as if its owner, even one it cannot see
+    # (sql-reference/sql/grant-privilege: MANAGE GRANTS).
+    run(con, "USE ROLE SECURITYADMIN")
+    for statement in (
+        "GRANT CREATE DATABASE ON ACCOUNT TO ROLE R",
+        "GRANT ROLE PUBLIC TO ROLE R",
+        "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R",
+    ):
+        said = con.cursor().execute(statement).fetchall()
+        assert said == [("Statement executed successfully.",)], statement
+    assert ("USAGE", "WAREHOUSE", "ADMINS_WH") in [g[:3] for g in grants_to(con, "R")]
 
 
 def test_grants_to_what_does_not_exist_and_malformed_grants_are_refused(
@@ -167,6 +174,7 @@ def test_grants_to_what_does_not_exist_and_malformed_grants_are_refused(
         "GRANT USAGE ON WAREHOUSE W",
         "GRANT USAGE ON GADGET W TO ROLE R",
         "GRANT ROLE R TO GROUP G",
+        "GRANT ROLE R TO PUBLIC",  # a role is granted TO ROLE or TO USER, said
         "GRANT USAGE",
     ):
         errno, sqlstate, _ = refused(con, malformed)
@@ -197,7 +205,9 @@ def test_a_service_role_is_granted_by_the_services_owner_only(
             f"SQL compilation error:\nService '{missing}' does not exist or not authorized.",
         )
         # ACCOUNTADMIN holds the deployment's role (through SYSADMIN): it owns the service
-        run(con, f"GRANT SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE TO ROLE VIEWERS")
+        granted = f"GRANT SERVICE ROLE {service}!ALL_ENDPOINTS_USAGE TO ROLE VIEWERS"
+        said = con.cursor().execute(granted).fetchall()
+        assert said == [("Statement executed successfully.",)]
         assert {r["grantee_name"] for r in rows(con, of)} == {"ALICE_MILVUS_ROLE", "VIEWERS"}
         # Another service's role of the same name is its own: VIEWERS has not got it.
         jupyter = "SHOW GRANTS OF SERVICE ROLE ALICE_MILVUS_DEMO.PUBLIC.JUPYTER!ALL_ENDPOINTS_USAGE"

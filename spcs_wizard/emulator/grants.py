@@ -40,7 +40,7 @@ def _privileges(ctx: Ctx) -> list[str]:
             continue
         words.append(ctx.cur.take("word").upper())
     privileges.append(" ".join(words))
-    return ["ALL" if p in ("ALL", "ALL PRIVILEGES") else p for p in privileges]
+    return ["ALL" if p == "ALL PRIVILEGES" else p for p in privileges]
 
 
 def _can_manage(ctx: Ctx, obj: Obj | None) -> bool:
@@ -100,7 +100,7 @@ def grant_or_revoke(ctx: Ctx, revoke: bool) -> Result:
         grantee = ctx.cur.name_part()
         ctx.cur.done()
         if ctx.account.get(kind, (grantee,)) is None:
-            raise errors.does_not_exist(kind.lower(), grantee)
+            raise errors.does_not_exist(kind, grantee)
         if not _can_manage(ctx, granted):
             raise errors.insufficient_privileges(f"role '{granted.short}'")
         ctx.account.role_grants = [
@@ -119,7 +119,7 @@ def grant_or_revoke(ctx: Ctx, revoke: bool) -> Result:
         if on_kind is None:
             raise ctx.cur.error()
         manager = ctx.account.has_account_privilege(ctx.role, "MANAGE GRANTS")
-        obj = ctx.find(on_kind, ctx.cur.name(), on_kind.lower(), any_visible=manager)
+        obj = ctx.find(on_kind, ctx.cur.name(), any_visible=manager)
         on_name = obj.fqn
     ctx.cur.expect(to)
     ctx.cur.accept("ROLE")  # GRANT ... TO [ ROLE ] <name>
