@@ -138,6 +138,18 @@ def test_only_an_owner_or_manage_grants_may_grant(con: SnowflakeConnection) -> N
         *denied,
         "SQL access control error:\nInsufficient privileges to operate on role 'PUBLIC'.",
     )
+    # Seeing a warehouse (USAGE on it) is not owning it: no grants on it.
+    run(
+        con,
+        "USE ROLE ACCOUNTADMIN",
+        "GRANT USAGE ON WAREHOUSE ADMINS_WH TO ROLE R",
+        "USE ROLE SYSADMIN",
+    )
+    assert refused(con, "GRANT MONITOR ON WAREHOUSE ADMINS_WH TO ROLE R") == (
+        *denied,
+        "SQL access control error:\nInsufficient privileges to operate on warehouse 'ADMINS_WH'.",
+    )
+    run(con, "USE ROLE ACCOUNTADMIN", "REVOKE USAGE ON WAREHOUSE ADMINS_WH FROM ROLE R")
     # A role's owner may grant it (USERADMIN made it; it does not hold MANAGE GRANTS).
     run(con, "USE ROLE USERADMIN", "CREATE ROLE OWNED", "GRANT ROLE OWNED TO ROLE R")
     # MANAGE GRANTS grants on any object as if its owner, even one it cannot see
