@@ -238,6 +238,7 @@ def test_images_this_machine_cannot_make_stop_the_deploy_before_its_first_change
         f"{no_skopeo.message}; {no_podman.message}",
     )
     assert failed.hint == ADVICE[frozenset({"milvus", "jupyter"})]
+    assert world.events[-1] == failed  # what a face is told
     assert runner.executed == []
     # Made once where the tools are; then the notebook's image goes from the repository:
     # only it stops the run, with the advice for it alone (Milvus' two are there).
@@ -293,6 +294,7 @@ def test_a_refused_push_stops_its_image_step_with_the_reason_and_what_to_do(
         "Fix the cause shown, then run the deployment again; images already pushed are "
         "not pushed again."
     )
+    assert world.events[-1] == failed  # what a face is told
     assert "image-milvus" in outcome.done
     assert "image-jupyter" not in outcome.done
     world.fail_push = None
@@ -318,3 +320,30 @@ def test_a_suspended_pool_that_cannot_be_resumed_stops_its_wait_with_the_reason(
     assert (failed.step_id, failed.code, failed.sqlstate) == ("wait-pool-milvus", 3001, "42501")
     assert failed.message == f"003001 (42501): {refused}"
     assert not [s for s in runner.executed if s.endswith(" RESUME")]
+
+
+def test_the_objects_a_plan_creates_are_its_create_steps_and_nothing_else() -> None:
+    """What the survey before the first change looks at (each proved ours or refused):
+    every step that CREATEs a named object; not a grant, an upload, an image or a wait."""
+    from spcs_wizard.engine.apply import is_created_object
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.plan import build_plan
+
+    plan = build_plan(Deployment(), Path("/nonexistent/specs"))
+    assert [s.id for s in plan.steps if is_created_object(s)] == [
+        "security-integration",
+        "role",
+        "user",
+        "warehouse",
+        "database",
+        "image-repository",
+        "stage-specs",
+        "stage-data",
+        "stage-files",
+        "secret-milvus",
+        "secret-jupyter",
+        "compute-pool-milvus",
+        "compute-pool-jupyter",
+        "service-milvus",
+        "service-jupyter",
+    ]

@@ -222,3 +222,27 @@ def test_constants_that_cannot_be_written_say_why() -> None:
         ValueError, match=r"^text containing '\$\$' cannot be written as a \$\$-quoted constant$"
     ):
         dollar_quoted("a$$b")
+
+
+def test_what_is_not_text_is_no_name() -> None:
+    with pytest.raises(identifiers.IdentifierError) as caught:
+        identifiers.parse(5, what="the database name")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "the database name '5' is not a valid Snowflake identifier: it must be text."
+    )
+    assert caught.value.suggestion is None
+
+
+def test_the_characters_refused_are_named_the_first_five_in_order() -> None:
+    with pytest.raises(identifiers.IdentifierError) as caught:
+        identifiers.parse("a-b c.d/e!f?g$h_i")
+    assert caught.value.rule == (
+        "it may contain only letters A-Z, digits, '_' and '$' (found ' ' '!' '-' '.' '/')"
+    )
+    with pytest.raises(identifiers.IdentifierError) as caught:
+        identifiers.parse("naïve")
+    assert caught.value.rule.endswith("(found 'ï')")
+
+
+def test_an_identifier_in_lower_case_is_its_stored_name_lowered() -> None:
+    assert identifiers.parse("Milvus_Demo$1").lower() == "milvus_demo$1"

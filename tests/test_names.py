@@ -47,6 +47,28 @@ def test_the_prefix_goes_on_account_level_objects_only() -> None:
     assert (shared.repository, shared.shared_repository) == ("WS_IMAGES.PUBLIC.MILVUS_REPO", True)
 
 
+def test_a_schema_of_its_own_holds_the_repository_unless_the_images_database_is_shared() -> None:
+    own = Deployment(prefix="bob_", database={"schema_name": "VECTORS"}).names()
+    assert own.repository == "BOB_MILVUS_DEMO.VECTORS.MILVUS_REPO"
+    shared = Deployment(
+        prefix="bob_",
+        database={"schema_name": "VECTORS"},
+        image_repository={"database": "ws_images"},
+    ).names()
+    assert shared.repository == "WS_IMAGES.PUBLIC.MILVUS_REPO"  # the shared database's own
+
+
+def test_a_pool_shared_by_a_class_is_named_as_it_is_and_the_others_with_the_prefix() -> None:
+    names = Deployment(
+        prefix="bob_",
+        milvus={"pool": {"name": "ws_milvus_pool", "shared": True}},
+    ).names()
+    assert (names.milvus_pool.name, names.jupyter_pool.name) == (
+        "WS_MILVUS_POOL",
+        "BOB_JUPYTER_COMPUTE_POOL",
+    )
+
+
 def test_without_a_prefix_the_names_are_the_guides() -> None:
     names = Deployment(account="myorg-myaccount").names()
     assert (names.database.name, names.milvus_pool.name) == ("MILVUS_DEMO", "MILVUS_COMPUTE_POOL")

@@ -471,7 +471,6 @@ def is_created_object(step: Step) -> bool:
     return (
         step.kind is StepKind.SQL
         and step.target is not None
-        and step.target.scope != "grant"
         and bool(step.statements)
-        and step.statements[0].verb == "CREATE"
+        and step.statements[0].verb == "CREATE"  # a grant's is GRANT
     )
