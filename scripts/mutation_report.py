@@ -1,10 +1,13 @@
 """The score of a mutmut run (scripts/mutants), per module, and what is left to do.
 
 Reads `mutmut results --all true` and the equivalent mutants listed in docs/testing.md
-(rows of its "Equivalent mutants" table whose first cell is a mutant's name in
-backquotes). A mutant counts as caught when a test failed (killed) or the run outlived its
-time limit (timeout: the mutant made the code loop). The score is caught / (tried -
-equivalent). Exits 1 when a mutant survived, or no test reached it, and it is not listed.
+(rows whose first cell is a mutant's name and its function's hash when listed, each in
+backquotes: tests/mutants_listed.py). A mutant counts as caught when a test failed
+(killed) or the run outlived its time limit (timeout: the mutant made the code loop). A
+listed mutant whose function is unchanged was not run (skipped) and counts as equivalent;
+one whose function changed ran again, and the report names it to be looked at anew. The
+score is caught / (tried - equivalent). Exits 1 when a mutant survived, or no test reached
+it, and it is not listed as it is now.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.mutants_listed import listed as listed_in  # noqa: E402
+from tests.mutants_listed import unchanged  # noqa: E402
+
 DOC = ROOT / "docs" / "testing.md"
 CAUGHT = {"killed", "timeout"}
 LEFT = {"survived", "no tests"}
 _LINE = re.compile(r"^\s*(\S+): (.+?)\s*$")
-_LISTED = re.compile(r"^\|\s*`([^`]+__mutmut_\d+)`\s*\|")
 
 
 def module_of(mutant: str) -> str:
@@ -45,10 +52,6 @@ def results() -> dict[str, str]:
     return found
 
 
-def equivalents() -> set[str]:
-    return {m.group(1) for line in DOC.read_text().splitlines() if (m := _LISTED.match(line))}
-
-
 def main() -> int:
     everything = results()
     status = {name: s for name, s in everything.items() if s != "not checked"}
@@ -56,10 +59,12 @@ def main() -> int:
     if not status:
         print("no mutant was tried: run scripts/mutants first", file=sys.stderr)
         return 2
-    listed = equivalents()
+    recorded = listed_in(DOC)
+    listed = unchanged(DOC, ROOT / "mutants")  # as they were when a person read them
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for name, state in status.items():
-        counts[module_of(name)]["equivalent" if state in LEFT and name in listed else state] += 1
+        equivalent = name in listed and state in LEFT | {"skipped"}
+        counts[module_of(name)]["equivalent" if equivalent else state] += 1
     header = f"{'module':32} {'tried':>6} {'caught':>7} {'left':>5} {'equiv':>6} {'score':>7}"
     print(header)
     print("-" * len(header))
@@ -73,11 +78,20 @@ def main() -> int:
     if untried:
         print(f"\n{untried} mutants not tried (not selected, or the run was stopped)")
     left = sorted(n for n, s in status.items() if s in LEFT and n not in listed)
-    stale = sorted(n for n in listed if n in status and status[n] not in LEFT)
+    stale = sorted(n for n in listed if n in status and status[n] not in LEFT | {"skipped"})
     if stale:
         print(f"\nlisted as equivalent in {DOC.name} but caught now (take them out):")
         print("\n".join(f"  {n}" for n in stale))
-    other = sorted(n for n, s in status.items() if s not in CAUGHT | LEFT)
+    changed = sorted(set(recorded) - listed)
+    if changed:
+        print(f"\nlisted in {DOC.name}, but their function changed since (or is gone): each")
+        print("ran again; look at each anew and list it with its function's hash now:")
+        print("\n".join(f"  {n}: {status.get(n, 'not in this run')}" for n in changed))
+    other = sorted(
+        n
+        for n, s in status.items()
+        if s not in CAUGHT | LEFT and not (s == "skipped" and n in listed)
+    )
     if other:
         print("\nneither caught nor survived (see `mutmut show NAME`):")
         print("\n".join(f"  {n}: {status[n]}" for n in other))

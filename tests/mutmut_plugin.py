@@ -26,6 +26,9 @@ catches most of the engine's mutants runs before the quick ones that catch none.
 go fastest first. "Fastest" counts a test's fixtures too (recorded here in the stats
 phase): mutmut's own durations are of the test's body only, which ranks a test that
 deploys in a fixture as free. The order changes what a run costs, never its verdicts.
+
+The mutants docs/testing.md lists as equivalent are not run again while their function is
+unchanged (tests/mutants_listed.py): each would cost every one of its module's tests.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.mutants_listed import function_of, skip_unchanged
 
 STATS = Path("mutmut-stats.json")  # mutmut runs the tests from inside mutants/
 DURATIONS = Path("test-durations.json")  # setup, call and teardown of each test
@@ -100,11 +105,9 @@ def pytest_configure() -> None:
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         del os.environ["MUTANT_UNDER_TEST"]
         _phase.append("stats")
-
-
-def function_of(mutant: str) -> str:
-    """``spcs_wizard.engine.apply.xǁDeployerǁ_wait__mutmut_47`` -> its function's name."""
-    return mutant.rpartition("__mutmut_")[0]
+        # Before any mutant runs (mutmut reads its .meta files again after this phase):
+        # the listed mutants whose function is unchanged are not run again.
+        skip_unchanged(Path("../docs/testing.md"), Path("."))
 
 
 def _mutant() -> str | None:

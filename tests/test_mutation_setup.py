@@ -66,3 +66,47 @@ def test_the_tests_that_killed_a_functions_mutants_are_counted_for_it(
         '{"function": "f", "test": "t2"}\n{"function": "f", "test": "t1"}\n{"functi'
     )
     assert plugin.kills("f") == {"t1": 2, "t2": 1}  # a line cut short is skipped
+
+
+def test_a_listed_mutant_is_skipped_only_while_its_function_is_the_one_listed(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from tests.mutants_listed import SKIPPED, listed, skip_unchanged, unchanged
+
+    doc = tmp_path / "testing.md"
+    doc.write_text(
+        "| Mutant | Why |\n| --- | --- |\n"
+        "| `spcs_wizard.engine.apply.xǁDeployerǁ_wait__mutmut_47` `aaaa11112222` | why |\n"
+        "| `spcs_wizard.engine.apply.x__describe__mutmut_2` `bbbb33334444` | why |\n"
+        "| `spcs_wizard.engine.apply.x__describe__mutmut_3` | no hash: not listed |\n"
+    )
+    assert listed(doc) == {
+        "spcs_wizard.engine.apply.xǁDeployerǁ_wait__mutmut_47": "aaaa11112222",
+        "spcs_wizard.engine.apply.x__describe__mutmut_2": "bbbb33334444",
+    }
+    meta = tmp_path / "mutants" / "spcs_wizard" / "engine" / "apply.py.meta"
+    meta.parent.mkdir(parents=True)
+    names = [
+        "spcs_wizard.engine.apply.xǁDeployerǁ_wait__mutmut_47",
+        "spcs_wizard.engine.apply.x__describe__mutmut_2",
+        "spcs_wizard.engine.apply.x__describe__mutmut_3",
+    ]
+    meta.write_text(
+        json.dumps(
+            {
+                "exit_code_by_key": dict.fromkeys(names),
+                # _wait unchanged since it was listed; _describe changed
+                "hash_by_function_name": {
+                    "xǁDeployerǁ_wait": "aaaa11112222",
+                    "x__describe": "cccc",
+                },
+            }
+        )
+    )
+    tree = tmp_path / "mutants"
+    assert unchanged(doc, tree) == {names[0]}
+    assert skip_unchanged(doc, tree) == 1
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    assert codes == {names[0]: SKIPPED, names[1]: None, names[2]: None}
