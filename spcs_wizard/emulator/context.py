@@ -71,19 +71,12 @@ class Ctx:
             raise errors.no_current("schema")
         return (self.session.database, self.session.schema, parts[0])
 
-    def find(
-        self,
-        kind: str,
-        parts: tuple[str, ...],
-        shown: str | None = None,
-        *,
-        any_visible: bool = False,
-    ) -> Obj:
+    def find(self, kind: str, parts: tuple[str, ...], shown: str | None = None) -> Obj:
         """The named object; missing and invisible ones are reported alike, as Snowflake
-        does. ``any_visible``: the role may see every object (MANAGE GRANTS)."""
+        does."""
         name = self.qualify(parts, kind)
         obj = self.account.get(kind, name)
-        if obj is None or not (any_visible or self.visible(obj)):
+        if obj is None or not self.visible(obj):
             raise errors.does_not_exist(shown or kind, ".".join(name))
         return obj
 

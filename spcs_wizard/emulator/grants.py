@@ -118,8 +118,8 @@ def grant_or_revoke(ctx: Ctx, revoke: bool) -> Result:
         on_kind = next((k for k in OBJECT_KINDS if ctx.cur.accept(k)), None)
         if on_kind is None:
             raise ctx.cur.error()
-        manager = ctx.account.has_account_privilege(ctx.role, "MANAGE GRANTS")
-        obj = ctx.find(on_kind, ctx.cur.name(), any_visible=manager)
+        # A MANAGE GRANTS holder sees every object (Ctx.visible), so it finds any.
+        obj = ctx.find(on_kind, ctx.cur.name())
         on_name = obj.fqn
     ctx.cur.expect(to)
     ctx.cur.accept("ROLE")  # GRANT ... TO [ ROLE ] <name>
