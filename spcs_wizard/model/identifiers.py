@@ -220,8 +220,8 @@ def parse(value: str, *, what: str = "name") -> Identifier:
             what, value, "it must start with a letter (A-Z) or an underscore", suggest(value)
         )
     if not _UNQUOTED.fullmatch(value):
-        # Each character the rule refuses after a first letter (one rule: _UNQUOTED's).
-        bad = sorted({c for c in value if not _UNQUOTED.fullmatch("A" + c)})
+        # Each character the rule refuses after the first (a good one: checked above).
+        bad = sorted({c for c in value if not _UNQUOTED.fullmatch(first + c)})
         shown = " ".join(repr(c) for c in bad[:5])
         raise IdentifierError(
             what,
