@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -152,12 +153,21 @@ def refresh_times(refreshes: int, chunks: int = 4) -> tuple[list[float], list[fl
                 await pilot.pause()
         return times
 
-    monitor: list[float] = []
-    one: list[float] = []
+    return in_turns(ours, baseline, chunks)
+
+
+def in_turns(
+    ours: Callable[[], Awaitable[list[float]]],
+    baseline: Callable[[], Awaitable[list[float]]],
+    chunks: int,
+) -> tuple[list[float], list[float]]:
+    """Each side's app run ``chunks`` times, in turn (A B A B): the samples of each."""
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(chunks):
-        monitor += asyncio.run(ours())
-        one += asyncio.run(baseline())
-    return monitor, one
+        a += asyncio.run(ours())
+        b += asyncio.run(baseline())
+    return a, b
 
 
 def class_rows(n: int, look: int) -> list:  # type: ignore[type-arg]
@@ -253,12 +263,7 @@ def dashboard_times(refreshes: int, attendees: int = 30, chunks: int = 4) -> tup
                 await pilot.pause()
         return times
 
-    board: list[float] = []
-    one: list[float] = []
-    for _ in range(chunks):
-        board += asyncio.run(ours())
-        one += asyncio.run(baseline())
-    return board, one
+    return in_turns(ours, baseline, chunks)
 
 
 def child_env() -> dict[str, str]:

@@ -7,6 +7,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine.apply import Deployer, Outcome
 from spcs_wizard.engine.events import Event
@@ -58,6 +59,14 @@ class World:
         self.emu.add_image(
             repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64
         )
+
+    def refuse(self, match: str, message: str = "Insufficient privileges") -> str:
+        """The account refuses the next statement containing ``match`` as Snowflake
+        refuses what the role may not do; returns the failure's message as shown."""
+        self.emu.faults.statements.append(
+            StatementFault(code=3001, sqlstate="42501", message=message, match=match)
+        )
+        return f"003001 (42501): {message}"
 
     def _pause(self, seconds: float) -> None:
         """The engine's sleep: the emulator's clock moves on instead, and it is noted."""

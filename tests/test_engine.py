@@ -274,14 +274,13 @@ def test_a_refused_roll_out_of_a_new_spec_stops_its_upload_step(
         milvus={"volume_size": "40Gi"},
     )
     world.plan = build_plan(world.deployment, tmp_path / "specs")
-    refused = "Insufficient privileges to operate on service 'MILVUS'."
-    world.emu.faults.statements.append(
-        StatementFault(code=3001, sqlstate="42501", message=refused, match="SPECIFICATION_FILE")
+    shown = world.refuse(
+        "SPECIFICATION_FILE", "Insufficient privileges to operate on service 'MILVUS'."
     )
     outcome, _ = world.deploy()
     failed = outcome.failed
     assert failed is not None
-    assert (failed.step_id, failed.message) == ("upload-spec-milvus", f"003001 (42501): {refused}")
+    assert (failed.step_id, failed.message) == ("upload-spec-milvus", shown)
 
 
 def test_a_failing_service_reports_its_reason_and_logs(world: World) -> None:
@@ -565,9 +564,7 @@ def test_a_missing_image_with_no_way_to_push_it_says_which_command_does(world: W
 def test_an_administrators_grant_found_in_place_is_not_revoked(world: World) -> None:
     """A grant that already held when deploy came to it is not recorded as ours, so
     teardown does not revoke it."""
-    world.emu.faults.statements.append(
-        StatementFault(code=3001, sqlstate="42501", match="GRANT USAGE ON WAREHOUSE")
-    )
+    world.refuse("GRANT USAGE ON WAREHOUSE")
     interrupted, _ = world.deploy()
     assert interrupted.failed is not None
     assert interrupted.failed.step_id == "grant-warehouse"

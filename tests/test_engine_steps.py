@@ -132,14 +132,11 @@ def test_a_step_an_interrupted_run_did_is_recorded_as_ours_when_found_done(
 
 def test_a_refused_look_at_an_uploaded_spec_stops_its_upload_step(world: World) -> None:
     assert world.deploy()[0].ok
-    refused = "Insufficient privileges to operate on stage 'YAML_STAGE'."
-    world.emu.faults.statements.append(
-        StatementFault(code=3001, sqlstate="42501", message=refused, match="LIST @")
-    )
+    shown = world.refuse("LIST @", "Insufficient privileges to operate on stage 'YAML_STAGE'.")
     outcome, _ = world.deploy()
     failed = outcome.failed
     assert failed is not None
-    assert (failed.step_id, failed.message) == ("upload-spec-milvus", f"003001 (42501): {refused}")
+    assert (failed.step_id, failed.message) == ("upload-spec-milvus", shown)
 
 
 def test_a_statement_refused_is_not_begun_and_one_whose_answer_never_came_is(
@@ -148,9 +145,7 @@ def test_a_statement_refused_is_not_begun_and_one_whose_answer_never_came_is(
     """A refusal comes with a query id: nothing ran, the step is not begun (a grant found
     there later is someone else's). A statement whose answer never came may have run: it
     stays begun, and the next run that finds it done records it as ours."""
-    world.emu.faults.statements.append(
-        StatementFault(code=3001, sqlstate="42501", match="CREATE ROLE")
-    )
+    world.refuse("CREATE ROLE")
     refused, _ = world.deploy()
     assert refused.failed is not None
     assert refused.failed.step_id == "role"
@@ -310,15 +305,15 @@ def test_a_suspended_pool_that_cannot_be_resumed_stops_its_wait_with_the_reason(
     assert world.deploy()[0].ok
     with connect(world.emu, role="SYSADMIN") as con:
         con.cursor().execute("ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL SUSPEND")
-    refused = "Insufficient privileges to operate on compute pool 'ALICE_MILVUS_COMPUTE_POOL'."
-    world.emu.faults.statements.append(
-        StatementFault(code=3001, sqlstate="42501", message=refused, match="POOL RESUME")
+    shown = world.refuse(
+        "POOL RESUME",
+        "Insufficient privileges to operate on compute pool 'ALICE_MILVUS_COMPUTE_POOL'.",
     )
     outcome, runner = world.deploy()
     failed = outcome.failed
     assert failed is not None
     assert (failed.step_id, failed.code, failed.sqlstate) == ("wait-pool-milvus", 3001, "42501")
-    assert failed.message == f"003001 (42501): {refused}"
+    assert failed.message == shown
     assert not [s for s in runner.executed if s.endswith(" RESUME")]
 
 
