@@ -108,6 +108,7 @@ def pytest_configure() -> None:
         # Before any mutant runs (mutmut reads its .meta files again after this phase):
         # the listed mutants whose function is unchanged are not run again.
         skip_unchanged(Path("../docs/testing.md"), Path("."))
+        compact_killers()
 
 
 def _mutant() -> str | None:
@@ -126,18 +127,37 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             killers.write(line)
 
 
-def kills(function: str) -> dict[str, int]:
-    """How many mutants of ``function`` each test killed (in this run and earlier ones)."""
-    found: dict[str, int] = {}
+def _tally() -> dict[tuple[str, str], int]:
+    """Every kill noted so far, counted per (function, test). A line says one kill, or
+    several (``"kills"``) once the file has been compacted."""
+    found: dict[tuple[str, str], int] = {}
     if KILLERS.exists():
         for line in KILLERS.read_text().splitlines():
             try:
                 kill = json.loads(line)
             except json.JSONDecodeError:  # a line cut short (a run stopped mid-write)
                 continue
-            if kill.get("function") == function:
-                found[kill["test"]] = found.get(kill["test"], 0) + 1
+            key = (kill["function"], kill["test"])
+            found[key] = found.get(key, 0) + kill.get("kills", 1)
     return found
+
+
+def kills(function: str) -> dict[str, int]:
+    """How many mutants of ``function`` each test killed (in this run and earlier ones)."""
+    return {test: n for (f, test), n in _tally().items() if f == function}
+
+
+def compact_killers() -> None:
+    """One line per (function, test) with its count: the file is read for every mutant,
+    and one line per kill would grow by the thousands with each run."""
+    tally = _tally()
+    if tally:
+        KILLERS.write_text(
+            "".join(
+                json.dumps({"function": f, "test": t, "kills": n}) + "\n"
+                for (f, t), n in sorted(tally.items())
+            )
+        )
 
 
 def pytest_sessionfinish() -> None:

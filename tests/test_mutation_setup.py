@@ -66,6 +66,13 @@ def test_the_tests_that_killed_a_functions_mutants_are_counted_for_it(
         '{"function": "f", "test": "t2"}\n{"function": "f", "test": "t1"}\n{"functi'
     )
     assert plugin.kills("f") == {"t1": 2, "t2": 1}  # a line cut short is skipped
+    plugin.compact_killers()  # one line per function and test, the counts kept
+    assert len(killers.read_text().splitlines()) == 3
+    assert plugin.kills("f") == {"t1": 2, "t2": 1}
+    assert plugin.kills("g") == {"t1": 1}
+    with killers.open("a") as more:  # this run's kills add to the counts
+        more.write('{"function": "f", "test": "t2"}\n')
+    assert plugin.kills("f") == {"t1": 2, "t2": 2}
 
 
 def test_a_listed_mutant_is_skipped_only_while_its_function_is_the_one_listed(
