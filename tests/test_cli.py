@@ -84,6 +84,18 @@ def test_the_wizard_checks_settings_given_before_it_starts(tmp_path: Path) -> No
     assert_clean_usage_error(by_env, "SPCS_WIZARD_WAREHOUSE__SIZE", "not 'HUGE'")
 
 
+def test_the_wizard_without_a_terminal_says_so_instead_of_drawing_into_a_pipe(
+    tmp_path: Path,
+) -> None:
+    """Started from a script (stdin and stdout not a terminal), the full-screen app had no
+    one to answer it and ran until killed, writing escape codes into the pipe."""
+    for args in (("tui",), ("tui", "-c", "nosuch"), ("tui", "--prefix", "alice")):
+        result = run(*args, cwd=tmp_path)
+        assert_clean_usage_error(result, "the wizard needs a terminal", "spcs-wizard --help")
+        assert "\x1b[" not in result.stdout + result.stderr  # nothing drawn
+    assert "Usage:" in run(cwd=tmp_path).stdout  # alone, without a terminal: the help
+
+
 def test_plan_table_with_a_prefix(tmp_path: Path) -> None:
     result = run("plan", "--prefix", "alice", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -402,9 +402,17 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             question.value = ""
             await pilot.press("up")
             assert question.value == demo.QUESTION  # the history
+            screen.query_one("#filter-value", Input).value = "1"
+            await pilot.click("#filter-add")  # no field chosen: said, nothing added
+            said = "Choose a field and type a value."
+            await until(
+                pilot, lambda: any(n.message == said for n in app._notifications), what="said"
+            )
+            assert screen.query_one("#filter", Input).value == ""
             screen.query_one("#filter-field", Select).value = "id"
             screen.query_one("#filter-op", Select).value = ">"
-            screen.query_one("#filter-value", Input).value = "1"
+            add = screen.query_one("#filter-add", Button)
+            await until(pilot, lambda: not add.has_class("-active"), what="released")
             await pilot.click("#filter-add")
             assert screen.query_one("#filter", Input).value == "id > 1"
             screen.query_one("#filter", Input).focus()
@@ -616,6 +624,46 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
             assert "already in the repository" in text_of(
                 app.screen.query_one("#phase-milvus", Static)
             )
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_named_but_missing_is_said_and_offered_to_be_made(
+    emulator: Emulator, account_world: tuple[Path, CryptFileKeyring]
+) -> None:
+    """`spcs-wizard tui -c nosuch`: the Connection screen said nothing of 'nosuch' and
+    showed an empty choice. Now it says the name is not there, opens New connection with
+    the name filled in, and another connection can still be chosen."""
+    save_connection_to(emulator)
+    wizard = WizardContext(mode="account", connection_name="nosuch")
+
+    async def scenario() -> None:
+        app = WizardApp(wizard, start="connection")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            who = screen.query_one("#who", Static)
+            await until(pilot, lambda: "'nosuch'" in text_of(who), what="the name, missing")
+            assert "no connection named 'nosuch' in connections.toml" in text_of(who)
+            assert "or make it under New connection" in text_of(who)
+            assert not screen.query_one("#new", Collapsible).collapsed
+            assert screen.query_one("#new-name", Input).value == "nosuch"
+            next_button = screen.query_one("#next", Button)
+            assert next_button.disabled
+            select = screen.query_one("#connections", Select)
+            assert select.is_blank()
+            await pilot.click("#connect")  # nothing chosen: said, and nothing tried
+            said = "Choose a connection first"
+            await until(
+                pilot, lambda: any(said in str(n.message) for n in app._notifications), what="said"
+            )
+            assert wizard.connection_name == "nosuch"
+            select.value = "emu"
+            connect = screen.query_one("#connect", Button)
+            await until(pilot, lambda: not connect.has_class("-active"), what="released")
+            await pilot.click("#connect")
+            await until(pilot, lambda: not next_button.disabled, what="connected")
+            assert wizard.connection_name == "emu"
+            assert "nosuch" not in text_of(who)
 
     asyncio.run(scenario())
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from spcs_wizard.cli.options import FiniteRange, given_deployment_options
+from spcs_wizard.cli.session import ConfigurationError, interactive
 
 if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
@@ -52,6 +53,11 @@ def tui_command(
         from spcs_wizard.engine.known_deployments import starting_deployment
 
         deployment, from_draft = starting_deployment(deployment)
+    if not interactive():  # a full-screen app with no one to see it would run forever
+        raise ConfigurationError(
+            "the wizard needs a terminal, and stdin or stdout is not one here; in a script, "
+            "run its steps as commands ('spcs-wizard --help' lists them)"
+        )
     wizard = WizardContext(
         chosen=deployment,
         from_draft=from_draft,

@@ -125,15 +125,25 @@ class ConnectionScreen(WizardScreen):
             select.value = chosen
             if self.wizard.resume_after_connect:  # a known deployment was picked up
                 self.reach()
-        elif self.wizard.resume_after_connect:
-            self.show_problem(f"no connection {chosen!r} in connections.toml: choose one")
-        if not names:
+        # Named (-c, a picked-up deployment) and not there: say so, offer to make it.
+        named = bool(self.wizard.connection_name) or self.wizard.resume_after_connect
+        missing = named and chosen not in names
+        if missing:
+            self.show_problem(
+                f"no connection named {chosen!r} in connections.toml: choose one above, "
+                "or make it under New connection"
+            )
+            new_name = self.query_one("#new-name", Input)
+            if chosen and not new_name.value:
+                new_name.value = chosen
+        if not names or missing:
             self.query_one("#new", Collapsible).collapsed = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "connect":
-            value = self.query_one("#connections", Select).value
-            if value is Select.BLANK:
+            select = self.query_one("#connections", Select)
+            value = select.value
+            if select.is_blank():
                 self.notify("Choose a connection first, or create one.", severity="warning")
                 return
             self.wizard.connection_name = str(value)

@@ -278,9 +278,10 @@ class ConsoleScreen(WizardScreen):
         action()
 
     def add_filter(self) -> None:
-        field = self.query_one("#filter-field", Select).value
+        chosen = self.query_one("#filter-field", Select)
+        field = chosen.value
         value = self.query_one("#filter-value", Input).value.strip()
-        if field is Select.BLANK or not value:
+        if chosen.is_blank() or not value:
             self.notify("Choose a field and type a value.", severity="warning")
             return
         op = str(self.query_one("#filter-op", Select).value)
