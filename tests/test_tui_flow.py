@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Input, ProgressBar, RadioButton, Static
+from textual.widgets import Button, DataTable, Input, ProgressBar, RadioButton, Static, Switch
 
 from spcs_wizard.console import demo
 from spcs_wizard.engine.rehearsal import Rehearsal
@@ -161,6 +161,22 @@ async def flow(
         removals = app.screen.query_one(Checklist)
         assert str(removals.get_row("role")[2]).startswith("DROP ROLE IF EXISTS ")
         assert "REVOKE " in str(removals.get_row("grant-warehouse")[2])
+        # By keyboard: Escape closes the question and Enter asks it again. (Tear down was
+        # disabled while asking, so focus fell to the "keep data" switch and came back
+        # there: Enter then turned it on.)
+        teardown = app.screen
+        start = teardown.query_one("#start", Button)
+        switches = [teardown.query_one(f"#{i}", Switch) for i in ("keep-data", "include-shared")]
+        start.focus()
+        for _ in range(2):
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen.query("#yes"), what="the question")
+            assert getattr(app.focused, "id", None) != "yes"  # never on the destructive one
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is teardown, what="closed")
+            await until(pilot, lambda: app.focused is start, what="focus on Tear down again")
+            assert [switch.value for switch in switches] == [False, False]
+        await until(pilot, lambda: not start.has_class("-active"), what="released")
         await pilot.click("#start")
         await until(pilot, lambda: app.screen.query("#yes"), what="the confirmation")
         question = text_of(app.screen.query_one("#question", Static))

@@ -39,6 +39,7 @@ class TeardownScreen(WizardScreen):
         yield EventLog(id="log")
 
     def on_mount(self) -> None:
+        self.asking = False  # a press is being surveyed or asked about
         self.show_preview()
         self.allow_next(True)
         self.replay_job()
@@ -66,7 +67,11 @@ class TeardownScreen(WizardScreen):
             super().on_button_pressed(event)
             return
         event.stop()
-        self.query_one("#start", Button).disabled = True
+        # The button keeps its focus while the survey runs and the dialog asks (disabled,
+        # it would hand focus to the switches: Enter after Escape turned one on).
+        if self.asking:
+            return
+        self.asking = True
         self.survey(*self.options())
 
     @work(thread=True, exclusive=True, group="teardown")
@@ -87,10 +92,9 @@ class TeardownScreen(WizardScreen):
         self.from_worker(self.confirm, [s.id for s in steps], keep, shared)
 
     def confirm(self, found: list[str], keep: bool, shared: bool) -> None:
-        start = self.query_one("#start", Button)
         deployment_id = self.wizard.deployment.deployment_id
         if not found:
-            start.disabled = False
+            self.asking = False
             self.query_one("#summary", Static).update(
                 f"Nothing to remove: {deployment_id} is not deployed (or nothing of it was "
                 "made by spcs-wizard)."
@@ -99,7 +103,7 @@ class TeardownScreen(WizardScreen):
             return
 
         def released() -> None:  # answered No: the button works again
-            start.disabled = False
+            self.asking = False
 
         self.ask_first(
             f"Remove {len(found)} items of {deployment_id}?",
@@ -116,10 +120,16 @@ class TeardownScreen(WizardScreen):
         """The teardown, as the wizard's job: Back and Next leave it running."""
         steps = self.wizard.session.teardown_preview(keep, shared)
         job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        self.asking = False
         if self.wizard_app.run_job(job, teardown_job(keep, shared)):
             self.query_one(Checklist).show_steps(steps)
-        else:
-            self.query_one("#start", Button).disabled = False
+            self.running(True)
+
+    def running(self, on: bool) -> None:
+        """While the teardown runs, its options and button wait (a switch would redraw the
+        list the job is ticking off)."""
+        for widget in self.query("#start, #keep-data, #include-shared"):
+            widget.disabled = on
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(Checklist).apply(event)
@@ -129,7 +139,8 @@ class TeardownScreen(WizardScreen):
         self.finished(job.ok, job.message, tell)
 
     def finished(self, ok: bool, said: str, tell: bool = True) -> None:
-        self.query_one("#start", Button).disabled = False
+        self.asking = False
+        self.running(False)
         summary = self.query_one("#summary", Static)
         if ok:
             summary.update(f"[green]{escape(said)}[/]")
