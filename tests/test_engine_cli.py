@@ -106,6 +106,12 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     twice = run(env, "teardown")  # no terminal, no --yes: nothing to ask about
     assert twice.returncode == 0, twice.stdout + twice.stderr
     assert "Nothing to remove: CLI_MILVUS_DEMO is not deployed." in twice.stdout
+    for verb in ("suspend", "resume"):  # torn down: nothing of it to switch, and it says so
+        nothing = run(env, verb)
+        assert nothing.returncode == 0, nothing.stderr
+        assert nothing.stdout.strip() == (
+            f"Nothing to {verb}: CLI_MILVUS_DEMO is not deployed (never made, or torn down)."
+        )
 
 
 def test_a_foreign_object_stops_deploy_with_exit_3_until_adopted(fast) -> None:

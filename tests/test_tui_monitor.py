@@ -215,3 +215,35 @@ def test_panes_side_by_side_when_wide_one_at_a_time_when_narrow(deployed_wizard)
             await until(pilot, lambda: shown() == panes, what="all again")
 
     asyncio.run(scenario())
+
+
+def test_suspend_and_resume_of_a_deployment_not_there_say_so_and_ask_nothing(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """On a deployment the account does not have (never made, or torn down), s and u
+    asked what suspending would save and then said "Suspended: services and pools."."""
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.tui.context import WizardContext
+
+    rehearsal, deployed = deployed_wizard
+    other = Deployment(account=deployed.deployment.account, prefix="nobody")
+    context = WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5)
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            fresh = screen.query_one("#freshness", Static)
+            await until(pilot, lambda: "not deployed" in text_of(fresh), what="a look")
+            for key, verb in (("s", "suspend"), ("u", "resume")):
+                said = f"Nothing to {verb}: NOBODY_MILVUS_DEMO is not deployed"
+                await pilot.press(key)
+                await until(
+                    pilot,
+                    lambda said=said: any(said in str(n.message) for n in app._notifications),
+                    what=f"{verb}: nothing to do",
+                )
+                assert app.screen is screen  # no question asked
+            assert not any("Suspended" in str(n.message) for n in app._notifications)
+
+    asyncio.run(scenario())

@@ -180,11 +180,14 @@ def endpoints_command(deployment: Deployment, connection_name: str, as_json: boo
 def _switch(
     deployment: Deployment, connection_name: str, verb: Literal["suspend", "resume"]
 ) -> None:
-    from spcs_wizard.engine.operations import switch
+    from spcs_wizard.engine.operations import nothing_to_switch, switch
 
     with open_runner(connection_name) as runner:
-        for statement in switch(runner, deployment, verb):
-            click.echo(statement)
+        ran = switch(runner, deployment, verb)
+    for statement in ran:
+        click.echo(statement)
+    if not ran:
+        click.echo(nothing_to_switch(verb, deployment))
 
 
 @click.command("suspend")

@@ -42,11 +42,22 @@ def switch_statements(d: Deployment, verb: Literal["suspend", "resume"]) -> list
 
 
 def switch(runner: SqlRunner, d: Deployment, verb: Literal["suspend", "resume"]) -> list[str]:
-    """Run ``switch_statements``; returns what was run."""
+    """Run ``switch_statements``; returns what was run: nothing when none of the
+    deployment's pools and services is there (ALTER ... IF EXISTS would answer "executed
+    successfully" for each, and the faces would say it was suspended)."""
+    from spcs_wizard.engine.snapshot import deployed
+
+    if not deployed(runner, d):
+        return []
     statements = switch_statements(d, verb)
     for statement in statements:
         runner.execute(statement, d.names().sys_admin, statement)
     return statements
+
+
+def nothing_to_switch(verb: Literal["suspend", "resume"], d: Deployment) -> str:
+    """What the faces say when ``switch`` found nothing of the deployment."""
+    return f"Nothing to {verb}: {d.deployment_id} is not deployed (never made, or torn down)."
 
 
 def container_logs_sql(service_fqn: str, instance: str, container: str, lines: int) -> str:

@@ -272,12 +272,8 @@ def _common_start(names: set[str]) -> str:
     return first[:size]
 
 
-def take(
-    runner: SqlRunner,
-    d: Deployment,
-    account_clock: Callable[[], float] | None = None,
-    kept: KeptReadings | None = None,
-) -> Snapshot:
+def read_pools(runner: SqlRunner, d: Deployment) -> list[PoolStatus]:
+    """The deployment's compute pools as SHOW COMPUTE POOLS lists them (one statement)."""
     n = d.names()
     role = n.sys_admin
     wanted = {n.milvus_pool.name, n.jupyter_pool.name}
@@ -289,7 +285,7 @@ def take(
         if common
         else "SHOW COMPUTE POOLS"
     )
-    pools = [
+    return [
         PoolStatus(
             r["name"],
             r["state"],
@@ -302,11 +298,34 @@ def take(
         for r in runner.query_or_missing(listing, role)
         if r["name"] in wanted
     ]
+
+
+def read_service_rows(runner: SqlRunner, d: Deployment) -> list[tuple[str, dict[str, Any]]]:
+    """Each service in the deployment's schema (its name in the schema, its SHOW SERVICES
+    row); none when the schema is not there (one statement)."""
+    n = d.names()
     schema = qualified(n.database, n.schema_)
-    rows = [
+    return [
         (n.in_schema(Identifier(row["name"])), row)
-        for row in runner.query_or_missing(f"SHOW SERVICES IN SCHEMA {schema}", role)
+        for row in runner.query_or_missing(f"SHOW SERVICES IN SCHEMA {schema}", n.sys_admin)
     ]
+
+
+def deployed(runner: SqlRunner, d: Deployment) -> bool:
+    """Whether any of the deployment's pools or services is in the account (two
+    statements): a suspend or resume of nothing would say it worked."""
+    return bool(read_pools(runner, d)) or bool(read_service_rows(runner, d))
+
+
+def take(
+    runner: SqlRunner,
+    d: Deployment,
+    account_clock: Callable[[], float] | None = None,
+    kept: KeptReadings | None = None,
+) -> Snapshot:
+    role = d.names().sys_admin
+    pools = read_pools(runner, d)
+    rows = read_service_rows(runner, d)
     due = kept.begin(rows) if kept is not None else None
     services = []
     for fqn, row in rows:

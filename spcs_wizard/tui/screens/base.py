@@ -132,20 +132,23 @@ class WizardScreen(Screen[None]):
     ) -> None:
         """Suspend (services, then pools) or resume the deployment, and say how it went;
         ``then`` runs after it worked."""
-        from spcs_wizard.engine.operations import switch
+        from spcs_wizard.engine.operations import nothing_to_switch, switch
 
         session = self.wizard.session
         try:
             runner = self.connect()
             try:
-                switch(runner, session.deployment, verb)
+                ran = switch(runner, session.deployment, verb)
             finally:
                 runner.con.close()
         except Exception as exc:  # shown to the user; the screen goes on
             self.from_worker(self.notify, str(exc), title=f"{verb} failed", severity="error")
             return
-        done = {"suspend": "Suspended", "resume": "Resumed"}[verb]
-        self.from_worker(self.notify, f"{done}: services and pools.")
+        if not ran:
+            self.from_worker(self.notify, nothing_to_switch(verb, session.deployment))
+        else:
+            done = {"suspend": "Suspended", "resume": "Resumed"}[verb]
+            self.from_worker(self.notify, f"{done}: services and pools.")
         self.from_worker(then)
 
     def connect(self) -> SqlRunner:

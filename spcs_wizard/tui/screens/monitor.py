@@ -371,7 +371,14 @@ class MonitorScreen(WizardScreen):
         self.confirm_switch("resume")
 
     def confirm_switch(self, verb: Literal["suspend", "resume"]) -> None:
-        """Both change what is billed: say how much, then do it on Yes."""
+        """Both change what is billed: say how much, then do it on Yes (nothing to ask
+        when the last look found nothing of the deployment)."""
+        last = self.history.last
+        if last is not None and last.condition == "not deployed":
+            from spcs_wizard.engine.operations import nothing_to_switch
+
+            self.notify(nothing_to_switch(verb, self.wizard.deployment), severity="warning")
+            return
         self.ask_first(
             f"{verb.capitalize()} {self.wizard.deployment.deployment_id}?",
             verb,
