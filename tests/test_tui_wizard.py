@@ -24,7 +24,7 @@ from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
-from tests.wizard_harness import listed, text_of, until, visit
+from tests.wizard_harness import listed, search_palette, text_of, until, visit
 
 
 @pytest.fixture
@@ -733,15 +733,6 @@ def test_every_footer_key_and_palette_action_runs_on_every_step(
     monkeypatch.setenv("BROWSER", "true")  # `o` hands the URL to /bin/true, not a browser
     pressed: list[tuple[str, str]] = []
 
-    async def search_palette(pilot: Pilot[None], app: WizardApp, text: str) -> None:
-        """Open the palette with its key and search it for ``text``, set in one go: typed
-        letter by letter (as the test above does) each of the ~1,000 letters here costs a
-        search and a repaint, minutes in all."""
-        await pilot.press("ctrl+p")
-        await until(pilot, lambda: bool(app.screen.query("CommandInput")), what="palette open")
-        app.screen.query_one("CommandInput", Input).value = text
-        await until(pilot, lambda: listed(app).startswith(text), what=f"{text} first")
-
     async def settle(pilot: Pilot[None], app: WizardApp, step: str) -> None:
         cls = screen_class(step)
         await pilot.pause()
@@ -890,5 +881,44 @@ def test_a_known_account_deployment_is_looked_at_and_picked_up_through_its_conne
             assert (app.wizard.mode, app.wizard.connection_name) == ("account", "emu")
             assert app.wizard.deployment.deployment_id == "ACC_MILVUS_DEMO"
             assert app.wizard.ready  # connected through emu, preflight passed
+
+    asyncio.run(scenario())
+
+
+def test_the_palettes_keys_panel_closes_with_escape_and_a_screenshot_says_where_it_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's own palette entries: "Keys" opened a panel Escape did not close, and
+    "Screenshot" said "Failed to save screenshot" (no Downloads folder), nothing more."""
+    from textual.widgets import HelpPanel
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no Downloads folder there
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "state"))
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(), start="welcome")
+        async with app.run_test(size=(120, 40)) as pilot:
+            welcome = app.screen
+            await search_palette(pilot, app, "Keys")
+            await pilot.press("enter")
+            await until(pilot, lambda: bool(welcome.query(HelpPanel)), what="the keys panel")
+            await pilot.press("escape")
+            await until(pilot, lambda: not welcome.query(HelpPanel), what="closed")
+            assert app.screen is welcome
+            assert app.is_running
+            await search_palette(pilot, app, "Screenshot")
+            await pilot.press("enter")
+            saved = "Saved to "
+            await until(
+                pilot,
+                lambda: any(str(n.message).startswith(saved) for n in app._notifications),
+                what="saved",
+            )
+            said = next(str(n.message) for n in app._notifications if saved in str(n.message))
+            picture = Path(said.removeprefix(saved))
+            assert picture.parent == tmp_path / "state" / "screenshots"
+            assert picture.name.startswith("spcs-wizard-welcomescreen-")
+            assert "Where to deploy" in picture.read_text().replace("&#160;", " ")
 
     asyncio.run(scenario())

@@ -32,6 +32,17 @@ async def until(
         await pilot.pause(0.05)
 
 
+async def search_palette(pilot: Pilot[None], app: App[None], text: str) -> None:
+    """Open the palette with its key and search it for ``text``, set in one go: typed
+    letter by letter, each letter costs a search and a repaint."""
+    from textual.widgets import Input
+
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: bool(app.screen.query("CommandInput")), what="palette open")
+    app.screen.query_one("CommandInput", Input).value = text
+    await until(pilot, lambda: listed(app).startswith(text), what=f"{text} first")
+
+
 def listed(app: App[None]) -> str:
     """The command palette's options, first (highlighted) first; "" when it is closed."""
     from textual.command import CommandList

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.widgets.step_bar import STEPS
 
@@ -52,7 +53,7 @@ NEEDS_TARGET = {"build", "deploy", "monitor", "console", "teardown"}
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
-class WizardApp(App[None]):
+class WizardApp(WizardAppBase):
     CSS_PATH = Path(__file__).with_name("wizard.tcss")
     TITLE = "spcs-wizard"
     SUB_TITLE = "Milvus on Snowpark Container Services"

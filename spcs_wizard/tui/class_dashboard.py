@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from spcs_wizard.state_style import condition
+from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.threads import start_thread
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
@@ -305,7 +306,7 @@ Handouts (the attendees' passwords) are never shown here: `spcs-wizard workshop 
 """
 
 
-class ClassApp(App[None]):
+class ClassApp(WizardAppBase):
     CSS_PATH: ClassVar[list[str | Path]] = [  # type: ignore[assignment,misc]
         Path(__file__).with_name("wizard.tcss"),
         Path(__file__).with_name("class_dashboard.tcss"),
