@@ -5,6 +5,7 @@ stale; on the rehearsal and on an account reached through connections.toml."""
 from __future__ import annotations
 
 import asyncio
+import webbrowser
 from pathlib import Path
 
 import keyring
@@ -120,6 +121,22 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                         await until(pilot, lambda: app.screen is screen, what=f"{title}: closed")
                 await _looked(pilot, app, "a look after the cancels")
                 assert _column(app, "state") == ["running"] * 3  # nothing was confirmed
+
+                # `o` where no browser exists (the boundary stood in for: Python's browser
+                # lookup finding none) copies the attendee's address and says so; it said
+                # "Opened" before, whatever happened.
+                def no_browser(using: str | None = None) -> None:
+                    raise webbrowser.Error("could not locate runnable browser")
+
+                app.copy_to_clipboard("")
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(webbrowser, "get", no_browser)
+                    await pilot.press("o")
+                await until(pilot, lambda: app.clipboard.startswith("https://"), what="copied")
+                assert app.clipboard.removeprefix("https://") == _column(app, "endpoint")[0]
+                said = [str(n.message) for n in app._notifications]
+                assert any("No web browser here" in m and app.clipboard in m for m in said)
+                assert not any(m.startswith("Opened") for m in said)
 
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")

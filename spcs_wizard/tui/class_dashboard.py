@@ -6,7 +6,6 @@ error), refreshed in a background thread, with the instructor's actions on the w
 from __future__ import annotations
 
 import time
-import webbrowser
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -19,6 +18,7 @@ from textual.widgets import DataTable, Header, Static
 
 from spcs_wizard.state_style import condition
 from spcs_wizard.tui.app_base import WizardAppBase
+from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.threads import start_thread
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
@@ -282,8 +282,7 @@ class ClassScreen(Screen[None]):
         if row.endpoint is None:
             self.notify(f"{row.name} has no endpoint address yet.", severity="warning")
             return
-        webbrowser.open(row.endpoint)
-        self.notify(f"Opened {row.endpoint}")
+        open_or_copy(self.app, row.endpoint, f"{row.name}'s endpoint")
 
 
 HELP = """\

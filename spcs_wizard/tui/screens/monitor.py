@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import webbrowser
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -32,6 +31,7 @@ from textual.widgets import (
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
 from spcs_wizard.state_style import condition, styled
+from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.trend import Trends
 from spcs_wizard.tui.widgets.when import ago
@@ -414,14 +414,4 @@ class MonitorScreen(WizardScreen):
         endpoint = self._selected_endpoint()
         if not (endpoint and endpoint.link):
             return
-        try:
-            webbrowser.get()
-        except webbrowser.Error:  # a server, a container: no browser to hand the URL to
-            self.app.copy_to_clipboard(endpoint.link)
-            self.notify(
-                f"No web browser here: copied {endpoint.link} instead; open it on your machine.",
-                severity="warning",
-            )
-            return
-        self.app.open_url(endpoint.link)
-        self.notify(f"Opening {endpoint.service}'s endpoint {endpoint.endpoint}: {endpoint.link}")
+        open_or_copy(self.app, endpoint.link, f"{endpoint.service}'s endpoint {endpoint.endpoint}")
