@@ -106,6 +106,18 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     twice = run(env, "teardown")  # no terminal, no --yes: nothing to ask about
     assert twice.returncode == 0, twice.stdout + twice.stderr
     assert "Nothing to remove: CLI_MILVUS_DEMO is not deployed." in twice.stdout
+    no_service = run(env, "logs", "milvus")
+    assert no_service.returncode == 1
+    assert no_service.stderr.strip() == (
+        "Error: no milvus service in CLI_MILVUS_DEMO to read a log from (deployed? see "
+        "'spcs-wizard status')"
+    )
+    none = run(env, "endpoints")
+    assert none.returncode == 0, none.stderr
+    assert none.stdout.strip() == (
+        "No public endpoint: CLI_MILVUS_DEMO is not deployed. "
+        "'spcs-wizard status' shows where it stands."
+    )
     for verb in ("suspend", "resume"):  # torn down: nothing of it to switch, and it says so
         nothing = run(env, verb)
         assert nothing.returncode == 0, nothing.stderr

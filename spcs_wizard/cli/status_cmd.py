@@ -169,9 +169,18 @@ def endpoints_command(deployment: Deployment, connection_name: str, as_json: boo
     from spcs_wizard.engine.operations import public_endpoints
 
     with open_runner(connection_name) as runner:
-        found = public_endpoints(_take(runner, deployment))
+        snap = _take(runner, deployment)
+    found = public_endpoints(snap)
     if as_json:
         click.echo(json.dumps([e.__dict__ for e in found], indent=2))
+        return
+    if not found:  # said, not an empty table (stdout: a script reading URLs reads none)
+        why = (
+            f"{deployment.deployment_id} is {snap.condition}"
+            if snap.condition in ("not deployed", "partly deployed")
+            else f"its services ({snap.condition}) have none listed yet"
+        )
+        click.echo(f"No public endpoint: {why}. 'spcs-wizard status' shows where it stands.")
         return
     for e in found:
         click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")

@@ -102,6 +102,11 @@ def service_logs(
         sql = logs_sql(d, service, instance, lines, container)
         rows = runner.query(sql, d.names().sys_admin)
     except ProgrammingError as exc:
+        if exc.errno == 2003:  # does not exist, or not authorized: no such service to read
+            raise LogUnavailableError(
+                f"no {service} service in {d.deployment_id} to read a log from (deployed? "
+                "see 'spcs-wizard status')"
+            ) from None
         raise LogUnavailableError(
             f"no log of the {service} service's instance {instance} now ({exc.msg}); "
             "a suspended or starting service has none: see 'spcs-wizard status'"
