@@ -150,6 +150,18 @@ def test_unknown_setting_names_the_source_and_a_close_match(tmp_path: Path) -> N
         load_deployment(path, environ={})
 
 
+def test_an_unknown_setting_far_from_any_points_to_the_command_that_lists_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[nosuch]\nkey = 1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_deployment(path, environ={})
+    assert str(caught.value).endswith(
+        "there is no setting 'nosuch.key'. 'spcs-wizard config keys' lists them."
+    )
+
+
 def test_invalid_values_are_all_reported_with_their_source() -> None:
     env = {"SPCS_WIZARD_ROLE__NAME": "my role", "SPCS_WIZARD_MILVUS__POOL__MIN_NODES": "0"}
     with pytest.raises(ConfigError) as caught:

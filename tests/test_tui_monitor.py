@@ -113,11 +113,28 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             # Said as suspended (not as torn down, not as failing), and billed nothing.
             await until(pilot, lambda: "suspended:" in text_of(fresh), what="said suspended")
             assert "0 credits/h now" in text_of(fresh)
+            await pilot.press("s")  # already suspended: said, nothing asked
+            name = context.deployment.deployment_id
+            already = f"{name} is suspended already: nothing to suspend."
+            await until(
+                pilot,
+                lambda: any(str(n.message) == already for n in app._notifications),
+                what="already suspended",
+            )
+            assert app.screen is screen
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
             assert "starts the compute pools" in text_of(app.screen.query_one("#question", Static))
             await pilot.click("#yes")
             await until(pilot, lambda: "healthy" in text_of(fresh), timeout=60, what="resumed")
+            await pilot.press("u")  # running already: said, nothing asked
+            already = f"{name} is running already: nothing to resume."
+            await until(
+                pilot,
+                lambda: any(str(n.message) == already for n in app._notifications),
+                what="already running",
+            )
+            assert app.screen is screen
 
             endpoints = screen.query_one("#endpoints", DataTable)
             # After a resume the endpoints get their URLs again a little later, one by one:

@@ -51,7 +51,7 @@ def setting_paths(model: type[BaseModel] = Deployment, prefix: str = "") -> dict
 def _unknown(path: str, source: str) -> ConfigError:
     known = list(setting_paths())
     close = difflib.get_close_matches(path, known, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else " 'spcs-wizard config show' lists them."
+    hint = f" Did you mean {close[0]!r}?" if close else " 'spcs-wizard config keys' lists them."
     return ConfigError(f"{source}: there is no setting {path!r}.{hint}")
 
 

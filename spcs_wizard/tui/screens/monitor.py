@@ -379,6 +379,12 @@ class MonitorScreen(WizardScreen):
 
             self.notify(nothing_to_switch(verb, self.wizard.deployment), severity="warning")
             return
+        already = {"suspend": "suspended", "resume": "running"}[verb]
+        if last is not None and last.condition == already:  # asking would offer nothing
+            self.notify(
+                f"{self.wizard.deployment.deployment_id} is {already} already: nothing to {verb}."
+            )
+            return
         self.ask_first(
             f"{verb.capitalize()} {self.wizard.deployment.deployment_id}?",
             verb,
