@@ -97,6 +97,14 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 assert _column(app, "credits/h") == ["0.22"] * 3
                 fresh = text_of(screen.query_one("#freshness", Static))
                 assert fresh.startswith("3 of 3 running · 0.66 credits/h now")
+                await pilot.press("u")  # every one runs: said, nothing asked or billed
+                said = "Every attendee's deployment is running already: nothing to resume."
+                await until(
+                    pilot,
+                    lambda: any(str(n.message) == said for n in app._notifications),
+                    what="running already",
+                )
+                assert app.screen is screen
 
                 # Every key the footer shows, and every palette action: each dialog that
                 # opens is cancelled with Escape, so the class is as it was.
@@ -141,6 +149,14 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")
                 assert _column(app, "state") == ["suspended"] * 3
+                await pilot.press("s")
+                said = "Every attendee's deployment is suspended already: nothing to suspend."
+                await until(
+                    pilot,
+                    lambda: any(str(n.message) == said for n in app._notifications),
+                    what="suspended already",
+                )
+                assert app.screen is screen
                 assert "suspend: 3 done" in text_of(screen.query_one("#last-action", Static))
                 await _confirm(pilot, app, "u")
                 await _looked(pilot, app, "after resume")

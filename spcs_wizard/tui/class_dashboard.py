@@ -190,7 +190,16 @@ class ClassScreen(Screen[None]):
             self.app.pop_screen()
 
     # -- acting on the class --------------------------------------------------------------
+    def _already(self, condition: str, verb: str) -> bool:
+        """Every attendee is ``condition`` by the last look: say so, ask nothing."""
+        if self.rows and all(r.condition == condition for r in self.rows):
+            self.notify(f"Every attendee's deployment is {condition} already: nothing to {verb}.")
+            return True
+        return False
+
     def action_suspend(self) -> None:
+        if self._already("suspended", "suspend"):
+            return
         rate = sum(r.credits_per_hour or 0 for r in self.rows)
         self._confirm(
             "Suspend the whole class?",
@@ -204,6 +213,8 @@ class ClassScreen(Screen[None]):
     def action_resume(self) -> None:
         from spcs_wizard.workshop.cost import workshop_cost
 
+        if self._already("running", "resume"):
+            return
         cost = workshop_cost(self.room.workshop)
         self._confirm(
             "Resume the whole class?",
