@@ -248,6 +248,8 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
             await until(pilot, lambda: app.job is not None and app.job.waiting != ""
                         and app.job.current == "wait-service-milvus", what="the wait")  # fmt: skip
             assert strip(app).startswith("Deploy ")
+            nav = text_of(app.screen.query_one("#nav-status", Static))
+            assert nav == "deploying: Next once it is done"  # not "deploy first"
             await pilot.press("ctrl+b")
             await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="back")
             await until(pilot, lambda: "wait-service-milvus" in strip(app), what="the strip")
@@ -265,6 +267,8 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
             assert checklist.states["service-milvus"] in ("done", "skipped")
             assert checklist.states["wait-service-milvus"] in ("running", "waiting")
             assert app.screen.query_one("#start", Button).disabled  # no second deploy
+            nav = text_of(app.screen.query_one("#nav-status", Static))
+            assert nav == "deploying: Next once it is done"  # shown again, still running
             await pilot.press("ctrl+q")
             await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
             assert getattr(app.focused, "id", None) == "no"

@@ -17,6 +17,8 @@ from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
 
+DEPLOYING = "deploying: Next once it is done"
+
 
 class DeployScreen(AsksForSecrets):
     STEP = "deploy"
@@ -33,8 +35,11 @@ class DeployScreen(AsksForSecrets):
     def on_mount(self) -> None:
         self.query_one(Checklist).show_steps(self.wizard.session.plan().steps)
         self.allow_next(False, "deploy first")
-        if self.replay_job() is None:
+        job = self.replay_job()
+        if job is None:
             self.read_record()
+        elif job.running:
+            self.allow_next(False, DEPLOYING)
 
     @work(thread=True, group="record")
     def read_record(self) -> None:
@@ -92,6 +97,7 @@ class DeployScreen(AsksForSecrets):
         if self.wizard_app.run_job(job, plan_job(images_only=False, report=lambda f: f.hint)):
             self.query_one(Checklist).show_steps(steps)
             self.query_one("#log", EventLog).clear()
+            self.allow_next(False, DEPLOYING)
         else:
             self.query_one("#start", Button).disabled = False
 
