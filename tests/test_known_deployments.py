@@ -78,6 +78,24 @@ def test_known_lists_both_places_last_used_first_and_skips_what_it_cannot_read(
     assert record["connection"] == "prod"
 
 
+def test_a_push_left_begun_with_nothing_else_made_is_not_a_run_to_pick_up(
+    home: Path, tmp_path: Path
+) -> None:
+    """A deploy that failed at its image push, then torn down: the push stays begun in
+    the state, and Welcome listed the deployment as "nothing made, cut short"."""
+    from spcs_wizard.engine.state import DeploymentState
+
+    alice = with_settings(Deployment(), {"prefix": "ALICE_"}, "test")
+    directory = home / "deployments" / "alice_milvus_demo"
+    remember(directory, alice, "prod")
+    state = DeploymentState.load(directory / "state.json", alice.deployment_id)
+    state.intend("image-milvus")
+    assert known(tmp_path / "rehearsal") == []
+    state.intend("role")  # a statement begun and not known to end: that is a run cut short
+    (k,) = known(tmp_path / "rehearsal")
+    assert k.cut_short == ("image-milvus", "role")
+
+
 def test_a_deploy_is_remembered_with_how_far_it_got(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

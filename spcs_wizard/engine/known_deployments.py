@@ -172,8 +172,13 @@ def known(rehearsal_dir: Path) -> list[KnownDeployment]:
                 progress, pending = record.point, tuple(sorted(record.pending))
             except ValueError:  # an unreadable state: listed, as far as it is known
                 progress, pending = "deploy", ()
-            if progress == "start" and not pending:
-                continue  # nothing of it made (refused before its first change, torn down)
+            if progress == "start":
+                # Nothing of ours in the account: an image push begun then (a deploy that
+                # failed at its push, then torn down) went to a repository that is gone
+                # with the database, so it is no run to pick up.
+                pending = tuple(p for p in pending if not p.startswith("image-"))
+                if not pending:
+                    continue  # nothing made (refused before its first change, torn down)
             found.append(KnownDeployment(deployment, connection, last_used, progress, pending))
     return sorted(found, key=lambda k: k.last_used, reverse=True)
 
