@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -94,6 +95,25 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert no_log.returncode == 1
     assert no_log.stderr.startswith("Error: no log of the milvus service's instance 0 now (")
     assert "a suspended or starting service has none: see 'spcs-wizard status'" in no_log.stderr
+    # Following it waits for the log to come back, and says so once (it was silent).
+    follower = subprocess.Popen(
+        [str(COMMAND), "logs", "milvus", "--follow"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    guard = threading.Timer(60, follower.kill)  # a follower that never speaks fails here
+    guard.start()
+    try:
+        assert follower.stderr is not None
+        first = follower.stderr.readline()
+    finally:
+        guard.cancel()
+        follower.terminate()
+        follower.wait(timeout=30)
+    assert first.startswith("waiting: no log of the milvus service's instance 0 now (")
     assert run(env, "resume").returncode == 0
 
     no_yes = run(env, "teardown")
@@ -112,6 +132,9 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
         "Error: no milvus service in CLI_MILVUS_DEMO to read a log from (deployed? see "
         "'spcs-wizard status')"
     )
+    followed = run(env, "logs", "milvus", "--follow")  # no service: no waiting for one
+    assert followed.returncode == 1
+    assert followed.stderr == no_service.stderr
     none = run(env, "endpoints")
     assert none.returncode == 0, none.stderr
     assert none.stdout.strip() == (

@@ -138,16 +138,25 @@ def logs_command(
     follow: bool,
 ) -> None:
     """The service container's log (SYSTEM$GET_SERVICE_LOGS)."""
-    from spcs_wizard.engine.operations import LogUnavailableError, new_lines, service_logs
+    from spcs_wizard.engine.operations import (
+        LogUnavailableError,
+        ServiceMissingError,
+        new_lines,
+        service_logs,
+    )
 
     seen: list[str] = []
+    waiting = False  # following, and said once that there is no log for now
     with open_runner(connection_name) as runner:
         while True:
             try:
                 current = service_logs(runner, deployment, service, instance, lines, container)
             except LogUnavailableError as exc:
-                if not follow:
+                if not follow or isinstance(exc, ServiceMissingError):  # waiting won't help
                     raise click.ClickException(str(exc)) from None
+                if not waiting:
+                    click.echo(f"waiting: {exc}", err=True)
+                waiting = True
                 current = seen  # following: wait for it to come back
             for line in new_lines(seen, current):
                 click.echo(line)

@@ -88,6 +88,10 @@ class LogUnavailableError(RuntimeError):
     is suspended or still starting, or the role may not read it)."""
 
 
+class ServiceMissingError(LogUnavailableError):
+    """The service is not in the account: no log will come by waiting for it."""
+
+
 def service_logs(
     runner: SqlRunner,
     d: Deployment,
@@ -103,7 +107,7 @@ def service_logs(
         rows = runner.query(sql, d.names().sys_admin)
     except ProgrammingError as exc:
         if exc.errno == 2003:  # does not exist, or not authorized: no such service to read
-            raise LogUnavailableError(
+            raise ServiceMissingError(
                 f"no {service} service in {d.deployment_id} to read a log from (deployed? "
                 "see 'spcs-wizard status')"
             ) from None
