@@ -135,6 +135,28 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     followed = run(env, "logs", "milvus", "--follow")  # no service: no waiting for one
     assert followed.returncode == 1
     assert followed.stderr == no_service.stderr
+    # Watched into a pipe, each refresh comes out as it is taken (it wrote nothing).
+    watcher = subprocess.Popen(
+        [str(COMMAND), "status", "--watch", "--interval", "1"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    guard = threading.Timer(60, watcher.kill)  # a watcher that never writes fails here
+    guard.start()
+    try:
+        assert watcher.stdout is not None
+        looks = 0
+        while looks < 2:  # two refreshes, each saying where the deployment stands
+            line = watcher.stdout.readline()
+            assert line, "the watcher ended or wrote nothing"
+            looks += "CLI_MILVUS_DEMO: not deployed" in line
+    finally:
+        guard.cancel()
+        watcher.terminate()
+        watcher.wait(timeout=30)
     none = run(env, "endpoints")
     assert none.returncode == 0, none.stderr
     assert none.stdout.strip() == (

@@ -84,7 +84,11 @@ def _take(runner: SqlRunner, deployment: Deployment) -> Snapshot:
 @deployment_options
 @connection_option
 @click.option("--json", "as_json", is_flag=True, help="The snapshot as JSON.")
-@click.option("--watch", is_flag=True, help="Refresh in place until Ctrl-C.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Refresh in place until Ctrl-C (into a file or a pipe: one look after another).",
+)
 @click.option(
     "--interval",
     default=5.0,
@@ -99,6 +103,19 @@ def status_command(
     something is not running."""
     with open_runner(connection_name) as runner:
         snap = _take(runner, deployment)
+        if watch and not as_json and not sys.stdout.isatty():
+            # A file or a pipe: Live would write nothing until the end. One look per
+            # refresh instead, each appended as it comes.
+            console = Console()
+            try:
+                while True:
+                    console.print(render_snapshot(snap))
+                    sys.stdout.flush()
+                    time.sleep(interval)
+                    snap = _take(runner, deployment)
+            except KeyboardInterrupt:
+                pass
+            return
         if watch and not as_json:
             with Live(render_snapshot(snap), refresh_per_second=4) as live:
                 try:
