@@ -31,6 +31,38 @@ def fast(tmp_path: Path) -> Iterator[tuple[Emulator, dict[str, str]]]:
     emu.stop()
 
 
+def lines_of_a_running(
+    env: dict[str, str], args: list[str], stream: str, count: int, containing: str = ""
+) -> list[str]:
+    """The first ``count`` lines (holding ``containing``) a command that keeps running
+    writes to ``stream``, read as they come; then it is stopped. One that writes none
+    within a minute is killed, and the test fails."""
+    child = subprocess.Popen(
+        [str(COMMAND), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if stream == "stdout" else subprocess.DEVNULL,
+        stderr=subprocess.PIPE if stream == "stderr" else subprocess.DEVNULL,
+        text=True,
+    )
+    guard = threading.Timer(60, child.kill)
+    guard.start()
+    found: list[str] = []
+    try:
+        pipe = child.stdout if stream == "stdout" else child.stderr
+        assert pipe is not None
+        while len(found) < count:
+            line = pipe.readline()
+            assert line, f"{args[0]} ended or wrote nothing: {found}"
+            if containing in line:
+                found.append(line)
+    finally:
+        guard.cancel()
+        child.terminate()
+        child.wait(timeout=30)
+    return found
+
+
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(COMMAND), *args],
@@ -96,23 +128,7 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert no_log.stderr.startswith("Error: no log of the milvus service's instance 0 now (")
     assert "a suspended or starting service has none: see 'spcs-wizard status'" in no_log.stderr
     # Following it waits for the log to come back, and says so once (it was silent).
-    follower = subprocess.Popen(
-        [str(COMMAND), "logs", "milvus", "--follow"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    guard = threading.Timer(60, follower.kill)  # a follower that never speaks fails here
-    guard.start()
-    try:
-        assert follower.stderr is not None
-        first = follower.stderr.readline()
-    finally:
-        guard.cancel()
-        follower.terminate()
-        follower.wait(timeout=30)
+    (first,) = lines_of_a_running(env, ["logs", "milvus", "--follow"], "stderr", 1)
     assert first.startswith("waiting: no log of the milvus service's instance 0 now (")
     assert run(env, "resume").returncode == 0
 
@@ -136,27 +152,10 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert followed.returncode == 1
     assert followed.stderr == no_service.stderr
     # Watched into a pipe, each refresh comes out as it is taken (it wrote nothing).
-    watcher = subprocess.Popen(
-        [str(COMMAND), "status", "--watch", "--interval", "1"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    watched = lines_of_a_running(
+        env, ["status", "--watch", "--interval", "1"], "stdout", 2, "CLI_MILVUS_DEMO: not deployed"
     )
-    guard = threading.Timer(60, watcher.kill)  # a watcher that never writes fails here
-    guard.start()
-    try:
-        assert watcher.stdout is not None
-        looks = 0
-        while looks < 2:  # two refreshes, each saying where the deployment stands
-            line = watcher.stdout.readline()
-            assert line, "the watcher ended or wrote nothing"
-            looks += "CLI_MILVUS_DEMO: not deployed" in line
-    finally:
-        guard.cancel()
-        watcher.terminate()
-        watcher.wait(timeout=30)
+    assert len(watched) == 2  # two refreshes, each saying where the deployment stands
     none = run(env, "endpoints")
     assert none.returncode == 0, none.stderr
     assert none.stdout.strip() == (

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, RichLog, Static
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.monitor import MonitorScreen
-from tests.wizard_harness import listed, table_text, text_of, until
+from tests.wizard_harness import listed, notes, table_text, text_of, until, until_said
 
 
 async def healthy_monitor(app: WizardApp, pilot: Pilot[None]) -> MonitorScreen:
@@ -115,12 +115,7 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             assert "0 credits/h now" in text_of(fresh)
             await pilot.press("s")  # already suspended: said, nothing asked
             name = context.deployment.deployment_id
-            already = f"{name} is suspended already: nothing to suspend."
-            await until(
-                pilot,
-                lambda: any(str(n.message) == already for n in app._notifications),
-                what="already suspended",
-            )
+            await until_said(pilot, app, f"{name} is suspended already: nothing to suspend.")
             assert app.screen is screen
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
@@ -128,12 +123,7 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             await pilot.click("#yes")
             await until(pilot, lambda: "healthy" in text_of(fresh), timeout=60, what="resumed")
             await pilot.press("u")  # running already: said, nothing asked
-            already = f"{name} is running already: nothing to resume."
-            await until(
-                pilot,
-                lambda: any(str(n.message) == already for n in app._notifications),
-                what="already running",
-            )
+            await until_said(pilot, app, f"{name} is running already: nothing to resume.")
             assert app.screen is screen
 
             endpoints = screen.query_one("#endpoints", DataTable)
@@ -253,14 +243,9 @@ def test_suspend_and_resume_of_a_deployment_not_there_say_so_and_ask_nothing(
             fresh = screen.query_one("#freshness", Static)
             await until(pilot, lambda: "not deployed" in text_of(fresh), what="a look")
             for key, verb in (("s", "suspend"), ("u", "resume")):
-                said = f"Nothing to {verb}: NOBODY_MILVUS_DEMO is not deployed"
                 await pilot.press(key)
-                await until(
-                    pilot,
-                    lambda said=said: any(said in str(n.message) for n in app._notifications),
-                    what=f"{verb}: nothing to do",
-                )
+                await until_said(pilot, app, f"Nothing to {verb}: NOBODY_MILVUS_DEMO is not")
                 assert app.screen is screen  # no question asked
-            assert not any("Suspended" in str(n.message) for n in app._notifications)
+            assert not any("Suspended" in m for m in notes(app))
 
     asyncio.run(scenario())

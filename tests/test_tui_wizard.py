@@ -24,7 +24,7 @@ from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
-from tests.wizard_harness import listed, search_palette, text_of, until, visit
+from tests.wizard_harness import listed, search_palette, text_of, until, until_said, visit
 
 
 @pytest.fixture
@@ -408,10 +408,7 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             assert question.value == demo.QUESTION  # the history
             screen.query_one("#filter-value", Input).value = "1"
             await pilot.click("#filter-add")  # no field chosen: said, nothing added
-            said = "Choose a field and type a value."
-            await until(
-                pilot, lambda: any(n.message == said for n in app._notifications), what="said"
-            )
+            await until_said(pilot, app, "Choose a field and type a value.")
             assert screen.query_one("#filter", Input).value == ""
             screen.query_one("#filter-field", Select).value = "id"
             screen.query_one("#filter-op", Select).value = ">"
@@ -656,10 +653,7 @@ def test_a_connection_named_but_missing_is_said_and_offered_to_be_made(
             select = screen.query_one("#connections", Select)
             assert select.is_blank()
             await pilot.click("#connect")  # nothing chosen: said, and nothing tried
-            said = "Choose a connection first"
-            await until(
-                pilot, lambda: any(said in str(n.message) for n in app._notifications), what="said"
-            )
+            await until_said(pilot, app, "Choose a connection first")
             assert wizard.connection_name == "nosuch"
             select.value = "emu"
             connect = screen.query_one("#connect", Button)
@@ -913,14 +907,8 @@ def test_the_palettes_keys_panel_closes_with_escape_and_a_screenshot_says_where_
             assert app.is_running
             await search_palette(pilot, app, "Screenshot")
             await pilot.press("enter")
-            saved = "Saved to "
-            await until(
-                pilot,
-                lambda: any(str(n.message).startswith(saved) for n in app._notifications),
-                what="saved",
-            )
-            said = next(str(n.message) for n in app._notifications if saved in str(n.message))
-            picture = Path(said.removeprefix(saved))
+            said = await until_said(pilot, app, "Saved to ")
+            picture = Path(said.removeprefix("Saved to "))
             assert picture.parent == tmp_path / "state" / "screenshots"
             assert picture.name.startswith("spcs-wizard-welcomescreen-")
             assert "Where to deploy" in picture.read_text().replace("&#160;", " ")

@@ -28,7 +28,7 @@ from spcs_wizard.workshop.roster import numbered
 from spcs_wizard.workshop.workshop import Workshop, workshop_dir
 from tests.cli_harness import connections_home
 from tests.conftest import ADMIN_PASSWORD
-from tests.wizard_harness import listed, text_of, until
+from tests.wizard_harness import listed, notes, text_of, until, until_said
 
 
 def _provisioned(target: Target, directory: Path, attendees: int, account: str) -> Classroom:
@@ -98,11 +98,8 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 fresh = text_of(screen.query_one("#freshness", Static))
                 assert fresh.startswith("3 of 3 running · 0.66 credits/h now")
                 await pilot.press("u")  # every one runs: said, nothing asked or billed
-                said = "Every attendee's deployment is running already: nothing to resume."
-                await until(
-                    pilot,
-                    lambda: any(str(n.message) == said for n in app._notifications),
-                    what="running already",
+                await until_said(
+                    pilot, app, "Every attendee's deployment is running already: nothing to resume."
                 )
                 assert app.screen is screen
 
@@ -142,7 +139,7 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                     await pilot.press("o")
                 await until(pilot, lambda: app.clipboard.startswith("https://"), what="copied")
                 assert app.clipboard.removeprefix("https://") == _column(app, "endpoint")[0]
-                said = [str(n.message) for n in app._notifications]
+                said = notes(app)
                 assert any("No web browser here" in m and app.clipboard in m for m in said)
                 assert not any(m.startswith("Opened") for m in said)
 
@@ -150,11 +147,10 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 await _looked(pilot, app, "after suspend")
                 assert _column(app, "state") == ["suspended"] * 3
                 await pilot.press("s")
-                said = "Every attendee's deployment is suspended already: nothing to suspend."
-                await until(
+                await until_said(
                     pilot,
-                    lambda: any(str(n.message) == said for n in app._notifications),
-                    what="suspended already",
+                    app,
+                    "Every attendee's deployment is suspended already: nothing to suspend.",
                 )
                 assert app.screen is screen
                 assert "suspend: 3 done" in text_of(screen.query_one("#last-action", Static))

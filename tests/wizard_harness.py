@@ -32,6 +32,17 @@ async def until(
         await pilot.pause(0.05)
 
 
+def notes(app: App[None]) -> list[str]:
+    """The notifications the app has shown and still holds, as text."""
+    return [str(n.message) for n in app._notifications]
+
+
+async def until_said(pilot: Pilot[None], app: App[None], text: str, what: str = "") -> str:
+    """Until a notification contains ``text``; returns the whole of it."""
+    await until(pilot, lambda: any(text in m for m in notes(app)), what=what or text)
+    return next(m for m in notes(app) if text in m)
+
+
 async def search_palette(pilot: Pilot[None], app: App[None], text: str) -> None:
     """Open the palette with its key and search it for ``text``, set in one go: typed
     letter by letter, each letter costs a search and a repaint."""
