@@ -204,7 +204,9 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
             assert "Retry" in str(start.label)
             assert pool_states() <= {"IDLE", "ACTIVE"}  # up while nothing runs on them
             await pilot.click("#yes")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), what="closed")
             await until(pilot, lambda: pool_states() == {"SUSPENDED"}, what="suspended")
+            await until(pilot, lambda: not start.has_class("-active"), what="released")
             await pilot.click("#start")  # the retry resumes them and goes on
             next_button = app.screen.query_one("#next", Button)
             await until(pilot, lambda: not next_button.disabled, what="deployed")
