@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-import webbrowser
 
 import pytest
 from textual.pilot import Pilot
@@ -16,7 +15,15 @@ from textual.widgets import DataTable, Input, RichLog, Static
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.monitor import MonitorScreen
-from tests.wizard_harness import listed, notes, table_text, text_of, until, until_said
+from tests.wizard_harness import (
+    listed,
+    notes,
+    open_without_a_browser,
+    table_text,
+    text_of,
+    until,
+    until_said,
+)
 
 
 async def healthy_monitor(app: WizardApp, pilot: Pilot[None]) -> MonitorScreen:
@@ -144,18 +151,9 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             said = [n.message for n in app._notifications]
             assert any("endpoint" in m and "(the selected row)" in m for m in said)
 
-            # `o` where no browser exists (a server; the one boundary stood in for here:
-            # Python's browser lookup finding none) copies the URL and says so.
-            def no_browser(using: str | None = None) -> None:
-                raise webbrowser.Error("could not locate runnable browser")
-
-            app.copy_to_clipboard("")
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(webbrowser, "get", no_browser)
-                await pilot.press("o")
-            await until(pilot, lambda: app.clipboard.startswith("https://"), what="copied")
-            toasts = [n.message for n in app._notifications]
-            assert any("No web browser here" in m and app.clipboard in m for m in toasts)
+            # `o` where no browser exists copies the URL and says so.
+            copied = await open_without_a_browser(pilot, app)
+            assert any("No web browser here" in m and copied in m for m in notes(app))
 
             log = screen.query_one("#log", RichLog)
 

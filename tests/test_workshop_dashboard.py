@@ -5,7 +5,6 @@ stale; on the rehearsal and on an account reached through connections.toml."""
 from __future__ import annotations
 
 import asyncio
-import webbrowser
 from pathlib import Path
 
 import keyring
@@ -28,7 +27,7 @@ from spcs_wizard.workshop.roster import numbered
 from spcs_wizard.workshop.workshop import Workshop, workshop_dir
 from tests.cli_harness import connections_home
 from tests.conftest import ADMIN_PASSWORD
-from tests.wizard_harness import listed, notes, text_of, until, until_said
+from tests.wizard_harness import listed, notes, open_without_a_browser, text_of, until, until_said
 
 
 def _provisioned(target: Target, directory: Path, attendees: int, account: str) -> Classroom:
@@ -127,21 +126,12 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 await _looked(pilot, app, "a look after the cancels")
                 assert _column(app, "state") == ["running"] * 3  # nothing was confirmed
 
-                # `o` where no browser exists (the boundary stood in for: Python's browser
-                # lookup finding none) copies the attendee's address and says so; it said
-                # "Opened" before, whatever happened.
-                def no_browser(using: str | None = None) -> None:
-                    raise webbrowser.Error("could not locate runnable browser")
-
-                app.copy_to_clipboard("")
-                with pytest.MonkeyPatch.context() as patch:
-                    patch.setattr(webbrowser, "get", no_browser)
-                    await pilot.press("o")
-                await until(pilot, lambda: app.clipboard.startswith("https://"), what="copied")
-                assert app.clipboard.removeprefix("https://") == _column(app, "endpoint")[0]
-                said = notes(app)
-                assert any("No web browser here" in m and app.clipboard in m for m in said)
-                assert not any(m.startswith("Opened") for m in said)
+                # `o` where no browser exists copies the attendee's address and says so; it
+                # said "Opened" before, whatever happened.
+                copied = await open_without_a_browser(pilot, app)
+                assert copied.removeprefix("https://") == _column(app, "endpoint")[0]
+                assert any("No web browser here" in m and copied in m for m in notes(app))
+                assert not any(m.startswith("Opened") for m in notes(app))
 
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")

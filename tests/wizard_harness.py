@@ -32,6 +32,24 @@ async def until(
         await pilot.pause(0.05)
 
 
+async def open_without_a_browser(pilot: Pilot[None], app: App[None]) -> str:
+    """Press `o` where no browser exists (a server; the one boundary stood in for here:
+    Python's browser lookup finding none); returns what was copied instead."""
+    import webbrowser
+
+    import pytest
+
+    def no_browser(using: str | None = None) -> None:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    app.copy_to_clipboard("")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webbrowser, "get", no_browser)
+        await pilot.press("o")
+    await until(pilot, lambda: app.clipboard.startswith("https://"), what="copied")
+    return app.clipboard
+
+
 def notes(app: App[None]) -> list[str]:
     """The notifications the app has shown and still holds, as text."""
     return [str(n.message) for n in app._notifications]
