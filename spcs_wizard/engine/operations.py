@@ -55,6 +55,10 @@ def switch(runner: SqlRunner, d: Deployment, verb: Literal["suspend", "resume"])
     return statements
 
 
+# The condition (Snapshot.condition) in which a switch has nothing left to do.
+SWITCHED_ALREADY: dict[str, str] = {"suspend": "suspended", "resume": "running"}
+
+
 def nothing_to_switch(verb: Literal["suspend", "resume"], d: Deployment) -> str:
     """What the faces say when ``switch`` found nothing of the deployment."""
     return f"Nothing to {verb}: {d.deployment_id} is not deployed (never made, or torn down)."

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -190,15 +190,19 @@ class ClassScreen(Screen[None]):
             self.app.pop_screen()
 
     # -- acting on the class --------------------------------------------------------------
-    def _already(self, condition: str, verb: str) -> bool:
-        """Every attendee is ``condition`` by the last look: say so, ask nothing."""
+    def _already(self, verb: Literal["suspend", "resume"]) -> bool:
+        """Every attendee is already as ``verb`` would leave them, by the last look: say
+        so, ask nothing."""
+        from spcs_wizard.engine.operations import SWITCHED_ALREADY
+
+        condition = SWITCHED_ALREADY[verb]
         if self.rows and all(r.condition == condition for r in self.rows):
             self.notify(f"Every attendee's deployment is {condition} already: nothing to {verb}.")
             return True
         return False
 
     def action_suspend(self) -> None:
-        if self._already("suspended", "suspend"):
+        if self._already("suspend"):
             return
         rate = sum(r.credits_per_hour or 0 for r in self.rows)
         self._confirm(
@@ -213,7 +217,7 @@ class ClassScreen(Screen[None]):
     def action_resume(self) -> None:
         from spcs_wizard.workshop.cost import workshop_cost
 
-        if self._already("running", "resume"):
+        if self._already("resume"):
             return
         cost = workshop_cost(self.room.workshop)
         self._confirm(

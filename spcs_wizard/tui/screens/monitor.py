@@ -373,13 +373,13 @@ class MonitorScreen(WizardScreen):
     def confirm_switch(self, verb: Literal["suspend", "resume"]) -> None:
         """Both change what is billed: say how much, then do it on Yes (nothing to ask
         when the last look found nothing of the deployment)."""
+        from spcs_wizard.engine.operations import SWITCHED_ALREADY, nothing_to_switch
+
         last = self.history.last
         if last is not None and last.condition == "not deployed":
-            from spcs_wizard.engine.operations import nothing_to_switch
-
             self.notify(nothing_to_switch(verb, self.wizard.deployment), severity="warning")
             return
-        already = {"suspend": "suspended", "resume": "running"}[verb]
+        already = SWITCHED_ALREADY[verb]
         if last is not None and last.condition == already:  # asking would offer nothing
             self.notify(
                 f"{self.wizard.deployment.deployment_id} is {already} already: nothing to {verb}."

@@ -42,7 +42,9 @@ class TeardownScreen(WizardScreen):
         self.asking = False  # a press is being surveyed or asked about
         self.show_preview()
         self.allow_next(True)
-        self.replay_job()
+        job = self.replay_job()
+        if job is not None and job.running:  # shown again while it runs
+            self.running(True)
 
     def options(self) -> tuple[bool, bool]:
         return (
