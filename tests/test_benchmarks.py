@@ -68,7 +68,7 @@ RUNS = {
         [
             "workshop provision 2: one at a time",
             "workshop provision 2: side by side",
-            "workshop status 2 rows: side by side",
+            "workshop status 2 rows: the class's look",
         ],
         [],
     ),

@@ -249,6 +249,8 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
     async def scenario() -> None:
         app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
         async with app.run_test(size=(120, 40)) as pilot:
+            # Mounted once the machine's deployments are read (after the first frame).
+            await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
             table = app.screen.query_one("#known", DataTable)
             await until(pilot, lambda: "running" in table_text(table), what="live look")
             row = table_text(table)

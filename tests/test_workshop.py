@@ -637,6 +637,47 @@ def test_lost_passwords_are_reset_for_one_attendee_and_the_old_ones_stop_working
         assert lost.teardown(pool).ok
 
 
+def test_a_look_at_the_class_lists_pools_and_services_once_and_sees_what_each_look_alone_sees(
+    tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
+) -> None:
+    """The dashboard's look: two listing statements for the class (SHOW COMPUTE POOLS LIKE
+    its names, SHOW SERVICES IN ACCOUNT), then one healthy service's containers per
+    attendee, against three statements per attendee when each looks alone; both see the
+    same. Another class on the account is not mixed in; looks that use different roles
+    cannot share a listing, and each lists its own."""
+    from spcs_wizard.workshop.class_look import class_listing, look_at_each
+
+    other = _classroom(rehearsal, tmp_path / "other", 1, connections=1)
+    with _provisioned(rehearsal, tmp_path, 3, connections=2) as (room, pool):
+        assert other.provision(pool).ok  # its services are in the account's listing too
+        traffic = rehearsal.started.traffic
+
+        def statements(look: Any) -> tuple[int, dict[str, Any]]:
+            before = traffic.count.statements
+            found = look()
+            return traffic.count.statements - before, found
+
+        room.snapshots(pool)  # the first looks read everything; then only what is due
+        together, class_looks = statements(lambda: room.snapshots(pool))
+        alone, each_looks = statements(lambda: look_at_each(room, pool))
+        assert (together, alone) == (2 + 3, 3 * 3)
+        for a in room.workshop.attendees:
+            mine, theirs = class_looks[a.slug], each_looks[a.slug]
+            assert mine.pools == theirs.pools and len(mine.pools) == 2
+            assert [(s.name, s.status, s.endpoints) for s in mine.services] == [
+                (s.name, s.status, s.endpoints) for s in theirs.services
+            ]
+            # (the other class's services have the same names, in its own databases)
+            assert len(mine.services) == 2 and mine.condition == "running"
+
+        first = room.workshop.attendees[0]
+        session = room.session(first)
+        roles = session.deployment.admin_roles.model_copy(update={"sys_admin": "ACCOUNTADMIN"})
+        session.deployment = session.deployment.model_copy(update={"admin_roles": roles})
+        assert class_listing(room, pool) is None
+        assert other.teardown(pool).ok
+
+
 def test_two_classes_on_one_account_the_first_teardown_leaves_what_the_second_needs(
     tmp_path: Path, no_keyring: None, rehearsal: Rehearsal
 ) -> None:

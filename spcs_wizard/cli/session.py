@@ -13,18 +13,10 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from spcs_wizard.engine.events import (
-    Event,
-    StepDone,
-    StepFailed,
-    StepSkipped,
-    StepStarted,
-)
-from spcs_wizard.model.secret_rules import secret_variable
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the engine's modules load when used: `spcs-wizard tui` starts sooner)
     from spcs_wizard.cli.push_bars import PushBars
     from spcs_wizard.engine.deployment_session import DeploymentSession
+    from spcs_wizard.engine.events import Event
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.images.push import PushEvent
     from spcs_wizard.model.sql import SecretSlot
@@ -133,6 +125,8 @@ def ask_and_keep(session: DeploymentSession) -> Callable[[SecretSlot], str]:
     keyring): a masked prompt on a terminal; the answer is then kept in the keyring when
     one is available, so the next run does not ask."""
 
+    from spcs_wizard.model.secret_rules import secret_variable
+
     def ask(slot: SecretSlot) -> str:
         value = _ask_secret(slot, secret_variable(slot))
         problem = session.give_secret(slot, value)
@@ -214,6 +208,8 @@ class EventPrinter:
         self.console.print(f"[dim]    | {escape(line)}[/]", markup=True, highlight=False)
 
     def __call__(self, event: Event) -> None:
+        from spcs_wizard.engine.events import StepDone, StepFailed, StepSkipped, StepStarted
+
         if self.as_json:
             click.echo(json.dumps(event.to_dict()))
             return

@@ -43,6 +43,18 @@ def tui_command(
     Console, Teardown. Starts in rehearsal mode (a local SPCS emulator and Milvus Lite,
     no account needed); -c CONNECTION starts on a real account. Without settings (no
     spcs-wizard.toml, no --set), it starts with the names Naming had last time."""
+    from spcs_wizard.tui import start_up
+
+    start_up.pause()  # resumed once the first screen is drawn, or as the app ends
+    try:
+        _run_wizard(deployment, connection_name, refresh, speed)
+    finally:
+        start_up.resume()
+
+
+def _run_wizard(
+    deployment: Deployment | None, connection_name: str | None, refresh: float, speed: float
+) -> None:
     from spcs_wizard.tui.app import run
     from spcs_wizard.tui.context import WizardContext
 

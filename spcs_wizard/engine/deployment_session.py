@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.preflight import Finding
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.engine.runner import SqlRunner
-    from spcs_wizard.engine.snapshot import KeptReadings, Snapshot
+    from spcs_wizard.engine.snapshot import KeptReadings, Listing, Snapshot
     from spcs_wizard.engine.teardown import Teardown, TeardownOutcome
     from spcs_wizard.images.builder import Builder
     from spcs_wizard.images.push import PushEvent
@@ -304,10 +304,11 @@ class DeploymentSession:
 
         return registry_credentials_of(self.target.connection_name or "default")
 
-    def snapshot(self, runner: SqlRunner) -> Snapshot:
+    def snapshot(self, runner: SqlRunner, listing: Listing | None = None) -> Snapshot:
         """One look at the deployment; what it reads is kept for the next look (the
         monitor's refreshes): endpoints read again when they may have changed, a healthy
-        service's containers in turn (``KeptReadings``)."""
+        service's containers in turn (``KeptReadings``). Its pools and services are taken
+        from ``listing`` when one was read for several deployments (a class's look)."""
         from spcs_wizard.engine.snapshot import KeptReadings, take
 
         rehearsal = self.target.rehearsal
@@ -315,7 +316,7 @@ class DeploymentSession:
         clock = rehearsal.started.clock.now if rehearsal is not None else None
         if self._kept is None:
             self._kept = KeptReadings()
-        return take(runner, self.deployment, clock, self._kept)
+        return take(runner, self.deployment, clock, self._kept, listing)
 
     def teardown_preview(self, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
         from spcs_wizard.engine.teardown import preview

@@ -272,19 +272,26 @@ def _common_start(names: set[str]) -> str:
     return first[:size]
 
 
-def read_pools(runner: SqlRunner, d: Deployment) -> list[PoolStatus]:
-    """The deployment's compute pools as SHOW COMPUTE POOLS lists them (one statement)."""
+def pool_names(d: Deployment) -> set[str]:
     n = d.names()
-    role = n.sys_admin
-    wanted = {n.milvus_pool.name, n.jupyter_pool.name}
-    # LIKE by the common start of the two names (a workshop's thirty deployments list
-    # two pools each, not sixty); its '_' matches any character: the names filter.
-    common = _common_start(wanted)
-    listing = (
+    return {n.milvus_pool.name, n.jupyter_pool.name}
+
+
+def pool_listing(names: set[str]) -> str:
+    """SHOW COMPUTE POOLS for these names: LIKE by their common start (a workshop's thirty
+    deployments list their pools, not every pool in the account); its '_' matches any
+    character, so the rows are filtered by name after (``pools_in``)."""
+    common = _common_start(names)
+    return (
         f"SHOW COMPUTE POOLS LIKE {string_literal(common + '%')}"
         if common
-        else "SHOW COMPUTE POOLS"
+        else ("SHOW COMPUTE POOLS")
     )
+
+
+def pools_in(rows: list[dict[str, Any]], d: Deployment) -> list[PoolStatus]:
+    """The deployment's compute pools among SHOW COMPUTE POOLS rows."""
+    wanted = pool_names(d)
     return [
         PoolStatus(
             r["name"],
@@ -295,8 +302,27 @@ def read_pools(runner: SqlRunner, d: Deployment) -> list[PoolStatus]:
             int(r.get("active_nodes") or 0),
             _int(r.get("auto_suspend_secs")),
         )
-        for r in runner.query_or_missing(listing, role)
+        for r in rows
         if r["name"] in wanted
+    ]
+
+
+def read_pools(runner: SqlRunner, d: Deployment) -> list[PoolStatus]:
+    """The deployment's compute pools as SHOW COMPUTE POOLS lists them (one statement)."""
+    rows = runner.query_or_missing(pool_listing(pool_names(d)), d.names().sys_admin)
+    return pools_in(rows, d)
+
+
+def services_in(rows: list[dict[str, Any]], d: Deployment) -> list[tuple[str, dict[str, Any]]]:
+    """The deployment's services among SHOW SERVICES IN ACCOUNT rows (by their
+    database_name and schema_name columns: sql-reference/sql/show-services), each with
+    its name in the schema."""
+    n = d.names()
+    place = (n.database.name, n.schema_.name)
+    return [
+        (n.in_schema(Identifier(row["name"])), row)
+        for row in rows
+        if (row["database_name"], row["schema_name"]) == place
     ]
 
 
@@ -317,15 +343,30 @@ def deployed(runner: SqlRunner, d: Deployment) -> bool:
     return bool(read_pools(runner, d)) or bool(read_service_rows(runner, d))
 
 
+@dataclass(frozen=True)
+class Listing:
+    """SHOW COMPUTE POOLS and SHOW SERVICES rows read once for several deployments (a
+    workshop's class): each deployment's look takes its own from them."""
+
+    pools: list[dict[str, Any]]
+    services: list[dict[str, Any]]
+
+
 def take(
     runner: SqlRunner,
     d: Deployment,
     account_clock: Callable[[], float] | None = None,
     kept: KeptReadings | None = None,
+    listing: Listing | None = None,
 ) -> Snapshot:
+    """One look at the deployment: its pools and services (from ``listing`` when given,
+    else read: two statements), then each service's containers and endpoints (two
+    statements each, fewer with ``kept``)."""
     role = d.names().sys_admin
-    pools = read_pools(runner, d)
-    rows = read_service_rows(runner, d)
+    if listing is None:
+        pools, rows = read_pools(runner, d), read_service_rows(runner, d)
+    else:
+        pools, rows = pools_in(listing.pools, d), services_in(listing.services, d)
     due = kept.begin(rows) if kept is not None else None
     services = []
     for fqn, row in rows:

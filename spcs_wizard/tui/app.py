@@ -16,6 +16,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from spcs_wizard.tui import start_up
 from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.widgets.step_bar import STEPS
@@ -75,6 +76,9 @@ class WizardApp(WizardAppBase):
         self.live: dict[str, LiveStatus] = {}  # KnownDeployment.key -> its last live look
         self._looking = False
         self.workshops: list[tuple[str | None, str]] = []  # recorded: (connection, name)
+
+    def on_load(self) -> None:
+        start_up.pause()  # until the first screen is drawn (WizardScreen.on_mount)
 
     def on_mount(self) -> None:
         self.theme = DARK
@@ -342,6 +346,7 @@ class WizardApp(WizardAppBase):
             )
 
     def on_unmount(self) -> None:
+        start_up.resume()  # an app that ends before its first frame
         if self.wizard.rehearsal is not None:
             self.wizard.rehearsal.stop()
 

@@ -326,21 +326,12 @@ class Classroom:
 
     # -- looking --------------------------------------------------------------------------
     def snapshots(self, pool: RunnerPool) -> dict[str, Snapshot | AttendeeResult]:
-        """One look at every attendee's deployment (a failed look: why)."""
-        found: dict[str, Snapshot | AttendeeResult] = {}
+        """One look at every attendee's deployment (a failed look: why): the class's pools
+        and services listed once, then each one's containers and endpoints
+        (``class_look``)."""
+        from spcs_wizard.workshop.class_look import look_at_class
 
-        def look(attendee: Attendee) -> AttendeeResult:
-            try:
-                with pool.borrow() as runner:
-                    found[attendee.slug] = self.session(attendee).snapshot(runner)
-            except ConnectorError as exc:
-                failed = AttendeeResult(attendee, "status", False, f"cannot look: {exc}")
-                found[attendee.slug] = failed
-                return failed
-            return AttendeeResult(attendee, "status", True, "")
-
-        self.each(pool, self.workshop.attendees, look, lambda _: None)
-        return {a.slug: found[a.slug] for a in self.workshop.attendees}
+        return look_at_class(self, pool)
 
     # -- acting on all ----------------------------------------------------------------------
     def switch(

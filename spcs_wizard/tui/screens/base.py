@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Header, Static
 
+from spcs_wizard.tui import start_up
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
@@ -172,6 +173,11 @@ class WizardScreen(Screen[None]):
         from spcs_wizard.tui.widgets.event_log import EventLog
 
         self.query_one(EventLog).write(markup)
+
+    def on_mount(self) -> None:
+        # (Textual calls each class's on_mount: the step screens' own run too.)
+        if start_up.paused():  # the first screen: once it is drawn, collect as before
+            self.call_after_refresh(start_up.resume)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Label, RadioButton, RadioSet, Static
+from textual.widgets import Label, RadioButton, RadioSet, Static
 
 from spcs_wizard.state_style import condition
 from spcs_wizard.tui.screens.base import WizardScreen
@@ -19,6 +19,8 @@ from spcs_wizard.tui.widgets.cost_table import CostTable
 from spcs_wizard.tui.widgets.when import ago
 
 if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.known_deployments import LiveStatus
     from spcs_wizard.model.deployment import Deployment
@@ -59,15 +61,10 @@ class WelcomeScreen(WizardScreen):
     AUTO_FOCUS = "#mode"  # where the screen starts (the known list takes it once shown)
 
     def compose_body(self) -> Iterable[Widget]:
-        known = bool(self.wizard_app.known)
-        with VerticalScroll():
-            # First when there are any: someone coming back picks one up.
-            title = Label("Deployments on this machine", classes="section", id="known-title")
-            table = DataTable(
-                id="known", cursor_type="row", cursor_foreground_priority="renderable"
-            )
-            hint = Static("", id="known-hint", classes="hint")
-            yield from (w if known else hidden(w) for w in (title, table, hint))
+        with VerticalScroll(id="welcome-page"):
+            # The deployments this machine knows come first (someone coming back picks
+            # one up); mounted once there are any (``show_known``): most first starts
+            # have none, and a hidden table still costs its styles at start-up.
             yield Static(INTRO, id="intro")
             yield Label("Where to deploy", classes="section")
             with RadioSet(id="mode"):
@@ -87,9 +84,6 @@ class WelcomeScreen(WizardScreen):
             yield CostTable(self.wizard.chosen, id="cost")
 
     def on_mount(self) -> None:
-        table = self.query_one("#known", DataTable)
-        for label in ("deployment", "place", "record", "now", "cr/h", "last used"):
-            table.add_column(label, key=label)
         self.show_known()
         self.lock_mode()
         self.call_after_refresh(self._after_first_frame)
@@ -118,11 +112,11 @@ class WelcomeScreen(WizardScreen):
     def show_known(self) -> None:
         """The list as the wizard last read it, with what the live looks found."""
         known = self.wizard_app.known
-        for widget in ("#known-title", "#known", "#known-hint"):
-            self.query_one(widget).display = bool(known)
+        for widget in self.query("#known-title, #known, #known-hint"):
+            widget.display = bool(known)
         if not known:
             return
-        table = self.query_one("#known", DataTable)
+        table = self._known_table()
         if not getattr(self, "_listed", False):  # first shown: focus it, it is the way back
             self._listed = True
             # Unless the person has moved on (the place's choice and the page itself are
@@ -164,6 +158,22 @@ class WelcomeScreen(WizardScreen):
         self._tell_cut_short()
         hint = "Enter picks one up: it connects and goes on where it stopped."
         self.query_one("#known-hint", Static).update("\n".join([hint, *problems]))
+
+    def _known_table(self) -> DataTable[object]:
+        """The list of known deployments, mounted at the top of the page the first time."""
+        from textual.widgets import DataTable
+
+        found = self.query("#known").results(DataTable)
+        table = next(found, None)
+        if table is not None:
+            return table
+        table = DataTable(id="known", cursor_type="row", cursor_foreground_priority="renderable")
+        for label in ("deployment", "place", "record", "now", "cr/h", "last used"):
+            table.add_column(label, key=label)
+        title = Label("Deployments on this machine", classes="section", id="known-title")
+        hint = Static("", id="known-hint", classes="hint")
+        self.query_one("#welcome-page").mount(title, table, hint, before="#intro")
+        return table
 
     def _tell_cut_short(self) -> None:
         """Once: a deploy or teardown of a known deployment ended before its step did."""

@@ -27,6 +27,10 @@ class KeyFooter(Footer):
     _drawn_from: Shown | None = None  # what the keys on screen were drawn from
 
     def compose(self) -> ComposeResult:
+        # The keys in the first frame: Textual's waits for the screen's first change of
+        # bindings and composes again (a frame without keys, then 25 ms more work). Those
+        # it knows already; a focus that changes them draws again (``bindings_changed``).
+        self.set_reactive(Footer._bindings_ready, True)
         if self._bindings_ready:
             self._drawn_from = shown_bindings(self.screen)
         yield from super().compose()
