@@ -663,12 +663,14 @@ def test_a_look_at_the_class_lists_pools_and_services_once_and_sees_what_each_lo
         assert (together, alone) == (2 + 3, 3 * 3)
         for a in room.workshop.attendees:
             mine, theirs = class_looks[a.slug], each_looks[a.slug]
-            assert mine.pools == theirs.pools and len(mine.pools) == 2
+            assert mine.pools == theirs.pools
+            assert len(mine.pools) == 2
             assert [(s.name, s.status, s.endpoints) for s in mine.services] == [
                 (s.name, s.status, s.endpoints) for s in theirs.services
             ]
             # (the other class's services have the same names, in its own databases)
-            assert len(mine.services) == 2 and mine.condition == "running"
+            assert len(mine.services) == 2
+            assert mine.condition == "running"
 
         first = room.workshop.attendees[0]
         session = room.session(first)
