@@ -1,0 +1,107 @@
+"""The garbage collector is held off while the wizard starts, and only then
+(spcs_wizard/tui/start_up.py): it runs again once the first screen is drawn, after an app
+that ends before that, and after a `tui` command that stops before any app."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.events import Mount
+
+from spcs_wizard.cli.main import main
+from spcs_wizard.tui import start_up
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.welcome import WelcomeScreen
+from tests.wizard_harness import until
+
+
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    assert gc.isenabled()
+    yield
+    start_up.resume()
+    gc.enable()  # whatever a failed test left
+
+
+def test_the_collector_is_off_until_the_first_screen_is_drawn_then_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resumed: list[tuple[str, bool, bool]] = []  # the screen, mounted, the collector on
+    resume = start_up.resume
+
+    def noted() -> None:
+        screen = app.screen_stack[-1] if app.screen_stack else None
+        resumed.append((type(screen).__name__, bool(screen and screen.is_mounted), gc.isenabled()))
+        resume()
+
+    monkeypatch.setattr(start_up, "resume", noted)
+
+    class Watched(WizardApp):
+        def on_mount(self) -> None:
+            self.on_at_mount = gc.isenabled()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+            await until(pilot, gc.isenabled, what="the collector on again")
+            assert app.on_at_mount is False
+            assert resumed[0] == ("WelcomeScreen", True, False)
+            assert not start_up.paused()
+            app.go("naming")  # later screens do not pause it again
+            await until(pilot, lambda: app.step == "naming", what="naming")
+            await pilot.pause()
+            assert gc.isenabled()
+
+    app = Watched(WizardContext())
+    asyncio.run(scenario())
+    assert gc.isenabled()
+
+
+def test_an_app_that_ends_before_its_first_frame_leaves_the_collector_on() -> None:
+    class GoneAtOnce(WizardApp):
+        def on_mount(self, event: Mount) -> None:
+            event.prevent_default()  # no first screen is pushed (WizardApp.on_mount)
+            self.was_on = gc.isenabled()
+            self.exit()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)):
+            pass
+
+    app = GoneAtOnce(WizardContext())
+    asyncio.run(scenario())
+    assert app.was_on is False
+    assert gc.isenabled()
+    assert not start_up.paused()
+
+
+def test_a_pause_that_is_not_ours_is_not_ended_here() -> None:
+    gc.disable()  # someone else's (Textual's own while it scrolls, say)
+    start_up.pause()
+    start_up.resume()
+    assert not gc.isenabled()
+    gc.enable()
+
+
+def test_a_tui_command_that_stops_before_the_wizard_leaves_the_collector_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import spcs_wizard.cli.tui_cmd as tui_cmd
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    seen: list[bool] = []
+
+    def no_terminal() -> bool:  # asked once the command has started
+        seen.append(gc.isenabled())
+        return False
+
+    monkeypatch.setattr(tui_cmd, "interactive", no_terminal)
+    assert main(["tui"]) == 2  # it says the wizard needs a terminal, and stops
+    assert seen == [False]
+    assert gc.isenabled()
