@@ -113,7 +113,10 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert "READY" in table.stdout
     assert "running · 0.22 credits an hour now" in table.stdout
     urls = run(env, "endpoints")
-    assert urls.stdout.count("https://") == 2
+    assert (urls.returncode, urls.stdout.count("https://")) == (0, 2)
+    listed = run(env, "endpoints", "--json")  # the JSON alone: no lines after it
+    assert len(json.loads(listed.stdout)) == 2
+    assert listed.returncode == 0
     logs = run(env, "logs", "milvus", "-n", "5")
     assert "readiness probe passed" in logs.stdout
 
@@ -124,7 +127,7 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert json.loads(suspended.stdout)["condition"] == "suspended"
     assert json.loads(suspended.stdout)["credits_per_hour"] == 0
     no_log = run(env, "logs", "milvus")  # no container while suspended: said, not a traceback
-    assert no_log.returncode == 1
+    assert no_log.returncode == 3  # needs attention, as status says
     assert no_log.stderr.startswith("Error: no log of the milvus service's instance 0 now (")
     assert "a suspended or starting service has none: see 'spcs-wizard status'" in no_log.stderr
     # Following it waits for the log to come back, and says so once (it was silent).
@@ -143,13 +146,13 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert twice.returncode == 0, twice.stdout + twice.stderr
     assert "Nothing to remove: CLI_MILVUS_DEMO is not deployed." in twice.stdout
     no_service = run(env, "logs", "milvus")
-    assert no_service.returncode == 1
+    assert no_service.returncode == 3
     assert no_service.stderr.strip() == (
         "Error: no milvus service in CLI_MILVUS_DEMO to read a log from (deployed? see "
         "'spcs-wizard status')"
     )
     followed = run(env, "logs", "milvus", "--follow")  # no service: no waiting for one
-    assert followed.returncode == 1
+    assert followed.returncode == 3
     assert followed.stderr == no_service.stderr
     # Watched into a pipe, each refresh comes out as it is taken (it wrote nothing).
     watched = lines_of_a_running(
@@ -157,11 +160,14 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     )
     assert len(watched) == 2  # two refreshes, each saying where the deployment stands
     none = run(env, "endpoints")
-    assert none.returncode == 0, none.stderr
-    assert none.stdout.strip() == (
+    assert none.returncode == 3, none.stderr  # as status: needs attention
+    assert none.stdout == ""  # a script reading URLs reads none
+    assert none.stderr.strip() == (
         "No public endpoint: CLI_MILVUS_DEMO is not deployed. "
         "'spcs-wizard status' shows where it stands."
     )
+    no_json = run(env, "endpoints", "--json")
+    assert (no_json.returncode, json.loads(no_json.stdout)) == (3, [])
     for verb in ("suspend", "resume"):  # torn down: nothing of it to switch, and it says so
         nothing = run(env, verb)
         assert nothing.returncode == 0, nothing.stderr

@@ -167,6 +167,29 @@ def test_the_condition_and_cost_of_a_snapshot() -> None:
     assert unknown.credits_per_hour is None  # no figure: said, never guessed as zero
 
 
+def test_a_pool_bills_for_its_idle_nodes_too() -> None:
+    """SHOW COMPUTE POOLS counts a pool's nodes as active (running a service) and idle
+    (running nothing); an IDLE or ACTIVE pool bills for both."""
+    from spcs_wizard.engine.snapshot import pools_in
+
+    d = Deployment()
+    row = {
+        "name": d.names().milvus_pool.name,
+        "state": "IDLE",
+        "instance_family": "CPU_X64_S",
+        "min_nodes": 2,
+        "max_nodes": 2,
+        "active_nodes": 0,
+        "idle_nodes": 2,
+        "auto_suspend_secs": 3600,
+    }
+    (idle,) = pools_in([row, {**row, "name": "SOMEONE_ELSES_POOL"}], d)
+    assert (idle.active_nodes, idle.idle_nodes, idle.nodes) == (0, 2, 2)
+    assert Snapshot("D", 0.0, [idle], []).credits_per_hour == 0.22  # 2 x 0.11, not 1
+    busy = PoolStatus("P", "ACTIVE", "CPU_X64_S", 1, 3, 2, 3600, idle_nodes=1)
+    assert Snapshot("D", 0.0, [busy], []).credits_per_hour == 0.33
+
+
 def test_a_live_look_never_asks_for_a_person(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     conf = tmp_path / "connections.toml"
     conf.write_text(

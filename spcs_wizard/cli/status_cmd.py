@@ -154,7 +154,8 @@ def logs_command(
     container: str | None,
     follow: bool,
 ) -> None:
-    """The service container's log (SYSTEM$GET_SERVICE_LOGS)."""
+    """The service container's log (SYSTEM$GET_SERVICE_LOGS). Exit 3 when there is none
+    now (a suspended or starting service, or none deployed)."""
     from spcs_wizard.engine.operations import (
         LogUnavailableError,
         ServiceMissingError,
@@ -170,7 +171,7 @@ def logs_command(
                 current = service_logs(runner, deployment, service, instance, lines, container)
             except LogUnavailableError as exc:
                 if not follow or isinstance(exc, ServiceMissingError):  # waiting won't help
-                    raise click.ClickException(str(exc)) from None
+                    raise exit_codes.NeedsAttention(str(exc)) from None
                 if not waiting:
                     click.echo(f"waiting: {exc}", err=True)
                 waiting = True
@@ -191,7 +192,8 @@ def logs_command(
 @connection_option
 @click.option("--json", "as_json", is_flag=True)
 def endpoints_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
-    """Public URLs of the services (log in to them with Snowflake)."""
+    """Public URLs of the services (log in to them with Snowflake). Exit 3 when there is
+    none yet."""
     from spcs_wizard.engine.operations import public_endpoints
 
     with open_runner(connection_name) as runner:
@@ -199,17 +201,19 @@ def endpoints_command(deployment: Deployment, connection_name: str, as_json: boo
     found = public_endpoints(snap)
     if as_json:
         click.echo(json.dumps([e.__dict__ for e in found], indent=2))
-        return
-    if not found:  # said, not an empty table (stdout: a script reading URLs reads none)
+    elif not found:  # said on stderr, not an empty table: a script reading URLs reads none
         why = (
             f"{deployment.deployment_id} is {snap.condition}"
             if snap.condition in ("not deployed", "partly deployed")
             else f"its services ({snap.condition}) have none listed yet"
         )
-        click.echo(f"No public endpoint: {why}. 'spcs-wizard status' shows where it stands.")
-        return
-    for e in found:
+        click.echo(
+            f"No public endpoint: {why}. 'spcs-wizard status' shows where it stands.", err=True
+        )
+    for e in [] if as_json else found:
         click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")
+    if not found:
+        sys.exit(exit_codes.PARTIAL)  # as status: something needs attention
 
 
 def _switch(

@@ -31,8 +31,14 @@ class PoolStatus:
     instance_family: str
     min_nodes: int
     max_nodes: int
-    active_nodes: int
+    active_nodes: int  # running a service or job
     auto_suspend_secs: int | None
+    idle_nodes: int = 0  # up, running nothing (sql-reference/sql/show-compute-pools)
+
+    @property
+    def nodes(self) -> int:
+        """The nodes the pool has now, busy or idle: what it bills for while ACTIVE or IDLE."""
+        return self.active_nodes + self.idle_nodes
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ class Snapshot:
     def credits_per_hour(self) -> float | None:
         """What the pools cost an hour as they are now (None: a family without a figure);
         the warehouse only bills while queries run and is not counted."""
-        rates = [pool_rate_now(p.instance_family, p.state, p.active_nodes) for p in self.pools]
+        rates = [pool_rate_now(p.instance_family, p.state, p.nodes) for p in self.pools]
         return None if None in rates else round(sum(r or 0.0 for r in rates), 4)
 
 
@@ -301,6 +307,7 @@ def pools_in(rows: list[dict[str, Any]], d: Deployment) -> list[PoolStatus]:
             int(r["max_nodes"]),
             int(r.get("active_nodes") or 0),
             _int(r.get("auto_suspend_secs")),
+            int(r.get("idle_nodes") or 0),
         )
         for r in rows
         if r["name"] in wanted

@@ -55,7 +55,7 @@ def _credits(d: Deployment, look: Snapshot, sharers: int) -> float | None:
     shared = {n.pool(k).name for k in d.service_keys if d.service(k).pool.shared}
     total = 0.0
     for pool in look.pools:
-        rate = pool_rate_now(pool.instance_family, pool.state, pool.active_nodes)
+        rate = pool_rate_now(pool.instance_family, pool.state, pool.nodes)
         if rate is None:
             return None
         total += rate / max(sharers, 1) if pool.name in shared else rate
