@@ -252,6 +252,24 @@ def test_a_source_without_linux_amd64_or_out_of_reach_says_so(
     )
 
 
+def test_a_source_out_of_reach_is_said_at_once_not_retried(
+    registry_emulator: Emulator,  # noqa: F811
+    source: Source,
+    tmp_path: Path,
+) -> None:
+    """The source is read beside the copy (not before it); a copy that fails because the
+    source cannot be reached says so, without the retries a passing failure gets."""
+    d, env = _copying(registry_emulator, source, tmp_path)
+    nowhere = f"127.0.0.1:{_free_port()}/milvusdb/milvus"  # nothing listens there
+    gone = Deployment(account=d.account, milvus={"source": nowhere, "tag": TAG})
+    slept: list[float] = []
+    with pytest.raises(PushError) as caught:
+        _copy(registry_emulator, gone, env, tmp_path, sleep=slept.append)
+    assert str(caught.value).startswith(f"cannot read the source image {nowhere}:{TAG}: ")
+    assert "connection refused" in str(caught.value)
+    assert slept == []  # no pause for a retry that could not help
+
+
 def test_without_skopeo_the_copy_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(BuilderError) as caught:
