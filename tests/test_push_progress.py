@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spcs_wizard.images.progress import PushProgress, size
+from spcs_wizard.images.push import PushEvent
 
 
 class Clock:
@@ -70,3 +71,27 @@ def test_only_passing_failures_are_tried_again() -> None:
     ]
     assert all(TRANSIENT.search(text) for text in passing)
     assert not any(TRANSIENT.search(text) for text in lasting)
+
+
+def test_each_way_an_image_ends_is_said_on_its_bar() -> None:
+    """Pushed, already there, or (a rehearsal) recorded without a byte sent: never
+    "pushed" for an image that was only noted."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from spcs_wizard.cli.push_bars import PushBars
+
+    bars = PushBars(Console(file=StringIO(), width=100))
+    try:
+        for image, kind in (("milvus", "done"), ("gateway", "skipped"), ("jupyter", "recorded")):
+            bars.start_image(image)
+            bars(PushEvent(kind, "sha256:0123"))
+        said = {task.description for task in bars.progress.tasks}
+    finally:
+        bars.close()
+    assert said == {
+        "milvus pushed",
+        "gateway already in the repository",
+        "jupyter recorded (rehearsal: nothing sent)",
+    }

@@ -222,7 +222,7 @@ def test_panes_side_by_side_when_wide_one_at_a_time_when_narrow(deployed_wizard)
     asyncio.run(scenario())
 
 
-def test_suspend_and_resume_of_a_deployment_not_there_say_so_and_ask_nothing(
+def test_suspend_resume_copy_and_open_of_a_deployment_not_there_say_so_and_ask_nothing(
     deployed_wizard,  # type: ignore[no-untyped-def]
 ) -> None:
     """On a deployment the account does not have (never made, or torn down), s and u
@@ -245,5 +245,11 @@ def test_suspend_and_resume_of_a_deployment_not_there_say_so_and_ask_nothing(
                 await until_said(pilot, app, f"Nothing to {verb}: NOBODY_MILVUS_DEMO is not")
                 assert app.screen is screen  # no question asked
             assert not any("Suspended" in m for m in notes(app))
+            said = "No public endpoint: NOBODY_MILVUS_DEMO is not deployed."
+            for count, key in enumerate(("c", "o"), 1):  # no URL to copy or open, and why
+                await pilot.press(key)
+                await until(
+                    pilot, lambda n=count: sum(said in m for m in notes(app)) == n, what=key
+                )
 
     asyncio.run(scenario())

@@ -369,6 +369,36 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
     asyncio.run(scenario())
 
 
+def test_a_rehearsal_build_says_its_images_are_recorded_not_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rehearsal mode notes the images as pushed without building or sending them; Build
+    & push said "copied <digest> in 0.0 s" for each."""
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    context = WizardContext(rehearsal=rehearsal, refresh_seconds=0.5)
+
+    async def scenario() -> None:
+        app = WizardApp(context)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: context.ready, what="the rehearsal connection")
+            await visit(pilot, app, "build")
+            await pilot.click("#start")
+            await until(pilot, lambda: app.job is not None and app.job.finished, what="done")
+            assert app.job is not None
+            assert app.job.ok
+            for image in ("milvus", "gateway", "jupyter"):
+                phase = text_of(app.screen.query_one(f"#phase-{image}", Static))
+                assert phase.startswith("recorded sha256:"), phase
+                assert phase.endswith("(rehearsal: noted as pushed, nothing sent)")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()
+
+
 def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """Through Pilot: the deployed Milvus over its public endpoint (REST v2, the session
     token), the demo loaded with one key, the question asked, the history recalled, a

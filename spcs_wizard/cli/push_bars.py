@@ -55,9 +55,13 @@ class PushBars:
                 self.progress.update(layer, total=event.layer_total, completed=event.layer_bytes)
         elif event.kind == "retry":
             self.console.print(f"[yellow]  {escape(self.image)}: {escape(event.detail)}[/]")
-        elif event.kind in ("done", "skipped"):
+        elif event.kind in ("done", "skipped", "recorded"):
             total = self.progress.tasks[image].total or 1
-            verb = "pushed" if event.kind == "done" else "already in the repository"
+            verb = {
+                "done": "pushed",
+                "skipped": "already in the repository",
+                "recorded": "recorded (rehearsal: nothing sent)",
+            }[event.kind]
             self.progress.update(
                 image, total=total, completed=total, description=f"{self.image} {verb}"
             )

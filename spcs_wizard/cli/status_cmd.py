@@ -194,7 +194,7 @@ def logs_command(
 def endpoints_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
     """Public URLs of the services (log in to them with Snowflake). Exit 3 when there is
     none yet."""
-    from spcs_wizard.engine.operations import public_endpoints
+    from spcs_wizard.engine.operations import no_public_endpoint, public_endpoints
 
     with open_runner(connection_name) as runner:
         snap = _take(runner, deployment)
@@ -202,14 +202,8 @@ def endpoints_command(deployment: Deployment, connection_name: str, as_json: boo
     if as_json:
         click.echo(json.dumps([e.__dict__ for e in found], indent=2))
     elif not found:  # said on stderr, not an empty table: a script reading URLs reads none
-        why = (
-            f"{deployment.deployment_id} is {snap.condition}"
-            if snap.condition in ("not deployed", "partly deployed")
-            else f"its services ({snap.condition}) have none listed yet"
-        )
-        click.echo(
-            f"No public endpoint: {why}. 'spcs-wizard status' shows where it stands.", err=True
-        )
+        why = no_public_endpoint(deployment.deployment_id, snap.condition)
+        click.echo(f"{why} 'spcs-wizard status' shows where it stands.", err=True)
     for e in [] if as_json else found:
         click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")
     if not found:

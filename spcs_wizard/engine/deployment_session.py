@@ -278,7 +278,7 @@ class DeploymentSession:
             def record(step: Step) -> None:
                 digest = rehearsal.record_image(self.deployment, step, contexts)
                 if on_push is not None:
-                    on_push(PushEvent("done", digest))
+                    on_push(PushEvent("recorded", digest))
 
             return record
         pusher = RegistryPusher(

@@ -64,6 +64,13 @@ def nothing_to_switch(verb: Literal["suspend", "resume"], d: Deployment) -> str:
     return f"Nothing to {verb}: {d.deployment_id} is not deployed (never made, or torn down)."
 
 
+def no_public_endpoint(deployment_id: str, condition: str) -> str:
+    """Why a look found no public endpoint, as the faces say it."""
+    if condition in ("not deployed", "partly deployed"):
+        return f"No public endpoint: {deployment_id} is {condition}."
+    return f"No public endpoint: its services ({condition}) have none listed yet."
+
+
 def container_logs_sql(service_fqn: str, instance: str, container: str, lines: int) -> str:
     """SYSTEM$GET_SERVICE_LOGS for one container of one instance.
     https://docs.snowflake.com/en/sql-reference/functions/system_get_service_logs"""

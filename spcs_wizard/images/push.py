@@ -42,7 +42,8 @@ TRANSIENT = re.compile(
 @dataclass(frozen=True)
 class PushEvent:
     # "layer" (bytes of one layer), "layer-skipped", "manifest", "retry" (detail: why),
-    # "done" (detail: digest), or "skipped" (the whole image was already there)
+    # "done" (detail: digest), "skipped" (the whole image was already there), or
+    # "recorded" (a rehearsal's image noted as pushed, nothing sent; detail: digest)
     kind: str
     detail: str
     layer_bytes: int = 0

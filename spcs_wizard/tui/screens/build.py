@@ -83,6 +83,12 @@ class ImageProgress(Vertical):
         elif event.kind == "skipped":
             bar.update(total=100, progress=100)
             self.phase(f"[green]already in the repository[/] {escape(event.detail[:19])}")
+        elif event.kind == "recorded":
+            bar.update(total=100, progress=100)
+            self.phase(
+                f"[green]recorded[/] {escape(event.detail[:19])} "
+                "[dim](rehearsal: noted as pushed, nothing sent)[/]"
+            )
         elif event.kind == "done":
             elapsed = time.monotonic() - self.started
             bar.update(total=bar.total or 100, progress=bar.total or 100)

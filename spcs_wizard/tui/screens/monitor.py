@@ -398,7 +398,12 @@ class MonitorScreen(WizardScreen):
     def _selected_endpoint(self) -> PublicEndpoint | None:
         table = self.query_one("#endpoints", DataTable)
         if not self.endpoint_list:
-            self.notify("No public endpoint yet.", severity="warning")
+            from spcs_wizard.engine.operations import no_public_endpoint
+
+            last = self.history.last
+            condition = "starting" if last is None else last.condition
+            why = no_public_endpoint(self.wizard.deployment.deployment_id, condition)
+            self.notify(why, severity="warning")
             return None
         row = min(max(table.cursor_row, 0), len(self.endpoint_list) - 1)
         endpoint = self.endpoint_list[row]
