@@ -384,6 +384,7 @@ def test_a_rehearsal_build_says_its_images_are_recorded_not_copied(
             await pilot.press("ctrl+n")
             await until(pilot, lambda: context.ready, what="the rehearsal connection")
             await visit(pilot, app, "build")
+            await until(pilot, lambda: bool(app.screen.query("#start")), what="its Start")
             await pilot.click("#start")
             await until(pilot, lambda: app.job is not None and app.job.finished, what="done")
             assert app.job is not None
