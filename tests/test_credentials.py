@@ -410,8 +410,10 @@ def test_the_default_connection_is_used_when_none_is_named(
 ) -> None:
     made = login(emulator, cli_env, "rehearsal", "ADMIN", ADMIN_PASSWORD, "--default")
     assert made.returncode == 0, made.stderr
-    listed = run_command("connections", "list", env=cli_env).stdout
-    assert listed.startswith("* rehearsal")
+    listed = run_command("connections", "list", env=cli_env).stdout.splitlines()
+    assert listed[0].split() == ["NAME", "ACCOUNT", "USER", "AUTHENTICATOR", "IN", "THE", "KEYRING"]
+    assert listed[1].startswith("* rehearsal")
+    assert listed[1].split()[3:5] == ["ADMIN", "snowflake"]  # under USER and AUTHENTICATOR
     checked = run_command("preflight", env=cli_env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "✓ role ACCOUNTADMIN" in checked.stdout

@@ -115,6 +115,12 @@ def test_each_method_names_its_authenticator_and_its_secret(
         ),
         ({"name": "  "}, "the connection needs a name"),
         ({"user": " "}, "the connection needs a user name"),
+        ({"account": " "}, "the connection needs an account"),
+        ({"name": "", "user": ""}, "the connection needs a name and a user name"),
+        (
+            {"name": "", "account": "", "user": " "},
+            "the connection needs a name, an account and a user name",
+        ),
         ({"method": "key-pair"}, "a key-pair login needs the private key file"),
         (
             {"account": "not an account"},

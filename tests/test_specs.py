@@ -388,12 +388,35 @@ def test_our_rules_are_on_unless_turned_off_and_the_secrets_are_checked_when_giv
 
 def test_a_yaml_error_is_a_problem_of_the_whole_document_with_its_place() -> None:
     (problem,) = validate_text("spec:\n  containers: [\n  - a: b\n  c")
-    assert str(problem) == "(document): not valid YAML at line 3, column 3"
+    assert str(problem) == (
+        "(document): not valid YAML at line 3, column 3: expected the node content, but "
+        "found '-'"  # the parser's reason, after the place
+    )
+    (nested,) = validate_text("spec: a: b")
+    assert str(nested) == (
+        "(document): not valid YAML at line 1, column 8: mapping values are not allowed here"
+    )
     (control,) = validate_text("a: \x07")  # a character YAML refuses before parsing
     assert str(control) == (
         "(document): not valid YAML: unacceptable character #x0007: special characters are "
         "not allowed"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("- spec: {}\n", "a specification is a mapping with a 'spec' key, not a list"),
+        ("just words", "a specification is a mapping with a 'spec' key, not a text"),
+        ("42", "a specification is a mapping with a 'spec' key, not a number"),
+        ("true", "a specification is a mapping with a 'spec' key, not true or false"),
+        ("", "the specification is empty: it needs a 'spec' mapping"),
+        ("# only a comment\n", "the specification is empty: it needs a 'spec' mapping"),
+    ],
+)
+def test_a_document_that_is_not_a_mapping_is_said_in_one_line(text: str, said: str) -> None:
+    """Not the schema's "[...] is not of type 'object'" (and nothing else after it)."""
+    assert [str(p) for p in validate_text(text)] == [f"(document): {said}"]
 
 
 # -- upload and roll-out against the emulator -----------------------------------------------

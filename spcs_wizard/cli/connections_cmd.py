@@ -198,12 +198,23 @@ def list_command(as_json: bool) -> None:
         click.echo(
             f"No connections in {files.connections_path()}; add one with 'spcs-wizard login'."
         )
+
+    def line(mark: str, name: str, account: str, user: str, auth: str, secret: str) -> str:
+        return f"{mark} {name:16} {account:28} {user:16} {auth:26} {secret}"
+
+    if rows:  # * marks the default
+        click.echo(line(" ", "NAME", "ACCOUNT", "USER", "AUTHENTICATOR", "IN THE KEYRING"))
     for row in rows:
-        mark = "*" if row["default"] else " "
         secret = ", ".join(row["keyring"]) or "no secret in keyring"
         click.echo(
-            f"{mark} {row['name']:16} {row['account'] or '-':28} {row['user'] or '-':16} "
-            f"{row['authenticator']:26} {secret}"
+            line(
+                "*" if row["default"] else " ",
+                row["name"],
+                row["account"] or "-",
+                row["user"] or "-",
+                row["authenticator"],
+                secret,
+            )
         )
 
 

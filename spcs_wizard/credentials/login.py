@@ -69,10 +69,11 @@ class LoginRequest:
         """What goes to connections.toml (no secret); raises LoginError when unusable."""
         if self.method not in AUTHENTICATORS:
             raise LoginError(f"unknown method {self.method!r}; use one of {sorted(AUTHENTICATORS)}")
-        if not self.name.strip():
-            raise LoginError("the connection needs a name")
-        if not self.user.strip():
-            raise LoginError("the connection needs a user name")
+        given = (("a name", self.name), ("an account", self.account), ("a user name", self.user))
+        missing = [what for what, value in given if not value.strip()]
+        if missing:  # all of them at once: a form left empty is told once
+            named = ", ".join(missing[:-1]) + " and " + missing[-1] if missing[1:] else missing[0]
+            raise LoginError(f"the connection needs {named}")
         if self.method == "key-pair" and not self.private_key_file:
             raise LoginError("a key-pair login needs the private key file")
         try:

@@ -62,7 +62,15 @@ def _path(parts: Iterable[Any]) -> str:
     return out
 
 
+KINDS = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true or false"}
+
+
 def _structural(document: Any) -> list[SpecProblem]:
+    if document is None:
+        return [SpecProblem("", "the specification is empty: it needs a 'spec' mapping")]
+    if not isinstance(document, dict):  # the schema's words would be "... is not of type"
+        kind = KINDS.get(type(document), type(document).__name__)
+        return [SpecProblem("", f"a specification is a mapping with a 'spec' key, not {kind}")]
     validator = jsonschema.Draft202012Validator(schema())
     problems = []
     for error in validator.iter_errors(document):
@@ -278,5 +286,6 @@ def validate_text(
         if mark is None:
             return [SpecProblem("", f"not valid YAML: {str(exc).splitlines()[0]}")]
         where = f"line {mark.line + 1}, column {mark.column + 1}"
-        return [SpecProblem("", f"not valid YAML at {where}")]
+        why = getattr(exc, "problem", None)
+        return [SpecProblem("", f"not valid YAML at {where}" + (f": {why}" if why else ""))]
     return validate_document(doc, known_secrets, security=security)
