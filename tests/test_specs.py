@@ -396,7 +396,9 @@ def test_a_yaml_error_is_a_problem_of_the_whole_document_with_its_place() -> Non
     assert str(nested) == (
         "(document): not valid YAML at line 1, column 8: mapping values are not allowed here"
     )
+    assert problem.path == nested.path == ""
     (control,) = validate_text("a: \x07")  # a character YAML refuses before parsing
+    assert control.path == ""
     assert str(control) == (
         "(document): not valid YAML: unacceptable character #x0007: special characters are "
         "not allowed"
@@ -412,11 +414,14 @@ def test_a_yaml_error_is_a_problem_of_the_whole_document_with_its_place() -> Non
         ("true", "a specification is a mapping with a 'spec' key, not true or false"),
         ("", "the specification is empty: it needs a 'spec' mapping"),
         ("# only a comment\n", "the specification is empty: it needs a 'spec' mapping"),
+        ("2024-12-06", "a specification is a mapping with a 'spec' key, not date"),
     ],
 )
 def test_a_document_that_is_not_a_mapping_is_said_in_one_line(text: str, said: str) -> None:
     """Not the schema's "[...] is not of type 'object'" (and nothing else after it)."""
-    assert [str(p) for p in validate_text(text)] == [f"(document): {said}"]
+    problems = validate_text(text)
+    assert [str(p) for p in problems] == [f"(document): {said}"]
+    assert [p.path for p in problems] == [""]  # the whole document's
 
 
 # -- upload and roll-out against the emulator -----------------------------------------------

@@ -282,10 +282,10 @@ def validate_text(
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)  # a ReaderError has none; it says what
-        if mark is None:
+        if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+            # (a ReaderError: a character YAML refuses; its text says which and where)
             return [SpecProblem("", f"not valid YAML: {str(exc).splitlines()[0]}")]
+        mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}"
-        why = getattr(exc, "problem", None)
-        return [SpecProblem("", f"not valid YAML at {where}" + (f": {why}" if why else ""))]
+        return [SpecProblem("", f"not valid YAML at {where}: {exc.problem}")]
     return validate_document(doc, known_secrets, security=security)
