@@ -113,7 +113,7 @@ def run(rows: int, searches: int, batch: int, root: Path) -> list[Figure]:
             "raw",
             [vectors[questions[q]].tolist()],
             limit=5,
-            output_fields=["text"],
+            output_fields=["text", "$meta"],  # what the console asks for
             anns_field="vector",
         )
 

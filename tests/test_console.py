@@ -157,6 +157,8 @@ def test_ten_thousand_rows_are_loaded_flushed_and_indexed(tmp_path: Path, lite: 
     answer = lite.ask("big", "w3 w21", limit=5, filter="n < 100")
     assert answer.hits
     assert all(h.fields["text"] for h in answer.hits)
+    # Each hit with the fields its record brought (the vector is not sent back).
+    assert all(set(h.fields) == {"text", "n"} and h.fields["n"] < 100 for h in answer.hits)
     rows, _ = lite.query("big", "n in [1, 2, 3]")
     wanted = sorted(f"w{i % 50} w{(i * 7) % 50}" for i in (1, 2, 3))
     assert sorted(r["text"] for r in rows) == wanted  # exactly the rows asked for
@@ -202,9 +204,12 @@ def test_rest_v2_through_the_public_endpoint(deployed_wizard) -> None:  # type: 
         assert (info.dim, rows) == (768, 3)
         assert info.properties[EMBEDDER_PROPERTY] == "cortex:snowflake-arctic-embed-m-v1.5"
         transport = console.transport
-        assert transport.insert("demo", [{"text": "x", "vector": [0.0] * 767 + [1.0]}]) == 1
+        lone = [0.0] * 767 + [1.0]
+        assert transport.insert("demo", [{"text": "x", "vector": lone, "tag": "t"}]) == 1
         transport.prepare_for_search("demo")
         assert transport.row_count("demo") == 4
+        (hit,) = transport.search("demo", [lone], limit=1, fields=["text", "$meta"])[0]
+        assert hit.fields == {"text": "x", "tag": "t"}  # its dynamic field, by its own name
         transport.delete("demo", 'text == "x"')
         assert transport.query("demo", 'text == "x"') == []
         with pytest.raises(ConsoleError, match="not a valid Milvus expression"):

@@ -477,6 +477,22 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
                 await pilot.click("#ok")
                 await until(pilot, lambda: app.screen is screen, what="dialog closed")
             await until(pilot, lambda: "demo: 41 rows" in text_of(status), what="41 rows")
+            # A loaded record's other fields come back with it: in the answers and whole.
+            screen.query_one("#question", Input).value = "note 7 about milvus"
+            await pilot.press("enter")
+            answers = screen.query_one("#answers", DataTable)
+            await until(pilot, lambda: answers.row_count > 0, what="answers")
+            rows = [answers.get_row_at(i) for i in range(answers.row_count)]
+            loaded = [r for r in rows if str(r[2]).startswith("note ")]
+            assert loaded, rows
+            assert all(r[3] == f'{{"n": {str(r[2]).split()[1]}}}' for r in loaded), loaded
+            assert all(r[3] == "" for r in rows if r not in loaded)  # the seed's: no fields
+            answers.focus()
+            answers.move_cursor(row=rows.index(loaded[0]))
+            await pilot.press("enter")
+            await until(pilot, lambda: bool(app.screen.query("#hit-fields")), what="the hit")
+            assert '"n":' in text_of(app.screen.query_one("#hit-fields", Static))
+            assert "vector" not in text_of(app.screen.query_one("#hit-fields", Static))
 
     asyncio.run(scenario())
 

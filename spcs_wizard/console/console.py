@@ -14,6 +14,7 @@ from spcs_wizard.console import demo, loader
 from spcs_wizard.console.embedders import Embedder
 from spcs_wizard.console.metadata import EMBEDDER_PROPERTY, embedder_of
 from spcs_wizard.console.transport import (
+    DYNAMIC_FIELD,
     TEXT_FIELD,
     VECTOR_FIELD,
     CollectionInfo,
@@ -173,7 +174,9 @@ class Console:
         started = time.perf_counter()
         vector = embedder.embed([question])[0]
         embedded = time.perf_counter()
-        hits = self.transport.search(name, [vector], limit=limit, filter=filter, fields=None)[0]
+        # The text and every field a loaded record brought (the vector is not wanted back).
+        shown = [TEXT_FIELD, DYNAMIC_FIELD]
+        hits = self.transport.search(name, [vector], limit=limit, filter=filter, fields=shown)[0]
         return Answer(name, question, hits, embedded - started, time.perf_counter() - embedded)
 
     def query(self, name: str, filter: str, limit: int = 10) -> tuple[list[dict[str, Any]], float]:

@@ -12,6 +12,9 @@ from typing import Any, Protocol
 # The console's collections: an auto id, the text, its vector, and any other fields of
 # the loaded records (Milvus dynamic fields).
 ID_FIELD, TEXT_FIELD, VECTOR_FIELD = "id", "text", "vector"
+# Milvus' hidden JSON field of a collection's dynamic fields: asked for, it returns each
+# of them by its own name (milvus.io/docs/enable-dynamic-field.md).
+DYNAMIC_FIELD = "$meta"
 TEXT_MAX = 65_535  # VARCHAR max_length
 
 
