@@ -170,6 +170,7 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     assert given.returncode == 0, given.stderr
     assert stat.S_IMODE(sheet.stat().st_mode) == 0o600
     text = sheet.read_text()
+    assert "A rehearsal's handout" not in text  # an account's (this emulator stands in)
     password = text.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
     assert password not in given.stdout + given.stderr
     assert "[ws_01]" in text
@@ -238,6 +239,8 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     assert stat.S_IMODE(everyone.stat().st_mode) == 0o700
     ada = (everyone / "ada_lovelace.txt").read_text()
     assert ada.startswith("Workshop WORKSHOP: Ada Lovelace <ada@example.com>\n")
+    # Its host and port were the emulator's while the command ran: the sheet says so.
+    assert "\n(A rehearsal's handout: its account is the local emulator, on 127.0.0.1" in ada
     password = ada.split("its password is\n", 1)[1].split("\n", 1)[0].strip()
     # --out naming a directory (ending in /, or one that exists) gets <attendee>.txt in it.
     for out in (f"{tmp_path / 'one'}/", str(everyone)):

@@ -96,7 +96,15 @@ def handouts(
             before = (known or {}).get(attendee.slug, {})
             now = _links(room, pool, attendee)
             endpoints = {svc: now.get(svc) or before.get(svc) for svc in {**before, **now}}
-            sheet = handout(room.workshop, attendee, d, account, passwords, endpoints)  # type: ignore[arg-type]
+            sheet = handout(
+                room.workshop,
+                attendee,
+                d,
+                account,
+                passwords,  # type: ignore[arg-type]
+                endpoints,
+                rehearsal=room.target.rehearsal is not None,
+            )
             if out is None:
                 click.echo(sheet.text, nl=False)
                 continue

@@ -29,6 +29,16 @@ class Handout:
     text: str
 
 
+# A rehearsal's account is an emulator on this machine, started by each command on a
+# port of its own: the handout is a sample of the real one, not a way in.
+REHEARSAL_NOTE = [
+    "(A rehearsal's handout: its account is the local emulator, on 127.0.0.1 at a port",
+    " that changes each time it starts; the address below worked only while the command",
+    " that printed this ran. On a real account the handout has no host or port.)",
+    "",
+]
+
+
 def connection_entry(d: Deployment, account: dict[str, Any], name: str) -> str:
     """The connections.toml table, without the password (typed at the first sign-in, then
     kept by ``spcs-wizard login`` in the attendee's own keyring)."""
@@ -58,9 +68,11 @@ def handout(
     account: dict[str, Any],
     passwords: dict[str, str],
     endpoints: dict[str, str | None],
+    rehearsal: bool = False,
 ) -> Handout:
     """``account``: the connection parameters that reach the account (account, and for a
-    rehearsal host/port/protocol); ``endpoints``: service name -> public address."""
+    rehearsal host/port/protocol); ``endpoints``: service name -> public address;
+    ``rehearsal``: the account is the local emulator, which the handout says."""
     name = attendee.prefix(workshop.name).rstrip("_").lower()
     entry = connection_entry(d, account, name)
     who = attendee.name + (f" <{attendee.email}>" if attendee.email else "")
@@ -78,6 +90,7 @@ def handout(
     lines = [
         f"Workshop {workshop.name}: {who}",
         "",
+        *(REHEARSAL_NOTE if rehearsal else []),
         f"1. Your Snowflake user is {n.user.name}; its password is",
         f"      {passwords['milvus_user_password']}",
         "   At your first sign-in Snowflake asks you to enrol in multi-factor authentication",
