@@ -832,6 +832,54 @@ def test_every_footer_key_and_palette_action_runs_on_every_step(
     asyncio.run(scenario())
 
 
+def test_every_palette_entry_runs_textuals_own_too(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Every entry the palette lists on the Monitor, Textual's own (Theme, Keys, Maximize,
+    Screenshot, Quit) as well as the wizard's (Go to, Help, Light or dark theme, Pick up):
+    each chosen and run; a dialog or panel it opens is closed with Escape, and Quit, last,
+    ends the app. Generated from the palette's own list, so a new entry cannot go
+    unpressed."""
+    from textual.screen import ModalScreen
+
+    from spcs_wizard.tui.screens.monitor import MonitorScreen
+
+    _, context = deployed_wizard
+    monkeypatch.setenv("HOME", str(tmp_path))  # the screenshot's Downloads, if it makes one
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "Downloads"))
+    ran: list[str] = []
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert {"Theme", "Keys", "Maximize", "Screenshot", "Quit", "Help"} <= set(titles)
+            for title in [t for t in titles if t != "Quit"] + ["Quit"]:
+                await search_palette(pilot, app, title)
+                await until(pilot, lambda t=title: listed(app).startswith(t), what=title)
+                await pilot.press("enter")
+                ran.append(title)
+                if title == "Quit":
+                    break
+                await pilot.pause()
+                while isinstance(app.screen, ModalScreen) or app.screen.query("HelpPanel"):
+                    await pilot.press("escape")
+                    await pilot.pause()
+                if app.screen.maximized is not None:
+                    app.screen.minimize()
+                if not isinstance(app.screen, MonitorScreen):
+                    app.go("monitor")
+                    await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="back")
+                assert app.is_running, title
+            await until(pilot, lambda: not app.is_running, what="quit")
+        assert ran == [t for t in titles if t != "Quit"] + ["Quit"]
+
+    asyncio.run(scenario())
+
+
 def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
     deployed_wizard,  # type: ignore[no-untyped-def]
 ) -> None:
