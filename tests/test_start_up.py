@@ -25,6 +25,7 @@ def collector_on() -> Iterator[None]:
     assert gc.isenabled()
     yield
     start_up.resume()
+    start_up.thaw()
     gc.enable()  # whatever a failed test left
 
 
@@ -33,13 +34,16 @@ def test_the_collector_is_off_until_the_first_screen_is_drawn_then_on(
 ) -> None:
     resumed: list[tuple[str, bool, bool]] = []  # the screen, mounted, the collector on
     resume = start_up.resume
+    frozen: list[int] = []
 
     def noted() -> None:
         screen = app.screen_stack[-1] if app.screen_stack else None
         resumed.append((type(screen).__name__, bool(screen and screen.is_mounted), gc.isenabled()))
         resume()
+        frozen.append(gc.get_freeze_count())
 
     monkeypatch.setattr(start_up, "resume", noted)
+    monkeypatch.setattr(start_up, "THAW_AFTER", 0.2)
 
     class Watched(WizardApp):
         def on_mount(self) -> None:
@@ -52,6 +56,9 @@ def test_the_collector_is_off_until_the_first_screen_is_drawn_then_on(
             assert app.on_at_mount is False
             assert resumed[0] == ("WelcomeScreen", True, False)
             assert not start_up.paused()
+            # Start-up's objects: out of the collections, then back among the oldest.
+            assert frozen[0] > 100_000
+            await until(pilot, lambda: gc.get_freeze_count() == 0, what="thawed")
             app.go("naming")  # later screens do not pause it again
             await until(pilot, lambda: app.step == "naming", what="naming")
             await pilot.pause()
@@ -77,6 +84,7 @@ def test_an_app_that_ends_before_its_first_frame_leaves_the_collector_on() -> No
     asyncio.run(scenario())
     assert app.was_on is False
     assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
     assert not start_up.paused()
 
 

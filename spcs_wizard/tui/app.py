@@ -347,6 +347,7 @@ class WizardApp(WizardAppBase):
 
     def on_unmount(self) -> None:
         start_up.resume()  # an app that ends before its first frame
+        start_up.thaw()
         if self.wizard.rehearsal is not None:
             self.wizard.rehearsal.stop()
 

@@ -6,6 +6,11 @@ all: a tenth of the start-up, measured (docs/performance.md). The collector is p
 from the ``tui`` command's first line (or the app's load) until the first screen is on
 screen, then runs as before. Textual itself pauses it the same way while it scrolls
 (``App.PAUSE_GC_ON_SCROLL``).
+
+Turned on again, the collector's first pass would walk everything start-up made (it is all
+young): a 20 ms pause just after the first frame. So the objects made so far are frozen
+first (``gc.freeze``: out of every collection), and thawed a few seconds later
+(``thaw``): back among the oldest objects, collected when those next are, not at once.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import gc
 
 _paused = False  # paused here (not by someone else, whose pause is theirs to end)
+_frozen = False  # start-up's objects frozen here, until ``thaw``
+THAW_AFTER = 5.0  # seconds after the first frame
 
 
 def pause() -> None:
@@ -24,12 +31,21 @@ def pause() -> None:
 
 
 def resume() -> None:
-    """Let the collector run again, if ``pause`` stopped it."""
-    global _paused
+    """Let the collector run again, if ``pause`` stopped it (what start-up made frozen)."""
+    global _paused, _frozen
     if _paused:
         _paused = False
         gc.freeze()
+        _frozen = True
         gc.enable()
+
+
+def thaw() -> None:
+    """Start-up's objects among the others again (a screen left behind can then go)."""
+    global _frozen
+    if _frozen:
+        _frozen = False
+        gc.unfreeze()
 
 
 def paused() -> bool:

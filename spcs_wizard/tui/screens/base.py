@@ -177,7 +177,11 @@ class WizardScreen(Screen[None]):
     def on_mount(self) -> None:
         # (Textual calls each class's on_mount: the step screens' own run too.)
         if start_up.paused():  # the first screen: once it is drawn, collect as before
-            self.call_after_refresh(start_up.resume)
+            self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        start_up.resume()
+        self.app.set_timer(start_up.THAW_AFTER, start_up.thaw)
 
     def compose(self) -> ComposeResult:
         yield Header()
