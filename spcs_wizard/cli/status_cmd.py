@@ -201,11 +201,12 @@ def endpoints_command(deployment: Deployment, connection_name: str, as_json: boo
     found = public_endpoints(snap)
     if as_json:
         click.echo(json.dumps([e.__dict__ for e in found], indent=2))
-    elif not found:  # said on stderr, not an empty table: a script reading URLs reads none
+    elif found:
+        for e in found:
+            click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")
+    else:  # said on stderr, not an empty table: a script reading URLs reads none
         why = no_public_endpoint(deployment.deployment_id, snap.condition)
         click.echo(f"{why} 'spcs-wizard status' shows where it stands.", err=True)
-    for e in [] if as_json else found:
-        click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")
     if not found:
         sys.exit(exit_codes.PARTIAL)  # as status: something needs attention
 

@@ -291,7 +291,7 @@ def pool_listing(names: set[str]) -> str:
     return (
         f"SHOW COMPUTE POOLS LIKE {string_literal(common + '%')}"
         if common
-        else ("SHOW COMPUTE POOLS")
+        else "SHOW COMPUTE POOLS"
     )
 
 
