@@ -18,6 +18,7 @@ from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 from spcs_wizard.engine.known_deployments import (
     can_probe_quietly,
     known,
+    mark_left,
     load_draft,
     remember,
     starting_deployment,
@@ -289,6 +290,31 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
     assert deployed.deployment.deployment_id == "MILVUS_DEMO"
 
 
+def test_a_deployment_left_at_a_wait_is_picked_up_at_deploy_not_monitor(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """Left while it waited for its services (they were made; the endpoint grants after
+    the wait never ran): picked up, it goes to Deploy to finish, not to the Monitor,
+    which would have said "healthy"."""
+    rehearsal, deployed = deployed_wizard
+    session = deployed.session
+    assert session.resume_point() == "monitor"
+    mark_left(session.state_dir, "wait-service-milvus")
+    assert session.resume_point() == "deploy"
+    other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
+            table = app.screen.query_one("#known", DataTable)
+            await until(pilot, lambda: "cut short" in table_text(table), what="listed")
+            table.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
+            assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"
+
+    asyncio.run(scenario())
+
+
 def test_the_palette_picks_up_a_known_deployment_from_any_step(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     rehearsal, _ = deployed_wizard
     other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
@@ -330,7 +356,7 @@ def test_a_run_cut_short_is_said_on_welcome_and_shown_on_deploy(deployed_wizard)
             )
             assert isinstance(app.screen, WelcomeScreen)
             table = app.screen.query_one("#known", DataTable)
-            assert "deployed, cut short" in table_text(table)
+            assert "partly, cut short" in table_text(table)
             app.go("deploy")
             await until(
                 pilot,

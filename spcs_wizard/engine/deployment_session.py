@@ -382,17 +382,22 @@ class DeploymentSession:
         ids = {s.id for s in plan.steps}
         left = left_at(self.state_dir)
         pending = set(state.pending) | ({left} if left else set())
-        return Record(ids & set(state.executed), ids & pending, self._point(plan, state))
+        return Record(ids & set(state.executed), ids & pending, self._point(plan, state, left))
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up (``record().point``, without the rest)."""
-        return self._point(self.plan(), self.state())
+        from spcs_wizard.engine.known_deployments import left_at
 
-    def _point(self, plan: Plan, state: DeploymentState) -> Literal["start", "deploy", "monitor"]:
+        return self._point(self.plan(), self.state(), left_at(self.state_dir))
+
+    def _point(
+        self, plan: Plan, state: DeploymentState, left: str | None
+    ) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up: nothing of ours in the account, part of it, or the
-        services. The local state records what this tool ran; teardown forgets what it
-        removed but keeps shared objects (left in place) and images (gone with the
-        database), so those do not count."""
+        services (and a run not cut short: one left at a wait, after its services were
+        made, still has steps to run). The local state records what this tool ran;
+        teardown forgets what it removed but keeps shared objects (left in place) and
+        images (gone with the database), so those do not count."""
         own = {
             s.id
             for s in plan.steps
@@ -402,4 +407,5 @@ class DeploymentSession:
         if not made:
             return "start"
         services = {f"service-{key}" for key in self.deployment.service_keys}
-        return "monitor" if services <= made else "deploy"
+        cut_short = bool(state.pending) or left is not None
+        return "monitor" if services <= made and not cut_short else "deploy"

@@ -66,7 +66,7 @@ class KnownDeployment:
 
     @property
     def recorded(self) -> str:
-        """The local record in words: "partly", "deployed, cut short"."""
+        """The local record in words: "deployed", "partly, cut short"."""
         words = PROGRESS_WORDS[self.progress]
         return words + (", cut short" if self.cut_short else "")
 
