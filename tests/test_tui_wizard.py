@@ -392,7 +392,7 @@ def test_a_rehearsal_build_says_its_images_are_recorded_not_copied(
             for image in ("milvus", "gateway", "jupyter"):
                 phase = text_of(app.screen.query_one(f"#phase-{image}", Static))
                 assert phase.startswith("recorded sha256:"), phase
-                assert phase.endswith("(rehearsal: noted as pushed, nothing sent)")
+                assert phase.endswith("(rehearsal: nothing sent)")  # whole at 120 columns
 
     try:
         asyncio.run(scenario())
@@ -416,6 +416,12 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             assert isinstance(screen, ConsoleScreen)
             status = screen.query_one("#answer-status", Static)
             await until(pilot, lambda: "connected: REST v2" in text_of(status), what="open")
+            # Asked before anything is loaded: how to load something, not "does not exist".
+            screen.query_one("#question", Input).value = demo.QUESTION
+            await pilot.press("enter")
+            await until(pilot, lambda: "No collection yet" in text_of(status), what="said")
+            assert "ctrl+d (Demo)" in text_of(status)
+            screen.query_one("#question", Input).value = ""
             await pilot.press("ctrl+d")
             await until(pilot, lambda: "demo: 3 rows" in text_of(status), what="demo loaded")
             question = screen.query_one("#question", Input)

@@ -87,7 +87,7 @@ class ImageProgress(Vertical):
             bar.update(total=100, progress=100)
             self.phase(
                 f"[green]recorded[/] {escape(event.detail[:19])} "
-                "[dim](rehearsal: noted as pushed, nothing sent)[/]"
+                "[dim](rehearsal: nothing sent)[/]"
             )
         elif event.kind == "done":
             elapsed = time.monotonic() - self.started

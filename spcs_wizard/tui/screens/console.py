@@ -122,6 +122,7 @@ class ConsoleScreen(WizardScreen):
         self.lock = threading.Lock()  # the console's connection serves one call at a time
         self.runner: SqlRunner | None = None
         self.collection = demo.COLLECTION
+        self.names: list[str] | None = None  # the collections, once read
         self.history: list[str] = []
         self.history_at = 0
         self.hits: list[Hit] = []
@@ -161,6 +162,7 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.show_collections, names, self.console.transport.label)
 
     def show_collections(self, names: list[str], label: str = "") -> None:
+        self.names = names
         options = self.query_one("#collections", OptionList)
         options.clear_options()
         options.add_options(names or ["(none yet: Demo, or Load file)"])
@@ -204,6 +206,12 @@ class ConsoleScreen(WizardScreen):
             self.history.append(question)
         self.history_at = len(self.history)
         filter_ = self.query_one("#filter", Input).value.strip()
+        if self.names == []:  # nothing to ask yet: say how to make some
+            self.status(
+                "[bold yellow]No collection yet[/]: ctrl+d (Demo) loads the seed's three "
+                "sentences, ctrl+l loads a file of your own; then ask again."
+            )
+            return
         self.run_question(question, filter_)
 
     @on(Input.Submitted, "#filter")
