@@ -211,9 +211,25 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     assert "Workshop teardown: 2 torn down" in gone.stdout
     assert "note: the attendees' passwords stay in your keyring" in gone.stdout
     assert _databases(emu) == before
+    # Nothing of it left: a look says so with exit 3, the changes with exit 0 (as a
+    # deployment's commands do), a handout cannot be made (exit 2).
+    gone_class = (
+        "no workshop WS is recorded on connection dev (torn down, or never provisioned here)"
+    )
     after = run_command("workshop", "status", *ws, env=env)
-    assert after.returncode == 2
-    assert "no workshop is recorded" in after.stderr
+    assert (after.returncode, after.stdout) == (3, "")
+    assert after.stderr.strip() == f"Nothing to show: {gone_class}."
+    for verb, said in (("teardown", "remove"), ("suspend", "suspend"), ("resume", "resume")):
+        again = run_command(
+            "workshop", verb, *ws, "--yes" if verb == "teardown" else "--json", env=env
+        )
+        assert (again.returncode, again.stdout.strip()) == (
+            0,
+            f"Nothing to {said}: {gone_class}.",
+        ), verb
+    handout = run_command("workshop", "handout", *ws, "01", env=env)
+    assert handout.returncode == 2
+    assert gone_class in handout.stderr
 
 
 def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from spcs_wizard.cli import (
 from spcs_wizard.cli.options import FiniteRange, workshop_deployment_options
 from spcs_wizard.cli.session import ConfigurationError, confirm, interactive
 from spcs_wizard.cli.workshop_common import (
+    NoWorkshopError,
     build_workshop,
     check_record,
     class_options,
@@ -147,8 +148,12 @@ def status_command(name: str, connection_name: str | None, rehearsal: bool, as_j
     now, endpoint and last error."""
     from spcs_wizard.workshop.status import class_rows
 
-    with recorded_class(name, connection_name, rehearsal) as (room, pool):
-        looks = guarded_look(lambda: room.snapshots(pool))
+    try:
+        with recorded_class(name, connection_name, rehearsal) as (room, pool):
+            looks = guarded_look(lambda: room.snapshots(pool))
+    except NoWorkshopError as exc:  # nothing to look at: said, exit 3 (as status is)
+        click.echo(f"Nothing to show: {exc.message}.", err=True)
+        sys.exit(exit_codes.PARTIAL)
     rows = class_rows(room, looks)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows]))
@@ -166,8 +171,12 @@ def _switch(
     as_json: bool,
     verb: Literal["suspend", "resume"],
 ) -> None:
-    with recorded_class(name, connection_name, rehearsal) as (room, pool):
-        report = guarded(lambda: room.switch(pool, verb, on_result=printer(as_json, verb)))
+    try:
+        with recorded_class(name, connection_name, rehearsal) as (room, pool):
+            report = guarded(lambda: room.switch(pool, verb, on_result=printer(as_json, verb)))
+    except NoWorkshopError as exc:  # the state asked for holds: said, exit 0
+        click.echo(f"Nothing to {verb}: {exc.message}.")
+        return
     from spcs_wizard.workshop.classroom import SWITCHED
 
     finish(report, as_json, SWITCHED[verb])
@@ -204,6 +213,20 @@ def teardown_command(
 ) -> None:
     """Remove every attendee's deployment (only what this workshop made), and last the
     account-wide objects if this workshop made them: the account is left as it was."""
+    try:
+        _teardown(name, connection_name, rehearsal, keep_data, yes, as_json)
+    except NoWorkshopError as exc:  # nothing of it left (a second teardown): exit 0
+        click.echo(f"Nothing to remove: {exc.message}.")
+
+
+def _teardown(
+    name: str,
+    connection_name: str | None,
+    rehearsal: bool,
+    keep_data: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
     with recorded_class(name, connection_name, rehearsal) as (room, pool):
         if not yes:
             if not interactive():

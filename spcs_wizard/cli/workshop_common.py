@@ -202,8 +202,14 @@ def classroom_on(workshop: Workshop, target: Target) -> Classroom:
     return Classroom(workshop, target, workshop_dir(target, workshop.name), image_mode=mode)
 
 
+class NoWorkshopError(ConfigurationError):
+    """No workshop at all is recorded on the account (none to mistake the name for): a
+    look says so with exit 3, a suspend, resume or teardown with exit 0 (README: exit
+    codes), the others as a configuration error."""
+
+
 def recorded(name: str, target: Target) -> Classroom:
-    from spcs_wizard.workshop.workshop import Workshop, workshop_dir
+    from spcs_wizard.workshop.workshop import NotRecordedError, Workshop, workshop_dir
 
     directory = workshop_dir(target, name)
     try:
@@ -214,6 +220,11 @@ def recorded(name: str, target: Target) -> Classroom:
             for p in directory.parent.glob("*/workshop.json")
             if p.parent != directory
         )
+        if isinstance(exc, NotRecordedError) and not others:  # none at all: gone, or never
+            raise NoWorkshopError(
+                f"no workshop {name.upper()} is recorded on {target.label} (torn down, or "
+                "never provisioned here)"
+            ) from None
         more = f"; recorded there: {', '.join(others)} (give --name {others[0]})" if others else ""
         raise ConfigurationError(f"{exc} (on {target.label}){more}") from None
     return classroom_on(workshop, target)

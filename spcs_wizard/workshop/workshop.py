@@ -48,6 +48,10 @@ class WorkshopError(ValueError):
     """Settings or a record a workshop cannot use; the message says what to change."""
 
 
+class NotRecordedError(WorkshopError):
+    """No record of the workshop: never provisioned here, or torn down."""
+
+
 def workshop_name(value: str) -> str:
     """The workshop's name as it goes in front of each attendee's prefix (upper case)."""
     try:
@@ -214,7 +218,7 @@ class Workshop:
                 images=data.get("images", "each"),  # recorded before classes shared them
             )
         except FileNotFoundError:
-            raise WorkshopError(
+            raise NotRecordedError(
                 f"no workshop is recorded in {directory}; 'spcs-wizard workshop provision' "
                 "makes one"
             ) from None
