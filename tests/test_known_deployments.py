@@ -18,8 +18,8 @@ from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 from spcs_wizard.engine.known_deployments import (
     can_probe_quietly,
     known,
-    mark_left,
     load_draft,
+    mark_left,
     remember,
     starting_deployment,
 )

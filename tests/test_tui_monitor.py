@@ -151,9 +151,13 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             said = [n.message for n in app._notifications]
             assert any("endpoint" in m and "(the selected row)" in m for m in said)
 
-            # `o` where no browser exists copies the URL and says so.
+            # `o` in a rehearsal copies the emulator's stand-in address and says what it
+            # is (the dashboard's test opens a real account's).
             copied = await open_without_a_browser(pilot, app)
-            assert any("No web browser here" in m and copied in m for m in notes(app))
+            assert any(
+                m.startswith("Rehearsal: ") and copied in m and "nothing answers" in m
+                for m in notes(app)
+            )
 
             log = screen.query_one("#log", RichLog)
 

@@ -130,8 +130,12 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 # said "Opened" before, whatever happened.
                 copied = await open_without_a_browser(pilot, app)
                 assert copied.removeprefix("https://") == _column(app, "endpoint")[0]
-                assert any("No web browser here" in m and copied in m for m in notes(app))
-                assert not any(m.startswith("Opened") for m in notes(app))
+                # A rehearsal's address stands in for one: copied and said, never opened.
+                assert any(
+                    m.startswith("Rehearsal: ") and copied in m and "nothing answers" in m
+                    for m in notes(app)
+                )
+                assert not any(m.startswith(("Opened", "Opening")) for m in notes(app))
 
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")
@@ -206,6 +210,10 @@ def test_the_dashboard_watches_a_class_on_an_account(
                 endpoints = _column(app, "endpoint")
                 assert all(e.endswith(".snowflakecomputing.app") for e in endpoints), endpoints
                 assert "connection dev" in str(app.screen.sub_title)
+                # On an account `o` opens the address; with no browser here, it is copied.
+                copied = await open_without_a_browser(pilot, app)
+                assert copied.removeprefix("https://") == endpoints[0]
+                assert any("No web browser here" in m and copied in m for m in notes(app))
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")
                 assert _column(app, "state") == ["suspended"] * 2

@@ -297,7 +297,9 @@ class ClassScreen(Screen[None]):
         if row.endpoint is None:
             self.notify(f"{row.name} has no endpoint address yet.", severity="warning")
             return
-        open_or_copy(self.app, row.endpoint, f"{row.name}'s endpoint")
+        open_or_copy(
+            self.app, row.endpoint, f"{row.name}'s endpoint", self.room.target.is_rehearsal
+        )
 
 
 HELP = """\

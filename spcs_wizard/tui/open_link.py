@@ -8,8 +8,18 @@ import webbrowser
 from textual.app import App
 
 
-def open_or_copy(app: App[None], url: str, opening: str) -> None:
-    """``opening``: what the notice says is being opened, e.g. "milvus's endpoint api"."""
+def open_or_copy(app: App[None], url: str, opening: str, rehearsal: bool = False) -> None:
+    """``opening``: what the notice says is being opened, e.g. "milvus's endpoint api";
+    ``rehearsal``: the URL is the emulator's stand-in for one, which reaches nothing (it
+    is copied, and said so, not opened)."""
+    if rehearsal:
+        app.copy_to_clipboard(url)
+        app.notify(
+            f"Rehearsal: {url} stands in for {opening}'s address; nothing answers at it "
+            "outside the emulator (copied). On an account, o opens the service itself.",
+            severity="warning",
+        )
+        return
     try:
         webbrowser.get()
     except webbrowser.Error:

@@ -86,8 +86,7 @@ class ImageProgress(Vertical):
         elif event.kind == "recorded":
             bar.update(total=100, progress=100)
             self.phase(
-                f"[green]recorded[/] {escape(event.detail[:19])} "
-                "[dim](rehearsal: nothing sent)[/]"
+                f"[green]recorded[/] {escape(event.detail[:19])} [dim](rehearsal: nothing sent)[/]"
             )
         elif event.kind == "done":
             elapsed = time.monotonic() - self.started

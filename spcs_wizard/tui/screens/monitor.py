@@ -425,4 +425,9 @@ class MonitorScreen(WizardScreen):
         endpoint = self._selected_endpoint()
         if not (endpoint and endpoint.link):
             return
-        open_or_copy(self.app, endpoint.link, f"{endpoint.service}'s endpoint {endpoint.endpoint}")
+        open_or_copy(
+            self.app,
+            endpoint.link,
+            f"{endpoint.service}'s endpoint {endpoint.endpoint}",
+            rehearsal=self.wizard.target.is_rehearsal,
+        )
