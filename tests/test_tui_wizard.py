@@ -479,8 +479,13 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             for kind, value in (("insert-text", "Milvus runs on SPCS."), ("load-path", str(data))):
                 await pilot.press("ctrl+l")
                 await until(pilot, lambda: isinstance(app.screen, LoadDialog), what="dialog")
-                app.screen.query_one(f"#{kind}", Input).value = value
-                await pilot.click("#ok")
+                box = app.screen.query_one(f"#{kind}", Input)
+                box.value = value
+                if kind == "insert-text":
+                    await pilot.click("#ok")
+                else:  # Enter in a box does what the button does
+                    box.focus()
+                    await pilot.press("enter")
                 await until(pilot, lambda: app.screen is screen, what="dialog closed")
             await until(pilot, lambda: "demo: 41 rows" in text_of(status), what="41 rows")
             # A loaded record's other fields come back with it: in the answers and whole.
@@ -493,7 +498,9 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             assert loaded, rows
             assert all(r[3] == f'{{"n": {str(r[2]).split()[1]}}}' for r in loaded), loaded
             assert all(r[3] == "" for r in rows if r not in loaded)  # the seed's: no fields
-            answers.focus()
+            assert "ctrl+r goes to the hits" in text_of(status)
+            await pilot.press("ctrl+r")  # from the question box to the hits
+            assert app.focused is answers
             answers.move_cursor(row=rows.index(loaded[0]))
             await pilot.press("enter")
             await until(pilot, lambda: bool(app.screen.query("#hit-fields")), what="the hit")

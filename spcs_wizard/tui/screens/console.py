@@ -51,10 +51,16 @@ class LoadDialog(Dialog[tuple[str, str, str] | None]):
             yield Input(placeholder="a sentence to store and search", id="insert-text")
             yield Label("or load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
             yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path")
+            yield Label("the file's column (or key) that holds the text to embed", classes="hint")
             yield Input("text", placeholder="column with the text", id="load-field")
             with Horizontal(classes="row"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Insert or load", id="ok", variant="primary", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in any box does what the button does."""
+        event.stop()
+        self.query_one("#ok", Button).press()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -92,6 +98,9 @@ class ConsoleScreen(WizardScreen):
         *WizardScreen.BINDINGS,
         Binding("ctrl+d", "demo", "Demo", priority=True),  # over the question box's delete
         Binding("ctrl+l", "load", "Load file", priority=True),
+        # Not in the footer (its room is the screen's keys, quit and help at 80 columns):
+        # the answer's line says it. The hits are many Tabs away from the question.
+        Binding("ctrl+r", "answers", "Go to the hits", show=False),
     ]
 
     def compose_body(self) -> Iterable[Widget]:
@@ -259,8 +268,16 @@ class ConsoleScreen(WizardScreen):
             f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms "
             f"(embed {answer.embed_seconds * 1000:.1f}, search "
             f"{answer.search_seconds * 1000:.1f}) · {escape(answer.collection)}"
-            + (" · Enter on a hit shows it whole" if answer.hits else "")
+            + (" · ctrl+r goes to the hits, Enter on one shows it whole" if answer.hits else "")
         )
+
+    def action_answers(self) -> None:
+        """To the hits, from wherever the focus is (the question box, after asking)."""
+        answers = self.query_one("#answers", DataTable)
+        if answers.row_count:
+            answers.focus()
+        else:
+            self.notify("No hits yet: ask a question first.", severity="warning")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """A hit, whole (the table cuts long texts to its width)."""

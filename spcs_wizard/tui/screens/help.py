@@ -33,9 +33,11 @@ Deploys Milvus on Snowpark Container Services, then watches it.
 - `ctrl+p`: command palette (every action, every step)
 - `ctrl+t`: light or dark theme
 - `r`, `s`, `u`: monitor: refresh, suspend, resume (these two ask first, with the cost)
-- `c`, `o`: monitor endpoints: copy the URL, open it in the browser
+- `c`, `o`: monitor endpoints: copy the URL, open it in the browser (a rehearsal's is
+  a stand-in: copied, not opened)
 - `ctrl+d`, `ctrl+l`: console: the seed's demo sentences, insert a text or load a file;
-  up/down in the question box walk the history
+  up/down in the question box walk the history; `ctrl+r` goes to the hits (Enter on one
+  shows it whole, with the fields its record brought)
 - `f1`: this help; `escape` closes it and every dialog (as Cancel); `ctrl+q`: quit
   (while a build, deploy or teardown runs it asks: stop after the step, or leave it)
 
