@@ -27,6 +27,14 @@ from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401
 from tests.wizard_harness import listed, search_palette, text_of, until, until_said, visit
 
 
+def dialog_up(app: WizardApp) -> bool:
+    """A confirmation dialog is pushed and composed (its question and buttons are there:
+    a test that asked right after the push once found none)."""
+    from spcs_wizard.tui.screens.dialog import ConfirmDialog
+
+    return isinstance(app.screen, ConfirmDialog) and bool(app.screen.query("#question"))
+
+
 @pytest.fixture
 def account_world(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -524,7 +532,6 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
     with an issued registry token; then Deploy runs without asking again."""
     from spcs_wizard.model.config_file import with_settings
     from spcs_wizard.model.deployment import Deployment
-    from spcs_wizard.tui.screens.dialog import ConfirmDialog
     from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
     from tests.test_images import our_builder
 
@@ -563,7 +570,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
         app = WizardApp(context, start="build")
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.click("#start")  # a real account: what it costs comes first
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="cost")
+            await until(pilot, lambda: dialog_up(app), what="cost")
             question = text_of(app.screen.query_one("#question", Static))
             assert "creates and starts the compute pools" in question.lower()
             assert "credits an hour" in question
@@ -600,7 +607,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             await pilot.click("#next")
             await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
             await pilot.click("#start")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="cost")
+            await until(pilot, lambda: dialog_up(app), what="cost")
             await pilot.click("#yes")
             next_button = app.screen.query_one("#next", Button)
             await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
@@ -631,7 +638,6 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.model.registry import repository_path
     from spcs_wizard.tui.screens.build import BuildScreen
-    from spcs_wizard.tui.screens.dialog import ConfirmDialog
     from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
     from spcs_wizard.tui.widgets.event_log import EventLog
     from tests.tools import require_tool
@@ -654,7 +660,7 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
     async def scenario() -> None:
         app = WizardApp(context, start="build")
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the offer")
+            await until(pilot, lambda: dialog_up(app), what="the offer")
             assert app.screen.title_text == "Deploy Milvus alone?"  # type: ignore[attr-defined]
             question = text_of(app.screen.query_one("#question", Static))
             assert "Neither docker nor podman works on this machine" in question
@@ -665,10 +671,10 @@ def test_without_docker_or_podman_build_offers_milvus_alone(
             assert "the notebook's image must be built" in logged(app)
             assert "The notebook stays in, so its image cannot be built here" in logged(app)
             await pilot.click("#start")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked again")
+            await until(pilot, lambda: dialog_up(app), what="asked again")
             await pilot.click("#yes")  # Milvus alone
-            await until(pilot, lambda: getattr(app.screen, "confirm", "") == "Create and start",
-                        what="the cost")  # fmt: skip
+            await until(pilot, lambda: getattr(app.screen, "confirm", "") == "Create and start"
+                        and dialog_up(app), what="the cost")  # fmt: skip
             cost = text_of(app.screen.query_one("#question", Static))
             assert "the compute pool T_MILVUS_COMPUTE_POOL:" in cost  # as named in the account
             assert "JUPYTER" not in cost
