@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from spcs_wizard.emulator.children import spawn
@@ -263,6 +264,16 @@ def test_an_emulator_child_outlives_the_thread_that_started_it() -> None:
 
 
 # -- the wizard ------------------------------------------------------------------------------
+async def picked_from_welcome(pilot: Pilot[None], app: WizardApp, shown: str) -> DataTable:
+    """Welcome's list of known deployments, once it is mounted (after the first frame)
+    and its row shows ``shown``; focused, for Enter to pick the row up."""
+    await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
+    table = app.screen.query_one("#known", DataTable)
+    await until(pilot, lambda: shown in table_text(table), what=shown)
+    table.focus()
+    return table
+
+
 def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """A fresh wizard (default names, not connected) lists the deployment the rehearsal
     has, with its live condition and cost; Enter on its row takes its names, connects and
@@ -273,13 +284,9 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
     async def scenario() -> None:
         app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
         async with app.run_test(size=(120, 40)) as pilot:
-            # Mounted once the machine's deployments are read (after the first frame).
-            await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
-            table = app.screen.query_one("#known", DataTable)
-            await until(pilot, lambda: "running" in table_text(table), what="live look")
+            table = await picked_from_welcome(pilot, app, "running")
             row = table_text(table)
             assert "MILVUS_DEMO | rehearsal | deployed | running | 0.22" in row
-            table.focus()
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
             assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"
@@ -304,10 +311,7 @@ def test_a_deployment_left_at_a_wait_is_picked_up_at_deploy_not_monitor(deployed
     async def scenario() -> None:
         app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
-            table = app.screen.query_one("#known", DataTable)
-            await until(pilot, lambda: "cut short" in table_text(table), what="listed")
-            table.focus()
+            await picked_from_welcome(pilot, app, "cut short")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
             assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"

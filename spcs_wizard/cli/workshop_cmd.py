@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -213,21 +214,12 @@ def teardown_command(
 ) -> None:
     """Remove every attendee's deployment (only what this workshop made), and last the
     account-wide objects if this workshop made them: the account is left as it was."""
-    try:
-        _teardown(name, connection_name, rehearsal, keep_data, yes, as_json)
-    except NoWorkshopError as exc:  # nothing of it left (a second teardown): exit 0
-        click.echo(f"Nothing to remove: {exc.message}.")
-
-
-def _teardown(
-    name: str,
-    connection_name: str | None,
-    rehearsal: bool,
-    keep_data: bool,
-    yes: bool,
-    as_json: bool,
-) -> None:
-    with recorded_class(name, connection_name, rehearsal) as (room, pool):
+    with ExitStack() as stack:
+        try:
+            room, pool = stack.enter_context(recorded_class(name, connection_name, rehearsal))
+        except NoWorkshopError as exc:  # nothing of it left (a second teardown): exit 0
+            click.echo(f"Nothing to remove: {exc.message}.")
+            return
         if not yes:
             if not interactive():
                 raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
