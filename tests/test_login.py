@@ -149,7 +149,8 @@ def test_a_wrong_password_is_refused_with_what_to_do(emulator: Emulator) -> None
     message = str(caught.value)
     assert message.startswith(
         "connection 'dev': Snowflake did not accept the user name and password (or token). "
-        "Check them, then run 'spcs-wizard login' again"
+        "Check them, then run 'spcs-wizard login' again (it replaces any secret stored for "
+        "the connection)."  # none is stored yet when the login is being made
     )
     assert message.endswith("[390100])")
 
@@ -197,7 +198,9 @@ def test_a_login_to_an_address_that_only_answers_503_gives_up_with_what_to_check
         server.shutdown()
         server.server_close()
     assert str(caught.value).startswith(
-        "connection 'dev': Snowflake could not be reached. Check the account identifier"
+        "connection 'dev': Snowflake could not be reached. Check the account identifier "
+        "(ORG-ACCOUNT, as Snowsight shows it), the host and port if the connection names "
+        "them, and the network or proxy settings."  # (this one names 127.0.0.1 and a port)
     )
     assert str(caught.value).endswith("[250001])")
 

@@ -21,7 +21,8 @@ class LoginProblem:
 _BY_CODE: dict[int, LoginProblem] = {
     390100: LoginProblem(
         "Snowflake did not accept the user name and password (or token).",
-        "Check them, then run 'spcs-wizard login' again to replace the stored secret.",
+        "Check them, then run 'spcs-wizard login' again (it replaces any secret stored for "
+        "the connection).",
     ),
     390144: LoginProblem(
         "The key-pair login was refused.",
@@ -50,8 +51,8 @@ _BY_CODE: dict[int, LoginProblem] = {
 }
 _UNREACHABLE = LoginProblem(
     "Snowflake could not be reached.",
-    "Check the account identifier (ORG-ACCOUNT, as Snowsight shows it) and the network or "
-    "proxy settings.",
+    "Check the account identifier (ORG-ACCOUNT, as Snowsight shows it), the host and port "
+    "if the connection names them, and the network or proxy settings.",
 )
 _BY_WORDS: list[tuple[tuple[str, ...], LoginProblem]] = [
     (
