@@ -157,14 +157,10 @@ def teardown_command(
                 raise click.Abort()
         # Nothing there: the teardown still runs (it forgets in the local state what is
         # gone), but its "not found" for every step would only bury the one line that says so.
-        quiet = not steps and not as_json
-        outcome = session.teardown(
-            runner,
-            (lambda event: None) if quiet else printer,
-            keep_data,
-            include_shared,
-            include_adopted,
-        )
+        from spcs_wizard.engine.events import ignore
+
+        listener = ignore if not steps and not as_json else printer
+        outcome = session.teardown(runner, listener, keep_data, include_shared, include_adopted)
     left = outcome.left
     if as_json:
         click.echo(
