@@ -18,6 +18,16 @@ def state_home() -> Path:
     return Path(base) / "spcs-wizard"
 
 
+def cache_home() -> Path:
+    """What can be made again, kept to be quicker: ``$SPCS_WIZARD_HOME/cache`` when that is
+    set, else ``$XDG_CACHE_HOME/spcs-wizard``, else ``~/.cache/spcs-wizard``."""
+    explicit = os.environ.get("SPCS_WIZARD_HOME")
+    if explicit:
+        return Path(explicit) / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "spcs-wizard"
+
+
 def deployment_dir(deployment_id: str) -> Path:
     """Local state of one deployment (rendered specs, progress), by its id."""
     return state_home() / "deployments" / deployment_id.lower()

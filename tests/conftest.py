@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,9 @@ from spcs_wizard.tui.context import WizardContext
 # sqlglot logs a warning for every Snowflake statement it parses as a generic Command;
 # the tests check the parse results themselves.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+# Caches (css_cache's parsed styles) in this run's own folder, not the user's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="spcs-wizard-test-cache-")
 
 ADMIN_PASSWORD = "emulator-admin-Pw1"  # a test credential of a throwaway local emulator
 

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.color import Color
 from textual.events import Mount
 
 from spcs_wizard.cli.main import main
 from spcs_wizard.tui import start_up
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.naming import NamingScreen
 from spcs_wizard.tui.screens.welcome import WelcomeScreen
 from tests.wizard_harness import until
 
@@ -113,3 +115,44 @@ def test_a_tui_command_that_stops_before_the_wizard_leaves_the_collector_on(
     assert main(["tui"]) == 2  # it says the wizard needs a terminal, and stops
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_step_screen_is_styled_as_it_mounts_not_again_as_it_is_first_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its widgets are styled as they mount; the first resume, just after, does not style
+    them all again (WizardScreen._on_screen_resume). A theme changed on one step shows
+    there, and on the next (Textual restyles every screen on the stack as it changes)."""
+    from textual.dom import DOMNode
+
+    restyled: list[str] = []
+    update = DOMNode.update_node_styles
+
+    def noted(node: DOMNode, animate: bool = True) -> None:
+        if isinstance(node, WelcomeScreen | NamingScreen):
+            restyled.append(type(node).__name__)
+        update(node, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", noted)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+            await pilot.pause()
+            assert restyled == []
+            dark = app.screen.styles.background
+            assert dark == Color.parse(app.get_css_variables()["background"])
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert app.theme == "textual-light"
+            light = app.screen.styles.background
+            assert light != dark
+            assert light == Color.parse(app.get_css_variables()["background"])
+            app.go("naming")
+            await until(pilot, lambda: isinstance(app.screen, NamingScreen), what="naming")
+            await pilot.pause()
+            assert restyled == []
+            assert app.screen.styles.background == light
+
+    app = WizardApp(WizardContext())
+    asyncio.run(scenario())

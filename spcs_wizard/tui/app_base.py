@@ -24,6 +24,16 @@ def screenshot_directory() -> Path:
 
 
 class WizardAppBase(App[None]):
+    def __init__(self) -> None:
+        from spcs_wizard.paths import cache_home
+        from spcs_wizard.tui.css_cache import CachedStylesheet, folder_for
+
+        super().__init__()
+        # Parsed styles read back from the last start (css_cache: a tenth of the start-up).
+        self.stylesheet = CachedStylesheet(
+            variables=self.get_css_variables(), folder=folder_for(cache_home())
+        )
+
     # Not shown in the footer; the app's binding is the last one asked, so a dialog's own
     # Escape (Cancel) comes first.
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -178,6 +178,19 @@ class WizardScreen(Screen[None]):
         # (Textual calls each class's on_mount: the step screens' own run too.)
         if start_up.paused():  # the first screen: once it is drawn, collect as before
             self.call_after_refresh(self._first_frame_drawn)
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # A step screen is made anew each time it is shown, and its widgets were styled
+        # as they were mounted, just before: Textual styles them all again on the first
+        # resume (a tenth of the start-up, docs/performance.md). Later resumes (a dialog
+        # closed) do not restyle in Textual either; a theme change restyles every screen
+        # on the stack as it is made.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
 
     def _first_frame_drawn(self) -> None:
         start_up.resume()
