@@ -88,6 +88,37 @@ def test_only_the_milvus_api_is_public_never_etcd_or_health() -> None:
     ]
 
 
+def test_only_the_gateways_and_the_notebooks_ports_may_be_public() -> None:
+    assert validate_document(spec_of("milvus")) == []
+    assert validate_document(spec_of("jupyter")) == []
+    widened = spec_of("milvus")
+    widened["spec"]["endpoints"] += [
+        {"name": "private", "port": 8082, "protocol": "HTTP"},  # private: fine
+        {"name": "extra", "port": 8081, "public": True, "protocol": "HTTP"},
+        {"name": "notebook", "port": 8888, "public": True, "protocol": "HTTP"},
+    ]
+    problems = validate_document(widened)
+    assert [(p.path, p.message.split(" is ")[0]) for p in problems] == [
+        ("spec.endpoints[3].public", "port 8081"),
+        ("spec.endpoints[4].public", "port 8888"),  # no notebook in this service
+    ]
+    assert "the only ports meant for the internet" in problems[0].message
+    # The gateway moved to another port, with its endpoint: still its door.
+    moved = spec_of("milvus")
+    moved["spec"]["containers"][1]["env"]["GATEWAY_PORT"] = " 9000 "
+    moved["spec"]["endpoints"][0]["port"] = 9000
+    moved["spec"]["containers"][1]["readinessProbe"]["port"] = 9000
+    assert validate_document(moved) == []
+    # A notebook's port is its door in any container; a port that is not a number is none.
+    both = spec_of("milvus")
+    both["spec"]["containers"][0]["env"]["JUPYTER_PORT"] = "8888"
+    both["spec"]["containers"][1]["env"]["GATEWAY_PORT"] = "eighty"
+    both["spec"]["endpoints"].append(
+        {"name": "notebook", "port": 8888, "public": True, "protocol": "HTTP"}
+    )
+    assert [p.path for p in validate_document(both)] == ["spec.endpoints[0].public"]
+
+
 def test_readiness_probe_watches_milvus_health() -> None:
     probe = spec_of("milvus")["spec"]["containers"][0]["readinessProbe"]
     assert probe == {"port": 9091, "path": "/healthz"}
@@ -125,6 +156,7 @@ def _base() -> dict:
                 {
                     "name": "main",
                     "image": "/db/s/r/app:1",
+                    "env": {"GATEWAY_PORT": "8080"},  # its public endpoint's port
                     "volumeMounts": [{"name": "data", "mountPath": "/data"}],
                     "secrets": [
                         {
@@ -364,6 +396,9 @@ OUR_RULES = [
     "spec.containers[1].env.DB_PASSWORD: looks like a secret written in plain text; reference "
     "a Snowflake SECRET under spec.containers[].secrets instead",
     "spec.endpoints[0].public: port 2379 (etcd) must not be public",
+    "spec.endpoints[1].public: port 7000 is neither the gateway's (GATEWAY_PORT) nor the "
+    "notebook's (JUPYTER_PORT), the only ports meant for the internet: make it private (no "
+    "public: true)",
 ]
 
 

@@ -33,6 +33,10 @@ PRIVATE_PORTS = {
     # through Snowflake's ingress (it takes the Authorization header): the gateway is public.
     19530: "Milvus' own gRPC and REST; publish the gateway instead",
 }
+# The only doors meant for the internet: the Milvus gateway (it adds Milvus' credentials to
+# calls Snowflake has authenticated) and the notebook (its own password). Each container
+# says which port it listens on in these variables (specs/milvus.yaml, specs/jupyter.yaml).
+PUBLIC_DOORS = {"GATEWAY_PORT": "the gateway's", "JUPYTER_PORT": "the notebook's"}
 AUTH_ON = "COMMON_SECURITY_AUTHORIZATIONENABLED"  # common.security.authorizationEnabled
 ROOT_PASSWORD = "COMMON_SECURITY_DEFAULTROOTPASSWORD"  # common.security.defaultRootPassword
 _SECRET_LOOKING = re.compile(r"(PASSWORD|PASSWD|TOKEN|SECRET|API_KEY)", re.IGNORECASE)
@@ -216,16 +220,36 @@ def _security(doc: dict[str, Any]) -> list[SpecProblem]:
                         )
                     )
         problems += _milvus_auth(i, c)
+    doors = _public_doors(spec)
     for i, ep in enumerate(e for e in _items(spec, "endpoints") if isinstance(e, dict)):
         port = ep.get("port")
-        if ep.get("public") and isinstance(port, int) and port in PRIVATE_PORTS:
-            problems.append(
-                SpecProblem(
-                    f"spec.endpoints[{i}].public",
-                    f"port {port} ({PRIVATE_PORTS[port]}) must not be public",
-                )
+        if not ep.get("public") or not isinstance(port, int):
+            continue
+        if port in PRIVATE_PORTS:
+            message = f"port {port} ({PRIVATE_PORTS[port]}) must not be public"
+        elif port not in doors:
+            message = (
+                f"port {port} is neither the gateway's (GATEWAY_PORT) nor the notebook's "
+                "(JUPYTER_PORT), the only ports meant for the internet: make it private "
+                "(no public: true)"
             )
+        else:
+            continue
+        problems.append(SpecProblem(f"spec.endpoints[{i}].public", message))
     return problems
+
+
+def _public_doors(spec: dict[str, Any]) -> set[int]:
+    """The ports the gateway and the notebook listen on (PUBLIC_DOORS), as their
+    containers set them."""
+    doors = set()
+    for c in _items(spec, "containers"):
+        env = c.get("env") if isinstance(c, dict) else None
+        for name in PUBLIC_DOORS:
+            value = str((env if isinstance(env, dict) else {}).get(name)).strip()
+            if value.isdigit():  # (an unset one reads "None")
+                doors.add(int(value))
+    return doors
 
 
 def _runs_milvus(c: dict[str, Any]) -> bool:
