@@ -104,6 +104,15 @@ def test_plan_table_with_a_prefix(tmp_path: Path) -> None:
     said = " ".join(result.stdout.split())
     assert "never shown): milvus_user_password, jupyter_password." in said
     assert "Made up at deploy time and kept only by Snowflake: milvus_root_password." in said
+    # Under each step's title: its id and what kind of step it is, in words.
+    lines = [line.strip(" │") for line in result.stdout.splitlines()]
+    for kind in (
+        "step role · runs SQL",
+        "step image-jupyter · puts an image in the repository",
+        "step wait-pool-milvus · waits, looking until it holds",
+    ):
+        assert any(line.startswith(kind) for line in lines), kind
+    assert "spec-milvus · uploads a file (PUT)" in said
 
 
 def test_plan_sql_is_a_script_with_role_switches_and_no_secret(tmp_path: Path) -> None:

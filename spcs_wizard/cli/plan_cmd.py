@@ -18,11 +18,13 @@ from spcs_wizard.model.step import Step, StepKind
 if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
 
-_KIND_STYLE = {
-    StepKind.SQL: "cyan",
-    StepKind.PUT: "magenta",
-    StepKind.IMAGE: "yellow",
-    StepKind.WAIT: "dim",
+# What each kind of step does, under its title with the step's id (as --json and the
+# deploy's log name it).
+_KIND_SAID = {
+    StepKind.SQL: "[cyan]runs SQL[/]",
+    StepKind.PUT: "[magenta]uploads a file (PUT)[/]",
+    StepKind.IMAGE: "[yellow]puts an image in the repository[/]",
+    StepKind.WAIT: "[dim]waits, looking until it holds[/]",
 }
 
 
@@ -35,7 +37,7 @@ def _table(steps: list[Step], title: str) -> Table:
         text = step.title
         if step.target is not None and step.target.shared:
             text += " [dim](shared by the account)[/]"
-        text += f"\n[dim]{step.id}[/] [{_KIND_STYLE[step.kind]}]{step.kind.value}[/]"
+        text += f"\n[dim]step {step.id} ·[/] {_KIND_SAID[step.kind]}"
         table.add_row(str(number), text, step.role.name)
     return table
 
