@@ -228,3 +228,26 @@ def test_a_stop_request_ends_teardown_between_removals_and_a_rerun_goes_on(
     assert not set(rest.removed) & set(removed)
     with connect(deployed.emu) as con:
         assert rows(con, "SHOW COMPUTE POOLS") == []
+
+
+def test_what_went_with_a_removed_object_is_forgotten_with_it(
+    deployed: World, tmp_path: Path
+) -> None:
+    """The images went with their repository: the record no longer says they were pushed
+    (a deploy after the teardown would otherwise count them done). Kept data keeps them;
+    the account-wide prerequisites a teardown leaves stay recorded."""
+    images = {s.id for s in deployed.plan if s.id.startswith("image-")}
+    assert images
+    assert images <= set(deployed.state.executed)
+    _, kept = _teardown(deployed, keep_data=True)
+    assert kept.ok
+    assert "image-repository" not in kept.removed
+    assert images <= set(deployed.state.executed)
+    _, outcome = _teardown(deployed)
+    assert outcome.ok
+    assert "image-repository" in outcome.removed
+    shared = {s.id for s in deployed.plan if s.target is not None and s.target.shared}
+    assert set(deployed.state.executed) == shared
+    assert not images & set(deployed.state.executed)
+    reread = type(deployed.state).load(deployed.state.path, deployed.state.deployment_id)
+    assert set(reread.executed) == shared  # saved so

@@ -127,6 +127,39 @@ def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(deployed_wi
     asyncio.run(scenario())
 
 
+def test_deploy_after_a_teardown_says_only_the_account_wide_prerequisites_remain(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """A teardown keeps the account-wide objects (for other deployments) and forgets the
+    rest, the images with their repository: Deploy says so, not "Earlier runs: 6/35"."""
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+
+    _, context = deployed_wizard
+    runner = context.session.connect()
+    try:
+        assert context.session.teardown(runner).ok
+    finally:
+        runner.con.close()
+    shared = context.session.record().shared
+    assert context.session.record().executed == shared
+    assert len(shared) == 3
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
+            summary = app.screen.query_one("#summary", Static)
+            await until(pilot, lambda: "account-wide" in text_of(summary), what="record")
+            steps = len(context.session.plan().steps)
+            assert text_of(summary) == (
+                f"Only the account-wide prerequisites are in place (3 of {steps} steps: "
+                "kept by a teardown for other deployments). Deploy makes the rest."
+            )
+            assert str(app.screen.query_one("#start", Button).label) == "Deploy"
+
+    asyncio.run(scenario())
+
+
 @pytest.fixture
 def refusing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

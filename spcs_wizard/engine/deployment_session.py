@@ -89,6 +89,14 @@ class Record:
     executed: set[str]
     pending: set[str]
     point: Literal["start", "deploy", "monitor"]
+    # The steps of account-wide objects (the ingress integration, BIND SERVICE ENDPOINT),
+    # which a teardown leaves for other deployments.
+    shared: frozenset[str] = frozenset()
+
+    @property
+    def only_shared(self) -> bool:
+        """All that is recorded is account-wide: what a teardown left, no deployment."""
+        return bool(self.executed) and not self.pending and self.executed <= self.shared
 
 
 def secret_slots(plan: Plan) -> list[SecretSlot]:
@@ -382,7 +390,9 @@ class DeploymentSession:
         ids = {s.id for s in plan.steps}
         left = left_at(self.state_dir)
         pending = set(state.pending) | ({left} if left else set())
-        return Record(ids & set(state.executed), ids & pending, self._point(plan, state, left))
+        shared = frozenset(s.id for s in plan.steps if s.target is not None and s.target.shared)
+        point = self._point(plan, state, left)
+        return Record(ids & set(state.executed), ids & pending, point, shared)
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up (``record().point``, without the rest)."""
@@ -396,8 +406,8 @@ class DeploymentSession:
         """Where the wizard picks up: nothing of ours in the account, part of it, or the
         services (and a run not cut short: one left at a wait, after its services were
         made, still has steps to run). The local state records what this tool ran;
-        teardown forgets what it removed but keeps shared objects (left in place) and
-        images (gone with the database), so those do not count."""
+        teardown forgets what it removed (and the images, gone with their repository) but
+        keeps shared objects (left in place), so those do not count."""
         own = {
             s.id
             for s in plan.steps

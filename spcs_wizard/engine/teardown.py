@@ -120,6 +120,9 @@ class Teardown:
         self.state.forget(step.id)
         if step.target is not None:
             self.state.forget_adopted(step.target.name)
+        for inner in self.plan.steps:  # what went with it: the images of its repository
+            if not inner.undo and step.id in inner.depends_on:
+                self.state.forget(inner.id)
 
     def _undo(self, step: Step, sql: str) -> None:
         try:

@@ -4,6 +4,7 @@ Snowflake's reason, the next thing to do, and a Retry that resumes where it stop
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.containers import Horizontal
@@ -16,6 +17,9 @@ from spcs_wizard.tui.jobs import plan_job
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Record
 
 DEPLOYING = "deploying: Next once it is done"
 
@@ -48,17 +52,23 @@ class DeployScreen(AsksForSecrets):
             record = self.wizard.session.record()
         except ValueError:  # an unreadable record: the run checks everything anyway
             return
-        self.from_worker(
-            self.show_record, record.executed, record.pending, record.point == "monitor"
-        )
+        self.from_worker(self.show_record, record)
 
-    def show_record(self, executed: set[str], pending: set[str], complete: bool) -> None:
+    def show_record(self, record: Record) -> None:
+        executed, pending = record.executed, record.pending
         if self.own_job() is not None or not (executed or pending):
             return  # a run started meanwhile shows what it does
         checklist = self.query_one(Checklist)
         checklist.show_record(executed, pending)
         start = self.query_one("#start", Button)
-        if complete and not pending:  # every service made: nothing left but checks
+        if record.only_shared:
+            self.query_one("#summary", Static).update(
+                f"Only the account-wide prerequisites are in place ({len(executed)} of "
+                f"{len(checklist.states)} steps: kept by a teardown for other deployments). "
+                "Deploy makes the rest."
+            )
+            return
+        if record.point == "monitor" and not pending:  # every service made: only checks
             start.label = "Deploy again"
             self.allow_next(True)
             self.query_one("#summary", Static).update(
