@@ -5,6 +5,7 @@ was; the cost against hand-computed figures; passwords only in the keyring."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -701,6 +702,12 @@ def test_two_classes_on_one_account_the_first_teardown_leaves_what_the_second_ne
         assert gone.results[-1].detail.endswith(
             "the account-wide objects kept: 4 other service(s) in the account use them"
         )
+        # The last one's count says which removals were the class's shared objects.
+        counts = [r.detail.split(";")[0] for r in gone.results]
+        assert re.fullmatch(r"\d+ removed, and \d+ made once for the class", counts[-1])
+        assert all(re.fullmatch(r"\d+ removed", c) for c in counts[:-1]), counts
+        theirs = int(counts[0].split()[0])
+        assert int(counts[-1].split()[0]) == theirs  # the same own objects as the others
         left = _account(rehearsal)
         # WS's own shared objects (its pools, its images' database) are gone ...
         assert not {"WS_MILVUS_COMPUTE_POOL", "WS_JUPYTER_COMPUTE_POOL"} & left["COMPUTE POOL"]

@@ -4,6 +4,7 @@ connections.toml to the emulator) and in rehearsal, with a real encrypted-file k
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,9 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     )
     assert made.returncode == 0, made.stdout + made.stderr
     assert "Workshop provision: 2 provisioned" in made.stdout
+    # The objects the class shares were made once: the class's line, not attendee 01's.
+    shared_line = r"^✓ class +[\d.]+ s  shared by the class and the account: "
+    assert re.search(shared_line, made.stdout, re.MULTILINE)
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO", "WS_IMAGES"}
 
     status = run_command("workshop", "status", *ws, "--json", env=env)
@@ -158,9 +162,11 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
         pools == "shared"
     )
     for r in rows:
-        assert f"  {r['attendee']}: {r['user']} (role {r['role']}), {r['endpoint']}" in (
-            table.stdout
-        )
+        assert f"  {r['attendee']}: {r['user']} (role {r['role']})\n" in table.stdout
+        assert list(r["endpoints"]) == ["notebook", "milvus"]  # the notebook first
+        assert r["endpoint"] == r["endpoints"]["notebook"]
+        for name, url in r["endpoints"].items():
+            assert f"      {name + ':':<9} {url}\n" in table.stdout
     # Shared: the class's pool (no prefix); each: their own (shown without their prefix).
     milvus_pool = "WS_MILVUS_COMPUTE_POOL" if pools == "shared" else "MILVUS_COMPUTE_POOL"
     assert milvus_pool in rows[1]["pools"]

@@ -303,16 +303,14 @@ def printer(as_json: bool, action: str) -> Callable[[AttendeeResult], None]:
     def show(result: AttendeeResult) -> None:
         if as_json:
             return
+        # What the class shares (made once, by the first attendee's run) is the class's.
+        who = "class" if result.phase == "shared" else result.attendee.slug
         if not result.ok:
-            console.print(
-                f"[bold red]✗[/] {result.attendee.slug:<12} {result.phase:<9} "
-                f"{escape(result.detail)}"
-            )
+            console.print(f"[bold red]✗[/] {who:<12} {result.phase:<9} {escape(result.detail)}")
         elif result.phase in ("shared", "services", "teardown", "suspend", "resume", "reset"):
-            once = "account-wide: " if result.phase == "shared" else ""
+            once = "shared by the class and the account: " if result.phase == "shared" else ""
             console.print(
-                f"[green]✓[/] {result.attendee.slug:<12} {result.seconds:6.1f} s  "
-                f"{once}{escape(result.detail)}"
+                f"[green]✓[/] {who:<12} {result.seconds:6.1f} s  {once}{escape(result.detail)}"
             )
 
     return show

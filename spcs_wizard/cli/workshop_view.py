@@ -115,7 +115,11 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
         names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)
         lines.append(Text(f"Pools shared by the class: {names}; credits/h is each one's share."))
     lines.append(Text("Users and endpoints:"))
-    for r in rows:
-        where = r.endpoint or "no public address yet (being assigned, or not running)"
-        lines.append(Text(f"  {r.attendee}: {r.user} (role {r.role}), {where}"))
+    for r in rows:  # each address whole on a line of its own, named
+        lines.append(Text(f"  {r.attendee}: {r.user} (role {r.role})"))
+        width = max((len(name) for name in r.endpoints), default=0) + 1
+        for name, url in r.endpoints.items():
+            lines.append(Text(f"      {name + ':':<{width}} {url}"))
+        if not r.endpoints:
+            lines.append(Text("      no public address yet (being assigned, or not running)"))
     return Group(table, *lines)

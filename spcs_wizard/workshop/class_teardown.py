@@ -145,5 +145,11 @@ def _teardown_one(
     if gone.stopped:
         return AttendeeResult(attendee, "teardown", False, "stopped", "run it again", seconds)
     left = f", {len(gone.left)} left (not this workshop's)" if gone.left else ""
-    detail = f"{len(gone.removed)} removed{left}{kept}"
+    plan = session.plan()
+    shared = {s.id for s in plan.steps if s.target is not None and s.target.shared}
+    theirs = [step for step in gone.removed if step not in shared]
+    removed = f"{len(theirs)} removed"
+    if len(theirs) < len(gone.removed):  # the last one's run takes the shared objects
+        removed += f", and {len(gone.removed) - len(theirs)} made once for the class"
+    detail = f"{removed}{left}{kept}"
     return AttendeeResult(attendee, "teardown", True, detail, "", seconds)

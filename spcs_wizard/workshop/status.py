@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from spcs_wizard.engine.operations import public_endpoints
@@ -28,6 +28,8 @@ class AttendeeRow:
     credits_per_hour: float | None
     endpoint: str | None  # the notebook's (else Milvus') public address, once assigned
     last_error: str
+    # Every public endpoint assigned: its name ("notebook", "milvus") -> its address.
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -96,9 +98,10 @@ def attendee_row(
     pools = {short(p.name): p.state for p in look.pools}
     services = {s.name: s.status for s in look.services}
     restarts = sum(c.restart_count or 0 for s in look.services for c in s.containers)
-    links = {e.service: e.link for e in public_endpoints(look) if e.link}
+    found = [e for e in public_endpoints(look) if e.link]
     first = [n.service(key).name for key in ("jupyter", "milvus") if key in d.service_keys]
-    endpoint = next((links[s] for s in first if s in links), None)
+    found.sort(key=lambda e: first.index(e.service) if e.service in first else len(first))
+    endpoint = found[0].link if found else None
     return AttendeeRow(
         **base,
         condition=look.condition,
@@ -108,6 +111,7 @@ def attendee_row(
         credits_per_hour=_credits(d, look, sharers),
         endpoint=endpoint,
         last_error=last_error,
+        endpoints={e.endpoint: str(e.link) for e in found},
     )
 
 
