@@ -153,7 +153,7 @@ async def flow(
         question.value = demo.QUESTION
         await pilot.press("enter")
         await until(pilot, lambda: "hits in" in text_of(status), what="the answer")
-        assert app.screen.query_one("#answers", DataTable).get_row_at(0)[2] == demo.DOCS[1]
+        assert app.screen.query_one("#answers", DataTable).get_row_at(0)[2].plain == demo.DOCS[1]
         await pilot.press("ctrl+n")
 
         # Teardown: confirm, then everything of ours is removed.

@@ -471,7 +471,7 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             await pilot.press("enter")
             await until(pilot, lambda: "hits in" in text_of(status), what="the answer")
             answers = screen.query_one("#answers", DataTable)
-            assert answers.get_row_at(0)[2] == demo.DOCS[1]
+            assert answers.get_row_at(0)[2].plain == demo.DOCS[1]
             # Enter on a hit shows it whole (the table cuts long texts); Escape closes it.
             from spcs_wizard.tui.screens.hit_dialog import HitDialog
 
@@ -499,6 +499,52 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             screen.query_one("#filter", Input).focus()
             await pilot.press("enter")
             await until(pilot, lambda: answers.row_count == 2, what="filtered answer")
+
+    asyncio.run(scenario())
+
+
+def test_the_hits_fit_the_width_and_keep_their_fields_in_view() -> None:
+    """A long text is cut with "…" so the fields column stays on screen, at any width
+    and as the terminal is resized; the cells keep the whole text (Enter shows it)."""
+    from textual.app import App, ComposeResult
+
+    from spcs_wizard.console.transport import Hit
+    from spcs_wizard.tui.widgets.hits_table import HitsTable
+
+    long_text = "Milvus answers questions about vectors " * 8
+    fields = '{"n": 7, "source": "a.jsonl"}'
+    hits = [
+        Hit(1, 0.91, {"text": long_text, "n": 7, "source": "a.jsonl"}),
+        Hit(2, 0.5, {"text": "short"}),
+    ]
+
+    class Hits(App[None]):
+        def compose(self) -> ComposeResult:
+            yield HitsTable()
+
+    def lines(table: HitsTable) -> list[str]:
+        return ["".join(s.text for s in table.render_line(y)).rstrip() for y in range(3)]
+
+    async def scenario() -> None:
+        app = Hits()
+        async with app.run_test(size=(80, 10)) as pilot:
+            table = app.query_one(HitsTable)
+            table.show(hits)
+            for width in (80, 50, 120):
+                await pilot.resize_terminal(width, 10)
+                await pilot.pause()
+                header, first, second = lines(table)
+                assert header.split() == ["score", "id", "text", "fields"], width
+                assert len(first) <= width
+                assert "…" in first  # the text, cut
+                if width >= 80:
+                    assert first.endswith("…  " + fields), (width, first)  # whole, and last
+                else:  # the fields take up to half of what the score and id leave
+                    assert first.endswith("…"), (width, first)
+                    assert '{"n": 7' in first, (width, first)
+                assert second.split() == ["0.500", "2", "short"]
+            assert table.get_row_at(0)[2].plain == " ".join(long_text.split())
+            assert str(table.get_row_at(0)[3]) == fields
 
     asyncio.run(scenario())
 
@@ -534,7 +580,7 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             await pilot.press("enter")
             answers = screen.query_one("#answers", DataTable)
             await until(pilot, lambda: answers.row_count > 0, what="answers")
-            rows = [answers.get_row_at(i) for i in range(answers.row_count)]
+            rows = [[str(c) for c in answers.get_row_at(i)] for i in range(answers.row_count)]
             loaded = [r for r in rows if str(r[2]).startswith("note ")]
             assert loaded, rows
             assert all(r[3] == f'{{"n": {str(r[2]).split()[1]}}}' for r in loaded), loaded

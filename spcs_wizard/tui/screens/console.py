@@ -32,6 +32,7 @@ from spcs_wizard.console import demo
 from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.screens.dialog import Dialog
+from spcs_wizard.tui.widgets.hits_table import HitsTable
 
 if TYPE_CHECKING:
     from spcs_wizard.console.console import Answer, Console, Loaded
@@ -124,7 +125,7 @@ class ConsoleScreen(WizardScreen):
                 )
                 yield ProgressBar(total=100, id="load-progress", show_eta=True)
                 yield Static("", id="answer-status")
-                yield DataTable(id="answers", cursor_type="row")
+                yield HitsTable(id="answers")
 
     def on_mount(self) -> None:
         self.console: Console | None = None
@@ -136,7 +137,6 @@ class ConsoleScreen(WizardScreen):
         self.history_at = 0
         self.hits: list[Hit] = []
         self.query_one("#load-progress").display = False
-        self.query_one("#answers", DataTable).add_columns("score", "id", "text", "fields")
         self.allow_next(True)
         self.open_console()
 
@@ -254,16 +254,7 @@ class ConsoleScreen(WizardScreen):
 
     def show_answer(self, answer: Answer) -> None:
         self.hits = answer.hits
-        table = self.query_one("#answers", DataTable)
-        table.clear()
-        for hit in answer.hits:
-            extra = {k: v for k, v in hit.fields.items() if k != "text"}
-            table.add_row(
-                f"{hit.score:.3f}",
-                str(hit.id),
-                str(hit.fields.get("text", "")),
-                json.dumps(extra, default=str) if extra else "",
-            )
+        self.query_one(HitsTable).show(answer.hits)
         self.status(
             f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms "
             f"(embed {answer.embed_seconds * 1000:.1f}, search "
