@@ -297,6 +297,43 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
     assert deployed.deployment.deployment_id == "MILVUS_DEMO"
 
 
+def test_a_look_still_running_as_the_wizard_closes_ends_without_a_thread_failing(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wizard closes while it looks at a known deployment (a status statement whose
+    answer is late): the look's connection is closed before the rehearsal's emulator
+    stops, so the statement's cancel timer (the connector's, at its network timeout) does
+    not fail against a stopped emulator in a thread of its own."""
+    from spcs_wizard.emulator.faults import StatementFault
+
+    rehearsal, _ = deployed_wizard
+    rehearsal.network_timeout = 1.0  # the connector's cancel timer: 1 s
+    rehearsal.started.faults.statements.append(
+        StatementFault(match="SHOW COMPUTE POOLS", delay=3.0)
+    )
+    failed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failed.append(args.exc_value))
+    other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
+    app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal, refresh_seconds=0.5))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app._probe is not None, what="a look begun")
+            app.exit()
+
+    asyncio.run(scenario())
+    deadline = threading.Event()
+    for _ in range(100):  # the look ends: its statement answered or its connection gone
+        if not app._looking:
+            break
+        deadline.wait(0.1)
+    assert not app._looking
+    for timer in [t for t in threading.enumerate() if isinstance(t, threading.Timer)]:
+        timer.join(5)
+    assert failed == []
+
+
 def test_a_deployment_left_at_a_wait_is_picked_up_at_deploy_not_monitor(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """Left while it waited for its services (they were made; the endpoint grants after
     the wait never ran): picked up, it goes to Deploy to finish, not to the Monitor,

@@ -22,8 +22,10 @@ from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import DeploymentSession
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.known_deployments import KnownDeployment, LiveStatus
+    from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.tui.jobs import JobBody
     from spcs_wizard.tui.screens.base import WizardScreen
 
@@ -75,6 +77,7 @@ class WizardApp(WizardAppBase):
         self.known: list[KnownDeployment] = []  # the deployments this machine knows
         self.live: dict[str, LiveStatus] = {}  # KnownDeployment.key -> its last live look
         self._looking = False
+        self._probe: SqlRunner | None = None  # the look at a known deployment, while it runs
         self.workshops: list[tuple[str | None, str]] = []  # recorded: (connection, name)
 
     def on_load(self) -> None:
@@ -210,6 +213,8 @@ class WizardApp(WizardAppBase):
             found = known(rehearsal.directory)
             self._from_thread(self._known_read, found)
             for k in found:
+                if not self.is_running:
+                    break  # the wizard closed: nobody to show the rest to
                 if not can_probe_quietly(k.connection_name):  # it would need a person
                     self._from_thread(self._live_seen, k.key, LiveStatus("connect to see", None))
                     continue
@@ -217,11 +222,20 @@ class WizardApp(WizardAppBase):
                     rehearsal.start()
                 target = Target(rehearsal=rehearsal) if k.rehearsal else Target(k.connection_name)
                 session = DeploymentSession(target, k.deployment)
-                self._from_thread(self._live_seen, k.key, probe(session, session.connect))
+                self._from_thread(self._live_seen, k.key, probe(session, self._probing(session)))
         except Exception:  # the list is a convenience: never a crash
             logging.getLogger("spcs_wizard").exception("looking at the known deployments")
         finally:
             self._looking = False
+
+    def _probing(self, session: DeploymentSession) -> Callable[[], SqlRunner]:
+        """The look's connection, kept where ``on_unmount`` can close it."""
+
+        def connect() -> SqlRunner:
+            runner = self._probe = session.connect()
+            return runner
+
+        return connect
 
     def _from_thread(self, callback: Callable[..., object], *args: object) -> None:
         if self.is_running:
@@ -349,6 +363,10 @@ class WizardApp(WizardAppBase):
         start_up.resume()  # an app that ends before its first frame
         start_up.thaw()
         if self.wizard.rehearsal is not None:
+            probe, self._probe = self._probe, None
+            if probe is not None:  # a look still running: closed before its emulator stops
+                with contextlib.suppress(Exception):  # (else its statement's cancel timer
+                    probe.con.close()  # fails against it, in a thread of its own)
             self.wizard.rehearsal.stop()
 
 
