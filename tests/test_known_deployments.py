@@ -302,16 +302,15 @@ def test_a_look_still_running_as_the_wizard_closes_ends_without_a_thread_failing
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The wizard closes while it looks at a known deployment (a status statement whose
-    answer is late): the look's connection is closed before the rehearsal's emulator
-    stops, so the statement's cancel timer (the connector's, at its network timeout) does
-    not fail against a stopped emulator in a thread of its own."""
+    answer is late): the rehearsal closes the connections still open to its emulator
+    before it stops it, so the statement's cancel timer (the connector's, at its network
+    timeout) does not fail against a stopped emulator in a thread of its own."""
     from spcs_wizard.emulator.faults import StatementFault
 
     rehearsal, _ = deployed_wizard
     rehearsal.network_timeout = 1.0  # the connector's cancel timer: 1 s
-    rehearsal.started.faults.statements.append(
-        StatementFault(match="SHOW COMPUTE POOLS", delay=3.0)
-    )
+    late = StatementFault(match="SHOW COMPUTE POOLS", delay=3.0)
+    rehearsal.started.faults.statements.append(late)
     failed: list[BaseException | None] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: failed.append(args.exc_value))
     other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
@@ -319,7 +318,7 @@ def test_a_look_still_running_as_the_wizard_closes_ends_without_a_thread_failing
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app._probe is not None, what="a look begun")
+            await until(pilot, lambda: late.times == 0, what="the look's statement sent")
             app.exit()
 
     asyncio.run(scenario())

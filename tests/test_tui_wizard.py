@@ -381,6 +381,31 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
         rehearsal.stop()
 
 
+def test_welcomes_choices_say_which_is_chosen_without_colour(tmp_path: Path) -> None:
+    """● the chosen place, ○ the other (Textual's radio buttons differ by colour alone),
+    swapped as the choice changes."""
+    from textual.widgets import RadioSet
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext())
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#mode")), what="welcome")
+
+            def marks() -> list[str]:
+                return [
+                    str(app.screen.query_one(f"#{place}").render()).split()[0]
+                    for place in ("rehearsal", "account")
+                ]
+
+            assert marks() == ["▐●▌", "▐○▌"]
+            app.screen.query_one("#mode", RadioSet).focus()
+            await pilot.press("down", "enter")
+            await until(pilot, lambda: app.wizard.mode == "account", what="account chosen")
+            assert marks() == ["▐○▌", "▐●▌"]
+
+    asyncio.run(scenario())
+
+
 def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> None:
     async def scenario() -> None:
         app = WizardApp(WizardContext())
@@ -400,9 +425,18 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
-            before = app.theme
+            assert app.theme == "textual-dark"
             await pilot.press("ctrl+t")
-            assert app.theme != before
+            assert app.theme == "textual-light"
+            # A theme picked in the palette is the one ctrl+t comes back to.
+            app.theme = "nord"
+            await pilot.press("ctrl+t")
+            assert app.theme == "textual-light"
+            await pilot.press("ctrl+t")
+            assert app.theme == "nord"
+            app.theme = "catppuccin-latte"  # a light one
+            await pilot.press("ctrl+t", "ctrl+t")
+            assert app.theme == "catppuccin-latte"
             await pilot.resize_terminal(200, 60)
             await pilot.resize_terminal(80, 24)
             assert app.step == "connection"

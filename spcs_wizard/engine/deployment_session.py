@@ -65,7 +65,7 @@ class Target:
 
         if self.rehearsal is not None:
             try:
-                return SqlRunner(snowflake.connector.connect(**self.rehearsal.connect_args()))
+                return SqlRunner(self.rehearsal.connect())
             except snowflake.connector.errors.Error as exc:
                 raise ConnectionFailedError(f"the rehearsal emulator refused: {exc}") from None
         return SqlRunner(open_connection(self.connection_name or "default", None, ask_passcode))

@@ -11,9 +11,11 @@ otherwise (or when asked) images are recorded as pushed without a build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,8 @@ from spcs_wizard.model.registry import repository_path
 from spcs_wizard.paths import state_home
 
 if TYPE_CHECKING:
+    from snowflake.connector import SnowflakeConnection
+
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.model.step import Step
 
@@ -48,6 +52,10 @@ class Rehearsal:
     emulator: Emulator | None = None
     # Two threads may start it at once (the wizard's look at its deployments, Connection).
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # The connections ``connect`` made, closed by ``stop`` if they are still open then.
+    _connections: weakref.WeakSet[SnowflakeConnection] = field(
+        default_factory=weakref.WeakSet, repr=False, compare=False
+    )
 
     def start(self) -> Emulator:
         with self._lock:
@@ -71,9 +79,28 @@ class Rehearsal:
         return emulator
 
     def stop(self) -> None:
+        """Stop the emulator; the connections to it still open are closed first: one with
+        a statement still running (a look in a thread the wizard left when it closed)
+        would have the connector's cancel timer fail against the stopped emulator, in a
+        thread of its own."""
+        with self._lock:
+            still_open = list(self._connections)
+            self._connections.clear()
+        for con in still_open:
+            with contextlib.suppress(Exception):  # a connection already broken: let it be
+                con.close()
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+
+    def connect(self) -> SnowflakeConnection:
+        """A connection to the started emulator (closed by ``stop`` if still open)."""
+        import snowflake.connector
+
+        con = snowflake.connector.connect(**self.connect_args())
+        with self._lock:
+            self._connections.add(con)
+        return con
 
     @property
     def account(self) -> str:

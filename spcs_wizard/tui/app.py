@@ -22,10 +22,8 @@ from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
-    from spcs_wizard.engine.deployment_session import DeploymentSession
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.known_deployments import KnownDeployment, LiveStatus
-    from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.tui.jobs import JobBody
     from spcs_wizard.tui.screens.base import WizardScreen
 
@@ -77,7 +75,7 @@ class WizardApp(WizardAppBase):
         self.known: list[KnownDeployment] = []  # the deployments this machine knows
         self.live: dict[str, LiveStatus] = {}  # KnownDeployment.key -> its last live look
         self._looking = False
-        self._probe: SqlRunner | None = None  # the look at a known deployment, while it runs
+        self._last_theme = {"dark": DARK, "light": LIGHT}  # ctrl+t goes back to these
         self.workshops: list[tuple[str | None, str]] = []  # recorded: (connection, name)
 
     def on_load(self) -> None:
@@ -222,20 +220,11 @@ class WizardApp(WizardAppBase):
                     rehearsal.start()
                 target = Target(rehearsal=rehearsal) if k.rehearsal else Target(k.connection_name)
                 session = DeploymentSession(target, k.deployment)
-                self._from_thread(self._live_seen, k.key, probe(session, self._probing(session)))
+                self._from_thread(self._live_seen, k.key, probe(session, session.connect))
         except Exception:  # the list is a convenience: never a crash
             logging.getLogger("spcs_wizard").exception("looking at the known deployments")
         finally:
             self._looking = False
-
-    def _probing(self, session: DeploymentSession) -> Callable[[], SqlRunner]:
-        """The look's connection, kept where ``on_unmount`` can close it."""
-
-        def connect() -> SqlRunner:
-            runner = self._probe = session.connect()
-            return runner
-
-        return connect
 
     def _from_thread(self, callback: Callable[..., object], *args: object) -> None:
         if self.is_running:
@@ -333,7 +322,11 @@ class WizardApp(WizardAppBase):
             self.push_screen(HelpScreen())
 
     def action_toggle_theme(self) -> None:
-        self.theme = LIGHT if self.theme == DARK else DARK
+        """Light or dark: back to the theme of the other kind last shown (one picked in
+        the palette, nord say), else Textual's own."""
+        kind = "dark" if self.current_theme.dark else "light"
+        self._last_theme[kind] = self.theme
+        self.theme = self._last_theme["light" if kind == "dark" else "dark"]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -362,11 +355,7 @@ class WizardApp(WizardAppBase):
     def on_unmount(self) -> None:
         start_up.resume()  # an app that ends before its first frame
         start_up.thaw()
-        if self.wizard.rehearsal is not None:
-            probe, self._probe = self._probe, None
-            if probe is not None:  # a look still running: closed before its emulator stops
-                with contextlib.suppress(Exception):  # (else its statement's cancel timer
-                    probe.con.close()  # fails against it, in a thread of its own)
+        if self.wizard.rehearsal is not None:  # (and the connections still open to it)
             self.wizard.rehearsal.stop()
 
 

@@ -11,10 +11,11 @@ from rich.text import Text
 from textual import work
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Label, RadioButton, RadioSet, Static
+from textual.widgets import Label, RadioSet, Static
 
 from spcs_wizard.state_style import condition
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.choice import Choice
 from spcs_wizard.tui.widgets.cost_table import CostTable
 from spcs_wizard.tui.widgets.when import ago
 
@@ -68,12 +69,12 @@ class WelcomeScreen(WizardScreen):
             yield Static(INTRO, id="intro")
             yield Label("Where to deploy", classes="section")
             with RadioSet(id="mode"):
-                yield RadioButton(
+                yield Choice(
                     "Rehearsal: local SPCS emulator and Milvus Lite, no account",
                     id="rehearsal",
                     value=self.wizard.mode == "rehearsal",
                 )
-                yield RadioButton(
+                yield Choice(
                     "A Snowflake account (connections.toml, or a new connection)",
                     id="account",
                     value=self.wizard.mode == "account",
