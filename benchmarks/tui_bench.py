@@ -3,7 +3,8 @@
 * cold start to the first screen drawn (a new Python process until the Welcome screen is
   mounted and its first frame painted), against a minimal Textual app that shows one
   line: the app itself, and the ``spcs-wizard`` command a person runs (its options, the
-  settings and last time's names read first);
+  settings and last time's names read first); and the app's very first start, before
+  any parsed styles are kept (tui/css_cache.py);
 * one class dashboard refresh of 30 attendees (a look's rows put in its table, cell by
   cell, and the freshness line) until its frame is on screen, against the same rows as
   one Rich table;
@@ -282,8 +283,11 @@ def figures(rounds: int, refreshes: int) -> list[Figure]:
     env = child_env()
     for code in (MINIMAL, WIZARD, COMMAND):  # warm the file and bytecode caches
         cold_start(code, env)
-    minimal, wizard, command = alternate(
-        rounds, *(lambda c=code: cold_start(c, env) for code in (MINIMAL, WIZARD, COMMAND))
+    minimal, wizard, command, first = alternate(
+        rounds,
+        *(lambda c=code: cold_start(c, env) for code in (MINIMAL, WIZARD, COMMAND)),
+        # A home of its own each time: no parsed styles kept from a start before.
+        lambda: cold_start(WIZARD, child_env()),
     )
     ours, base = refresh_times(refreshes)
     board, table = dashboard_times(refreshes)
@@ -291,6 +295,14 @@ def figures(rounds: int, refreshes: int) -> list[Figure]:
         figure("cold start: minimal Textual app", minimal, "ms", minimal, scale=1000),
         figure("cold start: wizard app to Welcome", wizard, "ms", minimal, "<= 1.3", 1000),
         figure("cold start: `spcs-wizard` to Welcome", command, "ms", minimal, "<= 1.3", 1000),
+        figure(
+            "cold start: wizard app, first start (no styles kept)",
+            first,
+            "ms",
+            minimal,
+            scale=1000,
+            note="parsed styles are kept between starts (css_cache): this start has none",
+        ),
         figure("refresh: one Rich renderable", base, "ms", base, scale=1000),
         figure("refresh: monitor panels, to the frame", ours, "ms", base, scale=1000),
         figure("refresh: 30 rows as one Rich table", table, "ms", table, scale=1000),

@@ -49,6 +49,7 @@ RUNS = {
             "cold start: minimal Textual app",
             "cold start: wizard app to Welcome",
             "cold start: `spcs-wizard` to Welcome",
+            "cold start: wizard app, first start (no styles kept)",
             "refresh: monitor panels, to the frame",
         ],
         [],

@@ -199,4 +199,12 @@ async def flow(
             runner.con.close()
         assert "ALICE_VECTORS" not in names
         assert not {"ALICE_MILVUS_COMPUTE_POOL", "ALICE_JUPYTER_COMPUTE_POOL"} & pools
+        # Back at Deploy: the deploy shown there before told of an account no longer so;
+        # the screen reads the record again (no "35/35 steps done", no "Deploy again").
+        app.go("deploy")
+        await until(pilot, lambda: bool(app.screen.query("#summary")), what="deploy")
+        summary = app.screen.query_one("#summary", Static)
+        await until(pilot, lambda: "account-wide" in text_of(summary), what="the record")
+        assert text_of(summary).startswith("Only the account-wide prerequisites are in place")
+        assert str(app.screen.query_one("#start", Button).label) == "Deploy"
     assert rehearsal.emulator is None  # leaving the wizard stops the rehearsal

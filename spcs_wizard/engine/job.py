@@ -23,6 +23,14 @@ from spcs_wizard.engine.events import (
 Entry = tuple[str, object]
 
 
+# The jobs an ended job leaves telling of an account that is no longer so: a teardown
+# undoes what a deploy and a build showed done; a deploy remakes what a teardown removed.
+OUTDATES: dict[str, tuple[str, ...]] = {
+    "Teardown": ("Deploy", "Build & push"),
+    "Deploy": ("Teardown",),
+}
+
+
 def clock(seconds: float) -> str:
     """0:42, 12:05, 1:02:09."""
     whole = int(max(seconds, 0))

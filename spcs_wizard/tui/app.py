@@ -133,6 +133,10 @@ class WizardApp(WizardAppBase):
         hook = getattr(self._step_screen(), "on_job_entry", None)
         shown = hook is not None and hook(job, kind, item)
         if kind == "finished":
+            from spcs_wizard.engine.job import OUTDATES
+
+            for title in OUTDATES.get(job.title, ()):  # their screens read the record again
+                self.jobs.pop(title, None)
             if not shown:  # the screen that shows the job is not the one open: say it here
                 self.notify(job.summary(), severity="information" if job.ok else "error")
             if self._quit_after_job:
