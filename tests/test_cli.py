@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -144,6 +145,11 @@ def test_plan_json_validates_against_the_published_schema(tmp_path: Path) -> Non
 def test_teardown_table_lists_services_before_pools(tmp_path: Path) -> None:
     out = run("plan", "--teardown", cwd=tmp_path).stdout
     assert out.index("service-milvus") < out.index("compute-pool-milvus")
+    # Each row says what undoing runs, and which step it undoes: not "Create ...".
+    said = " ".join(out.split()).replace("│ ", "").replace(" │", "")
+    assert "DROP SERVICE IF EXISTS MILVUS_DEMO.PUBLIC.MILVUS" in said
+    assert "undoes step service-milvus: Create the service" in said
+    assert not re.search(r"^│ +\d+ │ Create", out, re.MULTILINE)
     assert "security-integration" not in out
     shared = run("plan", "--teardown", "--include-shared", cwd=tmp_path).stdout
     assert "security-integration" in shared

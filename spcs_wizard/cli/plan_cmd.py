@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from spcs_wizard.cli.options import deployment_options, dns_domain_option
@@ -28,16 +29,21 @@ _KIND_SAID = {
 }
 
 
-def _table(steps: list[Step], title: str) -> Table:
+def _table(steps: list[Step], title: str, undo: bool = False) -> Table:
+    """One row a step: what it does (for a teardown, what undoing it runs: DROP, REVOKE,
+    with what the step made), then its id and kind; the role it runs as."""
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("#", justify="right", style="dim")
     table.add_column("what it does", overflow="fold", ratio=1)
     table.add_column("runs as", no_wrap=True)
     for number, step in enumerate(steps, 1):
-        text = step.title
+        text = escape(step.removal if undo else step.title)
         if step.target is not None and step.target.shared:
             text += " [dim](shared by the account)[/]"
-        text += f"\n[dim]step {step.id} ·[/] {_KIND_SAID[step.kind]}"
+        if undo:
+            text += f"\n[dim]undoes step {step.id}: {escape(step.title)}[/]"
+        else:
+            text += f"\n[dim]step {step.id} ·[/] {_KIND_SAID[step.kind]}"
         table.add_row(str(number), text, step.role.name)
     return table
 
@@ -108,7 +114,7 @@ def plan_command(
     console = Console()
     name = deployment.deployment_id
     title = f"Teardown of {name}" if teardown else f"Deployment plan for {name}"
-    console.print(_table(steps, title))
+    console.print(_table(steps, title, undo=teardown))
     if teardown:
         console.print(
             f"{len(steps)} steps undo objects, newest first. "
