@@ -86,7 +86,11 @@ async def flow(
         database.value = "1 bad"
         await until(pilot, lambda: next_button.disabled, what="Next disabled")
         assert database.has_class("-invalid")
-        assert "database.name" in text_of(app.screen.query_one("#problem", Static))
+        assert "database.name: name '1 bad'" in text_of(app.screen.query_one("#problem", Static))
+        app.screen.query_one("#set-prefix", Input).value = "bad name!"
+        problem = app.screen.query_one("#problem", Static)
+        await until(pilot, lambda: "prefix 'bad name!'" in text_of(problem), what="said")
+        assert "prefix: prefix" not in text_of(problem)  # the setting named once
         await pilot.press("ctrl+n")
         assert app.step == "naming"  # a refused Next goes nowhere
         database.value = "VECTORS"

@@ -252,6 +252,12 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     roster.write_text("name,email\nAda Lovelace,ada@example.com\nAlan Turing,\n")
     made = run_command("workshop", "provision", "--rehearsal", "--roster", str(roster), env=env)
     assert made.returncode == 0, made.stdout + made.stderr
+    # Its status: what the class would bill on an account, said as not billed here.
+    looked = run_command("workshop", "status", "--rehearsal", env=env)
+    assert looked.returncode == 0, looked.stderr
+    said = " ".join(looked.stdout.split())
+    assert "on an account the class would bill 0.44 credits an hour now" in said
+    assert "(rehearsal: nothing is billed)" in said
     everyone = tmp_path / "sheets"
     given = run_command(
         "workshop", "handout", "--rehearsal", "--all", "--out", str(everyone), env=env

@@ -161,7 +161,7 @@ def status_command(name: str, connection_name: str | None, rehearsal: bool, as_j
         return
     from spcs_wizard.cli.workshop_view import status_table
 
-    console.print(status_table(room.workshop, rows))
+    console.print(status_table(room.workshop, rows, rehearsal=room.target.is_rehearsal))
 
 
 # -- suspend, resume, teardown ------------------------------------------------------------

@@ -87,7 +87,7 @@ def cost_table(cost: WorkshopCost) -> Group:
     return Group(table, total)
 
 
-def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
+def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = False) -> Group:
     """The class at a glance, then each attendee's user and endpoint on a line of their
     own (an address in a narrow column cannot be read or copied)."""
     table = Table(title=f"Workshop {workshop.name}", title_justify="left")
@@ -110,6 +110,11 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow]) -> Group:
     rate = round(sum(r.credits_per_hour or 0.0 for r in rows), 4)
     running = sum(1 for r in rows if r.condition == "running")
     summary = f"{running} of {len(rows)} running; the class bills {rate:g} credits an hour now."
+    if rehearsal:  # the emulator's figure: what the same class would bill on an account
+        summary = (
+            f"{running} of {len(rows)} running; on an account the class would bill "
+            f"{rate:g} credits an hour now (rehearsal: nothing is billed)."
+        )
     lines = [Text(summary)]
     if workshop.shared_pools:
         names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)

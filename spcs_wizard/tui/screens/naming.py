@@ -97,7 +97,7 @@ class NamingScreen(WizardScreen):
             bad = [line.split(":", 1)[0] for line in lines]
             for i in self.query(Input):
                 i.set_class(i.name in bad, "-invalid")
-            problem.update("\n".join(f"[bold red]✗[/] {escape(line)}" for line in lines))
+            problem.update("\n".join(f"[bold red]✗[/] {escape(said(line))}" for line in lines))
             self.allow_next(False, "fix the names above")
             return
         for i in self.query(Input):
@@ -127,3 +127,11 @@ class NamingScreen(WizardScreen):
         for label, name in rows:
             table.add_row(label, str(name))
         self.query_one("#nav-status", Static).update(f"deployment {d.deployment_id}")
+
+
+def said(line: str) -> str:
+    """A setting's problem in words: "prefix 'x y' is not ..." once, not "prefix: prefix
+    'x y' is not ..." (the check names its setting already); "database.name: name ..."
+    keeps the setting (the check says only "name")."""
+    key, _, problem = line.partition(": ")
+    return problem if problem.startswith(key + " ") else line
