@@ -627,6 +627,25 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             await until(pilot, lambda: bool(app.screen.query("#hit-fields")), what="the hit")
             assert '"n":' in text_of(app.screen.query_one("#hit-fields", Static))
             assert "vector" not in text_of(app.screen.query_one("#hit-fields", Static))
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen, what="hit closed")
+            # The same file into a collection of its own: named in the dialog (a name
+            # Milvus would refuse is said there first), made, and the one asked next.
+            await pilot.press("ctrl+l")
+            await until(pilot, lambda: isinstance(app.screen, LoadDialog), what="dialog")
+            into = app.screen.query_one("#load-collection", Input)
+            assert into.value == "demo"  # the collection open
+            into.value = "9 notes"
+            app.screen.query_one("#load-path", Input).value = str(data)
+            await pilot.click("#ok")
+            await until_said(pilot, app, "'9 notes' cannot name a collection")
+            assert isinstance(app.screen, LoadDialog)
+            into.value = "notes"
+            into.focus()  # (the warning's toast may cover the button)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen is screen, what="dialog closed")
+            await until(pilot, lambda: "notes: 40 rows" in text_of(status), what="40 rows")
+            assert screen.collection == "notes"
 
     asyncio.run(scenario())
 

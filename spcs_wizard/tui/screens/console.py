@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -31,7 +30,7 @@ from textual.widgets import (
 from spcs_wizard.console import demo
 from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.tui.screens.base import WizardScreen
-from spcs_wizard.tui.screens.dialog import Dialog
+from spcs_wizard.tui.screens.load_dialog import LoadDialog
 from spcs_wizard.tui.widgets.hits_table import HitsTable
 
 if TYPE_CHECKING:
@@ -40,43 +39,6 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
 
 OPERATORS = [("==", "=="), ("!=", "!="), (">", ">"), ("<", "<"), ("like", "like")]
-
-
-class LoadDialog(Dialog[tuple[str, str, str] | None]):
-    """Insert one text, or load a file (and which column holds its text). Returns
-    ("text", the text, "") or ("file", path, column)."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Insert a text", classes="section")
-            yield Input(placeholder="a sentence to store and search", id="insert-text")
-            yield Label("or load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
-            yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path")
-            yield Label("the file's column (or key) that holds the text to embed", classes="hint")
-            yield Input("text", placeholder="column with the text", id="load-field")
-            with Horizontal(classes="row"):
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Button("Insert or load", id="ok", variant="primary", compact=True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in any box does what the button does."""
-        event.stop()
-        self.query_one("#ok", Button).press()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id != "ok":
-            self.dismiss(None)
-            return
-        text = self.query_one("#insert-text", Input).value.strip()
-        path = self.query_one("#load-path", Input).value.strip()
-        field = self.query_one("#load-field", Input).value.strip() or "text"
-        if text:
-            self.dismiss(("text", text, ""))
-        elif path:
-            self.dismiss(("file", path, field))
-        else:
-            self.notify("Type a text, or a file's path.", severity="warning")
 
 
 def value_literal(text: str) -> str:
@@ -329,16 +291,17 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.query_one("#question", Input).focus)
 
     def action_load(self) -> None:
-        def chosen(answer: tuple[str, str, str] | None) -> None:
+        def chosen(answer: tuple[str, str, str, str] | None) -> None:
             if answer is None:
                 return
-            kind, value, field = answer
+            kind, value, field, into = answer
+            self.collection = into  # asked next, and highlighted once the list is read
             if kind == "text":
                 self.insert_text(value)
             else:
                 self.load_file(Path(value).expanduser(), field)
 
-        self.app.push_screen(LoadDialog(), chosen)
+        self.app.push_screen(LoadDialog(self.collection), chosen)
 
     @work(thread=True, group="console")
     def insert_text(self, text: str) -> None:

@@ -1,0 +1,66 @@
+"""The console's dialog for adding rows: one text, or a file, into a collection."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label
+
+from spcs_wizard.tui.screens.dialog import Dialog
+
+# Milvus' rule for a collection's name: letters, digits and underscores, not starting
+# with a digit, up to 255 characters (https://milvus.io/docs/limitations.md).
+COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+
+
+class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
+    """Insert one text, or load a file (and which column holds its text), into a
+    collection (the one open, unless another is named: made if new). Returns ("text",
+    the text, "", collection) or ("file", path, column, collection)."""
+
+    def __init__(self, collection: str = "") -> None:
+        super().__init__()
+        self.collection = collection
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Into the collection (a new name makes it)", classes="section")
+            yield Input(self.collection, placeholder="collection", id="load-collection")
+            yield Label("Insert a text", classes="section")
+            yield Input(placeholder="a sentence to store and search", id="insert-text")
+            yield Label("or load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
+            yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path")
+            yield Label("the file's column (or key) that holds the text to embed", classes="hint")
+            yield Input("text", placeholder="column with the text", id="load-field")
+            with Horizontal(classes="row"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Insert or load", id="ok", variant="primary", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in any box does what the button does."""
+        event.stop()
+        self.query_one("#ok", Button).press()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id != "ok":
+            self.dismiss(None)
+            return
+        text = self.query_one("#insert-text", Input).value.strip()
+        path = self.query_one("#load-path", Input).value.strip()
+        field = self.query_one("#load-field", Input).value.strip() or "text"
+        into = self.query_one("#load-collection", Input).value.strip()
+        if not COLLECTION_NAME.fullmatch(into):
+            self.notify(
+                f"{into!r} cannot name a collection: letters, digits and '_', not starting "
+                "with a digit.",
+                severity="warning",
+            )
+        elif text:
+            self.dismiss(("text", text, "", into))
+        elif path:
+            self.dismiss(("file", path, field, into))
+        else:
+            self.notify("Type a text, or a file's path.", severity="warning")
