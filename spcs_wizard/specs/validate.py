@@ -36,7 +36,7 @@ PRIVATE_PORTS = {
 # The only doors meant for the internet: the Milvus gateway (it adds Milvus' credentials to
 # calls Snowflake has authenticated) and the notebook (its own password). Each container
 # says which port it listens on in these variables (specs/milvus.yaml, specs/jupyter.yaml).
-PUBLIC_DOORS = {"GATEWAY_PORT": "the gateway's", "JUPYTER_PORT": "the notebook's"}
+PUBLIC_DOORS = ("GATEWAY_PORT", "JUPYTER_PORT")
 AUTH_ON = "COMMON_SECURITY_AUTHORIZATIONENABLED"  # common.security.authorizationEnabled
 ROOT_PASSWORD = "COMMON_SECURITY_DEFAULTROOTPASSWORD"  # common.security.defaultRootPassword
 _SECRET_LOOKING = re.compile(r"(PASSWORD|PASSWD|TOKEN|SECRET|API_KEY)", re.IGNORECASE)
