@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -127,13 +127,17 @@ def run(rows: int, searches: int, batch: int, root: Path) -> list[Figure]:
         transport.prepare_for_search(name)
     settle()  # both collections' background compaction done: neither side meets it
     raw_times, console_times = [], []
-    for q in questions:
+
+    def timed(search: Callable[[], object], into: list[float]) -> None:
         began = time.perf_counter()
-        raw_search(q)
-        raw_times.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        console.ask("console", q, limit=5)
-        console_times.append(time.perf_counter() - began)
+        search()
+        into.append(time.perf_counter() - began)
+
+    for i, q in enumerate(questions):  # A B, then B A: neither side always goes first
+        raw_one = (lambda q=q: raw_search(q), raw_times)
+        console_one = (lambda q=q: console.ask("console", q, limit=5), console_times)
+        for search, into in (raw_one, console_one) if i % 2 == 0 else (console_one, raw_one):
+            timed(search, into)
     transport.close()
 
     at = f"{rows:,}"
