@@ -103,7 +103,7 @@ def handouts(
                 account,
                 passwords,  # type: ignore[arg-type]
                 endpoints,
-                rehearsal=room.target.rehearsal is not None,
+                rehearsal=room.target.is_rehearsal,
             )
             if out is None:
                 click.echo(sheet.text, nl=False)

@@ -109,13 +109,13 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
         table.add_row(*cells, *((r.last_error,) if errors else ()))
     rate = round(sum(r.credits_per_hour or 0.0 for r in rows), 4)
     running = sum(1 for r in rows if r.condition == "running")
-    summary = f"{running} of {len(rows)} running; the class bills {rate:g} credits an hour now."
-    if rehearsal:  # the emulator's figure: what the same class would bill on an account
-        summary = (
-            f"{running} of {len(rows)} running; on an account the class would bill "
-            f"{rate:g} credits an hour now (rehearsal: nothing is billed)."
-        )
-    lines = [Text(summary)]
+    bills = (  # a rehearsal's figure is what the same class would bill on an account
+        f"on an account the class would bill {rate:g} credits an hour now (rehearsal: "
+        "nothing is billed)"
+        if rehearsal
+        else f"the class bills {rate:g} credits an hour now"
+    )
+    lines = [Text(f"{running} of {len(rows)} running; {bills}.")]
     if workshop.shared_pools:
         names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)
         lines.append(Text(f"Pools shared by the class: {names}; credits/h is each one's share."))

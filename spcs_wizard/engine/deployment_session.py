@@ -390,9 +390,8 @@ class DeploymentSession:
         ids = {s.id for s in plan.steps}
         left = left_at(self.state_dir)
         pending = set(state.pending) | ({left} if left else set())
-        shared = frozenset(s.id for s in plan.steps if s.target is not None and s.target.shared)
         point = self._point(plan, state, left)
-        return Record(ids & set(state.executed), ids & pending, point, shared)
+        return Record(ids & set(state.executed), ids & pending, point, plan.shared_ids)
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up (``record().point``, without the rest)."""
@@ -408,11 +407,8 @@ class DeploymentSession:
         made, still has steps to run). The local state records what this tool ran;
         teardown forgets what it removed (and the images, gone with their repository) but
         keeps shared objects (left in place), so those do not count."""
-        own = {
-            s.id
-            for s in plan.steps
-            if s.kind in (StepKind.SQL, StepKind.PUT) and not (s.target and s.target.shared)
-        }
+        kept = plan.shared_ids
+        own = {s.id for s in plan.steps if s.kind in (StepKind.SQL, StepKind.PUT)} - kept
         made = own & (set(state.executed) | set(state.pending))
         if not made:
             return "start"

@@ -49,6 +49,12 @@ class Plan:
                 return step
         raise KeyError(step_id)
 
+    @property
+    def shared_ids(self) -> frozenset[str]:
+        """The steps of account-wide objects (the ingress integration, BIND SERVICE
+        ENDPOINT), which other deployments may rely on too."""
+        return frozenset(s.id for s in self.steps if s.target is not None and s.target.shared)
+
     def teardown(self, *, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
         """Steps to undo, in reverse dependency order (dependents before what they need).
 

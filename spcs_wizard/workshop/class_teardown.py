@@ -145,8 +145,7 @@ def _teardown_one(
     if gone.stopped:
         return AttendeeResult(attendee, "teardown", False, "stopped", "run it again", seconds)
     left = f", {len(gone.left)} left (not this workshop's)" if gone.left else ""
-    plan = session.plan()
-    shared = {s.id for s in plan.steps if s.target is not None and s.target.shared}
+    shared = session.plan().shared_ids
     theirs = [step for step in gone.removed if step not in shared]
     removed = f"{len(theirs)} removed"
     if len(theirs) < len(gone.removed):  # the last one's run takes the shared objects
