@@ -164,6 +164,30 @@ def test_ten_thousand_rows_are_loaded_flushed_and_indexed(tmp_path: Path, lite: 
     assert sorted(r["text"] for r in rows) == wanted  # exactly the rows asked for
 
 
+def test_inserts_list_the_collections_once_and_remake_one_dropped_elsewhere(
+    lite: Console,
+) -> None:
+    transport = lite.transport
+    listings: list[int] = []
+    real_list = transport.list_collections
+
+    def counted() -> list[str]:  # the real call, counted
+        listings.append(1)
+        return real_list()
+
+    transport.list_collections = counted  # type: ignore[method-assign]
+    for i in range(4):
+        lite.insert("notes", [{"text": f"w{i} w{i + 1}"}])
+    # The first insert makes the collection, the second reads its embedder; the rest ask
+    # nothing more.
+    assert len(listings) == 2
+    transport.client.drop_collection("notes")  # type: ignore[attr-defined]  # by someone else
+    assert lite.insert("notes", [{"text": "w7 w8"}]) == 1
+    transport.prepare_for_search("notes")
+    assert transport.row_count("notes") == 1  # made again, with the one new row
+    assert [h.fields["text"] for h in lite.ask("notes", "w7 w8", limit=1).hits] == ["w7 w8"]
+
+
 def test_bad_input_gets_a_clear_message(tmp_path: Path, lite: Console, model: Path) -> None:
     lite.load_demo()
     with pytest.raises(ConsoleError, match="'nope' does not exist"):

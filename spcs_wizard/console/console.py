@@ -110,6 +110,10 @@ class Console:
 
     def drop(self, name: str) -> None:
         self.transport.drop(name)
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        """What this console kept of a collection that is gone."""
         self._by_collection.pop(name, None)
         self._loaded.discard(name)
 
@@ -117,13 +121,23 @@ class Console:
     def insert(
         self, name: str, rows: Iterable[dict[str, Any]], embedder_name: str | None = None
     ) -> int:
-        """Embed each row's text and insert them (no flush: see ``load``)."""
+        """Embed each row's text and insert them (no flush: see ``load``). A collection
+        this console has read its embedder from is not listed again for every batch (a
+        round trip each): dropped elsewhere since, it is made again, as a first insert
+        would."""
         batch = list(rows)
-        embedder = self.ensure(name, embedder_name)
+        known = self._by_collection.get(name)
+        embedder = known or self.ensure(name, embedder_name)
         vectors = embedder.embed([r[TEXT_FIELD] for r in batch])
-        return self.transport.insert(
-            name, [{**r, VECTOR_FIELD: v} for r, v in zip(batch, vectors, strict=True)]
-        )
+        try:
+            return self.transport.insert(
+                name, [{**r, VECTOR_FIELD: v} for r, v in zip(batch, vectors, strict=True)]
+            )
+        except ConsoleError:
+            if known is None or name in self.collections():
+                raise
+        self._forget(name)
+        return self.insert(name, batch, embedder_name)
 
     def load(
         self,
