@@ -21,6 +21,7 @@ from spcs_wizard.engine.teardown import (
     Teardown,
     TeardownOutcome,
     preview,
+    scope_line,
 )
 from tests.emulator_harness import connect, rows
 from tests.engine_harness import World
@@ -143,6 +144,28 @@ def test_preview_keeps_data_and_shared_objects_only_when_asked(deployed: World) 
     assert [s.id for s in preview(plan)] == ids[(False, False)]
     assert [s.id for s in preview(plan, include_shared=True)] == ids[(False, True)]
     assert [s.id for s in preview(plan, keep_data=True)] == ids[(True, False)]
+
+
+def test_the_scope_line_counts_what_each_option_keeps(deployed: World) -> None:
+    plan = deployed.plan
+    every = plan.teardown(include_shared=True)
+    data = [s.id for s in every if s.target is not None and s.target.data]
+    shared = [s.id for s in every if s.target is not None and s.target.shared]
+    assert data and shared and not set(data) & set(shared)
+    head = "items of ALICE_MILVUS_DEMO would be checked and removed if spcs-wizard made them."
+    held = f"{len(data)} holding data"
+    wide = f"{len(shared)} account-wide (other deployments may use them)"
+    n = len(every)
+    assert scope_line(plan, keep_data=False, include_shared=True) == f"{n} {head}"
+    assert scope_line(plan, keep_data=False, include_shared=False) == (
+        f"{n - len(shared)} {head} Kept: {wide}."
+    )
+    assert scope_line(plan, keep_data=True, include_shared=True) == (
+        f"{n - len(data)} {head} Kept: {held}."
+    )
+    assert scope_line(plan, keep_data=True, include_shared=False) == (
+        f"{n - len(data) - len(shared)} {head} Kept: {held}; {wide}."
+    )
 
 
 @pytest.mark.parametrize(

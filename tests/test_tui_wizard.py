@@ -1066,9 +1066,15 @@ def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
 
 def test_each_step_opens_with_its_focus_where_the_work_is(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """Welcome: the list of deployments (when there is one), else the choice of place;
-    Naming: the first name; Review: the step table; Console: the question."""
+    Naming: the first name; Review: the step table; Console: the question; Teardown: the
+    list of what would go (not its button, nor a switch that changes what goes)."""
     _, context = deployed_wizard
-    expected = {"naming": "set-prefix", "review": "steps", "console": "question"}
+    expected = {
+        "naming": "set-prefix",
+        "review": "steps",
+        "console": "question",
+        "teardown": "checklist",
+    }
 
     async def scenario() -> None:
         app = WizardApp(context, start="welcome")
@@ -1079,6 +1085,53 @@ def test_each_step_opens_with_its_focus_where_the_work_is(deployed_wizard) -> No
                 await until(
                     pilot, lambda w=widget: getattr(app.focused, "id", None) == w, what=step
                 )
+
+    asyncio.run(scenario())
+
+
+def test_teardowns_switches_turn_on_space_not_enter_and_the_summary_says_what_stays(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """Enter on a teardown option changes nothing and says which key does; Space turns it,
+    and the summary names what the teardown would then keep. (Textual's switch turned on
+    Enter: a stray Enter changed what a teardown removed without a word.)"""
+    from textual.widgets import Switch
+
+    from spcs_wizard.tui.widgets.checklist import Checklist
+
+    _, context = deployed_wizard
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="teardown")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#summary")), what="teardown")
+            screen = app.screen
+            summary = screen.query_one("#summary", Static)
+            rows = screen.query_one(Checklist)
+            everything = rows.row_count
+            assert "account-wide (other deployments" in text_of(summary)
+            assert "holding data" not in text_of(summary)
+            keep = screen.query_one("#keep-data", Switch)
+            keep.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: bool(app._notifications), what="the explanation")
+            said = [n.message for n in app._notifications]
+            assert any("Space" in m and "Enter leaves it" in m for m in said)
+            assert keep.value is False and rows.row_count == everything
+            await pilot.press("space")
+            await until(
+                pilot, lambda: "Kept: " in text_of(summary) and "holding data" in text_of(summary)
+            )
+            kept = int(text_of(summary).split("Kept: ")[1].split()[0])
+            assert rows.row_count == everything - kept
+            assert text_of(summary).startswith(f"{rows.row_count} items of ")
+            shared = screen.query_one("#include-shared", Switch)
+            shared.focus()
+            await pilot.press("enter")
+            assert shared.value is False
+            await pilot.press("space")
+            await until(pilot, lambda: "account-wide" not in text_of(summary))
+            assert rows.row_count > everything - kept  # the shared objects are listed now
 
     asyncio.run(scenario())
 

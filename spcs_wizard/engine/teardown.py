@@ -65,6 +65,27 @@ def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False
     return plan.teardown(keep_data=keep_data, include_shared=include_shared)
 
 
+def scope_line(plan: Plan, *, keep_data: bool, include_shared: bool) -> str:
+    """What a teardown with these options would consider and what it would keep, in
+    words: each option's effect said, so a switch turned by mistake shows."""
+    every = preview(plan, include_shared=True)
+    chosen = preview(plan, keep_data=keep_data, include_shared=include_shared)
+    data = sum(1 for s in every if s.target is not None and s.target.data)
+    shared = sum(1 for s in every if s.target is not None and s.target.shared)
+    kept = [
+        f"{data} holding data" if keep_data and data else "",
+        f"{shared} account-wide (other deployments may use them)"
+        if not include_shared and shared
+        else "",
+    ]
+    line = (
+        f"{len(chosen)} items of {plan.deployment.deployment_id} would be checked and removed "
+        "if spcs-wizard made them."
+    )
+    said = [k for k in kept if k]
+    return line + (f" Kept: {'; '.join(said)}." if said else "")
+
+
 @dataclass
 class Teardown:
     runner: SqlRunner

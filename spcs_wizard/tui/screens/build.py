@@ -24,6 +24,7 @@ from spcs_wizard.tui.jobs import plan_job
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.event_log import EventLog
+from spcs_wizard.tui.widgets.option_switch import OptionSwitch
 
 IMAGES = ("milvus", "gateway", "jupyter")
 ALONE_QUESTION = (
@@ -126,7 +127,7 @@ class BuildScreen(AsksForSecrets):
         with Horizontal(classes="row"):
             if rehearsal:
                 yield Label("Build for real (podman or docker):")
-                yield Switch(self.wizard.image_mode == "build", id="real-build")
+                yield OptionSwitch(self.wizard.image_mode == "build", id="real-build")
             yield Button("Build and push", id="start", variant="primary", compact=True)
         with Horizontal(id="images"):
             for image in self.wizard.deployment.image_keys:

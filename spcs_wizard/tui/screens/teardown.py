@@ -15,10 +15,12 @@ from textual.widgets import Button, Label, Static, Switch
 from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.engine.events import Event
 from spcs_wizard.engine.job import JobProgress
+from spcs_wizard.engine.teardown import preview, scope_line
 from spcs_wizard.tui.jobs import teardown_job
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
+from spcs_wizard.tui.widgets.option_switch import OptionSwitch
 
 
 class TeardownScreen(WizardScreen):
@@ -26,13 +28,16 @@ class TeardownScreen(WizardScreen):
     JOB_TITLE = "Teardown"
     PALETTE_ACTIONS = (("Tear down", "Remove what this deployment made (asks first)", "start"),)
     NEXT_LABEL = "Finish"
+    # The screen starts on the list of what would go: not on the button, and not on a
+    # switch (which changes what goes).
+    AUTO_FOCUS = "#checklist"
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(classes="row"):
             yield Label("keep data")
-            yield Switch(False, id="keep-data")
+            yield OptionSwitch(False, id="keep-data")
             yield Label("also shared objects")
-            yield Switch(False, id="include-shared")
+            yield OptionSwitch(False, id="include-shared")
             yield Button("Tear down", id="start", variant="error", compact=True)
         yield Static("", id="summary")
         yield Checklist(id="checklist", removals=True)
@@ -54,11 +59,11 @@ class TeardownScreen(WizardScreen):
 
     def show_preview(self) -> None:
         keep, shared = self.options()
-        steps = self.wizard.session.teardown_preview(keep, shared)
+        plan = self.wizard.session.plan()
+        steps = preview(plan, keep_data=keep, include_shared=shared)
         self.query_one(Checklist).show_steps(steps)
         self.query_one("#summary", Static).update(
-            f"{len(steps)} items of {self.wizard.deployment.deployment_id} would be checked and "
-            "removed if spcs-wizard made them."
+            scope_line(plan, keep_data=keep, include_shared=shared)
         )
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
