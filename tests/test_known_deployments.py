@@ -242,6 +242,31 @@ def test_naming_remembers_the_names_for_the_next_start(home: Path) -> None:
     assert draft.deployment_id == "ERIN_MILVUS_DEMO"
 
 
+def test_welcome_says_the_names_are_last_times_once_not_on_each_visit(home: Path) -> None:
+    from spcs_wizard.engine.known_deployments import save_draft
+
+    save_draft(with_settings(Deployment(), {"prefix": "FRED_"}, "test"))
+
+    def told(app: WizardApp) -> int:
+        return sum("Names from last time" in n.message for n in app._notifications)
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(use_draft=True))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: told(app) == 1, what="the names said")
+            assert app.wizard.deployment.deployment_id == "FRED_MILVUS_DEMO"
+            for step in ("connection", "welcome"):  # away and back
+                app.go(step)
+                await until(pilot, lambda s=step: app.step == s and app.screen.is_mounted)
+            await until(pilot, lambda: app.screen.query("#cost"), what="welcome again")
+            # Its look at the deployment (the worker that says the names) done and shown.
+            await until(pilot, lambda: not any(w.is_running for w in app.workers), what="done")
+            await pilot.pause()
+            assert told(app) == 1
+
+    asyncio.run(scenario())
+
+
 # -- a child started from a thread that ends -------------------------------------------------
 def test_an_emulator_child_outlives_the_thread_that_started_it() -> None:
     """PR_SET_PDEATHSIG fires when the starting *thread* ends: the wizard's look at its

@@ -151,7 +151,9 @@ def test_the_scope_line_counts_what_each_option_keeps(deployed: World) -> None:
     every = plan.teardown(include_shared=True)
     data = [s.id for s in every if s.target is not None and s.target.data]
     shared = [s.id for s in every if s.target is not None and s.target.shared]
-    assert data and shared and not set(data) & set(shared)
+    assert data
+    assert shared
+    assert not set(data) & set(shared)
     head = "items of ALICE_MILVUS_DEMO would be checked and removed if spcs-wizard made them."
     held = f"{len(data)} holding data"
     wide = f"{len(shared)} account-wide (other deployments may use them)"

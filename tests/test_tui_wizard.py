@@ -1117,7 +1117,8 @@ def test_teardowns_switches_turn_on_space_not_enter_and_the_summary_says_what_st
             await until(pilot, lambda: bool(app._notifications), what="the explanation")
             said = [n.message for n in app._notifications]
             assert any("Space" in m and "Enter leaves it" in m for m in said)
-            assert keep.value is False and rows.row_count == everything
+            assert keep.value is False
+            assert rows.row_count == everything
             await pilot.press("space")
             await until(
                 pilot, lambda: "Kept: " in text_of(summary) and "holding data" in text_of(summary)

@@ -38,6 +38,7 @@ class WizardContext:
     refresh_seconds: float = 5.0
     connected_as: str | None = None
     from_draft: bool = False  # the settings are the ones Naming had last time
+    told_draft: bool = False  # Welcome said so (once a run, not on each visit)
     resume_after_connect: bool = False  # a known deployment was picked: go where it stopped
     _session: DeploymentSession | None = field(default=None, repr=False)
 

@@ -103,8 +103,8 @@ class WelcomeScreen(WizardScreen):
         self.wizard.settle(prepared)
         self.query_one("#cost-title", Label).update(cost_title(self.wizard.deployment))
         self.query_one("#cost", CostTable).show(self.wizard.deployment)
-        if self.wizard.from_draft and not getattr(self, "_said_draft", False):
-            self._said_draft = True
+        if self.wizard.from_draft and not self.wizard.told_draft:
+            self.wizard.told_draft = True
             self.notify(
                 f"Names from last time: {self.wizard.deployment.deployment_id} "
                 "(Naming changes them).",
