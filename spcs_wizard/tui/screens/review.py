@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.console import Group
 from rich.syntax import Syntax
@@ -20,10 +21,13 @@ from spcs_wizard.tui.widgets.cost_table import CostTable
 class ReviewScreen(WizardScreen):
     STEP = "review"
     AUTO_FOCUS = "#steps"  # the table: up and down show each step's SQL
+    # Below 100 columns the steps and the SQL of the one picked are stacked, not side by
+    # side: beside the SQL, the table cut the roles to their first letters at 80.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-stacked"), (100, "-wide")]
 
     def compose_body(self) -> Iterable[Widget]:
         with TabbedContent(id="review"):
-            with TabPane("Steps", id="tab-steps"), Horizontal():
+            with TabPane("Steps", id="tab-steps"), Horizontal(id="steps-pane"):
                 yield DataTable(id="steps", cursor_type="row")
                 with VerticalScroll(id="step-sql"):
                     yield Static("", id="step-detail")
