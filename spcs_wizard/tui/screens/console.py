@@ -53,6 +53,9 @@ def value_literal(text: str) -> str:
 class ConsoleScreen(WizardScreen):
     STEP = "console"
     AUTO_FOCUS = "#question"  # what a person comes here to do: ask
+    # Below 100 columns the collections list and the filter's field narrow, so the
+    # filter's value box keeps room to type in (at 80 it was one character wide).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
     PALETTE_ACTIONS = (
         ("Load the seed's demo sentences", "Three sentences into 'demo'", "demo"),
         ("Insert a text or load a file", "Text, CSV, JSON lines, Parquet", "load"),
