@@ -62,6 +62,16 @@ def test_the_onnx_embedder_pools_and_normalises(model: Path) -> None:
         OnnxEmbedder(broken)
 
 
+def test_a_rehearsals_note_on_scores_is_for_cortex_alone(lite: Console) -> None:
+    from spcs_wizard.console.embedders import rehearsal_note
+
+    assert "hashes words" in rehearsal_note("cortex:snowflake-arctic-embed-m-v1.5")
+    lite.insert("notes", [{"text": "w1 w2"}])
+    answer = lite.ask("notes", "w1", limit=1)
+    assert answer.embedder.startswith("onnx:")  # the model the question was embedded with
+    assert rehearsal_note(answer.embedder) == ""  # a real model: nothing to explain
+
+
 def test_the_seed_demo_answers_the_question(lite: Console) -> None:
     assert lite.load_demo() == 3
     assert lite.load_demo() == 0  # already there: nothing added

@@ -506,6 +506,9 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             await until(pilot, lambda: "hits in" in text_of(status), what="the answer")
             answers = screen.query_one("#answers", DataTable)
             assert answers.get_row_at(0)[2].plain == demo.DOCS[1]
+            # A rehearsal's Cortex has no model: the status says what its scores mean.
+            assert app.wizard.mode == "rehearsal"
+            assert "Cortex hashes words (no model)" in text_of(status)
             # Enter on a hit shows it whole (the table cuts long texts); Escape closes it.
             from spcs_wizard.tui.screens.hit_dialog import HitDialog
 

@@ -33,6 +33,7 @@ class Answer:
     hits: list[Hit]
     embed_seconds: float
     search_seconds: float
+    embedder: str = ""  # the name of the model the question was embedded with
 
     @property
     def seconds(self) -> float:
@@ -191,7 +192,8 @@ class Console:
         # The text and every field a loaded record brought (the vector is not wanted back).
         shown = [TEXT_FIELD, DYNAMIC_FIELD]
         hits = self.transport.search(name, [vector], limit=limit, filter=filter, fields=shown)[0]
-        return Answer(name, question, hits, embedded - started, time.perf_counter() - embedded)
+        searched = time.perf_counter() - embedded
+        return Answer(name, question, hits, embedded - started, searched, embedder.name)
 
     def query(self, name: str, filter: str, limit: int = 10) -> tuple[list[dict[str, Any]], float]:
         if not filter.strip():

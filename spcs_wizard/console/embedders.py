@@ -45,6 +45,20 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
+def rehearsal_note(embedder: str) -> str:
+    """What a rehearsal's scores mean, for a collection embedded with Cortex: the
+    emulator's Cortex has no model, it hashes each word into the vector
+    (emulator/cortex.py), so a score says how many words a hit shares with the question,
+    and 0.000 that it shares none (such hits come in id order). Empty for other
+    embedders, whose models are real."""
+    if not embedder.startswith("cortex:"):
+        return ""
+    return (
+        "rehearsal: the emulator's Cortex hashes words (no model), so a score counts the "
+        "words a hit shares with the question; 0.000: none"
+    )
+
+
 class CortexEmbedder:
     BATCH = 64  # texts per statement: one SELECT with one call per text
 

@@ -28,6 +28,7 @@ from textual.widgets import (
 )
 
 from spcs_wizard.console import demo
+from spcs_wizard.console.embedders import rehearsal_note
 from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.screens.load_dialog import LoadDialog
@@ -220,12 +221,14 @@ class ConsoleScreen(WizardScreen):
     def show_answer(self, answer: Answer) -> None:
         self.hits = answer.hits
         self.query_one(HitsTable).show(answer.hits)
-        self.status(
+        said = (
             f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms "
             f"(embed {answer.embed_seconds * 1000:.1f}, search "
             f"{answer.search_seconds * 1000:.1f}) · {escape(answer.collection)}"
             + (" · ctrl+r goes to the hits, Enter on one shows it whole" if answer.hits else "")
         )
+        note = rehearsal_note(answer.embedder) if self.wizard.mode == "rehearsal" else ""
+        self.status(f"{said}\n[dim]{escape(note)}[/]" if note else said)
 
     def action_answers(self) -> None:
         """To the hits, from wherever the focus is (the question box, after asking)."""
