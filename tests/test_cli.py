@@ -93,6 +93,7 @@ def test_the_wizard_without_a_terminal_says_so_instead_of_drawing_into_a_pipe(
     for args in (("tui",), ("tui", "-c", "nosuch"), ("tui", "--prefix", "alice")):
         result = run(*args, cwd=tmp_path)
         assert_clean_usage_error(result, "the wizard needs a terminal", "spcs-wizard --help")
+        assert "'spcs-wizard rehearse'" in result.stderr  # the wizard's flow, headless
         assert "\x1b[" not in result.stdout + result.stderr  # nothing drawn
     assert "Usage:" in run(cwd=tmp_path).stdout  # alone, without a terminal: the help
 

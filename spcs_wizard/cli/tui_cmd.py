@@ -68,7 +68,8 @@ def _run_wizard(
     if not interactive():  # a full-screen app with no one to see it would run forever
         raise ConfigurationError(
             "the wizard needs a terminal, and stdin or stdout is not one here; in a script, "
-            "run its steps as commands ('spcs-wizard --help' lists them)"
+            "run its steps as commands ('spcs-wizard --help' lists them), or the whole "
+            "rehearsal headless with 'spcs-wizard rehearse'"
         )
     wizard = WizardContext(
         chosen=deployment,
