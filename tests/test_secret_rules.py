@@ -58,11 +58,27 @@ def test_other_secrets_need_only_to_be_storable() -> None:
 
 
 def test_a_made_password_meets_the_policy_and_is_never_the_same() -> None:
-    made = {new_password() for _ in range(20)}
-    assert len(made) == 20
+    made = {new_password() for _ in range(200)}
+    assert len(made) == 200
     for password in made:
         assert password_problem(password) is None
-        assert len(password) >= 35  # 24 random bytes (32 characters) and the policy's three
+        assert len(password) == 35  # 24 random bytes (32 characters) and the policy's three
+    # No fixed part: the three characters the policy needs are drawn and placed at random.
+    assert len({p[-3:] for p in made}) > 100
+    assert len({p[:3] for p in made}) > 100
+
+
+def test_the_policys_three_characters_go_where_the_draw_says() -> None:
+    random_part = "x" * 32
+    # Each drawn first of its pool and put first: the digit, before the lower-case
+    # letter, before the upper-case one (each is put in before the one before it).
+    assert new_password(lambda _: random_part, lambda n: 0) == "0aA" + random_part
+    # Each drawn last of its pool and put last.
+    assert new_password(lambda _: random_part, lambda n: n - 1) == random_part + "Zz9"
+    # Every place and every character of each pool can be drawn, and nothing beyond.
+    asked: list[int] = []
+    new_password(lambda _: random_part, lambda n: asked.append(n) or 0)
+    assert asked == [33, 26, 34, 26, 35, 10]  # (place, character) for each of the three
 
 
 URL_SAFE = string.ascii_letters + string.digits + "-_"
@@ -71,3 +87,7 @@ URL_SAFE = string.ascii_letters + string.digits + "-_"
 @given(st.text(alphabet=URL_SAFE, min_size=32, max_size=32))
 def test_a_made_password_meets_the_policy_whatever_its_random_part(random_part: str) -> None:
     assert password_problem(new_password(lambda _: random_part)) is None
+    # Wherever the three go.
+    for place in (0, 7, 32):
+        made = new_password(lambda _: random_part, lambda n, p=place: min(p, n - 1))
+        assert password_problem(made) is None

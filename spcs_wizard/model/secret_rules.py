@@ -11,6 +11,7 @@ https://docs.snowflake.com/en/sql-reference/sql/create-password-policy; older pa
 from __future__ import annotations
 
 import secrets
+import string
 from collections.abc import Callable
 
 from spcs_wizard.model.sql import SecretSlot
@@ -62,7 +63,15 @@ def secret_problem(slot: SecretSlot, value: str) -> str | None:
     return None
 
 
-def new_password(random_text: Callable[[int], str] = secrets.token_urlsafe) -> str:
+def new_password(
+    random_text: Callable[[int], str] = secrets.token_urlsafe,
+    below: Callable[[int], int] = secrets.randbelow,
+) -> str:
     """A random password that meets the policy (rehearsals make their own): 24 random
-    bytes as text, and a tail that meets the policy whatever the random part holds."""
-    return random_text(24) + "Aa1"
+    bytes as text, and an upper-case letter, a lower-case letter and a digit, each drawn
+    at random and put in at a random place, so the policy holds whatever the random part
+    holds and no fixed pattern shows (a fixed tail gave away three characters)."""
+    chars = list(random_text(24))
+    for pool in (string.ascii_uppercase, string.ascii_lowercase, string.digits):
+        chars.insert(below(len(chars) + 1), pool[below(len(pool))])
+    return "".join(chars)
