@@ -211,6 +211,31 @@ def test_an_endpoint_is_assigned_once_it_has_a_host_name() -> None:
     assert assigned(EndpointStatus("grpc", 19530, "TCP", False, None))  # private: no URL
 
 
+def test_the_image_checks_read_the_repository_once_a_run_and_again_after_each_push(
+    world: World,
+) -> None:
+    """Pushes change the repository without SQL: a deploy that pushes asks again after
+    each push (the image arrived, and the next image's check sees the repository as it
+    is now); a re-run with nothing to push asks once for all three images."""
+
+    def listings(runner: _Recording) -> int:
+        return sum(q.startswith("SHOW IMAGES IN IMAGE REPOSITORY") for q in runner.sent)
+
+    with closing(connect(world.emu)) as con:
+        runner = _Recording(con)
+        assert world.deployer(runner).run().ok
+        images = [s.id for s in world.plan.steps if s.kind is StepKind.IMAGE]
+        assert len(images) == 3
+        # The first image's check, then after each push: the image arrived (and what the
+        # next one's check reads).
+        assert listings(runner) == 1 + len(images)
+        runner.sent.clear()
+        again = world.deployer(runner).run()
+        assert again.ok
+        assert not set(images) & set(again.done)
+        assert listings(runner) == 1
+
+
 def test_a_check_is_asked_again_once_the_account_changes(emu: Emulator) -> None:
     """A check's answer is kept only until this runner changes the account."""
     from spcs_wizard.model.identifiers import parse

@@ -95,6 +95,9 @@ class Deployer:
     adopt: frozenset[str] = frozenset()
     _domain: str | None = field(default=None, repr=False)
     _found: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
+    # The image repository's listing, by check: asked once a run and again after a push
+    # (pushes change the repository without SQL, so the runner's check cache cannot tell).
+    _images_listed: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def run(self) -> Outcome:
         outcome = Outcome()
@@ -287,8 +290,11 @@ class Deployer:
     def _check_rows(self, step: Step) -> list[dict[str, object]]:
         assert step.check is not None
         sql = step.check.sql.text()
-        if step.kind is StepKind.IMAGE:  # the repository changes by pushes, not SQL: ask
-            return self._guarded(step, lambda: self.runner.query_or_missing(sql, step.role))
+        if step.kind is StepKind.IMAGE:  # the three images' checks read one listing
+            if sql not in self._images_listed:
+                listed = self._guarded(step, lambda: self.runner.query_or_missing(sql, step.role))
+                self._images_listed[sql] = listed
+            return [dict(row) for row in self._images_listed[sql]]
         return self._guarded(step, lambda: self.runner.check(sql, step.role))
 
     def _holds(self, step: Step) -> bool:
@@ -349,6 +355,7 @@ class Deployer:
         from spcs_wizard.images.builder import BuilderError
         from spcs_wizard.images.push import PushError
 
+        self._images_listed.clear()  # the repository changes now: ask it again after
         try:
             self.push_image(step)
         except (BuilderError, PushError) as exc:
