@@ -426,6 +426,19 @@ def test_an_instructor_provisions_asked_and_watches_the_class_in_a_terminal(
     finally:
         board.close()
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO", "WS_IMAGES"}
+    # `workshop status` at 80 columns: every column there, nothing past the edge, each
+    # name whole (it wrapped: "attendee" on one line, "01" on the next).
+    shown = run_command(
+        "workshop", "status", "-c", "dev", "--name", "ws", env={**env, "COLUMNS": "80"}
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    lines = shown.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, shown.stdout
+    for name in ("attendee 01", "attendee 02"):  # each name on its row's line, not wrapped
+        assert any(name in line and " running " in line for line in lines), shown.stdout
+    header = next(line for line in lines if "attendee" in line)
+    for column in ("name", "state", "pools", "services", "restarts", "cr/h"):
+        assert f" {column} " in header, shown.stdout
     gone = run_command("workshop", "teardown", "-c", "dev", "--name", "ws", "--yes", env=env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
 

@@ -91,8 +91,15 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
     """The class at a glance, then each attendee's user and endpoint on a line of their
     own (an address in a narrow column cannot be read or copied)."""
     table = Table(title=f"Workshop {workshop.name}", title_justify="left")
-    for column in ("attendee", "name", "state", "pools", "services", "restarts", "credits/h"):
-        table.add_column(column, no_wrap=column != "name")
+    # At 80 columns the table fits with the names and the pools' and services' states
+    # wrapped: the slug, the state and the figures are never cut (the name's column was
+    # squeezed to nothing there when only it could wrap).
+    for column in ("attendee", "name", "state", "pools", "services", "restarts", "cr/h"):
+        table.add_column(
+            column,
+            no_wrap=column in ("attendee", "state", "restarts", "cr/h"),
+            min_width=8 if column == "name" else None,
+        )
     errors = any(r.last_error for r in rows)
     if errors:
         table.add_column("last error", overflow="fold")
@@ -118,7 +125,7 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
     lines = [Text(f"{running} of {len(rows)} running; {bills}.")]
     if workshop.shared_pools:
         names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)
-        lines.append(Text(f"Pools shared by the class: {names}; credits/h is each one's share."))
+        lines.append(Text(f"Pools shared by the class: {names}; cr/h is each one's share."))
     lines.append(Text("Users and endpoints:"))
     for r in rows:  # each address whole on a line of its own, named
         lines.append(Text(f"  {r.attendee}: {r.user} (role {r.role})"))
