@@ -109,18 +109,23 @@ def test_a_second_deploy_asks_each_check_once(world: World) -> None:
 
         con.cursor = watched_cursor  # type: ignore[method-assign]
         assert world.deployer(SqlRunner(con)).run().ok
-    # An image's check is asked each time: pushes change the repository, not SQL.
-    images = {s.check.sql.text() for s in world.plan if s.kind is StepKind.IMAGE and s.check}
-    asked = [sql for sql in sent if not sql.startswith("USE ROLE") and sql not in images]
+    # The three images' checks are one (their repository's listing), asked once a run.
+    asked = [sql for sql in sent if not sql.startswith("USE ROLE")]
     checks = [s.check.sql.text() for s in world.plan if s.check is not None]
-    assert len(set(checks) - images) < len([c for c in checks if c not in images])  # shared
+    assert len(set(checks)) < len(checks)  # shared
     assert sorted(asked) == sorted(set(asked)), "a check was asked twice"
     # Each check was asked, or answered by the one SHOW its kind and scope share (the
-    # three stages: one SHOW STAGES IN SCHEMA).
+    # three stages: one SHOW STAGES IN SCHEMA); a pool's wait by the SHOW that listed
+    # the pool ready.
     for step in world.plan:
         if step.check is not None and step.check.sql.text() not in sent:
-            assert step.check.listing is not None, step.id
-            assert step.check.listing.broad_sql() in sent, step.id
+            shown = step
+            if step.kind is StepKind.WAIT:
+                (made,) = step.depends_on
+                shown = world.plan.step(made)
+            assert shown.check is not None
+            assert shown.check.listing is not None, step.id
+            assert shown.check.listing.broad_sql() in sent, step.id
     stages = [s for s in sent if s.startswith("SHOW STAGES")]
     assert stages == [f"SHOW STAGES IN SCHEMA {world.deployment.names().database}.PUBLIC"]
     # Two of a kind share one too (the two pools).
@@ -211,7 +216,7 @@ def test_an_endpoint_is_assigned_once_it_has_a_host_name() -> None:
     assert assigned(EndpointStatus("grpc", 19530, "TCP", False, None))  # private: no URL
 
 
-def test_the_image_checks_read_the_repository_once_a_run_and_again_after_each_push(
+def test_a_rerun_reads_the_images_once_and_the_pools_from_the_first_listing(
     world: World,
 ) -> None:
     """Pushes change the repository without SQL: a deploy that pushes asks again after
@@ -229,11 +234,29 @@ def test_the_image_checks_read_the_repository_once_a_run_and_again_after_each_pu
         # The first image's check, then after each push: the image arrived (and what the
         # next one's check reads).
         assert listings(runner) == 1 + len(images)
+        described = [q for q in runner.sent if q.startswith("DESCRIBE COMPUTE POOL")]
+        assert len(described) >= 2  # the new pools waited for
         runner.sent.clear()
         again = world.deployer(runner).run()
         assert again.ok
         assert not set(images) & set(again.done)
         assert listings(runner) == 1
+        # The pools' waits are answered by the listing read before the first step: both
+        # ACTIVE or IDLE, and nothing changed since (a suspended one is asked for and
+        # resumed: test_deploying_a_suspended_deployment_resumes_it).
+        assert {"wait-pool-milvus", "wait-pool-jupyter"} <= set(again.done)
+        assert not [q for q in runner.sent if q.startswith("DESCRIBE COMPUTE POOL")]
+    # A run that changed something before the waits (a grant revoked behind its back, made
+    # again) asks the pools anew.
+    revoke = next(s for s in world.plan.steps if s.id == "grant-warehouse").undo[0].text()
+    with connect(world.emu, role="SECURITYADMIN") as con:
+        con.cursor().execute(revoke)
+    with closing(connect(world.emu)) as con:
+        runner = _Recording(con)
+        third = world.deployer(runner).run()
+        assert third.ok
+        assert "grant-warehouse" in third.done
+        assert len([q for q in runner.sent if q.startswith("DESCRIBE COMPUTE POOL")]) == 2
 
 
 def test_a_check_is_asked_again_once_the_account_changes(emu: Emulator) -> None:

@@ -98,11 +98,17 @@ class Deployer:
     # The image repository's listing, by check: asked once a run and again after a push
     # (pushes change the repository without SQL, so the runner's check cache cannot tell).
     _images_listed: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
+    # What the scan before the first step found (by step id), and how many statements this
+    # run had executed then: a wait answered by it (``_listed_ready``).
+    _scanned: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
+    _executed_at_scan: int = field(default=-1, repr=False)
 
     def run(self) -> Outcome:
         outcome = Outcome()
         try:
             self._found = self._existing_objects()
+            self._scanned = dict(self._found)
+            self._executed_at_scan = len(self.runner.executed)
             self._refuse_images_this_machine_cannot_make()
             self._secrets_before_any_change()
         except StepFailedError as exc:
@@ -377,8 +383,30 @@ class Deployer:
             )
 
     # -- waiting -----------------------------------------------------------------------------
+    def _listed_ready(self, step: Step) -> bool:
+        """Whether the scan before the first step already proved this wait done: the
+        object it waits for (the step it depends on made it) was listed in the state the
+        wait wants, by this run, and this run has changed nothing since. A compute pool's
+        SHOW row carries its state as DESCRIBE does (sql-reference/sql/show-compute-pools),
+        so a re-run of a running deployment asks no DESCRIBE; a pool that was not ready
+        then, or anything this run changed since, is asked for as before."""
+        if len(self.runner.executed) != self._executed_at_scan or len(step.depends_on) != 1:
+            return False
+        rows = self._scanned.get(step.depends_on[0])  # (a part of a plan may lack it)
+        if not rows:
+            return False
+        made = self.plan.step(step.depends_on[0])
+        listing = made.check.listing if made.check is not None else None
+        if listing is None or listing.kind != "COMPUTE POOLS":
+            return False  # (SHOW SERVICES has no container's readiness, for one)
+        assert made.check is not None
+        assert step.check is not None
+        return step.check.satisfied_by(made.check.proof(rows))
+
     def _wait(self, step: Step) -> None:
         assert step.check is not None
+        if self._listed_ready(step):
+            return
         limit = WAIT_LIMITS[step.id.rsplit("-", 1)[0]]  # wait-pool-milvus: "wait-pool"
         started = self.monotonic()
         delay, attempt = 1.0, 0
