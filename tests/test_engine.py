@@ -246,6 +246,10 @@ def test_a_rerun_reads_the_images_once_and_the_pools_from_the_first_listing(
         # resumed: test_deploying_a_suspended_deployment_resumes_it).
         assert {"wait-pool-milvus", "wait-pool-jupyter"} <= set(again.done)
         assert not [q for q in runner.sent if q.startswith("DESCRIBE COMPUTE POOL")]
+        # The services' waits still read their containers: SHOW SERVICES does not say
+        # whether they are ready.
+        read = [q for q in runner.sent if q.startswith("SHOW SERVICE CONTAINERS IN SERVICE")]
+        assert len(read) == 2
     # A run that changed something before the waits (a grant revoked behind its back, made
     # again) asks the pools anew.
     revoke = next(s for s in world.plan.steps if s.id == "grant-warehouse").undo[0].text()

@@ -396,11 +396,11 @@ class Deployer:
         if not rows:
             return False
         made = self.plan.step(step.depends_on[0])
-        listing = made.check.listing if made.check is not None else None
+        assert made.check is not None  # (the scan reads only steps with a check)
+        assert step.check is not None
+        listing = made.check.listing
         if listing is None or listing.kind != "COMPUTE POOLS":
             return False  # (SHOW SERVICES has no container's readiness, for one)
-        assert made.check is not None
-        assert step.check is not None
         return step.check.satisfied_by(made.check.proof(rows))
 
     def _wait(self, step: Step) -> None:
