@@ -623,6 +623,10 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             assert all(r[3] == f'{{"n": {str(r[2]).split()[1]}}}' for r in loaded), loaded
             assert all(r[3] == "" for r in rows if r not in loaded)  # the seed's: no fields
             assert "ctrl+r goes to the hits" in text_of(status)
+            # A look at the collection begun before that answer and ending after it (its
+            # worker waited for the connection) leaves the answer's status as it is.
+            screen.show_fields("demo", 999, ["text", "n"], screen.answers_shown - 1)
+            assert "ctrl+r goes to the hits" in text_of(status)
             await pilot.press("ctrl+r")  # from the question box to the hits
             assert app.focused is answers
             answers.move_cursor(row=rows.index(loaded[0]))

@@ -52,7 +52,11 @@ def undo_target(step: Step) -> str:
 class Target:
     step_id: str
     key: str
-    occurrence: int  # the n-th statement with this key in one run (two image steps share one)
+    occurrence: int  # the n-th statement with this key in one run
+    # A pool's wait sends nothing when the listing read before the first step showed the
+    # pool ready and the run changed nothing since (apply: ``_listed_ready``): a run that
+    # goes past it without its statement skips it.
+    optional: bool = False
 
 
 def targets(steps: list[Step], key_of: Callable[[Step], str]) -> list[Target]:
@@ -60,8 +64,11 @@ def targets(steps: list[Step], key_of: Callable[[Step], str]) -> list[Target]:
     found = []
     for step in steps:
         key = key_of(step)
+        if step.kind is StepKind.IMAGE and seen[key]:
+            continue  # the image steps read one listing a run: the first one's
         seen[key] += 1
-        found.append(Target(step.id, key, seen[key]))
+        pool_wait = step.kind is StepKind.WAIT and step.id.startswith("wait-pool-")
+        found.append(Target(step.id, key, seen[key], optional=pool_wait))
     return found
 
 
@@ -76,6 +83,7 @@ class Drill:
     refuse: SnowflakeError | None = None
     one_per_run: bool = True  # False: each target fires as the run reaches it
     fired: list[Target] = field(default_factory=list)
+    skipped: list[Target] = field(default_factory=list)  # optional ones a run went past
     _seen: Counter[str] = field(default_factory=Counter)
     _armed: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -100,9 +108,20 @@ class Drill:
             self._seen[key] += 1
             if not self._armed or not self.pending:
                 return False
-            target = self.pending[0]
-            if key != target.key or self._seen[key] != target.occurrence:
+            # The first target this statement is, past only optional ones.
+            at = next(
+                (
+                    i
+                    for i, t in enumerate(self.pending)
+                    if key == t.key and self._seen[key] == t.occurrence
+                ),
+                None,
+            )
+            if at is None or not all(t.optional for t in self.pending[:at]):
                 return False
+            target = self.pending[at]
+            self.skipped.extend(self.pending[:at])
+            del self.pending[:at]
             self.pending.pop(0)
             self.fired.append(target)
             self._armed = not self.one_per_run

@@ -101,11 +101,16 @@ def test_deploy_and_teardown_killed_at_every_step_converge(tmp_path: Path) -> No
         before = fingerprint(emu.account) | {"images": []}  # the recorded images go too
         plan = build_plan(Deployment(prefix="cli"), tmp_path / "specs")
         killer = Killer(env, tmp_path)
-        drill = Drill(targets(plan.steps, deploy_target), action=killer)
+        # Every step's statement (the image steps share one listing: the first's).
+        aimed = targets(plan.steps, deploy_target)
+        drill = Drill(list(aimed), action=killer)
         emu.faults.drill = drill
         runs = run_until_done(killer, drill, "deploy")
-        assert [t.step_id for t in drill.fired] == [s.id for s in plan.steps]
-        assert runs == len(plan.steps) + 1
+        # Each fired once, in order, but a pool's wait that sent nothing (the pool was
+        # listed ready before the run's first step: the runs before had made it).
+        assert [t for t in aimed if t not in drill.skipped] == drill.fired
+        assert all(t.optional for t in drill.skipped)
+        assert runs == len(drill.fired) + 1
         assert fingerprint(emu.account) == deployed
         state_file = Path(env["SPCS_WIZARD_HOME"], "deployments", "cli_milvus_demo", "state.json")
         state = DeploymentState.load(state_file, "cli_milvus_demo")

@@ -102,6 +102,7 @@ class ConsoleScreen(WizardScreen):
         self.history: list[str] = []
         self.history_at = 0
         self.hits: list[Hit] = []
+        self.answers_shown = 0  # how many answers were shown (a describe never covers one)
         self.query_one("#load-progress").display = False
         self.allow_next(True)
         self.open_console()
@@ -154,8 +155,12 @@ class ConsoleScreen(WizardScreen):
             self.collection = name
             self.describe_collection(name)
 
-    @work(thread=True, group="console")
     def describe_collection(self, name: str) -> None:
+        """The collection's fields (for the filter) and its row count (in the status)."""
+        self._describe(name, self.answers_shown)
+
+    @work(thread=True, group="console")
+    def _describe(self, name: str, answers_then: int) -> None:
         with self.lock:  # one console call at a time
             if self.console is None:
                 return
@@ -165,11 +170,14 @@ class ConsoleScreen(WizardScreen):
                 self.from_worker(self.problem, exc)
                 return
             fields = [f for f in info.fields if f not in ("vector",)]
-            self.from_worker(self.show_fields, name, rows, fields)
+            self.from_worker(self.show_fields, name, rows, fields, answers_then)
 
-    def show_fields(self, name: str, rows: int, fields: list[str]) -> None:
+    def show_fields(self, name: str, rows: int, fields: list[str], answers_then: int) -> None:
         self.query_one("#filter-field", Select).set_options([(f, f) for f in fields])
-        self.status(f"{escape(name)}: {rows} rows")
+        # Not over an answer that came meanwhile (a question asked while it waited for
+        # the connection: its status would be lost).
+        if answers_then == self.answers_shown:
+            self.status(f"{escape(name)}: {rows} rows")
 
     # -- asking ------------------------------------------------------------------------------
     @on(Input.Submitted, "#question")
@@ -219,6 +227,7 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.show_answer, answer)
 
     def show_answer(self, answer: Answer) -> None:
+        self.answers_shown += 1
         self.hits = answer.hits
         self.query_one(HitsTable).show(answer.hits)
         said = (
