@@ -579,3 +579,44 @@ def test_a_keyring_that_would_ask_with_no_terminal_is_not_opened_and_the_rehears
         "workshop", "teardown", "--rehearsal", "--name", "rehearsal", "--yes", env=env
     )
     assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
+def test_the_status_table_fits_80_columns_and_cuts_no_name() -> None:
+    """Long slugs and names fold inside their cells at 80 columns; nothing is cut with
+    an ellipsis and no line is wider than the terminal."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from spcs_wizard.cli.workshop_view import status_table
+    from spcs_wizard.workshop.status import AttendeeRow
+
+    people = [("alice-example", "Alice Example"), ("zoe-muller", "Zoë Müller-Lüdenscheidt")]
+    rows = [
+        AttendeeRow(
+            slug,
+            name,
+            "U",
+            "R",
+            "running",
+            {"P1": "ACTIVE", "P2": "IDLE"},
+            {"MILVUS": "RUNNING", "JUPYTER": "PENDING"},
+            0,
+            0.22,
+            None,
+            "",
+        )
+        for slug, name in people
+    ]
+    console = Console(width=80, record=True)
+    workshop = SimpleNamespace(name="class", shared_pools=())
+    console.print(status_table(workshop, rows))  # type: ignore[arg-type]
+    shown = console.export_text()
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert "…" not in shown
+    body = [line.split("│") for line in shown.splitlines() if line.startswith("│")]
+    slugs = "".join(cells[1].strip() for cells in body)  # each column's folds, joined
+    names = "".join(cells[2].strip() for cells in body)
+    for slug, name in people:
+        assert slug in slugs
+        assert name.replace(" ", "") in names

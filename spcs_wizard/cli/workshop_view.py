@@ -91,13 +91,14 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
     """The class at a glance, then each attendee's user and endpoint on a line of their
     own (an address in a narrow column cannot be read or copied)."""
     table = Table(title=f"Workshop {workshop.name}", title_justify="left")
-    # At 80 columns the table fits with the names and the pools' and services' states
-    # wrapped: the slug, the state and the figures are never cut (the name's column was
-    # squeezed to nothing there when only it could wrap).
+    # At 80 columns the table fits with the slugs, names and the pools' and services'
+    # states wrapped (a long word folded, never cut): the state and the figures stay on
+    # one line (the name's column was squeezed to nothing when only it could wrap).
     for column in ("attendee", "name", "state", "pools", "services", "restarts", "cr/h"):
         table.add_column(
             column,
-            no_wrap=column in ("attendee", "state", "restarts", "cr/h"),
+            no_wrap=column in ("state", "restarts", "cr/h"),
+            overflow="fold",
             min_width=8 if column == "name" else None,
         )
     errors = any(r.last_error for r in rows)
