@@ -68,6 +68,9 @@ def test_a_rehearsals_note_on_scores_is_for_cortex_alone(lite: Console) -> None:
     assert "hashes words" in rehearsal_note("cortex:snowflake-arctic-embed-m-v1.5")
     lite.insert("notes", [{"text": "w1 w2"}])
     answer = lite.ask("notes", "w1", limit=1)
+    assert answer.hits_said == "1 hit"  # not "1 hits"
+    lite.insert("notes", [{"text": "w2 w3"}])
+    assert lite.ask("notes", "w2", limit=3).hits_said == "2 hits"
     assert answer.embedder.startswith("onnx:")  # the model the question was embedded with
     assert rehearsal_note(answer.embedder) == ""  # a real model: nothing to explain
 

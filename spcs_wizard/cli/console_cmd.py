@@ -97,7 +97,7 @@ def answer_table(answer: Answer) -> Table:
     table = Table(
         title=f"{escape(answer.question)} · {answer.collection}",
         title_justify="left",
-        caption=f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms (embed "
+        caption=f"{answer.hits_said} in {answer.seconds * 1000:.1f} ms (embed "
         f"{answer.embed_seconds * 1000:.1f} ms, search {answer.search_seconds * 1000:.1f} ms)",
         caption_justify="left",
     )

@@ -39,6 +39,12 @@ class Answer:
     def seconds(self) -> float:
         return self.embed_seconds + self.search_seconds
 
+    @property
+    def hits_said(self) -> str:
+        """How many hits, in words ("1 hit", "3 hits", "0 hits")."""
+        n = len(self.hits)
+        return f"{n} hit" if n == 1 else f"{n} hits"
+
 
 @dataclass(frozen=True)
 class Loaded:

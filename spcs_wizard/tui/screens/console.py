@@ -231,7 +231,7 @@ class ConsoleScreen(WizardScreen):
         self.hits = answer.hits
         self.query_one(HitsTable).show(answer.hits)
         said = (
-            f"{len(answer.hits)} hits in {answer.seconds * 1000:.1f} ms "
+            f"{answer.hits_said} in {answer.seconds * 1000:.1f} ms "
             f"(embed {answer.embed_seconds * 1000:.1f}, search "
             f"{answer.search_seconds * 1000:.1f}) · {escape(answer.collection)}"
             + (" · ctrl+r goes to the hits, Enter on one shows it whole" if answer.hits else "")
