@@ -59,7 +59,9 @@ def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> 
         term.wait_for("Remove these")
         listed = term.screen(history=True)
         assert "DROP COMPUTE POOL IF EXISTS CLI_MILVUS_COMPUTE_POOL" in listed
-        assert "Milvus' data go too" in " ".join(listed.split())  # wrapped at 80 columns
+        said = "".join(listed.split())  # wrapped at 80 columns, even mid-word
+        assert "Milvus'datagowithitsservice." in said  # the block volume is the service's
+        assert "Thedatabase,itsstagesandimagesgotoo." in said
         term.send("y")
         term.wait_for("Removed", timeout=60)
     finally:

@@ -149,7 +149,10 @@ def teardown_command(
                 raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
             for step in steps:
                 click.echo(f"  {step.removal}")
-            lost = "" if keep_data else " The database, its stages, images and Milvus' data go too."
+            # Milvus' volume is the service's: SPCS deletes a block volume with its service.
+            lost = " Milvus' data go with its service." + (
+                "" if keep_data else " The database, its stages and images go too."
+            )
             if not confirm(
                 f"Remove these {len(steps)} items of {deployment.deployment_id}? (only what "
                 f"spcs-wizard created){lost}"

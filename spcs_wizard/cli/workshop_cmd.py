@@ -223,7 +223,10 @@ def teardown_command(
         if not yes:
             if not interactive():
                 raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
-            lost = "" if keep_data else " Their databases, stages, images and Milvus data go too."
+            # Milvus' volume is the service's: SPCS deletes a block volume with its service.
+            lost = " Their Milvus data go with their services." + (
+                "" if keep_data else " Their databases, stages and images go too."
+            )
             if not confirm(
                 f"Remove the deployments of all {len(room.workshop.attendees)} attendees of "
                 f"{room.workshop.name}, and their users?{lost}"

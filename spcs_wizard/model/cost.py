@@ -150,8 +150,10 @@ def action_notice(action: str, d: Deployment, *, rehearsal: bool = False) -> str
         "stops. Data stays on the volumes and stages (storage is still "
         "billed). Resume brings it all back.",
         "teardown": "Tearing down removes what this deployment made; its compute billing "
-        f"({rate} while running) ends for good. Without 'keep data', the database, its "
-        "stages, images and the Milvus volume are deleted and cannot be recovered.",
+        f"({rate} while running) ends for good. Milvus' collections go with its service, "
+        "'keep data' or not (SPCS deletes a service's block volume with it). Without 'keep "
+        "data', the database, its stages and images are deleted too and cannot be "
+        "recovered.",
     }[action]
     if rehearsal:
         return "Rehearsal: nothing is billed. On a real account: " + text[0].lower() + text[1:]
