@@ -116,7 +116,7 @@ class TeardownScreen(WizardScreen):
             f"Remove {len(found)} items of {deployment_id}?",
             "teardown",
             before="Only what spcs-wizard created is removed"
-            + (" (keeping the data)" if keep else "")
+            + (" (keeping the database, its stages and images)" if keep else "")
             + ". ",
             confirm="Remove",
             then=lambda: self.run_teardown(keep, shared),
