@@ -75,7 +75,7 @@ def _milvus_cpu() -> float:
 def settle(window: float = 1.0, idle: float = 0.05, limit: float = 300.0) -> float:
     """Sleep until Milvus Lite has been idle for a whole ``window`` (it used less than
     ``idle`` of a core): after a flush, an index and a load it goes on working in the
-    background (at 100,000 rows of 768 dimensions, about 40 s on 2 cores), and a search
+    background (at 100,000 rows of 768 dimensions, 25-40 s on 2 cores), and a search
     that meets that work is slow, 5-40 times, whichever collection it asks. Returns the
     seconds waited."""
     started = time.monotonic()
@@ -104,11 +104,9 @@ def run(rows: int, searches: int, batch: int, root: Path) -> list[Figure]:
     for name in ("raw", "console"):
         transport.create(name, DIM, {EMBEDDER_PROPERTY: embedder.name})
     spent = {"raw": 0.0, "console": 0.0}
-    # Alternate, so drift hits both alike; and which goes first, A B then B A. At 100,000
-    # rows the slow search tail (p95 2-3.5x the other's) stays with one collection, raw
-    # or console, depending on the order of the writes, not on who searches it
-    # (docs/performance.md): the order is shared out, the figure is still not the
-    # console's own.
+    # Alternate, so drift hits both alike; and which goes first, A B then B A, so neither
+    # collection is always the one written last (the one with Milvus Lite's background
+    # work still going after the load, until ``settle`` waits it out).
     for n, start in enumerate(range(0, rows, batch)):
         chunk = range(start, min(start + batch, rows))
         texts = [f"text {i}" for i in chunk]

@@ -68,10 +68,11 @@ def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False
 def scope_line(plan: Plan, *, keep_data: bool, include_shared: bool) -> str:
     """What a teardown with these options would consider and what it would keep, in
     words: each option's effect said, so a switch turned by mistake shows."""
-    every = preview(plan, include_shared=True)
+    every = len(preview(plan, include_shared=True))
     chosen = preview(plan, keep_data=keep_data, include_shared=include_shared)
-    data = sum(1 for s in every if s.target is not None and s.target.data)
-    shared = sum(1 for s in every if s.target is not None and s.target.shared)
+    # What each option takes out of the list, as the plan's own teardown decides it.
+    data = every - len(preview(plan, keep_data=True, include_shared=True))
+    shared = every - len(preview(plan))
     kept = [
         f"{data} holding data" if keep_data and data else "",
         f"{shared} account-wide (other deployments may use them)"
