@@ -40,6 +40,31 @@ def test_the_summary_follows_the_events_and_its_clock_stops_when_it_ends() -> No
     assert (clock(59.9), clock(61), clock(3600 + 62)) == ("0:59", "1:01", "1:01:02")
 
 
+def test_an_ended_job_tells_only_of_what_it_ran_on_and_the_subject_follows_the_names() -> None:
+    """While it runs a job is the wizard's whatever is shown; once ended, only for the
+    settings and target it ran on. The subject changes with any name, the pool size or
+    the target, and not with an equal deployment made again."""
+    from spcs_wizard.model.config_file import with_settings
+    from spcs_wizard.model.deployment import Deployment
+
+    wizard = WizardContext(chosen=Deployment())
+    first = wizard.job_subject
+    job = JobProgress.of("Deploy", ["role"], subject=first)
+    assert job.tells_of("another") and job.tells_of(first)  # noqa: PT018 - running: both
+    job.finish(True)
+    assert job.tells_of(first)
+    assert not job.tells_of("another")
+    wizard.deployment = Deployment()  # the same settings, a new object
+    assert wizard.job_subject == first
+    for change in ({"warehouse.name": "WH2"}, {"milvus.pool.instance_family": "CPU_X64_M"}):
+        wizard.deployment = with_settings(Deployment(), change, "test")
+        assert wizard.job_subject != first, change
+    wizard.deployment = Deployment()
+    wizard.mode, wizard.connection_name = "account", "prod"
+    assert wizard.job_subject != first
+    assert wizard.job_subject.endswith(" on connection prod")
+
+
 def test_one_job_at_a_time_and_a_failing_one_still_ends_and_says_so() -> None:
     """The wizard's runner: a second job while one runs is refused with the running one's
     status; a job whose code raises (a bug) ends as failed with the error, never stuck

@@ -86,11 +86,11 @@ async def flow(
         database.value = "1 bad"
         await until(pilot, lambda: next_button.disabled, what="Next disabled")
         assert database.has_class("-invalid")
-        assert "database.name: name '1 bad'" in text_of(app.screen.query_one("#problem", Static))
+        assert "Database: '1 bad'" in text_of(app.screen.query_one("#problem", Static))
         app.screen.query_one("#set-prefix", Input).value = "bad name!"
         problem = app.screen.query_one("#problem", Static)
-        await until(pilot, lambda: "prefix 'bad name!'" in text_of(problem), what="said")
-        assert "prefix: prefix" not in text_of(problem)  # the setting named once
+        await until(pilot, lambda: "Prefix: 'bad name!'" in text_of(problem), what="said")
+        assert "Prefix (workshops" not in text_of(problem)  # its label, short
         await pilot.press("ctrl+n")
         assert app.step == "naming"  # a refused Next goes nowhere
         database.value = "VECTORS"

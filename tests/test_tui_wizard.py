@@ -1223,3 +1223,109 @@ def test_the_palettes_keys_panel_closes_with_escape_and_a_screenshot_says_where_
             assert "Where to deploy" in picture.read_text().replace("&#160;", " ")
 
     asyncio.run(scenario())
+
+
+def test_after_a_rename_deploy_and_the_strip_follow_the_new_names_not_the_old_job(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """A deploy run in the wizard, then Naming gives another prefix: Deploy shows the new
+    names (nothing done, "Deploy"), not the old names' ended job ("Deploy again", every
+    step ticked), and the job strip says nothing of it; back to the old names, the job is
+    theirs again."""
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+
+    _, context = deployed_wizard
+
+    def ticked(app: WizardApp) -> int:
+        states = app.screen.query_one(Checklist).states.values()
+        return sum(s in ("done", "skipped") for s in states)
+
+    def strip(app: WizardApp) -> str:
+        widget = app.screen.query_one("#job-strip", Static)
+        return text_of(widget) if widget.display else ""
+
+    async def go(pilot: Pilot[None], app: WizardApp, step: str) -> None:
+        await visit(pilot, app, step)
+        await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
+            await pilot.click("#start")
+            await until(pilot, lambda: app.job is not None and app.job.finished, what="ran")
+            assert app.job is not None
+            assert app.job.ok
+            steps = len(app.screen.query_one(Checklist).states)
+            assert ticked(app) == steps
+            await go(pilot, app, "naming")
+            assert strip(app).startswith("Deploy")  # the old names' job, still theirs
+            app.screen.query_one("#set-prefix", Input).value = "ZED_"
+            await until(pilot, lambda: context.deployment.prefix == "ZED_", what="renamed")
+            await go(pilot, app, "deploy")
+            assert ticked(app) == 0
+            assert str(app.screen.query_one("#start", Button).label) == "Deploy"
+            assert app.screen.query_one("#next", Button).disabled
+            assert strip(app) == ""
+            await go(pilot, app, "naming")
+            app.screen.query_one("#set-prefix", Input).value = ""
+            await until(pilot, lambda: context.deployment.prefix == "", what="named back")
+            await go(pilot, app, "deploy")
+            assert ticked(app) == steps
+            assert strip(app).startswith("Deploy")
+
+    asyncio.run(scenario())
+
+
+def test_leaving_naming_with_a_bad_name_keeps_what_was_typed_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back from Naming with one name invalid: the valid edits count, the invalid one is
+    not cut to a valid stem ("my wh" is not kept as MY), the wizard says what is left to
+    fix, and Naming shows it again as typed, with its problem, until it is fixed."""
+    from spcs_wizard.tui.screens.naming import NamingScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    context = WizardContext()
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="naming")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            warehouse = screen.query_one("#set-warehouse-name", Input)
+            screen.query_one("#set-prefix", Input).value = "ZED_"
+            for typed in ("m", "my", "my ", "my w", "my wh"):  # as typed, key by key
+                warehouse.value = typed
+                await pilot.pause()
+            problem = screen.query_one("#problem", Static)
+            await until(pilot, lambda: "my wh" in text_of(problem), what="refused")
+            said = text_of(problem)
+            assert said.startswith("✗ Warehouse: 'my wh' is not a valid Snowflake identifier")
+            assert "warehouse.name" not in said  # the label, not the setting's key
+            assert context.deployment.prefix == "ZED_"  # the valid edit counts
+            assert context.deployment.warehouse.name == "MILVUS_WAREHOUSE"  # not "MY"
+            await pilot.press("ctrl+b")
+            told = await until_said(pilot, app, "Warehouse: 'my wh'")
+            assert "Naming still shows what you typed" in told
+            assert context.deployment.warehouse.name == "MILVUS_WAREHOUSE"
+            await visit(pilot, app, "naming")
+            await until(pilot, lambda: bool(app.screen.query("#set-warehouse-name")))
+            screen = app.screen
+            assert isinstance(screen, NamingScreen)
+            warehouse = screen.query_one("#set-warehouse-name", Input)
+            assert warehouse.value == "my wh"
+            assert warehouse.has_class("-invalid")
+            assert "'my wh'" in text_of(screen.query_one("#problem", Static))
+            assert screen.query_one("#next", Button).disabled
+            warehouse.value = "MY_WH"
+            await until(pilot, lambda: context.deployment.warehouse.name == "MY_WH", what="ok")
+            await pilot.press("ctrl+b")
+            await until(pilot, lambda: not isinstance(app.screen, NamingScreen), what="left")
+            assert context.naming_typed == {}
+            await visit(pilot, app, "naming")
+            await until(pilot, lambda: bool(app.screen.query("#set-warehouse-name")))
+            value = app.screen.query_one("#set-warehouse-name", Input).value
+            assert value == "MY_WH"
+            assert context.deployment.deployment_id == "ZED_MILVUS_DEMO"
+
+    asyncio.run(scenario())

@@ -49,6 +49,9 @@ def pools_made(step_ids: Iterable[str]) -> list[str]:
 class JobProgress:
     title: str  # "Deploy", "Build & push", "Teardown"
     step_ids: tuple[str, ...]
+    # What it ran on (the deployment's settings and where): an ended job is shown only
+    # for what it ran on, not after the names were changed or another target chosen.
+    subject: str = ""
     monotonic: Callable[[], float] = time.monotonic
     log: list[Entry] = field(default_factory=list)
     states: dict[str, str] = field(default_factory=dict)  # step -> done, skipped, failed
@@ -96,6 +99,11 @@ class JobProgress:
     @property
     def running(self) -> bool:
         return not self.finished
+
+    def tells_of(self, subject: str) -> bool:
+        """Whether a face showing ``subject`` shows this job: while it runs, always (it
+        is the wizard's one job); once ended, only for what it ran on."""
+        return self.running or self.subject == subject
 
     def pools_standing(self) -> list[str]:
         """The services whose compute pool this run made or found in place: after a

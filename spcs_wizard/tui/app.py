@@ -150,10 +150,18 @@ class WizardApp(WizardAppBase):
         if self.job is not None and self.job.running:
             self._show_job()
 
+    def job_line(self) -> str:
+        """The one line every screen shows of the wizard's job: while it runs, and once
+        it ended for what it ran on (not after a rename, nor on another target)."""
+        job = self.job
+        if job is None or not job.tells_of(self.wizard.job_subject):
+            return ""
+        return job.summary()
+
     def _show_job(self) -> None:
         from textual.widgets import Static
 
-        text = self.job.summary() if self.job is not None else ""
+        text = self.job_line()
         for screen in self.screen_stack:  # those under a dialog too
             for strip in screen.query("#job-strip").results(Static):
                 strip.update(text)
@@ -302,6 +310,7 @@ class WizardApp(WizardAppBase):
             return
         wizard = self.wizard
         wizard.deployment = k.deployment
+        wizard.naming_typed = {}  # typed for another deployment
         wizard.mode = "rehearsal" if k.rehearsal else "account"
         wizard.connection_name = k.connection_name
         wizard.connected_as = None

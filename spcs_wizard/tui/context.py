@@ -39,6 +39,9 @@ class WizardContext:
     connected_as: str | None = None
     from_draft: bool = False  # the settings are the ones Naming had last time
     told_draft: bool = False  # Welcome said so (once a run, not on each visit)
+    # Naming's fields as typed when it was left with a name that is not valid (the
+    # deployment keeps the last valid ones): shown again on its return.
+    naming_typed: dict[str, str] = field(default_factory=dict)
     resume_after_connect: bool = False  # a known deployment was picked: go where it stopped
     _session: DeploymentSession | None = field(default=None, repr=False)
 
@@ -108,6 +111,16 @@ class WizardContext:
                 given_secrets=given,
             )
         return s
+
+    @property
+    def job_subject(self) -> str:
+        """What a job started now runs on: these settings (names, sizes) on this target."""
+        import hashlib
+
+        settings = self.deployment.model_dump_json().encode()
+        rehearsal = self.mode == "rehearsal"
+        where = "the rehearsal" if rehearsal else f"connection {self.connection_name}"
+        return f"{hashlib.sha256(settings).hexdigest()[:16]} on {where}"
 
     @property
     def ready(self) -> bool:

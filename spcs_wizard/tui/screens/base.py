@@ -45,8 +45,10 @@ class WizardScreen(Screen[None]):
 
     def own_job(self) -> JobProgress | None:
         """The last job of the kind this screen starts and shows (kept after it ended, so
-        the screen comes back with what it did)."""
-        return self.wizard_app.jobs.get(self.JOB_TITLE) if self.JOB_TITLE else None
+        the screen comes back with what it did), unless it ended for other settings or
+        another target (Naming changed a name since: its record is not this one's)."""
+        job = self.wizard_app.jobs.get(self.JOB_TITLE) if self.JOB_TITLE else None
+        return job if job is not None and job.tells_of(self.wizard.job_subject) else None
 
     def replay_job(self) -> JobProgress | None:
         """On mount: this screen's job as it is (it went on while another step was
@@ -201,9 +203,9 @@ class WizardScreen(Screen[None]):
         yield StepBar(self.STEP)
         with Vertical(id="body"):
             yield from self.compose_body()
-        job = self.wizard_app.job
-        strip = Static(job.summary() if job is not None else "", id="job-strip")
-        strip.display = job is not None  # the wizard's deploy, build or teardown
+        line = self.wizard_app.job_line()  # the wizard's deploy, build or teardown
+        strip = Static(line, id="job-strip")
+        strip.display = bool(line)
         yield strip
         with Horizontal(classes="nav"):
             yield Button("◀ Back ^b", id="back", compact=True)

@@ -229,7 +229,7 @@ class BuildScreen(AsksForSecrets):
         """The build & push, as the wizard's job: Back and Next leave it running."""
         session = self.wizard.session
         steps = session.images_plan().steps
-        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps], subject=self.wizard.job_subject)
         if not self.wizard_app.run_job(job, plan_job(images_only=True, report=lambda f: f.message)):
             self.query_one("#start", Button).disabled = False
             return

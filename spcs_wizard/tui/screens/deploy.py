@@ -103,7 +103,7 @@ class DeployScreen(AsksForSecrets):
         """The deploy, as the wizard's job: Back and Next leave it running."""
         session = self.wizard.session
         steps = session.plan().steps
-        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps], subject=self.wizard.job_subject)
         if self.wizard_app.run_job(job, plan_job(images_only=False, report=lambda f: f.hint)):
             self.query_one(Checklist).show_steps(steps)
             self.query_one("#log", EventLog).clear()

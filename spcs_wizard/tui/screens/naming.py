@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 from rich.markup import escape
 from textual.containers import Grid, VerticalScroll
@@ -25,6 +26,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("jupyter.pool.name", "Notebook compute pool"),
 )
 FAMILIES = [(f"{f} ({c:g} credits/h)", f) for f, c in POOL_CREDITS_PER_HOUR.items()]
+FAMILY = "milvus.pool.instance_family"
 
 
 def setting(d: Deployment, path: str) -> str:
@@ -40,18 +42,22 @@ def field_id(path: str) -> str:
 
 class NamingScreen(WizardScreen):
     STEP = "naming"
+    _problems: tuple[str, ...] = ()  # what is wrong with the names typed, in words
+    _typed: Mapping[str, str] = MappingProxyType({})  # the fields' values, last checked
 
     def compose_body(self) -> Iterable[Widget]:
-        d = self.wizard.deployment
+        d = self._before = self.wizard.deployment  # the names as this visit found them
+        typed = self.wizard.naming_typed  # left invalid last time: shown as it was typed
         with VerticalScroll():
             with Grid(id="fields"):
                 for path, label in FIELDS:
                     yield Label(label)
-                    yield Input(setting(d, path), id=field_id(path), name=path, compact=True)
+                    value = typed.get(path, setting(d, path))
+                    yield Input(value, id=field_id(path), name=path, compact=True)
                 yield Label("Milvus pool size")
                 yield Select(
                     FAMILIES,
-                    value=d.milvus.pool.instance_family,
+                    value=typed.get(FAMILY, d.milvus.pool.instance_family),
                     allow_blank=False,
                     compact=True,
                     id="set-milvus-pool-instance_family",
@@ -64,21 +70,36 @@ class NamingScreen(WizardScreen):
         self.query_one("#names", DataTable).add_columns("object", "name")
         self.show_names(self.wizard.deployment)
         self.query_one(Input).focus()
+        if self.wizard.naming_typed:
+            self.revalidate()  # what is still to fix, said again
 
     def on_unmount(self) -> None:
-        """Remembered for the next start (the last valid names: Naming never keeps an
-        invalid one in the wizard)."""
+        """Remembered for the next start (the last valid names: Naming never puts an
+        invalid one in the deployment). What is left invalid is kept as typed, for when
+        Naming is shown again, and said, so leaving loses nothing without a word."""
         from spcs_wizard.engine.known_deployments import save_draft
         from spcs_wizard.tui.threads import start_thread
 
         deployment = self.wizard.deployment
         self.wizard.from_draft = False
         start_thread(lambda: save_draft(deployment))
+        if not self._problems:
+            self.wizard.naming_typed = {}
+            return
+        self.wizard.naming_typed = dict(self._typed)  # (its fields are gone by now)
+        self.app.notify(
+            "\n".join(self._problems)
+            + "\nUntil then the deployment keeps the names it had; Naming still shows what "
+            "you typed.",
+            title="Naming has names to fix",
+            severity="warning",
+            timeout=12,
+        )
 
     def _changes(self) -> dict[str, str]:
         changes = {str(i.name): i.value for i in self.query(Input) if i.name}
         family = self.query_one("#set-milvus-pool-instance_family", Select).value
-        changes["milvus.pool.instance_family"] = str(family)
+        changes[FAMILY] = str(family)
         return changes
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -89,23 +110,31 @@ class NamingScreen(WizardScreen):
 
     def revalidate(self) -> None:
         problem = self.query_one("#problem", Static)
+        changes = self._typed = self._changes()
         try:
-            d = with_settings(self.wizard.deployment, self._changes(), "naming")
+            d = with_settings(self._before, changes, "naming")
         except ConfigError as exc:
             lines = [line.strip().replace(" (from naming)", "") for line in str(exc).splitlines()]
             lines = lines[1:] if len(lines) > 1 else lines  # past "invalid configuration:"
             bad = [line.split(":", 1)[0] for line in lines]
             for i in self.query(Input):
                 i.set_class(i.name in bad, "-invalid")
-            problem.update("\n".join(f"[bold red]✗[/] {escape(said(line))}" for line in lines))
-            self.allow_next(False, "fix the names above")
-            return
-        for i in self.query(Input):
-            i.remove_class("-invalid")
-        problem.update("")
+            self._problems = tuple(said(line) for line in lines)
+            problem.update("\n".join(f"[bold red]✗[/] {escape(p)}" for p in self._problems))
+            # The valid edits count meanwhile (one bad field does not hold back the rest);
+            # a bad one keeps the name it had, not a valid stem typed on the way ("MY").
+            d = valid_part(self._before, changes, bad)
+        else:
+            for i in self.query(Input):
+                i.remove_class("-invalid")
+            self._problems = ()
+            problem.update("")
         self.wizard.deployment = d
         self.show_names(d)
-        self.allow_next(True)
+        if self._problems:
+            self.allow_next(False, "fix the names above")
+        else:
+            self.allow_next(True)
 
     def show_names(self, d: Deployment) -> None:
         n = d.names()
@@ -129,9 +158,30 @@ class NamingScreen(WizardScreen):
         self.query_one("#nav-status", Static).update(f"deployment {d.deployment_id}")
 
 
+def valid_part(d: Deployment, changes: dict[str, str], bad: list[str]) -> Deployment:
+    """``d`` with every change that is valid, each on top of those before it (a name
+    valid alone may be too long with the prefix: then it is left out)."""
+    for path, value in changes.items():
+        if path in bad:
+            continue
+        try:
+            d = with_settings(d, {path: value}, "naming")
+        except ConfigError:
+            continue
+    return d
+
+
+LABELS = {path: label.split(" (")[0] for path, label in FIELDS}
+
+
 def said(line: str) -> str:
-    """A setting's problem in words: "prefix 'x y' is not ..." once, not "prefix: prefix
-    'x y' is not ..." (the check names its setting already); "database.name: name ..."
-    keeps the setting (the check says only "name")."""
+    """A setting's problem in the words of its label on screen: "Warehouse: 'my wh' is
+    not ...", not "warehouse.name: name 'my wh' is not ..." (the check calls the value
+    "name" or "prefix"; the label says which)."""
     key, _, problem = line.partition(": ")
-    return problem if problem.startswith(key + " ") else line
+    label = LABELS.get(key)
+    if label is None:
+        return line
+    for word in ("name ", "prefix "):
+        problem = problem.removeprefix(word)
+    return f"{label}: {problem}"

@@ -126,7 +126,7 @@ class TeardownScreen(WizardScreen):
     def run_teardown(self, keep: bool, shared: bool) -> None:
         """The teardown, as the wizard's job: Back and Next leave it running."""
         steps = self.wizard.session.teardown_preview(keep, shared)
-        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps])
+        job = JobProgress.of(self.JOB_TITLE, [s.id for s in steps], subject=self.wizard.job_subject)
         self.asking = False
         if self.wizard_app.run_job(job, teardown_job(keep, shared)):
             self.query_one(Checklist).show_steps(steps)
