@@ -138,3 +138,35 @@ def test_a_deployment_there_before_the_run_is_kept(tmp_path: Path) -> None:
     assert again.stages[1].detail == "0 steps done, 29 already in place, 6 waits passed"
     assert again.answer[0]["text"] == demo.DOCS[1]  # the demo was loaded once, not twice
     assert len(again.answer) == len(demo.DOCS)
+
+
+def test_another_deployments_names_in_the_rehearsal_account_are_said_and_nothing_is_left(
+    tmp_path: Path,
+) -> None:
+    """The rehearsal account is the wizard's too: a deployment it keeps there (other
+    database, the same role, user, warehouse and pools) meets this run's first step. The
+    run says so and how to go on, and, having made nothing, does not claim to keep a
+    deployment; the way it names (its own prefix) then passes beside the other."""
+    from spcs_wizard.engine.rehearse import FOREIGN_HINT
+    from spcs_wizard.model.config_file import with_settings
+
+    where = tmp_path / "r"
+    wizards = with_settings(Deployment(), {"database.name": "TRIAL_DB"}, "test")
+    assert rehearse(Rehearsal(where, speed=600, registry=False), wizards, keep=True).ok
+    seen: list[Stage] = []
+    met = rehearse(Rehearsal(where, speed=600, registry=False), Deployment(), on_stage=seen.append)
+    assert not met.ok
+    assert [s.name for s in seen] == ["start", "deploy"]
+    assert seen[-1].detail.startswith(
+        "role: ROLE MILVUS_ROLE already exists and is not this deployment's "
+        "(owner SECURITYADMIN, comment 'spcs-wizard deployment TRIAL_DB')"
+    )
+    assert seen[-1].hint == FOREIGN_HINT
+    assert "--prefix REHEARSE_" in FOREIGN_HINT
+    assert not met.kept  # it made nothing
+    assert met.kept_because == ""
+    own = with_settings(Deployment(), {"prefix": "REHEARSE_"}, "test")
+    beside = rehearse(Rehearsal(where, speed=600, registry=False), own)
+    assert beside.ok
+    assert not beside.kept  # torn down again; the wizard's stays
+    assert [s.name for s in beside.stages][-1] == "teardown"

@@ -63,6 +63,7 @@ def rehearse(
 
     outcome = RehearseOutcome(kept=keep, kept_because="asked (--keep)" if keep else "")
     stages = Stages(outcome.stages, on_stage, clock)
+    session: DeploymentSession | None = None
     try:
         with stages.stage("start") as said:
             try:
@@ -98,12 +99,25 @@ def rehearse(
         finally:
             runner.con.close()
     except StageFailedError:
-        # What a failed stage leaves stays for a look; the next run resumes it.
-        if not outcome.kept and any(s.name == "deploy" for s in outcome.stages):
+        # What a failed stage leaves stays for a look; the next run resumes it. A deploy
+        # that made nothing (its first step met another deployment's object) leaves none.
+        deployed = any(s.name == "deploy" for s in outcome.stages)
+        made = session is not None and session.resume_point() != "start"
+        if not outcome.kept and deployed and made:
             outcome.kept, outcome.kept_because = True, "a stage failed: left for a look"
     finally:
         rehearsal.stop()
     return outcome
+
+
+# The rehearsal account is the wizard's too: its rehearsals (and a `rehearse --keep`)
+# stay there, and their account-wide names (role, user, warehouse, pools) meet this run's.
+FOREIGN_HINT = (
+    "Nothing was changed. The rehearsal account holds another deployment with the same "
+    "account-wide names (the wizard's rehearsal, or a 'rehearse --keep'). Rehearse beside "
+    "it with its own names (--prefix REHEARSE_), or remove it first: 'spcs-wizard', "
+    "Welcome, pick it, then Teardown."
+)
 
 
 def _deploy_and_ask(
@@ -120,7 +134,8 @@ def _deploy_and_ask(
         done = session.deploy(runner, on_event)
         if done.failed is not None:
             failed = done.failed
-            raise StageFailedError(f"{failed.step_id}: {failed.message}", failed.hint)
+            hint = FOREIGN_HINT if failed.foreign else failed.hint
+            raise StageFailedError(f"{failed.step_id}: {failed.message}", hint)
         waits = [step for step in done.done if step.startswith("wait-")]
         said.append(
             f"{len(done.done) - len(waits)} steps done, {len(done.skipped)} already in place, "
