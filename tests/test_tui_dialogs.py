@@ -8,6 +8,7 @@ import asyncio
 import importlib
 import pkgutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -52,6 +53,9 @@ def every_modal() -> set[type[ModalScreen[Any]]]:
     return found
 
 
+WIZARD_CSS = Path(tui_package.__file__).with_name("wizard.tcss")
+
+
 def test_every_dialog_is_covered_here() -> None:
     assert every_modal() == set(FACTORIES)
 
@@ -71,5 +75,65 @@ def test_escape_closes_every_dialog_as_a_cancel() -> None:
                 await pilot.press("escape")
                 await until(pilot, lambda d=dialog: app.screen is not d, what=f"{cls} closed")
                 assert results == [CANCELLED.get(cls)], cls
+
+    asyncio.run(scenario())
+
+
+def test_every_dialogs_buttons_are_in_view_at_80x24() -> None:
+    """On the smallest terminal the wizard supports, each dialog's buttons show without
+    scrolling: the cell at each button's middle is the button's own."""
+
+    async def scenario() -> None:
+        app: App[None] = App(css_path=WIZARD_CSS)  # the wizard's styles, dialogs' too
+        async with app.run_test(size=(80, 24)) as pilot:
+            for cls, make in FACTORIES.items():
+                dialog = make()
+                app.push_screen(dialog)
+                await until(pilot, lambda d=dialog: app.screen is d, what=f"{cls.__name__} open")
+                await pilot.pause()
+                for button in dialog.query(Button):
+                    r = button.region
+                    assert r.area > 0, (cls.__name__, button.id, "has no room")
+                    found, _ = dialog.get_widget_at(r.x + r.width // 2, r.y)
+                    assert found is button, (cls.__name__, button.id, r, found)
+                dialog.dismiss(None)
+                await until(pilot, lambda d=dialog: app.screen is not d, what=f"{cls} closed")
+
+    asyncio.run(scenario())
+
+
+def test_a_file_the_console_cannot_read_keeps_the_load_dialog_open_with_its_path(
+    tmp_path: Path,
+) -> None:
+    """A path with no file, or a file of a kind the console does not read, is said in the
+    dialog, which stays open with what was typed; a readable file closes it with the
+    answer."""
+    from textual.widgets import Input
+
+    from tests.wizard_harness import until_said
+
+    (tmp_path / "notes.docx").write_text("not read here", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("Alan Turing\n", encoding="utf-8")
+
+    async def scenario() -> None:
+        app: App[None] = App()
+        async with app.run_test(size=(80, 24)) as pilot:
+            results: list[Any] = []
+            dialog = LoadDialog("demo")
+            app.push_screen(dialog, results.append)
+            await until(pilot, lambda: bool(dialog.query("#load-path")), what="open")
+            path = dialog.query_one("#load-path", Input)
+            for name, said in (("missing.jsonl", "no such file"), ("notes.docx", "unknown")):
+                path.value = str(tmp_path / name)
+                path.focus()
+                await pilot.press("enter")
+                await until_said(pilot, app, said)
+                assert app.screen is dialog
+                assert path.value == str(tmp_path / name)  # kept as typed
+                assert results == []
+            path.value = str(tmp_path / "notes.txt")
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen is not dialog, what="closed")
+            assert results == [("file", str(tmp_path / "notes.txt"), "text", "demo")]
 
     asyncio.run(scenario())

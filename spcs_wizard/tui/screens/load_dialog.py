@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label
 
 from spcs_wizard.tui.screens.dialog import Dialog
@@ -25,15 +27,21 @@ class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
         self.collection = collection
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # Boxes of one line, in a scrolling frame: on 80x24 the buttons are in view, and
+        # Tab brings whatever it focuses into view.
+        with VerticalScroll(classes="dialog"):
             yield Label("Into the collection (a new name makes it)", classes="section")
-            yield Input(self.collection, placeholder="collection", id="load-collection")
+            yield Input(
+                self.collection, placeholder="collection", id="load-collection", compact=True
+            )
             yield Label("Insert a text", classes="section")
-            yield Input(placeholder="a sentence to store and search", id="insert-text")
+            yield Input(
+                placeholder="a sentence to store and search", id="insert-text", compact=True
+            )
             yield Label("or load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
-            yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path")
+            yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path", compact=True)
             yield Label("the file's column (or key) that holds the text to embed", classes="hint")
-            yield Input("text", placeholder="column with the text", id="load-field")
+            yield Input("text", placeholder="column with the text", id="load-field", compact=True)
             with Horizontal(classes="row"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Insert or load", id="ok", variant="primary", compact=True)
@@ -61,6 +69,24 @@ class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
         elif text:
             self.dismiss(("text", text, "", into))
         elif path:
-            self.dismiss(("file", path, field, into))
+            self.check_file(path, field, into)
         else:
             self.notify("Type a text, or a file's path.", severity="warning")
+
+    @work(thread=True, exclusive=True, group="check-file")
+    def check_file(self, path: str, field: str, into: str) -> None:
+        """A file that is not there, or of a kind the console cannot read, is said here,
+        the dialog kept open with what was typed; else the dialog answers with it."""
+        from spcs_wizard.console.loader import file_format, readable
+        from spcs_wizard.console.transport import ConsoleError
+
+        try:
+            file_format(readable(Path(path).expanduser()))
+        except ConsoleError as exc:
+            self.app.call_from_thread(self._refused, str(exc))
+            return
+        self.app.call_from_thread(self.dismiss, ("file", path, field, into))
+
+    def _refused(self, problem: str) -> None:
+        self.notify(f"{problem}. Check the path, then press Enter again.", severity="warning")
+        self.query_one("#load-path", Input).focus()

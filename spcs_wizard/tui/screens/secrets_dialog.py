@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from spcs_wizard.model.secret_rules import secret_problem
@@ -23,17 +23,20 @@ class SecretsDialog(Dialog[dict[str, str] | None]):
         self.slots = list(slots)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # Boxes of one line, in a scrolling frame: on 80x24 the buttons are in view.
+        with VerticalScroll(classes="dialog"):
             yield Label("The deployment needs these secrets", classes="section")
             yield Static("They are sent to Snowflake and kept in your OS keyring, nowhere else.")
             for slot in self.slots:
                 yield Label(slot.description.capitalize())
-                yield Input(password=True, id=f"s-{slot.key}", placeholder="secret")
-                yield Input(password=True, id=f"c-{slot.key}", placeholder="once more")
+                yield Input(password=True, id=f"s-{slot.key}", placeholder="secret", compact=True)
+                yield Input(
+                    password=True, id=f"c-{slot.key}", placeholder="once more", compact=True
+                )
             yield Static("", id="secret-problem")
             with Horizontal(classes="row"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Use them", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Use them", id="ok", variant="primary", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
