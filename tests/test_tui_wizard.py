@@ -123,6 +123,9 @@ def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(deployed_wi
             await until(pilot, lambda: context.ready, what="connected")
             await pilot.press("ctrl+n")
             assert app.step == "monitor"
+            said = await until_said(pilot, app, "so Next goes on to Monitor")
+            assert said.startswith("MILVUS_DEMO is deployed (local record)")
+            assert "Naming, Review and Build are a ctrl+p away" in said
 
     asyncio.run(scenario())
 
@@ -420,7 +423,9 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
             await pilot.press(*"Go to: Monitor")
             await until(pilot, lambda: listed(app).startswith("Go to: Monitor"), what="palette")
             await pilot.press("enter")
-            await until(pilot, lambda: app.step == "connection", what="sent to connect")
+            # Connection first (said), then Monitor, asked for, once the rehearsal is reached.
+            await until_said(pilot, app, "Connect first (step 2); Monitor follows once connected")
+            await until(pilot, lambda: app.step == "monitor", what="on to the step asked")
             await pilot.press("f1")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -439,7 +444,7 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
             assert app.theme == "catppuccin-latte"
             await pilot.resize_terminal(200, 60)
             await pilot.resize_terminal(80, 24)
-            assert app.step == "connection"
+            assert app.step == "monitor"
 
     asyncio.run(scenario())
 
@@ -1327,5 +1332,36 @@ def test_leaving_naming_with_a_bad_name_keeps_what_was_typed_and_says_so(
             value = app.screen.query_one("#set-warehouse-name", Input).value
             assert value == "MY_WH"
             assert context.deployment.deployment_id == "ZED_MILVUS_DEMO"
+
+    asyncio.run(scenario())
+
+
+def test_a_step_asked_for_before_connecting_follows_once_connected(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """The palette's "Go to: Teardown" from Welcome, not yet connected: Connection first,
+    saying so, then Teardown (not where the deployment stopped); a step asked for and then
+    left for another is no longer followed."""
+    from tests.wizard_harness import search_palette
+
+    _, context = deployed_wizard
+    context.connected_as = None
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="welcome")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await search_palette(pilot, app, "Go to: Teardown")
+            await pilot.press("enter")
+            await until_said(pilot, app, "Teardown follows once connected")
+            await until(pilot, lambda: app.step == "teardown", what="teardown")
+            assert context.after_connect is None
+            context.connected_as = None
+            context.mode = "account"  # (no connection picked: it stays on Connection)
+            context.connection_name = None
+            app.go("console")  # asked for, then left for Naming before connecting
+            assert context.after_connect == "console"
+            await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="connection")
+            await pilot.pause()
+            app.go("naming")
+            assert context.after_connect is None
+            await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="naming")
 
     asyncio.run(scenario())

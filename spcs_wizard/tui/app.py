@@ -323,8 +323,12 @@ class WizardApp(WizardAppBase):
     def go(self, step: str) -> None:
         """Show a step; steps that talk to the account wait until one is reached."""
         if step in NEEDS_TARGET and not self.wizard.ready:
-            self.notify("Connect first (step 2).", severity="warning")
+            title = dict(STEPS)[step]
+            self.notify(f"Connect first (step 2); {title} follows once connected.")
+            self.wizard.after_connect = step
             step = "connection"
+        elif step != "connection":
+            self.wizard.after_connect = None  # gone elsewhere: no longer asked for
         self.step = step
         self.switch_screen(screen_class(step)())
 

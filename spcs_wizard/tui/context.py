@@ -43,6 +43,7 @@ class WizardContext:
     # deployment keeps the last valid ones): shown again on its return.
     naming_typed: dict[str, str] = field(default_factory=dict)
     resume_after_connect: bool = False  # a known deployment was picked: go where it stopped
+    after_connect: str | None = None  # a step asked for before a target was reached
     _session: DeploymentSession | None = field(default=None, repr=False)
 
     @property

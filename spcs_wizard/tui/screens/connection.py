@@ -28,6 +28,7 @@ from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.credentials.login import LoginError, LoginRequest
 from spcs_wizard.model.config_file import ConfigError, with_settings
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.preflight import Finding
@@ -53,6 +54,10 @@ def findings_table(findings: list[Finding]) -> Table:
             detail.append(f"\nan administrator runs: {f.fix}", style="bold")
         table.add_row(mark, f.check, detail)
     return table
+
+
+TITLES = dict(STEPS)
+RESUMED = {"deploy": "partly deployed (local record)", "monitor": "deployed (local record)"}
 
 
 class ConnectionScreen(WizardScreen):
@@ -247,16 +252,29 @@ class ConnectionScreen(WizardScreen):
         self.query_one("#preflight", Static).update(findings_table(findings))
         missing = [f.check for f in findings if not f.ok]
         self.allow_next(not missing, "preflight: " + ", ".join(missing) + " missing")
-        if wizard.resume_after_connect:  # picked up from Welcome: go where it stopped
+        # Picked up from Welcome (go where it stopped), or a step asked for before a
+        # target was reached (the palette's "Go to: Teardown"): on to it.
+        if wizard.resume_after_connect or wizard.after_connect:
             wizard.resume_after_connect = False
             if not missing:
                 self.action_next()
 
     def next_step(self) -> str | None:
-        """Pick up where the deployment is: a finished one goes straight to monitoring."""
+        """The step asked for before a target was reached, if one was; else where the
+        deployment is: a finished one goes straight to monitoring, said as it goes."""
+        asked, self.wizard.after_connect = self.wizard.after_connect, None
+        if asked:
+            return asked
         try:
             point = self.wizard.session.resume_point()
         except ValueError as exc:  # an unreadable local state: start over from naming
             self.notify(str(exc), severity="warning")
             point = "start"
-        return {"start": "naming", "deploy": "deploy", "monitor": "monitor"}[point]
+        step = {"start": "naming", "deploy": "deploy", "monitor": "monitor"}[point]
+        if step != "naming":
+            self.notify(
+                f"{self.wizard.deployment.deployment_id} is {RESUMED[step]}, so Next goes on "
+                f"to {TITLES[step]}. Naming, Review and Build are a ctrl+p away (Go to).",
+                title="Picking up where it is",
+            )
+        return step
