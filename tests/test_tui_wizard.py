@@ -1365,3 +1365,80 @@ def test_a_step_asked_for_before_connecting_follows_once_connected(deployed_wiza
             await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="naming")
 
     asyncio.run(scenario())
+
+
+def test_the_checklist_cuts_long_rows_to_the_width_with_an_ellipsis() -> None:
+    """Deploy's and Teardown's checklist does not scroll sideways: at 80 columns what a
+    step does ends in "…" within the width (never cut mid-word with no sign); a result
+    takes its third once there is one, cut the same way; wider, the text is whole."""
+    from textual.app import App, ComposeResult
+
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.model.plan import build_plan
+
+    steps = build_plan(Deployment()).steps
+    longest = max(steps, key=lambda s: len(s.title))
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Checklist(id="checklist")
+
+    def shown(table: Checklist, step_id: str, column: str) -> str:
+        return str(table.get_cell(step_id, column))
+
+    async def scenario() -> None:
+        app = One()
+        async with app.run_test(size=(80, 24)) as pilot:
+            table = app.query_one(Checklist)
+            table.show_steps(steps)
+            await pilot.pause()
+            title = shown(table, longest.id, "title")
+            assert title.endswith("…")
+            assert longest.title.startswith(title[:-1])
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width - table.scrollbar_size_vertical
+            table.mark(longest.id, "failed", "Insufficient privileges to operate on " * 3)
+            await pilot.pause()
+            result = shown(table, longest.id, "result")
+            assert result.startswith("Insufficient")
+            assert result.endswith("…")
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width - table.scrollbar_size_vertical
+            integration = next(s for s in steps if s.id == "security-integration")
+            assert shown(table, integration.id, "title").endswith("…")
+            await pilot.resize_terminal(200, 40)
+            await pilot.pause()
+            assert shown(table, integration.id, "title") == integration.title
+
+    asyncio.run(scenario())
+
+
+def test_build_cards_show_their_whole_phase_at_80_columns() -> None:
+    """Three image cards side by side at 80 columns: a phase of three lines shows all
+    three (the card grows), not two with the rest cut."""
+    from textual.app import App, ComposeResult
+    from textual.containers import Horizontal
+
+    from spcs_wizard.tui.screens.build import ImageProgress
+
+    class Cards(App[None]):
+        CSS_PATH = Path(WizardApp.CSS_PATH)  # type: ignore[arg-type]
+
+        def compose(self) -> ComposeResult:
+            with Horizontal(classes="row"):
+                for image in ("milvus", "gateway", "jupyter"):
+                    yield ImageProgress(image)
+
+    async def scenario() -> None:
+        app = Cards()
+        async with app.run_test(size=(80, 24)) as pilot:
+            card = app.query_one("#image-milvus", ImageProgress)
+            said = "pushed (local record; checked again on a run)"
+            card.phase(said)
+            await pilot.pause()
+            phase = app.query_one("#phase-milvus", Static)
+            lines = phase.render_lines(phase.region.reset_offset)  # as painted
+            painted = " ".join("".join(s.text for s in line).strip() for line in lines)
+            assert painted.split() == said.split(" ")
+
+    asyncio.run(scenario())

@@ -99,6 +99,38 @@ def test_plan_shows_objects_and_cost_without_connecting(tmp_path: Path) -> None:
     assert not (tmp_path / "state").exists()  # a plan records nothing
 
 
+def test_plan_at_80_columns_keeps_each_prefix_and_address_whole(tmp_path: Path) -> None:
+    """Long names at 80 columns: a prefix (typed and searched for whole) and an e-mail
+    address fold onto a second line, never end in "…"; nothing goes past the edge."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "name,email\nAlice Example,alice.example@university.example.org\n"
+        "Bob Longname-Smith,bob.longname-smith@university.example.org\n",
+        encoding="utf-8",
+    )
+    env = clean_environment({"SPCS_WIZARD_HOME": str(tmp_path / "state"), "COLUMNS": "80"})
+    shown = run_command("workshop", "plan", "--roster", str(roster), env=env)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    tables = [line for line in lines if line[:1] in "┏┃┡│└"]  # (prose soft-wraps)
+    assert max(len(line) for line in tables) <= 80, shown.stdout
+    rows = [line for line in lines if line.startswith("│")]
+    assert "…" not in "".join(rows[:4]), shown.stdout
+
+    def column(index: int) -> str:  # a column's cells, their lines joined
+        return "".join(row.split("│")[index].strip() for row in rows[:4])
+
+    plan = json.loads(
+        run_command("workshop", "plan", "--roster", str(roster), "--json", env=env).stdout
+    )
+    prefixes = [a["prefix"] for a in plan["objects"]["attendees"]]
+    assert prefixes == ["WORKSHOP_ALICE_EXAMPLE_", "WORKSHOP_BOB_LONGNAME_SMITH_"]
+    assert column(3) == "".join(prefixes)
+    assert column(2) == (
+        "alice.example@university.example.orgbob.longname-smith@university.example.org"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -93,9 +93,23 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 assert _column(app, "attendee") == ["attendee 01", "attendee 02", "attendee 03"]
                 assert _column(app, "state") == ["running"] * 3
                 assert _column(app, "pools") == ["2 active"] * 3
-                assert _column(app, "credits/h") == ["0.22"] * 3
+                assert _column(app, "cr/h") == ["0.22"] * 3
                 fresh = text_of(screen.query_one("#freshness", Static))
-                assert fresh.startswith("3 of 3 running · 0.66 credits/h now")
+                assert fresh.startswith("at ")  # the time of the look first: never cut
+                assert " · 3 of 3 running · 0.66 credits/h (cr/h) now" in fresh
+                # At 80x24 every column is in view (no sideways scrolling), and the
+                # freshness line wraps whole rather than losing its end.
+                await pilot.resize_terminal(80, 24)
+                await pilot.pause()
+                table = screen.query_one("#class", DataTable)
+                assert table.virtual_size.width <= table.scrollable_content_region.width
+                line = screen.query_one("#freshness", Static)
+                painted = " ".join(
+                    "".join(seg.text for seg in row).strip()
+                    for row in line.render_lines(line.region.reset_offset)
+                )
+                assert painted.split() == fresh.split()
+                await pilot.resize_terminal(140, 30)
                 await pilot.press("u")  # every one runs: said, nothing asked or billed
                 await until_said(
                     pilot, app, "Every attendee's deployment is running already: nothing to resume."
@@ -129,7 +143,9 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 # `o` where no browser exists copies the attendee's address and says so; it
                 # said "Opened" before, whatever happened.
                 copied = await open_without_a_browser(pilot, app)
-                assert copied.removeprefix("https://") == _column(app, "endpoint")[0]
+                assert text_of(screen.query_one("#selected", Static)) == (
+                    f"attendee 01: {copied} (o opens it)"
+                )
                 # A rehearsal's address stands in for one: copied and said, never opened.
                 assert any(
                     m.startswith("Rehearsal: ") and copied in m and "nothing answers" in m
@@ -207,12 +223,14 @@ def test_the_dashboard_watches_a_class_on_an_account(
                 await until(pilot, lambda: isinstance(app.screen, ClassScreen), what="screen")
                 await _looked(pilot, app, "the first look")
                 assert _column(app, "state") == ["running"] * 2
-                endpoints = _column(app, "endpoint")
+                endpoints = [r.endpoint or "" for r in app.screen.rows]  # type: ignore[attr-defined]
                 assert all(e.endswith(".snowflakecomputing.app") for e in endpoints), endpoints
                 assert "connection dev" in str(app.screen.sub_title)
                 # On an account `o` opens the address; with no browser here, it is copied.
                 copied = await open_without_a_browser(pilot, app)
-                assert copied.removeprefix("https://") == endpoints[0]
+                assert copied == endpoints[0]
+                selected = text_of(app.screen.query_one("#selected", Static))
+                assert selected == f"attendee 01: {copied} (o opens it)"
                 assert any("No web browser here" in m and copied in m for m in notes(app))
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")

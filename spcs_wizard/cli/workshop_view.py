@@ -26,8 +26,12 @@ def objects_table(workshop: Workshop) -> Group:
         title=f"Workshop {workshop.name}: {len(entries)} attendees, a deployment each",
         title_justify="left",
     )
-    for column in ("attendee", "email", "prefix", "objects"):
-        people.add_column(column)
+    # A prefix is typed and searched for whole: it folds onto a second line at 80
+    # columns, never ends in "…"; so does an e-mail address.
+    people.add_column("attendee")
+    people.add_column("email", overflow="fold")
+    people.add_column("prefix", overflow="fold")
+    people.add_column("objects")
     for entry in entries:
         attendee = workshop.attendee(entry["attendee"])
         people.add_row(

@@ -1,7 +1,8 @@
 """The class dashboard (``spcs-wizard workshop dashboard``): one live row per attendee
-(state, pools, services, restarts, credits an hour now and while watched, endpoint, last
-error), refreshed in a background thread, with the instructor's actions on the whole class
-(suspend, resume, teardown: each asks first, with what it costs or loses)."""
+(state, pools, services, restarts, credits an hour now and while watched, last error;
+the selected row's endpoint under the table), refreshed in a background thread, with the
+instructor's actions on the whole class (suspend, resume, teardown: each asks first, with
+what it costs or loses)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,17 @@ from spcs_wizard.workshop.status import AttendeeRow, class_rows, states_in_words
 if TYPE_CHECKING:
     from spcs_wizard.workshop.classroom import ClassReport, Classroom, RunnerPool
 
+# Short headings, so that at 80 columns every one but the last error is in view (the
+# freshness line spells out "credits"); the selected row's endpoint, an address too long
+# for a column, is the line under the table, whole.
 COLUMNS = (
     "attendee",
     "state",
     "pools",
     "services",
     "restarts",
-    "credits/h",
-    "credits seen",
-    "endpoint",
+    "cr/h",
+    "cr seen",
     "last error",
 )
 REFRESH_SECS = 10.0
@@ -82,17 +85,20 @@ class ClassScreen(Screen[None]):
         yield Header()
         yield Static("Looking at the class…", id="freshness")
         yield DataTable(id="class", cursor_type="row", cursor_foreground_priority="renderable")
+        yield Static("", id="selected")
         yield Static("", id="last-action")
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         w = self.room.workshop
         self.title = f"Workshop {w.name}"
-        self.sub_title = f"{len(w.attendees)} attendees · {self.room.target.label}"
+        target = self.room.target
+        where = "rehearsal" if target.is_rehearsal else target.label
+        self.sub_title = f"{len(w.attendees)} attendees · {where}"
         table = self.query_one("#class", DataTable)
         table.add_columns(*COLUMNS)
         for a in w.attendees:
-            table.add_row(a.name, "…", "", "", "", "", "", "", "", key=a.slug)
+            table.add_row(a.name, "…", *[""] * (len(COLUMNS) - 2), key=a.slug)
         table.focus()
         self.action_refresh()
         self.set_interval(self.refresh_secs, self.action_refresh)
@@ -146,7 +152,6 @@ class ClassScreen(Screen[None]):
                 str(r.restarts),
                 "-" if r.credits_per_hour is None else f"{r.credits_per_hour:.4g}",
                 f"{seen:.4f}",
-                (r.endpoint or "-").removeprefix("https://"),
                 r.last_error,
             )
             shown = self._cells.get(r.attendee, ())
@@ -158,12 +163,34 @@ class ClassScreen(Screen[None]):
         rate = round(sum(r.credits_per_hour or 0 for r in rows), 4)
         fresh.update(
             Text.assemble(
+                f"at {time.strftime('%H:%M:%S', time.localtime(now))} · ",
                 (f"{running} of {len(rows)} running", "bold"),
-                f" · {rate:g} credits/h now · {self.meter.total:.4f} credits while watched"
-                + (" · pools shared (rows: shares)" if self.room.workshop.shared_pools else "")
-                + f" · at {time.strftime('%H:%M:%S', time.localtime(now))}",
+                f" · {rate:g} credits/h (cr/h) now · {self.meter.total:.4f} credits seen "
+                "while watched"
+                + (" · pools shared (rows: shares)" if self.room.workshop.shared_pools else ""),
             )
         )
+        self.show_selected()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_selected()
+
+    def selected(self) -> AttendeeRow | None:
+        """The attendee of the highlighted row, as last looked at."""
+        table = self.query_one("#class", DataTable)
+        if not self.rows or table.cursor_row < 0:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def show_selected(self) -> None:
+        row = self.selected()
+        line = self.query_one("#selected", Static)
+        if row is None:
+            line.update("")
+        elif row.endpoint is None:
+            line.update(Text(f"{row.name}: no endpoint address yet", style="dim"))
+        else:
+            line.update(Text.assemble(f"{row.name}: ", (row.endpoint, "bold"), " (o opens it)"))
 
     def on_unmount(self) -> None:
         pool, self._pool = self._pool, None
@@ -290,10 +317,9 @@ class ClassScreen(Screen[None]):
         self.action_refresh()
 
     def action_open(self) -> None:
-        table = self.query_one("#class", DataTable)
-        if not self.rows or table.cursor_row < 0:
+        row = self.selected()
+        if row is None:
             return
-        row = self.rows[min(table.cursor_row, len(self.rows) - 1)]
         if row.endpoint is None:
             self.notify(f"{row.name} has no endpoint address yet.", severity="warning")
             return
@@ -308,7 +334,8 @@ HELP = """\
 One row per attendee, refreshed every few seconds in the background: the state of their
 deployment, their pools and services, restarts, what their pools cost an hour now, and
 the credits they billed while this dashboard watched (an estimate from the consumption
-table), their endpoint and their last error.
+table: "cr seen") and their last error. Under the table: the selected attendee's
+endpoint, whole.
 
 ## Keys
 

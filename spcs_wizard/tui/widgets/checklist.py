@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
 
 from spcs_wizard.engine.events import (
@@ -29,8 +31,20 @@ MARKS = {
 }
 
 
+RESULT = "result"
+
+
+def fitted(text: str, width: int) -> str:
+    """``text`` in ``width`` cells, ending in "…" when it had to be cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)) + "…"
+
+
 class Checklist(DataTable[Text | str]):
-    """One row per step: mark, id, what it does, and how it went."""
+    """One row per step: mark, id, what it does, and how it went. The table does not
+    scroll sideways: what it does and the result are cut to the width, with "…" (the
+    event log below says each in full)."""
 
     def __init__(self, *, removals: bool = False, **kwargs: object) -> None:
         """``removals``: a teardown's list, each step shown by the SQL that undoes it."""
@@ -42,29 +56,59 @@ class Checklist(DataTable[Text | str]):
         )
         self.states: dict[str, str] = {}
         self.removals = removals
+        self._said: dict[str, tuple[str, str]] = {}  # step -> (what it does, result), whole
+        self._widths = (0, 0)  # the cells given to what it does and to the result
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=1)
         self.add_column("step", key="step")
         self.add_column("what it removes" if self.removals else "what it does", key="title")
-        self.add_column("result", key="result")
+        self.add_column(RESULT, key="result")
 
     def show_steps(self, steps: Iterable[Step]) -> None:
         self.clear()
         self.states.clear()
+        self._said.clear()
         for step in steps:
             self.states[step.id] = "todo"
-            what = step.removal if self.removals else step.title
-            self.add_row(MARKS["todo"], step.id, what, "", key=step.id)
+            self._said[step.id] = (step.removal if self.removals else step.title, "")
+        self._widths = self._room()
+        title_width, _ = self._widths
+        for step_id, (what, _) in self._said.items():
+            self.add_row(MARKS["todo"], step_id, fitted(what, title_width), "", key=step_id)
 
     def mark(self, step_id: str, state: str, result: str = "") -> None:
         if step_id not in self.states:
             return
         self.states[step_id] = state
+        self._said[step_id] = (self._said[step_id][0], result)
         self.update_cell(step_id, "mark", MARKS[state])
-        self.update_cell(step_id, "result", result)
+        if self._room() != self._widths:
+            self._refit()  # the first result takes its share of the width
+        self.update_cell(step_id, "result", fitted(result, self._widths[1]))
         if state in ("running", "waiting", "failed"):
             self.move_cursor(row=self.get_row_index(step_id))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._room() != self._widths:
+            self._refit()
+
+    def _room(self) -> tuple[int, int]:
+        """The cells for what each step does and for its result, at this width: the
+        result a third once there is one, what it does the rest (at least 12 each)."""
+        padding = 2 * self.cell_padding * 4  # each of the four columns
+        step = max((cell_len(s) for s in self.states), default=4)
+        free = self.size.width - self.scrollbar_size_vertical - padding - 1 - step
+        if not any(result for _, result in self._said.values()):
+            return max(free - cell_len(RESULT), 12), 0  # (the empty column's heading)
+        result = max(free // 3, 12)
+        return max(free - result, 12), result
+
+    def _refit(self) -> None:
+        self._widths = title_width, result_width = self._room()
+        for step_id, (what, result) in self._said.items():
+            self.update_cell(step_id, "title", fitted(what, title_width), update_width=True)
+            self.update_cell(step_id, "result", fitted(result, result_width), update_width=True)
 
     def show_record(self, executed: set[str], pending: set[str]) -> None:
         """Before a run: what earlier runs did, by the local record (each step is still
