@@ -201,6 +201,22 @@ def test_inserts_list_the_collections_once_and_remake_one_dropped_elsewhere(
     assert [h.fields["text"] for h in lite.ask("notes", "w7 w8", limit=1).hits] == ["w7 w8"]
 
 
+def test_a_filter_can_name_the_schemas_fields_and_the_loaded_records_own(lite: Console) -> None:
+    """Describing a collection lists its schema; a loaded file's other columns are
+    dynamic fields Milvus keeps outside it. The filter's fields are both, never the
+    vector or Milvus' own $meta."""
+    lite.insert("papers", [{"text": "w1 w2", "year": 1950}, {"text": "w3", "venue": "Mind"}])
+    lite.transport.prepare_for_search("papers")
+    info, _ = lite.describe("papers")
+    assert "year" not in info.fields  # not in the schema
+    fields = lite.filter_fields(info)
+    assert fields[: len(info.fields) - 1] == [f for f in info.fields if f != "vector"]
+    assert {"year", "venue"} <= set(fields)
+    assert "vector" not in fields
+    assert "$meta" not in fields
+    assert lite.query("papers", "year == 1950")[0][0]["text"] == "w1 w2"  # and it filters
+
+
 def test_bad_input_gets_a_clear_message(tmp_path: Path, lite: Console, model: Path) -> None:
     lite.load_demo()
     with pytest.raises(ConsoleError, match="'nope' does not exist"):

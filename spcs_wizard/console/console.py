@@ -15,6 +15,7 @@ from spcs_wizard.console.embedders import Embedder
 from spcs_wizard.console.metadata import EMBEDDER_PROPERTY, embedder_of
 from spcs_wizard.console.transport import (
     DYNAMIC_FIELD,
+    ID_FIELD,
     TEXT_FIELD,
     VECTOR_FIELD,
     CollectionInfo,
@@ -87,6 +88,19 @@ class Console:
     def describe(self, name: str) -> tuple[CollectionInfo, int]:
         info = self.transport.describe(name)
         return info, self.transport.row_count(name)
+
+    def filter_fields(self, info: CollectionInfo, sample: int = 20) -> list[str]:
+        """The fields a filter can name: the schema's (not the vector), then the dynamic
+        ones the first ``sample`` rows carry (a loaded file's other columns, such as
+        ``year``: Milvus keeps them outside the schema, so describing does not list
+        them)."""
+        hidden = (VECTOR_FIELD, DYNAMIC_FIELD)
+        found = [f for f in info.fields if f not in hidden]
+        self._ready(info.name)
+        rows = self.transport.query(info.name, f"{ID_FIELD} >= 0", ["*"], sample)
+        for row in rows:
+            found.extend(k for k in row if k not in found and k not in hidden)
+        return found
 
     def ensure(self, name: str, embedder_name: str | None = None) -> Embedder:
         """The collection's embedder, creating the collection when it does not exist."""

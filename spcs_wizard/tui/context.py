@@ -12,12 +12,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from spcs_wizard.console.console import Answer
     from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.images.builder import Builder
     from spcs_wizard.model.deployment import Deployment
 
 Mode = Literal["rehearsal", "account"]
+
+
+@dataclass
+class ConsoleView:
+    """What the console showed when it was left, shown again when it comes back (for the
+    same deployment and target: ``subject``)."""
+
+    subject: str
+    collection: str
+    history: list[str]
+    question: str
+    filter: str
+    answer: Answer | None
+
+
 _MAKING = threading.Lock()  # the rehearsal is made by the first thread to need it
 
 
@@ -44,6 +60,7 @@ class WizardContext:
     naming_typed: dict[str, str] = field(default_factory=dict)
     resume_after_connect: bool = False  # a known deployment was picked: go where it stopped
     after_connect: str | None = None  # a step asked for before a target was reached
+    console_view: ConsoleView | None = None
     _session: DeploymentSession | None = field(default=None, repr=False)
 
     @property

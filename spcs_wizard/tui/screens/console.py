@@ -102,12 +102,41 @@ class ConsoleScreen(WizardScreen):
         self.history: list[str] = []
         self.history_at = 0
         self.hits: list[Hit] = []
+        self.answer: Answer | None = None  # the last, while it is the open collection's
         self.answers_shown = 0  # how many answers were shown (a describe never covers one)
+        self.typed = {"question": "", "filter": ""}  # the boxes' text (kept on leaving)
         self.query_one("#load-progress").display = False
         self.allow_next(True)
+        self.show_view()
         self.open_console()
 
+    def show_view(self) -> None:
+        """Back from another step: the collection, questions, filter and hits as left."""
+        view = self.wizard.console_view
+        if view is None or view.subject != self.wizard.job_subject:
+            return
+        self.collection, self.history = view.collection, list(view.history)
+        self.history_at = len(self.history)
+        self.query_one("#question", Input).value = view.question
+        self.query_one("#filter", Input).value = view.filter
+        if view.answer is not None:
+            self.show_answer(view.answer)
+
+    @on(Input.Changed, "#question, #filter")
+    def keep_typed(self, event: Input.Changed) -> None:
+        self.typed[str(event.input.id)] = event.value
+
     def on_unmount(self) -> None:
+        from spcs_wizard.tui.context import ConsoleView
+
+        self.wizard.console_view = ConsoleView(
+            self.wizard.job_subject,
+            self.collection,
+            self.history,
+            self.typed["question"],
+            self.typed["filter"],
+            self.answer,
+        )
         if self.console is not None:
             self.console.transport.close()
         if self.runner is not None:
@@ -115,6 +144,12 @@ class ConsoleScreen(WizardScreen):
 
     def status(self, text: str) -> None:
         self.query_one("#answer-status", Static).update(text)
+
+    def status_unless_answered(self, text: str) -> None:
+        """A word on the connection, unless an answer's status is shown (one shown
+        again on coming back)."""
+        if self.answer is None:
+            self.status(text)
 
     def problem(self, exc: Exception) -> None:
         self.status(f"[bold red]✗[/] {escape(str(exc))}")
@@ -127,7 +162,8 @@ class ConsoleScreen(WizardScreen):
             from spcs_wizard.console.targets import endpoint_console
 
             session = self.wizard.session
-            self.from_worker(self.status, "reaching Milvus through the public endpoint …")
+            reaching = "reaching Milvus through the public endpoint …"
+            self.from_worker(self.status_unless_answered, reaching)
             try:
                 self.runner = self.connect()
                 self.console = endpoint_console(self.runner, session.deployment)
@@ -143,7 +179,7 @@ class ConsoleScreen(WizardScreen):
         options.clear_options()
         options.add_options(names or ["(none yet: Demo, or Load file)"])
         if label:
-            self.status(f"connected: {escape(label)}")
+            self.status_unless_answered(f"connected: {escape(label)}")
         if self.collection in names:
             options.highlighted = names.index(self.collection)
             self.describe_collection(self.collection)
@@ -166,17 +202,22 @@ class ConsoleScreen(WizardScreen):
                 return
             try:
                 info, rows = self.console.describe(name)
+                fields = self.console.filter_fields(info)
             except ConsoleError as exc:
                 self.from_worker(self.problem, exc)
                 return
-            fields = [f for f in info.fields if f not in ("vector",)]
             self.from_worker(self.show_fields, name, rows, fields, answers_then)
 
     def show_fields(self, name: str, rows: int, fields: list[str], answers_then: int) -> None:
         self.query_one("#filter-field", Select).set_options([(f, f) for f in fields])
-        # Not over an answer that came meanwhile (a question asked while it waited for
-        # the connection: its status would be lost).
-        if answers_then == self.answers_shown:
+        if self.answer is not None and self.answer.collection != name:
+            # Another collection is open now: its hits are not these.
+            self.answer, self.hits = None, []
+            self.query_one(HitsTable).show([])
+            answers_then = self.answers_shown  # (the status is free: say the rows)
+        # Not over this collection's answer: one that came meanwhile (a question asked
+        # while it waited for the connection), or one shown again on coming back.
+        if answers_then == self.answers_shown and self.answer is None:
             self.status(f"{escape(name)}: {rows} rows")
 
     # -- asking ------------------------------------------------------------------------------
@@ -228,7 +269,7 @@ class ConsoleScreen(WizardScreen):
 
     def show_answer(self, answer: Answer) -> None:
         self.answers_shown += 1
-        self.hits = answer.hits
+        self.answer, self.hits = answer, answer.hits
         self.query_one(HitsTable).show(answer.hits)
         said = (
             f"{answer.hits_said} in {answer.seconds * 1000:.1f} ms "
