@@ -28,6 +28,9 @@ def run(
 def assert_clean_usage_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    # Said the one way, Click's own or ours: "Error: ...", never "error: ...".
+    assert re.search(r"^Error: ", result.stderr, re.MULTILINE), result.stderr
+    assert not re.search(r"^error: ", result.stderr, re.MULTILINE), result.stderr
     for fragment in fragments:
         assert fragment in result.stderr
 

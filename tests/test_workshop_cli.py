@@ -442,9 +442,18 @@ def test_an_instructor_provisions_asked_and_watches_the_class_in_a_terminal(
     try:
         board.wait_for("2 of 2 running", timeout=60)
         screen = board.screen()
-        rows = [line for line in screen.splitlines() if "attendee 0" in line]
+        lines = screen.splitlines()
+        rows = [line for line in lines if "attendee 0" in line and "https://" not in line]
         assert len(rows) == 2
         assert all(" running " in row for row in rows), screen
+        header = next(line for line in lines if " attendee " in line and " state " in line)
+        for column in ("pools", "services", "restarts", "cr/h", "cr seen", "last error"):
+            assert f" {column}" in header, screen  # every heading in view at 80 columns
+        # The selected attendee's endpoint, whole, under the table.
+        assert any(
+            line.strip().startswith("attendee 01: https://") and ".app (o opens" in line
+            for line in lines
+        ), screen
         footer = screen.rstrip().splitlines()[-1]
         for key in ("r Refresh", "s Suspend", "t Tear down", "^q Quit", "f1 Help"):
             assert key in footer, footer
@@ -652,3 +661,25 @@ def test_the_status_table_fits_80_columns_and_cuts_no_name() -> None:
     for slug, name in people:
         assert slug in slugs
         assert name.replace(" ", "") in names
+
+
+def test_each_attendees_line_lines_up_with_long_names_and_failures_too() -> None:
+    """The lines a class action prints as each attendee ends: the time and what it did
+    start in the same column for every attendee, however long their name, and a
+    failure's line keeps the columns (its phase then its reason)."""
+    from spcs_wizard.cli import workshop_common
+    from spcs_wizard.workshop.classroom import AttendeeResult
+    from spcs_wizard.workshop.roster import Attendee
+
+    long = Attendee("Alice Example-Longname", "ALICE_EXAMPLE_LONGNAME")
+    short = Attendee("Bo", "BO")
+    show = workshop_common.printer(False, "teardown", [long.slug, short.slug])
+    with workshop_common.console.capture() as captured:
+        show(AttendeeResult(long, "teardown", True, "22 removed", seconds=0.3))
+        show(AttendeeResult(short, "teardown", False, "Insufficient privileges", seconds=1.25))
+    lines = captured.get().splitlines()
+    assert lines[0].startswith("✓ ALICE_EXAMPLE_LONGNAME ")
+    assert lines[1].startswith("✗ BO ")
+    assert [line.index(" s ") for line in lines] == [lines[0].index(" s ")] * 2
+    assert lines[0].endswith("0.3 s  22 removed")
+    assert lines[1].endswith("1.2 s  teardown: Insufficient privileges")

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not is_user_error(exc):
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)  # as Click says its own
         return exit_codes.USAGE
     return exit_codes.OK
 

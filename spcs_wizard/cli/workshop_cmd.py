@@ -33,6 +33,7 @@ from spcs_wizard.cli.workshop_common import (
     printer,
     recorded,
     recorded_class,
+    slugs,
     target_for,
     target_options,
     workshop_group,
@@ -134,7 +135,8 @@ def provision_command(
         keyring_note()
         pool = room.pool()
         try:
-            report = guarded(lambda: room.provision(pool, on_result=printer(as_json, "provision")))
+            show = printer(as_json, "provision", slugs(room))
+            report = guarded(lambda: room.provision(pool, on_result=show))
         finally:
             pool.close()
     finish(report, as_json, "provisioned")
@@ -174,7 +176,8 @@ def _switch(
 ) -> None:
     try:
         with recorded_class(name, connection_name, rehearsal) as (room, pool):
-            report = guarded(lambda: room.switch(pool, verb, on_result=printer(as_json, verb)))
+            show = printer(as_json, verb, slugs(room))
+            report = guarded(lambda: room.switch(pool, verb, on_result=show))
     except NoWorkshopError as exc:  # the state asked for holds: said, exit 0
         click.echo(f"Nothing to {verb}: {exc.message}.")
         return
@@ -233,9 +236,8 @@ def teardown_command(
             ):
                 raise click.Abort()
         keyring_note(creating=False)  # the attendees' passwords are forgotten after their users
-        report = guarded(
-            lambda: room.teardown(pool, keep_data=keep_data, on_result=printer(as_json, "teardown"))
-        )
+        show = printer(as_json, "teardown", slugs(room))
+        report = guarded(lambda: room.teardown(pool, keep_data=keep_data, on_result=show))
     finish(report, as_json, "torn down")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -299,19 +299,29 @@ def guarded(run: Callable[[], ClassReport]) -> ClassReport:
         raise ConfigurationError(str(exc)) from None
 
 
-def printer(as_json: bool, action: str) -> Callable[[AttendeeResult], None]:
+def slugs(room: Classroom) -> list[str]:
+    return [a.slug for a in room.workshop.attendees]
+
+
+def printer(
+    as_json: bool, action: str, slugs: Iterable[str] = ()
+) -> Callable[[AttendeeResult], None]:
+    """One line per attendee as each ends, in columns that line up for every one of
+    ``slugs`` (the class's): mark, who, seconds, then what it did or where it failed."""
+    width = max([12, *(len(slug) for slug in slugs)])
+
     def show(result: AttendeeResult) -> None:
         if as_json:
             return
         # What the class shares (made once, by the first attendee's run) is the class's.
         who = "class" if result.phase == "shared" else result.attendee.slug
+        lead = f"{who:<{width}} {result.seconds:6.1f} s "
         if not result.ok:
-            console.print(f"[bold red]✗[/] {who:<12} {result.phase:<9} {escape(result.detail)}")
+            said = f"{result.phase}: {result.detail}"
+            console.print(f"[bold red]✗[/] {lead} {escape(said)}")
         elif result.phase in ("shared", "services", "teardown", "suspend", "resume", "reset"):
             once = "shared by the class and the account: " if result.phase == "shared" else ""
-            console.print(
-                f"[green]✓[/] {who:<12} {result.seconds:6.1f} s  {once}{escape(result.detail)}"
-            )
+            console.print(f"[green]✓[/] {lead} {once}{escape(result.detail)}")
 
     return show
 
