@@ -1477,3 +1477,35 @@ def test_build_cards_show_their_whole_phase_at_80_columns() -> None:
             assert painted.split() == said.split(" ")
 
     asyncio.run(scenario())
+
+
+def test_on_an_account_a_step_asked_before_connecting_follows_the_connect(
+    emulator: Emulator, account_world: tuple[Path, CryptFileKeyring]
+) -> None:
+    """The account path of "Go to" before a connection: from Welcome in account mode,
+    the palette's "Go to: Teardown" says to connect first; Connection waits for one to be
+    chosen (an account is never reached unasked); Connect, and Teardown follows."""
+    from spcs_wizard.tui.screens.teardown import TeardownScreen
+
+    save_connection_to(emulator)
+    wizard = WizardContext(mode="account")
+
+    async def scenario() -> None:
+        app = WizardApp(wizard, start="welcome")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await search_palette(pilot, app, "Go to: Teardown")
+            await pilot.press("enter")
+            await until_said(pilot, app, "Connect first (step 2); Teardown follows once connected")
+            await until(pilot, lambda: bool(app.screen.query("#connections")), what="connection")
+            await pilot.pause()
+            assert app.step == "connection"
+            assert not wizard.ready  # nothing reached before a connection is chosen
+            app.screen.query_one("#connections", Select).value = "emu"
+            await pilot.click("#connect")
+            await until(pilot, lambda: isinstance(app.screen, TeardownScreen), what="teardown")
+            assert wizard.ready
+            assert wizard.connection_name == "emu"
+            await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="drawn")
+            await pilot.pause()  # (its header's title is set after it mounts)
+
+    asyncio.run(scenario())
