@@ -6,6 +6,7 @@ what it costs or loses)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -43,6 +44,7 @@ COLUMNS = (
     "last error",
 )
 REFRESH_SECS = 10.0
+LOOK_ENDS_WITHIN = 60.0  # seconds the dashboard's closing waits for a look under way
 
 
 class ClassScreen(Screen[None]):
@@ -80,6 +82,9 @@ class ClassScreen(Screen[None]):
         self.looks = 0  # refreshes that ended (tests wait on it)
         self._pool: RunnerPool | None = None
         self._cells: dict[str, tuple[object, ...]] = {}  # each row as last shown
+        self._idle = threading.Event()  # no look under way (closing waits for one)
+        self._idle.set()
+        self.closed = threading.Event()  # its connections closed (and on_close called)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,9 +118,16 @@ class ClassScreen(Screen[None]):
         if self.looking or self.acting:
             return  # one look at a time; an action looks when it ends
         self.looking = True
+        self._idle.clear()
         start_thread(self._look)
 
     def _look(self) -> None:
+        try:
+            self._look_once()
+        finally:
+            self._idle.set()
+
+    def _look_once(self) -> None:
         try:
             looks = self.room.snapshots(self.pool())
             failed = [look for look in looks.values() if isinstance(look, AttendeeResult)]
@@ -197,10 +209,17 @@ class ClassScreen(Screen[None]):
         close = self.on_close
 
         def closed() -> None:
-            if pool is not None:
-                pool.close()
-            if close is not None:
-                close()
+            # A look still under way ends first: closing its connection, or stopping a
+            # rehearsal's emulator, under a running statement would have the connector's
+            # cancel timer fail against it, in a thread of its own.
+            self._idle.wait(LOOK_ENDS_WITHIN)
+            try:
+                if pool is not None:
+                    pool.close()
+                if close is not None:
+                    close()
+            finally:
+                self.closed.set()
 
         start_thread(closed)
 
