@@ -24,7 +24,15 @@ from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
-from tests.wizard_harness import listed, search_palette, text_of, until, until_said, visit
+from tests.wizard_harness import (
+    listed,
+    palette_go,
+    search_palette,
+    text_of,
+    until,
+    until_said,
+    visit,
+)
 
 
 def dialog_up(app: WizardApp) -> bool:
@@ -1375,16 +1383,13 @@ def test_a_step_asked_for_before_connecting_follows_once_connected(deployed_wiza
     """The palette's "Go to: Teardown" from Welcome, not yet connected: Connection first,
     saying so, then Teardown (not where the deployment stopped); a step asked for and then
     left for another is no longer followed."""
-    from tests.wizard_harness import search_palette
-
     _, context = deployed_wizard
     context.connected_as = None
 
     async def scenario() -> None:
         app = WizardApp(context, start="welcome")
         async with app.run_test(size=(120, 40)) as pilot:
-            await search_palette(pilot, app, "Go to: Teardown")
-            await pilot.press("enter")
+            await palette_go(pilot, app, "Go to: Teardown")
             await until_said(pilot, app, "Teardown follows once connected")
             await until(pilot, lambda: app.step == "teardown", what="teardown")
             assert context.after_connect is None
@@ -1493,8 +1498,7 @@ def test_on_an_account_a_step_asked_before_connecting_follows_the_connect(
     async def scenario() -> None:
         app = WizardApp(wizard, start="welcome")
         async with app.run_test(size=(120, 40)) as pilot:
-            await search_palette(pilot, app, "Go to: Teardown")
-            await pilot.press("enter")
+            await palette_go(pilot, app, "Go to: Teardown")
             await until_said(pilot, app, "Connect first (step 2); Teardown follows once connected")
             await until(pilot, lambda: bool(app.screen.query("#connections")), what="connection")
             await pilot.pause()

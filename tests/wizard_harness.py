@@ -72,6 +72,12 @@ async def search_palette(pilot: Pilot[None], app: App[None], text: str) -> None:
     await until(pilot, lambda: listed(app).startswith(text), what=f"{text} first")
 
 
+async def palette_go(pilot: Pilot[None], app: App[None], title: str) -> None:
+    """Run the palette's entry ``title`` (e.g. "Go to: Teardown") as a person would."""
+    await search_palette(pilot, app, title)
+    await pilot.press("enter")
+
+
 def listed(app: App[None]) -> str:
     """The command palette's options, first (highlighted) first; "" when it is closed."""
     from textual.command import CommandList
