@@ -77,7 +77,8 @@ def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> 
     assert lines[4].startswith("Rehearsal passed in ")
     assert lines[5] == (
         "The deployment is kept (asked (--keep)). The wizard ('spcs-wizard', rehearsal) "
-        "reaches it: Welcome, then Connection goes on to its Monitor; its Teardown removes it."
+        "reaches it: on Welcome, Enter on its row (MILVUS_DEMO) goes on to its Monitor; its "
+        "Teardown removes it."
     )
     assert len(lines) == 6
     assert "Traceback" not in again.stderr

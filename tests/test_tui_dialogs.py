@@ -123,6 +123,8 @@ def test_a_file_the_console_cannot_read_keeps_the_load_dialog_open_with_its_path
             app.push_screen(dialog, results.append)
             await until(pilot, lambda: bool(dialog.query("#load-path")), what="open")
             path = dialog.query_one("#load-path", Input)
+            await until(pilot, lambda: app.focused is not None, what="focus")
+            assert app.focused is dialog.query_one("#load-collection", Input)  # the first box
             for name, said in (("missing.jsonl", "no such file"), ("notes.docx", "unknown")):
                 path.value = str(tmp_path / name)
                 path.focus()

@@ -1354,6 +1354,7 @@ def test_leaving_naming_with_a_bad_name_keeps_what_was_typed_and_says_so(
             assert context.deployment.warehouse.name == "MILVUS_WAREHOUSE"  # not "MY"
             await pilot.press("ctrl+b")
             told = await until_said(pilot, app, "Warehouse: 'my wh'")
+            assert "Warehouse stays MILVUS_WAREHOUSE until it is fixed (the other" in told
             assert "Naming still shows what you typed" in told
             assert context.deployment.warehouse.name == "MILVUS_WAREHOUSE"
             await visit(pilot, app, "naming")
@@ -1363,6 +1364,8 @@ def test_leaving_naming_with_a_bad_name_keeps_what_was_typed_and_says_so(
             warehouse = screen.query_one("#set-warehouse-name", Input)
             assert warehouse.value == "my wh"
             assert warehouse.has_class("-invalid")
+            assert app.focused is warehouse  # the cursor where the fix is, at its end
+            assert warehouse.cursor_position == len("my wh")
             assert "'my wh'" in text_of(screen.query_one("#problem", Static))
             assert screen.query_one("#next", Button).disabled
             warehouse.value = "MY_WH"
@@ -1513,3 +1516,12 @@ def test_on_an_account_a_step_asked_before_connecting_follows_the_connect(
             await pilot.pause()  # (its header's title is set after it mounts)
 
     asyncio.run(scenario())
+
+
+def test_text_is_fitted_with_an_ellipsis_only_when_cut() -> None:
+    from spcs_wizard.tui.widgets.fitted import fitted
+
+    assert fitted("Hohenzollern-Sigmaringen", 24) == "Hohenzollern-Sigmaringen"
+    assert fitted("Hohenzollern-Sigmaringen", 12) == "Hohenzoller…"
+    assert fitted("日本語の名前", 7) == "日本語…"  # wide characters count two cells
+    assert fitted("abc", 0) == "…"

@@ -100,8 +100,9 @@ def test_plan_shows_objects_and_cost_without_connecting(tmp_path: Path) -> None:
 
 
 def test_plan_at_80_columns_keeps_each_prefix_and_address_whole(tmp_path: Path) -> None:
-    """Long names at 80 columns: a prefix (typed and searched for whole) and an e-mail
-    address fold onto a second line, never end in "…"; nothing goes past the edge."""
+    """Long names at 80 columns: a prefix (typed and searched for whole), an e-mail
+    address and a name fold onto a second line, never end in "…"; nothing goes past the
+    edge."""
     roster = tmp_path / "roster.csv"
     roster.write_text(
         "name,email\nAlice Example,alice.example@university.example.org\n"
@@ -126,6 +127,7 @@ def test_plan_at_80_columns_keeps_each_prefix_and_address_whole(tmp_path: Path) 
     prefixes = [a["prefix"] for a in plan["objects"]["attendees"]]
     assert prefixes == ["WORKSHOP_ALICE_EXAMPLE_", "WORKSHOP_BOB_LONGNAME_SMITH_"]
     assert column(3) == "".join(prefixes)
+    assert column(1) == "Alice ExampleBob Longname-Smith"
     assert column(2) == (
         "alice.example@university.example.orgbob.longname-smith@university.example.org"
     )

@@ -165,6 +165,9 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 await _confirm(pilot, app, "s")
                 await _looked(pilot, app, "after suspend")
                 assert _column(app, "state") == ["suspended"] * 3
+                assert text_of(screen.query_one("#selected", Static)) == (
+                    "attendee 01: suspended (u resumes the class)"  # not "no address yet"
+                )
                 await pilot.press("s")
                 await until_said(
                     pilot,

@@ -76,13 +76,14 @@ def rehearse_command(
         total = sum(s.seconds for s in outcome.stages)
         console.print(f"[bold green]Rehearsal passed[/] in {total:.1f} s")
     if outcome.kept and not as_json:
-        console.print(f"The deployment is kept ({outcome.kept_because}). {_reach(where)}")
+        reach = _reach(where, deployment.deployment_id)
+        console.print(f"The deployment is kept ({outcome.kept_because}). {reach}")
     if not outcome.ok:
         nothing_done = outcome.stages[-1].name == "start"  # e.g. a --home it cannot use
         sys.exit(exit_codes.USAGE if nothing_done else exit_codes.FAILURE)
 
 
-def _reach(where: Path) -> str:
+def _reach(where: Path, deployment_id: str) -> str:
     from spcs_wizard.engine.rehearsal import rehearsal_home
 
     if where.resolve() != rehearsal_home().resolve():
@@ -90,9 +91,11 @@ def _reach(where: Path) -> str:
             f"It is in {where}, which the wizard does not open (its rehearsal account is "
             f"{rehearsal_home()}); 'spcs-wizard rehearse --home {where}' finds it again."
         )
+    # Welcome's list, not Next: the wizard starts on the names Naming had last time,
+    # which may be another deployment's.
     return (
-        "The wizard ('spcs-wizard', rehearsal) reaches it: Welcome, then Connection goes on "
-        "to its Monitor; its Teardown removes it."
+        f"The wizard ('spcs-wizard', rehearsal) reaches it: on Welcome, Enter on its row "
+        f"({deployment_id}) goes on to its Monitor; its Teardown removes it."
     )
 
 

@@ -27,8 +27,8 @@ def objects_table(workshop: Workshop) -> Group:
         title_justify="left",
     )
     # A prefix is typed and searched for whole: it folds onto a second line at 80
-    # columns, never ends in "…"; so does an e-mail address.
-    people.add_column("attendee")
+    # columns, never ends in "…"; so do an e-mail address and a name.
+    people.add_column("attendee", overflow="fold")
     people.add_column("email", overflow="fold")
     people.add_column("prefix", overflow="fold")
     people.add_column("objects")

@@ -22,6 +22,7 @@ from spcs_wizard.state_style import condition
 from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.threads import start_thread
+from spcs_wizard.tui.widgets.fitted import fitted
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
 from spcs_wizard.workshop.meter import CreditMeter
@@ -43,6 +44,8 @@ COLUMNS = (
     "cr seen",
     "last error",
 )
+NAME_CELLS = 20  # a long attendee name is cut (with "…") to keep the columns in view;
+# the line under the table says it whole
 REFRESH_SECS = 10.0
 LOOK_ENDS_WITHIN = 60.0  # seconds the dashboard's closing waits for a look under way
 
@@ -103,7 +106,7 @@ class ClassScreen(Screen[None]):
         table = self.query_one("#class", DataTable)
         table.add_columns(*COLUMNS)
         for a in w.attendees:
-            table.add_row(a.name, "…", *[""] * (len(COLUMNS) - 2), key=a.slug)
+            table.add_row(fitted(a.name, NAME_CELLS), "…", *[""] * (len(COLUMNS) - 2), key=a.slug)
         table.focus()
         self.action_refresh()
         self.set_interval(self.refresh_secs, self.action_refresh)
@@ -157,7 +160,7 @@ class ClassScreen(Screen[None]):
         for r in rows:
             seen = self.meter.observe(r.attendee, r.credits_per_hour, now)
             cells = (
-                r.name,
+                fitted(r.name, NAME_CELLS),
                 condition(r.condition),
                 states_in_words(r.pools),
                 states_in_words(r.services),
@@ -200,7 +203,12 @@ class ClassScreen(Screen[None]):
         if row is None:
             line.update("")
         elif row.endpoint is None:
-            line.update(Text(f"{row.name}: no endpoint address yet", style="dim"))
+            why = (
+                "suspended (u resumes the class)"
+                if row.condition == "suspended"
+                else "no endpoint address yet"
+            )
+            line.update(Text(f"{row.name}: {why}", style="dim"))
         else:
             line.update(Text.assemble(f"{row.name}: ", (row.endpoint, "bold"), " (o opens it)"))
 

@@ -22,6 +22,8 @@ class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
     collection (the one open, unless another is named: made if new). Returns ("text",
     the text, "", collection) or ("file", path, column, collection)."""
 
+    AUTO_FOCUS = "#load-collection"  # the first box: typing goes where it is read from
+
     def __init__(self, collection: str = "") -> None:
         super().__init__()
         self.collection = collection

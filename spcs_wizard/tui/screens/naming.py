@@ -44,6 +44,7 @@ class NamingScreen(WizardScreen):
     STEP = "naming"
     _problems: tuple[str, ...] = ()  # what is wrong with the names typed, in words
     _typed: Mapping[str, str] = MappingProxyType({})  # the fields' values, last checked
+    _bad: tuple[str, ...] = ()  # the settings whose typed value is not valid
 
     def compose_body(self) -> Iterable[Widget]:
         d = self._before = self.wizard.deployment  # the names as this visit found them
@@ -71,7 +72,11 @@ class NamingScreen(WizardScreen):
         self.show_names(self.wizard.deployment)
         self.query_one(Input).focus()
         if self.wizard.naming_typed:
-            self.revalidate()  # what is still to fix, said again
+            self.revalidate()  # what is still to fix, said again, and the cursor there
+            for field in self.query(Input).filter(".-invalid").results(Input):
+                field.focus()
+                field.cursor_position = len(field.value)  # (not all selected: typed over)
+                break
 
     def on_unmount(self) -> None:
         """Remembered for the next start (the last valid names: Naming never puts an
@@ -87,10 +92,12 @@ class NamingScreen(WizardScreen):
             self.wizard.naming_typed = {}
             return
         self.wizard.naming_typed = dict(self._typed)  # (its fields are gone by now)
+        kept = [f"{LABELS[p]} stays {setting(deployment, p)}" for p in self._bad if p in LABELS]
+        until = "until it is fixed" if len(kept) == 1 else "until they are fixed"
         self.app.notify(
             "\n".join(self._problems)
-            + "\nUntil then the deployment keeps the names it had; Naming still shows what "
-            "you typed.",
+            + f"\n{', '.join(kept)} {until} (the other changes count); Naming still shows "
+            "what you typed.",
             title="Naming has names to fix",
             severity="warning",
             timeout=12,
@@ -120,6 +127,7 @@ class NamingScreen(WizardScreen):
             for i in self.query(Input):
                 i.set_class(i.name in bad, "-invalid")
             self._problems = tuple(said(line) for line in lines)
+            self._bad = tuple(bad)
             problem.update("\n".join(f"[bold red]✗[/] {escape(p)}" for p in self._problems))
             # The valid edits count meanwhile (one bad field does not hold back the rest);
             # a bad one keeps the name it had, not a valid stem typed on the way ("MY").
@@ -127,7 +135,7 @@ class NamingScreen(WizardScreen):
         else:
             for i in self.query(Input):
                 i.remove_class("-invalid")
-            self._problems = ()
+            self._problems = self._bad = ()
             problem.update("")
         self.wizard.deployment = d
         self.show_names(d)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
@@ -18,6 +18,7 @@ from spcs_wizard.engine.events import (
     StepWaiting,
 )
 from spcs_wizard.model.step import Step
+from spcs_wizard.tui.widgets.fitted import fitted
 
 MARKS = {
     "todo": Text("·", style="dim"),
@@ -32,13 +33,6 @@ MARKS = {
 
 
 RESULT = "result"
-
-
-def fitted(text: str, width: int) -> str:
-    """``text`` in ``width`` cells, ending in "…" when it had to be cut."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(width - 1, 0)) + "…"
 
 
 class Checklist(DataTable[Text | str]):
