@@ -16,7 +16,10 @@ from spcs_wizard.engine.events import StepDone, StepFailed, StepSkipped, StepSta
 from spcs_wizard.engine.hints import HINTS
 from spcs_wizard.engine.runner import DOES_NOT_EXIST, SqlRunner
 from spcs_wizard.engine.teardown import (
+    ADOPTED,
     ALREADY_GONE,
+    ALREADY_REMOVED,
+    NOT_GRANTED_BY_US,
     NOT_OURS,
     Teardown,
     TeardownOutcome,
@@ -92,6 +95,7 @@ def test_each_passed_step_is_reported_skipped_with_its_reason(deployed: World) -
         "service-jupyter": ALREADY_GONE,
     }
     assert outcome.left == {}  # gone is not someone else's: nothing needs attention
+    assert outcome.not_there == ["grant-endpoints-jupyter", "service-jupyter"]
 
 
 def test_a_refused_undo_stops_with_snowflakes_message_code_state_and_next_step(
@@ -214,6 +218,8 @@ def test_the_survey_leaves_out_what_is_not_ours_or_gone(deployed: World) -> None
     assert outcome.skipped["warehouse"] == NOT_OURS
     assert outcome.skipped["service-jupyter"] == ALREADY_GONE
     assert outcome.left == {"warehouse": NOT_OURS}  # someone else's needs attention; gone not
+    assert "warehouse" not in outcome.not_there  # there, and left: not "not there"
+    assert "service-jupyter" in outcome.not_there
 
 
 def test_removing_an_adopted_object_forgets_that_it_was_adopted(
@@ -276,3 +282,19 @@ def test_what_went_with_a_removed_object_is_forgotten_with_it(
     assert not images & set(deployed.state.executed)
     reread = type(deployed.state).load(deployed.state.path, deployed.state.deployment_id)
     assert set(reread.executed) == shared  # saved so
+
+
+def test_not_there_counts_what_had_nothing_to_remove_and_nothing_kept() -> None:
+    """What a teardown says it found missing: gone already, or removed by an earlier
+    run; never what it kept (adopted) or left (someone else's)."""
+    outcome = TeardownOutcome(
+        removed=["role"],
+        skipped={
+            "service-jupyter": ALREADY_GONE,
+            "stage-files": ALREADY_REMOVED,
+            "warehouse": ADOPTED,
+            "database": NOT_OURS,
+            "grant-schema": NOT_GRANTED_BY_US,
+        },
+    )
+    assert outcome.not_there == ["service-jupyter", "stage-files"]

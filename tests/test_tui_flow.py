@@ -6,6 +6,7 @@ deployed Milvus, teardown."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,12 @@ async def flow(
         await pilot.click("#yes")
         summary = app.screen.query_one("#summary", Static)
         await until(pilot, lambda: "Removed" in text_of(summary), timeout=120, what="removed")
+        # Every item counted, as the job line counts them: removed, or not there.
+        said = r"Removed (\d+) items(?:; (\d+) (?:was|were) not there)?"
+        counts = re.search(said, text_of(summary))
+        assert counts is not None, text_of(summary)
+        shown = sum(int(n or 0) for n in counts.groups())
+        assert shown == len(app.screen.query_one(Checklist).states), text_of(summary)
         assert wizard.session.resume_point() == "start"
         start = app.screen.query_one("#start", Button)
         await until(pilot, lambda: not start.disabled, what="ready again")

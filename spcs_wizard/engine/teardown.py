@@ -59,6 +59,11 @@ class TeardownOutcome:
     def ok(self) -> bool:
         return self.failed is None and not self.stopped
 
+    @property
+    def not_there(self) -> list[str]:
+        """Steps with nothing to remove: already gone, or removed by an earlier run."""
+        return [s for s, why in self.skipped.items() if why in (ALREADY_GONE, ALREADY_REMOVED)]
+
 
 def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
     """What a teardown would consider, in order (before looking at the account)."""

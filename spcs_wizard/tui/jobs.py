@@ -122,6 +122,9 @@ def teardown_job(keep_data: bool, include_shared: bool) -> JobBody:
             if outcome.failed is not None:
                 return False, outcome.failed.hint
             said = f"Removed {len(outcome.removed)} items."
+            gone = len(outcome.not_there)  # (counted in the job line too)
+            if gone:
+                said = said[:-1] + f"; {gone} {'was' if gone == 1 else 'were'} not there."
             if outcome.left:
                 left = ", ".join(outcome.left)
                 said += f" Left {len(outcome.left)} that spcs-wizard did not create: {left}"
