@@ -254,3 +254,13 @@ def test_a_speed_or_period_that_is_not_a_number_is_refused(
     """float() reads 'nan' and 'inf', and nan passes any bound: a rehearsal at speed nan
     waited forever."""
     assert_clean_usage_error(run(*args, cwd=tmp_path), said)
+
+
+def test_a_long_summary_is_cut_at_a_word_as_click_cuts_help() -> None:
+    from spcs_wizard.cli.main import shortened
+
+    summary = "Compute pools, services, containers (restarts, messages) and endpoints."
+    assert shortened(summary, 200) == summary
+    assert shortened(summary, 30) == "Compute pools, services,..."
+    assert len(shortened(summary, 30)) <= 30
+    assert shortened("non-hyphen-breaking words", 15) == "..."  # no word fits with "..."

@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 from spcs_wizard.engine.events import StepDone, StepFailed, StepSkipped, StepStarted, StepWaiting
-from spcs_wizard.engine.job import JobProgress, clock
+from spcs_wizard.engine.job import JobProgress, clock, sentence
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.jobs import JobFeed
@@ -38,6 +38,10 @@ def test_the_summary_follows_the_events_and_its_clock_stops_when_it_ends() -> No
     assert job.summary() == "Deploy 2/3 · stopped after 1:12"
     assert [kind for kind, _ in job.log] == ["event"] * 6
     assert (clock(59.9), clock(61), clock(3600 + 62)) == ("0:59", "1:01", "1:01:02")
+    # Said as a sentence: one full stop, none after a detail cut short.
+    assert sentence("Deploy 2/3 · stopped after 1:12") == "Deploy 2/3 · stopped after 1:12."
+    assert sentence(line) == line  # it ended in "…"
+    assert sentence("Removed 3 items.") == "Removed 3 items."
 
 
 def test_an_ended_job_tells_only_of_what_it_ran_on_and_the_subject_follows_the_names() -> None:

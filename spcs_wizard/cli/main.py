@@ -6,7 +6,6 @@ import importlib
 import sys
 
 import click
-from click.utils import make_default_short_help
 
 from spcs_wizard import __version__
 from spcs_wizard.cli import exit_codes
@@ -124,9 +123,19 @@ class Commands(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, make_default_short_help(COMMANDS[name][1], limit)) for name in names]
+        rows = [(name, shortened(COMMANDS[name][1], limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def shortened(summary: str, limit: int) -> str:
+    """A command's summary in ``limit`` characters, cut at a word with "..." as Click
+    cuts a command's own help (its helper for that is deprecated in Click 8.2)."""
+    if len(summary) <= limit:
+        return summary
+    import textwrap
+
+    return textwrap.shorten(summary, max(limit, 3), placeholder="...", break_on_hyphens=False)
 
 
 EPILOG = """\b

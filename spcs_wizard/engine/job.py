@@ -31,6 +31,12 @@ OUTDATES: dict[str, tuple[str, ...]] = {
 }
 
 
+def sentence(line: str) -> str:
+    """``line`` ended as a sentence: a full stop, unless it ends in one already or in
+    "…" (a detail cut short: "P…." reads as a typo)."""
+    return line if line.endswith((".", "…", "!", "?")) else line + "."
+
+
 def clock(seconds: float) -> str:
     """0:42, 12:05, 1:02:09."""
     whole = int(max(seconds, 0))

@@ -393,12 +393,14 @@ def run(wizard: WizardContext | None = None) -> None:
     quiet_background_output()
     app = WizardApp(wizard)
     app.run()
+    from spcs_wizard.engine.job import sentence
+
     job = app.job
     if job is None or (job.finished and not job.stop_requested):
         return
     again = "Run it again to go on: each step is checked before it runs."
     if job.finished:  # stopped on request
-        print(f"Stopped: {job.summary()}. {again}", flush=True)
+        print(f"Stopped: {sentence(job.summary())} {again}", flush=True)
         return
     if job.current is not None:  # the next start says where it was cut short
         from spcs_wizard.engine.known_deployments import mark_left
@@ -410,6 +412,6 @@ def run(wizard: WizardContext | None = None) -> None:
         if app.wizard.mode == "rehearsal"
         else ""
     )
-    print(f"Cut short now{where}: {job.summary()}. {again}", flush=True)
+    print(f"Cut short now{where}: {sentence(job.summary())} {again}", flush=True)
     sys.stderr.flush()
     os._exit(0)  # the job's thread ends with the process

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from spcs_wizard.connection import ConnectionFailedError
-from spcs_wizard.engine.job import JobProgress
+from spcs_wizard.engine.job import JobProgress, sentence
 from spcs_wizard.tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class QuitDialog(Dialog[str]):
         with Vertical(classes="dialog"):
             yield Label(f"{self.job.title} is running", classes="section")
             yield Static(
-                f"{self.job.summary()}.\n\nStop after this step: the step under way "
+                f"{sentence(self.job.summary())}\n\nStop after this step: the step under way "
                 "finishes (a wait ends at once: it changes nothing), nothing more starts, "
                 "then the wizard closes. Leave it: the "
                 "wizard closes now and the step under way is cut short; the next start "
