@@ -473,10 +473,16 @@ def test_a_rehearsal_build_says_its_images_are_recorded_not_copied(
             await until(pilot, lambda: context.ready, what="the rehearsal connection")
             await visit(pilot, app, "build")
             await until(pilot, lambda: bool(app.screen.query("#start")), what="its Start")
+            # It says it makes more than images: the plan's steps before them.
+            steps = context.session.images_plan().steps
+            first = sum(1 for s in steps if s.kind.value != "image")
+            said = text_of(app.screen.query_one("#first-steps", Static))
+            assert f"Before the images, what they need: {first} steps of the plan" in said
             await pilot.click("#start")
             await until(pilot, lambda: app.job is not None and app.job.finished, what="done")
             assert app.job is not None
             assert app.job.ok
+            assert len(app.job.step_ids) == first + 3  # and the three images
             for image in ("milvus", "gateway", "jupyter"):
                 phase = text_of(app.screen.query_one(f"#phase-{image}", Static))
                 assert phase.startswith("recorded sha256:"), phase

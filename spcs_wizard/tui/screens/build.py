@@ -129,10 +129,25 @@ class BuildScreen(AsksForSecrets):
                 yield Label("Build for real (podman or docker):")
                 yield OptionSwitch(self.wizard.image_mode == "build", id="real-build")
             yield Button("Build and push", id="start", variant="primary", compact=True)
+        yield Static(self.first_steps(), id="first-steps", classes="hint")
         with Horizontal(id="images"):
             for image in self.wizard.deployment.image_keys:
                 yield ImageProgress(image)
         yield EventLog(id="log")
+
+    def first_steps(self) -> str:
+        """What Build and push makes before the images: the plan's steps up to them (the
+        repository needs its database, and so on), each checked first."""
+        from spcs_wizard.model.step import StepKind
+
+        steps = self.wizard.session.images_plan().steps
+        before = [s for s in steps if s.kind is not StepKind.IMAGE]
+        if not before:
+            return ""
+        return (
+            f"Before the images, what they need: {len(before)} steps of the plan (the role, "
+            "the database, its image repository…), each skipped if already there."
+        )
 
     def on_mount(self) -> None:
         self.allow_next(False, "build and push the images first")
