@@ -128,6 +128,20 @@ def test_plan_at_80_columns_keeps_each_prefix_and_address_whole(tmp_path: Path) 
     assert prefixes == ["WORKSHOP_ALICE_EXAMPLE_", "WORKSHOP_BOB_LONGNAME_SMITH_"]
     assert column(3) == "".join(prefixes)
     assert column(1) == "Alice ExampleBob Longname-Smith"
+    assert "Names longer than a prefix takes" not in shown.stdout  # none was cut
+    # A name longer than a prefix may take gives only its start, and the plan says so.
+    roster.write_text(
+        "name\nMaximilian Alexander Montgomery Worthington-Smythe\nBo\n", encoding="utf-8"
+    )
+    long = run_command("workshop", "plan", "--roster", str(roster), env=env)
+    assert long.returncode == 0, long.stderr
+    said = " ".join(long.stdout.split())  # (the note soft-wraps)
+    assert (
+        "Names longer than a prefix takes (40 characters) give only their start: "
+        "Maximilian Alexander Montgomery Worthington-Smythe → "
+        "WORKSHOP_MAXIMILIAN_ALEXANDER_MONTGOMERY_WORTHING_"
+    ) in said
+    assert "Bo →" not in said
     assert column(2) == (
         "alice.example@university.example.orgbob.longname-smith@university.example.org"
     )

@@ -95,6 +95,13 @@ def read_roster(path: Path) -> list[Attendee]:
     return _with_slugs(path, people)
 
 
+def cut_for_prefix(attendee: Attendee) -> bool:
+    """Whether the attendee's name was longer than a prefix may take (SLUG_MAX), so their
+    prefix holds only its start: an instructor should know why a name looks cut."""
+    base = identifiers.suggest(attendee.name)
+    return base is not None and len(base.strip("_")) > SLUG_MAX
+
+
 def _with_slugs(path: Path, people: list[tuple[int, str, str]]) -> list[Attendee]:
     taken: set[str] = set()
     attendees = []
