@@ -107,6 +107,7 @@ async def costed(pilot: Pilot[None]) -> None:
         lambda: not any(c.pending for c in pilot.app.screen.query(CostTable)),
         what="the cost shown",
     )
+    await pilot.app.workers.wait_for_complete()  # what the screen reads after it is up
     await pilot.pause()
 
 

@@ -1172,6 +1172,8 @@ def test_teardowns_switches_turn_on_space_not_enter_and_the_summary_says_what_st
             everything = rows.row_count
             assert "account-wide (other deployments" in text_of(summary)
             assert "holding data" not in text_of(summary)
+            await until(pilot, lambda: screen.recorded is not None, what="the record read")
+            assert "record has nothing made" not in text_of(summary)  # it was deployed
             keep = screen.query_one("#keep-data", Switch)
             keep.focus()
             await pilot.press("enter")
@@ -1531,3 +1533,29 @@ def test_text_is_fitted_with_an_ellipsis_only_when_cut() -> None:
     assert fitted("Hohenzollern-Sigmaringen", 12) == "Hohenzoller…"
     assert fitted("日本語の名前", 7) == "日本語…"  # wide characters count two cells
     assert fitted("abc", 0) == "…"
+
+
+def test_teardown_says_when_this_machine_has_made_nothing_for_the_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing deployed from here: the list is what a teardown would look for, and the
+    summary says the record has nothing made (it looked the same as after a deploy)."""
+    from spcs_wizard.tui.screens.teardown import TeardownScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(connected_as="ADMIN"), start="teardown")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, TeardownScreen), what="teardown")
+            screen = app.screen
+            assert isinstance(screen, TeardownScreen)
+            await until(pilot, lambda: screen.recorded is False, what="the record read")
+            summary = text_of(screen.query_one("#summary", Static))
+            assert summary.endswith(
+                "This machine's record has nothing made for it: Tear down looks in the "
+                "account first, and may find nothing to remove."
+            )
+            await pilot.pause()
+
+    asyncio.run(scenario())

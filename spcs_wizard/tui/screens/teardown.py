@@ -45,11 +45,28 @@ class TeardownScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self.asking = False  # a press is being surveyed or asked about
+        self.recorded: bool | None = None  # whether this machine's record has anything
         self.show_preview()
         self.allow_next(True)
         job = self.replay_job()
         if job is not None and job.running:  # shown again while it runs
             self.running(True)
+        self.read_record()
+
+    @work(thread=True, group="record")
+    def read_record(self) -> None:
+        """Whether this machine's record has anything made for the deployment: the list
+        is what a teardown would look for, not what is there."""
+        try:
+            record = self.wizard.session.record()
+        except ValueError:  # unreadable: the teardown checks the account anyway
+            return
+        made = bool(record.executed or record.pending)
+        self.from_worker(self._recorded, made)
+
+    def _recorded(self, made: bool) -> None:
+        self.recorded = made
+        self.show_preview()
 
     def options(self) -> tuple[bool, bool]:
         return (
@@ -62,9 +79,13 @@ class TeardownScreen(WizardScreen):
         plan = self.wizard.session.plan()
         steps = preview(plan, keep_data=keep, include_shared=shared)
         self.query_one(Checklist).show_steps(steps)
-        self.query_one("#summary", Static).update(
-            scope_line(plan, keep_data=keep, include_shared=shared)
-        )
+        line = scope_line(plan, keep_data=keep, include_shared=shared)
+        if self.recorded is False:
+            line += (
+                " This machine's record has nothing made for it: Tear down looks in the "
+                "account first, and may find nothing to remove."
+            )
+        self.query_one("#summary", Static).update(line)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.show_preview()
