@@ -87,8 +87,14 @@ class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
         except ConsoleError as exc:
             self.app.call_from_thread(self._refused, str(exc))
             return
-        self.app.call_from_thread(self.dismiss, ("file", path, field, into))
+        self.app.call_from_thread(self._answer, ("file", path, field, into))
+
+    def _answer(self, answer: tuple[str, str, str, str]) -> None:
+        if self.app.screen is self:  # (not closed with Escape while the file was looked at)
+            self.dismiss(answer)
 
     def _refused(self, problem: str) -> None:
+        if self.app.screen is not self:
+            return
         self.notify(f"{problem}. Check the path, then press Enter again.", severity="warning")
         self.query_one("#load-path", Input).focus()
