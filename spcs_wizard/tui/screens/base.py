@@ -18,6 +18,7 @@ from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Record
     from spcs_wizard.engine.events import Event
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.runner import SqlRunner
@@ -101,6 +102,20 @@ class WizardScreen(Screen[None]):
                 callback(*args, **kwargs)
 
         self.app.call_from_thread(guarded)
+
+    @work(thread=True, group="record")
+    def read_record(self) -> None:
+        """What earlier runs did, by this machine's local record (not the account), for
+        ``show_record``. An unreadable record shows nothing: every run checks the account
+        before it acts anyway."""
+        try:
+            record = self.wizard.session.record()
+        except ValueError:
+            return
+        self.from_worker(self.show_record, record)
+
+    def show_record(self, record: Record) -> None:
+        """Show what ``read_record`` found (the screens that read it say how)."""
 
     def ask_first(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from textual import work
@@ -25,6 +26,9 @@ from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.secrets_flow import AsksForSecrets
 from spcs_wizard.tui.widgets.event_log import EventLog
 from spcs_wizard.tui.widgets.option_switch import OptionSwitch
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Record
 
 IMAGES = ("milvus", "gateway", "jupyter")
 ALONE_QUESTION = (
@@ -157,16 +161,9 @@ class BuildScreen(AsksForSecrets):
             self.check_tools()
             self.read_record()
 
-    @work(thread=True, group="record")
-    def read_record(self) -> None:
-        """Images an earlier run pushed (before this wizard started), by the local record."""
-        try:
-            executed = self.wizard.session.record().executed
-        except ValueError:  # unreadable: Build and push checks the repository anyway
-            return
-        self.from_worker(self.show_record, executed)
-
-    def show_record(self, executed: set[str]) -> None:
+    def show_record(self, record: Record) -> None:
+        """Images an earlier run pushed (before this wizard started)."""
+        executed = record.executed
         if self.own_job() is not None:
             return  # a run started meanwhile shows what it does
         keys = self.wizard.deployment.image_keys

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -45,16 +44,8 @@ class DeployScreen(AsksForSecrets):
         elif job.running:
             self.allow_next(False, DEPLOYING)
 
-    @work(thread=True, group="record")
-    def read_record(self) -> None:
-        """What earlier runs (before this wizard started) did, from the local record."""
-        try:
-            record = self.wizard.session.record()
-        except ValueError:  # an unreadable record: the run checks everything anyway
-            return
-        self.from_worker(self.show_record, record)
-
     def show_record(self, record: Record) -> None:
+        """What earlier runs (before this wizard started) did."""
         executed, pending = record.executed, record.pending
         if self.own_job() is not None or not (executed or pending):
             return  # a run started meanwhile shows what it does

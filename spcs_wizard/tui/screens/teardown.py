@@ -4,6 +4,7 @@ Objects someone else made under the same names are left alone and listed."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from snowflake.connector.errors import Error as ConnectorError
@@ -21,6 +22,9 @@ from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from spcs_wizard.tui.widgets.event_log import EventLog
 from spcs_wizard.tui.widgets.option_switch import OptionSwitch
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Record
 
 
 class TeardownScreen(WizardScreen):
@@ -53,19 +57,10 @@ class TeardownScreen(WizardScreen):
             self.running(True)
         self.read_record()
 
-    @work(thread=True, group="record")
-    def read_record(self) -> None:
+    def show_record(self, record: Record) -> None:
         """Whether this machine's record has anything made for the deployment: the list
         is what a teardown would look for, not what is there."""
-        try:
-            record = self.wizard.session.record()
-        except ValueError:  # unreadable: the teardown checks the account anyway
-            return
-        made = bool(record.executed or record.pending)
-        self.from_worker(self._recorded, made)
-
-    def _recorded(self, made: bool) -> None:
-        self.recorded = made
+        self.recorded = bool(record.executed or record.pending)
         self.show_preview()
 
     def options(self) -> tuple[bool, bool]:
