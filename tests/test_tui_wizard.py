@@ -644,7 +644,7 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             assert "ctrl+r goes to the hits" in text_of(status)
             # A look at the collection begun before that answer and ending after it (its
             # worker waited for the connection) leaves the answer's status as it is.
-            screen.show_fields("demo", 999, ["text", "n"], screen.answers_shown - 1)
+            screen.show_fields("demo", 999, ["text", "n"])
             assert "ctrl+r goes to the hits" in text_of(status)
             await pilot.press("ctrl+r")  # from the question box to the hits
             assert app.focused is answers

@@ -101,9 +101,7 @@ class ConsoleScreen(WizardScreen):
         self.names: list[str] | None = None  # the collections, once read
         self.history: list[str] = []
         self.history_at = 0
-        self.hits: list[Hit] = []
         self.answer: Answer | None = None  # the last, while it is the open collection's
-        self.answers_shown = 0  # how many answers were shown (a describe never covers one)
         self.typed = {"question": "", "filter": ""}  # the boxes' text (kept on leaving)
         self.query_one("#load-progress").display = False
         self.allow_next(True)
@@ -144,6 +142,11 @@ class ConsoleScreen(WizardScreen):
 
     def status(self, text: str) -> None:
         self.query_one("#answer-status", Static).update(text)
+
+    @property
+    def hits(self) -> list[Hit]:
+        """The hits shown: the last answer's, while it is the open collection's."""
+        return self.answer.hits if self.answer is not None else []
 
     def status_unless_answered(self, text: str) -> None:
         """A word on the connection, unless an answer's status is shown (one shown
@@ -193,10 +196,10 @@ class ConsoleScreen(WizardScreen):
 
     def describe_collection(self, name: str) -> None:
         """The collection's fields (for the filter) and its row count (in the status)."""
-        self._describe(name, self.answers_shown)
+        self._describe(name)
 
     @work(thread=True, group="console")
-    def _describe(self, name: str, answers_then: int) -> None:
+    def _describe(self, name: str) -> None:
         with self.lock:  # one console call at a time
             if self.console is None:
                 return
@@ -206,18 +209,17 @@ class ConsoleScreen(WizardScreen):
             except ConsoleError as exc:
                 self.from_worker(self.problem, exc)
                 return
-            self.from_worker(self.show_fields, name, rows, fields, answers_then)
+            self.from_worker(self.show_fields, name, rows, fields)
 
-    def show_fields(self, name: str, rows: int, fields: list[str], answers_then: int) -> None:
+    def show_fields(self, name: str, rows: int, fields: list[str]) -> None:
         self.query_one("#filter-field", Select).set_options([(f, f) for f in fields])
         if self.answer is not None and self.answer.collection != name:
             # Another collection is open now: its hits are not these.
-            self.answer, self.hits = None, []
+            self.answer = None
             self.query_one(HitsTable).show([])
-            answers_then = self.answers_shown  # (the status is free: say the rows)
         # Not over this collection's answer: one that came meanwhile (a question asked
         # while it waited for the connection), or one shown again on coming back.
-        if answers_then == self.answers_shown and self.answer is None:
+        if self.answer is None:
             self.status(f"{escape(name)}: {rows} rows")
 
     # -- asking ------------------------------------------------------------------------------
@@ -268,8 +270,7 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.show_answer, answer)
 
     def show_answer(self, answer: Answer) -> None:
-        self.answers_shown += 1
-        self.answer, self.hits = answer, answer.hits
+        self.answer = answer
         self.query_one(HitsTable).show(answer.hits)
         said = (
             f"{answer.hits_said} in {answer.seconds * 1000:.1f} ms "
