@@ -40,12 +40,14 @@ def objects_table(workshop: Workshop) -> Group:
     from spcs_wizard.workshop.roster import SLUG_MAX, cut_for_prefix
 
     cut = [a for a in workshop.attendees if cut_for_prefix(a)]
-    cut_note = Text(
-        f"Names longer than a prefix takes ({SLUG_MAX} characters) give only their start: "
-        + "; ".join(f"{a.name} → {a.prefix(workshop.name)}" for a in cut)
-        if cut
-        else ""
-    )
+    cut_notes: list[Text] = []
+    if cut:
+        cut_notes.append(
+            Text(
+                f"Names longer than a prefix takes ({SLUG_MAX} characters) give only their "
+                "start: " + "; ".join(f"{a.name} → {a.prefix(workshop.name)}" for a in cut)
+            )
+        )
     first = entries[0]
     each = Table(title="Each attendee gets (their prefix in front)", title_justify="left")
     each.add_column("kind")
@@ -57,7 +59,7 @@ def objects_table(workshop: Workshop) -> Group:
         f"Once for the account (made if missing, removed at teardown only if this workshop "
         f"made them): {shared}. Each attendee's role is given only their own objects."
     )
-    return Group(people, *([cut_note] if cut else []), each, note)
+    return Group(people, *cut_notes, each, note)
 
 
 def cost_table(cost: WorkshopCost) -> Group:

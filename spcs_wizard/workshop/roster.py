@@ -95,24 +95,34 @@ def read_roster(path: Path) -> list[Attendee]:
     return _with_slugs(path, people)
 
 
+def _prefix_part(name: str) -> tuple[str, bool] | None:
+    """The identifier a name gives a prefix (before a number is added to tell two
+    alike apart), and whether it was cut to SLUG_MAX; None when it gives none."""
+    whole = identifiers.suggest(name)
+    if whole is None:
+        return None
+    whole = whole.lstrip("_")
+    return whole[:SLUG_MAX].rstrip("_") or "ATTENDEE", len(whole.rstrip("_")) > SLUG_MAX
+
+
 def cut_for_prefix(attendee: Attendee) -> bool:
     """Whether the attendee's name was longer than a prefix may take (SLUG_MAX), so their
     prefix holds only its start: an instructor should know why a name looks cut."""
-    base = identifiers.suggest(attendee.name)
-    return base is not None and len(base.strip("_")) > SLUG_MAX
+    part = _prefix_part(attendee.name)
+    return part is not None and part[1]
 
 
 def _with_slugs(path: Path, people: list[tuple[int, str, str]]) -> list[Attendee]:
     taken: set[str] = set()
     attendees = []
     for line, name, email in people:
-        base = identifiers.suggest(name)
-        if base is None:
+        part = _prefix_part(name)
+        if part is None:
             raise RosterError(
                 f"{path}, line {line}: {name!r} gives no name Snowflake can use; write it "
                 "with some letters or digits"
             )
-        base = base.lstrip("_")[:SLUG_MAX].rstrip("_") or "ATTENDEE"
+        base = part[0]
         slug, n = base, 1
         while slug in taken:  # "Alice" twice, or "Alice" and "Alice 2": ALICE, ALICE_2, ...
             n += 1
