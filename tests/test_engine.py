@@ -635,6 +635,31 @@ def test_an_administrators_grant_found_in_place_is_not_revoked(world: World) -> 
     assert down.left == {"grant-warehouse": "not granted by spcs-wizard (kept)"}  # reported
 
 
+def test_the_record_keeps_what_a_run_saw_done_apart_from_what_it_ran(world: World) -> None:
+    """Steps found in place and waits passed are kept apart from the steps this tool ran:
+    the wizard shows them done; teardown reads only what the tool ran, and forgets what
+    it removed (with the waits for it)."""
+    world.refuse("GRANT USAGE ON WAREHOUSE")
+    assert world.deploy()[0].failed is not None
+    with connect(world.emu) as con:  # an administrator grants it by hand meanwhile
+        con.cursor().execute(
+            "GRANT USAGE ON WAREHOUSE ALICE_MILVUS_WAREHOUSE TO ROLE ALICE_MILVUS_ROLE"
+        )
+    assert world.deploy()[0].ok
+    waits = {s.id for s in world.plan if s.kind is StepKind.WAIT}
+    state = DeploymentState.load(world.state.path, world.state.deployment_id)  # as saved
+    assert set(state.seen) == waits | {"grant-warehouse"}
+    assert not set(state.seen) & set(state.executed)
+    assert set(state.seen) | set(state.executed) == {s.id for s in world.plan}
+    assert world.deploy()[0].ok  # a no-op re-run: what it ran earlier stays only "ran"
+    state = DeploymentState.load(world.state.path, world.state.deployment_id)
+    assert set(state.seen) == waits | {"grant-warehouse"}
+    with connect(world.emu) as con:
+        assert Teardown(SqlRunner(con), world.plan, world.state).run().ok
+    # The administrator's grant is still in place; the waits went with their objects.
+    assert set(world.state.seen) == {"grant-warehouse"}
+
+
 def test_teardown_keep_data_keeps_database_and_stages(world: World) -> None:
     assert world.deploy()[0].ok
     with connect(world.emu) as con:

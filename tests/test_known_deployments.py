@@ -33,7 +33,7 @@ from spcs_wizard.tui.screens.deploy import DeployScreen
 from spcs_wizard.tui.screens.monitor import MonitorScreen
 from spcs_wizard.tui.screens.welcome import WelcomeScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
-from tests.wizard_harness import listed, table_text, text_of, until
+from tests.wizard_harness import listed, table_text, text_of, until, visit
 
 
 @pytest.fixture
@@ -436,6 +436,36 @@ def test_a_run_cut_short_is_said_on_welcome_and_shown_on_deploy(deployed_wizard)
             summary = text_of(app.screen.query_one("#summary", Static))
             assert "cut short at service-jupyter" in summary
             assert f"{checklist.count('recorded')}/{len(checklist.states)}" in summary
+
+    asyncio.run(scenario())
+
+
+def test_deploy_shows_every_step_an_earlier_run_saw_done(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """After a whole deploy, Deploy's checklist and summary count every step: the ones it
+    ran, the ones it found in place and the waits it passed (the quit dialog's count and
+    the next start's agree)."""
+    _, context = deployed_wizard
+    state = context.session.state()
+    state.executed.pop("grant-warehouse")  # as if an administrator's grant was found
+    state.seen["grant-warehouse"] = 0.0
+    state.save()
+
+    async def scenario() -> None:
+        app = WizardApp(context)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await visit(pilot, app, "deploy")
+            await until(pilot, lambda: bool(app.screen.query("#summary")), what="composed")
+            summary = app.screen.query_one("#summary", Static)
+            checklist = app.screen.query_one(Checklist)
+            await until(pilot, lambda: "earlier run" in text_of(summary), what="the record")
+            total = len(checklist.states)
+            assert f"Deployed by an earlier run ({total}/{total} steps done" in text_of(summary)
+            assert set(checklist.states.values()) == {"recorded"}
+            results = {step: result for step, (_, result) in checklist._said.items()}
+            assert results["grant-warehouse"] == "found in place earlier"
+            assert results["wait-pool-milvus"] == "ready earlier"
+            assert results["warehouse"] == "done earlier"
+            await pilot.pause()
 
     asyncio.run(scenario())
 

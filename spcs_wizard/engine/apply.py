@@ -137,6 +137,7 @@ class Deployer:
             self.on_event(StepStarted(step.id, step.title))
             started = self.monotonic()
             self._wait(step)
+            self.state.note_seen(step.id)
             self.on_event(StepDone(step.id, 0, round(self.monotonic() - started, 3)))
             return True
         if step.check is not None:
@@ -145,6 +146,8 @@ class Deployer:
                 self._refuse_foreign(step, rows)
                 if step.id in self.state.pending:  # an interrupted attempt of ours did it
                     self.state.record(step.id)
+                elif step.id not in self.state.executed:
+                    self.state.note_seen(step.id)  # found in place: shown, never ours
                 self.on_event(StepSkipped(step.id, "already done"))
                 return False
         uploads = self._uploads

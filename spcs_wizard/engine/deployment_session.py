@@ -92,6 +92,13 @@ class Record:
     # The steps of account-wide objects (the ingress integration, BIND SERVICE ENDPOINT),
     # which a teardown leaves for other deployments.
     shared: frozenset[str] = frozenset()
+    # Steps an earlier run found done (not by this tool) or waited through.
+    seen: frozenset[str] = frozenset()
+
+    @property
+    def done(self) -> set[str]:
+        """Every step an earlier run saw done: ran, found in place, or waited through."""
+        return (self.executed | self.seen) - self.pending
 
     @property
     def only_shared(self) -> bool:
@@ -391,7 +398,9 @@ class DeploymentSession:
         left = left_at(self.state_dir)
         pending = set(state.pending) | ({left} if left else set())
         point = self._point(plan, state, left)
-        return Record(ids & set(state.executed), ids & pending, point, plan.shared_ids)
+        executed = ids & set(state.executed)
+        seen = frozenset(ids & set(state.seen)) - executed
+        return Record(executed, ids & pending, point, plan.shared_ids, seen)
 
     def resume_point(self) -> Literal["start", "deploy", "monitor"]:
         """Where the wizard picks up (``record().point``, without the rest)."""

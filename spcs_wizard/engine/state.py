@@ -2,7 +2,9 @@
 
 ``<state home>/deployments/<id>/state.json`` records each step the engine executed (not
 the ones it found already done), so teardown can tell a grant it made from one an
-administrator made. It holds names and times only, never a secret.
+administrator made; apart from those, what a run found done or waited through, so the
+wizard can show every step an earlier run saw done. It holds names and times only, never
+a secret.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ class DeploymentState:
     # so a run killed after the account made a grant, but before ``record``, still knows
     # the grant is its own (step id -> when).
     pending: dict[str, float] = field(default_factory=dict)
+    # Steps a run found already done, or waited through (step id -> when): what the
+    # wizard shows as done earlier. Never this tool's doing: a teardown does not read it.
+    seen: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, deployment_id: str) -> DeploymentState:
@@ -44,6 +49,7 @@ class DeploymentState:
             dict(data.get("adopted", {})),
             dict(data.get("specs", {})),
             dict(data.get("pending", {})),
+            dict(data.get("seen", {})),
         )
 
     def intend(self, step_id: str) -> None:
@@ -59,6 +65,12 @@ class DeploymentState:
         self.pending.pop(step_id, None)
         self.executed[step_id] = time.time()
         self.save()
+
+    def note_seen(self, step_id: str) -> None:
+        """A run found the step done (not by this tool), or waited it through."""
+        if step_id not in self.seen:  # a no-op re-run writes nothing
+            self.seen[step_id] = time.time()
+            self.save()
 
     def made(self, step_id: str) -> bool:
         """Whether this tool ran the step (or began it: what the account shows done after
@@ -80,6 +92,7 @@ class DeploymentState:
     def forget(self, step_id: str) -> None:
         found = self.executed.pop(step_id, None) is not None
         found = self.pending.pop(step_id, None) is not None or found
+        found = self.seen.pop(step_id, None) is not None or found
         if self.specs.pop(step_id, None) is not None or found:
             self.save()
 
@@ -94,6 +107,7 @@ class DeploymentState:
                     "adopted": self.adopted,
                     "specs": self.specs,
                     "pending": self.pending,
+                    "seen": self.seen,
                 },
                 indent=1,
             ),

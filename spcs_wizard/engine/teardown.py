@@ -147,8 +147,12 @@ class Teardown:
         self.state.forget(step.id)
         if step.target is not None:
             self.state.forget_adopted(step.target.name)
-        for inner in self.plan.steps:  # what went with it: the images of its repository
-            if not inner.undo and step.id in inner.depends_on:
+        gone = {step.id}
+        # What went with it: the images of its repository, the waits for it and for them
+        # (the plan's order puts a step after what it depends on).
+        for inner in self.plan.steps:
+            if not inner.undo and gone.intersection(inner.depends_on):
+                gone.add(inner.id)
                 self.state.forget(inner.id)
 
     def _undo(self, step: Step, sql: str) -> None:

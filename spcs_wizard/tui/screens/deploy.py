@@ -46,11 +46,11 @@ class DeployScreen(AsksForSecrets):
 
     def show_record(self, record: Record) -> None:
         """What earlier runs (before this wizard started) did."""
-        executed, pending = record.executed, record.pending
+        executed, pending, done = record.executed, record.pending, record.done
         if self.own_job() is not None or not (executed or pending):
             return  # a run started meanwhile shows what it does
         checklist = self.query_one(Checklist)
-        checklist.show_record(executed, pending)
+        checklist.show_record(executed, pending, set(record.seen))
         start = self.query_one("#start", Button)
         if record.only_shared:
             self.query_one("#summary", Static).update(
@@ -63,11 +63,11 @@ class DeployScreen(AsksForSecrets):
             start.label = "Deploy again"
             self.allow_next(True)
             self.query_one("#summary", Static).update(
-                "Deployed by an earlier run (local record; the waits are not recorded). "
-                "Deploy again checks every step."
+                f"Deployed by an earlier run ({len(done)}/{len(checklist.states)} steps "
+                "done, by the local record). Deploy again checks every step."
             )
             return
-        said = f"Earlier runs: {len(executed - pending)}/{len(checklist.states)} steps done"
+        said = f"Earlier runs: {len(done)}/{len(checklist.states)} steps done"
         if pending:
             said += f"; cut short at {', '.join(sorted(pending))}"
             start.label = "Resume deploy"

@@ -17,7 +17,7 @@ from spcs_wizard.engine.events import (
     StepStarted,
     StepWaiting,
 )
-from spcs_wizard.model.step import Step
+from spcs_wizard.model.step import Step, StepKind
 from spcs_wizard.tui.widgets.fitted import fitted
 
 MARKS = {
@@ -52,6 +52,7 @@ class Checklist(DataTable[Text | str]):
         self.removals = removals
         self._said: dict[str, tuple[str, str]] = {}  # step -> (what it does, result), whole
         self._widths = (0, 0)  # the cells given to what it does and to the result
+        self._waits: set[str] = set()  # the steps that wait for something to be ready
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=1)
@@ -63,8 +64,11 @@ class Checklist(DataTable[Text | str]):
         self.clear()
         self.states.clear()
         self._said.clear()
+        self._waits.clear()
         for step in steps:
             self.states[step.id] = "todo"
+            if step.kind is StepKind.WAIT:
+                self._waits.add(step.id)
             self._said[step.id] = (step.removal if self.removals else step.title, "")
         self._widths = self._room()
         title_width, _ = self._widths
@@ -104,14 +108,18 @@ class Checklist(DataTable[Text | str]):
             self.update_cell(step_id, "title", fitted(what, title_width), update_width=True)
             self.update_cell(step_id, "result", fitted(result, result_width), update_width=True)
 
-    def show_record(self, executed: set[str], pending: set[str]) -> None:
+    def show_record(self, executed: set[str], pending: set[str], seen: set[str]) -> None:
         """Before a run: what earlier runs did, by the local record (each step is still
-        checked in the account when the run starts)."""
+        checked in the account when the run starts): ran, found in place (``seen``, a
+        wait waited through among them), or cut short."""
         for step_id in self.states:
             if step_id in pending:
                 self.mark(step_id, "cut short", "cut short earlier: checked again first")
             elif step_id in executed:
                 self.mark(step_id, "recorded", "done earlier")
+            elif step_id in seen:
+                said = "ready earlier" if step_id in self._waits else "found in place earlier"
+                self.mark(step_id, "recorded", said)
 
     def apply(self, event: Event) -> None:
         if isinstance(event, StepStarted):
