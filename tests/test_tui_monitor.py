@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, RichLog, Static
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.screens.dialog import ConfirmDialog
 from spcs_wizard.tui.screens.monitor import MonitorScreen
+from spcs_wizard.tui.widgets.services_table import ServicesTable
 from tests.wizard_harness import (
     listed,
     notes,
@@ -206,9 +207,26 @@ def test_panes_side_by_side_when_wide_one_at_a_time_when_narrow(deployed_wizard)
             assert re.search(r"\b\d+[mhd] ago\b", services), services
             trends = text_of(screen.query_one("#trends", Static))  # type: ignore[arg-type]
             assert "last " in trends or "per refresh" in trends
+            table = screen.query_one(ServicesTable)
+
+            def images_fit() -> bool:
+                """Every image's tag in view: the table needs no sideways scroll, and an
+                image cut is cut at its start."""
+                images = [str(row[-1]).rsplit("/", 1)[-1] for row in table.rows_shown]
+                cells = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+                return table.virtual_size.width <= table.scrollable_content_region.width and all(
+                    cell == image or (cell.startswith("…") and image.endswith(cell[1:]))
+                    for image, cell in zip(images, cells, strict=True)
+                )
+
+            assert images_fit()
+            assert any(":3.11-slim" in str(row[-1]) for row in table.rows_shown)
 
             await pilot.resize_terminal(80, 24)
             await until(pilot, lambda: screen.has_class("-narrow"), what="narrow")
+            await until(pilot, images_fit, what="the images fitted again")
+            cells = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+            assert any(c.startswith("…") and c.endswith(":3.11-slim") for c in cells), cells
             assert shown() == ["#pane-status", "#pane-trends"]
             tabs = screen.query_one("#pane-tabs", Tabs)
             assert tabs.display

@@ -33,6 +33,7 @@ from spcs_wizard.engine.status_history import StatusHistory
 from spcs_wizard.state_style import condition, styled
 from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.services_table import ServicesTable
 from spcs_wizard.tui.widgets.trend import Trends
 from spcs_wizard.tui.widgets.when import ago
 
@@ -114,9 +115,7 @@ class MonitorScreen(WizardScreen):
                 yield DataTable(
                     id="pools", cursor_type="row", cursor_foreground_priority="renderable"
                 )
-                yield DataTable(
-                    id="services", cursor_type="row", cursor_foreground_priority="renderable"
-                )
+                yield ServicesTable(id="services")
                 yield Static("", id="problems")
             with Vertical(id="pane-endpoints", classes="pane endpoints"):
                 yield DataTable(id="endpoints", cursor_type="row")
@@ -178,9 +177,6 @@ class MonitorScreen(WizardScreen):
         self.refreshing = False
         self.query_one("#pools", DataTable).add_columns(
             "pool", "state", "family", "nodes", "auto-suspend"
-        )
-        self.query_one("#services", DataTable).add_columns(
-            "service", "status", "container", "state", "restarts", "started", "image"
         )
         self.query_one("#endpoints", DataTable).add_columns("endpoint", "url")
         titles = {
@@ -280,22 +276,23 @@ class MonitorScreen(WizardScreen):
             )
 
     def show_services(self, snap: Snapshot) -> None:
-        table = self.query_one("#services", DataTable)
-        table.clear()
-        for s in snap.services:
-            for c in s.containers or [None]:
-                table.add_row(
-                    s.name,
-                    styled(s.status),
-                    c.name if c else "-",
-                    styled(c.status) if c else Text("-"),
-                    str(c.restart_count) if c and c.restart_count is not None else "-",
-                    started(snap, c.start_time) if c else "-",
-                    (c.image or "-").rsplit("/", 1)[-1] if c else "-",
-                )
+        rows: list[tuple[str | Text, ...]] = [
+            (
+                s.name,
+                styled(s.status),
+                c.name if c else "-",
+                styled(c.status) if c else Text("-"),
+                str(c.restart_count) if c and c.restart_count is not None else "-",
+                started(snap, c.start_time) if c else "-",
+                (c.image or "-").rsplit("/", 1)[-1] if c else "-",
+            )
+            for s in snap.services
+            for c in s.containers or [None]
+        ]
         if not snap.services:
             word = "suspended" if snap.condition == "suspended" else "no services"
-            table.add_row("-", condition(word), "", "", "", "", "")
+            rows.append(("-", condition(word), "", "", "", "", ""))
+        self.query_one(ServicesTable).show(rows)
         failing = [
             f"✗ {s.name}/{c.name}: {c.message or c.status}"
             for s in snap.services
