@@ -28,6 +28,7 @@ from tests.wizard_harness import (
     listed,
     palette_go,
     search_palette,
+    shown_line,
     text_of,
     until,
     until_said,
@@ -390,6 +391,73 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
         asyncio.run(scenario())
     finally:
         rehearsal.stop()
+
+
+def test_the_job_strip_cuts_a_long_wait_with_an_ellipsis(tmp_path: Path) -> None:
+    """At 80 columns the one line every screen shows of a job ends in "…" when a step's
+    wait says more than fits, not mid-word with nothing to say it was cut."""
+    from spcs_wizard.engine.events import StepStarted, StepWaiting
+    from spcs_wizard.engine.job import JobProgress
+
+    async def scenario() -> None:
+        context = WizardContext()
+        app = WizardApp(context)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")
+            step = "wait-endpoints-jupyter"
+            job = JobProgress.of("Deploy", [step], subject=context.job_subject)
+            job.record("event", StepStarted(step, "Wait for the notebook's endpoints"))
+            detail = "PENDING: waiting for the compute pool's nodes to start the containers"
+            job.record("event", StepWaiting(step, detail, 3))
+            job.stop_requested = True  # its words come last
+            app.job = job
+            app._show_job()
+            strip = app.screen.query_one("#job-strip", Static)
+            await until(pilot, lambda: strip.display and strip.size.width > 0, what="shown")
+            assert len(job.summary()) > strip.size.width  # more than fits
+            await pilot.pause()  # drawn
+            line = shown_line(strip)
+            assert line.startswith(f"Deploy 0/1 · {step}")
+            assert line.endswith("…"), line
+            await pilot.pause()
+
+    asyncio.run(scenario())
+
+
+def test_the_deploy_log_wraps_to_its_width_and_again_when_it_changes(tmp_path: Path) -> None:
+    """At 80 columns a long log line wraps within the log (Textual's RichLog rendered
+    at 78 cells at least, 2 more than the log has there); narrowed, the lines already
+    written wrap again instead of being cut."""
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+    from spcs_wizard.tui.widgets.event_log import EventLog
+
+    words = [f"word{i}" for i in range(40)]
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(connected_as="ADMIN"), start="deploy")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
+            await until(pilot, lambda: bool(app.screen.query(EventLog)), what="composed")
+            log = app.screen.query_one(EventLog)
+            log.line(" ".join(words))
+
+            def wrapped() -> bool:
+                room = log.scrollable_content_region.width
+                shown = " ".join(strip.text for strip in log.lines).split()
+                return (
+                    log.virtual_size.width <= room
+                    and all(strip.cell_length <= room for strip in log.lines)
+                    and shown == ["|", *words]
+                )
+
+            await until(pilot, lambda: len(log.lines) > 1 and wrapped(), what="wrapped")
+            lines_at_80 = len(log.lines)
+            await pilot.resize_terminal(60, 24)
+            await until(pilot, lambda: len(log.lines) > lines_at_80, what="wrapped again")
+            assert wrapped()
+            await pilot.pause()
+
+    asyncio.run(scenario())
 
 
 def test_welcomes_choices_say_which_is_chosen_without_colour(tmp_path: Path) -> None:

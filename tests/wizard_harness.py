@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.app import App
 from textual.content import Content
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from spcs_wizard.engine.deployment_session import DeploymentSession
@@ -99,6 +100,12 @@ def text_of(widget: Static) -> str:
     console = Console(width=max(widget.size.width, 40), file=io.StringIO(), record=True)
     console.print(content)
     return console.export_text()
+
+
+def shown_line(widget: Widget, y: int = 0) -> str:
+    """Line ``y`` of a widget as the terminal shows it (cut, wrapped or not), padding
+    stripped: the line the screen last drew."""
+    return widget.render_line(y).text.strip()
 
 
 def table_text(table: DataTable) -> str:  # type: ignore[type-arg]

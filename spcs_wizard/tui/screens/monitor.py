@@ -36,6 +36,7 @@ from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.services_table import ServicesTable
 from spcs_wizard.tui.widgets.trend import Trends
 from spcs_wizard.tui.widgets.when import ago
+from spcs_wizard.tui.widgets.wrapped_log import WrappedLog
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -137,7 +138,7 @@ class MonitorScreen(WizardScreen):
                     yield Label("follow")
                     yield Switch(True, id="follow")
                     yield Input(placeholder="search", id="log-search", compact=True)
-                yield RichLog(id="log", wrap=True, markup=False, highlight=False)
+                yield WrappedLog(id="log", markup=False, highlight=False)
 
     # -- layout: panes side by side when there is room, else tabs -----------------------------
     def on_resize(self) -> None:

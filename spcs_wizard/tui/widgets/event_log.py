@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.markup import escape
-from textual.widgets import RichLog
 
 from spcs_wizard.engine.events import Event, StepDone, StepFailed, StepSkipped, StepStarted
+from spcs_wizard.tui.widgets.wrapped_log import WrappedLog
 
 
 def describe(event: Event) -> str:
@@ -23,9 +23,9 @@ def describe(event: Event) -> str:
     return f"[dim]  … {escape(str(getattr(event, 'detail', '')))}[/]"
 
 
-class EventLog(RichLog):
+class EventLog(WrappedLog):
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(markup=True, wrap=True, highlight=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(markup=True, highlight=False, **kwargs)
 
     def event(self, event: Event) -> None:
         self.write(describe(event))

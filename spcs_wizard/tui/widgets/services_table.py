@@ -41,8 +41,7 @@ class ServicesTable(DataTable[Cell]):
         """The cells the image has in view once the other columns have theirs."""
         padding = 2 * self.cell_padding
         taken = sum(
-            max([cell_len(label), *(cell_len(str(row[i])) for row in self.rows_shown)])
-            + padding
+            max([cell_len(label), *(cell_len(str(row[i])) for row in self.rows_shown)]) + padding
             for i, label in enumerate(COLUMNS[:-1])
         )
         return max(self.scrollable_content_region.width - taken - padding, LEAST)
