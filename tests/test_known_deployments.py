@@ -192,6 +192,40 @@ def test_a_pool_bills_for_its_idle_nodes_too() -> None:
     assert Snapshot("D", 0.0, [busy], []).credits_per_hour == 0.33
 
 
+def test_a_figure_of_zero_while_pools_start_says_they_bill_once_up() -> None:
+    """Just after a resume the pools are STARTING, not billed: 0 credits an hour is true,
+    and the monitor's line, `status` and the class's lines say why."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from spcs_wizard.cli.status_cmd import headline
+    from spcs_wizard.cli.workshop_view import status_table
+    from spcs_wizard.tui.screens.monitor import freshness
+    from spcs_wizard.workshop.status import AttendeeRow
+
+    starting = PoolStatus("P", "STARTING", "CPU_X64_S", 1, 1, 0, 3600)
+    up = PoolStatus("Q", "ACTIVE", "CPU_X64_S", 1, 1, 1, 3600)
+    for pools, said in (([starting, up], True), ([up], False), ([starting], True)):
+        snap = Snapshot("D", 0.0, pools, [])
+        told = "pools starting: billed once up"
+        assert (told in freshness(snap).plain) is said
+        assert (told in headline(snap).plain) is said
+    assert "0 credits/h now (pools starting: billed once up)" in freshness(
+        Snapshot("D", 0.0, [starting], [])
+    ).plain
+
+    def row(state: str) -> AttendeeRow:
+        return AttendeeRow("01", "A", "U", "R", "starting", {"P": state}, {}, 0, 0.0, None, "")
+
+    for states, said in ((["STARTING", "ACTIVE"], True), (["ACTIVE", "IDLE"], False)):
+        console = Console(width=100, record=True)
+        workshop = SimpleNamespace(name="class", shared_pools=())
+        console.print(status_table(workshop, [row(s) for s in states]))  # type: ignore[arg-type]
+        told = "credits an hour now; pools starting: billed once up."
+        assert (told in console.export_text()) is said
+
+
 def test_a_live_look_never_asks_for_a_person(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     conf = tmp_path / "connections.toml"
     conf.write_text(

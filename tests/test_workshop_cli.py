@@ -639,8 +639,10 @@ def test_a_keyring_that_would_ask_with_no_terminal_is_not_opened_and_the_rehears
 
 
 def test_the_status_table_fits_80_columns_and_cuts_no_name() -> None:
-    """Long slugs and names fold inside their cells at 80 columns; nothing is cut with
-    an ellipsis and no line is wider than the terminal."""
+    """Long ids and names fold inside their cells at 80 columns; nothing is cut with an
+    ellipsis, no line is wider than the terminal, and a 40-character id (the longest a
+    prefix takes) folds over no more than 4 lines (no box lines: their 8 columns go to
+    the cells)."""
     from types import SimpleNamespace
 
     from rich.console import Console
@@ -648,7 +650,11 @@ def test_the_status_table_fits_80_columns_and_cuts_no_name() -> None:
     from spcs_wizard.cli.workshop_view import status_table
     from spcs_wizard.workshop.status import AttendeeRow
 
-    people = [("alice-example", "Alice Example"), ("zoe-muller", "Zoë Müller-Lüdenscheidt")]
+    people = [
+        ("alice-example", "Alice Example"),
+        ("zoe-muller", "Zoë Müller-Lüdenscheidt"),
+        ("maximiliana_von_der_schulenburg_hohenzol", "Maximiliana von der Schulenburg"),
+    ]
     rows = [
         AttendeeRow(
             slug,
@@ -669,14 +675,22 @@ def test_the_status_table_fits_80_columns_and_cuts_no_name() -> None:
     workshop = SimpleNamespace(name="class", shared_pools=())
     console.print(status_table(workshop, rows))  # type: ignore[arg-type]
     shown = console.export_text()
-    assert max(len(line) for line in shown.splitlines()) <= 80
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80
     assert "…" not in shown
-    body = [line.split("│") for line in shown.splitlines() if line.startswith("│")]
-    slugs = "".join(cells[1].strip() for cells in body)  # each column's folds, joined
-    names = "".join(cells[2].strip() for cells in body)
-    for slug, name in people:
-        assert slug in slugs
-        assert name.replace(" ", "") in names
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["attendee", "name"])
+    columns = ("attendee", "name", "state", "pools")
+    starts = [lines[header].index(column) for column in columns]
+    body = [line for line in lines[header + 2 :] if line.strip()][: -len(people) * 2 - 2]
+    firsts = [i for i, line in enumerate(body) if line[starts[2] : starts[3]].strip()]
+    assert len(firsts) == len(people)
+    for n, (slug, name) in enumerate(people):  # each column's folds, joined
+        mine = body[firsts[n] : (firsts[n + 1] if n + 1 < len(firsts) else None)]
+        assert "".join(line[starts[0] : starts[1]].strip() for line in mine) == slug
+        names = "".join(line[starts[1] : starts[2]] for line in mine)
+        assert "".join(names.split()) == name.replace(" ", "")
+        # (boxed, the table folded the longest id over 5 lines, 10 characters each)
+        assert len(mine) <= (4 if len(slug) > 16 else 3), "\n".join(mine)
 
 
 def test_each_attendees_line_lines_up_with_long_names_and_failures_too() -> None:

@@ -16,6 +16,7 @@ from rich.text import Text
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
+from spcs_wizard.model.cost import starting_note
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.state_style import condition, styled
 
@@ -34,6 +35,8 @@ def headline(snap: Snapshot) -> Text:
             if rate is not None
             else " · cost unknown (a pool family without a figure)"
         )
+        if note := starting_note(p.state for p in snap.pools):
+            line.append(f"; {note}")
     return line
 
 

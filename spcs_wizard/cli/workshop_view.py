@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition
-from spcs_wizard.workshop.status import states_in_words
+from spcs_wizard.workshop.status import pool_states, states_in_words
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.cost import WorkshopCost
@@ -105,10 +107,17 @@ def cost_table(cost: WorkshopCost) -> Group:
 def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = False) -> Group:
     """The class at a glance, then each attendee's user and endpoint on a line of their
     own (an address in a narrow column cannot be read or copied)."""
-    table = Table(title=f"Workshop {workshop.name}", title_justify="left")
-    # At 80 columns the table fits with the slugs, names and the pools' and services'
-    # states wrapped (a long word folded, never cut): the state and the figures stay on
-    # one line (the name's column was squeezed to nothing when only it could wrap).
+    table = Table(
+        title=f"Workshop {workshop.name}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # At 80 columns the table fits with the ids, names and the pools' and services' states
+    # wrapped (a long word folded, never cut): the state and the figures stay on one line
+    # (the name's column was squeezed to nothing when only it could wrap). No box lines:
+    # they took 8 of the 80 columns, and a long id folded over a line per 10 characters.
     for column in ("attendee", "name", "state", "pools", "services", "restarts", "cr/h"):
         table.add_column(
             column,
@@ -138,7 +147,8 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
         if rehearsal
         else f"the class bills {rate:g} credits an hour now"
     )
-    lines = [Text(f"{running} of {len(rows)} running; {bills}.")]
+    note = starting_note(pool_states(rows))
+    lines = [Text(f"{running} of {len(rows)} running; {bills}" + (f"; {note}." if note else "."))]
     if workshop.shared_pools:
         names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)
         lines.append(Text(f"Pools shared by the class: {names}; cr/h is each one's share."))

@@ -67,6 +67,14 @@ def pool_rate_now(instance_family: str, state: str, nodes: int) -> float | None:
     return None if rate is None else round(rate * max(nodes, 1), 4)
 
 
+def starting_note(pool_states: Iterable[str]) -> str:
+    """ "pools starting: billed once up", or "" when none is. A figure of 0 just after a
+    resume is true (a STARTING pool is not billed) but reads as if nothing came back."""
+    if any(state.upper() == "STARTING" for state in pool_states):
+        return "pools starting: billed once up"
+    return ""
+
+
 @dataclass(frozen=True)
 class CostLine:
     item: str

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition
 from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.open_link import open_or_copy
@@ -26,7 +27,7 @@ from spcs_wizard.tui.widgets.fitted import fitted
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
 from spcs_wizard.workshop.meter import CreditMeter
-from spcs_wizard.workshop.status import AttendeeRow, class_rows, states_in_words
+from spcs_wizard.workshop.status import AttendeeRow, class_rows, pool_states, states_in_words
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.classroom import ClassReport, Classroom, RunnerPool
@@ -180,8 +181,9 @@ class ClassScreen(Screen[None]):
             Text.assemble(
                 f"at {time.strftime('%H:%M:%S', time.localtime(now))} · ",
                 (f"{running} of {len(rows)} running", "bold"),
-                f" · {rate:g} credits/h (cr/h) now · {self.meter.total:.4f} credits seen "
-                "while watched"
+                f" · {rate:g} credits/h (cr/h) now"
+                + (f" ({note})" if (note := starting_note(pool_states(rows))) else "")
+                + f" · {self.meter.total:.4f} credits seen while watched"
                 + (" · pools shared (rows: shares)" if self.room.workshop.shared_pools else ""),
             )
         )

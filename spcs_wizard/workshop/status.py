@@ -115,6 +115,11 @@ def attendee_row(
     )
 
 
+def pool_states(rows: list[AttendeeRow]) -> list[str]:
+    """The state of every pool the rows show (a shared pool once per attendee)."""
+    return [state for r in rows for state in r.pools.values()]
+
+
 def states_in_words(found: dict[str, str]) -> str:
     """``{"A": "ACTIVE", "B": "ACTIVE"}`` -> "2 active"; nothing -> "-"."""
     counts: dict[str, int] = {}

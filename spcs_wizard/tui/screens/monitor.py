@@ -30,6 +30,7 @@ from textual.widgets import (
 
 from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
 from spcs_wizard.engine.status_history import StatusHistory
+from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition, styled
 from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.screens.base import WizardScreen
@@ -67,6 +68,8 @@ def freshness(snap: Snapshot) -> Text:
     rate = snap.credits_per_hour
     if snap.pools:
         line.append(f" · {rate:g} credits/h now" if rate is not None else " · cost unknown")
+        if note := starting_note(p.state for p in snap.pools):
+            line.append(f" ({note})")
     line.append(f" · at {time.strftime('%H:%M:%S', time.localtime(snap.taken_at))}")
     return line
 
