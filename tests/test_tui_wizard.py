@@ -747,8 +747,10 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             field.value = "n"
             with pytest.raises(Exception, match="Illegal select value"):
                 field.value = "year"
-            # Away and back: the collection, the question, the filter and the hits are
-            # as they were left.
+            # Away and back: the collection, the question, the filter, the builder and
+            # the hits are as they were left.
+            screen.query_one("#filter-op", Select).value = "like"
+            screen.query_one("#filter-value", Input).value = "12"
             screen.query_one("#filter", Input).value = "n < 5"
             screen.query_one("#question", Input).value = "note 3 about milvus"
             screen.query_one("#question", Input).focus()
@@ -771,6 +773,10 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
             assert [[str(c) for c in shown.get_row_at(i)] for i in range(shown.row_count)] == hits
             assert again.query_one("#question", Input).value == "note 3 about milvus"
             assert again.query_one("#filter", Input).value == "n < 5"
+            assert again.query_one("#filter-value", Input).value == "12"
+            assert again.query_one("#filter-op", Select).value == "like"
+            chosen = again.query_one("#filter-field", Select)
+            await until(pilot, lambda: chosen.value == "n", what="the field, once the fields came")
             assert again.collection == "notes"
             await until(pilot, lambda: again.names is not None, what="collections read")
             await pilot.pause()

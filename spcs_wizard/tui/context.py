@@ -29,8 +29,9 @@ class ConsoleView:
     subject: str
     collection: str
     history: list[str]
-    question: str
-    filter: str
+    # The boxes as typed, by id: the question, the filter expression, and the filter
+    # builder's field, operator and value.
+    typed: dict[str, str]
     answer: Answer | None
 
 

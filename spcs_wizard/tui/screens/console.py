@@ -102,7 +102,9 @@ class ConsoleScreen(WizardScreen):
         self.history: list[str] = []
         self.history_at = 0
         self.answer: Answer | None = None  # the last, while it is the open collection's
-        self.typed = {"question": "", "filter": ""}  # the boxes' text (kept on leaving)
+        # The boxes as typed, kept on leaving (the screen's widgets are gone by then).
+        self.typed = {"question": "", "filter": "", "filter-value": "", "filter-op": "=="}
+        self.field_wanted = ""  # the builder's field as left, chosen once the fields come
         self.query_one("#load-progress").display = False
         self.allow_next(True)
         self.show_view()
@@ -115,14 +117,20 @@ class ConsoleScreen(WizardScreen):
             return
         self.collection, self.history = view.collection, list(view.history)
         self.history_at = len(self.history)
-        self.query_one("#question", Input).value = view.question
-        self.query_one("#filter", Input).value = view.filter
+        for box in ("question", "filter", "filter-value"):
+            self.query_one(f"#{box}", Input).value = view.typed.get(box, "")
+        self.query_one("#filter-op", Select).value = view.typed.get("filter-op", "==")
+        self.field_wanted = view.typed.get("filter-field", "")
         if view.answer is not None:
             self.show_answer(view.answer)
 
-    @on(Input.Changed, "#question, #filter")
+    @on(Input.Changed, "#question, #filter, #filter-value")
     def keep_typed(self, event: Input.Changed) -> None:
         self.typed[str(event.input.id)] = event.value
+
+    @on(Select.Changed, "#filter-field, #filter-op")
+    def keep_chosen(self, event: Select.Changed) -> None:
+        self.typed[str(event.select.id)] = "" if event.select.is_blank() else str(event.value)
 
     def on_unmount(self) -> None:
         from spcs_wizard.tui.context import ConsoleView
@@ -131,8 +139,7 @@ class ConsoleScreen(WizardScreen):
             self.wizard.job_subject,
             self.collection,
             self.history,
-            self.typed["question"],
-            self.typed["filter"],
+            dict(self.typed),
             self.answer,
         )
         if self.console is not None:
@@ -212,7 +219,14 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.show_fields, name, rows, fields)
 
     def show_fields(self, name: str, rows: int, fields: list[str]) -> None:
-        self.query_one("#filter-field", Select).set_options([(f, f) for f in fields])
+        field = self.query_one("#filter-field", Select)
+        # The field chosen stays chosen (a look again at the same collection), or the one
+        # chosen when the console was left comes back.
+        wanted = self.field_wanted or ("" if field.is_blank() else str(field.value))
+        field.set_options([(f, f) for f in fields])
+        if wanted in fields:
+            field.value = wanted
+        self.field_wanted = ""
         if self.answer is not None and self.answer.collection != name:
             # Another collection is open now: its hits are not these.
             self.answer = None
