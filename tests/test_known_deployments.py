@@ -211,9 +211,10 @@ def test_a_figure_of_zero_while_pools_start_says_they_bill_once_up() -> None:
         told = "pools starting: billed once up"
         assert (told in freshness(snap).plain) is said
         assert (told in headline(snap).plain) is said
-    assert "0 credits/h now (pools starting: billed once up)" in freshness(
-        Snapshot("D", 0.0, [starting], [])
-    ).plain
+    assert (
+        "0 credits/h now (pools starting: billed once up)"
+        in freshness(Snapshot("D", 0.0, [starting], [])).plain
+    )
 
     def row(state: str) -> AttendeeRow:
         return AttendeeRow("01", "A", "U", "R", "starting", {"P": state}, {}, 0, 0.0, None, "")

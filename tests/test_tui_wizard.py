@@ -26,6 +26,8 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
 from tests.wizard_harness import (
     listed,
+    notes,
+    notices_kept,
     palette_go,
     search_palette,
     shown_line,
@@ -1473,11 +1475,13 @@ def test_a_step_asked_for_before_connecting_follows_once_connected(deployed_wiza
 
     async def scenario() -> None:
         app = WizardApp(context, start="welcome")
+        said = notices_kept(app)
         async with app.run_test(size=(120, 40)) as pilot:
             await palette_go(pilot, app, "Go to: Teardown")
-            await until_said(pilot, app, "Teardown follows once connected")
             await until(pilot, lambda: app.step == "teardown", what="teardown")
+            assert any("Teardown follows once connected" in n for n in said), said
             assert context.after_connect is None
+            assert not any("follows once connected" in n for n in notes(app))  # done
             context.connected_as = None
             context.mode = "account"  # (no connection picked: it stays on Connection)
             context.connection_name = None
@@ -1594,6 +1598,7 @@ def test_on_an_account_a_step_asked_before_connecting_follows_the_connect(
             await until(pilot, lambda: isinstance(app.screen, TeardownScreen), what="teardown")
             assert wizard.ready
             assert wizard.connection_name == "emu"
+            assert not any("follows once connected" in n for n in notes(app))  # done
             await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="drawn")
             await pilot.pause()  # (its header's title is set after it mounts)
 

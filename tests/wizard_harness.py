@@ -6,6 +6,7 @@ import io
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -54,6 +55,20 @@ async def open_without_a_browser(pilot: Pilot[None], app: App[None]) -> str:
 def notes(app: App[None]) -> list[str]:
     """The notifications the app has shown and still holds, as text."""
     return [str(n.message) for n in app._notifications]
+
+
+def notices_kept(app: App[None]) -> list[str]:
+    """Every notification the app shows from now on, kept here as it is shown (one that
+    is cleared at once is still seen)."""
+    kept: list[str] = []
+    shown = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        kept.append(str(message))
+        shown(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return kept
 
 
 async def until_said(pilot: Pilot[None], app: App[None], text: str, what: str = "") -> str:

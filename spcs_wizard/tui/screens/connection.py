@@ -264,6 +264,7 @@ class ConnectionScreen(WizardScreen):
         deployment is: a finished one goes straight to monitoring, said as it goes."""
         asked, self.wizard.after_connect = self.wizard.after_connect, None
         if asked:
+            self.app.clear_notifications()  # "Connect first; Teardown follows" is done
             return asked
         try:
             point = self.wizard.session.resume_point()
