@@ -373,7 +373,7 @@ def test_a_failed_services_report_names_each_failed_container_with_its_last_line
     ]
     # From a session in PUBLIC, which may not read the logs: they are read in the step's role.
     with closing(connect(world.emu, role="PUBLIC")) as con:
-        report = world.deployer(SqlRunner(con))._service_failure(step, failed).event
+        report = world.deployer(SqlRunner(con))._waiter._service_failure(step, failed).event
     assert report.message == f"the service failed: milvus: {exited}; sidecar: Image not found."
     assert len(report.logs) == 20
     restarts = [int(line.rsplit(" ", 1)[-1].rstrip(")")) for line in report.logs]

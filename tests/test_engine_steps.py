@@ -257,7 +257,7 @@ def test_images_this_machine_cannot_make_stop_the_deploy_before_its_first_change
 
 
 def test_a_wait_says_how_things_stand_in_a_few_words() -> None:
-    from spcs_wizard.engine.apply import _describe
+    from spcs_wizard.engine.waits import describe_rows as _describe
 
     assert _describe([]) == "nothing reported yet"
     pools = [{"name": f"P{i}", "state": "STARTING"} for i in range(6)]

@@ -14,7 +14,6 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, TypeVar
 
 from snowflake.connector.errors import Error as ConnectorError
-from snowflake.connector.errors import ProgrammingError
 
 from spcs_wizard.engine.events import (
     Listener,
@@ -25,9 +24,8 @@ from spcs_wizard.engine.events import (
     StepWaiting,
     ignore,
 )
-from spcs_wizard.engine.hints import step_failed
-from spcs_wizard.engine.operations import container_logs_sql
 from spcs_wizard.engine.spec_upload import SpecUploads
+from spcs_wizard.engine.waits import StepFailedError, StoppedError, Waiter, failure
 from spcs_wizard.model.plan import ownership_comment
 from spcs_wizard.model.secret_rules import secret_problem, secret_variable
 from spcs_wizard.model.step import StepKind
@@ -48,20 +46,6 @@ SecretProvider = Callable[["SecretSlot"], str]
 ImagePusher = Callable[["Step"], None]
 # Why this machine cannot make a step's image, or None.
 ImageBlocker = Callable[["Step"], "ImageBlocked | None"]
-
-LOG_TAIL_LINES = 20  # of each failed container, in the failure's report
-# How long each kind of wait may take before it is reported as failed (seconds).
-WAIT_LIMITS = {"wait-pool": 20 * 60.0, "wait-service": 20 * 60.0, "wait-endpoints": 15 * 60.0}
-
-
-class StepFailedError(RuntimeError):
-    def __init__(self, event: StepFailed) -> None:
-        super().__init__(event.message)
-        self.event = event
-
-
-class _StoppedError(Exception):
-    """Stop was asked for: the run ends between two steps, or in a wait."""
 
 
 @dataclass
@@ -118,9 +102,9 @@ class Deployer:
         for step in self.plan.steps:
             try:
                 if self.should_stop():
-                    raise _StoppedError
+                    raise StoppedError
                 ran = self._step(step)
-            except _StoppedError:
+            except StoppedError:
                 outcome.stopped = True
                 return outcome
             except StepFailedError as exc:
@@ -136,7 +120,8 @@ class Deployer:
         if step.kind is StepKind.WAIT:
             self.on_event(StepStarted(step.id, step.title))
             started = self.monotonic()
-            self._wait(step)
+            if not self._listed_ready(step):
+                self._waiter.wait(step)
             self.state.note_seen(step.id)
             self.on_event(StepDone(step.id, 0, round(self.monotonic() - started, 3)))
             return True
@@ -176,7 +161,7 @@ class Deployer:
                     # is someone else's. Without an answer (a lost connection) it stays
                     # begun: it may have run.
                     self.state.abandon(step.id)
-                raise self._failure(step, exc) from None
+                raise failure(step, exc) from None
         self.state.record(step.id)
         if step.kind is StepKind.PUT:
             rolled = self._guarded(step, lambda: uploads.uploaded(step))
@@ -184,6 +169,10 @@ class Deployer:
                 self.on_event(StepWaiting(step.id, rolled, 0))
         self.on_event(StepDone(step.id, len(step.statements), round(self.monotonic() - started, 3)))
         return True
+
+    @property
+    def _waiter(self) -> Waiter:
+        return Waiter(self.runner, self.on_event, self.should_stop, self.sleep, self.monotonic)
 
     @cached_property
     def _uploads(self) -> SpecUploads:
@@ -205,7 +194,7 @@ class Deployer:
         try:
             return call()
         except ConnectorError as exc:
-            raise self._failure(step, exc) from None
+            raise failure(step, exc) from None
 
     def _spec_dir(self, step: Step) -> Path:
         from pathlib import Path
@@ -347,9 +336,6 @@ class Deployer:
             )
         )
 
-    def _failure(self, step: Step, exc: ConnectorError) -> StepFailedError:
-        return StepFailedError(step_failed(step, exc))
-
     def _image(self, step: Step) -> None:
         if self.push_image is None:
             raise StepFailedError(
@@ -405,102 +391,6 @@ class Deployer:
         if listing is None or listing.kind != "COMPUTE POOLS":
             return False  # (SHOW SERVICES has no container's readiness, for one)
         return step.check.satisfied_by(made.check.proof(rows))
-
-    def _wait(self, step: Step) -> None:
-        assert step.check is not None
-        if self._listed_ready(step):
-            return
-        limit = WAIT_LIMITS[step.id.rsplit("-", 1)[0]]  # wait-pool-milvus: "wait-pool"
-        started = self.monotonic()
-        delay, attempt = 1.0, 0
-        while True:
-            attempt += 1
-            try:
-                rows = self.runner.query_or_missing(step.check.sql.text(), step.role)
-            except ProgrammingError as exc:
-                raise self._failure(step, exc) from None
-            if step.check.satisfied_by(rows):
-                return
-            self._wake(step, rows)
-            failed = [r for r in rows if str(r.get("status")).upper() == "FAILED"]
-            if failed:
-                raise self._service_failure(step, failed)
-            if self.monotonic() - started >= limit:
-                raise StepFailedError(
-                    StepFailed(
-                        step.id,
-                        f"still not ready after {int(limit)} s: {_describe(rows)}",
-                        "Look at the status and logs (spcs-wizard status), then run the "
-                        "deployment again; it resumes with this wait.",
-                        logs=self._logs(step, rows),
-                    )
-                )
-            self.on_event(StepWaiting(step.id, _describe(rows), attempt))
-            if self.should_stop():  # a wait changes nothing: it may end here
-                raise _StoppedError
-            self.sleep(delay)
-            delay = min(delay * 1.5, 30.0)
-
-    def _wake(self, step: Step, rows: list[dict[str, object]]) -> None:
-        """A suspended pool or service never gets ready by waiting: resume it (a re-run
-        of deploy on a suspended deployment brings it back)."""
-        assert step.check is not None
-        target = step.check.sql.text().rpartition(" ")[2]  # the check's last word: the name
-        suspended = any("SUSPENDED" in (r.get("state"), r.get("service_status")) for r in rows)
-        if not suspended:
-            return
-        kind = "COMPUTE POOL" if step.id.startswith("wait-pool") else "SERVICE"
-        statement = f"ALTER {kind} {target} RESUME"
-        try:
-            self.runner.execute(statement, step.role, statement)
-        except ConnectorError as exc:
-            raise self._failure(step, exc) from None
-        self.on_event(StepWaiting(step.id, f"{target} was suspended: resumed it", 0))
-
-    def _service_failure(self, step: Step, failed: list[dict[str, object]]) -> StepFailedError:
-        reasons = sorted({f"{r.get('container_name')}: {r.get('message')}" for r in failed})
-        return StepFailedError(
-            StepFailed(
-                step.id,
-                "the service failed: " + "; ".join(reasons),
-                "Fix the cause shown (and in the logs), then run the deployment again.",
-                logs=self._logs(step, failed),
-            )
-        )
-
-    def _logs(self, step: Step, rows: list[dict[str, object]]) -> list[str]:
-        """The last log lines of each container, via SYSTEM$GET_SERVICE_LOGS."""
-        service = step.details.get("service")
-        if service is None:  # not a service's wait
-            return []
-        return [line for row in rows for line in self._log_tail(step, service, row)]
-
-    def _log_tail(self, step: Step, service: str, row: dict[str, object]) -> list[str]:
-        """One container's last lines (none when its log cannot be read: the failure it
-        would explain is reported anyway)."""
-        instance, container = str(row.get("instance_id")), str(row.get("container_name"))
-        try:
-            found = self.runner.query(
-                container_logs_sql(service, instance, container, LOG_TAIL_LINES), step.role
-            )
-        except ConnectorError:
-            return []
-        texts = [text for answer in found for text in answer.values() if isinstance(text, str)]
-        return [line for text in texts for line in text.splitlines() if line]
-
-
-def _describe(rows: list[dict[str, object]]) -> str:
-    if not rows:
-        return "nothing reported yet"
-    parts = []
-    for row in rows[:4]:
-        for key in ("state", "status", "ingress_url"):
-            if row.get(key):
-                parts.append(
-                    f"{row.get('name') or row.get('container_name') or ''} {key}={row[key]}".strip()
-                )
-                break
-    return ", ".join(parts) or "not ready"
 
 
 def is_created_object(step: Step) -> bool:
