@@ -59,7 +59,12 @@ OWN_TESTS: dict[str, tuple[str, ...]] = {
         "test_fidelity.py",
         "test_hints.py",
     ),
-    "spcs_wizard.engine.waits": ("test_engine.py", "test_engine_steps.py", "test_fidelity.py"),
+    "spcs_wizard.engine.waits": (
+        "test_engine.py",
+        "test_engine_steps.py",
+        "test_fidelity.py",
+        "test_hints.py",
+    ),
     "spcs_wizard.engine.teardown": ("test_teardown.py", "test_engine.py"),
     "spcs_wizard.model.identifiers": ("test_identifiers.py", "test_names.py"),
     "spcs_wizard.model.names": ("test_names.py", "test_deployment.py", "test_plan.py"),

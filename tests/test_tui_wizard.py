@@ -1409,6 +1409,81 @@ def test_after_a_rename_deploy_and_the_strip_follow_the_new_names_not_the_old_jo
     asyncio.run(scenario())
 
 
+def test_on_an_account_a_rename_leaves_the_old_names_job_to_them(
+    emu: Emulator, account_world: tuple[Path, CryptFileKeyring]
+) -> None:
+    """The account path of a rename after a deploy: connected through connection ``emu``,
+    a deploy that the account stops at the warehouse grant; Naming gives another prefix,
+    and Deploy shows the new names (nothing done, no job, no failure), then the old
+    names' failed job again once they are named back."""
+    from spcs_wizard.model.config_file import with_settings
+    from spcs_wizard.model.deployment import Deployment
+    from spcs_wizard.tui.screens.deploy import DeployScreen
+    from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
+
+    save_connection_to(emu)
+    emu.faults.statements.append(
+        StatementFault(
+            code=3001,
+            sqlstate="42501",
+            message="Insufficient privileges",
+            match="GRANT USAGE ON WAREHOUSE",
+        )
+    )
+    d = with_settings(Deployment(), {"account": emu.settings.account_identifier}, "t")
+    context = WizardContext(chosen=d, mode="account", connection_name="emu")
+
+    def strip(app: WizardApp) -> str:
+        widget = app.screen.query_one("#job-strip", Static)
+        return text_of(widget) if widget.display else ""
+
+    async def go(pilot: Pilot[None], app: WizardApp, step: str) -> None:
+        await visit(pilot, app, step)
+        await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="connection")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#connections")), what="connection")
+            app.screen.query_one("#connections", Select).value = "emu"
+            await pilot.click("#connect")
+            await until(pilot, lambda: context.ready, what="connected")
+            await go(pilot, app, "deploy")
+            await pilot.click("#start")
+            await until(pilot, lambda: dialog_up(app), what="what it costs")
+            await pilot.click("#yes")
+            await until(pilot, lambda: isinstance(app.screen, SecretsDialog), what="secrets")
+            dialog = app.screen
+            for key in [slot.key for slot in dialog.slots]:  # type: ignore[attr-defined]
+                for box in ("s", "c"):
+                    dialog.query_one(f"#{box}-{key}", Input).value = "Typed-Secret-9-long"
+            await pilot.click("#ok")
+            await until(pilot, lambda: app.job is not None and app.job.finished, what="ended")
+            assert app.job is not None
+            assert not app.job.ok
+            states = app.screen.query_one(Checklist).states
+            assert states["grant-warehouse"] == "failed"
+            await go(pilot, app, "naming")
+            app.screen.query_one("#set-prefix", Input).value = "ZED_"
+            await until(pilot, lambda: context.deployment.prefix == "ZED_", what="renamed")
+            await go(pilot, app, "deploy")
+            assert isinstance(app.screen, DeployScreen)
+            states = app.screen.query_one(Checklist).states
+            assert set(states.values()) == {"todo"}
+            assert str(app.screen.query_one("#start", Button).label) == "Deploy"
+            assert strip(app) == ""
+            await go(pilot, app, "naming")
+            app.screen.query_one("#set-prefix", Input).value = ""
+            await until(pilot, lambda: context.deployment.prefix == "", what="named back")
+            await go(pilot, app, "deploy")
+            states = app.screen.query_one(Checklist).states
+            assert states["grant-warehouse"] == "failed"
+            assert strip(app).startswith("Deploy")
+            await pilot.pause()
+
+    asyncio.run(scenario())
+
+
 def test_leaving_naming_with_a_bad_name_keeps_what_was_typed_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
