@@ -25,6 +25,7 @@ from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
 from tests.wizard_harness import (
+    job_strip,
     listed,
     notes,
     notices_kept,
@@ -35,6 +36,7 @@ from tests.wizard_harness import (
     until,
     until_said,
     visit,
+    visit_composed,
 )
 
 
@@ -294,22 +296,18 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
         found = app.screen.query(Checklist) if isinstance(app.screen, DeployScreen) else ()
         return bool(found) and bool(found.first().states)  # type: ignore[union-attr]
 
-    def strip(app: WizardApp) -> str:
-        widget = app.screen.query_one("#job-strip", Static)
-        return text_of(widget) if widget.display else ""
-
     async def scenario() -> None:
         app = WizardApp(context, start="deploy")
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.click("#start")
             await until(pilot, lambda: app.job is not None and app.job.waiting != ""
                         and app.job.current == "wait-service-milvus", what="the wait")  # fmt: skip
-            assert strip(app).startswith("Deploy ")
+            assert job_strip(app).startswith("Deploy ")
             nav = text_of(app.screen.query_one("#nav-status", Static))
             assert nav == "deploying: Next once it is done"  # not "deploy first"
             await pilot.press("ctrl+b")
             await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="back")
-            await until(pilot, lambda: "wait-service-milvus" in strip(app), what="the strip")
+            await until(pilot, lambda: "wait-service-milvus" in job_strip(app), what="the strip")
             assert app.job is not None
             assert app.job.running
             # The deploy pushed the images already: Build & push says so, and lets Next on.
@@ -490,6 +488,7 @@ def test_welcomes_choices_say_which_is_chosen_without_colour(tmp_path: Path) -> 
 def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> None:
     async def scenario() -> None:
         app = WizardApp(WizardContext())
+        said = notices_kept(app)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+p")
             await pilot.pause()
@@ -502,8 +501,8 @@ def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> 
             await until(pilot, lambda: listed(app).startswith("Go to: Monitor"), what="palette")
             await pilot.press("enter")
             # Connection first (said), then Monitor, asked for, once the rehearsal is reached.
-            await until_said(pilot, app, "Connect first (step 2); Monitor follows once connected")
             await until(pilot, lambda: app.step == "monitor", what="on to the step asked")
+            assert "Connect first (step 2); Monitor follows once connected." in said, said
             await pilot.press("f1")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -1372,14 +1371,6 @@ def test_after_a_rename_deploy_and_the_strip_follow_the_new_names_not_the_old_jo
         states = app.screen.query_one(Checklist).states.values()
         return sum(s in ("done", "skipped") for s in states)
 
-    def strip(app: WizardApp) -> str:
-        widget = app.screen.query_one("#job-strip", Static)
-        return text_of(widget) if widget.display else ""
-
-    async def go(pilot: Pilot[None], app: WizardApp, step: str) -> None:
-        await visit(pilot, app, step)
-        await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")
-
     async def scenario() -> None:
         app = WizardApp(context, start="deploy")
         async with app.run_test(size=(120, 40)) as pilot:
@@ -1390,21 +1381,21 @@ def test_after_a_rename_deploy_and_the_strip_follow_the_new_names_not_the_old_jo
             assert app.job.ok
             steps = len(app.screen.query_one(Checklist).states)
             assert ticked(app) == steps
-            await go(pilot, app, "naming")
-            assert strip(app).startswith("Deploy")  # the old names' job, still theirs
+            await visit_composed(pilot, app, "naming")
+            assert job_strip(app).startswith("Deploy")  # the old names' job, still theirs
             app.screen.query_one("#set-prefix", Input).value = "ZED_"
             await until(pilot, lambda: context.deployment.prefix == "ZED_", what="renamed")
-            await go(pilot, app, "deploy")
+            await visit_composed(pilot, app, "deploy")
             assert ticked(app) == 0
             assert str(app.screen.query_one("#start", Button).label) == "Deploy"
             assert app.screen.query_one("#next", Button).disabled
-            assert strip(app) == ""
-            await go(pilot, app, "naming")
+            assert job_strip(app) == ""
+            await visit_composed(pilot, app, "naming")
             app.screen.query_one("#set-prefix", Input).value = ""
             await until(pilot, lambda: context.deployment.prefix == "", what="named back")
-            await go(pilot, app, "deploy")
+            await visit_composed(pilot, app, "deploy")
             assert ticked(app) == steps
-            assert strip(app).startswith("Deploy")
+            assert job_strip(app).startswith("Deploy")
 
     asyncio.run(scenario())
 
@@ -1433,14 +1424,6 @@ def test_on_an_account_a_rename_leaves_the_old_names_job_to_them(
     d = with_settings(Deployment(), {"account": emu.settings.account_identifier}, "t")
     context = WizardContext(chosen=d, mode="account", connection_name="emu")
 
-    def strip(app: WizardApp) -> str:
-        widget = app.screen.query_one("#job-strip", Static)
-        return text_of(widget) if widget.display else ""
-
-    async def go(pilot: Pilot[None], app: WizardApp, step: str) -> None:
-        await visit(pilot, app, step)
-        await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")
-
     async def scenario() -> None:
         app = WizardApp(context, start="connection")
         async with app.run_test(size=(120, 40)) as pilot:
@@ -1448,7 +1431,7 @@ def test_on_an_account_a_rename_leaves_the_old_names_job_to_them(
             app.screen.query_one("#connections", Select).value = "emu"
             await pilot.click("#connect")
             await until(pilot, lambda: context.ready, what="connected")
-            await go(pilot, app, "deploy")
+            await visit_composed(pilot, app, "deploy")
             await pilot.click("#start")
             await until(pilot, lambda: dialog_up(app), what="what it costs")
             await pilot.click("#yes")
@@ -1463,22 +1446,22 @@ def test_on_an_account_a_rename_leaves_the_old_names_job_to_them(
             assert not app.job.ok
             states = app.screen.query_one(Checklist).states
             assert states["grant-warehouse"] == "failed"
-            await go(pilot, app, "naming")
+            await visit_composed(pilot, app, "naming")
             app.screen.query_one("#set-prefix", Input).value = "ZED_"
             await until(pilot, lambda: context.deployment.prefix == "ZED_", what="renamed")
-            await go(pilot, app, "deploy")
+            await visit_composed(pilot, app, "deploy")
             assert isinstance(app.screen, DeployScreen)
             states = app.screen.query_one(Checklist).states
             assert set(states.values()) == {"todo"}
             assert str(app.screen.query_one("#start", Button).label) == "Deploy"
-            assert strip(app) == ""
-            await go(pilot, app, "naming")
+            assert job_strip(app) == ""
+            await visit_composed(pilot, app, "naming")
             app.screen.query_one("#set-prefix", Input).value = ""
             await until(pilot, lambda: context.deployment.prefix == "", what="named back")
-            await go(pilot, app, "deploy")
+            await visit_composed(pilot, app, "deploy")
             states = app.screen.query_one(Checklist).states
             assert states["grant-warehouse"] == "failed"
-            assert strip(app).startswith("Deploy")
+            assert job_strip(app).startswith("Deploy")
             await pilot.pause()
 
     asyncio.run(scenario())

@@ -123,6 +123,18 @@ def shown_line(widget: Widget, y: int = 0) -> str:
     return widget.render_line(y).text.strip()
 
 
+def job_strip(app: App[None]) -> str:
+    """The line every step screen shows of the wizard's job ("" while it is hidden)."""
+    widget = app.screen.query_one("#job-strip", Static)
+    return text_of(widget) if widget.display else ""
+
+
+async def visit_composed(pilot: Pilot[None], app: object, step: str) -> None:
+    """``visit``, then until the step's screen has composed its widgets."""
+    await visit(pilot, app, step)
+    await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")  # type: ignore[attr-defined]
+
+
 def table_text(table: DataTable) -> str:  # type: ignore[type-arg]
     return "\n".join(
         " | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)
