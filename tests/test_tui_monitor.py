@@ -177,6 +177,38 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
     asyncio.run(scenario())
 
 
+def test_a_log_followed_while_its_pane_is_hidden_is_wrapped_when_shown(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """Started at 80x24 the log pane is not shown, yet its lines come: widened, the pane
+    shows them wrapped to its width (written at no width, they were a character a line,
+    and stayed so), and again after a second time hidden and shown at the same width."""
+    _, context = deployed_wizard
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="monitor")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await healthy_monitor(app, pilot)
+            log = screen.query_one("#log", RichLog)
+            await until(pilot, lambda: not screen.query_one("#pane-logs").display, what="hidden")
+            await until(pilot, lambda: bool(screen.log_lines), what="a log read")
+
+            def readable() -> bool:
+                texts = [strip.text.rstrip() for strip in log.lines]
+                return bool(texts) and all(len(t) > 1 for t in texts if t)
+
+            for _ in range(2):
+                await pilot.resize_terminal(120, 40)
+                await until(pilot, lambda: log.size.width > 10, what="shown")
+                await until(pilot, readable, what="lines wrapped to the pane")
+                shown = " ".join(strip.text.strip() for strip in log.lines)
+                assert "[milvus]" in shown or "[gateway]" in shown, shown[:200]
+                await pilot.resize_terminal(80, 24)
+                await until(pilot, lambda: log.size.width == 0, what="hidden again")
+                screen.restart_log()  # read again from the start, while hidden
+                await until(pilot, lambda: bool(screen.log_lines), what="read again")
+
+    asyncio.run(scenario())
+
+
 def test_panes_side_by_side_when_wide_one_at_a_time_when_narrow(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """At 120x40 pools and services, endpoints, trends and the log are all on screen; at
     80x24 one pane at a time, chosen by the tabs. Container ages are relative and in the
