@@ -1467,6 +1467,37 @@ def test_on_an_account_a_rename_leaves_the_old_names_job_to_them(
     asyncio.run(scenario())
 
 
+def test_naming_applies_keys_typed_in_a_burst_in_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fast typist's keys reach Naming all at once, as a terminal hands them over:
+    12 backspaces, then "DB_1". Textual ran the backspaces only after they bubbled up to
+    the app, behind the letters typed after them ("MIDB_1"); each key counts in order."""
+    from textual import events
+
+    from spcs_wizard.tui.screens.naming import NamingScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(), start="naming")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, NamingScreen), what="naming")
+            await until(pilot, lambda: bool(app.screen.query("#set-database-name")), what="up")
+            box = app.screen.query_one("#set-database-name", Input)
+            box.focus()
+            box.cursor_position = len(box.value)
+            await pilot.pause()
+            typed = [("backspace", None)] * 12 + [(c, c) for c in "DB"] + [("underscore", "_")]
+            for key, character in [*typed, ("1", "1")]:  # all queued before any is handled
+                app.post_message(events.Key(key, character))
+            await until(pilot, lambda: box.value == "DB_1", what=f"DB_1, not {box.value!r}")
+            await until(pilot, lambda: app.wizard.deployment.database.name == "DB_1", what="kept")
+            await pilot.pause()
+
+    asyncio.run(scenario())
+
+
 def test_leaving_naming_with_a_bad_name_keeps_what_was_typed_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from spcs_wizard.model.config_file import ConfigError, with_settings
 from spcs_wizard.model.cost import POOL_CREDITS_PER_HOUR
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 
 # setting path -> label; every one is validated by the deployment model itself.
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -45,6 +46,8 @@ class NamingScreen(WizardScreen):
     _problems: tuple[str, ...] = ()  # what is wrong with the names typed, in words
     _typed: Mapping[str, str] = MappingProxyType({})  # the fields' values, last checked
     _bad: tuple[str, ...] = ()  # the settings whose typed value is not valid
+    _told = ""  # the problems as shown
+    _shown: list[tuple[str, str]] = []  # the table's rows as shown: (object, name)  # noqa: RUF012
 
     def compose_body(self) -> Iterable[Widget]:
         d = self._before = self.wizard.deployment  # the names as this visit found them
@@ -54,7 +57,7 @@ class NamingScreen(WizardScreen):
                 for path, label in FIELDS:
                     yield Label(label)
                     value = typed.get(path, setting(d, path))
-                    yield Input(value, id=field_id(path), name=path, compact=True)
+                    yield OrderedInput(value, id=field_id(path), name=path, compact=True)
                 yield Label("Milvus pool size")
                 yield Select(
                     FAMILIES,
@@ -68,7 +71,8 @@ class NamingScreen(WizardScreen):
             yield DataTable(id="names", cursor_type="none")
 
     def on_mount(self) -> None:
-        self.query_one("#names", DataTable).add_columns("object", "name")
+        self.query_one("#names", DataTable).add_column("object", key="object")
+        self.query_one("#names", DataTable).add_column("name", key="name")
         self.show_names(self.wizard.deployment)
         self.query_one(Input).focus()
         if self.wizard.naming_typed:
@@ -128,7 +132,10 @@ class NamingScreen(WizardScreen):
                 i.set_class(i.name in bad, "-invalid")
             self._problems = tuple(said(line) for line in lines)
             self._bad = tuple(bad)
-            problem.update("\n".join(f"[bold red]✗[/] {escape(p)}" for p in self._problems))
+            told = "\n".join(f"[bold red]✗[/] {escape(p)}" for p in self._problems)
+            if told != self._told:
+                self._told = told
+                problem.update(told)
             # The valid edits count meanwhile (one bad field does not hold back the rest);
             # a bad one keeps the name it had, not a valid stem typed on the way ("MY").
             d = valid_part(self._before, changes, bad)
@@ -136,7 +143,9 @@ class NamingScreen(WizardScreen):
             for i in self.query(Input):
                 i.remove_class("-invalid")
             self._problems = self._bad = ()
-            problem.update("")
+            if self._told:
+                self._told = ""
+                problem.update("")
         self.wizard.deployment = d
         self.show_names(d)
         if self._problems:
@@ -147,7 +156,6 @@ class NamingScreen(WizardScreen):
     def show_names(self, d: Deployment) -> None:
         n = d.names()
         table = self.query_one("#names", DataTable)
-        table.clear()
         rows = [
             ("role", n.role),
             ("user", n.user),
@@ -161,8 +169,17 @@ class NamingScreen(WizardScreen):
         ]
         if not d.notebook:
             rows = [row for row in rows if not row[0].startswith("notebook")]
-        for label, name in rows:
-            table.add_row(label, str(name))
+        shown = [(label, str(name)) for label, name in rows]
+        if shown != self._shown:  # each key typed comes here: only what changed is redrawn
+            if [label for label, _ in shown] == [label for label, _ in self._shown]:
+                for (label, name), (_, was) in zip(shown, self._shown, strict=True):
+                    if name != was:
+                        table.update_cell(label, "name", name, update_width=True)
+            else:
+                table.clear()
+                for label, name in shown:
+                    table.add_row(label, name, key=label)
+            self._shown = shown
         self.query_one("#nav-status", Static).update(f"deployment {d.deployment_id}")
 
 
