@@ -39,14 +39,21 @@ def to_script(plan: Plan, steps: Sequence[Step] | None = None, *, undo: bool = F
         f"{d.deployment_id}",
         "-- Generated; edit the configuration, not this file.",
     ]
-    secrets = (
-        sorted({slot.key for step in chosen for sql in step.statements for slot in sql.secrets})
+    slots = (
+        {slot.key: slot for step in chosen for sql in step.statements for slot in sql.secrets}
         if not undo
-        else []
+        else {}
     )
+    secrets = sorted(slots)
     if secrets:
         variables = " ".join(f'-D "{k}=..."' for k in secrets)
         lines.append(f"-- Run with: snow sql -f <this file> {variables}")
+    for key in secrets:
+        if slots[key].generated:  # spcs-wizard makes it up; run by hand, the person does
+            lines.append(
+                f"-- {key}: make up a long random one; nobody types it again (the services "
+                "read it from the SECRET, which keeps the first one given)."
+            )
     puts = [s for s in chosen if s.kind is StepKind.PUT and not undo]
     if puts:
         lines.append(
