@@ -619,11 +619,15 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
             screen.query_one("#filter-op", Select).value = ">"
             add = screen.query_one("#filter-add", Button)
             await until(pilot, lambda: not add.has_class("-active"), what="released")
+            assert answers.row_count == 3
             await pilot.click("#filter-add")
             assert screen.query_one("#filter", Input).value == "id > 1"
+            # The hits shown follow the filter added (asked again), not the ones before it.
+            await until(pilot, lambda: answers.row_count == 2, what="filtered answer")
+            screen.query_one("#filter", Input).value = "id > 2"  # typed: Enter asks again
             screen.query_one("#filter", Input).focus()
             await pilot.press("enter")
-            await until(pilot, lambda: answers.row_count == 2, what="filtered answer")
+            await until(pilot, lambda: answers.row_count == 1, what="filtered again")
 
     asyncio.run(scenario())
 

@@ -338,6 +338,8 @@ class ConsoleScreen(WizardScreen):
         clause = f"{field} {op} {literal}"
         box = self.query_one("#filter", Input)
         box.value = f"{box.value} and {clause}" if box.value.strip() else clause
+        if self.answer is not None:  # the hits shown are the filter's before: ask again
+            self.refilter()
 
     # -- loading -----------------------------------------------------------------------------
     def action_demo(self) -> None:
