@@ -72,6 +72,10 @@ class DeploymentState:
             self.seen[step_id] = time.time()
             self.save()
 
+    def forget_seen(self, step_id: str) -> None:
+        if self.seen.pop(step_id, None) is not None:
+            self.save()
+
     def made(self, step_id: str) -> bool:
         """Whether this tool ran the step (or began it: what the account shows done after
         an interrupted attempt is this tool's doing)."""

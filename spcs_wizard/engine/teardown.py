@@ -149,9 +149,14 @@ class Teardown:
             self.state.forget_adopted(step.target.name)
         gone = {step.id}
         # What went with it: the images of its repository, the waits for it and for them
-        # (the plan's order puts a step after what it depends on).
+        # (the plan's order puts a step after what it depends on); and a grant on it that
+        # a run found in place (an administrator's, left alone) is gone with it too.
         for inner in self.plan.steps:
-            if not inner.undo and gone.intersection(inner.depends_on):
+            if not gone.intersection(inner.depends_on):
+                continue
+            if inner.undo:
+                self.state.forget_seen(inner.id)
+            else:
                 gone.add(inner.id)
                 self.state.forget(inner.id)
 
