@@ -47,7 +47,7 @@ class NamingScreen(WizardScreen):
     _typed: Mapping[str, str] = MappingProxyType({})  # the fields' values, last checked
     _bad: tuple[str, ...] = ()  # the settings whose typed value is not valid
     _told = ""  # the problems as shown
-    _shown: list[tuple[str, str]] = []  # the table's rows as shown: (object, name)  # noqa: RUF012
+    _shown: tuple[tuple[str, str], ...] = ()  # the table's rows as shown: (object, name)
 
     def compose_body(self) -> Iterable[Widget]:
         d = self._before = self.wizard.deployment  # the names as this visit found them
@@ -169,7 +169,7 @@ class NamingScreen(WizardScreen):
         ]
         if not d.notebook:
             rows = [row for row in rows if not row[0].startswith("notebook")]
-        shown = [(label, str(name)) for label, name in rows]
+        shown = tuple((label, str(name)) for label, name in rows)
         if shown != self._shown:  # each key typed comes here: only what changed is redrawn
             if [label for label, _ in shown] == [label for label, _ in self._shown]:
                 for (label, name), (_, was) in zip(shown, self._shown, strict=True):
