@@ -28,6 +28,7 @@ from spcs_wizard.connection import ConnectionFailedError
 from spcs_wizard.credentials.login import LoginError, LoginRequest
 from spcs_wizard.model.config_file import ConfigError, with_settings
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
@@ -78,21 +79,23 @@ class ConnectionScreen(WizardScreen):
                     Collapsible(title="New connection", id="new", collapsed=True),
                     Vertical(classes="form"),
                 ):
-                    yield Input(placeholder="connection name, e.g. myconn", id="new-name")
-                    yield Input(placeholder="account: ORG-ACCOUNT or its URL", id="new-account")
-                    yield Input(placeholder="user", id="new-user")
+                    yield OrderedInput(placeholder="connection name, e.g. myconn", id="new-name")
+                    yield OrderedInput(
+                        placeholder="account: ORG-ACCOUNT or its URL", id="new-account"
+                    )
+                    yield OrderedInput(placeholder="user", id="new-user")
                     yield Select[str](METHODS, id="new-method", value="password", allow_blank=False)
-                    yield Input(
+                    yield OrderedInput(
                         placeholder="password or token (kept in the OS keyring)",
                         password=True,
                         id="new-secret",
                     )
-                    yield Input(placeholder="private key file (key pair only)", id="new-key")
-                    yield Input(
+                    yield OrderedInput(placeholder="private key file (key pair only)", id="new-key")
+                    yield OrderedInput(
                         placeholder="host (optional: private link, or the local emulator)",
                         id="new-host",
                     )
-                    yield Input(placeholder="port (optional)", id="new-port", type="integer")
+                    yield OrderedInput(placeholder="port (optional)", id="new-port", type="integer")
                     yield Button("Try and save", id="create", compact=True)
             yield LoadingIndicator(id="busy")
             yield Static("", id="who")

@@ -33,6 +33,7 @@ from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.screens.load_dialog import LoadDialog
 from spcs_wizard.tui.widgets.hits_table import HitsTable
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:
     from spcs_wizard.console.console import Answer, Console, Loaded
@@ -78,15 +79,17 @@ class ConsoleScreen(WizardScreen):
                 yield Button("Demo", id="demo", compact=True)
                 yield Button("Load file", id="load", compact=True)
             with Vertical(id="ask-pane"):
-                yield Input(placeholder=f"ask, e.g. {demo.QUESTION}", id="question", compact=True)
+                yield OrderedInput(
+                    placeholder=f"ask, e.g. {demo.QUESTION}", id="question", compact=True
+                )
                 with Horizontal(classes="row", id="filter-builder"):
                     yield Select[str]([], prompt="field", id="filter-field", compact=True)
                     yield Select[str](
                         OPERATORS, value="==", allow_blank=False, id="filter-op", compact=True
                     )
-                    yield Input(placeholder="value", id="filter-value", compact=True)
+                    yield OrderedInput(placeholder="value", id="filter-value", compact=True)
                     yield Button("+ filter", id="filter-add", compact=True)
-                yield Input(
+                yield OrderedInput(
                     placeholder="filter expression, e.g. year > 2000", id="filter", compact=True
                 )
                 yield ProgressBar(total=100, id="load-progress", show_eta=True)

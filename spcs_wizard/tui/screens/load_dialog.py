@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label
 
 from spcs_wizard.tui.screens.dialog import Dialog
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 
 # Milvus' rule for a collection's name: letters, digits and underscores, not starting
 # with a digit, up to 255 characters (https://milvus.io/docs/limitations.md).
@@ -33,17 +34,19 @@ class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
         # Tab brings whatever it focuses into view.
         with VerticalScroll(classes="dialog"):
             yield Label("Into the collection (a new name makes it)", classes="section")
-            yield Input(
+            yield OrderedInput(
                 self.collection, placeholder="collection", id="load-collection", compact=True
             )
             yield Label("Insert a text", classes="section")
-            yield Input(
+            yield OrderedInput(
                 placeholder="a sentence to store and search", id="insert-text", compact=True
             )
             yield Label("or load a file (text lines, CSV, JSON lines, Parquet)", classes="section")
-            yield Input(placeholder="path, e.g. ~/docs.jsonl", id="load-path", compact=True)
+            yield OrderedInput(placeholder="path, e.g. ~/docs.jsonl", id="load-path", compact=True)
             yield Label("the file's column (or key) that holds the text to embed", classes="hint")
-            yield Input("text", placeholder="column with the text", id="load-field", compact=True)
+            yield OrderedInput(
+                "text", placeholder="column with the text", id="load-field", compact=True
+            )
             with Horizontal(classes="row"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Insert or load", id="ok", variant="primary", compact=True)

@@ -34,6 +34,7 @@ from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition, styled
 from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.screens.base import WizardScreen
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 from spcs_wizard.tui.widgets.services_table import ServicesTable
 from spcs_wizard.tui.widgets.trend import Trends
 from spcs_wizard.tui.widgets.when import ago
@@ -140,7 +141,7 @@ class MonitorScreen(WizardScreen):
                     )
                     yield Label("follow")
                     yield Switch(True, id="follow")
-                    yield Input(placeholder="search", id="log-search", compact=True)
+                    yield OrderedInput(placeholder="search", id="log-search", compact=True)
                 yield WrappedLog(id="log", markup=False, highlight=False)
 
     # -- layout: panes side by side when there is room, else tabs -----------------------------

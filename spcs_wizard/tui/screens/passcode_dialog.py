@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from spcs_wizard.tui.screens.dialog import Dialog
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 
 
 class PasscodeDialog(Dialog[str | None]):
@@ -26,7 +27,7 @@ class PasscodeDialog(Dialog[str | None]):
             yield Static(
                 "The passcode from your authenticator app; leave it empty to approve a push."
             )
-            yield Input(password=True, id="passcode", placeholder="passcode")
+            yield OrderedInput(password=True, id="passcode", placeholder="passcode")
             with Horizontal(classes="row"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Log in", id="ok", variant="primary", compact=True)

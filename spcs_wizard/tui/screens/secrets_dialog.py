@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 from spcs_wizard.model.secret_rules import secret_problem
 from spcs_wizard.model.sql import SecretSlot
 from spcs_wizard.tui.screens.dialog import Dialog
+from spcs_wizard.tui.widgets.ordered_input import OrderedInput
 
 
 class SecretsDialog(Dialog[dict[str, str] | None]):
@@ -29,8 +30,10 @@ class SecretsDialog(Dialog[dict[str, str] | None]):
             yield Static("They are sent to Snowflake and kept in your OS keyring, nowhere else.")
             for slot in self.slots:
                 yield Label(slot.description.capitalize())
-                yield Input(password=True, id=f"s-{slot.key}", placeholder="secret", compact=True)
-                yield Input(
+                yield OrderedInput(
+                    password=True, id=f"s-{slot.key}", placeholder="secret", compact=True
+                )
+                yield OrderedInput(
                     password=True, id=f"c-{slot.key}", placeholder="once more", compact=True
                 )
             yield Static("", id="secret-problem")
