@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, RichLog, Static
 
 from spcs_wizard.emulator.children import spawn
 from spcs_wizard.engine.deployment_session import DeploymentSession, Target
@@ -500,6 +500,10 @@ def test_deploy_shows_every_step_an_earlier_run_saw_done(deployed_wizard) -> Non
             assert results["grant-warehouse"] == "found in place earlier"
             assert results["wait-pool-milvus"] == "ready earlier"
             assert results["warehouse"] == "done earlier"
+            log = app.screen.query_one("#log", RichLog)
+            await until(pilot, lambda: bool(log.lines), what="the log's word")
+            said = " ".join(strip.text.strip() for strip in log.lines)
+            assert "Nothing has run since the wizard started" in said
             await pilot.pause()
 
     asyncio.run(scenario())

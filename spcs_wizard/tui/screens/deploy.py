@@ -51,6 +51,10 @@ class DeployScreen(AsksForSecrets):
             return  # a run started meanwhile shows what it does
         checklist = self.query_one(Checklist)
         checklist.show_record(executed, pending, set(record.seen))
+        self.query_one(EventLog).write(
+            "[dim]Nothing has run since the wizard started: the checklist is this "
+            "machine's record of earlier runs. Each run's steps are logged here.[/]"
+        )
         start = self.query_one("#start", Button)
         if record.only_shared:
             self.query_one("#summary", Static).update(
