@@ -14,6 +14,7 @@ import snowflake.connector
 from snowflake.connector import SnowflakeConnection
 from snowflake.connector.errors import ProgrammingError
 
+from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.model.names import dns_domain
 from spcs_wizard.model.plan import Plan
@@ -26,6 +27,15 @@ SECRETS = {
     "jupyter_password": "nb-Pw-2",
     "milvus_root_password": "root-Pw-3",
 }
+
+
+def refuse(emulator: Emulator, match: str, message: str = "Insufficient privileges") -> str:
+    """The account refuses the next statement containing ``match`` as Snowflake refuses
+    what the role may not do; returns the failure's message as shown."""
+    emulator.faults.statements.append(
+        StatementFault(code=3001, sqlstate="42501", message=message, match=match)
+    )
+    return f"003001 (42501): {message}"
 
 
 def connect(emulator: Emulator, **kwargs: Any) -> SnowflakeConnection:

@@ -7,7 +7,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine.apply import Deployer, Outcome
 from spcs_wizard.engine.events import Event
@@ -19,7 +18,7 @@ from spcs_wizard.model.plan import Plan, build_plan
 from spcs_wizard.model.registry import repository_path
 from spcs_wizard.model.sql import SecretSlot
 from spcs_wizard.model.step import Step
-from tests.emulator_harness import SECRETS, connect
+from tests.emulator_harness import SECRETS, connect, refuse
 
 
 class World:
@@ -61,12 +60,8 @@ class World:
         )
 
     def refuse(self, match: str, message: str = "Insufficient privileges") -> str:
-        """The account refuses the next statement containing ``match`` as Snowflake
-        refuses what the role may not do; returns the failure's message as shown."""
-        self.emu.faults.statements.append(
-            StatementFault(code=3001, sqlstate="42501", message=message, match=match)
-        )
-        return f"003001 (42501): {message}"
+        """The account refuses the next statement containing ``match`` (``refuse``)."""
+        return refuse(self.emu, match, message)
 
     def _pause(self, seconds: float) -> None:
         """The engine's sleep: the emulator's clock moves on instead, and it is noted."""

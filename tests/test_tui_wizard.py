@@ -15,7 +15,6 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Collapsible, DataTable, Input, Select, Static
 
 from spcs_wizard.credentials import keychain
-from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.tui.app import WizardApp
@@ -23,6 +22,7 @@ from spcs_wizard.tui.context import WizardContext
 from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
+from tests.emulator_harness import refuse
 from tests.test_emulator_registry import podman, registry_emulator  # noqa: F401 - fixtures
 from tests.wizard_harness import (
     job_strip,
@@ -190,11 +190,7 @@ def refusing(
         rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
         rehearsal.start()
         started.append(rehearsal)
-        rehearsal.started.faults.statements.append(
-            StatementFault(
-                code=3001, sqlstate="42501", message="Insufficient privileges", match=statement
-            )
-        )
+        refuse(rehearsal.started, statement)
         return WizardContext(rehearsal=rehearsal, connected_as="ADMIN")
 
     yield make
@@ -1417,14 +1413,7 @@ def test_on_an_account_a_rename_leaves_the_old_names_job_to_them(
     from spcs_wizard.tui.screens.secrets_dialog import SecretsDialog
 
     save_connection_to(emu)
-    emu.faults.statements.append(
-        StatementFault(
-            code=3001,
-            sqlstate="42501",
-            message="Insufficient privileges",
-            match="GRANT USAGE ON WAREHOUSE",
-        )
-    )
+    refuse(emu, "GRANT USAGE ON WAREHOUSE")
     d = with_settings(Deployment(), {"account": emu.settings.account_identifier}, "t")
     context = WizardContext(chosen=d, mode="account", connection_name="emu")
 
