@@ -78,7 +78,8 @@ def test_the_whole_rehearsal_passes_with_no_docker_or_podman(tmp_path: Path) -> 
     assert lines[5] == (
         "The deployment is kept (asked (--keep)). The wizard ('spcs-wizard', rehearsal) "
         "reaches it: on Welcome, Enter on its row (MILVUS_DEMO) goes on to its Monitor; its "
-        "Teardown removes it."
+        "Teardown removes it. So do the commands, with --rehearsal and the same settings "
+        "('spcs-wizard status --rehearsal')."
     )
     assert len(lines) == 6
     assert "Traceback" not in again.stderr

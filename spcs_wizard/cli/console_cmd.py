@@ -1,6 +1,6 @@
 """``spcs-wizard console`` (a REPL), ``spcs-wizard query`` and ``spcs-wizard load``: the
 query console from the command line, over gRPC (``--uri``) or the deployment's public
-endpoint (``-c CONNECTION``)."""
+endpoint (``-c CONNECTION``, or ``--rehearsal``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from spcs_wizard.cli.options import deployment_options
-from spcs_wizard.cli.session import open_runner
+from spcs_wizard.cli.session import REHEARSAL_HELP, chosen_target, on_account, open_runner
 from spcs_wizard.console import demo
 from spcs_wizard.console.transport import ConsoleError
 from spcs_wizard.paths import state_home
@@ -47,31 +48,46 @@ def console_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="For new collections: cortex[:MODEL] (needs -c) or onnx:DIRECTORY (model.onnx "
         "+ tokenizer.json). Default: cortex with -c, else required.",
     )
+    @click.option("--rehearsal", "on_rehearsal", is_flag=True, help=REHEARSAL_HELP)
     @click.option("--collection", default=demo.COLLECTION, show_default=True)
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
+    def wrapper(
+        *args: Any, uri: str | None, connection_name: str | None, on_rehearsal: bool, **kwargs: Any
+    ) -> Any:
+        return func(*args, where=MilvusPlace(uri, connection_name, on_rehearsal), **kwargs)
 
     return wrapper
 
 
+@dataclass(frozen=True)
+class MilvusPlace:
+    """Where the console finds Milvus, as the options said."""
+
+    uri: str | None
+    connection_name: str | None
+    rehearsal: bool
+
+
 @contextmanager
 def open_console(
-    deployment: Deployment, uri: str | None, connection_name: str | None, embedder: str | None
+    deployment: Deployment, where: MilvusPlace, embedder: str | None
 ) -> Iterator[Console]:
     from spcs_wizard.console.targets import endpoint_console, grpc_console
 
-    if uri is None and connection_name is None:
+    uri, connection_name = where.uri, where.connection_name
+    if where.rehearsal and uri:
+        raise click.UsageError("--rehearsal reaches Milvus through its endpoint: leave out --uri")
+    if uri is None and connection_name is None and not where.rehearsal:
         from spcs_wizard.credentials.connections_file import default_connection_name
 
         connection_name = default_connection_name()
         if connection_name is None:
-            raise click.UsageError("say where Milvus is: --uri URI, or -c CONNECTION")
-    default = embedder or ("cortex" if connection_name else None)
+            raise click.UsageError("say where Milvus is: --uri URI, -c CONNECTION, or --rehearsal")
+    default = embedder or ("cortex" if connection_name or where.rehearsal else None)
     if default is None:
         raise click.UsageError("--uri without a connection needs --embedder onnx:DIRECTORY")
     try:
-        if connection_name is None:
+        if connection_name is None and not where.rehearsal:
             assert uri is not None
             console = grpc_console(uri, default)
             try:
@@ -79,7 +95,12 @@ def open_console(
             finally:
                 console.transport.close()
             return
-        with open_runner(connection_name) as runner:
+        with (
+            chosen_target(connection_name, where.rehearsal, services=True) as target,
+            open_runner(target) as runner,
+        ):
+            if target.rehearsal is not None:
+                deployment = on_account(deployment, target)
             console = (
                 grpc_console(uri, default, runner)
                 if uri
@@ -137,8 +158,7 @@ def answer_data(answer: Answer) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
 def query_command(
     deployment: Deployment,
-    uri: str | None,
-    connection_name: str | None,
+    where: MilvusPlace,
     embedder: str | None,
     collection: str,
     question: str,
@@ -149,7 +169,7 @@ def query_command(
 ) -> None:
     """Ask a collection a question: the text is embedded with the collection's model and
     the nearest rows come back with their scores and the latency."""
-    with open_console(deployment, uri, connection_name, embedder) as console:
+    with open_console(deployment, where, embedder) as console:
         try:
             if with_demo:
                 console.load_demo(embedder, collection)
@@ -169,8 +189,7 @@ def query_command(
 @click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
 def load_command(
     deployment: Deployment,
-    uri: str | None,
-    connection_name: str | None,
+    where: MilvusPlace,
     embedder: str | None,
     collection: str,
     file: Path,
@@ -181,7 +200,7 @@ def load_command(
     batches, then flushed and indexed so searches are fast at once."""
     from rich.progress import Progress
 
-    with open_console(deployment, uri, connection_name, embedder) as console, Progress() as bar:
+    with open_console(deployment, where, embedder) as console, Progress() as bar:
         task = bar.add_task(f"loading {file.name}", total=None)
         try:
             loaded = console.load(
@@ -214,15 +233,14 @@ Type a question to search the current collection. Commands:
 @console_options
 def console_command(
     deployment: Deployment,
-    uri: str | None,
-    connection_name: str | None,
+    where: MilvusPlace,
     embedder: str | None,
     collection: str,
 ) -> None:
     """An interactive console: questions, collections, loading, filters. Reads commands
     from standard input when it is not a terminal (one per line)."""
     out = RichConsole(highlight=False)
-    with open_console(deployment, uri, connection_name, embedder) as console:
+    with open_console(deployment, where, embedder) as console:
         state = {"collection": collection, "filter": "", "limit": 3}
         out.print(f"[bold]{console.transport.label}[/] · collection [bold]{collection}[/] · :help")
         for line in _lines():

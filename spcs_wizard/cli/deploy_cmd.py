@@ -18,19 +18,20 @@ from spcs_wizard.cli.session import (
     connection_option,
     interactive,
     open_runner,
+    same_target,
 )
 from spcs_wizard.engine.job import pools_made
 from spcs_wizard.model.cost import per_hour, pool_names
 from spcs_wizard.model.deployment import Deployment
 
 if TYPE_CHECKING:
-    from spcs_wizard.engine.deployment_session import DeploymentSession
-
-
-def _session(deployment: Deployment, connection_name: str) -> DeploymentSession:
     from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 
-    session = DeploymentSession(Target(connection_name=connection_name), deployment)
+
+def _session(deployment: Deployment, target: Target) -> DeploymentSession:
+    from spcs_wizard.engine.deployment_session import DeploymentSession
+
+    session = DeploymentSession(target, deployment)
     session.ask_secret = ask_and_keep(session)
     try:
         session.state()  # an unreadable local state stops here, before connecting
@@ -53,14 +54,14 @@ def _session(deployment: Deployment, connection_name: str) -> DeploymentSession:
     "Repeatable.",
 )
 def deploy_command(
-    deployment: Deployment, connection_name: str, as_json: bool, adopt: tuple[str, ...]
+    deployment: Deployment, target: Target, as_json: bool, adopt: tuple[str, ...]
 ) -> None:
     """Create everything the plan lists, skipping what is already there; safe to re-run,
     and it resumes where an interrupted run stopped. Secrets come from
     SPCS_WIZARD_SECRET_<NAME> or a hidden prompt. An object of the same name that this
     deployment did not make stops it before any change (exit 3): choose other names, or
     --adopt it."""
-    session = _session(deployment, connection_name)
+    session = _session(deployment, target)
     session.adopt = frozenset(_plan_name(name) for name in adopt)
     problems = session.unusable_secrets()
     if problems:  # before connecting: nothing is done
@@ -69,7 +70,7 @@ def deploy_command(
             "deploy again."
         )
     printer = EventPrinter(as_json)
-    with open_runner(connection_name) as runner:
+    with open_runner(target) as runner:
         outcome = session.deploy(
             runner,
             printer,
@@ -91,7 +92,8 @@ def deploy_command(
         printer.console.print(
             f"[bold green]Deployed {deployment.deployment_id}[/]: "
             f"{len(outcome.done)} steps run, {len(outcome.skipped)} already "
-            "done. See it with 'spcs-wizard status' (with the same -c and settings)."
+            f"done. See it with 'spcs-wizard status' (with {same_target(target)} and the same "
+            "settings)."
         )
     if not outcome.ok:
         standing = pools_made([*outcome.done, *outcome.skipped])
@@ -101,7 +103,8 @@ def deploy_command(
                 f"[yellow]{pools} {'is' if len(standing) == 1 else 'are'} up and billed "
                 f"({per_hour(deployment)} while running) with nothing on "
                 f"{'it' if len(standing) == 1 else 'them'} yet.[/] 'spcs-wizard suspend' "
-                "(same -c and settings) stops that until deploy runs again (it resumes them).",
+                f"({same_target(target)}, same settings) stops that until deploy runs again "
+                "(it resumes them).",
                 highlight=False,
             )
         foreign = outcome.failed is not None and outcome.failed.foreign
@@ -131,7 +134,7 @@ def _plan_name(name: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Events as JSON lines, then a summary.")
 def teardown_command(
     deployment: Deployment,
-    connection_name: str,
+    target: Target,
     keep_data: bool,
     include_shared: bool,
     include_adopted: bool,
@@ -140,9 +143,9 @@ def teardown_command(
 ) -> None:
     """Remove what this deployment created, newest first. Objects not created by
     spcs-wizard are left alone, even with the same name. Exit 3 when some were left."""
-    session = _session(deployment, connection_name)
+    session = _session(deployment, target)
     printer = EventPrinter(as_json)
-    with open_runner(connection_name) as runner:  # connect first: then ask, once
+    with open_runner(target) as runner:  # connect first: then ask, once
         steps = session.teardown_survey(runner, keep_data, include_shared, include_adopted)
         if steps and not yes:
             if not interactive():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.paths import deployment_dir
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Target
 
 SERVICES = ("milvus", "gateway", "jupyter")  # images: Milvus, its gateway, the notebook
 
@@ -50,7 +54,7 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
 
 @images_group.command("push")
 @deployment_options
-@connection_option
+@connection_option(rehearsal=False)
 @click.argument("services", nargs=-1, type=click.Choice(SERVICES))
 @click.option(
     "--build",
@@ -59,19 +63,19 @@ def build_command(deployment: Deployment, services: tuple[str, ...]) -> None:
     help="Build every image, even one with a source to copy from (Milvus).",
 )
 def push_command(
-    deployment: Deployment, connection_name: str, services: tuple[str, ...], build_all: bool
+    deployment: Deployment, target: Target, services: tuple[str, ...], build_all: bool
 ) -> None:
     """Copy (an image with a source: Milvus and its gateway, with skopeo) or build (with
     podman or docker) and push to the account's image repository, logged in with the
     connection's session token; an image already there is not sent again."""
-    _put_images(deployment, connection_name, _chosen(deployment, services), copy=not build_all)
+    _put_images(deployment, target, _chosen(deployment, services), copy=not build_all)
 
 
 @images_group.command("copy")
 @deployment_options
-@connection_option
+@connection_option(rehearsal=False)
 @click.argument("services", nargs=-1, type=click.Choice(SERVICES))
-def copy_command(deployment: Deployment, connection_name: str, services: tuple[str, ...]) -> None:
+def copy_command(deployment: Deployment, target: Target, services: tuple[str, ...]) -> None:
     """Copy an image registry to registry with skopeo, no build and no docker: its
     linux/amd64 image from its source (milvus.source, e.g. docker.io/milvusdb/milvus, with
     the service's tag) to the account's repository; blobs already there are not sent."""
@@ -93,11 +97,11 @@ def copy_command(deployment: Deployment, connection_name: str, services: tuple[s
         find_copier()
     except BuilderError as exc:
         raise click.ClickException(str(exc)) from None
-    _put_images(deployment, connection_name, chosen, copy=True)
+    _put_images(deployment, target, chosen, copy=True)
 
 
 def _put_images(
-    deployment: Deployment, connection_name: str, services: tuple[str, ...], copy: bool
+    deployment: Deployment, target: Target, services: tuple[str, ...], copy: bool
 ) -> None:
     from rich.console import Console
 
@@ -118,13 +122,13 @@ def _put_images(
         if event.kind in ("done", "skipped"):
             ended.append(event)
 
-    with open_runner(connection_name) as runner:
+    with open_runner(target) as runner:
         pusher = RegistryPusher(
             runner,
             deployment,
             ledger=ledger,
             on_push=on_push,
-            fallback_login=lambda: registry_credentials_of(connection_name),
+            fallback_login=lambda: registry_credentials_of(target.connection_name or "default"),
             copy=copy,
         )
         try:
@@ -144,10 +148,10 @@ def _put_images(
 @deployment_options
 @connection_option
 @click.option("--json", "as_json", is_flag=True)
-def list_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
+def list_command(deployment: Deployment, target: Target, as_json: bool) -> None:
     """The images in the deployment's repository (SHOW IMAGES IN IMAGE REPOSITORY)."""
     n = deployment.names()
-    with open_runner(connection_name) as runner:
+    with open_runner(target) as runner:
         found = runner.query_or_missing(
             f"SHOW IMAGES IN IMAGE REPOSITORY {n.repository}", n.sys_admin
         )

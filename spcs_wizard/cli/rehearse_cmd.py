@@ -95,7 +95,8 @@ def _reach(where: Path, deployment_id: str) -> str:
     # which may be another deployment's.
     return (
         f"The wizard ('spcs-wizard', rehearsal) reaches it: on Welcome, Enter on its row "
-        f"({deployment_id}) goes on to its Monitor; its Teardown removes it."
+        f"({deployment_id}) goes on to its Monitor; its Teardown removes it. So do the "
+        "commands, with --rehearsal and the same settings ('spcs-wizard status --rehearsal')."
     )
 
 

@@ -14,37 +14,114 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:  # (the engine's modules load when used: `spcs-wizard tui` starts sooner)
+    from pathlib import Path
+
     from spcs_wizard.cli.push_bars import PushBars
-    from spcs_wizard.engine.deployment_session import DeploymentSession
+    from spcs_wizard.engine.deployment_session import DeploymentSession, Target
     from spcs_wizard.engine.events import Event
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.images.push import PushEvent
+    from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.model.sql import SecretSlot
 
 
-def connection_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option(
-        "--connection",
-        "-c",
-        "connection_name",
-        envvar="SPCS_WIZARD_CONNECTION",
-        help="Connection from Snowflake's connections.toml. Default: the default connection "
-        "(config.toml's default_connection_name, $SNOWFLAKE_DEFAULT_CONNECTION_NAME), else "
-        "the one named 'default'.",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not kwargs.get("connection_name"):
-            from spcs_wizard.credentials.connections_file import default_connection_name
+REHEARSAL_HELP = (
+    "On the wizard's rehearsal account instead (the local SPCS emulator the wizard uses "
+    "with no account; nothing billed)."
+)
 
-            kwargs["connection_name"] = default_connection_name() or "default"
-        return func(*args, **kwargs)
 
-    return wrapper
+def connection_option(func: Callable[..., Any] | None = None, *, rehearsal: bool = True) -> Any:
+    """``--connection`` (and ``--rehearsal`` unless told not to): the command gets
+    ``target``, with the rehearsal's emulator running for as long as the command runs and
+    ``deployment`` (when it has one) on the rehearsal's account."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(
+            *args: Any, connection_name: str | None, on_rehearsal: bool = False, **kwargs: Any
+        ) -> Any:
+            with chosen_target(connection_name, on_rehearsal) as target:
+                if target.rehearsal is not None and kwargs.get("deployment") is not None:
+                    kwargs["deployment"] = on_account(kwargs["deployment"], target)
+                return func(*args, target=target, **kwargs)
+
+        if rehearsal:
+            wrapper = click.option(
+                "--rehearsal", "on_rehearsal", is_flag=True, help=REHEARSAL_HELP
+            )(wrapper)
+        return click.option(
+            "--connection",
+            "-c",
+            "connection_name",
+            envvar="SPCS_WIZARD_CONNECTION",
+            help="Connection from Snowflake's connections.toml. Default: the default "
+            "connection (config.toml's default_connection_name, "
+            "$SNOWFLAKE_DEFAULT_CONNECTION_NAME), else the one named 'default'.",
+        )(wrapper)
+
+    return decorate if func is None else decorate(func)
 
 
 @contextmanager
-def open_runner(connection_name: str) -> Iterator[SqlRunner]:
+def chosen_target(
+    connection_name: str | None, on_rehearsal: bool, services: bool = False
+) -> Iterator[Target]:
+    """The account a command works on: the connection (or the default one), or with
+    ``on_rehearsal`` the wizard's rehearsal account, its emulator started for the command
+    (``services``: with Milvus Lite behind each running Milvus service)."""
+    from spcs_wizard.engine.deployment_session import Target
+
+    if not on_rehearsal:
+        from spcs_wizard.credentials.connections_file import default_connection_name
+
+        yield Target(connection_name=connection_name or default_connection_name() or "default")
+        return
+    context = click.get_current_context(silent=True)
+    if connection_name and context is not None:
+        from click.core import ParameterSource
+
+        if context.get_parameter_source("connection_name") == ParameterSource.COMMANDLINE:
+            raise click.UsageError("--rehearsal or --connection: one account at a time")
+    from spcs_wizard.engine.rehearsal import rehearsal_home
+
+    with rehearsal_target(rehearsal_home(), services) as target:
+        yield target
+
+
+@contextmanager
+def rehearsal_target(home: Path, services: bool) -> Iterator[Target]:
+    """A rehearsal account's emulator, running while the block runs (images recorded,
+    not built: no registry is started)."""
+    from spcs_wizard.engine.deployment_session import Target
+    from spcs_wizard.engine.rehearsal import Rehearsal
+
+    place = Rehearsal(home, registry=False, run_services=services)
+    try:
+        place.start()
+    except OSError as exc:  # in use by another process (it is named), or not writable
+        raise click.ClickException(f"the rehearsal emulator could not start: {exc}") from None
+    try:
+        yield Target(rehearsal=place)
+    finally:
+        place.stop()
+
+
+def on_account(deployment: Deployment, target: Target) -> Deployment:
+    """The deployment on the rehearsal's account (its registry host comes from it)."""
+    from spcs_wizard.model.config_file import with_settings
+
+    assert target.rehearsal is not None
+    return with_settings(deployment, {"account": target.rehearsal.account}, "rehearsal")
+
+
+def same_target(target: Target) -> str:
+    """How to name this account again on the command line: "--rehearsal" or "-c NAME"."""
+    return "--rehearsal" if target.is_rehearsal else f"-c {target.connection_name}"
+
+
+@contextmanager
+def open_runner(target: Target) -> Iterator[SqlRunner]:
     from spcs_wizard.connection import (
         ConnectionFailedError,
         MissingConnectionError,
@@ -52,6 +129,17 @@ def open_runner(connection_name: str) -> Iterator[SqlRunner]:
     )
     from spcs_wizard.engine.runner import SqlRunner
 
+    if target.rehearsal is not None:
+        try:
+            runner = target.connect()
+        except ConnectionFailedError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            yield runner
+        finally:
+            runner.con.close()
+        return
+    connection_name = target.connection_name or "default"
     try:
         con = open_connection(connection_name, ask_passcode=ask_passcode)
     except ConnectionFailedError as exc:
@@ -80,8 +168,14 @@ def connection_failure(exc: Exception) -> click.ClickException:
     (configuration), 1 when it exists but did not connect."""
     from spcs_wizard.connection import MissingConnectionError
 
-    kind = ConfigurationError if isinstance(exc, MissingConnectionError) else click.ClickException
-    return kind(str(exc))
+    if not isinstance(exc, MissingConnectionError):
+        return click.ClickException(str(exc))
+    context = click.get_current_context(silent=True)
+    offers = context is not None and any(p.name == "on_rehearsal" for p in context.command.params)
+    # No account yet: the wizard's rehearsal is what this person may have been using.
+    return ConfigurationError(
+        str(exc) + ("; or, for the wizard's rehearsal account, add --rehearsal" if offers else "")
+    )
 
 
 def interactive() -> bool:

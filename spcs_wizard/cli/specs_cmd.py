@@ -6,15 +6,19 @@ import difflib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options, dns_domain_option
-from spcs_wizard.cli.session import connection_failure, connection_option
+from spcs_wizard.cli.session import connection_option, open_runner
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.specs.render import SERVICES, needs_domain, render, render_all, write_all
 from spcs_wizard.specs.validate import validate_text
+
+if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Target
 
 domain_option = dns_domain_option(
     "The schema's service DNS domain (SELECT SYSTEM$GET_SERVICE_DNS_DOMAIN('db.schema'), "
@@ -109,7 +113,7 @@ def diff_command(
     deployment: Deployment,
     service: str,
     running_file: Path | None,
-    connection_name: str,
+    target: Target,
     domain: str | None,
 ) -> None:
     """Show how the spec running in the account (DESCRIBE SERVICE) differs from the one we
@@ -118,7 +122,6 @@ def diff_command(
     # commands do not need it.
     from snowflake.connector.errors import Error as ConnectorError
 
-    from spcs_wizard.connection import ConnectionFailedError, open_connection
     from spcs_wizard.specs.running import RunningSpecError, running_spec
 
     if running_file is not None:
@@ -129,12 +132,10 @@ def diff_command(
         name = names.service(service)
         fqn = names.in_schema(name)
         try:
-            with open_connection(connection_name) as con:
-                running = running_spec(con, fqn, role=names.sys_admin.sql())
+            with open_runner(target) as runner:
+                running = running_spec(runner.con, fqn, role=names.sys_admin.sql())
                 if domain is None and needs_domain(service):
-                    domain = schema_dns_domain(con, deployment)
-        except ConnectionFailedError as exc:
-            raise connection_failure(exc) from None
+                    domain = schema_dns_domain(runner.con, deployment)
         except (RunningSpecError, ConnectorError) as exc:
             raise click.ClickException(str(exc)) from None
         source = f"{fqn} (running)"

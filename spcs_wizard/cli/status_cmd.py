@@ -21,6 +21,7 @@ from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.state_style import condition, styled
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.deployment_session import Target
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
 
@@ -77,10 +78,12 @@ def render_snapshot(snap: Snapshot) -> Group:
     return Group(headline(snap), pools, services, endpoints)
 
 
-def _take(runner: SqlRunner, deployment: Deployment) -> Snapshot:
+def _take(runner: SqlRunner, deployment: Deployment, target: Target) -> Snapshot:
     from spcs_wizard.engine.snapshot import take
 
-    return take(runner, deployment)
+    # A rehearsal's clock runs fast: the containers' times are read against it.
+    clock = target.rehearsal.started.clock.now if target.rehearsal is not None else None
+    return take(runner, deployment, account_clock=clock)
 
 
 @click.command("status")
@@ -100,12 +103,12 @@ def _take(runner: SqlRunner, deployment: Deployment) -> Snapshot:
     help="Seconds between refreshes with --watch.",
 )
 def status_command(
-    deployment: Deployment, connection_name: str, as_json: bool, watch: bool, interval: float
+    deployment: Deployment, target: Target, as_json: bool, watch: bool, interval: float
 ) -> None:
     """Compute pools, services, containers (restarts, messages) and endpoints. Exit 3 when
     something is not running."""
-    with open_runner(connection_name) as runner:
-        snap = _take(runner, deployment)
+    with open_runner(target) as runner:
+        snap = _take(runner, deployment, target)
         if watch and not as_json and not sys.stdout.isatty():
             # A file or a pipe: Live would write nothing until the end. One look per
             # refresh instead, each appended as it comes.
@@ -115,7 +118,7 @@ def status_command(
                     console.print(render_snapshot(snap))
                     sys.stdout.flush()
                     time.sleep(interval)
-                    snap = _take(runner, deployment)
+                    snap = _take(runner, deployment, target)
             except KeyboardInterrupt:
                 pass
             return
@@ -124,7 +127,7 @@ def status_command(
                 try:
                     while True:
                         time.sleep(interval)
-                        live.update(render_snapshot(_take(runner, deployment)))
+                        live.update(render_snapshot(_take(runner, deployment, target)))
                 except KeyboardInterrupt:
                     pass
             return
@@ -150,7 +153,7 @@ def status_command(
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until Ctrl-C.")
 def logs_command(
     deployment: Deployment,
-    connection_name: str,
+    target: Target,
     service: str,
     lines: int,
     instance: str,
@@ -168,7 +171,7 @@ def logs_command(
 
     seen: list[str] = []
     waiting = False  # following, and said once that there is no log for now
-    with open_runner(connection_name) as runner:
+    with open_runner(target) as runner:
         while True:
             try:
                 current = service_logs(runner, deployment, service, instance, lines, container)
@@ -194,13 +197,13 @@ def logs_command(
 @deployment_options
 @connection_option
 @click.option("--json", "as_json", is_flag=True)
-def endpoints_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
+def endpoints_command(deployment: Deployment, target: Target, as_json: bool) -> None:
     """Public URLs of the services (log in to them with Snowflake). Exit 3 when there is
     none yet."""
     from spcs_wizard.engine.operations import no_public_endpoint, public_endpoints
 
-    with open_runner(connection_name) as runner:
-        snap = _take(runner, deployment)
+    with open_runner(target) as runner:
+        snap = _take(runner, deployment, target)
     found = public_endpoints(snap)
     if as_json:
         click.echo(json.dumps([e.__dict__ for e in found], indent=2))
@@ -214,12 +217,10 @@ def endpoints_command(deployment: Deployment, connection_name: str, as_json: boo
         sys.exit(exit_codes.PARTIAL)  # as status: something needs attention
 
 
-def _switch(
-    deployment: Deployment, connection_name: str, verb: Literal["suspend", "resume"]
-) -> None:
+def _switch(deployment: Deployment, target: Target, verb: Literal["suspend", "resume"]) -> None:
     from spcs_wizard.engine.operations import nothing_to_switch, switch
 
-    with open_runner(connection_name) as runner:
+    with open_runner(target) as runner:
         ran = switch(runner, deployment, verb)
     for statement in ran:
         click.echo(statement)
@@ -230,31 +231,31 @@ def _switch(
 @click.command("suspend")
 @deployment_options
 @connection_option
-def suspend_command(deployment: Deployment, connection_name: str) -> None:
+def suspend_command(deployment: Deployment, target: Target) -> None:
     """Suspend the services and their compute pools (no credits while suspended)."""
-    _switch(deployment, connection_name, "suspend")
+    _switch(deployment, target, "suspend")
 
 
 @click.command("resume")
 @deployment_options
 @connection_option
-def resume_command(deployment: Deployment, connection_name: str) -> None:
+def resume_command(deployment: Deployment, target: Target) -> None:
     """Resume the compute pools and the services."""
-    _switch(deployment, connection_name, "resume")
+    _switch(deployment, target, "resume")
 
 
 @click.command("preflight")
 @deployment_options
 @connection_option
 @click.option("--json", "as_json", is_flag=True)
-def preflight_command(deployment: Deployment, connection_name: str, as_json: bool) -> None:
+def preflight_command(deployment: Deployment, target: Target, as_json: bool) -> None:
     """Check that this login can deploy: roles, SPCS, public endpoints. Each missing piece
     comes with the statement an administrator would run. Exit 3 when something is
     missing."""
     from spcs_wizard.engine import preflight
     from spcs_wizard.model.plan import build_plan
 
-    with open_runner(connection_name) as runner:
+    with open_runner(target) as runner:
         findings = preflight.run(runner, build_plan(deployment))
     if as_json:
         click.echo(json.dumps([f.__dict__ for f in findings], indent=2))

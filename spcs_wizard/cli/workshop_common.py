@@ -16,7 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from spcs_wizard.cli import exit_codes
-from spcs_wizard.cli.session import ConfigurationError, interactive
+from spcs_wizard.cli.session import (
+    ConfigurationError,
+    chosen_target,
+    interactive,
+    rehearsal_target,
+)
 from spcs_wizard.workshop.shared_pools import POOL_SHAPES
 from spcs_wizard.workshop.workshop import (
     DEFAULT_CONNECTIONS,
@@ -166,26 +171,14 @@ def build_workshop(
 @contextmanager
 def target_for(rehearsal: bool, connection_name: str | None) -> Iterator[Target]:
     """The account the workshop is on; a rehearsal's emulator runs for the command."""
-    from spcs_wizard.engine.deployment_session import Target
-
     if not rehearsal:
-        from spcs_wizard.credentials.connections_file import default_connection_name
-
-        yield Target(connection_name=connection_name or default_connection_name() or "default")
+        with chosen_target(connection_name, False) as target:
+            yield target
         return
-    from spcs_wizard.engine.rehearsal import Rehearsal
-
     # The control plane only: a Milvus Lite per attendee (30 of them) is more than a
     # laptop should run to look at a class; the console rehearses one deployment.
-    place = Rehearsal(workshop_rehearsal_home(), registry=False, run_services=False)
-    try:
-        place.start()
-    except OSError as exc:
-        raise click.ClickException(f"the rehearsal emulator could not start: {exc}") from None
-    try:
-        yield Target(rehearsal=place)
-    finally:
-        place.stop()
+    with rehearsal_target(workshop_rehearsal_home(), services=False) as target:
+        yield target
 
 
 def classroom_on(workshop: Workshop, target: Target) -> Classroom:

@@ -24,6 +24,7 @@ from spcs_wizard.emulator.faults import Faults
 from spcs_wizard.emulator.registry import find_registry_binary
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.emulator.settings import EmulatorSettings
+from spcs_wizard.engine.account_lock import AccountInUseError, AccountLock
 from spcs_wizard.model.registry import repository_path
 from spcs_wizard.paths import state_home
 
@@ -56,6 +57,8 @@ class Rehearsal:
     _connections: weakref.WeakSet[SnowflakeConnection] = field(
         default_factory=weakref.WeakSet, repr=False, compare=False
     )
+    # Held while the emulator runs: one process at a time on this account.
+    _lock_file: AccountLock | None = field(default=None, repr=False, compare=False)
 
     def start(self) -> Emulator:
         with self._lock:
@@ -64,6 +67,15 @@ class Rehearsal:
     def _start(self) -> Emulator:
         if self.emulator is not None:
             return self.emulator
+        self._lock_file = self._lock_file or AccountLock(self.directory)
+        self._lock_file.acquire()  # raises AccountInUseError, naming the process
+        try:
+            return self._start_emulator()
+        except BaseException:
+            self._lock_file.release()
+            raise
+
+    def _start_emulator(self) -> Emulator:
         password = secrets.token_urlsafe(24)
         settings = EmulatorSettings(
             state_dir=self.directory / "account",
@@ -92,6 +104,8 @@ class Rehearsal:
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
+        if self._lock_file is not None:
+            self._lock_file.release()
 
     def connect(self) -> SnowflakeConnection:
         """A connection to the started emulator (closed by ``stop`` if still open)."""
@@ -139,6 +153,16 @@ class Rehearsal:
         digest = "sha256:" + context_digest(context_dir / svc.image)
         self.started.add_image(repository_path(deployment), svc.image, svc.tag, digest)
         return digest
+
+
+def why_not_started(rehearsal: Rehearsal, exc: OSError, home_hint: str) -> tuple[str, str]:
+    """What to say when the rehearsal's emulator did not start, and what to do next."""
+    if isinstance(exc, AccountInUseError):
+        return exc.what, exc.next
+    return (
+        f"cannot keep the rehearsal account in {rehearsal.directory}: {exc}",
+        f"choose a directory this user can write ({home_hint})",
+    )
 
 
 def context_digest(directory: Path) -> str:

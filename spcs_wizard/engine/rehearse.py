@@ -59,6 +59,7 @@ def rehearse(
 ) -> RehearseOutcome:
     """The run; ``deployment`` is taken as settings, with the rehearsal's account."""
     from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+    from spcs_wizard.engine.rehearsal import why_not_started
     from spcs_wizard.model.config_file import with_settings
 
     outcome = RehearseOutcome(kept=keep, kept_because="asked (--keep)" if keep else "")
@@ -70,8 +71,7 @@ def rehearse(
                 emulator = rehearsal.start()
             except OSError as exc:
                 raise StageFailedError(
-                    f"cannot keep the rehearsal account in {rehearsal.directory}: {exc}",
-                    "choose a directory this user can write (--home DIR, or SPCS_WIZARD_HOME)",
+                    *why_not_started(rehearsal, exc, "--home DIR, or SPCS_WIZARD_HOME")
                 ) from None
             said.append(
                 f"local SPCS emulator on 127.0.0.1:{emulator.port}, {rehearsal.speed:g}x "

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from snowflake.connector.errors import Error as ConnectorError
 
 from spcs_wizard.engine.deployment_session import Target
+from spcs_wizard.engine.rehearsal import why_not_started
 from spcs_wizard.engine.stages import Stage, StageFailedError, Stages
 from spcs_wizard.workshop.classroom import Classroom, RunnerPool
 from spcs_wizard.workshop.inventory import account_objects
@@ -76,8 +77,7 @@ def rehearse_workshop(
                 emulator = rehearsal.start()
             except OSError as exc:
                 raise StageFailedError(
-                    f"cannot keep the rehearsal account in {rehearsal.directory}: {exc}",
-                    "choose a directory this user can write (SPCS_WIZARD_HOME)",
+                    *why_not_started(rehearsal, exc, "SPCS_WIZARD_HOME")
                 ) from None
             target = Target(rehearsal=rehearsal)
             directory = workshop_dir(target, workshop.name)

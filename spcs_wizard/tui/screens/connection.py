@@ -68,6 +68,8 @@ class ConnectionScreen(WizardScreen):
         with VerticalScroll():
             if self.wizard.mode == "rehearsal":
                 yield Label("Rehearsal: the local SPCS emulator", classes="section")
+                # Shown when the emulator did not start (its account open elsewhere).
+                yield Button("Try again", id="retry", compact=True)
             else:
                 yield Label("Connection (Snowflake CLI's connections.toml)", classes="section")
                 with Horizontal(classes="row"):
@@ -156,6 +158,9 @@ class ConnectionScreen(WizardScreen):
                 return
             self.wizard.connection_name = str(value)
             self.reach()
+        elif event.button.id == "retry":
+            event.button.display = False
+            self.reach()
         elif event.button.id == "create":
             self.create()
         else:
@@ -213,6 +218,9 @@ class ConnectionScreen(WizardScreen):
         self.wizard.resume_after_connect = False  # a picked-up deployment stays here
         self.query_one("#who", Static).update(f"[bold red]✗[/] {escape(message)}")
         self.allow_next(False, "connect first")
+        for retry in self.query("#retry").results(Button):
+            retry.display = True
+            retry.focus()
 
     @work(thread=True, exclusive=True, group="connect")
     def reach(self) -> None:

@@ -1,0 +1,208 @@
+"""The account commands on the wizard's rehearsal account (``--rehearsal``), and one
+process at a time on a rehearsal account: the installed command, run as a user would,
+against the rehearsal account the wizard keeps under the state home."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from spcs_wizard.console import demo
+from spcs_wizard.engine.account_lock import AccountInUseError
+from spcs_wizard.engine.known_deployments import known
+from spcs_wizard.engine.rehearsal import Rehearsal
+from spcs_wizard.engine.rehearse import rehearse
+from spcs_wizard.model.deployment import Deployment
+from tests.command import COMMAND, clean_environment, run_command
+
+
+def _env(home: Path) -> dict[str, str]:
+    snowflake = home / "snowflake"  # no connections.toml: nobody has an account here
+    snowflake.mkdir(parents=True, exist_ok=True)
+    return clean_environment(
+        {
+            "SPCS_WIZARD_HOME": str(home / "state"),
+            "SNOWFLAKE_HOME": str(snowflake),
+            "COLUMNS": "160",
+        }
+    )
+
+
+def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_command(*args, env=_env(home), cwd=home, timeout=120)
+
+
+@contextmanager
+def _held_by_a_watch(home: Path) -> Iterator[subprocess.Popen[str]]:
+    """``status --rehearsal --watch`` running: it holds the rehearsal account. Ready once
+    its first look is printed (into a pipe, one look after another)."""
+    watch = subprocess.Popen(
+        [str(COMMAND), "status", "--rehearsal", "--watch", "--interval", "60"],
+        env=_env(home),
+        cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert watch.stdout is not None
+        first = watch.stdout.readline()  # blocks until the first look is out
+        assert first.startswith("MILVUS_DEMO: "), first + watch.stderr.read()  # type: ignore[union-attr]
+        yield watch
+    finally:
+        watch.kill()
+        watch.wait(timeout=30)
+        for stream in (watch.stdout, watch.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.mark.long
+def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: Path) -> None:
+    """What the wizard (or `rehearse --keep`) left in its rehearsal account is looked
+    at, asked, suspended and torn down by the commands with --rehearsal, and the
+    wizard's record of it follows."""
+    directory = tmp_path / "state" / "rehearsal"  # the wizard's, under SPCS_WIZARD_HOME
+    kept = rehearse(Rehearsal(directory, speed=600, registry=False), Deployment(), keep=True)
+    assert kept.ok, kept.stages
+    assert [k.deployment.deployment_id for k in known(directory)] == ["MILVUS_DEMO"]
+
+    status = _run(tmp_path, "status", "--rehearsal", "--json")
+    assert status.returncode == 0, status.stderr
+    snap = json.loads(status.stdout)
+    assert {s["name"]: s["status"] for s in snap["services"]} == {
+        "MILVUS": "RUNNING",
+        "JUPYTER": "RUNNING",
+    }
+    urls = _run(tmp_path, "endpoints", "--rehearsal", "--json")
+    assert urls.returncode == 0, urls.stderr
+    assert {e["service"] for e in json.loads(urls.stdout) if e["url"]} == {"MILVUS", "JUPYTER"}
+
+    # The console reaches the rehearsal's Milvus through its endpoint: the rows the
+    # rehearsal loaded are there (not loaded again), and the seed's answer comes first.
+    answer = _run(tmp_path, "query", "--rehearsal", demo.QUESTION, "--json")
+    assert answer.returncode == 0, answer.stderr
+    hits = json.loads(answer.stdout)["hits"]
+    assert hits[0]["text"] == demo.DOCS[1]
+    assert sorted(h["text"] for h in hits) == sorted(demo.DOCS)
+
+    suspended = _run(tmp_path, "suspend", "--rehearsal")
+    assert suspended.returncode == 0, suspended.stderr
+    assert "ALTER COMPUTE POOL IF EXISTS MILVUS_COMPUTE_POOL SUSPEND" in suspended.stdout
+    after = _run(tmp_path, "status", "--rehearsal", "--json")
+    assert after.returncode == 3  # not running: needs attention
+    assert {s["status"] for s in json.loads(after.stdout)["services"]} == {"SUSPENDED"}
+
+    gone = _run(tmp_path, "teardown", "--rehearsal", "--yes", "--json")
+    assert gone.returncode == 0, gone.stderr
+    summary = json.loads(gone.stdout.splitlines()[-1])
+    assert summary["ok"] is True
+    assert (len(summary["removed"]), summary["left"]) == (23, {})
+    assert known(directory) == []  # the wizard's Welcome no longer lists it
+    empty = _run(tmp_path, "status", "--rehearsal")
+    assert empty.returncode == 3
+    assert empty.stdout.startswith("MILVUS_DEMO: not deployed")
+    assert "Traceback" not in status.stderr + answer.stderr + gone.stderr + empty.stderr
+
+
+def test_a_rehearsal_account_is_open_in_one_process_at_a_time(tmp_path: Path) -> None:
+    """A second process is told which one has the account (and starts nothing); once
+    that process is gone (even killed), the account opens again."""
+    directory = tmp_path / "state" / "rehearsal"
+    with _held_by_a_watch(tmp_path) as watch:
+        second = Rehearsal(directory, registry=False, run_services=False)
+        with pytest.raises(AccountInUseError) as refused:
+            second.start()
+        assert refused.value.holder == f"process {watch.pid}: spcs-wizard status"
+        assert second.emulator is None
+        command = _run(tmp_path, "status", "--rehearsal")
+        assert command.returncode == 1
+        assert command.stdout == ""
+        assert command.stderr == (
+            f"Error: the rehearsal emulator could not start: the rehearsal account in "
+            f"{directory} is open in another spcs-wizard (process {watch.pid}: spcs-wizard "
+            "status); close that one first (quit the wizard, or let the command end), then "
+            "try again\n"
+        )
+        rehearsed = _run(tmp_path, "rehearse", "--speed", "600")
+        assert rehearsed.returncode != 0
+        assert f"(process {watch.pid}: spcs-wizard status)" in rehearsed.stdout
+        assert "next: close that one first" in rehearsed.stdout
+        watch.send_signal(signal.SIGKILL)  # no clean stop: the kernel lets the lock go
+        watch.wait(timeout=30)
+    again = Rehearsal(directory, registry=False, run_services=False)
+    again.start()
+    try:
+        assert (directory / "in-use.lock").read_text().split()[0] == str(os.getpid())
+    finally:
+        again.stop()
+    assert (directory / "in-use.lock").read_text() == ""  # let go: no holder named
+
+
+def test_rehearsal_or_a_connection_and_what_a_missing_connection_says(tmp_path: Path) -> None:
+    both = _run(tmp_path, "status", "--rehearsal", "-c", "prod")
+    assert both.returncode == 2
+    assert "Error: --rehearsal or --connection: one account at a time" in both.stderr
+    # With no account at all, the command says where the wizard's rehearsal is.
+    missing = _run(tmp_path, "status")
+    assert missing.returncode == 2
+    assert missing.stderr.rstrip().endswith(
+        "; or, for the wizard's rehearsal account, add --rehearsal"
+    )
+    # Pushing images is for an account (deploy --rehearsal records them): not offered.
+    assert "--rehearsal" not in _run(tmp_path, "images", "push", "--help").stdout
+    pushed = _run(tmp_path, "images", "push")
+    assert pushed.returncode == 2
+    assert "--rehearsal" not in pushed.stderr
+    assert not (tmp_path / "state" / "rehearsal").exists()  # nothing was started
+
+
+def test_the_wizard_says_who_has_its_rehearsal_account_and_reaches_it_once_free(
+    tmp_path: Path,
+) -> None:
+    """The wizard's face of the same rule: Connection names the process that has the
+    rehearsal account (and offers no way on but "Try again", focused); once that
+    process ends, trying again reaches the account."""
+    from textual.widgets import Button, Static
+
+    from spcs_wizard.tui.app import WizardApp
+    from spcs_wizard.tui.context import WizardContext
+    from tests.wizard_harness import text_of, until
+
+    directory = tmp_path / "state" / "rehearsal"
+    rehearsal = Rehearsal(directory, speed=600, registry=False, run_services=False)
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(rehearsal=rehearsal), start="connection")
+        with _held_by_a_watch(tmp_path) as watch:
+            async with app.run_test(size=(120, 40)) as pilot:
+                said = lambda: text_of(app.screen.query_one("#who", Static))  # noqa: E731
+                await until(pilot, lambda: "✗" in said(), what="the problem said")
+                assert f"is open in another spcs-wizard (process {watch.pid}: " in said()
+                assert said().endswith(
+                    "close that one first (quit the wizard, or let the command end), then try again"
+                )
+                assert app.screen.query_one("#next", Button).disabled
+                retry = app.screen.query_one("#retry", Button)
+                assert retry.display
+                assert app.focused is retry  # Enter tries again
+                watch.kill()
+                watch.wait(timeout=30)
+                await pilot.press("enter")
+                await until(pilot, lambda: "✓" in said(), what="reached", timeout=60)
+                assert not retry.display
+                assert not app.screen.query_one("#next", Button).disabled
+                assert "rehearsal (" in said()
+                await pilot.pause()
+        rehearsal.stop()
+
+    asyncio.run(scenario())
