@@ -1688,7 +1688,7 @@ def test_on_an_account_a_step_asked_before_connecting_follows_the_connect(
 
 
 def test_text_is_fitted_with_an_ellipsis_only_when_cut() -> None:
-    from spcs_wizard.tui.widgets.fitted import fitted
+    from spcs_wizard.fitted_text import fitted
 
     assert fitted("Hohenzollern-Sigmaringen", 24) == "Hohenzollern-Sigmaringen"
     assert fitted("Hohenzollern-Sigmaringen", 12) == "Hohenzoller…"

@@ -9,9 +9,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from spcs_wizard.fitted_text import fitted
 from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition
-from spcs_wizard.workshop.status import pool_states, states_in_words
+from spcs_wizard.workshop.status import NAME_CELLS, pool_states, states_in_words
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.cost import WorkshopCost
@@ -114,14 +115,14 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
         pad_edge=False,
         collapse_padding=True,
     )
-    # At 80 columns the table fits with the ids, names and the pools' and services' states
-    # wrapped (a long word folded, never cut): the state and the figures stay on one line
-    # (the name's column was squeezed to nothing when only it could wrap). No box lines:
-    # they took 8 of the 80 columns, and a long id folded over a line per 10 characters.
+    # At 80 columns the table fits with the ids and the pools' and services' states wrapped
+    # (a long id folded, never cut: the commands take it); a name takes one line, cut to
+    # NAME_CELLS with "…" (each is said whole under the table); the state and the figures
+    # stay on one line. No box lines: they took 8 of the 80 columns.
     for column in ("attendee", "name", "state", "pools", "services", "restarts", "cr/h"):
         table.add_column(
             column,
-            no_wrap=column in ("state", "restarts", "cr/h"),
+            no_wrap=column in ("name", "state", "restarts", "cr/h"),
             overflow="fold",
             min_width=8 if column == "name" else None,
         )
@@ -131,7 +132,7 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
     for r in rows:
         cells = (
             r.attendee,
-            r.name,
+            fitted(r.name, NAME_CELLS),
             condition(r.condition),
             states_in_words(r.pools),
             states_in_words(r.services),
@@ -154,7 +155,8 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
         lines.append(Text(f"Pools shared by the class: {names}; cr/h is each one's share."))
     lines.append(Text("Users and endpoints:"))
     for r in rows:  # each address whole on a line of its own, named
-        lines.append(Text(f"  {r.attendee}: {r.user} (role {r.role})"))
+        named = f" ({r.name})" if r.name != r.attendee else ""  # "01" is called 01
+        lines.append(Text(f"  {r.attendee}{named}: {r.user} (role {r.role})"))
         width = max((len(name) for name in r.endpoints), default=0) + 1
         for name, url in r.endpoints.items():
             lines.append(Text(f"      {name + ':':<{width}} {url}"))

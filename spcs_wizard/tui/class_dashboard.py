@@ -18,16 +18,22 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from spcs_wizard.fitted_text import fitted
 from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition
 from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.threads import start_thread
-from spcs_wizard.tui.widgets.fitted import fitted
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.workshop.classroom import AttendeeResult
 from spcs_wizard.workshop.meter import CreditMeter
-from spcs_wizard.workshop.status import AttendeeRow, class_rows, pool_states, states_in_words
+from spcs_wizard.workshop.status import (
+    NAME_CELLS,
+    AttendeeRow,
+    class_rows,
+    pool_states,
+    states_in_words,
+)
 
 if TYPE_CHECKING:
     from spcs_wizard.workshop.classroom import ClassReport, Classroom, RunnerPool
@@ -45,8 +51,6 @@ COLUMNS = (
     "cr seen",
     "last error",
 )
-NAME_CELLS = 20  # a long attendee name is cut (with "…") to keep the columns in view;
-# the line under the table says it whole
 REFRESH_SECS = 10.0
 LOOK_ENDS_WITHIN = 60.0  # seconds the dashboard's closing waits for a look under way
 

@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from spcs_wizard.workshop.classroom import AttendeeResult, Classroom
     from spcs_wizard.workshop.roster import Attendee
 
+# A person's name where it shares a row with the class's figures (the dashboard, `workshop
+# status`) is cut to this many cells, with "…": a 100-character name folded over 9 lines
+# and pushed the rest of the class out of view. 16 leaves a 40-character id (the longest a
+# prefix takes) 13 cells at 80 columns: 4 lines, folded whole (the commands take it). The
+# whole name is said elsewhere (--json; under the table; the dashboard's line under it).
+NAME_CELLS = 16
+
 
 @dataclass(frozen=True)
 class AttendeeRow:

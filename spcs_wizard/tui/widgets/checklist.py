@@ -17,8 +17,8 @@ from spcs_wizard.engine.events import (
     StepStarted,
     StepWaiting,
 )
+from spcs_wizard.fitted_text import fitted
 from spcs_wizard.model.step import Step, StepKind
-from spcs_wizard.tui.widgets.fitted import fitted
 
 MARKS = {
     "todo": Text("·", style="dim"),

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from spcs_wizard.tui.widgets.fitted import fitted_start
+from spcs_wizard.fitted_text import fitted_start
 
 Cell = str | Text
 COLUMNS = ("service", "status", "container", "state", "restarts", "started", "image")
