@@ -227,9 +227,13 @@ def test_thirty_attendees_get_exactly_their_objects_and_teardown_leaves_the_acco
         assert sum(r.credits_per_hour or 0 for r in rows) == pytest.approx(6.6)
         assert room.workshop.shared_made_by == "01"  # the account had no integration
 
-        gone = room.teardown(pool)
+        said: list[AttendeeResult] = []
+        gone = room.teardown(pool, on_result=said.append)
         assert gone.ok, [r.to_dict() for r in gone.failed]
-        assert gone.results[-1].attendee.slug == "01"  # the account-wide objects go last
+        assert len(gone.results) == 30
+        # The shared objects go last, in a run of their own (the attendee who made them).
+        assert [(r.phase, r.attendee.slug) for r in said[-1:]] == [("shared", "01")]
+        assert {r.phase for r in said[:-1]} == {"teardown"}
     finally:
         pool.close()
     assert _account(rehearsal) == before
@@ -697,17 +701,20 @@ def test_two_classes_on_one_account_the_first_teardown_leaves_what_the_second_ne
         assert first.provision(pool).ok
         assert first.workshop.shared_made_by == "01"  # the integration and grants: WS's
         assert second.provision(pool).ok
-        gone = first.teardown(pool)
+        said: list[AttendeeResult] = []
+        gone = first.teardown(pool, on_result=said.append)
         assert gone.ok, [r.to_dict() for r in gone.failed]
-        assert gone.results[-1].detail.endswith(
-            "the account-wide objects kept: 4 other service(s) in the account use them"
-        )
-        # The last one's count says which removals were the class's shared objects.
-        counts = [r.detail.split(";")[0] for r in gone.results]
-        assert re.fullmatch(r"\d+ removed, and \d+ made once for the class", counts[-1])
-        assert all(re.fullmatch(r"\d+ removed", c) for c in counts[:-1]), counts
-        theirs = int(counts[0].split()[0])
-        assert int(counts[-1].split()[0]) == theirs  # the same own objects as the others
+        # Each attendee's line counts their own objects, the same for all (the one who
+        # made the shared objects too); the class's shared ones are said on a line of
+        # their own, last, as provision says them first.
+        assert [r.phase for r in said] == ["teardown", "teardown", "shared"]
+        counts = {r.detail for r in said[:2]}
+        assert len(counts) == 1
+        assert re.fullmatch(r"\d+ removed", counts.pop())
+        assert said[-1].detail == (
+            "4 removed; the account-wide objects kept: 4 other service(s) in the account use them"
+        )  # the class's two pools, its images' database and repository
+        assert [r.phase for r in gone.results] == ["teardown", "teardown"]
         left = _account(rehearsal)
         # WS's own shared objects (its pools, its images' database) are gone ...
         assert not {"WS_MILVUS_COMPUTE_POOL", "WS_JUPYTER_COMPUTE_POOL"} & left["COMPUTE POOL"]

@@ -193,6 +193,31 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     # The objects the class shares were made once: the class's line, not attendee 01's.
     shared_line = r"^✓ class +[\d.]+ s  shared by the class and the account: "
     assert re.search(shared_line, made.stdout, re.MULTILINE)
+    # Each attendee's line counts what the plan lists for each attendee (both of
+    # provision's phases, the waits apart); the class's line, the account's objects and
+    # (one repository for the class) its images.
+    planned = json.loads(
+        run_command(
+            "workshop",
+            "plan",
+            "--name",
+            "ws",
+            "--attendees",
+            "2",
+            "--pools",
+            pools,
+            "--json",
+            env=env,
+        ).stdout
+    )
+    each = len(planned["objects"]["attendees"][0]["objects"])
+    once = len(planned["objects"]["account_wide"]) + 3  # + milvus, gateway, jupyter
+    for slug in ("01", "02"):
+        line = rf"^✓ {slug} +[\d.]+ s  {each} steps done, 0 already in place, \d+ waits passed$"
+        assert re.search(line, made.stdout, re.MULTILINE), made.stdout
+    counted = re.search(r"account: (\d+) steps done, (\d+) already in place$", made.stdout, re.M)
+    assert counted is not None, made.stdout
+    assert int(counted[1]) + int(counted[2]) == once
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO", "WS_IMAGES"}
 
     status = run_command("workshop", "status", *ws, "--json", env=env)
@@ -265,6 +290,12 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     gone = run_command("workshop", "teardown", *ws, "--yes", env=locked)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert "Workshop teardown: 2 torn down" in gone.stdout
+    # Each attendee's line their own objects; the class's shared ones on its own line.
+    for slug in ("01", "02"):
+        assert re.search(rf"^✓ {slug} +[\d.]+ s  {each} removed$", gone.stdout, re.M)
+    assert re.search(
+        r"^✓ class +[\d.]+ s  shared by the class and the account: \d+ removed$", gone.stdout, re.M
+    ), gone.stdout
     assert "note: the attendees' passwords stay in your keyring" in gone.stdout
     assert _databases(emu) == before
     # Nothing of it left: a look says so with exit 3, the changes with exit 0 (as a

@@ -58,9 +58,18 @@ def objects_table(workshop: Workshop) -> Group:
     for item in first["objects"]:
         each.add_row(item["kind"].lower(), item["name"].replace(first["prefix"], "<prefix>"))
     shared = ", ".join(i["name"] for i in objects["account_wide"])  # type: ignore[union-attr]
+    d = workshop.deployment(workshop.attendees[0])
+    names = d.names()
+    # Provision's "class" line counts these steps too: the objects, then the images.
+    images = (
+        f" The {len(d.image_keys)} images ({', '.join(d.image_keys)}) go once into "
+        f"{names.repository}, for the class."
+        if names.shared_repository
+        else ""
+    )
     note = Text(
         f"Once for the account (made if missing, removed at teardown only if this workshop "
-        f"made them): {shared}. Each attendee's role is given only their own objects."
+        f"made them): {shared}.{images} Each attendee's role is given only their own objects."
     )
     return Group(people, *cut_notes, each, note)
 

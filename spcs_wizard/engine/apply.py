@@ -59,6 +59,13 @@ class Outcome:
     def ok(self) -> bool:
         return self.failed is None and not self.stopped
 
+    def said(self) -> str:
+        """ "26 steps done, 0 already in place, 6 waits passed": the waits apart (said
+        when there were some), so the steps done and in place count what the plan lists."""
+        waits = sum(1 for step in self.done if step.startswith("wait-"))
+        said = f"{len(self.done) - waits} steps done, {len(self.skipped)} already in place"
+        return said + (f", {waits} waits passed" if waits else "")
+
 
 @dataclass
 class Deployer:

@@ -136,11 +136,7 @@ def _deploy_and_ask(
             failed = done.failed
             hint = FOREIGN_HINT if failed.foreign else failed.hint
             raise StageFailedError(f"{failed.step_id}: {failed.message}", hint)
-        waits = [step for step in done.done if step.startswith("wait-")]
-        said.append(
-            f"{len(done.done) - len(waits)} steps done, {len(done.skipped)} already in place, "
-            f"{len(waits)} waits passed"
-        )
+        said.append(done.said())
     with stages.stage("running") as said:
         snap = session.snapshot(runner)
         if not snap.healthy:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from snowflake.connector.errors import Error as ConnectorError
 
-from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport
+from spcs_wizard.workshop.classroom import AttendeeResult, ClassReport, Phase
 from spcs_wizard.workshop.credentials import CredentialsUnavailableError
 
 if TYPE_CHECKING:
@@ -32,35 +32,38 @@ def teardown_class(
     keep_data: bool = False,
     on_result: Callable[[AttendeeResult], None] = lambda _: None,
 ) -> ClassReport:
-    """Remove every attendee's deployment, the maker of the shared objects last."""
+    """Remove every attendee's deployment, then the shared objects (with the run of the
+    attendee who made them), said on a line of the class's own as provision does."""
     started = time.perf_counter()
     maker = room.workshop.shared_made_by
-    rest = [a for a in room.workshop.attendees if a.slug != maker]
 
     def one(attendee: Attendee) -> AttendeeResult:
         return _teardown_one(room, pool, attendee, keep_data, False)
 
-    results = room.each(pool, rest, one, on_result)
+    results = room.each(pool, room.workshop.attendees, one, on_result)
     last = [a for a in room.workshop.attendees if a.slug == maker]
     if last and all(r.ok for r in results):  # shared objects outlive every other
-        results += room.each(
-            pool, last, lambda a: _teardown_one(room, pool, a, keep_data, True), on_result
-        )
+        shared = _teardown_one(room, pool, last[0], keep_data, True)
+        on_result(shared)
+        if not shared.ok:
+            results.append(shared)
     elif last:
         results.append(
             AttendeeResult(
                 last[0],
-                "teardown",
+                "shared",
                 False,
-                "left for last (it holds the account-wide objects), and not begun: "
-                "other attendees' teardowns failed",
+                "the objects shared by the class are left (other services need them until "
+                "every attendee's are gone), and their teardown not begun: other attendees' "
+                "teardowns failed",
                 "run teardown again",
             )
         )
     assert room.credentials is not None  # the users are gone: so are their passwords
     notes = []
+    gone = [r for r in results if r.ok and r.phase == "teardown"]
     try:
-        room.credentials.forget([room.session(r.attendee).deployment for r in results if r.ok])
+        room.credentials.forget([room.session(r.attendee).deployment for r in gone])
     except CredentialsUnavailableError as exc:  # the account is done; say what is left
         notes.append(
             f"the attendees' passwords stay in your keyring ({exc}); they open nothing now "
@@ -114,6 +117,9 @@ def _other_services(room: Classroom, runner: SqlRunner) -> int:
 def _teardown_one(
     room: Classroom, pool: RunnerPool, attendee: Attendee, keep_data: bool, include_shared: bool
 ) -> AttendeeResult:
+    """One attendee's deployment; with ``include_shared``, the run (of the attendee who
+    made them) that takes the shared objects, once their deployment is gone."""
+    phase: Phase = "shared" if include_shared else "teardown"
     began = time.perf_counter()
     session = room.session(attendee)
     kept = ""
@@ -136,19 +142,15 @@ def _teardown_one(
                 part=part,
             )
     except ConnectorError as exc:
-        return AttendeeResult(attendee, "teardown", False, str(exc), "run teardown again")
+        return AttendeeResult(attendee, phase, False, str(exc), "run teardown again")
     seconds = time.perf_counter() - began
     if gone.failed is not None:
         return AttendeeResult(
-            attendee, "teardown", False, gone.failed.message, gone.failed.hint, seconds
+            attendee, phase, False, gone.failed.message, gone.failed.hint, seconds
         )
     if gone.stopped:
-        return AttendeeResult(attendee, "teardown", False, "stopped", "run it again", seconds)
+        return AttendeeResult(attendee, phase, False, "stopped", "run it again", seconds)
     left = f", {len(gone.left)} left (not this workshop's)" if gone.left else ""
-    shared = session.plan().shared_ids
-    theirs = [step for step in gone.removed if step not in shared]
-    removed = f"{len(theirs)} removed"
-    if len(theirs) < len(gone.removed):  # the last one's run takes the shared objects
-        removed += f", and {len(gone.removed) - len(theirs)} made once for the class"
-    detail = f"{removed}{left}{kept}"
-    return AttendeeResult(attendee, "teardown", True, detail, "", seconds)
+    # The shared run finds the attendee's own objects gone: it removes the shared ones.
+    detail = f"{len(gone.removed)} removed{left}{kept}"
+    return AttendeeResult(attendee, phase, True, detail, "", seconds)

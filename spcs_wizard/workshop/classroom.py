@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 from snowflake.connector.errors import Error as ConnectorError
 
+from spcs_wizard.engine.apply import Outcome
 from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
 from spcs_wizard.model.plan_steps import ownership_comment
 from spcs_wizard.model.step import StepKind
@@ -37,7 +38,6 @@ from spcs_wizard.workshop.roster import Attendee
 from spcs_wizard.workshop.workshop import Workshop
 
 if TYPE_CHECKING:
-    from spcs_wizard.engine.apply import Outcome
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
     from spcs_wizard.model.identifiers import Identifier
@@ -55,6 +55,8 @@ class AttendeeResult:
     detail: str
     hint: str = ""
     seconds: float = 0.0
+    # A deploy's steps (provision), kept to say the phases of one attendee as one.
+    outcome: Outcome | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -211,15 +213,23 @@ class Classroom:
         if not shared.ok:
             report.results.append(shared)
             return self._ended(report, started)
-        going = list(self.workshop.attendees)
-        for phase, part in (("objects", _objects), ("services", _services)):
-            results = self.each(
-                pool, going, lambda a, p=phase, f=part: self._deploy_one(pool, a, p, f), on_result
-            )
-            going = [r.attendee for r in results if r.ok]
-            report.results.extend(r for r in results if not r.ok)
-            if phase == "services":
-                report.results.extend(r for r in results if r.ok)
+        objects = self.each(
+            pool,
+            self.workshop.attendees,
+            lambda a: self._deploy_one(pool, a, "objects", _objects),
+            on_result,
+        )
+        made = {r.attendee.slug: r for r in objects if r.ok}
+        report.results.extend(r for r in objects if not r.ok)
+        # Each attendee's line says their whole deployment, both phases: the counts match
+        # the plan's objects for each attendee.
+        services = self.each(
+            pool,
+            [r.attendee for r in objects if r.ok],
+            lambda a: _whole(made[a.slug], self._deploy_one(pool, a, "services", _services)),
+            on_result,
+        )
+        report.results.extend(services)
         order = {a.slug: i for i, a in enumerate(self.workshop.attendees)}
         report.results.sort(key=lambda r: order[r.attendee.slug])
         for result in report.results:
@@ -404,5 +414,14 @@ def _deployed(attendee: Attendee, phase: Phase, outcome: Outcome, seconds: float
         )
     if outcome.stopped:
         return AttendeeResult(attendee, phase, False, "stopped", "run provision again", seconds)
-    detail = f"{len(outcome.done)} steps done, {len(outcome.skipped)} already in place"
-    return AttendeeResult(attendee, phase, True, detail, "", seconds)
+    return AttendeeResult(attendee, phase, True, outcome.said(), "", seconds, outcome)
+
+
+def _whole(first: AttendeeResult, then: AttendeeResult) -> AttendeeResult:
+    """The attendee's second phase said with the first: steps and seconds of both."""
+    if not then.ok or first.outcome is None or then.outcome is None:
+        return then
+    both = Outcome(
+        first.outcome.done + then.outcome.done, first.outcome.skipped + then.outcome.skipped
+    )
+    return replace(then, detail=both.said(), seconds=first.seconds + then.seconds, outcome=both)
