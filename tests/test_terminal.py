@@ -60,7 +60,8 @@ def test_teardown_offers_existing_connections_and_asks_before_removing(fast) -> 
         listed = term.screen(history=True)
         assert "DROP COMPUTE POOL IF EXISTS CLI_MILVUS_COMPUTE_POOL" in listed
         said = "".join(listed.split())  # wrapped at 80 columns, even mid-word
-        assert "Milvus'datagowithitsservice." in said  # the block volume is the service's
+        # The block volume is the service's; suspending is the way to keep it.
+        assert "Milvus'datagowithitsservice(tokeepthem,'spcs-wizardsuspend'instead" in said
         assert "Thedatabase,itsstagesandimagesgotoo." in said
         term.send("y")
         term.wait_for("Removed", timeout=60)

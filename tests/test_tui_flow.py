@@ -186,6 +186,8 @@ async def flow(
         await until(pilot, lambda: app.screen.query("#yes"), what="the confirmation")
         question = text_of(app.screen.query_one("#question", Static))
         assert "cannot be recovered" in question  # data goes without 'keep data'
+        # Milvus' collections go either way: the way to keep them is said.
+        assert "to stop the billing and keep them, suspend instead" in " ".join(question.split())
         assert "Rehearsal: nothing is billed" in question
         await pilot.click("#yes")
         summary = app.screen.query_one("#summary", Static)

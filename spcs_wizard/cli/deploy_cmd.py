@@ -153,9 +153,10 @@ def teardown_command(
             for step in steps:
                 click.echo(f"  {step.removal}")
             # Milvus' volume is the service's: SPCS deletes a block volume with its service.
-            lost = " Milvus' data go with its service." + (
-                "" if keep_data else " The database, its stages and images go too."
-            )
+            lost = (
+                " Milvus' data go with its service (to keep them, 'spcs-wizard suspend' "
+                "instead: only storage is billed then)."
+            ) + ("" if keep_data else " The database, its stages and images go too.")
             if not confirm(
                 f"Remove these {len(steps)} items of {deployment.deployment_id}? (only what "
                 f"spcs-wizard created){lost}"
