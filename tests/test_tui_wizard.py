@@ -1620,6 +1620,19 @@ def test_the_checklist_cuts_long_rows_to_the_width_with_an_ellipsis() -> None:
             await pilot.resize_terminal(200, 40)
             await pilot.pause()
             assert shown(table, integration.id, "title") == integration.title
+            # Narrower than the wizard is made for (60 columns): a column is never
+            # narrower than its heading, so what it does keeps that and the result is
+            # cut, with "…", to what is left ("already don" ran past the edge, no sign,
+            # in Deploy at 64 columns).
+            await pilot.resize_terminal(60, 24)
+            for step in steps:
+                table.mark(step.id, "skipped", "already done")
+            await pilot.pause()
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width - table.scrollbar_size_vertical
+            result = shown(table, longest.id, "result")
+            assert result.endswith("…")
+            assert "already done".startswith(result[:-1])
 
     asyncio.run(scenario())
 

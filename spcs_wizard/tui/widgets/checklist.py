@@ -57,8 +57,12 @@ class Checklist(DataTable[Text | str]):
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=1)
         self.add_column("step", key="step")
-        self.add_column("what it removes" if self.removals else "what it does", key="title")
+        self.add_column(self._title_heading, key="title")
         self.add_column(RESULT, key="result")
+
+    @property
+    def _title_heading(self) -> str:
+        return "what it removes" if self.removals else "what it does"
 
     def show_steps(self, steps: Iterable[Step]) -> None:
         self.clear()
@@ -93,14 +97,18 @@ class Checklist(DataTable[Text | str]):
 
     def _room(self) -> tuple[int, int]:
         """The cells for what each step does and for its result, at this width: the
-        result a third once there is one, what it does the rest (at least 12 each)."""
+        result a third once there is one, and 12 at least while what it does keeps its
+        heading's width; what it does the rest. Together they never take more than there
+        is (a column is never narrower than its heading): a cell past the edge was cut
+        without "…" ("already don" at 64 columns)."""
         padding = 2 * self.cell_padding * 4  # each of the four columns
         step = max((cell_len(s) for s in self.states), default=4)
+        least = cell_len(self._title_heading)
         free = self.size.width - self.scrollbar_size_vertical - padding - 1 - step
         if not any(result for _, result in self._said.values()):
-            return max(free - cell_len(RESULT), 12), 0  # (the empty column's heading)
-        result = max(free // 3, 12)
-        return max(free - result, 12), result
+            return max(free - cell_len(RESULT), least), 0  # (the empty column's heading)
+        result = max(free // 3, min(12, free - least), cell_len(RESULT))
+        return max(free - result, least), result
 
     def _refit(self) -> None:
         self._widths = title_width, result_width = self._room()
