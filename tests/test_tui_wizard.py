@@ -227,10 +227,33 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
 ) -> None:
     """The pools were made, then a service failed to be created: the pools would stay up,
     billed, until the retry. The wizard says so and offers to suspend them (focus on
-    Cancel); Yes suspends them, and Retry resumes them and finishes."""
+    Cancel); Yes suspends them (Retry waits for that: pressed meanwhile, its resume raced
+    the suspend), and Retry resumes them and finishes."""
+    import threading
+
     from spcs_wizard.tui.screens.dialog import ConfirmDialog
 
     context = refusing("CREATE SERVICE")
+
+    class HeldSuspend:
+        """The emulator holds the first SUSPEND until the test lets it go."""
+
+        def __init__(self) -> None:
+            self.reached = threading.Event()
+            self.release = threading.Event()
+
+        def before(self, sql: str) -> None:
+            said = sql.upper().split()  # ALTER ... SUSPEND (not AUTO_SUSPEND_SECS)
+            if said[:1] == ["ALTER"] and said[-1:] == ["SUSPEND"] and not self.reached.is_set():
+                self.reached.set()
+                self.release.wait(timeout=60)
+
+        def after(self, sql: str) -> bool:
+            return False
+
+    held = HeldSuspend()
+    assert context.rehearsal is not None
+    context.rehearsal.started.faults.drill = held
 
     def pool_states() -> set[str]:
         runner = context.session.connect()
@@ -258,7 +281,11 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
             assert pool_states() <= {"IDLE", "ACTIVE"}  # up while nothing runs on them
             await pilot.click("#yes")
             await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), what="closed")
+            await until(pilot, held.reached.is_set, what="the suspend under way")
+            assert start.disabled  # no Retry while it runs
+            held.release.set()
             await until(pilot, lambda: pool_states() == {"SUSPENDED"}, what="suspended")
+            await until(pilot, lambda: not start.disabled, what="Retry again")
             await until(pilot, lambda: not start.has_class("-active"), what="released")
             await pilot.click("#start")  # the retry resumes them and goes on
             next_button = app.screen.query_one("#next", Button)

@@ -146,10 +146,13 @@ class WizardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="switch")
     def switch_deployment(
-        self, verb: Literal["suspend", "resume"], then: Callable[[], object] = lambda: None
+        self,
+        verb: Literal["suspend", "resume"],
+        then: Callable[[], object] = lambda: None,
+        ended: Callable[[], object] = lambda: None,
     ) -> None:
         """Suspend (services, then pools) or resume the deployment, and say how it went;
-        ``then`` runs after it worked."""
+        ``then`` runs after it worked, ``ended`` once it is over either way."""
         from spcs_wizard.engine.operations import nothing_to_switch, switch
 
         session = self.wizard.session
@@ -161,6 +164,7 @@ class WizardScreen(Screen[None]):
                 runner.con.close()
         except Exception as exc:  # shown to the user; the screen goes on
             self.from_worker(self.notify, str(exc), title=f"{verb} failed", severity="error")
+            self.from_worker(ended)
             return
         if not ran:
             self.from_worker(self.notify, nothing_to_switch(verb, session.deployment))
@@ -168,6 +172,7 @@ class WizardScreen(Screen[None]):
             done = {"suspend": "Suspended", "resume": "Resumed"}[verb]
             self.from_worker(self.notify, f"{done}: services and pools.")
         self.from_worker(then)
+        self.from_worker(ended)
 
     def connect(self) -> SqlRunner:
         """A connection for this screen's worker (call it from the worker thread): an

@@ -125,8 +125,15 @@ class DeployScreen(AsksForSecrets):
             "billed while idle. Retry resumes what was suspended.\n\n",
             confirm="Suspend until the retry",
             danger=False,
-            then=lambda: self.switch_deployment("suspend"),
+            then=self.suspend_until_retry,
         )
+
+    def suspend_until_retry(self) -> None:
+        """Retry waits for the suspend to end: pressed meanwhile, its resume would race
+        the suspend, and the services could end suspended under a deploy waiting on them."""
+        start = self.query_one("#start", Button)
+        start.disabled = True
+        self.switch_deployment("suspend", ended=lambda: setattr(start, "disabled", False))
 
     def on_engine_event(self, event: Event) -> None:
         self.query_one(Checklist).apply(event)
