@@ -194,7 +194,7 @@ def test_the_wizard_says_who_has_its_rehearsal_account_and_reaches_it_once_free(
                 assert app.screen.query_one("#next", Button).disabled
                 retry = app.screen.query_one("#retry", Button)
                 assert retry.display
-                assert app.focused is retry  # Enter tries again
+                await until(pilot, lambda: app.focused is retry, what="Try again focused")
                 watch.kill()
                 watch.wait(timeout=30)
                 await pilot.press("enter")

@@ -119,6 +119,17 @@ def test_the_dashboard_shows_every_attendee_live_and_acts_on_the_whole_class(
                 )
                 assert painted.split() == fresh.split()
                 await pilot.resize_terminal(140, 30)
+                # An attendee's last error: its column is past the edge at 80 columns, so
+                # the line under the table says it for the highlighted row, whole.
+                failure = "services: Insufficient privileges to operate on service 'MILVUS'"
+                room.workshop.last_errors["02"] = failure
+                await _looked(pilot, app, "a look with an error")
+                await pilot.press("down")
+                selected = screen.query_one("#selected", Static)
+                await until(pilot, lambda: "02" in text_of(selected), what="02 highlighted")
+                assert text_of(selected).endswith(f"\nlast error: {failure}")
+                await pilot.press("up")
+                await until(pilot, lambda: "last error" not in text_of(selected), what="01")
                 await pilot.press("u")  # every one runs: said, nothing asked or billed
                 await until_said(
                     pilot, app, "Every attendee's deployment is running already: nothing to resume."

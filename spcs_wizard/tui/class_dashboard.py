@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 # Short headings, so that at 80 columns every one but the last error is in view (the
 # freshness line spells out "credits"); the selected row's endpoint, an address too long
-# for a column, is the line under the table, whole.
+# for a column, is the line under the table, whole, and so is its last error.
 COLUMNS = (
     "attendee",
     "state",
@@ -208,15 +208,19 @@ class ClassScreen(Screen[None]):
         line = self.query_one("#selected", Static)
         if row is None:
             line.update("")
-        elif row.endpoint is None:
+            return
+        if row.endpoint is None:
             why = (
                 "suspended (u resumes the class)"
                 if row.condition == "suspended"
                 else "no endpoint address yet"
             )
-            line.update(Text(f"{row.name}: {why}", style="dim"))
+            said = Text(f"{row.name}: {why}", style="dim")
         else:
-            line.update(Text.assemble(f"{row.name}: ", (row.endpoint, "bold"), " (o opens it)"))
+            said = Text.assemble(f"{row.name}: ", (row.endpoint, "bold"), " (o opens it)")
+        if row.last_error:  # its column is past the edge at 80 columns: said here, whole
+            said.append_text(Text(f"\nlast error: {row.last_error}", style="red"))
+        line.update(said)
 
     def on_unmount(self) -> None:
         pool, self._pool = self._pool, None

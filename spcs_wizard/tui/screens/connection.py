@@ -220,7 +220,9 @@ class ConnectionScreen(WizardScreen):
         self.allow_next(False, "connect first")
         for retry in self.query("#retry").results(Button):
             retry.display = True
-            retry.focus()
+            # Once laid out: a widget not yet shown takes no focus, and the screen's
+            # first focus would then go elsewhere.
+            self.call_after_refresh(retry.focus)
 
     @work(thread=True, exclusive=True, group="connect")
     def reach(self) -> None:
