@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,6 +102,27 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     after = _run(tmp_path, "status", "--rehearsal", "--json")
     assert after.returncode == 3  # not running: needs attention
     assert {s["status"] for s in json.loads(after.stdout)["services"]} == {"SUSPENDED"}
+    # Suspended, nothing has an address: said as such (not "provisioning, try again
+    # soon"), with what brings it back.
+    none = _run(tmp_path, "endpoints", "--rehearsal")
+    assert (none.returncode, none.stdout) == (3, "")
+    assert none.stderr.startswith("No public address: MILVUS_DEMO is suspended")
+    assert "'spcs-wizard resume' brings it back" in none.stderr
+    asked = _run(tmp_path, "query", "--rehearsal", demo.QUESTION)
+    assert asked.returncode == 1
+    assert "MILVUS_DEMO.PUBLIC.MILVUS is suspended" in asked.stderr
+    assert "resume it first (spcs-wizard resume" in asked.stderr
+    resumed = _run(tmp_path, "resume", "--rehearsal")
+    assert resumed.returncode == 0, resumed.stderr
+    # Between two commands the account's time runs at the rehearsal's speed, as while
+    # one runs: the resume completes with nobody watching (at real speed it took minutes).
+    deadline = time.monotonic() + 90
+    while (look := _run(tmp_path, "endpoints", "--rehearsal")).returncode != 0:
+        assert time.monotonic() < deadline, look.stdout + look.stderr  # running, addressed
+    assert _run(tmp_path, "status", "--rehearsal").stdout.startswith("MILVUS_DEMO: running")
+    again = _run(tmp_path, "query", "--rehearsal", demo.QUESTION, "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["hits"][0]["text"] == demo.DOCS[1]  # the rows kept
 
     gone = _run(tmp_path, "teardown", "--rehearsal", "--yes", "--json")
     assert gone.returncode == 0, gone.stderr
@@ -206,3 +228,18 @@ def test_the_wizard_says_who_has_its_rehearsal_account_and_reaches_it_once_free(
         rehearsal.stop()
 
     asyncio.run(scenario())
+
+
+def test_time_runs_at_the_rehearsals_speed_while_its_emulator_is_stopped(tmp_path: Path) -> None:
+    """A rehearsal's commands each run the emulator for a moment: between them its clock
+    goes on at the same speed, not at real speed (a resume's pools and services took
+    real minutes to start then, whoever looked)."""
+    rehearsal = Rehearsal(tmp_path / "r", speed=60, registry=False, run_services=False)
+    before = rehearsal.start().clock.now()
+    rehearsal.stop()
+    stopped = time.monotonic()
+    while time.monotonic() - stopped < 1.0:  # the time whose passing is the point
+        time.sleep(0.05)
+    after = rehearsal.start().clock.now()
+    rehearsal.stop()
+    assert after - before >= 55  # a second at 60x (real speed: one second)

@@ -16,6 +16,7 @@ from rich.text import Text
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.session import connection_option, open_runner
+from spcs_wizard.engine.operations import PublicEndpoint, unassigned
 from spcs_wizard.model.cost import starting_note
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.state_style import condition, styled
@@ -70,9 +71,9 @@ def render_snapshot(snap: Snapshot) -> Group:
                 (c.message or "") if c else "",
             )
         for e in s.endpoints:
-            endpoints.add_row(
-                s.name, e.name, str(e.port), "yes" if e.is_public else "no", e.ingress_url or ""
-            )
+            address = PublicEndpoint(s.name, e.name, e.ingress_url).link
+            shown = address or (unassigned(snap.condition) if e.is_public else "")
+            endpoints.add_row(s.name, e.name, str(e.port), "yes" if e.is_public else "no", shown)
     if not snap.services:
         services.add_row("-", "not deployed", "", "", "", "")
     return Group(headline(snap), pools, services, endpoints)
@@ -200,20 +201,21 @@ def logs_command(
 def endpoints_command(deployment: Deployment, target: Target, as_json: bool) -> None:
     """Public URLs of the services (log in to them with Snowflake). Exit 3 when there is
     none yet."""
-    from spcs_wizard.engine.operations import no_public_endpoint, public_endpoints
+    from spcs_wizard.engine.operations import no_public_endpoint, public_endpoints, unassigned
 
     with open_runner(target) as runner:
         snap = _take(runner, deployment, target)
     found = public_endpoints(snap)
+    assigned = [e for e in found if e.link]
     if as_json:
-        click.echo(json.dumps([e.__dict__ for e in found], indent=2))
-    elif found:
+        click.echo(json.dumps([{**e.__dict__, "link": e.link} for e in found], indent=2))
+    elif assigned:
         for e in found:
-            click.echo(f"{e.service:10} {e.endpoint:10} {e.link or e.url or 'not assigned yet'}")
+            click.echo(f"{e.service:10} {e.endpoint:10} {e.link or unassigned(snap.condition)}")
     else:  # said on stderr, not an empty table: a script reading URLs reads none
         why = no_public_endpoint(deployment.deployment_id, snap.condition)
         click.echo(f"{why} 'spcs-wizard status' shows where it stands.", err=True)
-    if not found:
+    if not assigned:
         sys.exit(exit_codes.PARTIAL)  # as status: something needs attention
 
 

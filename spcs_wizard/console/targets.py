@@ -42,10 +42,7 @@ def endpoint_console(
             f"{n.in_schema(n.milvus_service)} does not exist or has no endpoints: deploy first"
         )
     if "." not in url or " " in url:
-        raise ConsoleError(
-            f"the Milvus endpoint has no URL yet ({url or 'none'}); SPCS assigns it a few "
-            "minutes after the service starts: try again soon (spcs-wizard endpoints)"
-        )
+        raise ConsoleError(_no_url_yet(runner, deployment, url))
     host = url.removeprefix("https://").split("/", 1)[0]
     con = runner.con
     address = None
@@ -53,3 +50,23 @@ def endpoint_console(
         address = f"http://{con.host}:{con.port}"
     transport = RestTransport(host, con.rest.token, address)
     return Console(transport, lambda name: embedder_for(name, runner), embedder)
+
+
+def _no_url_yet(runner: SqlRunner, deployment: Deployment, url: str) -> str:
+    """Why Milvus' endpoint has no address, by its service's status (SHOW SERVICES): a
+    suspended service gets none until it is resumed, which waiting does not do."""
+    from spcs_wizard.engine.snapshot import read_service_rows
+
+    n = deployment.names()
+    milvus = n.in_schema(n.milvus_service)
+    rows = [row for fqn, row in read_service_rows(runner, deployment) if fqn == milvus]
+    status = str(rows[0].get("status") or "") if rows else ""
+    if status in ("SUSPENDED", "SUSPENDING"):
+        return (
+            f"{milvus} is {status.lower()}: a suspended service has no "
+            "public address; resume it first (spcs-wizard resume, or the wizard's Monitor)"
+        )
+    return (
+        f"the Milvus endpoint has no URL yet ({url or 'none'}); SPCS assigns it a few minutes "
+        "after the service starts: try again soon (spcs-wizard endpoints)"
+    )

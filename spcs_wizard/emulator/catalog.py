@@ -301,14 +301,16 @@ class Account:
             account._saved_clock = {k: float(clock[k]) for k in ("emulated", "real")}
         return account
 
-    def resumed_time(self) -> float:
-        """Emulated time now: the saved reading plus the real time since it was saved
-        (never before real time), or real time for a new account."""
+    def resumed_time(self, speed: float = 1.0) -> float:
+        """Emulated time now: the saved reading plus the real time since it was saved, at
+        the clock's ``speed`` (never before real time), or real time for a new account.
+        At its speed: a rehearsal's commands each run the emulator for a moment, and a
+        resume's pools and services would otherwise start at real speed between them."""
         now = time.time()
         saved = self._saved_clock
         if saved is None:
             return now
-        return max(now, saved["emulated"] + max(0.0, now - saved["real"]))
+        return max(now, saved["emulated"] + max(0.0, now - saved["real"]) * speed)
 
     def stage_dir(self, stage: Obj) -> Path:
         """Where the files of an internal stage live (the connector PUTs into it)."""

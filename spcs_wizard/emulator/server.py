@@ -54,8 +54,8 @@ class Emulator:
         self.account = Account.load(settings.account, settings.state_dir)
         # Emulated time goes on from where the saved state left it (saved events carry
         # emulated times, which run ahead of real time when sped up); while the emulator
-        # was stopped, time passed at real speed.
-        self.clock = Clock(settings.speed, start=self.account.resumed_time())
+        # was stopped, time passed at the same speed (a rehearsal's one-shot commands).
+        self.clock = Clock(settings.speed, start=self.account.resumed_time(settings.speed))
         self.account.clock_reading = self.clock.now
         self._bootstrap()
         self.executor = Executor(self.account, self.clock, settings)

@@ -65,10 +65,21 @@ def nothing_to_switch(verb: Literal["suspend", "resume"], d: Deployment) -> str:
 
 
 def no_public_endpoint(deployment_id: str, condition: str) -> str:
-    """Why a look found no public endpoint, as the faces say it."""
+    """Why a look found no public endpoint (none with an address), as the faces say it."""
     if condition in ("not deployed", "partly deployed"):
         return f"No public endpoint: {deployment_id} is {condition}."
-    return f"No public endpoint: its services ({condition}) have none listed yet."
+    if condition == "suspended":
+        return (
+            f"No public address: {deployment_id} is suspended (a suspended service has "
+            "none); 'spcs-wizard resume' brings it back."
+        )
+    return f"No public address yet: its services ({condition}) have none assigned yet."
+
+
+def unassigned(condition: str) -> str:
+    """What an endpoint without an address shows instead (SHOW ENDPOINTS' ingress_url then
+    holds a sentence, not a host)."""
+    return "none while suspended" if condition == "suspended" else "not assigned yet"
 
 
 def container_logs_sql(service_fqn: str, instance: str, container: str, lines: int) -> str:

@@ -28,7 +28,7 @@ from textual.widgets import (
     Tabs,
 )
 
-from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints
+from spcs_wizard.engine.operations import PublicEndpoint, new_lines, public_endpoints, unassigned
 from spcs_wizard.engine.status_history import StatusHistory
 from spcs_wizard.model.cost import starting_note
 from spcs_wizard.state_style import condition, styled
@@ -312,7 +312,7 @@ class MonitorScreen(WizardScreen):
         table.clear()
         for e in self.endpoint_list:
             # Until Snowflake assigns it, ingress_url holds a sentence, not a host.
-            table.add_row(e.endpoint, e.link or "not assigned yet (provisioning)")
+            table.add_row(e.endpoint, e.link or unassigned(snap.condition))
 
     def show_stale(self, error: str) -> None:
         self.refreshing = False
