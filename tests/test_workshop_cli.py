@@ -327,6 +327,7 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
             "PYTHON_KEYRING_BACKEND": "keyrings.cryptfile.cryptfile.CryptFileKeyring",
             "KEYRING_CRYPTFILE_PASSWORD": "unlock-the-instructors-keyring",
             "XDG_DATA_HOME": str(tmp_path / "data"),
+            "SNOWFLAKE_HOME": str(tmp_path / "no-connections"),
         }
     )
     roster = tmp_path / "class.csv"
@@ -339,6 +340,15 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     said = " ".join(looked.stdout.split())
     assert "on an account the class would bill 0.44 credits an hour now" in said
     assert "(rehearsal: nothing is billed)" in said
+    # Without --rehearsal (and no connection here at all): the wrong account is said, with
+    # the right one, never "Nothing to remove" (exit 0) while the class is still up.
+    for verb in (("status",), ("teardown", "--yes")):
+        wrong = run_command("workshop", *verb, env=env)
+        assert (wrong.returncode, wrong.stdout) == (2, ""), wrong.stderr
+        assert wrong.stderr == (
+            "Error: no workshop WORKSHOP is recorded on connection default; it is recorded "
+            "on the rehearsal account (add --rehearsal)\n"
+        )
     everyone = tmp_path / "sheets"
     given = run_command(
         "workshop", "handout", "--rehearsal", "--all", "--out", str(everyone), env=env

@@ -208,6 +208,12 @@ def recorded(name: str, target: Target) -> Classroom:
     try:
         workshop = Workshop.load(directory)
     except WorkshopError as exc:
+        if isinstance(exc, NotRecordedError) and (there := _recorded_elsewhere(name, target)):
+            # Most likely the wrong account: never "nothing to remove", which exits 0.
+            raise ConfigurationError(
+                f"no workshop {name.upper()} is recorded on {target.label}; it is recorded "
+                f"on {there}"
+            ) from None
         others = sorted(
             p.parent.name.upper()
             for p in directory.parent.glob("*/workshop.json")
@@ -216,11 +222,46 @@ def recorded(name: str, target: Target) -> Classroom:
         if isinstance(exc, NotRecordedError) and not others:  # none at all: gone, or never
             raise NoWorkshopError(
                 f"no workshop {name.upper()} is recorded on {target.label} (torn down, or "
-                "never provisioned here)"
+                f"never provisioned here){_no_such_connection(target)}"
             ) from None
         more = f"; recorded there: {', '.join(others)} (give --name {others[0]})" if others else ""
         raise ConfigurationError(f"{exc} (on {target.label}){more}") from None
     return classroom_on(workshop, target)
+
+
+def _no_such_connection(target: Target) -> str:
+    """ "; there is no connection named ..." when the target's connection is not in
+    connections.toml (with the way to the rehearsal account), else nothing."""
+    if target.is_rehearsal:
+        return ""
+    from spcs_wizard.credentials.connections_file import all_connections
+
+    name = target.connection_name or "default"
+    try:
+        if name in all_connections():
+            return ""
+    except Exception:  # an unreadable connections.toml: said when a command connects
+        return ""
+    return (
+        f"; there is no connection named {name!r} in connections.toml (for the workshop "
+        "rehearsal account, add --rehearsal)"
+    )
+
+
+def _recorded_elsewhere(name: str, target: Target) -> str:
+    """Where else this machine has a workshop of that name recorded, with the option that
+    reaches it ("the rehearsal account (add --rehearsal)"); empty when nowhere."""
+    from spcs_wizard.workshop.workshop import recorded_workshops
+
+    here = None if target.is_rehearsal else (target.connection_name or "default").lower()
+    places = [
+        "the rehearsal account (add --rehearsal)"
+        if connection is None
+        else f"connection {connection} (give -c {connection})"
+        for connection, recorded_name in recorded_workshops()
+        if recorded_name.upper() == name.upper() and connection != here
+    ]
+    return "; ".join(places)
 
 
 @contextmanager
