@@ -152,13 +152,13 @@ def test_a_rehearsal_account_is_open_in_one_process_at_a_time(tmp_path: Path) ->
         assert command.stderr == (
             f"Error: the rehearsal emulator could not start: the rehearsal account in "
             f"{directory} is open in another spcs-wizard (process {watch.pid}: spcs-wizard "
-            "status); close that one first (quit the wizard, or let the command end), then "
+            "status); let that command end (or stop it) first, then "
             "try again\n"
         )
         rehearsed = _run(tmp_path, "rehearse", "--speed", "600")
         assert rehearsed.returncode != 0
         assert f"(process {watch.pid}: spcs-wizard status)" in rehearsed.stdout
-        assert "next: close that one first" in rehearsed.stdout
+        assert "next: let that command end (or stop it) first" in rehearsed.stdout
         watch.send_signal(signal.SIGKILL)  # no clean stop: the kernel lets the lock go
         watch.wait(timeout=30)
     again = Rehearsal(directory, registry=False, run_services=False)
@@ -210,9 +210,7 @@ def test_the_wizard_says_who_has_its_rehearsal_account_and_reaches_it_once_free(
                 said = lambda: text_of(app.screen.query_one("#who", Static))  # noqa: E731
                 await until(pilot, lambda: "✗" in said(), what="the problem said")
                 assert f"is open in another spcs-wizard (process {watch.pid}: " in said()
-                assert said().endswith(
-                    "close that one first (quit the wizard, or let the command end), then try again"
-                )
+                assert said().endswith("let that command end (or stop it) first, then try again")
                 assert app.screen.query_one("#next", Button).disabled
                 retry = app.screen.query_one("#retry", Button)
                 assert retry.display
@@ -243,3 +241,22 @@ def test_time_runs_at_the_rehearsals_speed_while_its_emulator_is_stopped(tmp_pat
     after = rehearsal.start().clock.now()
     rehearsal.stop()
     assert after - before >= 55  # a second at 60x (real speed: one second)
+
+
+@pytest.mark.parametrize(
+    ("holder", "advice"),
+    [
+        ("process 7: spcs-wizard", "quit that wizard first, then try again"),
+        ("process 7: spcs-wizard tui", "quit that wizard first, then try again"),
+        (
+            "process 7: spcs-wizard status",
+            "let that command end (or stop it) first, then try again",
+        ),
+        ("another process", "let that command end (or stop it) first, then try again"),
+    ],
+)
+def test_what_to_do_depends_on_what_holds_the_account(holder: str, advice: str) -> None:
+    refused = AccountInUseError(Path("/r"), holder)
+    assert str(refused) == (
+        f"the rehearsal account in /r is open in another spcs-wizard ({holder}); {advice}"
+    )

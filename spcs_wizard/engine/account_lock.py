@@ -30,7 +30,11 @@ class AccountInUseError(OSError):
         self.what = (
             f"the rehearsal account in {directory} is open in another spcs-wizard ({holder})"
         )
-        self.next = "close that one first (quit the wizard, or let the command end), then try again"
+        self.next = (
+            "quit that wizard first, then try again"
+            if holder.endswith(("spcs-wizard", "spcs-wizard tui"))
+            else "let that command end (or stop it) first, then try again"
+        )
         super().__init__(f"{self.what}; {self.next}")
 
 
@@ -88,6 +92,7 @@ def _holder(fd: int) -> str:
 
 def _command() -> str:
     """What this process is, in a few words: the program and its subcommand."""
-    words = [Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"]
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    words = ["spcs-wizard" if program == "__main__.py" else program]  # python -m spcs_wizard
     words += [a for a in sys.argv[1:3] if not a.startswith("-")][:1]
     return " ".join(words)
