@@ -734,3 +734,25 @@ def test_two_classes_on_one_account_the_first_teardown_leaves_what_the_second_ne
     }
     for kind in ("DATABASE", "COMPUTE POOL", "ROLE", "USER", "WAREHOUSE", "SERVICE"):
         assert after[kind] == before[kind], kind
+
+
+def test_a_handouts_prose_fits_80_columns_and_what_is_copied_stays_whole() -> None:
+    """Read at 80 columns, no sentence of a handout runs past the edge (a terminal broke
+    its words: "at a por" / "t"); what is copied (the login command, the connection's
+    lines, the addresses, the password) stays on one line, however long."""
+    from spcs_wizard.workshop.handout import handout
+
+    workshop = Workshop("LONGCLASS", numbered(1), Deployment(account="org-acct"))
+    attendee = workshop.attendees[0]
+    d = workshop.deployment(attendee)
+    account = {"account": "rehearsal-local", "host": "127.0.0.1", "port": 45417, "protocol": "http"}
+    passwords = {"milvus_user_password": "p" * 35, "jupyter_password": "j" * 35}
+    endpoints = {"JUPYTER": "https://abc-rehearsal-local.snowflakecomputing.app"}
+    text = handout(workshop, attendee, d, account, passwords, endpoints, rehearsal=True).text
+    lines = text.splitlines()
+    copied = [line for line in lines if line.startswith("      ")]  # indented: to copy
+    assert any(line.strip().startswith("spcs-wizard login -n ") for line in copied)
+    assert any("p" * 35 in line for line in copied)
+    prose = [line for line in lines if line not in copied and "https://" not in line]
+    assert prose
+    assert max(len(line) for line in prose) <= 80, [line for line in prose if len(line) > 80]

@@ -32,9 +32,10 @@ class Handout:
 # A rehearsal's account is an emulator on this machine, started by each command on a
 # port of its own: the handout is a sample of the real one, not a way in.
 REHEARSAL_NOTE = [
-    "(A rehearsal's handout: its account is the local emulator, on 127.0.0.1 at a port",
-    " that changes each time it starts; the address below worked only while the command",
-    " that printed this ran. On a real account the handout has no host or port.)",
+    "(A rehearsal's handout: its account is the local emulator, on 127.0.0.1 at a",
+    " port that changes each time it starts; the address below worked only while the",
+    " command that printed this ran. On a real account the handout has no host or",
+    " port.)",
     "",
 ]
 
@@ -93,10 +94,12 @@ def handout(
         *(REHEARSAL_NOTE if rehearsal else []),
         f"1. Your Snowflake user is {n.user.name}; its password is",
         f"      {passwords['milvus_user_password']}",
-        "   At your first sign-in Snowflake asks you to enrol in multi-factor authentication",
-        "   (an authenticator app); from then on it asks for a passcode too.",
+        "   At your first sign-in Snowflake asks you to enrol in multi-factor",
+        "   authentication (an authenticator app); from then on it asks for a passcode",
+        "   too.",
         "",
-        "2. Save the connection: run (it asks for the password and keeps it in your keyring)",
+        "2. Save the connection: run (it asks for the password and keeps it in your",
+        "   keyring)",
         "      " + " ".join(login),
         "   or add this to ~/.snowflake/connections.toml (Snowflake CLI reads it too):",
         "",
@@ -115,8 +118,8 @@ def handout(
         lines.append("")
         step += 1
     lines.append(
-        f"{step}. Your role {d.names().role.name} sees only your own objects; ask the "
-        "instructor if something is missing."
+        f"{step}. Your role {d.names().role.name} sees only your own objects;\n"
+        "   ask the instructor if something is missing."
     )
     return Handout(attendee, name, "\n".join(lines) + "\n")
 
