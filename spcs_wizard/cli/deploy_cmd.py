@@ -152,10 +152,14 @@ def teardown_command(
                 raise click.UsageError("teardown needs --yes when there is no terminal to ask on")
             for step in steps:
                 click.echo(f"  {step.removal}")
-            # Milvus' volume is the service's: SPCS deletes a block volume with its service.
+            # Milvus' volume is the service's: SPCS deletes a block volume with its service,
+            # so it is there only while the service is: then say how to keep it.
+            milvus = any(step.id == "service-milvus" for step in steps)
             lost = (
                 " Milvus' data go with its service (to keep them, 'spcs-wizard suspend' "
                 "instead: only storage is billed then)."
+                if milvus
+                else ""
             ) + ("" if keep_data else " The database, its stages and images go too.")
             if not confirm(
                 f"Remove these {len(steps)} items of {deployment.deployment_id}? (only what "
