@@ -167,7 +167,7 @@ async def flow(
         assert str(removals.get_row("role")[2]).startswith("DROP ROLE IF EXISTS ")
         assert "REVOKE " in str(removals.get_row("grant-warehouse")[2])
         # By keyboard: Escape closes the question and Enter asks it again. (Tear down was
-        # disabled while asking, so focus fell to the "keep data" switch and came back
+        # disabled while asking, so focus fell to the "keep database" switch and came back
         # there: Enter then turned it on.)
         teardown = app.screen
         start = teardown.query_one("#start", Button)
@@ -185,7 +185,7 @@ async def flow(
         await pilot.click("#start")
         await until(pilot, lambda: app.screen.query("#yes"), what="the confirmation")
         question = text_of(app.screen.query_one("#question", Static))
-        assert "cannot be recovered" in question  # data goes without 'keep data'
+        assert "cannot be recovered" in question  # data goes without 'keep database'
         # Milvus' collections go either way: the way to keep them is said.
         assert "to stop the billing and keep them, suspend instead" in " ".join(question.split())
         assert "Rehearsal: nothing is billed" in question

@@ -159,9 +159,9 @@ def action_notice(action: str, d: Deployment, *, rehearsal: bool = False) -> str
         "billed). Resume brings it all back.",
         "teardown": "Tearing down removes what this deployment made; its compute billing "
         f"({rate} while running) ends for good. Milvus' collections go with its service, "
-        "'keep data' or not (SPCS deletes a service's block volume with it): to stop the "
+        "'keep database' or not (SPCS deletes a service's block volume with it): to stop the "
         "billing and keep them, suspend instead (only storage is billed then). Without 'keep "
-        "data', the database, its stages and images are deleted too and cannot be "
+        "database', the database, its stages and images are deleted too and cannot be "
         "recovered.",
     }[action]
     if rehearsal:

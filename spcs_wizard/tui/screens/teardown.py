@@ -38,7 +38,7 @@ class TeardownScreen(WizardScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(classes="row"):
-            yield Label("keep data")
+            yield Label("keep database")
             yield OptionSwitch(False, id="keep-data")
             yield Label("also shared objects")
             yield OptionSwitch(False, id="include-shared")

@@ -1,4 +1,4 @@
-"""A switch for an option that changes what an action does (teardown's keep data, a real
+"""A switch for an option that changes what an action does (teardown's keep database, a real
 build): Space or a click turns it, never Enter. Textual's Switch also turns on Enter, the
 key a person presses to go on, so a stray Enter changed what a teardown would remove
 without a word."""
