@@ -33,7 +33,7 @@ from spcs_wizard.tui.screens.deploy import DeployScreen
 from spcs_wizard.tui.screens.monitor import MonitorScreen
 from spcs_wizard.tui.screens.welcome import WelcomeScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
-from tests.wizard_harness import listed, table_text, text_of, until, visit
+from tests.wizard_harness import listed, table_text, text_of, until, visit, visit_composed
 
 
 @pytest.fixture
@@ -479,6 +479,8 @@ def test_deploy_shows_every_step_an_earlier_run_saw_done(deployed_wizard) -> Non
     """After a whole deploy, Deploy's checklist and summary count every step: the ones it
     ran, the ones it found in place and the waits it passed (the quit dialog's count and
     the next start's agree)."""
+    from spcs_wizard.engine.job import JobProgress
+
     _, context = deployed_wizard
     state = context.session.state()
     state.executed.pop("grant-warehouse")  # as if an administrator's grant was found
@@ -504,6 +506,20 @@ def test_deploy_shows_every_step_an_earlier_run_saw_done(deployed_wizard) -> Non
             await until(pilot, lambda: bool(log.lines), what="the log's word")
             said = " ".join(strip.text.strip() for strip in log.lines)
             assert "Nothing has run since the wizard started" in said
+            # Build & push ran in this wizard (its steps are in the record): said so, not
+            # "nothing has run".
+            built = JobProgress.of("Build & push", ["image-milvus"], subject=context.job_subject)
+            built.finish(True, "images in place")
+            app.jobs[built.title] = built
+            await visit_composed(pilot, app, "review")
+            await visit_composed(pilot, app, "deploy")
+            log = app.screen.query_one("#log", RichLog)
+            await until(pilot, lambda: bool(log.lines), what="the log's word again")
+            said = " ".join(strip.text.strip() for strip in log.lines)
+            assert said.startswith(
+                "Deploy has not run since the wizard started (Build & push has: the steps it "
+                "ran read 'done earlier')"
+            ), said
             await pilot.pause()
 
     asyncio.run(scenario())

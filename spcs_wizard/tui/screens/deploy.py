@@ -51,9 +51,21 @@ class DeployScreen(AsksForSecrets):
             return  # a run started meanwhile shows what it does
         checklist = self.query_one(Checklist)
         checklist.show_record(executed, pending, set(record.seen))
+        # Another step's job (Build & push) may have run: its steps are in the record.
+        others = [
+            job.title
+            for job in self.wizard_app.jobs.values()
+            if job.title != self.JOB_TITLE and job.tells_of(self.wizard.job_subject)
+        ]
+        ran = (
+            f"Deploy has not run since the wizard started ({' and '.join(others)} has: the "
+            "steps it ran read 'done earlier')"
+            if others
+            else "Nothing has run since the wizard started"
+        )
         self.query_one(EventLog).write(
-            "[dim]Nothing has run since the wizard started: the checklist is this "
-            "machine's record of earlier runs. Each run's steps are logged here.[/]"
+            f"[dim]{ran}: the checklist is this machine's record of earlier runs. Each "
+            "run's steps are logged here.[/]"
         )
         start = self.query_one("#start", Button)
         if record.only_shared:
