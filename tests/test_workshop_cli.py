@@ -762,3 +762,47 @@ def test_each_attendees_line_lines_up_with_long_names_and_failures_too() -> None
     assert [line.index(" s ") for line in lines] == [lines[0].index(" s ")] * 2
     assert lines[0].endswith("0.3 s  22 removed")
     assert lines[1].endswith("1.2 s  teardown: Insufficient privileges")
+
+
+def test_a_class_torn_down_keeping_its_data_says_so_and_a_second_teardown_ends_it(
+    tmp_path: Path,
+) -> None:
+    """`workshop teardown --keep-data` keeps each attendee's database and the record, and
+    says so; `workshop status` then shows no user, endpoint or pool that is gone; a
+    teardown without --keep-data removes the rest and frees the name."""
+    env = clean_environment(
+        {
+            "SPCS_WIZARD_HOME": str(tmp_path / "state"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.cryptfile.cryptfile.CryptFileKeyring",
+            "KEYRING_CRYPTFILE_PASSWORD": "unlock-the-instructors-keyring",
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "COLUMNS": "120",
+        }
+    )
+    ws = ("--rehearsal", "--name", "kd")
+    made = run_command(
+        "workshop", "provision", *ws, "--attendees", "2", "--pools", "shared", "--yes", env=env
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    kept = run_command("workshop", "teardown", *ws, "--keep-data", "--yes", env=env)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert kept.stdout.rstrip().endswith(
+        "note: each attendee's database (its stages and images) is kept, and the class "
+        "stays recorded: 'workshop teardown' without --keep-data removes them"
+    )
+    looked = run_command("workshop", "status", *ws, env=env)
+    assert "0 of 2 running" in looked.stdout
+    assert "Pools shared by the class" not in looked.stdout  # they are gone
+    for slug in ("01", "02"):
+        assert f"  {slug} (attendee {slug}): not deployed (no user, no endpoint)" in looked.stdout
+    assert "MILVUS_USER" not in looked.stdout  # dropped: not listed as theirs
+    databases = json.loads(run_command("workshop", "status", *ws, "--json", env=env).stdout)
+    assert [r["condition"] for r in databases] == ["not deployed", "not deployed"]
+    gone = run_command("workshop", "teardown", *ws, "--yes", env=env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "note:" not in gone.stdout
+    for slug in ("01", "02"):  # their databases, kept until now
+        assert re.search(rf"^✓ {slug} +[\d.]+ s  \d+ removed$", gone.stdout, re.M), gone.stdout
+    after = run_command("workshop", "status", *ws, env=env)
+    assert after.returncode == 3
+    assert "no workshop KD is recorded" in after.stderr

@@ -159,12 +159,15 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
     )
     note = starting_note(pool_states(rows))
     lines = [Text(f"{running} of {len(rows)} running; {bills}" + (f"; {note}." if note else "."))]
-    if workshop.shared_pools:
+    if workshop.shared_pools and any(r.pools for r in rows):  # (gone after a teardown)
         names = ", ".join(f"{p.name} (up to {p.max_nodes} nodes)" for p in workshop.shared_pools)
         lines.append(Text(f"Pools shared by the class: {names}; cr/h is each one's share."))
     lines.append(Text("Users and endpoints:"))
     for r in rows:  # each address whole on a line of its own, named
         named = f" ({r.name})" if r.name != r.attendee else ""  # "01" is called 01
+        if r.condition == "not deployed":  # torn down (keeping data), or not made yet
+            lines.append(Text(f"  {r.attendee}{named}: not deployed (no user, no endpoint)"))
+            continue
         lines.append(Text(f"  {r.attendee}{named}: {r.user} (role {r.role})"))
         width = max((len(name) for name in r.endpoints), default=0) + 1
         for name, url in r.endpoints.items():

@@ -74,6 +74,11 @@ def teardown_class(
     if all(r.ok for r in results) and not keep_data:
         room.workshop.forget(room.directory)  # nothing of it left: the name is free
     # Kept data stays recorded: a teardown without --keep-data removes it later.
+    if keep_data and all(r.ok for r in results):
+        notes.append(
+            "each attendee's database (its stages and images) is kept, and the class stays "
+            "recorded: 'workshop teardown' without --keep-data removes them"
+        )
     report = ClassReport("teardown", results, notes=notes)
     report.seconds = time.perf_counter() - started
     return report
