@@ -99,6 +99,10 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     suspended = _run(tmp_path, "suspend", "--rehearsal")
     assert suspended.returncode == 0, suspended.stderr
     assert "ALTER COMPUTE POOL IF EXISTS MILVUS_COMPUTE_POOL SUSPEND" in suspended.stdout
+    assert suspended.stdout.splitlines()[-1] == (
+        "Suspended MILVUS_DEMO: its services, then its pools; no credits while suspended "
+        "(storage is still billed). 'spcs-wizard resume' brings it back."
+    )
     after = _run(tmp_path, "status", "--rehearsal", "--json")
     assert after.returncode == 3  # not running: needs attention
     assert {s["status"] for s in json.loads(after.stdout)["services"]} == {"SUSPENDED"}
@@ -114,6 +118,9 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     assert "resume it first (spcs-wizard resume" in asked.stderr
     resumed = _run(tmp_path, "resume", "--rehearsal")
     assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.splitlines()[-1].startswith(
+        "Resumed MILVUS_DEMO: its pools, then its services; they take a few minutes"
+    )
     # Between two commands the account's time runs at the rehearsal's speed, as while
     # one runs: the resume completes with nobody watching (at real speed it took minutes).
     deadline = time.monotonic() + 90
@@ -132,7 +139,10 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     assert known(directory) == []  # the wizard's Welcome no longer lists it
     empty = _run(tmp_path, "status", "--rehearsal")
     assert empty.returncode == 3
-    assert empty.stdout.startswith("MILVUS_DEMO: not deployed")
+    assert empty.stdout.splitlines() == [  # no empty tables: what there is to do
+        "MILVUS_DEMO: not deployed",
+        "Nothing of it in the account: 'spcs-wizard deploy' (--rehearsal).",
+    ]
     assert "Traceback" not in status.stderr + answer.stderr + gone.stderr + empty.stderr
 
 

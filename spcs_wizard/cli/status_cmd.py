@@ -15,7 +15,7 @@ from rich.text import Text
 
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import FiniteRange, deployment_options
-from spcs_wizard.cli.session import connection_option, open_runner
+from spcs_wizard.cli.session import connection_option, open_runner, same_target
 from spcs_wizard.engine.operations import PublicEndpoint, unassigned
 from spcs_wizard.model.cost import starting_note
 from spcs_wizard.model.deployment import Deployment
@@ -134,6 +134,9 @@ def status_command(
             return
     if as_json:
         click.echo(json.dumps(snap.to_dict(), indent=2))
+    elif not snap.pools and not snap.services:  # no empty tables: what there is to do
+        Console().print(headline(snap))
+        click.echo(f"Nothing of it in the account: 'spcs-wizard deploy' ({same_target(target)}).")
     else:
         Console().print(render_snapshot(snap))
     if not snap.healthy:
@@ -220,14 +223,13 @@ def endpoints_command(deployment: Deployment, target: Target, as_json: bool) -> 
 
 
 def _switch(deployment: Deployment, target: Target, verb: Literal["suspend", "resume"]) -> None:
-    from spcs_wizard.engine.operations import nothing_to_switch, switch
+    from spcs_wizard.engine.operations import nothing_to_switch, switch, switched
 
     with open_runner(target) as runner:
         ran = switch(runner, deployment, verb)
     for statement in ran:
         click.echo(statement)
-    if not ran:
-        click.echo(nothing_to_switch(verb, deployment))
+    click.echo(switched(verb, deployment) if ran else nothing_to_switch(verb, deployment))
 
 
 @click.command("suspend")

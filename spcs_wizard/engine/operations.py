@@ -64,6 +64,19 @@ def nothing_to_switch(verb: Literal["suspend", "resume"], d: Deployment) -> str:
     return f"Nothing to {verb}: {d.deployment_id} is not deployed (never made, or torn down)."
 
 
+def switched(verb: Literal["suspend", "resume"], d: Deployment) -> str:
+    """What the faces say once ``switch`` ran its statements."""
+    if verb == "suspend":
+        return (
+            f"Suspended {d.deployment_id}: its services, then its pools; no credits while "
+            "suspended (storage is still billed). 'spcs-wizard resume' brings it back."
+        )
+    return (
+        f"Resumed {d.deployment_id}: its pools, then its services; they take a few minutes "
+        "to run again ('spcs-wizard status' shows them)."
+    )
+
+
 def no_public_endpoint(deployment_id: str, condition: str) -> str:
     """Why a look found no public endpoint (none with an address), as the faces say it."""
     if condition in ("not deployed", "partly deployed"):
