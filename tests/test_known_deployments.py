@@ -33,7 +33,16 @@ from spcs_wizard.tui.screens.deploy import DeployScreen
 from spcs_wizard.tui.screens.monitor import MonitorScreen
 from spcs_wizard.tui.screens.welcome import WelcomeScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
-from tests.wizard_harness import listed, table_text, text_of, until, visit, visit_composed
+from tests.wizard_harness import (
+    listed,
+    notes,
+    notices_kept,
+    table_text,
+    text_of,
+    until,
+    visit,
+    visit_composed,
+)
 
 
 @pytest.fixture
@@ -347,11 +356,18 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
             table = await picked_from_welcome(pilot, app, "running")
             row = table_text(table)
             assert "MILVUS_DEMO | rehearsal | deployed | running | 0.22" in row
+            kept = notices_kept(app)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
             assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"
             fresh = app.screen.query_one("#freshness", Static)
             await until(pilot, lambda: "healthy" in text_of(fresh), what="healthy")
+            # "Picking up …: connecting …" was said, and is gone once it went on; what
+            # stays says where it went.
+            assert any(m.startswith("Picking up MILVUS_DEMO") for m in kept)
+            shown = notes(app)
+            assert not any("connecting" in m for m in shown), shown
+            assert any("so Next goes on to Monitor" in m for m in shown), shown
 
     asyncio.run(scenario())
     assert deployed.deployment.deployment_id == "MILVUS_DEMO"

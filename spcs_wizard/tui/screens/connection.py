@@ -286,6 +286,7 @@ class ConnectionScreen(WizardScreen):
             point = "start"
         step = {"start": "naming", "deploy": "deploy", "monitor": "monitor"}[point]
         if step != "naming":
+            self.app.clear_notifications()  # "Picking up …: connecting …" is done
             self.notify(
                 f"{self.wizard.deployment.deployment_id} is {RESUMED[step]}, so Next goes on "
                 f"to {TITLES[step]}. Naming, Review and Build are a ctrl+p away (Go to).",
