@@ -864,3 +864,14 @@ def test_a_stop_request_ends_the_run_between_steps_or_in_a_wait_and_a_rerun_resu
     skipped = {e.step_id for e in world.events if isinstance(e, StepSkipped)}
     assert "role" in skipped
     assert "warehouse" in skipped
+
+
+def test_an_outcome_says_its_steps_with_the_waits_apart() -> None:
+    """What provision, rehearse and the workshop print of a run: the steps done and in
+    place count what the plan lists (its objects); the waits are said apart, when any."""
+    from spcs_wizard.engine.apply import Outcome
+
+    run = Outcome(done=["role", "wait-pool-milvus", "user", "wait-service-milvus"], skipped=["db"])
+    assert run.said() == "2 steps done, 1 already in place, 2 waits passed"
+    assert Outcome(done=["role"]).said() == "1 steps done, 0 already in place"
+    assert Outcome(skipped=["role", "user"]).said() == "0 steps done, 2 already in place"
