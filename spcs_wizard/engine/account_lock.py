@@ -45,10 +45,6 @@ class AccountLock:
         self.directory = directory
         self._fd: int | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def acquire(self) -> None:
         """Take the lock, or raise ``AccountInUseError`` naming the process that has it."""
         if self._fd is not None:
