@@ -101,7 +101,7 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     assert "ALTER COMPUTE POOL IF EXISTS MILVUS_COMPUTE_POOL SUSPEND" in suspended.stdout
     assert suspended.stdout.splitlines()[-1] == (
         "Suspended MILVUS_DEMO: its services, then its pools; no credits while suspended "
-        "(storage is still billed). 'spcs-wizard resume' brings it back."
+        "(storage is still billed). 'spcs-wizard resume --rehearsal' brings it back."
     )
     after = _run(tmp_path, "status", "--rehearsal", "--json")
     assert after.returncode == 3  # not running: needs attention
@@ -111,11 +111,11 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     none = _run(tmp_path, "endpoints", "--rehearsal")
     assert (none.returncode, none.stdout) == (3, "")
     assert none.stderr.startswith("No public address: MILVUS_DEMO is suspended")
-    assert "'spcs-wizard resume' brings it back" in none.stderr
+    assert none.stderr.rstrip().endswith("'spcs-wizard resume --rehearsal' brings it back.")
     asked = _run(tmp_path, "query", "--rehearsal", demo.QUESTION)
     assert asked.returncode == 1
     assert "MILVUS_DEMO.PUBLIC.MILVUS is suspended" in asked.stderr
-    assert "resume it first (spcs-wizard resume" in asked.stderr
+    assert "resume it first (spcs-wizard resume, with the same -c or --rehearsal" in asked.stderr
     resumed = _run(tmp_path, "resume", "--rehearsal")
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout.splitlines()[-1].startswith(
@@ -141,7 +141,8 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     assert empty.returncode == 3
     assert empty.stdout.splitlines() == [  # no empty tables: what there is to do
         "MILVUS_DEMO: not deployed",
-        "Nothing of it in the account: 'spcs-wizard deploy' (--rehearsal).",
+        "No compute pools or services of it in the account (a teardown keeping the database "
+        "leaves that): 'spcs-wizard deploy --rehearsal' makes them.",
     ]
     assert "Traceback" not in status.stderr + answer.stderr + gone.stderr + empty.stderr
 

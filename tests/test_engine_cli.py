@@ -165,7 +165,7 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     assert none.stdout == ""  # a script reading URLs reads none
     assert none.stderr.strip() == (
         "No public endpoint: CLI_MILVUS_DEMO is not deployed. "
-        "'spcs-wizard status' shows where it stands."
+        "'spcs-wizard status -c rehearsal' shows where it stands."
     )
     no_json = run(env, "endpoints", "--json")
     assert (no_json.returncode, json.loads(no_json.stdout)) == (3, [])

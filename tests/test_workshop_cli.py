@@ -335,8 +335,10 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
     made = run_command("workshop", "provision", "--rehearsal", "--roster", str(roster), env=env)
     assert made.returncode == 0, made.stdout + made.stderr
     # Its status: what the class would bill on an account, said as not billed here.
-    looked = run_command("workshop", "status", "--rehearsal", env=env)
+    looked = run_command("workshop", "status", "--rehearsal", env={**env, "COLUMNS": "80"})
     assert looked.returncode == 0, looked.stderr
+    # Wrapped at words within 80 columns (a terminal broke "(reh" / "earsal").
+    assert max(len(line) for line in looked.stdout.splitlines()) <= 80, looked.stdout
     said = " ".join(looked.stdout.split())
     assert "on an account the class would bill 0.44 credits an hour now" in said
     assert "(rehearsal: nothing is billed)" in said
@@ -349,6 +351,15 @@ def test_a_rehearsed_workshop_runs_from_the_command_line_with_no_account(tmp_pat
             "Error: no workshop WORKSHOP is recorded on connection default; it is recorded "
             "on the rehearsal account (add --rehearsal)\n"
         )
+    # A class recorded nowhere, on a connection that does not exist: the connection is
+    # what is said (exit 2, a configuration error, as for a deployment's commands).
+    unknown = run_command("workshop", "status", "--name", "other", env=env)
+    assert unknown.returncode == 2
+    assert unknown.stderr == (
+        "Error: there is no connection named 'default' in connections.toml: give -c NAME "
+        "(or make one with 'spcs-wizard login'), or add --rehearsal for the workshop "
+        "rehearsal account\n"
+    )
     everyone = tmp_path / "sheets"
     given = run_command(
         "workshop", "handout", "--rehearsal", "--all", "--out", str(everyone), env=env
@@ -786,7 +797,7 @@ def test_a_class_torn_down_keeping_its_data_says_so_and_a_second_teardown_ends_i
     assert made.returncode == 0, made.stdout + made.stderr
     kept = run_command("workshop", "teardown", *ws, "--keep-data", "--yes", env=env)
     assert kept.returncode == 0, kept.stdout + kept.stderr
-    assert kept.stdout.rstrip().endswith(
+    assert " ".join(kept.stdout.split()).endswith(  # (wrapped at words, at 120 columns)
         "note: each attendee's database (its stages and images) is kept, and the class "
         "stays recorded: 'workshop teardown' without --keep-data removes them"
     )

@@ -136,7 +136,10 @@ def status_command(
         click.echo(json.dumps(snap.to_dict(), indent=2))
     elif not snap.pools and not snap.services:  # no empty tables: what there is to do
         Console().print(headline(snap))
-        click.echo(f"Nothing of it in the account: 'spcs-wizard deploy' ({same_target(target)}).")
+        click.echo(
+            "No compute pools or services of it in the account (a teardown keeping the "
+            f"database leaves that): 'spcs-wizard deploy {same_target(target)}' makes them."
+        )
     else:
         Console().print(render_snapshot(snap))
     if not snap.healthy:
@@ -186,6 +189,12 @@ def logs_command(
                     click.echo(f"waiting: {exc}", err=True)
                 waiting = True
                 current = seen  # following: wait for it to come back
+            if not current and not follow:  # (help: exit 3 when there is none now)
+                raise exit_codes.NeedsAttention(
+                    f"no log lines from {service} yet (starting, or just resumed): try again "
+                    f"in a moment, or follow it with -f ('spcs-wizard status "
+                    f"{same_target(target)}' shows where it stands)"
+                )
             for line in new_lines(seen, current):
                 click.echo(line)
             seen = current
@@ -217,7 +226,13 @@ def endpoints_command(deployment: Deployment, target: Target, as_json: bool) -> 
             click.echo(f"{e.service:10} {e.endpoint:10} {e.link or unassigned(snap.condition)}")
     else:  # said on stderr, not an empty table: a script reading URLs reads none
         why = no_public_endpoint(deployment.deployment_id, snap.condition)
-        click.echo(f"{why} 'spcs-wizard status' shows where it stands.", err=True)
+        again = same_target(target)
+        next_step = (
+            f"'spcs-wizard resume {again}' brings it back."
+            if snap.condition == "suspended"
+            else f"'spcs-wizard status {again}' shows where it stands."
+        )
+        click.echo(f"{why} {next_step}", err=True)
     if not assigned:
         sys.exit(exit_codes.PARTIAL)  # as status: something needs attention
 
@@ -229,7 +244,8 @@ def _switch(deployment: Deployment, target: Target, verb: Literal["suspend", "re
         ran = switch(runner, deployment, verb)
     for statement in ran:
         click.echo(statement)
-    click.echo(switched(verb, deployment) if ran else nothing_to_switch(verb, deployment))
+    said = switched(verb, deployment, same_target(target))
+    click.echo(said if ran else nothing_to_switch(verb, deployment))
 
 
 @click.command("suspend")

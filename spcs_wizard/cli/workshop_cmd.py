@@ -163,7 +163,10 @@ def status_command(name: str, connection_name: str | None, rehearsal: bool, as_j
         return
     from spcs_wizard.cli.workshop_view import status_table
 
-    console.print(status_table(room.workshop, rows, rehearsal=room.target.is_rehearsal))
+    # Wrapped at words (the console soft-wraps: its one-line-per-attendee lines stay whole).
+    console.print(
+        status_table(room.workshop, rows, rehearsal=room.target.is_rehearsal), soft_wrap=False
+    )
 
 
 # -- suspend, resume, teardown ------------------------------------------------------------

@@ -219,10 +219,12 @@ def recorded(name: str, target: Target) -> Classroom:
             for p in directory.parent.glob("*/workshop.json")
             if p.parent != directory
         )
+        if isinstance(exc, NotRecordedError) and (missing := _no_such_connection(target)):
+            raise ConfigurationError(missing) from None  # the account itself is unknown
         if isinstance(exc, NotRecordedError) and not others:  # none at all: gone, or never
             raise NoWorkshopError(
                 f"no workshop {name.upper()} is recorded on {target.label} (torn down, or "
-                f"never provisioned here){_no_such_connection(target)}"
+                "never provisioned here)"
             ) from None
         more = f"; recorded there: {', '.join(others)} (give --name {others[0]})" if others else ""
         raise ConfigurationError(f"{exc} (on {target.label}){more}") from None
@@ -230,8 +232,8 @@ def recorded(name: str, target: Target) -> Classroom:
 
 
 def _no_such_connection(target: Target) -> str:
-    """ "; there is no connection named ..." when the target's connection is not in
-    connections.toml (with the way to the rehearsal account), else nothing."""
+    """ "there is no connection named ..." when the target's connection is not in
+    connections.toml (with the ways on), else nothing."""
     if target.is_rehearsal:
         return ""
     from spcs_wizard.credentials.connections_file import all_connections
@@ -243,8 +245,8 @@ def _no_such_connection(target: Target) -> str:
     except Exception:  # an unreadable connections.toml: said when a command connects
         return ""
     return (
-        f"; there is no connection named {name!r} in connections.toml (for the workshop "
-        "rehearsal account, add --rehearsal)"
+        f"there is no connection named {name!r} in connections.toml: give -c NAME (or make "
+        "one with 'spcs-wizard login'), or add --rehearsal for the workshop rehearsal account"
     )
 
 
@@ -374,8 +376,8 @@ def finish(report: ClassReport, as_json: bool, done: str) -> None:
         for result in failed:
             if result.hint:
                 console.print(f"  {result.attendee.slug}: next: {escape(result.hint)}")
-        for note in report.notes:
-            console.print(f"[yellow]note:[/] {escape(note)}")
+        for note in report.notes:  # prose: wrapped at words
+            console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=False)
     if not report.ok:
         sys.exit(
             exit_codes.PARTIAL if len(report.failed) < len(report.results) else exit_codes.FAILURE

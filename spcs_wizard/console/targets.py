@@ -64,7 +64,8 @@ def _no_url_yet(runner: SqlRunner, deployment: Deployment, url: str) -> str:
     if status in ("SUSPENDED", "SUSPENDING"):
         return (
             f"{milvus} is {status.lower()}: a suspended service has no "
-            "public address; resume it first (spcs-wizard resume, or the wizard's Monitor)"
+            "public address; resume it first (spcs-wizard resume, with the same -c or "
+            "--rehearsal; or the wizard's Monitor)"
         )
     return (
         f"the Milvus endpoint has no URL yet ({url or 'none'}); SPCS assigns it a few minutes "

@@ -64,16 +64,18 @@ def nothing_to_switch(verb: Literal["suspend", "resume"], d: Deployment) -> str:
     return f"Nothing to {verb}: {d.deployment_id} is not deployed (never made, or torn down)."
 
 
-def switched(verb: Literal["suspend", "resume"], d: Deployment) -> str:
-    """What the faces say once ``switch`` ran its statements."""
+def switched(verb: Literal["suspend", "resume"], d: Deployment, account: str) -> str:
+    """What the command says once ``switch`` ran its statements; ``account`` names the
+    account again on the command line ("-c NAME", "--rehearsal")."""
     if verb == "suspend":
         return (
             f"Suspended {d.deployment_id}: its services, then its pools; no credits while "
-            "suspended (storage is still billed). 'spcs-wizard resume' brings it back."
+            f"suspended (storage is still billed). 'spcs-wizard resume {account}' brings it "
+            "back."
         )
     return (
         f"Resumed {d.deployment_id}: its pools, then its services; they take a few minutes "
-        "to run again ('spcs-wizard status' shows them)."
+        f"to run again ('spcs-wizard status {account}' shows them)."
     )
 
 
@@ -82,10 +84,7 @@ def no_public_endpoint(deployment_id: str, condition: str) -> str:
     if condition in ("not deployed", "partly deployed"):
         return f"No public endpoint: {deployment_id} is {condition}."
     if condition == "suspended":
-        return (
-            f"No public address: {deployment_id} is suspended (a suspended service has "
-            "none); 'spcs-wizard resume' brings it back."
-        )
+        return f"No public address: {deployment_id} is suspended (a suspended service has none)."
     return f"No public address yet: its services ({condition}) have none assigned yet."
 
 
