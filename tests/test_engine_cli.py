@@ -77,7 +77,7 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.long
 def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
-    _, env = fast
+    emu, env = fast
     deployed = run(env, "deploy", "--json")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     lines = [json.loads(line) for line in deployed.stdout.splitlines()]
@@ -133,7 +133,14 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     # Following it waits for the log to come back, and says so once (it was silent).
     (first,) = lines_of_a_running(env, ["logs", "milvus", "--follow"], "stderr", 1)
     assert first.startswith("waiting: no log of the milvus service's instance 0 now (")
+    # Resumed, with its pool still starting: no container has written a line yet. Said,
+    # exit 3 as the help says (it printed nothing and exited 0).
+    emu.faults.stuck_pools.add("CLI_MILVUS_COMPUTE_POOL")
     assert run(env, "resume").returncode == 0
+    starting = run(env, "logs", "milvus")
+    assert (starting.returncode, starting.stdout) == (3, ""), starting.stderr
+    assert starting.stderr.startswith("Error: no log lines from milvus yet (starting, or just")
+    emu.faults.stuck_pools.clear()
 
     no_yes = run(env, "teardown")
     assert no_yes.returncode == 2
