@@ -163,13 +163,13 @@ def test_a_rehearsal_account_is_open_in_one_process_at_a_time(tmp_path: Path) ->
         assert command.stderr == (
             f"Error: the rehearsal emulator could not start: the rehearsal account in "
             f"{directory} is open in another spcs-wizard (process {watch.pid}: spcs-wizard "
-            "status); let that command end (or stop it) first, then "
+            "status); stop that command (Ctrl-C) or let it end first, then "
             "try again\n"
         )
         rehearsed = _run(tmp_path, "rehearse", "--speed", "600")
         assert rehearsed.returncode != 0
         assert f"(process {watch.pid}: spcs-wizard status)" in rehearsed.stdout
-        assert "next: let that command end (or stop it) first" in rehearsed.stdout
+        assert "next: stop that command (Ctrl-C) or let it end first" in rehearsed.stdout
         watch.send_signal(signal.SIGKILL)  # no clean stop: the kernel lets the lock go
         watch.wait(timeout=30)
     again = Rehearsal(directory, registry=False, run_services=False)
@@ -221,7 +221,9 @@ def test_the_wizard_says_who_has_its_rehearsal_account_and_reaches_it_once_free(
                 said = lambda: text_of(app.screen.query_one("#who", Static))  # noqa: E731
                 await until(pilot, lambda: "✗" in said(), what="the problem said")
                 assert f"is open in another spcs-wizard (process {watch.pid}: " in said()
-                assert said().endswith("let that command end (or stop it) first, then try again")
+                assert said().endswith(
+                    "stop that command (Ctrl-C) or let it end first, then try again"
+                )
                 assert app.screen.query_one("#next", Button).disabled
                 retry = app.screen.query_one("#retry", Button)
                 assert retry.display
@@ -261,9 +263,9 @@ def test_time_runs_at_the_rehearsals_speed_while_its_emulator_is_stopped(tmp_pat
         ("process 7: spcs-wizard tui", "quit that wizard first, then try again"),
         (
             "process 7: spcs-wizard status",
-            "let that command end (or stop it) first, then try again",
+            "stop that command (Ctrl-C) or let it end first, then try again",
         ),
-        ("another process", "let that command end (or stop it) first, then try again"),
+        ("another process", "stop that command (Ctrl-C) or let it end first, then try again"),
     ],
 )
 def test_what_to_do_depends_on_what_holds_the_account(holder: str, advice: str) -> None:
@@ -271,3 +273,29 @@ def test_what_to_do_depends_on_what_holds_the_account(holder: str, advice: str) 
     assert str(refused) == (
         f"the rehearsal account in /r is open in another spcs-wizard ({holder}); {advice}"
     )
+
+
+def test_welcome_says_its_rehearsal_deployment_is_open_elsewhere(tmp_path: Path) -> None:
+    """A deployment in the rehearsal account, which another process has open: Welcome's
+    row says so (it stayed "looking…" for ever)."""
+    from textual.widgets import DataTable
+
+    from spcs_wizard.tui.app import WizardApp
+    from spcs_wizard.tui.context import WizardContext
+    from tests.wizard_harness import deployed_rehearsal, table_text, until
+
+    directory = tmp_path / "state" / "rehearsal"
+    made, _ = deployed_rehearsal(directory)
+    made.stop()
+
+    async def scenario() -> None:
+        app = WizardApp(WizardContext(rehearsal=Rehearsal(directory, registry=False)))
+        with _held_by_a_watch(tmp_path):
+            async with app.run_test(size=(120, 40)) as pilot:
+                await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
+                table = app.screen.query_one("#known", DataTable)
+                await until(pilot, lambda: "open elsewhere" in table_text(table), what="said")
+                assert "MILVUS_DEMO | rehearsal |" in table_text(table)
+                await pilot.pause()
+
+    asyncio.run(scenario())

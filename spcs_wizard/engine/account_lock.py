@@ -33,7 +33,7 @@ class AccountInUseError(OSError):
         self.next = (
             "quit that wizard first, then try again"
             if holder.endswith(("spcs-wizard", "spcs-wizard tui"))
-            else "let that command end (or stop it) first, then try again"
+            else "stop that command (Ctrl-C) or let it end first, then try again"
         )
         super().__init__(f"{self.what}; {self.next}")
 

@@ -206,6 +206,7 @@ class WizardApp(WizardAppBase):
             start_thread(self._look_around)
 
     def _look_around(self) -> None:
+        from spcs_wizard.engine.account_lock import AccountInUseError
         from spcs_wizard.engine.deployment_session import DeploymentSession, Target
         from spcs_wizard.engine.known_deployments import (
             LiveStatus,
@@ -229,7 +230,13 @@ class WizardApp(WizardAppBase):
                     self._from_thread(self._live_seen, k.key, LiveStatus("connect to see", None))
                     continue
                 if k.rehearsal:
-                    rehearsal.start()
+                    try:
+                        rehearsal.start()
+                    except AccountInUseError as exc:  # another process has it: said
+                        self._from_thread(
+                            self._live_seen, k.key, LiveStatus("open elsewhere", None, exc.what)
+                        )
+                        continue
                 target = Target(rehearsal=rehearsal) if k.rehearsal else Target(k.connection_name)
                 session = DeploymentSession(target, k.deployment)
                 self._from_thread(self._live_seen, k.key, probe(session, session.connect))
