@@ -277,12 +277,15 @@ def test_what_to_do_depends_on_what_holds_the_account(holder: str, advice: str) 
 
 def test_welcome_says_its_rehearsal_deployment_is_open_elsewhere(tmp_path: Path) -> None:
     """A deployment in the rehearsal account, which another process has open: Welcome's
-    row says so (it stayed "looking…" for ever)."""
-    from textual.widgets import DataTable
+    row says so (it stayed "looking…" for ever); picked up, Connection says who has it,
+    and once that process ends, "Try again" goes on where the deployment stopped (it
+    stayed on Connection)."""
+    from textual.widgets import DataTable, Static
 
     from spcs_wizard.tui.app import WizardApp
     from spcs_wizard.tui.context import WizardContext
-    from tests.wizard_harness import deployed_rehearsal, table_text, until
+    from spcs_wizard.tui.screens.monitor import MonitorScreen
+    from tests.wizard_harness import deployed_rehearsal, notes, table_text, text_of, until
 
     directory = tmp_path / "state" / "rehearsal"
     made, _ = deployed_rehearsal(directory)
@@ -290,12 +293,24 @@ def test_welcome_says_its_rehearsal_deployment_is_open_elsewhere(tmp_path: Path)
 
     async def scenario() -> None:
         app = WizardApp(WizardContext(rehearsal=Rehearsal(directory, registry=False)))
-        with _held_by_a_watch(tmp_path):
+        with _held_by_a_watch(tmp_path) as watch:
             async with app.run_test(size=(120, 40)) as pilot:
                 await until(pilot, lambda: bool(app.screen.query("#known")), what="the list")
                 table = app.screen.query_one("#known", DataTable)
                 await until(pilot, lambda: "open elsewhere" in table_text(table), what="said")
                 assert "MILVUS_DEMO | rehearsal |" in table_text(table)
+                table.focus()
+                await pilot.press("enter")  # picked up: to Connection, which cannot reach it
+                await until(pilot, lambda: bool(app.screen.query("#retry")), what="connection")
+                who = app.screen.query_one("#who", Static)
+                await until(pilot, lambda: "open in another" in text_of(who), what="who")
+                assert not any("connecting" in m for m in notes(app))  # superseded: gone
+                watch.kill()
+                watch.wait(timeout=30)
+                retry = app.screen.query_one("#retry")
+                await until(pilot, lambda: app.focused is retry, what="Try again focused")
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="on")
                 await pilot.pause()
 
     asyncio.run(scenario())

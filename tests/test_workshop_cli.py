@@ -807,6 +807,8 @@ def test_a_class_torn_down_keeping_its_data_says_so_and_a_second_teardown_ends_i
     for slug in ("01", "02"):
         assert f"  {slug} (attendee {slug}): not deployed (no user, no endpoint)" in looked.stdout
     assert "MILVUS_USER" not in looked.stdout  # dropped: not listed as theirs
+    rows = [line.split() for line in looked.stdout.splitlines() if line.startswith(" 0")]
+    assert [row[-2:] for row in rows] == [["-", "-"], ["-", "-"]]  # no restarts or rate
     databases = json.loads(run_command("workshop", "status", *ws, "--json", env=env).stdout)
     assert [r["condition"] for r in databases] == ["not deployed", "not deployed"]
     gone = run_command("workshop", "teardown", *ws, "--yes", env=env)

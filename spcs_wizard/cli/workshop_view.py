@@ -145,8 +145,10 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
             condition(r.condition),
             states_in_words(r.pools),
             states_in_words(r.services),
-            str(r.restarts),
-            "-" if r.credits_per_hour is None else f"{r.credits_per_hour:.4g}",
+            "-" if r.condition == "not deployed" else str(r.restarts),  # nothing to count
+            "-"
+            if r.credits_per_hour is None or r.condition == "not deployed"
+            else f"{r.credits_per_hour:.4g}",
         )
         table.add_row(*cells, *((r.last_error,) if errors else ()))
     rate = round(sum(r.credits_per_hour or 0.0 for r in rows), 4)

@@ -104,6 +104,7 @@ class ConnectionScreen(WizardScreen):
             yield Static("", id="preflight")
 
     def on_mount(self) -> None:
+        self.picked_up = False  # a deployment picked on Welcome, its connect failed here
         self.query_one("#busy").display = False
         self.allow_next(self.wizard.ready, "connect first")
         if self.wizard.mode == "rehearsal":
@@ -160,6 +161,7 @@ class ConnectionScreen(WizardScreen):
             self.reach()
         elif event.button.id == "retry":
             event.button.display = False
+            self.wizard.resume_after_connect = self.picked_up  # on where it stopped, if picked
             self.reach()
         elif event.button.id == "create":
             self.create()
@@ -215,7 +217,11 @@ class ConnectionScreen(WizardScreen):
         self.query_one("#busy").display = on
 
     def show_problem(self, message: str) -> None:
-        self.wizard.resume_after_connect = False  # a picked-up deployment stays here
+        # A picked-up deployment stays here; "Try again" picks it up again.
+        self.picked_up = self.picked_up or self.wizard.resume_after_connect
+        if self.wizard.resume_after_connect:
+            self.app.clear_notifications()  # "Picking up …: connecting …" failed: said here
+        self.wizard.resume_after_connect = False
         self.query_one("#who", Static).update(f"[bold red]✗[/] {escape(message)}")
         self.allow_next(False, "connect first")
         for retry in self.query("#retry").results(Button):
