@@ -113,7 +113,7 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     assert none.stderr.startswith("No public address: MILVUS_DEMO is suspended")
     assert none.stderr.rstrip().endswith("'spcs-wizard resume --rehearsal' brings it back.")
     asked = _run(tmp_path, "query", "--rehearsal", demo.QUESTION)
-    assert asked.returncode == 1
+    assert asked.returncode == 3  # needs attention, as status, endpoints and logs say
     assert "MILVUS_DEMO.PUBLIC.MILVUS is suspended" in asked.stderr
     assert "resume it first (spcs-wizard resume, with the same -c or --rehearsal" in asked.stderr
     resumed = _run(tmp_path, "resume", "--rehearsal")

@@ -18,10 +18,11 @@ from rich.console import Console as RichConsole
 from rich.markup import escape
 from rich.table import Table
 
+from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import deployment_options
 from spcs_wizard.cli.session import REHEARSAL_HELP, chosen_target, on_account, open_runner
 from spcs_wizard.console import demo
-from spcs_wizard.console.transport import ConsoleError
+from spcs_wizard.console.transport import ConsoleError, NotReachableNowError
 from spcs_wizard.paths import state_home
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ def open_console(
                 yield console
             finally:
                 console.transport.close()
+    except NotReachableNowError as exc:  # as status, endpoints and logs say it: exit 3
+        raise exit_codes.NeedsAttention(str(exc)) from None
     except ConsoleError as exc:
         raise click.ClickException(str(exc)) from None
 

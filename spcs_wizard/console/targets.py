@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from spcs_wizard.console.console import Console
 from spcs_wizard.console.embedders import embedder_for
-from spcs_wizard.console.transport import ConsoleError
+from spcs_wizard.console.transport import ConsoleError, NotReachableNowError
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -42,7 +42,7 @@ def endpoint_console(
             f"{n.in_schema(n.milvus_service)} does not exist or has no endpoints: deploy first"
         )
     if "." not in url or " " in url:
-        raise ConsoleError(_no_url_yet(runner, deployment, url))
+        raise NotReachableNowError(_no_url_yet(runner, deployment, url))
     host = url.removeprefix("https://").split("/", 1)[0]
     con = runner.con
     address = None

@@ -22,6 +22,11 @@ class ConsoleError(RuntimeError):
     """A console operation failed; the message is for the person at the keyboard."""
 
 
+class NotReachableNowError(ConsoleError):
+    """Milvus has no address now (a suspended or starting service): nothing failed, and
+    the message says what brings it back."""
+
+
 def explain(message_text: str, what: str) -> ConsoleError:
     """A Milvus error (gRPC or REST) as one sentence with the next thing to do."""
     message = message_text.strip().splitlines()
