@@ -76,6 +76,7 @@ def test_status_watch_refreshes_in_place_and_shows_a_failure(fast) -> None:  # n
     try:
         term.wait_for("RUNNING")
         assert "FAILED" not in term.screen()
+        assert term.screen().splitlines()[0].startswith("every 1 s · Ctrl-C stops watching")
         emu.fail_service("CLI_MILVUS_DEMO.PUBLIC.MILVUS")
         screen = term.wait_for("FAILED", timeout=30)  # within a few refreshes
         assert "Container exited with code 1" in screen

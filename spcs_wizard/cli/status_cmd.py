@@ -124,11 +124,17 @@ def status_command(
                 pass
             return
         if watch and not as_json:
-            with Live(render_snapshot(snap), refresh_per_second=4) as live:
+            # Said first: a screen too short for the tables cuts their end, not this.
+            how = Text(f"every {interval:g} s · Ctrl-C stops watching", style="dim")
+
+            def watched(snap: Snapshot) -> Group:
+                return Group(how, render_snapshot(snap))
+
+            with Live(watched(snap), refresh_per_second=4) as live:
                 try:
                     while True:
                         time.sleep(interval)
-                        live.update(render_snapshot(_take(runner, deployment, target)))
+                        live.update(watched(_take(runner, deployment, target)))
                 except KeyboardInterrupt:
                     pass
             return
