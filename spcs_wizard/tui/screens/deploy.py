@@ -51,11 +51,13 @@ class DeployScreen(AsksForSecrets):
             return  # a run started meanwhile shows what it does
         checklist = self.query_one(Checklist)
         checklist.show_record(executed, pending, set(record.seen))
-        # Another step's job (Build & push) may have run: its steps are in the record.
+        # Build & push may have run in this wizard: the steps it ran are in the record.
+        from spcs_wizard.tui.screens.build import BuildScreen
+
         others = [
             job.title
             for job in self.wizard_app.jobs.values()
-            if job.title != self.JOB_TITLE and job.tells_of(self.wizard.job_subject)
+            if job.title == BuildScreen.JOB_TITLE and job.tells_of(self.wizard.job_subject)
         ]
         ran = (
             f"Deploy has not run since the wizard started ({' and '.join(others)} has: the "
