@@ -82,9 +82,7 @@ def render_snapshot(snap: Snapshot) -> Group:
 def _take(runner: SqlRunner, deployment: Deployment, target: Target) -> Snapshot:
     from spcs_wizard.engine.snapshot import take
 
-    # A rehearsal's clock runs fast: the containers' times are read against it.
-    clock = target.rehearsal.started.clock.now if target.rehearsal is not None else None
-    return take(runner, deployment, account_clock=clock)
+    return take(runner, deployment, account_clock=target.account_clock)
 
 
 @click.command("status")

@@ -56,6 +56,12 @@ class Target:
             return f"rehearsal ({self.rehearsal.account}, local emulator)"
         return f"connection {self.connection_name}"
 
+    @property
+    def account_clock(self) -> Callable[[], float] | None:
+        """The account's clock, when it is not this machine's: a rehearsal's runs fast,
+        and the times its containers report are read against it."""
+        return self.rehearsal.started.clock.now if self.rehearsal is not None else None
+
     def connect(self, ask_passcode: Callable[[], str | None] | None = None) -> SqlRunner:
         """A new connection; raises ``ConnectionFailedError`` with the reason."""
         import snowflake.connector
@@ -326,12 +332,9 @@ class DeploymentSession:
         from ``listing`` when one was read for several deployments (a class's look)."""
         from spcs_wizard.engine.snapshot import KeptReadings, take
 
-        rehearsal = self.target.rehearsal
-        # The rehearsal's clock runs fast: its times are read against it.
-        clock = rehearsal.started.clock.now if rehearsal is not None else None
         if self._kept is None:
             self._kept = KeptReadings()
-        return take(runner, self.deployment, clock, self._kept, listing)
+        return take(runner, self.deployment, self.target.account_clock, self._kept, listing)
 
     def teardown_preview(self, keep_data: bool = False, include_shared: bool = False) -> list[Step]:
         from spcs_wizard.engine.teardown import preview
