@@ -1199,9 +1199,8 @@ def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
 ) -> None:
     """The footer keeps the keys a person needs most where it is narrowest: each of the
     screen's own keys, quit and help, all within 80 columns (the footer cuts the rest)."""
-    from textual.widgets._footer import FooterKey
-
     from spcs_wizard.tui.app import SCREENS, screen_class
+    from spcs_wizard.tui.widgets.footer import KeyFooter
 
     _, context = deployed_wizard
 
@@ -1213,16 +1212,17 @@ def test_quit_and_help_stay_in_the_footer_at_80_columns_on_every_step(
                 await visit(pilot, app, step)
                 await pilot.pause()
                 own = {b.key for b in cls.BINDINGS if b.show}
+                footer = app.screen.query_one(KeyFooter)
                 await until(
                     pilot,
-                    lambda o=own: (
-                        {"ctrl+q", "f1"} | o <= {k.key for k in app.screen.query(FooterKey)}
+                    lambda o=own, f=footer: (
+                        {"ctrl+q", "f1"} | o <= {p.item.key for p in f.placed()}
                     ),
                     what=f"{step}: footer keys",
                 )
-                for key in app.screen.query(FooterKey):
-                    if key.key in {"ctrl+q", "f1"} | own:
-                        assert 0 < key.region.right <= 80 - len(" ^p palette"), (step, key.key)
+                for spot in footer.placed():
+                    if spot.item.key in {"ctrl+q", "f1"} | own:
+                        assert 0 < spot.end <= 80 - len("▏^p palette "), (step, spot)
 
     asyncio.run(scenario())
 
@@ -1596,11 +1596,11 @@ def test_a_step_asked_for_before_connecting_follows_once_connected(deployed_wiza
             context.connection_name = None
             app.go("console")  # asked for, then left for Naming before connecting
             assert context.after_connect == "console"
-            await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="connection")
+            await until(pilot, lambda: bool(app.screen.query("TitleBar")), what="connection")
             await pilot.pause()
             app.go("naming")
             assert context.after_connect is None
-            await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="naming")
+            await until(pilot, lambda: bool(app.screen.query("TitleBar")), what="naming")
 
     asyncio.run(scenario())
 
@@ -1721,7 +1721,7 @@ def test_on_an_account_a_step_asked_before_connecting_follows_the_connect(
             assert wizard.ready
             assert wizard.connection_name == "emu"
             assert not any("follows once connected" in n for n in notes(app))  # done
-            await until(pilot, lambda: bool(app.screen.query("HeaderTitle")), what="drawn")
+            await until(pilot, lambda: bool(app.screen.query("TitleBar")), what="drawn")
             await pilot.pause()  # (its header's title is set after it mounts)
 
     asyncio.run(scenario())

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from spcs_wizard.fitted_text import fitted
 from spcs_wizard.model.cost import starting_note
@@ -25,6 +25,7 @@ from spcs_wizard.tui.app_base import WizardAppBase
 from spcs_wizard.tui.open_link import open_or_copy
 from spcs_wizard.tui.threads import start_thread
 from spcs_wizard.tui.widgets.footer import KeyFooter
+from spcs_wizard.tui.widgets.title_bar import TitleBar
 from spcs_wizard.workshop.classroom import AttendeeResult
 from spcs_wizard.workshop.meter import CreditMeter
 from spcs_wizard.workshop.status import (
@@ -95,7 +96,7 @@ class ClassScreen(Screen[None]):
         self.closed = threading.Event()  # its connections closed (and on_close called)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("Looking at the class…", id="freshness")
         yield DataTable(id="class", cursor_type="row", cursor_foreground_priority="renderable")
         yield Static("", id="selected")

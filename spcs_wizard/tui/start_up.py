@@ -16,6 +16,8 @@ first (``gc.freeze``: out of every collection), and thawed a few seconds later
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _paused = False  # paused here (not by someone else, whose pause is theirs to end)
 _frozen = False  # start-up's objects frozen here, until ``thaw``
@@ -38,6 +40,16 @@ def resume() -> None:
         gc.freeze()
         _frozen = True
         gc.enable()
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """The collector paused for what runs inside (the wizard, until its first frame)."""
+    pause()
+    try:
+        yield
+    finally:
+        resume()
 
 
 def thaw() -> None:

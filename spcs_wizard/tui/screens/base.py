@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Header, Static
+from textual.widgets import Button, Static
 
 from spcs_wizard.tui import start_up
 from spcs_wizard.tui.widgets.footer import KeyFooter
 from spcs_wizard.tui.widgets.step_bar import STEPS, StepBar
+from spcs_wizard.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import Record
@@ -219,7 +220,7 @@ class WizardScreen(Screen[None]):
         self.app.set_timer(start_up.THAW_AFTER, start_up.thaw)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield StepBar(self.STEP)
         with Vertical(id="body"):
             yield from self.compose_body()
