@@ -72,10 +72,10 @@ COMMAND = STARTUP.format(
     run="base_run = app_module.WizardApp.run\n"
     "Probe.run = lambda self, **kw: base_run(self, headless=True)\n"
     "app_module.WizardApp = Probe\n"
-    "import spcs_wizard.cli.session as session\n"
-    "session.interactive = lambda: True  # headless: a person's terminal passes the check\n"
-    "from spcs_wizard.cli.main import main\n"
-    "main(['tui'])",
+    "import spcs_wizard.cli.wizard_start as wizard_start\n"
+    "wizard_start.interactive = lambda: True  # headless: a person's terminal passes the check\n"
+    "from spcs_wizard.cli.entry import main\n"
+    "main([])",
 )
 MINIMAL = STARTUP.format(
     imports="from textual.app import App\nfrom textual.widgets import Static\n"

@@ -1,5 +1,5 @@
 import sys
 
-from spcs_wizard.cli.main import main
+from spcs_wizard.cli.entry import main
 
 sys.exit(main())

@@ -160,8 +160,12 @@ def cli(ctx: click.Context) -> None:
     creates, in order, with the SQL it runs.
     """
     if ctx.invoked_subcommand is None:
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            ctx.invoke(load_command("tui"))
+        from spcs_wizard.cli.wizard_start import interactive
+
+        if interactive():  # as `spcs-wizard tui`, its options read as it reads them
+            tui = load_command("tui")
+            with tui.make_context("tui", [], parent=ctx) as tui_ctx:
+                tui.invoke(tui_ctx)
         else:
             click.echo(ctx.get_help())
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from spcs_wizard.model.settings_env import env_overrides
+from spcs_wizard.cli.wizard_start import settings_around
 from spcs_wizard.paths import CONFIG_ENV, default_config_path
 
 if TYPE_CHECKING:
@@ -73,8 +72,7 @@ def _settings_options(
             or prefix is not None
             or account is not None
             or bool(assignments)
-            or default_config_path() is not None
-            or bool(env_overrides(os.environ))
+            or settings_around()
         )
         kwargs["deployment"] = (
             resolve_deployment(config_path, prefix, account, assignments)

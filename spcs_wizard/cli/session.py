@@ -13,6 +13,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from spcs_wizard.cli.wizard_start import interactive
+
 if TYPE_CHECKING:  # (the engine's modules load when used: `spcs-wizard tui` starts sooner)
     from pathlib import Path
 
@@ -176,10 +178,6 @@ def connection_failure(exc: Exception) -> click.ClickException:
     return ConfigurationError(
         str(exc) + ("; or, for the wizard's rehearsal account, add --rehearsal" if offers else "")
     )
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _choose_connection(missing: str) -> str | None:

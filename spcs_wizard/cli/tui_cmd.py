@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 import click
 
 from spcs_wizard.cli.options import FiniteRange, given_deployment_options
-from spcs_wizard.cli.session import ConfigurationError, interactive
+from spcs_wizard.cli.session import ConfigurationError
+from spcs_wizard.cli.wizard_start import (
+    CONNECTION_ENV,
+    REFRESH_SECONDS,
+    REHEARSAL_SPEED,
+    interactive,
+    start_wizard,
+)
 
 if TYPE_CHECKING:
     from spcs_wizard.model.deployment import Deployment
@@ -19,19 +26,19 @@ if TYPE_CHECKING:
     "--connection",
     "-c",
     "connection_name",
-    envvar="SPCS_WIZARD_CONNECTION",
+    envvar=CONNECTION_ENV,
     help="Start on a real account with this connection (default: rehearsal mode).",
 )
 @click.option(
     "--refresh",
-    default=5.0,
+    default=REFRESH_SECONDS,
     show_default=True,
     type=FiniteRange(min=0.5),
     help="Seconds between monitor refreshes.",
 )
 @click.option(
     "--speed",
-    default=30.0,
+    default=REHEARSAL_SPEED,
     show_default=True,
     type=FiniteRange(min=0.001),
     help="Rehearsal only: how many times faster than real time pools and services start.",
@@ -45,19 +52,13 @@ def tui_command(
     spcs-wizard.toml, no --set), it starts with the names Naming had last time."""
     from spcs_wizard.tui import start_up
 
-    start_up.pause()  # resumed once the first screen is drawn, or as the app ends
-    try:
+    with start_up.held():  # until the first screen is drawn, or the command stops
         _run_wizard(deployment, connection_name, refresh, speed)
-    finally:
-        start_up.resume()
 
 
 def _run_wizard(
     deployment: Deployment | None, connection_name: str | None, refresh: float, speed: float
 ) -> None:
-    from spcs_wizard.tui.app import run
-    from spcs_wizard.tui.context import WizardContext
-
     # Settings given are checked now (a mistake is said before the wizard starts); with
     # none, the wizard loads last time's draft or the defaults once its first screen is up.
     from_draft = False
@@ -71,13 +72,4 @@ def _run_wizard(
             "run its steps as commands ('spcs-wizard --help' lists them), or the whole "
             "rehearsal headless with 'spcs-wizard rehearse'"
         )
-    wizard = WizardContext(
-        chosen=deployment,
-        from_draft=from_draft,
-        use_draft=deployment is None,
-        mode="account" if connection_name else "rehearsal",
-        connection_name=connection_name,
-        rehearsal_speed=None if connection_name else speed,
-        refresh_seconds=refresh,
-    )
-    run(wizard)
+    start_wizard(deployment, from_draft, connection_name, refresh, speed)
