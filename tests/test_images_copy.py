@@ -171,13 +171,31 @@ def _status(emulator: Emulator, path: str, kind: str, digest: str) -> int:
     ).status_code
 
 
+def sources_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each source the copy reads with a ``skopeo inspect`` of its own, as it reads it."""
+    import spcs_wizard.images.copy as copy_module
+
+    read: list[str] = []
+    real = copy_module.linux_amd64_digest
+
+    def reading(copier, source):  # type: ignore[no-untyped-def]
+        read.append(source)
+        return real(copier, source)
+
+    monkeypatch.setattr(copy_module, "linux_amd64_digest", reading)
+    return read
+
+
 def test_only_the_linux_amd64_image_of_an_index_is_copied_and_a_second_copy_sends_nothing(
     registry_emulator: Emulator,  # noqa: F811
     source: Source,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     d, env = _copying(registry_emulator, source, tmp_path)
+    read = sources_read(monkeypatch)
     events = _copy(registry_emulator, d, env, tmp_path)
+    assert read == []  # nothing to compare with: straight to the copy (as fast as skopeo's)
     amd64, arm64 = source.index["linux/amd64"], source.index["linux/arm64"]
     assert events[-1] == PushEvent("done", amd64)  # the digest the index names: no byte changed
     layer_events = [e for e in events if e.kind == "layer"]
@@ -193,6 +211,7 @@ def test_only_the_linux_amd64_image_of_an_index_is_copied_and_a_second_copy_send
 
     again = _copy(registry_emulator, d, env, tmp_path)
     assert again == [PushEvent("skipped", amd64)]  # SHOW IMAGES has that digest: nothing sent
+    assert read == [f"{source.repository}:{TAG}"]  # read once, to compare
 
 
 def test_registries_on_this_machine_need_no_insecure_mark(
@@ -256,10 +275,12 @@ def test_a_source_out_of_reach_is_said_at_once_not_retried(
     registry_emulator: Emulator,  # noqa: F811
     source: Source,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The source is read beside the copy (not before it); a copy that fails because the
-    source cannot be reached says so, without the retries a passing failure gets."""
+    """The source is read once the copy fails (not before it); a copy that fails because
+    the source cannot be reached says so, without the retries a passing failure gets."""
     d, env = _copying(registry_emulator, source, tmp_path)
+    read = sources_read(monkeypatch)
     nowhere = f"127.0.0.1:{_free_port()}/milvusdb/milvus"  # nothing listens there
     gone = Deployment(account=d.account, milvus={"source": nowhere, "tag": TAG})
     slept: list[float] = []
@@ -268,6 +289,7 @@ def test_a_source_out_of_reach_is_said_at_once_not_retried(
     assert str(caught.value).startswith(f"cannot read the source image {nowhere}:{TAG}: ")
     assert "connection refused" in str(caught.value)
     assert slept == []  # no pause for a retry that could not help
+    assert read == [f"{nowhere}:{TAG}"]  # once
 
 
 def test_without_skopeo_the_copy_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

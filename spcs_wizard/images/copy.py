@@ -19,7 +19,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -102,22 +101,27 @@ def copy_image(
             on_event(PushEvent("skipped", wanted))
             return wanted
         return _copy(copier, source, remote, on_event, sleep)
-    # Nothing there yet: the source is read beside the copy (not before it: a copy of a
-    # small image took 1.2x skopeo's own), only to say plainly what is wrong with it
-    # (unreadable, no linux/amd64 image) if the copy fails, and not to retry then.
-    with ThreadPoolExecutor(1, thread_name_prefix="source-read") as reader:
-        source_read = reader.submit(linux_amd64_digest, copier, source)
+    # Nothing there yet: straight to the copy. The source is read only if the copy fails,
+    # to say plainly what is wrong with it (unreadable, no linux/amd64 image) and not to
+    # retry then; read before the copy, or beside it (a process of its own on the same
+    # cores), it made every copy slower: 1.2x and 1.1x skopeo's own (docs/performance.md).
+    source_read = False
 
-        def pause(seconds: float) -> None:  # before a retry: the read is done by then, or soon
-            if source_read.exception() is not None:
-                source_read.result()  # raises the source's own problem: waiting won't help
-            sleep(seconds)
+    def source_problem() -> None:  # raises the source's own problem, if it is one
+        nonlocal source_read
+        if not source_read:
+            source_read = True
+            linux_amd64_digest(copier, source)
 
-        try:
-            return _copy(copier, source, remote, on_event, pause)
-        except PushError:
-            source_read.result()  # the source's own problem, if it is one
-            raise
+    def pause(seconds: float) -> None:  # before a retry: waiting won't mend the source
+        source_problem()
+        sleep(seconds)
+
+    try:
+        return _copy(copier, source, remote, on_event, pause)
+    except PushError:
+        source_problem()
+        raise
 
 
 def _copy(
