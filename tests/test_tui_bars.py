@@ -17,6 +17,7 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
@@ -124,6 +125,68 @@ def test_keys_that_do_not_fit_leave_the_palette_s_key_whole() -> None:
     assert (edge.start, edge.end) == (29, 39)  # "^p palette", then one cell of room
     assert placed(keys, None, 40, compact=True)[-1].end <= 40  # no palette: to the edge
     assert [s.item.key for s in placed(keys, palette, 10, compact=False)] == ["ctrl+p"]
+
+
+def test_a_short_line_keeps_quit_and_help_longest() -> None:
+    """The screen's own keys go first, last first; the app's (quit, help) stay while they
+    fit, in their place: at 80 columns the wizard's lines hold them all."""
+    screen_keys = tuple(FooterKey(k, k, f"Action {k}", True, "") for k in "abcd")
+    app_keys = tuple(FooterKey(k, k, f"Action {k}", True, "", kept=True) for k in "qh")
+    keys = screen_keys + app_keys  # the order active_bindings gives: the screen's first
+    palette = FooterKey("ctrl+p", "^p", "palette", True, "")
+
+    def shown(width: int, compact: bool = False) -> str:
+        return "".join(s.item.key for s in placed(keys, palette, width, compact) if not s.palette)
+
+    assert shown(12 + 6 * 12) == "abcdqh"  # room for all six
+    assert shown(12 + 5 * 12) == "abcqh"  # the screen's last goes first
+    assert shown(12 + 3 * 12) == "aqh"
+    assert shown(12 + 2 * 12) == "qh"
+    assert shown(12 + 1 * 12) == "q"  # then the app's, last first
+    assert shown(12 + 11) == ""
+    assert shown(12 + 6 * 11 - 1, compact=True) == "abcdqh"  # "a Action a", a cell apart
+    assert shown(12 + 6 * 11 - 2, compact=True) == "abcqh"
+    spots = placed(keys, palette, 12 + 3 * 12, compact=False)
+    assert [(s.start, s.end) for s in spots if not s.palette] == [(0, 12), (12, 24), (24, 36)]
+
+
+class Narrow(App[None]):
+    CSS_PATH = WIZARD_CSS
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("f1", "note('help')", "Help")]  # noqa: RUF012
+
+    def on_mount(self) -> None:
+        self.push_screen(Own())
+
+    def action_note(self, what: str) -> None:
+        pass
+
+
+class Own(Screen[None]):
+    BINDINGS = [  # noqa: RUF012
+        Binding("r", "app.note('r')", "Refresh"),
+        Binding("s", "app.note('s')", "Suspend"),
+        Binding("u", "app.note('u')", "Resume"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("a screen with keys of its own")
+        yield KeyFooter()
+
+
+def test_on_a_narrow_screen_quit_and_help_stay() -> None:
+    async def scenario() -> None:
+        app = Narrow()
+        async with app.run_test(size=(80, 4)) as pilot:
+            line = lambda: "".join(c[0] for c in bottom_line(app))  # noqa: E731
+            await until(pilot, lambda: isinstance(app.screen, Own) and "Help" in line())
+            assert "Refresh" in line()
+            assert "Resume" in line()
+            await pilot.resize_terminal(41, 4)  # room for three keys before the palette's
+            await until(pilot, lambda: "Resume" not in line(), what="the screen's last key gone")
+            assert line().startswith(" r Refresh  ^q Quit  f1 Help "), line()
+            assert line().rstrip().endswith("▏^p palette")
+
+    asyncio.run(scenario())
 
 
 def test_a_click_presses_the_key_and_the_pointer_shows_its_tooltip() -> None:

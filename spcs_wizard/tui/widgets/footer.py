@@ -6,8 +6,9 @@ over a key lights it and shows its tooltip), but it is one widget that draws the
 itself. Textual's is a scrolling container holding a widget per key, built again at each
 change of the screen's bindings (every focus move): the first screen's costliest part,
 a fifth of the wizard's start-up beyond a one-line Textual app (docs/performance.md). This
-one draws again only when what it shows changes. Keys that do not fit are cut at the
-palette's key, which stays.
+one draws again only when what it shows changes. On a line too short for every key, the
+palette's key stays, and so do quit and help for as long as they fit: the screen's own
+keys go first (Textual's cuts the line's end, quit and help with it).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FooterKey:
     description: str
     enabled: bool
     tooltip: str
+    kept: bool = False  # the app's own (quit, help): the last to go from a short line
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,10 @@ def key_cells(item: FooterKey, compact: bool) -> tuple[str, str]:
 def placed(
     keys: tuple[FooterKey, ...], palette: FooterKey | None, width: int, compact: bool
 ) -> list[Placed]:
-    """Where each key goes: the screen's keys from the left, one cell apart when compact;
-    the palette's key (drawn compact) at the right end, after a one-cell edge and with a
-    cell of room after it. A key that would reach the palette's is left out, and so are
-    those after it."""
+    """Where each key goes: the keys from the left, one cell apart when compact; the
+    palette's key (drawn compact) at the right end, after a one-cell edge and with a cell
+    of room after it. When the keys do not all fit before the palette's, the screen's go
+    first, last first, then the app's own (quit and help stay longest)."""
     out: list[Placed] = []
     right = width
     if palette is not None:
@@ -67,14 +69,22 @@ def placed(
         size = 1 + len(key) + len(description) + 1  # the edge, the key, room after it
         right = max(0, width - size)
         out.append(Placed(palette, right + 1, right + size - 1, palette=True))
+
+    def cells(item: FooterKey) -> int:
+        return sum(map(len, key_cells(item, compact))) + compact  # compact: a cell after
+
+    shown = list(keys)
+    for kept in (False, True):  # the screen's keys go first, then the app's
+        for item in reversed(list(shown)):
+            if sum(map(cells, shown)) - compact <= right:
+                break
+            if item.kept == kept:
+                shown.remove(item)
     x = 0
-    for item in keys:
-        key, description = key_cells(item, compact)
-        end = x + len(key) + len(description)
-        if end > right:
-            break
+    for item in shown:
+        end = x + cells(item) - compact
         out.insert(len(out) - (palette is not None), Placed(item, x, end))
-        x = end + compact  # compact keys keep a cell between them
+        x = end + compact
     return out
 
 
@@ -85,7 +95,7 @@ def shown_keys(screen: Screen[object]) -> tuple[tuple[FooterKey, ...], FooterKey
     palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
     keys: dict[str, FooterKey] = {}
     palette = None
-    for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items():
+    for key, (node, binding, enabled, tooltip) in screen.active_bindings.items():
         if key == palette_key:
             palette = FooterKey(
                 binding.key,
@@ -96,7 +106,12 @@ def shown_keys(screen: Screen[object]) -> tuple[tuple[FooterKey, ...], FooterKey
             )
         elif binding.show and binding.action not in keys:
             keys[binding.action] = FooterKey(
-                binding.key, app.get_key_display(binding), binding.description, enabled, tooltip
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                enabled,
+                tooltip,
+                kept=node is app,
             )
     return tuple(keys.values()), palette
 
