@@ -25,8 +25,8 @@ import json, sys
 import spcs_wizard.cli.wizard_start as wizard_start
 wizard_start.interactive = lambda: True
 started = []
-def start_wizard(deployment, from_draft, connection, refresh, speed):
-    started.append([deployment is not None, from_draft, connection, refresh, speed])
+def start_wizard(deployment, from_draft, connection, refresh, speed, given):
+    started.append([deployment is not None, from_draft, connection, refresh, speed, given])
 wizard_start.start_wizard = start_wizard
 from spcs_wizard.cli.entry import main
 code = main(json.loads(sys.argv[1]))
@@ -56,10 +56,12 @@ def test_alone_on_a_terminal_the_wizard_starts_without_click(
     result = started(args, tmp_path, SPCS_WIZARD_CONNECTION="myconn")
     assert result == {
         "code": 0,
-        "started": [[False, False, "myconn", 5.0, 30.0]],  # the connection read as -c reads it
+        "started": [
+            [False, False, "myconn", 5.0, 30.0, "$SPCS_WIZARD_CONNECTION"]
+        ],  # as -c reads it
         "click": False,
     }
-    assert started(args, tmp_path)["started"] == [[False, False, None, 5.0, 30.0]]  # rehearsal
+    assert started(args, tmp_path)["started"] == [[False, False, None, 5.0, 30.0, ""]]  # rehearsal
 
 
 def test_with_settings_around_the_command_line_checks_them_first(tmp_path: Path) -> None:
@@ -67,13 +69,15 @@ def test_with_settings_around_the_command_line_checks_them_first(tmp_path: Path)
     starts: the deployment it gives is what the wizard starts with."""
     by_env = started([], tmp_path, SPCS_WIZARD_WAREHOUSE__SIZE="SMALL")
     assert by_env["click"] is True
-    assert by_env["started"] == [[True, False, None, 5.0, 30.0]]
+    assert by_env["started"] == [[True, False, None, 5.0, 30.0, ""]]
     (tmp_path / "spcs-wizard.toml").write_text('prefix = "ALICE_"\n')
     by_file = started(["tui"], tmp_path, SPCS_WIZARD_CONNECTION="myconn")
     assert by_file["click"] is True
     # The bare command reads its -c from the environment too, as `tui` does.
     assert by_file["started"] == started([], tmp_path, SPCS_WIZARD_CONNECTION="myconn")["started"]
-    assert by_file["started"] == [[True, False, "myconn", 5.0, 30.0]]
+    assert by_file["started"] == [[True, False, "myconn", 5.0, 30.0, "$SPCS_WIZARD_CONNECTION"]]
+    by_flag = started(["tui", "-c", "other"], tmp_path, SPCS_WIZARD_CONNECTION="myconn")
+    assert by_flag["started"] == [[True, False, "other", 5.0, 30.0, "-c"]]  # -c wins, said so
 
 
 def test_anything_else_is_the_command_line(

@@ -508,6 +508,30 @@ def test_welcomes_choices_say_which_is_chosen_without_colour(tmp_path: Path) -> 
     asyncio.run(scenario())
 
 
+def test_welcome_names_the_connection_the_wizard_started_on_and_where_it_was_given(
+    tmp_path: Path,
+) -> None:
+    """Started on a connection (`-c`, or $SPCS_WIZARD_CONNECTION without one), Welcome's
+    account choice is chosen and says which connection and where it came from: a variable
+    left set in a shell no longer turns the rehearsal into an account unexplained."""
+
+    async def label(context: WizardContext) -> str:
+        app = WizardApp(context)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#account")), what="welcome")
+            return str(app.screen.query_one("#account").render())
+
+    given = WizardContext(
+        mode="account", connection_name="nosuch", connection_given="$SPCS_WIZARD_CONNECTION"
+    )
+    shown = asyncio.run(label(given))
+    assert "▐●▌ A Snowflake account: connection nosuch ($SPCS_WIZARD_CONNECTION)" in shown
+    picked = WizardContext(mode="account", connection_name="mine")  # chosen on Connection
+    assert asyncio.run(label(picked)).rstrip().endswith("A Snowflake account: connection mine")
+    plain = asyncio.run(label(WizardContext()))
+    assert "▐○▌ A Snowflake account (connections.toml, or a new connection)" in plain
+
+
 def test_palette_help_theme_and_steps_that_need_a_connection(tmp_path: Path) -> None:
     async def scenario() -> None:
         app = WizardApp(WizardContext())

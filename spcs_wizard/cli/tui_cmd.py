@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from spcs_wizard.cli.options import FiniteRange, given_deployment_options
 from spcs_wizard.cli.session import ConfigurationError
@@ -72,4 +73,6 @@ def _run_wizard(
             "run its steps as commands ('spcs-wizard --help' lists them), or the whole "
             "rehearsal headless with 'spcs-wizard rehearse'"
         )
-    start_wizard(deployment, from_draft, connection_name, refresh, speed)
+    source = click.get_current_context().get_parameter_source("connection_name")
+    given = {ParameterSource.ENVIRONMENT: f"${CONNECTION_ENV}", ParameterSource.COMMANDLINE: "-c"}
+    start_wizard(deployment, from_draft, connection_name, refresh, speed, given.get(source, ""))

@@ -34,12 +34,14 @@ def start_wizard(
     deployment: Deployment | None,
     from_draft: bool,
     connection_name: str | None,
-    refresh: float = REFRESH_SECONDS,
-    speed: float = REHEARSAL_SPEED,
+    refresh: float,
+    speed: float,
+    connection_given: str,
 ) -> None:
-    """Run the wizard until it is quit: on the account of ``connection_name``, else in
-    rehearsal mode; with ``deployment`` (checked already), else with last time's draft or
-    the defaults, loaded once its first screen is up."""
+    """Run the wizard until it is quit: on the account of ``connection_name`` (given by
+    ``connection_given``: "-c" or the variable; "" for none), else in rehearsal mode; with
+    ``deployment`` (checked already), else with last time's draft or the defaults, loaded
+    once its first screen is up."""
     from spcs_wizard.tui.app import run
     from spcs_wizard.tui.context import WizardContext
 
@@ -50,6 +52,7 @@ def start_wizard(
             use_draft=deployment is None,
             mode="account" if connection_name else "rehearsal",
             connection_name=connection_name,
+            connection_given=connection_given,
             rehearsal_speed=None if connection_name else speed,
             refresh_seconds=refresh,
         )
@@ -62,6 +65,6 @@ def start_alone() -> None:
     from spcs_wizard.tui import start_up
 
     with start_up.held():
-        start_wizard(
-            None, False, os.environ.get(CONNECTION_ENV) or None, REFRESH_SECONDS, REHEARSAL_SPEED
-        )
+        connection = os.environ.get(CONNECTION_ENV) or None
+        given = f"${CONNECTION_ENV}" if connection else ""
+        start_wizard(None, False, connection, REFRESH_SECONDS, REHEARSAL_SPEED, given)

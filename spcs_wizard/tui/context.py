@@ -47,6 +47,9 @@ class WizardContext:
     use_draft: bool = False
     mode: Mode = "rehearsal"
     connection_name: str | None = None
+    # Where the connection the wizard started on was given ("-c", or the variable that
+    # gives it when -c is not): Welcome says so, or the account's choice comes unexplained.
+    connection_given: str = ""
     rehearsal: Rehearsal | None = None  # made when first needed: ``made_rehearsal``
     rehearsal_speed: float | None = None  # for the rehearsal made here (None: its default)
     image_mode: ImageMode = "record"

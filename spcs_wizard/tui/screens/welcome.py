@@ -51,6 +51,14 @@ def cost_title(deployment: Deployment | None) -> str:
     return f"What {what} costs while running (estimate)"
 
 
+def account_choice(connection: str | None, given: str) -> str:
+    """The account's choice: which connection, and where it was given when the wizard
+    started on it (else one comes from connections.toml, or is made on Connection)."""
+    if connection is None:
+        return "A Snowflake account (connections.toml, or a new connection)"
+    return f"A Snowflake account: connection {connection}" + (f" ({given})" if given else "")
+
+
 def hidden(widget: Widget) -> Widget:
     """``widget``, not shown until told (set before it is mounted, it costs no restyle)."""
     widget.display = False
@@ -75,7 +83,7 @@ class WelcomeScreen(WizardScreen):
                     value=self.wizard.mode == "rehearsal",
                 )
                 yield Choice(
-                    "A Snowflake account (connections.toml, or a new connection)",
+                    account_choice(self.wizard.connection_name, self.wizard.connection_given),
                     id="account",
                     value=self.wizard.mode == "account",
                 )
