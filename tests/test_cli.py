@@ -171,6 +171,12 @@ def test_teardown_table_lists_services_before_pools(tmp_path: Path) -> None:
         (("plan", "--account", "xy12345"), ("<orgname>-<accountname>",)),
         (("plan", "--config", "missing.toml"), ("config init",)),
         (("plan", "--bogus"), ("No such option",)),
+        # The bare command is the wizard, but its options are tui's: said where they go.
+        (
+            ("--speed", "60"),
+            ("No such option '--speed'", "go after 'tui': spcs-wizard tui --speed"),
+        ),
+        (("-c", "x"), ("No such option '-c'", "spcs-wizard tui -c …")),
     ],
 )
 def test_user_mistakes_exit_2_with_one_clear_message(

@@ -177,6 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return exit_codes.FAILURE
+    except click.NoSuchOption as exc:
+        if exc.ctx is not None and exc.ctx.command is cli and wizard_option(exc.option_name):
+            # `spcs-wizard` alone is the wizard, but its options belong to `tui`.
+            exc.message += (
+                f" The wizard's options go after 'tui': spcs-wizard tui {exc.option_name} …"
+            )
+        exc.show()
+        return exit_codes.USAGE
     except click.ClickException as exc:
         exc.show()
         return exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
@@ -186,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {exc}", err=True)  # as Click says its own
         return exit_codes.USAGE
     return exit_codes.OK
+
+
+def wizard_option(name: str) -> bool:
+    """One of `spcs-wizard tui`'s options (given to the bare command instead)."""
+    return any(name in p.opts for p in load_command("tui").params)
 
 
 def is_user_error(exc: Exception) -> bool:
