@@ -63,9 +63,9 @@ Cell = tuple[str, object, object, bool, bool]  # text, colour, background, bold,
 def bottom_line(app: App[None], row: int = -1) -> list[Cell]:
     """The last row of the screen (or another), cell by cell, as a person sees it (a
     blank's text colour, boldness or dimness shows nothing)."""
-    strip = app.screen._compositor.render_strips()[row]
+    strips = app.screen._compositor.render_strips()
     cells: list[Cell] = []
-    for segment in strip:
+    for segment in strips[row] if strips else ():  # (none before its first layout)
         style = segment.style or Style()
         for char in segment.text:
             seen = char != " "
@@ -314,5 +314,27 @@ def test_the_icon_opens_the_palette_and_the_rest_makes_it_tall() -> None:
             await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+
+    asyncio.run(scenario())
+
+
+def test_a_dialog_s_bottom_line_says_its_own_keys() -> None:
+    """Not the keys of the screen under it (they do nothing while it is open): Escape,
+    what it does, and that pressed closes it."""
+    from spcs_wizard.tui.screens.dialog import ConfirmDialog
+    from spcs_wizard.tui.screens.help import HelpScreen
+
+    async def scenario() -> None:
+        app = Keys(KeyFooter)
+        async with app.run_test(size=(80, 20)) as pilot:
+            line = lambda: "".join(c[0] for c in bottom_line(app)).strip()  # noqa: E731
+            await until(pilot, lambda: "Suspend" in line(), what="the app's keys")
+            for dialog, said in ((ConfirmDialog("Remove?", "It goes."), "esc Cancel"),
+                                 (HelpScreen(), "esc Close")):  # fmt: skip
+                app.push_screen(dialog)
+                await until(pilot, lambda s=said: line() == s, what=said)
+                await pilot.press("escape")
+                await until(pilot, lambda d=dialog: app.screen is not d, what="closed")
+                await until(pilot, lambda: "Suspend" in line(), what="the app's keys again")
 
     asyncio.run(scenario())

@@ -150,7 +150,7 @@ class QuitDialog(Dialog[str]):
         super().__init__()
         self.job = job
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"{self.job.title} is running", classes="section")
             yield Static(

@@ -1,5 +1,6 @@
-"""The wizard's modal dialogs share one rule: Escape cancels. ``ConfirmDialog`` asks
-before anything destructive or billable, says what it costs, and starts on Cancel."""
+"""The wizard's modal dialogs share one rule: Escape cancels (the bottom line says so).
+``ConfirmDialog`` asks before anything destructive or billable, says what it costs, and
+starts on Cancel."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from spcs_wizard.tui.widgets.footer import KeyFooter
+
 ResultT = TypeVar("ResultT")
 
 
@@ -19,6 +22,15 @@ class Dialog(ModalScreen[ResultT]):
 
     BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel")]  # type: ignore[assignment]
     CANCELLED: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_dialog()
+        # The bottom line says the dialog's keys (Escape first), over the footer of the
+        # screen under it, whose keys do nothing while the dialog is open.
+        yield KeyFooter()
+
+    def compose_dialog(self) -> ComposeResult:
+        raise NotImplementedError
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCELLED)
@@ -40,7 +52,7 @@ class ConfirmDialog(Dialog[bool]):
         self.confirm = confirm
         self.danger = danger
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="section")
             yield Static(self.question, id="question")

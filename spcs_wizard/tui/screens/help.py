@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+from spcs_wizard.tui.screens.dialog import Dialog
 
 HELP = """\
 # spcs-wizard
@@ -48,14 +49,14 @@ Every step is also a command: `spcs-wizard --help`.
 """
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]  # noqa: RUF012
 
     def __init__(self, text: str = HELP) -> None:
         super().__init__()
         self.text = text
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
             yield Markdown(self.text)
 

@@ -24,7 +24,7 @@ class HitDialog(Dialog[None]):
         super().__init__()
         self.hit, self.rank, self.of = hit, rank, of
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         hit = self.hit
         others = {k: v for k, v in hit.fields.items() if k != "text"}
         with Vertical(classes="dialog"):

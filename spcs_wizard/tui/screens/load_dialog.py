@@ -29,7 +29,7 @@ class LoadDialog(Dialog[tuple[str, str, str, str] | None]):
         super().__init__()
         self.collection = collection
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         # Boxes of one line, in a scrolling frame: on 80x24 the buttons are in view, and
         # Tab brings whatever it focuses into view.
         with VerticalScroll(classes="dialog"):

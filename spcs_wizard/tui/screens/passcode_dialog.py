@@ -21,7 +21,7 @@ class PasscodeDialog(Dialog[str | None]):
         super().__init__()
         self.connection = connection
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Multi-factor authentication for {self.connection}", classes="section")
             yield Static(

@@ -23,7 +23,7 @@ class SecretsDialog(Dialog[dict[str, str] | None]):
         super().__init__()
         self.slots = list(slots)
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         # Boxes of one line, in a scrolling frame: on 80x24 the buttons are in view.
         with VerticalScroll(classes="dialog"):
             yield Label("The deployment needs these secrets", classes="section")
