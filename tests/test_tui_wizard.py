@@ -1037,6 +1037,9 @@ def test_a_connection_named_but_missing_is_said_and_offered_to_be_made(
             assert screen.query_one("#new-name", Input).value == "nosuch"
             next_button = screen.query_one("#next", Button)
             assert next_button.disabled
+            # Beside Next too, in sight whatever the form's height.
+            said = text_of(screen.query_one("#nav-status", Static))
+            assert said == "no connection 'nosuch': make it or pick one"
             select = screen.query_one("#connections", Select)
             assert select.is_blank()
             await pilot.click("#connect")  # nothing chosen: said, and nothing tried

@@ -142,7 +142,9 @@ class ConnectionScreen(WizardScreen):
         if missing:
             self.show_problem(
                 f"no connection named {chosen!r} in connections.toml: choose one above, "
-                "or make it under New connection"
+                "or make it under New connection",
+                # Said by Next too: the opened form may push the line out of sight.
+                short=f"no connection {chosen!r}: make it or pick one",
             )
             new_name = self.query_one("#new-name", Input)
             if chosen and not new_name.value:
@@ -216,14 +218,14 @@ class ConnectionScreen(WizardScreen):
     def busy(self, on: bool) -> None:
         self.query_one("#busy").display = on
 
-    def show_problem(self, message: str) -> None:
+    def show_problem(self, message: str, short: str = "connect first") -> None:
         # A picked-up deployment stays here; "Try again" picks it up again.
         self.picked_up = self.picked_up or self.wizard.resume_after_connect
         if self.wizard.resume_after_connect:
             self.app.clear_notifications()  # "Picking up …: connecting …" failed: said here
         self.wizard.resume_after_connect = False
         self.query_one("#who", Static).update(f"[bold red]✗[/] {escape(message)}")
-        self.allow_next(False, "connect first")
+        self.allow_next(False, short)
         for retry in self.query("#retry").results(Button):
             retry.display = True
             # Once laid out: a widget not yet shown takes no focus, and the screen's
