@@ -1056,6 +1056,27 @@ def test_a_connection_named_but_missing_is_said_and_offered_to_be_made(
     asyncio.run(scenario())
 
 
+def test_a_missing_connection_with_none_to_choose_says_to_make_one_or_rehearse(
+    account_world: tuple[Path, CryptFileKeyring],
+) -> None:
+    """No connection at all yet: nothing "above" to choose; make one, or rehearse."""
+    wizard = WizardContext(mode="account", connection_name="nosuch")
+
+    async def scenario() -> None:
+        app = WizardApp(wizard, start="connection")
+        async with app.run_test(size=(80, 24)) as pilot:
+            who = app.screen.query_one("#who", Static)
+            await until(pilot, lambda: "'nosuch'" in text_of(who), what="the name, missing")
+            assert "choose one above" not in text_of(who)
+            assert "make it under New connection (or go Back to Welcome and choose " in (
+                text_of(who)
+            )
+            said = text_of(app.screen.query_one("#nav-status", Static))
+            assert said == "no connection 'nosuch': make it"
+
+    asyncio.run(scenario())
+
+
 def test_an_mfa_connection_asks_for_the_passcode_in_a_dialog(
     emulator: Emulator, account_world: tuple[Path, CryptFileKeyring]
 ) -> None:

@@ -140,11 +140,12 @@ class ConnectionScreen(WizardScreen):
         named = bool(self.wizard.connection_name) or self.wizard.resume_after_connect
         missing = named and chosen not in names
         if missing:
+            choose = "choose one above, or " if names else ""
             self.show_problem(
-                f"no connection named {chosen!r} in connections.toml: choose one above, "
-                "or make it under New connection",
+                f"no connection named {chosen!r} in connections.toml: {choose}make it under "
+                "New connection (or go Back to Welcome and choose Rehearsal: no account)",
                 # Said by Next too: the opened form may push the line out of sight.
-                short=f"no connection {chosen!r}: make it or pick one",
+                short=f"no connection {chosen!r}: make it" + (" or pick one" if names else ""),
             )
             new_name = self.query_one("#new-name", Input)
             if chosen and not new_name.value:
