@@ -81,6 +81,15 @@ def bottom_line(app: App[None], row: int = -1) -> list[Cell]:
     return cells
 
 
+def text(cells: list[Cell]) -> str:
+    return "".join(c[0] for c in cells)
+
+
+def line_of(app: App[None], row: int = -1) -> str:
+    """The row's text alone."""
+    return text(bottom_line(app, row))
+
+
 def drawn(
     footer: Callable[[], Widget], width: int, theme: str, hover: int | None = None
 ) -> list[Cell]:
@@ -88,7 +97,7 @@ def drawn(
         app = Keys(footer, theme)
         async with app.run_test(size=(width, 3)) as pilot:
             app.screen.bindings_updated_signal.publish(app.screen)  # Textual's keys appear
-            await until(pilot, lambda: "Help" in "".join(c[0] for c in bottom_line(app)))
+            await until(pilot, lambda: "Help" in line_of(app))
             if hover is not None:
                 await pilot.hover(offset=(hover, 2))
             await pilot.pause()
@@ -102,15 +111,15 @@ def drawn(
 def test_the_footer_draws_what_textual_s_draws(theme: str, compact: bool) -> None:
     ours = drawn(lambda: KeyFooter(compact=compact), 80, theme)
     textual = drawn(lambda: Footer(compact=compact), 80, theme)
-    text = "".join(c[0] for c in ours)
-    assert "Resume again" not in text  # one key per action
-    assert "Hidden" not in text  # only those shown
-    assert ours == textual, "\n" + text + "\n" + "".join(c[0] for c in textual)
+    shown = text(ours)
+    assert "Resume again" not in shown  # one key per action
+    assert "Hidden" not in shown  # only those shown
+    assert ours == textual, "\n" + shown + "\n" + text(textual)
     # Dim while it cannot run (Textual draws dim text as a fainter colour).
-    assert ours[text.index("Never")][1] != ours[text.index("Help")][1]
+    assert ours[shown.index("Never")][1] != ours[shown.index("Help")][1]
     # The key under the pointer lit alike (the pointer on "Resume").
-    lit = drawn(lambda: KeyFooter(compact=compact), 80, theme, text.index("Resume"))
-    assert lit == drawn(lambda: Footer(compact=compact), 80, theme, text.index("Resume"))
+    lit = drawn(lambda: KeyFooter(compact=compact), 80, theme, shown.index("Resume"))
+    assert lit == drawn(lambda: Footer(compact=compact), 80, theme, shown.index("Resume"))
     assert lit != ours
 
 
@@ -177,7 +186,7 @@ def test_on_a_narrow_screen_quit_and_help_stay() -> None:
     async def scenario() -> None:
         app = Narrow()
         async with app.run_test(size=(80, 4)) as pilot:
-            line = lambda: "".join(c[0] for c in bottom_line(app))  # noqa: E731
+            line = lambda: line_of(app)  # noqa: E731
             await until(pilot, lambda: isinstance(app.screen, Own) and "Help" in line())
             assert "Refresh" in line()
             assert "Resume" in line()
@@ -236,7 +245,7 @@ def test_a_focus_that_changes_the_keys_changes_the_line() -> None:
     async def scenario() -> None:
         app = TwoBoxes()
         async with app.run_test(size=(80, 3)) as pilot:
-            line = lambda: "".join(c[0] for c in bottom_line(app))  # noqa: E731
+            line = lambda: line_of(app)  # noqa: E731
             await until(pilot, lambda: "palette" in line(), what="the palette's key")
             assert "Find" not in line()
             app.query_one("#search").focus()
@@ -282,10 +291,10 @@ def top_line(bar: Callable[[], Widget], width: int, theme: str, hover: bool = Fa
 def test_the_title_line_draws_what_textual_s_header_draws(theme: str, width: int) -> None:
     ours = top_line(TitleBar, width, theme)
     textual = top_line(Header, width, theme)
-    text = "".join(c[0] for c in ours)
-    assert ours == textual, "\n" + text + "\n" + "".join(c[0] for c in textual)
+    shown = text(ours)
+    assert ours == textual, "\n" + shown + "\n" + text(textual)
     if width == 40:
-        assert text.rstrip().endswith("…")  # cut, as Textual cuts it
+        assert shown.rstrip().endswith("…")  # cut, as Textual cuts it
     lit = top_line(TitleBar, width, theme, hover=True)
     assert lit == top_line(Header, width, theme, hover=True)
     assert lit[2][2] != ours[2][2]  # the icon lit under the pointer
@@ -302,10 +311,10 @@ def test_the_icon_opens_the_palette_and_the_rest_makes_it_tall() -> None:
             await until(pilot, lambda: bar.tooltip is None, what="off the icon")
             await pilot.click(bar, offset=(30, 0))
             await until(pilot, lambda: bar.size.height == 3, what="tall")
-            assert "spcs-wizard" in "".join(c[0] for c in bottom_line(app, 1))  # the middle
+            assert "spcs-wizard" in line_of(app, 1)  # the middle line
             await pilot.click(bar, offset=(30, 1))
             await until(pilot, lambda: bar.size.height == 1, what="one line again")
-            title = lambda: "".join(c[0] for c in bottom_line(app, 0))  # noqa: E731
+            title = lambda: line_of(app, 0)  # noqa: E731
             app.sub_title = "Deploy"
             await until(pilot, lambda: "spcs-wizard — Deploy" in title(), what="sub-title")
             app.screen.title = "Workshop WS"
@@ -327,7 +336,7 @@ def test_a_dialog_s_bottom_line_says_its_own_keys() -> None:
     async def scenario() -> None:
         app = Keys(KeyFooter)
         async with app.run_test(size=(80, 20)) as pilot:
-            line = lambda: "".join(c[0] for c in bottom_line(app)).strip()  # noqa: E731
+            line = lambda: line_of(app).strip()  # noqa: E731
             await until(pilot, lambda: "Suspend" in line(), what="the app's keys")
             for dialog, said in ((ConfirmDialog("Remove?", "It goes."), "esc Cancel"),
                                  (HelpScreen(), "esc Close")):  # fmt: skip
