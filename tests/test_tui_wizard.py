@@ -522,12 +522,14 @@ def test_welcome_names_the_connection_the_wizard_started_on_and_where_it_was_giv
             return str(app.screen.query_one("#account").render())
 
     given = WizardContext(
-        mode="account", connection_name="nosuch", connection_given="$SPCS_WIZARD_CONNECTION"
+        mode="account",
+        connection_name="nosuch",
+        started_on=("nosuch", "$SPCS_WIZARD_CONNECTION"),
     )
     shown = asyncio.run(label(given))
     assert "▐●▌ A Snowflake account: connection nosuch ($SPCS_WIZARD_CONNECTION)" in shown
-    picked = WizardContext(mode="account", connection_name="mine")  # chosen on Connection
-    assert asyncio.run(label(picked)).rstrip().endswith("A Snowflake account: connection mine")
+    given.connection_name = "mine"  # another chosen on Connection: its own, no source
+    assert asyncio.run(label(given)).rstrip().endswith("A Snowflake account: connection mine")
     plain = asyncio.run(label(WizardContext()))
     assert "▐○▌ A Snowflake account (connections.toml, or a new connection)" in plain
 

@@ -52,7 +52,7 @@ def start_wizard(
             use_draft=deployment is None,
             mode="account" if connection_name else "rehearsal",
             connection_name=connection_name,
-            connection_given=connection_given,
+            started_on=(connection_name, connection_given) if connection_name else None,
             rehearsal_speed=None if connection_name else speed,
             refresh_seconds=refresh,
         )

@@ -47,9 +47,10 @@ class WizardContext:
     use_draft: bool = False
     mode: Mode = "rehearsal"
     connection_name: str | None = None
-    # Where the connection the wizard started on was given ("-c", or the variable that
-    # gives it when -c is not): Welcome says so, or the account's choice comes unexplained.
-    connection_given: str = ""
+    # The connection the wizard started on, and where it was given ("-c", or the variable
+    # that gives it when -c is not): Welcome says so, or the account's choice comes
+    # unexplained.
+    started_on: tuple[str, str] | None = None
     rehearsal: Rehearsal | None = None  # made when first needed: ``made_rehearsal``
     rehearsal_speed: float | None = None  # for the rehearsal made here (None: its default)
     image_mode: ImageMode = "record"
@@ -66,6 +67,13 @@ class WizardContext:
     after_connect: str | None = None  # a step asked for before a target was reached
     console_view: ConsoleView | None = None
     _session: DeploymentSession | None = field(default=None, repr=False)
+
+    def given_where(self) -> str:
+        """Where the connection now chosen was given, while it is the one the wizard
+        started on ("" once another is chosen, or for none)."""
+        if self.started_on is not None and self.started_on[0] == self.connection_name:
+            return self.started_on[1]
+        return ""
 
     @property
     def deployment(self) -> Deployment:

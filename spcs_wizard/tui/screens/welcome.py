@@ -83,7 +83,7 @@ class WelcomeScreen(WizardScreen):
                     value=self.wizard.mode == "rehearsal",
                 )
                 yield Choice(
-                    account_choice(self.wizard.connection_name, self.wizard.connection_given),
+                    account_choice(self.wizard.connection_name, self.wizard.given_where()),
                     id="account",
                     value=self.wizard.mode == "account",
                 )
