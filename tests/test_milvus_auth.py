@@ -348,6 +348,9 @@ def test_the_console_reaches_milvus_through_the_gateway_and_milvus_refuses_other
     emulator = rehearsal.started
     session = context.session
     runner = session.connect()
+    # Readiness first: Milvus Lite's own start can outlast the ingress's 5 s wait on a
+    # busy machine (the endpoint then answers 503, "not serving"), READY or not.
+    assert emulator.runtime.http_address(_milvus(emulator), "milvus", timeout=120)
     try:
         console = endpoint_console(runner, session.deployment)
         try:
