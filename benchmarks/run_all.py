@@ -27,7 +27,7 @@ RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tui_bench.py", ("--rounds", "9", "--refreshes", "200")),
     ("deploy_bench.py", ("--rounds", "3")),
     ("push_bench.py", ("--rounds", "4", "--size-mb", "16")),
-    ("copy_bench.py", ("--rounds", "3", "--size-mb", "64")),
+    ("copy_bench.py", ("--rounds", "5", "--size-mb", "64")),
     ("console_bench.py", ("--rows", "10000", "100000", "--searches", "200")),
     ("workshop_bench.py", ("--attendees", "30", "--rounds", "1")),
 )
