@@ -13,7 +13,7 @@ keys go first (Textual's cuts the line's end, quit and help with it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
@@ -62,13 +62,12 @@ def placed(
     palette's key (drawn compact) at the right end, after a one-cell edge and with a cell
     of room after it. When the keys do not all fit before the palette's, the screen's go
     first, last first, then the app's own (quit and help stay longest)."""
-    out: list[Placed] = []
-    right = width
+    right, edge = width, []
     if palette is not None:
         key, description = key_cells(palette, compact=True)  # compact in both, as Textual's
         size = 1 + len(key) + len(description) + 1  # the edge, the key, room after it
         right = max(0, width - size)
-        out.append(Placed(palette, right + 1, right + size - 1, palette=True))
+        edge = [Placed(palette, right + 1, right + size - 1, palette=True)]
 
     def cells(item: FooterKey) -> int:
         return sum(map(len, key_cells(item, compact))) + compact  # compact: a cell after
@@ -80,12 +79,12 @@ def placed(
                 break
             if item.kept == kept:
                 shown.remove(item)
-    x = 0
+    out, x = [], 0
     for item in shown:
         end = x + cells(item) - compact
-        out.insert(len(out) - (palette is not None), Placed(item, x, end))
+        out.append(Placed(item, x, end))
         x = end + compact
-    return out
+    return out + edge
 
 
 def shown_keys(screen: Screen[object]) -> tuple[tuple[FooterKey, ...], FooterKey | None]:
@@ -96,23 +95,13 @@ def shown_keys(screen: Screen[object]) -> tuple[tuple[FooterKey, ...], FooterKey
     keys: dict[str, FooterKey] = {}
     palette = None
     for key, (node, binding, enabled, tooltip) in screen.active_bindings.items():
+        shown = FooterKey(
+            binding.key, app.get_key_display(binding), binding.description, enabled, tooltip
+        )
         if key == palette_key:
-            palette = FooterKey(
-                binding.key,
-                app.get_key_display(binding),
-                binding.description,
-                enabled,
-                binding.tooltip or binding.description,
-            )
+            palette = replace(shown, tooltip=binding.tooltip or binding.description)
         elif binding.show and binding.action not in keys:
-            keys[binding.action] = FooterKey(
-                binding.key,
-                app.get_key_display(binding),
-                binding.description,
-                enabled,
-                tooltip,
-                kept=node is app,
-            )
+            keys[binding.action] = replace(shown, kept=node is app)
     return tuple(keys.values()), palette
 
 
