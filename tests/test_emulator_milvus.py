@@ -3,6 +3,10 @@ survives a service restart (its volume)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +72,67 @@ def milvus_service(emulator: Emulator, tmp_path: Path, request: pytest.FixtureRe
 
 def test_pending_service_is_not_served(emulator: Emulator, milvus_service) -> None:
     assert endpoint(milvus_service) is None
+
+
+def _containers(con: SnowflakeConnection) -> list[tuple[str, str, str]]:
+    found = rows(con, "SHOW SERVICE CONTAINERS IN SERVICE MILVUS")
+    return [(r["service_status"], r["status"], r["message"]) for r in found]
+
+
+def _serves(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _until_ready(emulator: Emulator, con: SnowflakeConnection) -> list[tuple[str, str, str]]:
+    """SHOW SERVICE CONTAINERS, polled (60 s at most), until the container is READY; at
+    that moment Milvus Lite must accept connections. Returns what was seen before."""
+    svc = next(s for s in emulator.account.of_kind("SERVICE") if s.short == "MILVUS")
+    seen, deadline = [], time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = _containers(con)
+        if now[0][1] == "READY":
+            served = emulator.runtime.served[svc.fqn]
+            assert _serves(f"127.0.0.1:{served.port}"), "READY before Milvus Lite serves"
+            assert now[0][0] == "RUNNING"
+            return seen
+        seen.append(now[0])
+        time.sleep(0.02)
+    raise AssertionError(f"never READY; last seen: {seen[-1:]}")
+
+
+def test_a_started_milvus_container_is_ready_only_once_milvus_serves(
+    emulator: Emulator, milvus_service
+) -> None:
+    """The readiness probe: the clock starts the container, and it reads PENDING, saying
+    what it waits for, until Milvus Lite accepts connections (a console opened as soon as
+    the service is RUNNING found nothing serving on a slow machine)."""
+    con = milvus_service
+    s = emulator.settings
+    emulator.clock.advance(s.pool_start_secs + s.container_start_secs)
+    # Milvus Lite starts only now, and takes far longer than one query to serve.
+    waiting = ("PENDING", "PENDING", "Started; waiting for it to serve.")
+    assert _containers(con) == [waiting]
+    assert rows(con, "SHOW SERVICES LIKE 'MILVUS'")[0]["status"] == "PENDING"
+    seen = _until_ready(emulator, con)
+    assert seen
+    assert set(seen) == {waiting}
+    # Milvus ends (killed): the container is not READY again until a new one serves.
+    svc = next(s for s in emulator.account.of_kind("SERVICE") if s.short == "MILVUS")
+    served = emulator.runtime.served[svc.fqn]
+    os.kill(served.process.pid, signal.SIGKILL)
+    served.process.wait()
+    assert _containers(con)[0][1] in ("FAILED", "PENDING")
+    _until_ready(emulator, con)
+    again = emulator.runtime.served[svc.fqn]
+    assert again.process.pid != served.process.pid
+    client = MilvusClient(uri=f"http://{endpoint(con)}")
+    assert client.list_collections() == []  # up again, answering
+    client.close()
 
 
 def test_running_milvus_service_answers_pymilvus_and_keeps_data_across_restart(

@@ -9,7 +9,7 @@ import pytest
 from snowflake.connector.errors import ProgrammingError
 
 from spcs_wizard.emulator.server import Emulator
-from tests.emulator_harness import connect, rows
+from tests.emulator_harness import connect, rows, until_running
 
 DATA = Path(__file__).parent / "data"
 SPEC = """spec:
@@ -77,6 +77,7 @@ def test_the_guides_procedure_and_cleanup_run_with_the_missing_grant(
         assert len(cursors) == script.count(";\n")  # every statement ran
         s = emulator.settings
         emulator.clock.advance(s.pool_start_secs + s.container_start_secs + s.endpoint_secs)
+        until_running(emulator, "MILVUS")  # Milvus Lite serves the guide's Milvus, for real
         con.cursor().execute("USE ROLE SYSADMIN")
         services = rows(con, "SHOW SERVICES IN SCHEMA MILVUS_DEMO.PUBLIC")
         assert {(x["name"], x["status"]) for x in services} == {

@@ -21,7 +21,7 @@ from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
 from spcs_wizard.console.targets import endpoint_console
-from spcs_wizard.console.transport import ConsoleError
+from spcs_wizard.console.transport import ConsoleError, NotReachableNowError
 from spcs_wizard.emulator.children import free_port
 from spcs_wizard.emulator.errors import SnowflakeError
 from spcs_wizard.emulator.milvus_http import RootCredential, credentials
@@ -33,7 +33,7 @@ from spcs_wizard.model.plan import build_plan
 from spcs_wizard.specs.render import gateway_program, render
 from spcs_wizard.specs.validate import validate_text
 from spcs_wizard.tui.context import WizardContext
-from tests.emulator_harness import connect
+from tests.emulator_harness import connect, until_running
 
 CANARY = "Canary-root-pw-5b9e1c7d"  # a test value: must never reach disk in plain text
 
@@ -348,9 +348,8 @@ def test_the_console_reaches_milvus_through_the_gateway_and_milvus_refuses_other
     emulator = rehearsal.started
     session = context.session
     runner = session.connect()
-    # Readiness first: Milvus Lite's own start can outlast the ingress's 5 s wait on a
-    # busy machine (the endpoint then answers 503, "not serving"), READY or not.
-    assert emulator.runtime.http_address(_milvus(emulator), "milvus", timeout=120)
+    # No wait for Milvus here: the deploy ended with the service RUNNING, and the
+    # emulator says RUNNING only once Milvus and the gateway pass their readiness probes.
     try:
         console = endpoint_console(runner, session.deployment)
         try:
@@ -430,6 +429,12 @@ def test_a_public_milvus_port_with_authentication_on_is_refused_at_the_console(
         ):
             runner.execute(sql, sysadmin, sql)
         emulator.clock.advance(600)
+        # Milvus starts again with the new spec: until it serves, the service is PENDING
+        # and its endpoint has no URL, and the console says so (its start takes far
+        # longer than these two queries).
+        with pytest.raises(NotReachableNowError, match=r"MILVUS is still starting \(PENDING\)"):
+            endpoint_console(runner, session.deployment)
+        until_running(emulator, "MILVUS")
         console = endpoint_console(runner, session.deployment)
         with pytest.raises(ConsoleError) as refused:
             console.transport.list_collections()

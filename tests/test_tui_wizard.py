@@ -681,6 +681,36 @@ def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None: 
     asyncio.run(scenario())
 
 
+def test_the_console_waits_for_the_rehearsals_milvus_started_again(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
+    """The wizard started again on a rehearsal deployment: the emulator starts its
+    Milvus again with it (seconds, in real time), and the console, opened at once, waits
+    for it and connects, where it said "still starting" before."""
+    from spcs_wizard.tui.screens.console import ConsoleScreen
+
+    rehearsal, context = deployed_wizard
+    rehearsal.stop()
+    rehearsal.start()  # as a new wizard does: Milvus Lite starts again, not serving yet
+    assert not rehearsal.until_serving(0)
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="console")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConsoleScreen)
+            status = screen.query_one("#answer-status", Static)
+            said: list[str] = []
+
+            def connected() -> bool:
+                said.append(text_of(status))
+                return "connected: REST v2" in said[-1]
+
+            await until(pilot, connected, what="open")
+            assert not any("still starting" in s or "✗" in s for s in said), said
+            assert any("waiting for the rehearsal's Milvus to start" in s for s in said)
+
+    asyncio.run(scenario())
+
+
 def test_the_hits_fit_the_width_and_keep_their_fields_in_view() -> None:
     """A long text is cut with "…" so the fields column stays on screen, at any width
     and as the terminal is resized; the cells keep the whole text (Enter shows it)."""

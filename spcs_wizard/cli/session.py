@@ -104,6 +104,8 @@ def rehearsal_target(home: Path, services: bool) -> Iterator[Target]:
     except OSError as exc:  # in use by another process (it is named), or not writable
         raise click.ClickException(f"the rehearsal emulator could not start: {exc}") from None
     try:
+        if services:  # its Milvus starts again with it; what does not serve is said later
+            place.until_serving()
         yield Target(rehearsal=place)
     finally:
         place.stop()

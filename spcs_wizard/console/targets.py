@@ -67,6 +67,11 @@ def _no_url_yet(runner: SqlRunner, deployment: Deployment, url: str) -> str:
             "public address; resume it first (spcs-wizard resume, with the same -c or "
             "--rehearsal; or the wizard's Monitor)"
         )
+    if status == "PENDING":
+        return (
+            f"{milvus} is still starting (PENDING): its endpoint gets a URL once the "
+            "service runs; try again soon (spcs-wizard status says when it runs)"
+        )
     return (
         f"the Milvus endpoint has no URL yet ({url or 'none'}); SPCS assigns it a few minutes "
         "after the service starts: try again soon (spcs-wizard endpoints)"

@@ -122,6 +122,11 @@ class Account:
         self.images: dict[str, dict[str, str]] = {}
         # Where images are looked up; the emulator points this at the real registry.
         self.images_in: Callable[[str], dict[str, str]] = lambda path: self.images.get(path, {})
+        # How a started container of a service runs now: "ready" (its readiness probe
+        # passes), "starting" or "exited". What the emulator runs for real (Milvus, its
+        # gateway) is ready once its process serves; the rest once started by the clock.
+        # Never persisted: the processes start again with the emulator.
+        self.running: Callable[[Obj, dict[str, Any]], str] = lambda svc, container: "ready"
         # The emulated clock, read at each save so a restart resumes the same time line.
         self.clock_reading: Callable[[], float] | None = None
         # Called with "db[/schema[/repo]]" when images under it go (the registry's part).

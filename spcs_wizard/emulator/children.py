@@ -89,14 +89,15 @@ def free_port() -> int:
 
 def accepting(process: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
     """Whether the child accepts connections on ``port`` of 127.0.0.1 within ``timeout``
-    (False at once if it has ended): the readiness of a server it runs."""
+    (tried once with ``timeout`` 0; False at once if it has ended): the readiness of a
+    server it runs."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
+    while process.poll() is None:  # one try at least, even with no time to wait
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return True
         except OSError:
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.05)
     return False

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from spcs_wizard.emulator import container_env
@@ -48,6 +49,7 @@ class Gateway:
     process: subprocess.Popen[bytes]
     port: int  # where it listens here
     spec_port: int  # where the spec says it listens (its endpoint's port)
+    started: float = field(default_factory=time.monotonic)
 
     @classmethod
     def start(
@@ -76,6 +78,11 @@ class Gateway:
     def address(self, timeout: float) -> str | None:
         """``127.0.0.1:<port>`` once the gateway accepts connections; None if it ended."""
         return f"127.0.0.1:{self.port}" if accepting(self.process, self.port, timeout) else None
+
+    def ended_for(self, seconds: float) -> bool:
+        """It has ended, and started at least ``seconds`` ago (SPCS restarts a container
+        that ends, not at once)."""
+        return self.process.poll() is not None and time.monotonic() - self.started >= seconds
 
     def stop(self) -> None:
         stop(self.process)

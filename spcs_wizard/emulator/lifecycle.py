@@ -8,6 +8,14 @@ services and containers https://docs.snowflake.com/en/sql-reference/sql/show-ser
 endpoints https://docs.snowflake.com/en/sql-reference/sql/show-endpoints (the ingress URL
 reads "Endpoints provisioning in progress..." until it is assigned).
 
+A started container is READY only once it passes its readiness probe (the specification's
+``readinessProbe``: Snowflake probes it to know when the container can serve requests,
+https://docs.snowflake.com/en/developer-guide/snowpark-container-services/specification-reference).
+The emulator asks ``Account.running``: a container it runs for real (Milvus, its gateway)
+passes once its process serves, whether or not the spec names a probe (the docs do not say
+what Snowflake does without one; the emulator takes the stricter reading), and is FAILED
+while its process has exited; any other container passes once the clock has started it.
+
 Nothing runs in the background: every state is a pure function of the object's recorded
 events and the clock, so a faster clock or a manual advance moves everything at once.
 """
@@ -110,7 +118,11 @@ def unresolved_hosts(account: Account, container: dict[str, Any]) -> list[str]:
     return sorted(hosts - account.service_dns_names()) if hosts else []
 
 
-def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -> ServiceState:
+def service_state(
+    account: Account, svc: Obj, now: float, s: EmulatorSettings, probed: bool = True
+) -> ServiceState:
+    """The service's state now; ``probed`` False: as if every started container passed its
+    readiness probe (what the runtime asks, to know which processes to start)."""
     spec: dict[str, Any] = svc.props.get("SPEC_DATA") or {}
     containers = (spec.get("spec") or {}).get("containers") or []
     if svc.props.get("SUSPENDED"):
@@ -125,7 +137,7 @@ def service_state(account: Account, svc: Obj, now: float, s: EmulatorSettings) -
     ready_at = start + s.container_start_secs
     placed = place(account, pool) if pool is not None else Placement()
     states = [
-        _container(account, svc, c, str(instance), now, start, ready_at, s)
+        _container(account, svc, c, str(instance), now, start, ready_at, s, probed)
         if (svc.fqn, str(instance)) not in placed.pending
         else _unplaced(svc, c, str(instance), placed.message)
         for instance in range(int(svc.props.get("MIN_INSTANCES", 1)))
@@ -158,9 +170,10 @@ def _container(
     start: float,
     ready_at: float,
     s: EmulatorSettings,
+    probed: bool = True,
 ) -> ContainerState:
-    """One container's state: its image pulled, started, resolving what it names, and
-    not failing by injection."""
+    """One container's state: its image pulled, started, resolving what it names, not
+    failing by injection, and passing its readiness probe."""
     image = str(c.get("image", ""))
     name = c.get("name")
 
@@ -185,7 +198,21 @@ def _container(
         restarts = 1 + int((now - float(fail_at)) // s.restart_period_secs)
         message = "Container exited with code 1 and is being restarted."
         return state("FAILED", message, digest, restarts, ready_at, 1)
+    running = account.running(svc, c) if probed else "ready"
+    if running == "exited":
+        message = "Container exited and is being restarted."
+        return state("FAILED", message, digest, 1, ready_at, None)
+    if running != "ready":
+        return state("PENDING", _probe_waiting(c), digest, 0, ready_at, None)
     return state("READY", "Running", digest, 0, ready_at, None)
+
+
+def _probe_waiting(c: dict[str, Any]) -> str:
+    probe = c.get("readinessProbe")
+    if isinstance(probe, dict) and probe.get("port") is not None:
+        where = f"GET {probe.get('path') or '/'} on port {probe['port']}"
+        return f"Started; waiting for its readiness probe ({where}) to pass."
+    return "Started; waiting for it to serve."
 
 
 def endpoints(

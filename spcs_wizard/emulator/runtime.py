@@ -6,7 +6,10 @@ When the specification mounts a block (or stage) volume in the Milvus container,
 data lives in that volume's directory under the emulator's state, so it survives a
 service restart, suspend/resume, upgrade or an emulator restart; without one, the data
 is the container's and is lost when it stops, as in SPCS. A reconciler thread starts
-and stops the processes as the service's state changes on the emulated clock.
+and stops the processes as the service's state changes on the emulated clock, and probes
+them: the Milvus container reads READY only once Milvus Lite accepts connections, and the
+gateway container once the gateway does (``running``, the account's readiness probe), so
+a service is RUNNING, and its endpoint provisioned, only once it serves.
 
 The emulator-only function ``SYSTEM$SPCS_EMULATOR_ENDPOINT('<service>', '<endpoint>')``
 returns ``127.0.0.1:<port>`` for a served endpoint (NULL otherwise); Snowflake has no such
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
 
 MILVUS_IMAGE = "milvus"
 MILVUS_GRPC_PORT = 19530
+GATEWAY_RESTART_SECS = 5.0  # a gateway that ended is started again after this (wall time)
 
 
 def _image_name(image: str) -> str:
@@ -76,6 +81,7 @@ class Served:
     started_at: float | None  # the service's STARTED_AT when this process began serving it
     rest: MilvusRest | None = None  # Milvus' REST v2 on "19530", started once gRPC answers
     gateway: Gateway | None = None  # the gateway container, when the spec has one
+    gateway_ready: bool = False  # the gateway has accepted a connection since it started
     grpc_auth: GrpcAuth | None = None  # checks gRPC credentials, with authentication on
 
 
@@ -90,6 +96,7 @@ class ServiceRuntime:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        self.account.running = self.running
         self._thread = threading.Thread(target=self._loop, daemon=True, name="spcs-runtime")
         self._thread.start()
 
@@ -106,14 +113,15 @@ class ServiceRuntime:
             self.reconcile()
 
     def wanted(self) -> dict[str, Obj]:
-        """Milvus services whose containers are READY now."""
+        """Milvus services whose containers have started by the clock (READY once they
+        pass their readiness probes)."""
         now = self.clock.now()
         with self.account.lock:
             found = {}
             for svc in self.account.of_kind("SERVICE"):
                 if milvus_container(svc) is None:
                     continue
-                state = lifecycle.service_state(self.account, svc, now, self.settings)
+                state = lifecycle.service_state(self.account, svc, now, self.settings, False)
                 if state.status == "RUNNING":
                     found[svc.fqn] = svc
             return found
@@ -134,6 +142,41 @@ class ServiceRuntime:
             for fqn, svc in wanted.items():
                 if fqn not in self.served:
                     self._serve(svc)
+        for fqn, svc in wanted.items():  # the readiness probes, without waiting
+            served = self.served.get(fqn)
+            if served is None:
+                continue
+            gateway = served.gateway
+            ended = gateway is not None and gateway.ended_for(GATEWAY_RESTART_SECS)
+            if (served.rest is None and accepting(served.process, served.port, 0)) or ended:
+                self._bring_up(svc, served)
+            gateway = served.gateway
+            if gateway is not None and not served.gateway_ready:
+                served.gateway_ready = accepting(gateway.process, gateway.port, 0)
+
+    def running(self, svc: Obj, container: dict[str, Any]) -> str:
+        """How a container run for real runs: "ready" once it has answered (its
+        readiness probe, as SPCS probes a container), "starting" before, "exited" once
+        its process has ended (until it starts again). A container not run here is
+        "ready". Read without the lock: it is asked under the account's."""
+        milvus, gateway = milvus_container(svc), gateway_container(svc)
+        name = container.get("name")
+        is_milvus = milvus is not None and milvus.get("name") == name
+        is_gateway = milvus is not None and gateway is not None and gateway.get("name") == name
+        if not (is_milvus or is_gateway):
+            return "ready"
+        served = self.served.get(svc.fqn)
+        if served is None or served.started_at != svc.props.get("STARTED_AT"):
+            return "starting"  # not started yet, or starting again (a resume, an upgrade)
+        if is_milvus:
+            process, ready = served.process, served.rest is not None
+        elif served.gateway is None:
+            return "starting"
+        else:
+            process, ready = served.gateway.process, served.gateway_ready
+        if process.poll() is not None:
+            return "exited"
+        return "ready" if ready else "starting"
 
     def _serve(self, svc: Obj) -> None:
         data, persistent = data_dir(self.settings.state_dir, svc)
@@ -183,20 +226,45 @@ class ServiceRuntime:
             return None
         if not accepting(served.process, served.port, timeout):  # readiness: it serves
             return None
+        self._bring_up(svc, served)
+        return served
+
+    def until_serving(self, timeout: float) -> bool:
+        """Wait (``timeout`` seconds at most) until every Milvus service the clock has
+        started serves, gateway included: what a command that asks Milvus waits for when
+        the rehearsal's emulator has just started again (its services' processes start
+        with it). False: one still does not serve."""
+        deadline = time.monotonic() + timeout
+        for svc in self.wanted().values():
+            served = self._ready(svc, max(0.0, deadline - time.monotonic()))
+            if served is None:
+                return False
+            if served.gateway is not None and not served.gateway_ready:
+                left = max(0.0, deadline - time.monotonic())
+                served.gateway_ready = served.gateway.address(left) is not None
+                if not served.gateway_ready:
+                    return False
+        return True
+
+    def _bring_up(self, svc: Obj, served: Served) -> None:
+        """Once Milvus answers: its REST server (and credential check) once, and the
+        gateway, started again if it ended (SPCS restarts a container)."""
         with self._lock:
+            if self.served.get(svc.fqn) is not served:  # halted meanwhile
+                return
             if served.rest is None:
                 container = milvus_container(svc) or {}
                 credential = root_credential(self.account, svc, container, served.data)
-                served.rest = MilvusRest(f"127.0.0.1:{served.port}", credential)
                 if credential is not None:
                     served.grpc_auth = GrpcAuth(f"127.0.0.1:{served.port}", credential)
+                served.rest = MilvusRest(f"127.0.0.1:{served.port}", credential)
             gateway = gateway_container(svc)
             ended = served.gateway is not None and served.gateway.process.poll() is not None
-            if gateway is not None and (served.gateway is None or ended):  # SPCS restarts it
+            if gateway is not None and (served.gateway is None or ended):
+                served.gateway_ready = False
                 served.gateway = Gateway.start(
                     self.account, svc, gateway, f"http://127.0.0.1:{served.rest.port}", served.data
                 )
-        return served
 
     def container_log(self, svc: Obj, container: str, most: int = 1000) -> list[str]:
         """The last lines a container run for real (the gateway) wrote; [] for others."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from spcs_wizard.model.step import Step
 
 DEFAULT_SPEED = 30.0
+SERVING_WAIT_SECS = 60.0  # Milvus Lite starts in seconds; a loaded machine takes longer
 
 
 def rehearsal_home() -> Path:
@@ -106,6 +107,14 @@ class Rehearsal:
             self.emulator = None
         if self._lock_file is not None:
             self._lock_file.release()
+
+    def until_serving(self, timeout: float = SERVING_WAIT_SECS) -> bool:
+        """Wait until the Milvus services that run serve again: the emulator starts
+        their processes with it, so a command that asks Milvus right after starting the
+        rehearsal waits for that (False: one still did not serve within ``timeout``)."""
+        if not self.run_services:
+            return True
+        return self.started.runtime.until_serving(timeout)
 
     def connect(self) -> SnowflakeConnection:
         """A connection to the started emulator (closed by ``stop`` if still open)."""

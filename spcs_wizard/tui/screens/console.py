@@ -179,6 +179,12 @@ class ConsoleScreen(WizardScreen):
             self.from_worker(self.status_unless_answered, reaching)
             try:
                 self.runner = self.connect()
+                rehearsal = self.wizard.target.rehearsal
+                if rehearsal is not None and not rehearsal.until_serving(0):
+                    # its Milvus starts again with the wizard: a few seconds
+                    waiting = "waiting for the rehearsal's Milvus to start …"
+                    self.from_worker(self.status_unless_answered, waiting)
+                    rehearsal.until_serving()
                 self.console = endpoint_console(self.runner, session.deployment)
                 names = self.console.collections()
             except (ConsoleError, ConnectionFailedError, OSError) as exc:
