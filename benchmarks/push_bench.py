@@ -107,6 +107,7 @@ def main() -> None:
                 subprocess.run(
                     [*raw, "tag", image, remote_raw], env=full_env, check=True, capture_output=True
                 )
+                os.sync()  # the build's writes on disk first, for both alike
                 started = time.perf_counter()
                 subprocess.run(
                     [*raw, "push", remote_raw], env=full_env, check=True, capture_output=True
@@ -119,6 +120,7 @@ def main() -> None:
             def tool_push(
                 image: str = tool_image, remote: str = remote, ledger: PushLedger = ledger
             ) -> str:
+                os.sync()
                 started = time.perf_counter()
                 digest = push(builder, image, remote, ledger=ledger)
                 results["spcs-wizard push"].append(time.perf_counter() - started)
