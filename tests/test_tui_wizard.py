@@ -19,6 +19,7 @@ from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.tui.app import WizardApp
 from spcs_wizard.tui.context import WizardContext
+from spcs_wizard.tui.screens.console import ConsoleScreen
 from spcs_wizard.tui.screens.help import HelpScreen
 from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.conftest import ADMIN_PASSWORD
@@ -612,21 +613,25 @@ def test_a_rehearsal_build_says_its_images_are_recorded_not_copied(
         rehearsal.stop()
 
 
+def console_screen(app: WizardApp) -> tuple[ConsoleScreen, Static]:
+    """The console, the wizard's screen now, and its status line under the answers."""
+    screen = app.screen
+    assert isinstance(screen, ConsoleScreen)
+    return screen, screen.query_one("#answer-status", Static)
+
+
 def test_the_console_screen_answers_the_seed_question(deployed_wizard) -> None:  # type: ignore[no-untyped-def]
     """Through Pilot: the deployed Milvus over its public endpoint (REST v2, the session
     token), the demo loaded with one key, the question asked, the history recalled, a
     filter built from a field, an operator and a value."""
     from spcs_wizard.console import demo
-    from spcs_wizard.tui.screens.console import ConsoleScreen
 
     _, context = deployed_wizard
 
     async def scenario() -> None:
         app = WizardApp(context, start="console")
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, ConsoleScreen)
-            status = screen.query_one("#answer-status", Static)
+            screen, status = console_screen(app)
             await until(pilot, lambda: "connected: REST v2" in text_of(status), what="open")
             # Asked before anything is loaded: how to load something, not "does not exist".
             screen.query_one("#question", Input).value = demo.QUESTION
@@ -685,7 +690,6 @@ def test_the_console_waits_for_the_rehearsals_milvus_started_again(deployed_wiza
     """The wizard started again on a rehearsal deployment: the emulator starts its
     Milvus again with it (seconds, in real time), and the console, opened at once, waits
     for it and connects, where it said "still starting" before."""
-    from spcs_wizard.tui.screens.console import ConsoleScreen
 
     rehearsal, context = deployed_wizard
     rehearsal.stop()
@@ -695,9 +699,7 @@ def test_the_console_waits_for_the_rehearsals_milvus_started_again(deployed_wiza
     async def scenario() -> None:
         app = WizardApp(context, start="console")
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, ConsoleScreen)
-            status = screen.query_one("#answer-status", Static)
+            _, status = console_screen(app)
             said: list[str] = []
 
             def connected() -> bool:
@@ -758,7 +760,7 @@ def test_the_hits_fit_the_width_and_keep_their_fields_in_view() -> None:
 
 
 def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from spcs_wizard.tui.screens.console import ConsoleScreen, LoadDialog
+    from spcs_wizard.tui.screens.console import LoadDialog
 
     _, context = deployed_wizard
     data = tmp_path / "notes.jsonl"
@@ -767,9 +769,7 @@ def test_the_console_inserts_a_text_and_loads_a_file(deployed_wizard, tmp_path: 
     async def scenario() -> None:
         app = WizardApp(context, start="console")
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, ConsoleScreen)
-            status = screen.query_one("#answer-status", Static)
+            screen, status = console_screen(app)
             await until(pilot, lambda: "connected" in text_of(status), what="open")
             for kind, value in (("insert-text", "Milvus runs on SPCS."), ("load-path", str(data))):
                 await pilot.press("ctrl+l")
