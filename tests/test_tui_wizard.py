@@ -297,6 +297,49 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
     asyncio.run(scenario())
 
 
+def test_the_monitor_watches_a_deploy_live_and_looks_again_as_its_steps_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Next during a deploy opens the Monitor with the deploy still running: its top line
+    says the deploy is under way (not "Deploy finishes it"), and it looks again as steps
+    end and when the deploy ends, not a whole interval later (an hour here)."""
+    from spcs_wizard.engine.rehearsal import Rehearsal
+    from spcs_wizard.tui.screens.monitor import MonitorScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    rehearsal.start()
+    context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN", refresh_seconds=3600)
+
+    async def scenario() -> None:
+        app = WizardApp(context, start="deploy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.click("#start")
+            await until(pilot, lambda: app.job is not None, what="the deploy")
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
+            top = app.screen.query_one("#freshness", Static)
+            seen: list[str] = []
+
+            def said(text: str) -> bool:
+                seen.append(text_of(top))
+                return seen[-1].startswith(text)
+
+            await until(pilot, lambda: said("partly deployed: the deploy is under way"),
+                        what="under way")  # fmt: skip
+            assert app.job is not None
+            await until(pilot, lambda: app.job is not None and app.job.finished, what="done")
+            assert app.job.ok
+            await until(pilot, lambda: said("healthy"), what="healthy, at once")
+            assert not any("Deploy finishes it" in line for line in seen), seen
+            await pilot.pause()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        rehearsal.stop()
+
+
 def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -309,6 +352,7 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
     from spcs_wizard.tui.jobs import QuitDialog
     from spcs_wizard.tui.screens.build import BuildScreen
     from spcs_wizard.tui.screens.deploy import DeployScreen
+    from spcs_wizard.tui.screens.monitor import MonitorScreen
 
     monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
     rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
@@ -328,7 +372,8 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
                         and app.job.current == "wait-service-milvus", what="the wait")  # fmt: skip
             assert job_strip(app).startswith("Deploy ")
             nav = text_of(app.screen.query_one("#nav-status", Static))
-            assert nav == "deploying: Next once it is done"  # not "deploy first"
+            assert nav == "deploying: Next watches it live"  # not "deploy first"
+            assert not app.screen.query_one("#next", Button).disabled
             await pilot.press("ctrl+b")
             await until(pilot, lambda: isinstance(app.screen, BuildScreen), what="back")
             await until(pilot, lambda: "wait-service-milvus" in job_strip(app), what="the strip")
@@ -347,7 +392,14 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
             assert checklist.states["wait-service-milvus"] in ("running", "waiting")
             assert app.screen.query_one("#start", Button).disabled  # no second deploy
             nav = text_of(app.screen.query_one("#nav-status", Static))
-            assert nav == "deploying: Next once it is done"  # shown again, still running
+            assert nav == "deploying: Next watches it live"  # shown again, still running
+            # Next goes to the Monitor and leaves the deploy running, as Back does.
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
+            assert "wait-service-milvus" in job_strip(app)
+            assert app.job.running
+            app.go("deploy")
+            await until(pilot, lambda: checklist_shown(app), what="deploy again")
             await pilot.press("ctrl+q")
             await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
             assert getattr(app.focused, "id", None) == "no"

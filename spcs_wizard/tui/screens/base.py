@@ -246,11 +246,11 @@ class WizardScreen(Screen[None]):
             event.prevent_default()
             self.action_next() if event.button.id == "next" else self.action_back()
 
-    def allow_next(self, allowed: bool, why: str = "") -> None:
-        """Enable Next, or disable it and say what is missing."""
+    def allow_next(self, allowed: bool, why: str = "", note: str = "") -> None:
+        """Enable Next (``note`` beside it), or disable it and say what is missing."""
         self._why_not = "" if allowed else why
         self.query_one("#next", Button).disabled = not allowed
-        self.query_one("#nav-status", Static).update(self._why_not)
+        self.query_one("#nav-status", Static).update(note if allowed else why)
 
     def next_step(self) -> str | None:
         keys = [key for key, _ in STEPS]

@@ -20,7 +20,7 @@ from spcs_wizard.tui.widgets.event_log import EventLog
 if TYPE_CHECKING:
     from spcs_wizard.engine.deployment_session import Record
 
-DEPLOYING = "deploying: Next once it is done"
+DEPLOYING = "deploying: Next watches it live"
 
 
 class DeployScreen(AsksForSecrets):
@@ -42,7 +42,7 @@ class DeployScreen(AsksForSecrets):
         if job is None:
             self.read_record()
         elif job.running:
-            self.allow_next(False, DEPLOYING)
+            self.allow_next(True, note=DEPLOYING)
 
     def show_record(self, record: Record) -> None:
         """What earlier runs (before this wizard started) did."""
@@ -116,7 +116,7 @@ class DeployScreen(AsksForSecrets):
         if self.wizard_app.run_job(job, plan_job(images_only=False, report=lambda f: f.hint)):
             self.query_one(Checklist).show_steps(steps)
             self.query_one("#log", EventLog).clear()
-            self.allow_next(False, DEPLOYING)
+            self.allow_next(True, note=DEPLOYING)
         else:
             self.query_one("#start", Button).disabled = False
 

@@ -41,6 +41,7 @@ from spcs_wizard.tui.widgets.when import ago
 from spcs_wizard.tui.widgets.wrapped_log import WrappedLog
 
 if TYPE_CHECKING:
+    from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.engine.snapshot import Snapshot
 
@@ -62,10 +63,13 @@ CONDITION_WORDS = {
 }
 
 
-def freshness(snap: Snapshot) -> Text:
-    """The top line, "healthy · 0.22 credits/h now · at 16:00:00" (local time)."""
+def freshness(snap: Snapshot, deploying: bool = False) -> Text:
+    """The top line, "healthy · 0.22 credits/h now · at 16:00:00" (local time);
+    ``deploying``: the wizard's deploy of it runs now (not something still to start)."""
     line = condition(snap.condition)
     line.plain = CONDITION_WORDS.get(snap.condition, snap.condition)
+    if deploying and snap.condition == "partly deployed":
+        line.plain = "partly deployed: the deploy is under way"
     rate = snap.credits_per_hour
     if snap.pools:
         line.append(f" · {rate:g} credits/h now" if rate is not None else " · cost unknown")
@@ -180,6 +184,7 @@ class MonitorScreen(WizardScreen):
         self._runner: SqlRunner | None = None
         self.refreshes = 0
         self.refreshing = False
+        self.again = False  # a refresh asked for while one ran
         self.query_one("#pools", DataTable).add_columns(
             "pool", "state", "family", "nodes", "auto-suspend"
         )
@@ -207,11 +212,36 @@ class MonitorScreen(WizardScreen):
         if time.monotonic() >= self.next_try:
             self.action_refresh()
 
+    def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
+        """The wizard's job changed the account (a step done, the job ended): look again
+        now, so the panels do not trail the job's strip by a whole interval. False: the
+        job itself is not shown here (the app says how it ended)."""
+        from spcs_wizard.engine.events import StepDone
+
+        if job.tells_of(self.wizard.job_subject) and (
+            kind == "finished" or isinstance(item, StepDone)
+        ):
+            self.action_refresh()
+        return False
+
+    def _deploying(self) -> bool:
+        from spcs_wizard.tui.screens.deploy import DeployScreen
+
+        job = self.wizard_app.job
+        return (
+            job is not None
+            and job.running
+            and job.title == DeployScreen.JOB_TITLE
+            and job.tells_of(self.wizard.job_subject)
+        )
+
     def action_refresh(self) -> None:
         """Start a refresh unless one is under way (a slow account must not pile up
-        refreshes on one connection)."""
+        refreshes on one connection); then one more once it is done, as asked."""
         if self.refreshing:
+            self.again = True
             return
+        self.again = False
         self.refreshing = True
         follow = self.query_one("#follow", Switch).value
         self.refresh_worker(self.log_service if follow else None)
@@ -255,7 +285,7 @@ class MonitorScreen(WizardScreen):
         self.last_good = snap.taken_at
         for change in self.history.add(snap):
             self.notify(change, title="Deployment changed", severity="warning")
-        self.query_one("#freshness", Static).update(freshness(snap))
+        self.query_one("#freshness", Static).update(freshness(snap, self._deploying()))
         for table_id in ("#pools", "#services", "#endpoints"):
             self.query_one(table_id).remove_class("-stale")
         self.show_pools(snap)
@@ -267,6 +297,8 @@ class MonitorScreen(WizardScreen):
         )
         if logs is not None and log_service == self.log_service:
             self.add_log_lines(logs)
+        if self.again:  # asked for while this one ran: what it read may predate the ask
+            self.action_refresh()
 
     def show_pools(self, snap: Snapshot) -> None:
         table = self.query_one("#pools", DataTable)
