@@ -144,6 +144,12 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
         "No compute pools or services of it in the account (a teardown keeping the database "
         "leaves that): 'spcs-wizard deploy --rehearsal' makes them.",
     ]
+    # Asked of a deployment that is not there: said, exit 3 (as status says it), not 1.
+    nothing = _run(tmp_path, "query", "--rehearsal", demo.QUESTION)
+    assert nothing.returncode == 3
+    assert nothing.stderr == (
+        "Error: MILVUS_DEMO.PUBLIC.MILVUS does not exist or has no endpoints: deploy first\n"
+    )
     assert "Traceback" not in status.stderr + answer.stderr + gone.stderr + empty.stderr
 
 
@@ -158,7 +164,7 @@ def test_a_rehearsal_account_is_open_in_one_process_at_a_time(tmp_path: Path) ->
         assert refused.value.holder == f"process {watch.pid}: spcs-wizard status"
         assert second.emulator is None
         command = _run(tmp_path, "status", "--rehearsal")
-        assert command.returncode == 1
+        assert command.returncode == 2  # nothing was done, as `rehearse` says it
         assert command.stdout == ""
         assert command.stderr == (
             f"Error: the rehearsal emulator could not start: the rehearsal account in "

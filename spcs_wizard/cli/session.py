@@ -102,7 +102,8 @@ def rehearsal_target(home: Path, services: bool) -> Iterator[Target]:
     try:
         place.start()
     except OSError as exc:  # in use by another process (it is named), or not writable
-        raise click.ClickException(f"the rehearsal emulator could not start: {exc}") from None
+        # Nothing was done: exit 2, as `rehearse` does for the same.
+        raise ConfigurationError(f"the rehearsal emulator could not start: {exc}") from None
     try:
         if services:  # its Milvus starts again with it; what does not serve is said later
             place.until_serving()

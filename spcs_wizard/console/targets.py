@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from spcs_wizard.console.console import Console
 from spcs_wizard.console.embedders import embedder_for
-from spcs_wizard.console.transport import ConsoleError, NotReachableNowError
+from spcs_wizard.console.transport import NotReachableNowError
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
@@ -37,8 +37,8 @@ def endpoint_console(
     url = next(
         (str(r.get("ingress_url") or "") for r in rows if r.get("name") == MILVUS_ENDPOINT), ""
     )
-    if not rows:
-        raise ConsoleError(
+    if not rows:  # not there now (never made, or torn down): said like a suspended one
+        raise NotReachableNowError(
             f"{n.in_schema(n.milvus_service)} does not exist or has no endpoints: deploy first"
         )
     if "." not in url or " " in url:
