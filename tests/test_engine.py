@@ -745,6 +745,13 @@ def test_both_pools_start_together_and_images_overlap_their_start(world: World) 
     waits = [e.step_id for e in world.events if type(e).__name__ == "StepWaiting"]
     assert "wait-pool-milvus" in waits
     assert "wait-pool-jupyter" not in waits
+    # The wait's last word is how it ended (ready), not its last poll before that.
+    said = [e.detail for e in world.events if isinstance(e, StepWaiting)]
+    last = [d for d, step in zip(said, waits, strict=True) if step == "wait-pool-milvus"][-1]
+    assert last in (
+        "ALICE_MILVUS_COMPUTE_POOL state=IDLE",
+        "ALICE_MILVUS_COMPUTE_POOL state=ACTIVE",
+    )
 
 
 def test_a_lookalike_that_show_like_also_lists_is_neither_ours_nor_in_the_way(

@@ -66,6 +66,8 @@ class Waiter:
             except ProgrammingError as exc:
                 raise failure(step, exc) from None
             if step.check.satisfied_by(rows):
+                if attempt > 1:  # what it waited on is said ready, not left at its last wait
+                    self.on_event(StepWaiting(step.id, describe_rows(rows), attempt))
                 return
             self._wake(step, rows)
             failed = [r for r in rows if str(r.get("status")).upper() == "FAILED"]
