@@ -145,9 +145,15 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     no_yes = run(env, "teardown")
     assert no_yes.returncode == 2
     assert "--yes" in no_yes.stderr
-    gone = run(env, "teardown", "--yes", "--json")
+    gone = run(env, "teardown", "--yes")
     assert gone.returncode == 0, gone.stdout + gone.stderr
-    assert json.loads(gone.stdout.splitlines()[-1])["left"] == {}
+    last = gone.stdout.splitlines()[-1]
+    assert last.startswith("Removed ")
+    # what it left of others' (none) and what it kept of its own, and why
+    assert last.endswith(
+        " items; left 0 that spcs-wizard did not create. Kept: 3 account-wide (other "
+        "deployments may use them)."
+    ), last
     assert run(env, "status", "--json").returncode == 3
     twice = run(env, "teardown")  # no terminal, no --yes: nothing to ask about
     assert twice.returncode == 0, twice.stdout + twice.stderr

@@ -187,10 +187,17 @@ def teardown_command(
     elif outcome.ok and not outcome.removed and not left:
         printer.console.print(f"Nothing to remove: {deployment.deployment_id} is not deployed.")
     elif outcome.ok:
+        from spcs_wizard.engine.teardown import kept_by_options
+
         kept = [k for k, why in outcome.skipped.items() if why.startswith("adopted")]
+        options = kept_by_options(
+            session.plan(), keep_data=keep_data, include_shared=include_shared
+        )
         printer.console.print(
             f"Removed {len(outcome.removed)} items; left {len(left)} that spcs-wizard did not "
-            f"create" + (f", and kept {len(kept)} adopted ({', '.join(kept)})." if kept else ".")
+            f"create"
+            + (f", and kept {len(kept)} adopted ({', '.join(kept)})." if kept else ".")
+            + (f" Kept: {'; '.join(options)}." if options else "")
         )
     if not outcome.ok:
         sys.exit(exit_codes.FAILURE)

@@ -70,12 +70,10 @@ def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False
     return plan.teardown(keep_data=keep_data, include_shared=include_shared)
 
 
-def scope_line(plan: Plan, *, keep_data: bool, include_shared: bool) -> str:
-    """What a teardown with these options would consider and what it would keep, in
-    words: each option's effect said, so a switch turned by mistake shows."""
+def kept_by_options(plan: Plan, *, keep_data: bool, include_shared: bool) -> list[str]:
+    """What these options keep out of a teardown, in words ("3 account-wide (other
+    deployments may use them)"), as the plan's own teardown decides it."""
     every = len(preview(plan, include_shared=True))
-    chosen = preview(plan, keep_data=keep_data, include_shared=include_shared)
-    # What each option takes out of the list, as the plan's own teardown decides it.
     data = every - len(preview(plan, keep_data=True, include_shared=True))
     shared = every - len(preview(plan))
     kept = [
@@ -84,11 +82,18 @@ def scope_line(plan: Plan, *, keep_data: bool, include_shared: bool) -> str:
         if not include_shared and shared
         else "",
     ]
+    return [k for k in kept if k]
+
+
+def scope_line(plan: Plan, *, keep_data: bool, include_shared: bool) -> str:
+    """What a teardown with these options would consider and what it would keep, in
+    words: each option's effect said, so a switch turned by mistake shows."""
+    chosen = preview(plan, keep_data=keep_data, include_shared=include_shared)
     line = (
         f"{len(chosen)} items of {plan.deployment.deployment_id} would be checked and removed "
         "if spcs-wizard made them."
     )
-    said = [k for k in kept if k]
+    said = kept_by_options(plan, keep_data=keep_data, include_shared=include_shared)
     return line + (f" Kept: {'; '.join(said)}." if said else "")
 
 
