@@ -22,7 +22,7 @@ from spcs_wizard.tui.widgets.checklist import Checklist
 from tests.test_emulator_registry import Podman, podman  # noqa: F401 - fixture
 from tests.test_images import our_builder
 from tests.tools import require_tool
-from tests.wizard_harness import table_text, text_of, until
+from tests.wizard_harness import table_text, text_of, until, until_deployed
 
 
 @pytest.fixture
@@ -128,8 +128,7 @@ async def flow(
 
         # Deploy: every step ticks; what the build step made is checked, not redone.
         await pilot.click("#start")
-        next_button = app.screen.query_one("#next", Button)
-        await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
+        await until_deployed(pilot, app, timeout=300)
         checklist = app.screen.query_one(Checklist)
         assert checklist.states["image-milvus"] == "skipped"
         assert checklist.states["service-milvus"] == "done"

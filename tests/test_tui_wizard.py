@@ -35,6 +35,7 @@ from tests.wizard_harness import (
     shown_line,
     text_of,
     until,
+    until_deployed,
     until_said,
     visit,
     visit_composed,
@@ -215,8 +216,7 @@ def test_a_failed_step_shows_why_and_retry_resumes(
             assert checklist.states["database"] == "todo"  # nothing after it ran
             assert app.screen.query_one("#next", Button).disabled
             await pilot.click("#start")  # the fault fired once: the retry goes through
-            next_button = app.screen.query_one("#next", Button)
-            await until(pilot, lambda: not next_button.disabled, what="deployed")
+            await until_deployed(pilot, app)
             assert checklist.states["role"] == "skipped"  # done by the first run
             assert checklist.states["warehouse"] == "done"
 
@@ -289,8 +289,7 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
             await until(pilot, lambda: not start.disabled, what="Retry again")
             await until(pilot, lambda: not start.has_class("-active"), what="released")
             await pilot.click("#start")  # the retry resumes them and goes on
-            next_button = app.screen.query_one("#next", Button)
-            await until(pilot, lambda: not next_button.disabled, what="deployed")
+            await until_deployed(pilot, app)
             assert not isinstance(app.screen, ConfirmDialog)  # a success offers nothing
             assert pool_states() <= {"IDLE", "ACTIVE"}
 
@@ -307,8 +306,11 @@ def test_the_monitor_watches_a_deploy_live_and_looks_again_as_its_steps_end(
     from spcs_wizard.tui.screens.monitor import MonitorScreen
 
     monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))
-    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=600, registry=False)
+    rehearsal = Rehearsal(tmp_path / "rehearsal", speed=30, registry=False)
     rehearsal.start()
+    # Milvus' pool held STARTING: the deploy waits with pools and no services ("partly
+    # deployed") until the Monitor has been seen to say so; then it goes on.
+    rehearsal.started.stick_pool("MILVUS_COMPUTE_POOL")
     context = WizardContext(rehearsal=rehearsal, connected_as="ADMIN", refresh_seconds=3600)
 
     async def scenario() -> None:
@@ -328,6 +330,8 @@ def test_the_monitor_watches_a_deploy_live_and_looks_again_as_its_steps_end(
             await until(pilot, lambda: said("partly deployed: the deploy is under way"),
                         what="under way")  # fmt: skip
             assert app.job is not None
+            assert app.job.running
+            rehearsal.started.release_pool("MILVUS_COMPUTE_POOL")
             await until(pilot, lambda: app.job is not None and app.job.finished, what="done")
             assert app.job.ok
             await until(pilot, lambda: said("healthy"), what="healthy, at once")
@@ -1012,8 +1016,7 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             await pilot.click("#start")
             await until(pilot, lambda: dialog_up(app), what="cost")
             await pilot.click("#yes")
-            next_button = app.screen.query_one("#next", Button)
-            await until(pilot, lambda: not next_button.disabled, timeout=300, what="deployed")
+            await until_deployed(pilot, app, timeout=300)
             assert not isinstance(app.screen, SecretsDialog)  # known since Build
             screens.append(app.export_screenshot())
         for key in keys:

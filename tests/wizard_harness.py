@@ -34,6 +34,24 @@ async def until(
         await pilot.pause(0.05)
 
 
+async def until_deployed(pilot: Pilot[None], app: App[None], timeout: float = 120.0) -> None:
+    """Until the wizard's deploy has ended, and ended well, with Next on (Next is on
+    while it runs too: it opens the Monitor to watch it)."""
+    from textual.widgets import Button
+
+    from spcs_wizard.tui.app import WizardApp
+
+    assert isinstance(app, WizardApp)
+
+    def ended() -> bool:
+        return app.job is not None and app.job.title == "Deploy" and app.job.finished
+
+    await until(pilot, ended, timeout=timeout, what="the deploy's end")
+    assert app.job is not None
+    assert app.job.ok, app.job.message
+    assert not app.screen.query_one("#next", Button).disabled
+
+
 async def open_without_a_browser(pilot: Pilot[None], app: App[None]) -> str:
     """Press `o` where no browser exists (a server; the one boundary stood in for here:
     Python's browser lookup finding none); returns what was copied instead."""

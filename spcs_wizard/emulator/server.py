@@ -246,6 +246,15 @@ class Emulator:
         self.faults.stuck_pools.add(pool.upper())
         self._apply_object_faults()
 
+    def release_pool(self, pool: str) -> None:
+        """The fault ends: a pool held STARTING starts, on the clock, from its creation."""
+        self.faults.stuck_pools.discard(pool.upper())
+        with self.account.lock:
+            for obj in self.account.of_kind("COMPUTE POOL"):
+                if obj.short == pool.upper():
+                    obj.props.pop("STUCK", None)
+            self.account.save()
+
     def fail_service(self, service: str) -> None:
         """Fault: the service's containers fail (and restart) from now on."""
         self.faults.failing_services.add(service.upper())

@@ -184,7 +184,7 @@ class MonitorScreen(WizardScreen):
         self._runner: SqlRunner | None = None
         self.refreshes = 0
         self.refreshing = False
-        self.again = False  # a refresh asked for while one ran
+        self.again = False  # the job changed the account while a refresh ran
         self.query_one("#pools", DataTable).add_columns(
             "pool", "state", "family", "nodes", "auto-suspend"
         )
@@ -218,10 +218,15 @@ class MonitorScreen(WizardScreen):
         job itself is not shown here (the app says how it ended)."""
         from spcs_wizard.engine.events import StepDone
 
+        if not self.is_mounted:  # pushed, not mounted yet: its mount looks first anyway
+            return False
         if job.tells_of(self.wizard.job_subject) and (
             kind == "finished" or isinstance(item, StepDone)
         ):
-            self.action_refresh()
+            if self.refreshing:  # what it reads may predate the change: once more after
+                self.again = True
+            else:
+                self.action_refresh()
         return False
 
     def _deploying(self) -> bool:
@@ -237,9 +242,8 @@ class MonitorScreen(WizardScreen):
 
     def action_refresh(self) -> None:
         """Start a refresh unless one is under way (a slow account must not pile up
-        refreshes on one connection); then one more once it is done, as asked."""
+        refreshes on one connection)."""
         if self.refreshing:
-            self.again = True
             return
         self.again = False
         self.refreshing = True
@@ -297,7 +301,7 @@ class MonitorScreen(WizardScreen):
         )
         if logs is not None and log_service == self.log_service:
             self.add_log_lines(logs)
-        if self.again:  # asked for while this one ran: what it read may predate the ask
+        if self.again:  # the job changed the account while this one read it
             self.action_refresh()
 
     def show_pools(self, snap: Snapshot) -> None:
