@@ -35,16 +35,24 @@ async def until(
 
 
 async def until_deployed(pilot: Pilot[None], app: App[None], timeout: float = 120.0) -> None:
-    """Until the wizard's deploy has ended, and ended well, with Next on (Next is on
-    while it runs too: it opens the Monitor to watch it)."""
+    """Until the wizard's deploy has ended well, with Next on (Next is on while it runs
+    too: it opens the Monitor to watch it). An earlier deploy that failed (the one a
+    Retry follows) is not taken for it."""
     from textual.widgets import Button
 
     from spcs_wizard.tui.app import WizardApp
 
     assert isinstance(app, WizardApp)
+    before = app.job if app.job is not None and app.job.finished else None
 
     def ended() -> bool:
-        return app.job is not None and app.job.title == "Deploy" and app.job.finished
+        job = app.job
+        return (
+            job is not None
+            and job.title == "Deploy"
+            and job.finished
+            and (job.ok or job is not before)
+        )
 
     await until(pilot, ended, timeout=timeout, what="the deploy's end")
     assert app.job is not None
