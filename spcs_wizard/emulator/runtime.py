@@ -18,6 +18,7 @@ function: a real deployment is reached through its ingress URL.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -110,7 +111,10 @@ class ServiceRuntime:
 
     def _loop(self) -> None:
         while not self._stop.wait(0.2):
-            self.reconcile()
+            try:
+                self.reconcile()
+            except Exception:  # one bad look must not end the loop: nothing would start
+                logging.getLogger("spcs_wizard.emulator").exception("runtime reconcile failed")
 
     def wanted(self) -> dict[str, Obj]:
         """Milvus services whose containers have started by the clock (READY once they
