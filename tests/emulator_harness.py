@@ -18,6 +18,7 @@ from snowflake.connector import SnowflakeConnection
 from snowflake.connector.errors import ProgrammingError
 
 from spcs_wizard.emulator import lifecycle
+from spcs_wizard.emulator.catalog import Obj
 from spcs_wizard.emulator.faults import StatementFault
 from spcs_wizard.emulator.server import Emulator
 from spcs_wizard.model.names import dns_domain
@@ -43,11 +44,16 @@ def until(holds: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+def service_named(emulator: Emulator, service: str) -> Obj:
+    """The emulator's record of the service whose short name is ``service``."""
+    return next(s for s in emulator.account.of_kind("SERVICE") if s.short == service)
+
+
 def service_status(emulator: Emulator, service: str) -> str:
     """The status of the service named ``service`` (its short name), as SHOW SERVICES
     would say it now."""
     with emulator.account.lock:
-        svc = next(s for s in emulator.account.of_kind("SERVICE") if s.short == service)
+        svc = service_named(emulator, service)
         now, settings = emulator.clock.now(), emulator.settings
         return lifecycle.service_state(emulator.account, svc, now, settings).status
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from pymilvus import MilvusClient
 from snowflake.connector import SnowflakeConnection
 
 from spcs_wizard.emulator.server import Emulator
-from tests.emulator_harness import connect, rows
+from tests.emulator_harness import connect, rows, service_named, until
 
 SPEC = """spec:
   containers:
@@ -91,18 +90,23 @@ def _serves(address: str) -> bool:
 def _until_ready(emulator: Emulator, con: SnowflakeConnection) -> list[tuple[str, str, str]]:
     """SHOW SERVICE CONTAINERS, polled (60 s at most), until the container is READY; at
     that moment Milvus Lite must accept connections. Returns what was seen before."""
-    svc = next(s for s in emulator.account.of_kind("SERVICE") if s.short == "MILVUS")
-    seen, deadline = [], time.monotonic() + 60
-    while time.monotonic() < deadline:
-        now = _containers(con)
-        if now[0][1] == "READY":
-            served = emulator.runtime.served[svc.fqn]
-            assert _serves(f"127.0.0.1:{served.port}"), "READY before Milvus Lite serves"
-            assert now[0][0] == "RUNNING"
-            return seen
-        seen.append(now[0])
-        time.sleep(0.02)
-    raise AssertionError(f"never READY; last seen: {seen[-1:]}")
+    svc = service_named(emulator, "MILVUS")
+    seen: list[tuple[str, str, str]] = []
+    ready: list[tuple[str, str, str]] = []
+
+    def holds() -> bool:
+        now = _containers(con)[0]
+        if now[1] != "READY":
+            seen.append(now)
+            return False
+        served = emulator.runtime.served[svc.fqn]
+        assert _serves(f"127.0.0.1:{served.port}"), "READY before Milvus Lite serves"
+        ready.append(now)
+        return True
+
+    until(holds, "never READY", timeout=60)
+    assert ready[0][0] == "RUNNING"
+    return seen
 
 
 def test_a_started_milvus_container_is_ready_only_once_milvus_serves(
@@ -122,7 +126,7 @@ def test_a_started_milvus_container_is_ready_only_once_milvus_serves(
     assert seen
     assert set(seen) == {waiting}
     # Milvus ends (killed): the container is not READY again until a new one serves.
-    svc = next(s for s in emulator.account.of_kind("SERVICE") if s.short == "MILVUS")
+    svc = service_named(emulator, "MILVUS")
     served = emulator.runtime.served[svc.fqn]
     os.kill(served.process.pid, signal.SIGKILL)
     served.process.wait()

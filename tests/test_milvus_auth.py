@@ -33,7 +33,7 @@ from spcs_wizard.model.plan import build_plan
 from spcs_wizard.specs.render import gateway_program, render
 from spcs_wizard.specs.validate import validate_text
 from spcs_wizard.tui.context import WizardContext
-from tests.emulator_harness import connect, until_running
+from tests.emulator_harness import connect, service_named, until_running
 
 CANARY = "Canary-root-pw-5b9e1c7d"  # a test value: must never reach disk in plain text
 
@@ -336,10 +336,6 @@ def auth_rehearsal(
     rehearsal.stop()
 
 
-def _milvus(emulator: Emulator) -> Any:
-    return next(s for s in emulator.account.of_kind("SERVICE") if s.short == "MILVUS")
-
-
 @pytest.mark.long
 def test_the_console_reaches_milvus_through_the_gateway_and_milvus_refuses_others(
     auth_rehearsal: tuple[Rehearsal, WizardContext], tmp_path: Path
@@ -363,7 +359,7 @@ def test_the_console_reaches_milvus_through_the_gateway_and_milvus_refuses_other
         text = str(next(iter(logged.values())))
         assert "[gateway] gateway: POST /v2/vectordb/collections/list" in text
         assert CANARY not in text
-        svc = _milvus(emulator)
+        svc = service_named(emulator, "MILVUS")
         rest = emulator.runtime.http_address(svc, "grpc")  # Milvus' own port, 19530
         assert rest is not None
         url = f"http://{rest}"
