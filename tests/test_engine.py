@@ -746,8 +746,8 @@ def test_both_pools_start_together_and_images_overlap_their_start(world: World) 
     assert "wait-pool-milvus" in waits
     assert "wait-pool-jupyter" not in waits
     # The wait's last word is how it ended (ready), not its last poll before that.
-    said = [e.detail for e in world.events if isinstance(e, StepWaiting)]
-    last = [d for d, step in zip(said, waits, strict=True) if step == "wait-pool-milvus"][-1]
+    said = [e for e in world.events if isinstance(e, StepWaiting)]
+    last = [e.detail for e in said if e.step_id == "wait-pool-milvus"][-1]
     assert last in (
         "ALICE_MILVUS_COMPUTE_POOL state=IDLE",
         "ALICE_MILVUS_COMPUTE_POOL state=ACTIVE",
