@@ -1,11 +1,15 @@
-"""The garbage collector is held off while the wizard starts, and only then
-(spcs_wizard/tui/start_up.py): it runs again once the first screen is drawn, after an app
-that ends before that, and after a `tui` command that stops before any app."""
+"""What the wizard does as it starts. The garbage collector is held off while it
+starts, and only then (spcs_wizard/tui/start_up.py): it runs again once the first screen
+is drawn, after an app that ends before that, and after a `tui` command that stops before
+any app. The work after the first frame imports only what it needs."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +160,45 @@ def test_a_step_screen_is_styled_as_it_mounts_not_again_as_it_is_first_shown(
 
     app = WizardApp(WizardContext())
     asyncio.run(scenario())
+
+
+# The wizard on a fresh machine, until the work after its first frame is over (the cost
+# worked out, the look at the known deployments ended): then the modules it loaded.
+SETTLED = """
+import sys
+from spcs_wizard.tui.app import WizardApp
+from spcs_wizard.tui.widgets.cost_table import CostTable
+
+class Watched(WizardApp):
+    def on_mount(self):
+        self.set_interval(0.05, self._settled)
+
+    def _settled(self):
+        costs = list(self.screen.query(CostTable))
+        if costs and not costs[0].pending and not self._looking:  # (the look began first)
+            print(sorted(m for m in sys.modules if m.startswith("spcs_wizard.")))
+            self.exit()
+
+Watched().run(headless=True)
+"""
+
+
+def test_a_first_start_loads_neither_the_emulator_nor_the_plan(tmp_path: Path) -> None:
+    """With no deployment known yet, the look after the first frame reads that there is
+    none and stops: the rehearsal is made without its emulator's modules (a fifth of a
+    second of work on 2 cores, taking turns with the first screen: docs/performance.md),
+    and the plan's modules wait for a record to read."""
+    env = os.environ | {"SPCS_WIZARD_HOME": str(tmp_path / "home"), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", SETTLED],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert "spcs_wizard.workshop.workshop" in loaded, loaded  # the look ran
+    assert "spcs_wizard.model.deployment" in loaded, loaded  # the cost was worked out
+    assert "spcs_wizard.emulator" not in loaded, loaded
+    assert "spcs_wizard.engine.deployment_session" not in loaded, loaded

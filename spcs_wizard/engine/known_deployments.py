@@ -151,21 +151,26 @@ def known(rehearsal_dir: Path) -> list[KnownDeployment]:
     """Every deployment this machine has a record of and something made, the last used
     first: the real accounts' (under the state home) and the rehearsal's (under
     ``rehearsal_dir``)."""
-    from spcs_wizard.engine.deployment_session import DeploymentSession, Target
-    from spcs_wizard.engine.rehearsal import Rehearsal
-
-    rehearsal = Rehearsal(directory=rehearsal_dir)  # not started: only its paths are used
     found = []
     for root in (state_home() / "deployments", rehearsal_dir / "deployments"):
         for directory in sorted(root.glob("*")) if root.is_dir() else ():
             read = _read(directory)
             if read is None:
                 continue
+            # (Imported once there is a record: a first start has none, and the plan's
+            # modules are a fair part of the work just after the wizard's first frame.)
+            from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+            from spcs_wizard.engine.rehearsal import Rehearsal
+
             deployment, connection, last_used = read
             in_rehearsal = root.parent == rehearsal_dir
             if in_rehearsal != (connection is None):
                 continue  # a record copied between the two places: not where it says
-            target = Target(rehearsal=rehearsal) if in_rehearsal else Target(connection)
+            target = (
+                Target(rehearsal=Rehearsal(directory=rehearsal_dir))  # not started: its paths
+                if in_rehearsal
+                else Target(connection)
+            )
             session = DeploymentSession(target, deployment)
             try:
                 record = session.record()

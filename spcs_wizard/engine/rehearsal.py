@@ -20,17 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spcs_wizard.emulator.faults import Faults
-from spcs_wizard.emulator.registry import find_registry_binary
-from spcs_wizard.emulator.server import Emulator
-from spcs_wizard.emulator.settings import EmulatorSettings
 from spcs_wizard.engine.account_lock import AccountInUseError, AccountLock
-from spcs_wizard.model.registry import repository_path
 from spcs_wizard.paths import state_home
 
 if TYPE_CHECKING:
     from snowflake.connector import SnowflakeConnection
 
+    from spcs_wizard.emulator.server import Emulator
     from spcs_wizard.model.deployment import Deployment
     from spcs_wizard.model.step import Step
 
@@ -77,6 +73,14 @@ class Rehearsal:
             raise
 
     def _start_emulator(self) -> Emulator:
+        # The emulator's modules (its server, registry, spec validation) are imported only
+        # here: a rehearsal is made at the wizard's start to find its deployments, and
+        # most starts never start one (a fifth of a second of work, docs/performance.md).
+        from spcs_wizard.emulator.faults import Faults
+        from spcs_wizard.emulator.registry import find_registry_binary
+        from spcs_wizard.emulator.server import Emulator
+        from spcs_wizard.emulator.settings import EmulatorSettings
+
         password = secrets.token_urlsafe(24)
         settings = EmulatorSettings(
             state_dir=self.directory / "account",
@@ -158,6 +162,8 @@ class Rehearsal:
     def record_image(self, deployment: Deployment, step: Step, context_dir: Path) -> str:
         """Images without a build: record the image as pushed, with a digest derived from
         its build context so a changed context gives a new digest."""
+        from spcs_wizard.model.registry import repository_path
+
         svc = deployment.image(step.id.removeprefix("image-"))
         digest = "sha256:" + context_digest(context_dir / svc.image)
         self.started.add_image(repository_path(deployment), svc.image, svc.tag, digest)

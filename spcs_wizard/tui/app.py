@@ -207,7 +207,6 @@ class WizardApp(WizardAppBase):
 
     def _look_around(self) -> None:
         from spcs_wizard.engine.account_lock import AccountInUseError
-        from spcs_wizard.engine.deployment_session import DeploymentSession, Target
         from spcs_wizard.engine.known_deployments import (
             LiveStatus,
             can_probe_quietly,
@@ -237,6 +236,9 @@ class WizardApp(WizardAppBase):
                             self._live_seen, k.key, LiveStatus("open elsewhere", None, exc.what)
                         )
                         continue
+                # (Imported once there is one to look at: most first starts have none.)
+                from spcs_wizard.engine.deployment_session import DeploymentSession, Target
+
                 target = Target(rehearsal=rehearsal) if k.rehearsal else Target(k.connection_name)
                 session = DeploymentSession(target, k.deployment)
                 self._from_thread(self._live_seen, k.key, probe(session, session.connect))
