@@ -373,6 +373,36 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
     assert deployed.deployment.deployment_id == "MILVUS_DEMO"
 
 
+def test_a_rehearsal_deployment_read_starting_as_the_wizard_starts_is_looked_at_again(
+    deployed_wizard,  # type: ignore[no-untyped-def]
+) -> None:
+    """The wizard started again: the rehearsal's emulator starts its Milvus again with it
+    (seconds, in real time), so the first look reads "starting". Once Milvus serves, the
+    row says "running"; it used to stay "starting" until the next look (a step later)."""
+    rehearsal, _ = deployed_wizard
+    rehearsal.stop()
+    rehearsal.start()  # as a new wizard's look does: Milvus Lite starts, not serving yet
+    assert not rehearsal.until_serving(0)
+    other = with_settings(Deployment(), {"prefix": "ZED_"}, "test")
+    app = WizardApp(WizardContext(chosen=other, rehearsal=rehearsal))
+    seen: list[str] = []
+    shown = app._live_seen
+
+    def noted(key: str, live) -> None:  # type: ignore[no-untyped-def]
+        seen.append(live.condition)
+        shown(key, live)
+
+    app._live_seen = noted  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = await picked_from_welcome(pilot, app, "running")
+            assert "MILVUS_DEMO | rehearsal | deployed | running | 0.22" in table_text(table)
+            assert seen == ["starting", "running"]
+
+    asyncio.run(scenario())
+
+
 def test_a_look_still_running_as_the_wizard_closes_ends_without_a_thread_failing(
     deployed_wizard,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,

@@ -222,6 +222,7 @@ class WizardApp(WizardAppBase):
             rehearsal = wizard.made_rehearsal()  # not started unless a look needs it
             found = known(rehearsal.directory)
             self._from_thread(self._known_read, found)
+            starting = []  # rehearsal deployments seen starting: looked at again below
             for k in found:
                 if not self.is_running:
                     break  # the wizard closed: nobody to show the rest to
@@ -241,7 +242,17 @@ class WizardApp(WizardAppBase):
 
                 target = Target(rehearsal=rehearsal) if k.rehearsal else Target(k.connection_name)
                 session = DeploymentSession(target, k.deployment)
-                self._from_thread(self._live_seen, k.key, probe(session, session.connect))
+                live = probe(session, session.connect)
+                self._from_thread(self._live_seen, k.key, live)
+                if k.rehearsal and live.condition == "starting":
+                    starting.append((k.key, session))
+            # The rehearsal's emulator starts its Milvus again as it starts (seconds, in
+            # real time), so a deployment running before reads "starting" at first: once
+            # Milvus serves, its row says how it is (else "starting" until the next look).
+            if starting and self.is_running and rehearsal.until_serving():
+                for key, session in starting:
+                    if self.is_running:
+                        self._from_thread(self._live_seen, key, probe(session, session.connect))
         except Exception:  # the list is a convenience: never a crash
             logging.getLogger("spcs_wizard").exception("looking at the known deployments")
         finally:
