@@ -87,6 +87,16 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     urls = _run(tmp_path, "endpoints", "--rehearsal", "--json")
     assert urls.returncode == 0, urls.stderr
     assert {e["service"] for e in json.loads(urls.stdout) if e["url"]} == {"MILVUS", "JUPYTER"}
+    # Into a pipe at Rich's default 80 columns, a table takes the width it needs: each
+    # public URL stays whole on its line, as a script reading `status` needs (the URL
+    # column used to fold it in two), and the long lines of a command are not broken.
+    narrow = run_command(
+        "status", "--rehearsal", env=_env(tmp_path) | {"COLUMNS": "80"}, cwd=tmp_path
+    )
+    lines = narrow.stdout.splitlines()
+    for e in json.loads(urls.stdout):
+        assert any(e["link"] in line for line in lines), narrow.stdout
+    assert max(len(line) for line in lines) > 80
 
     # The console reaches the rehearsal's Milvus through its endpoint: the rows the
     # rehearsal loaded are there (not loaded again), and the seed's answer comes first.

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
+from spcs_wizard.cli.out_console import OutConsole
 from spcs_wizard.cli.wizard_start import interactive
 
 if TYPE_CHECKING:  # (the engine's modules load when used: `spcs-wizard tui` starts sooner)
@@ -285,7 +285,7 @@ class EventPrinter:
 
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self.console = Console(highlight=False)
+        self.console = OutConsole(highlight=False)
         self.bars: PushBars | None = None
         self._image = "image"  # the image step under way
 

@@ -8,13 +8,14 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 import click
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
 from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import FiniteRange, deployment_options
+from spcs_wizard.cli.out_console import OutConsole
 from spcs_wizard.cli.session import connection_option, open_runner, same_target
 from spcs_wizard.engine.operations import PublicEndpoint, unassigned
 from spcs_wizard.model.cost import starting_note
@@ -111,10 +112,10 @@ def status_command(
         if watch and not as_json and not sys.stdout.isatty():
             # A file or a pipe: Live would write nothing until the end. One look per
             # refresh instead, each appended as it comes.
-            console = Console()
+            console = OutConsole()
             try:
                 while True:
-                    console.print(render_snapshot(snap))
+                    console.print_whole(render_snapshot(snap))
                     sys.stdout.flush()
                     time.sleep(interval)
                     snap = _take(runner, deployment, target)
@@ -139,13 +140,13 @@ def status_command(
     if as_json:
         click.echo(json.dumps(snap.to_dict(), indent=2))
     elif not snap.pools and not snap.services:  # no empty tables: what there is to do
-        Console().print(headline(snap))
+        OutConsole().print(headline(snap))
         click.echo(
             "No compute pools or services of it in the account (a teardown keeping the "
             f"database leaves that): 'spcs-wizard deploy {same_target(target)}' makes them."
         )
     else:
-        Console().print(render_snapshot(snap))
+        OutConsole().print_whole(render_snapshot(snap))
     if not snap.healthy:
         sys.exit(exit_codes.PARTIAL)
 
@@ -284,7 +285,7 @@ def preflight_command(deployment: Deployment, target: Target, as_json: bool) -> 
     if as_json:
         click.echo(json.dumps([f.__dict__ for f in findings], indent=2))
     else:
-        console = Console(highlight=False)
+        console = OutConsole(highlight=False)
         for f in findings:
             mark = "[green]✓[/]" if f.ok else "[bold red]✗[/]"
             console.print(f"{mark} {f.check}: {f.detail}")
