@@ -1253,7 +1253,8 @@ def test_every_footer_key_and_palette_action_runs_on_every_step(
                     await pilot.press("enter")  # run it
                     pressed.append((step, title))
                     await settle(pilot, app, step)
-                await search_palette(pilot, app, "Go to: Teardown")
+                elsewhere = "Welcome" if step == "teardown" else "Teardown"  # (not here)
+                await search_palette(pilot, app, f"Go to: {elsewhere}")
                 await pilot.press("escape")
                 await settle(pilot, app, step)
                 finish = step == "teardown"  # its Next is Finish: it leaves the wizard
@@ -1294,6 +1295,7 @@ def test_every_palette_entry_runs_textuals_own_too(
     from textual.screen import ModalScreen
 
     from spcs_wizard.tui.screens.monitor import MonitorScreen
+    from spcs_wizard.tui.widgets.step_bar import STEPS
 
     _, context = deployed_wizard
     monkeypatch.setenv("HOME", str(tmp_path))  # the screenshot's Downloads, if it makes one
@@ -1306,6 +1308,10 @@ def test_every_palette_entry_runs_textuals_own_too(
             await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")
             titles = [c.title for c in app.get_system_commands(app.screen)]
             assert {"Theme", "Keys", "Maximize", "Screenshot", "Quit", "Help"} <= set(titles)
+            # Every other step, not the one shown.
+            assert [t for t in titles if t.startswith("Go to: ")] == [
+                f"Go to: {title}" for key, title in STEPS if key != "monitor"
+            ]
             for title in [t for t in titles if t != "Quit"] + ["Quit"]:
                 await search_palette(pilot, app, title)
                 await until(pilot, lambda t=title: listed(app).startswith(t), what=title)

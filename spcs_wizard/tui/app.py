@@ -367,7 +367,10 @@ class WizardApp(WizardAppBase):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        shown = getattr(screen, "STEP", None)  # (no way to go where one already is)
         for number, (key, title) in enumerate(STEPS, 1):
+            if key == shown:
+                continue
             yield SystemCommand(
                 f"Go to: {title}", f"Step {number} of {len(STEPS)}", lambda k=key: self.go(k)
             )
