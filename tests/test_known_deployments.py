@@ -612,6 +612,8 @@ def test_container_start_times_read_in_either_form_snowflake_gives() -> None:
     assert parse_time(None) is None
     snap = Snapshot("D", utc.timestamp() + 30, [], [], account_clock=utc.timestamp() + 150)
     assert snap.age("2025-11-24 15:58:00.000 +0000") == 150  # on the account's clock
+    fast = Snapshot("D", 0, [], [], account_clock=utc.timestamp() + 150, account_speed=30)
+    assert fast.age("2025-11-24 15:58:00.000 +0000") == 5  # in this machine's seconds
     assert Snapshot("D", utc.timestamp() + 30, [], []).age("2025-11-24T15:58:00Z") == 30
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.preflight import Finding
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.engine.runner import SqlRunner
-    from spcs_wizard.engine.snapshot import KeptReadings, Listing, Snapshot
+    from spcs_wizard.engine.snapshot import AccountClock, KeptReadings, Listing, Snapshot
     from spcs_wizard.engine.teardown import Teardown, TeardownOutcome
     from spcs_wizard.images.builder import Builder
     from spcs_wizard.images.push import PushEvent
@@ -57,10 +57,10 @@ class Target:
         return f"connection {self.connection_name}"
 
     @property
-    def account_clock(self) -> Callable[[], float] | None:
+    def account_clock(self) -> AccountClock | None:
         """The account's clock, when it is not this machine's: a rehearsal's runs fast,
         and the times its containers report are read against it."""
-        return self.rehearsal.started.clock.now if self.rehearsal is not None else None
+        return self.rehearsal.started.clock if self.rehearsal is not None else None
 
     def connect(self, ask_passcode: Callable[[], str | None] | None = None) -> SqlRunner:
         """A new connection; raises ``ConnectionFailedError`` with the reason."""

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from spcs_wizard.model.cost import pool_rate_now
 from spcs_wizard.model.identifiers import Identifier, qualified, string_literal
@@ -22,6 +21,14 @@ from spcs_wizard.model.identifiers import Identifier, qualified, string_literal
 if TYPE_CHECKING:
     from spcs_wizard.engine.runner import SqlRunner
     from spcs_wizard.model.deployment import Deployment
+
+
+class AccountClock(Protocol):
+    """An account's clock when it is not this machine's (a rehearsal's emulator)."""
+
+    speed: float  # its seconds to one of this machine's
+
+    def now(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -80,14 +87,17 @@ class Snapshot:
     # The account's clock at the same moment, which the containers' start times are on
     # (the rehearsal's runs fast); None: this machine's.
     account_clock: float | None = None
+    account_speed: float = 1.0  # the account's seconds to one of this machine's
 
     def age(self, when: str | None) -> float | None:
-        """Seconds from an account time (a container's start) to this snapshot."""
+        """Seconds of this machine's time from an account time (a container's start) to
+        this snapshot: a rehearsal's clock runs ``account_speed`` times faster, and a
+        minute here reads as a minute, not half an hour."""
         started = parse_time(when)
         if started is None:
             return None
         now = self.taken_at if self.account_clock is None else self.account_clock
-        return max(now - started, 0.0)
+        return max(now - started, 0.0) / self.account_speed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -362,7 +372,7 @@ class Listing:
 def take(
     runner: SqlRunner,
     d: Deployment,
-    account_clock: Callable[[], float] | None = None,
+    account_clock: AccountClock | None = None,
     kept: KeptReadings | None = None,
     listing: Listing | None = None,
 ) -> Snapshot:
@@ -391,5 +401,6 @@ def take(
         time.time(),
         pools,
         services,
-        None if account_clock is None else account_clock(),
+        None if account_clock is None else account_clock.now(),
+        1.0 if account_clock is None else account_clock.speed,
     )

@@ -80,14 +80,11 @@ def freshness(snap: Snapshot, deploying: bool = False) -> Text:
 
 
 def started(snap: Snapshot, when: str | None) -> str:
-    """How long a container has been up, on the account's clock, and since when in local
-    time ("3m ago 15:58"). A rehearsal's clock runs fast: its ages are its own, with no
-    local time (that would move back at each refresh)."""
+    """How long a container has been up and since when in local time ("3m ago 15:58"):
+    in this machine's time, a rehearsal's too (its account's clock runs fast)."""
     age = snap.age(when)
     if age is None:
         return "-"
-    if snap.account_clock is not None:
-        return f"{ago(age)} ago"
     return f"{ago(age)} ago {time.strftime('%H:%M', time.localtime(snap.taken_at - age))}"
 
 
