@@ -12,7 +12,7 @@ import keyring
 import pytest
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 from textual.pilot import Pilot
-from textual.widgets import Button, Collapsible, DataTable, Input, Select, Static
+from textual.widgets import Button, Collapsible, DataTable, Input, Label, Select, Static
 
 from spcs_wizard.credentials import keychain
 from spcs_wizard.emulator.server import Emulator
@@ -456,8 +456,14 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
             job = app.job
             assert job is not None
             assert not job.finished  # it ends under the question
+            line = app.screen.query_one("#quit-job", Static)
+            assert text_of(line).startswith("Deploy ")
             await until(pilot, lambda: job.finished, timeout=120, what="the deploy ended")
             assert isinstance(app.screen, QuitDialog)  # all of it under the question
+            # The question says it as it is now: ended, the line as the strip's.
+            await until(pilot, lambda: "finished after" in text_of(line), what="said ended")
+            title = text_of(app.screen.query_one("#quit-title", Label))
+            assert title == "Deploy has ended: either way the wizard closes now"
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="stayed")
             assert job.ok, job.summary()
@@ -471,6 +477,40 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
         asyncio.run(scenario())
     finally:
         rehearsal.stop()
+
+
+def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended() -> None:
+    """ctrl+q while a job runs: the question's line of the job moves with it (a step
+    done, its clock), and a job that ends while it is open is said ended. "Stop after
+    this step, then quit" then closes the wizard: it used to wait for the job's end,
+    which had already come, and the wizard stayed open saying it would close."""
+    from spcs_wizard.engine.events import StepDone, StepStarted
+    from spcs_wizard.engine.job import JobProgress
+    from spcs_wizard.tui.jobs import QuitDialog
+
+    async def scenario() -> None:
+        context = WizardContext()
+        app = WizardApp(context)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: bool(app.screen.query("#job-strip")), what="composed")
+            job = JobProgress.of("Deploy", ["role", "user"], subject=context.job_subject)
+            job.record("event", StepStarted("role", "Create the role"))
+            app.job = job  # (the job's feed: the entries below, as a deploy's thread sends)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            line = app.screen.query_one("#quit-job", Static)
+            assert text_of(line).startswith("Deploy 0/2 · role ")
+            app._job_entry(job, "event", StepDone("role", 1, 0.1))
+            app._job_entry(job, "event", StepStarted("user", "Create the user"))
+            await until(pilot, lambda: text_of(line).startswith("Deploy 1/2 · user "), what="on")
+            app._job_entry(job, "event", StepDone("user", 1, 0.1))
+            app._job_entry(job, "finished", (True, "done"))
+            await until(pilot, lambda: "finished after" in text_of(line), what="ended")
+            assert isinstance(app.screen, QuitDialog)
+            await pilot.click("#stop")
+            await until(pilot, lambda: not app.is_running, what="closed")
+
+    asyncio.run(scenario())
 
 
 def test_the_job_strip_cuts_a_long_wait_with_an_ellipsis(tmp_path: Path) -> None:

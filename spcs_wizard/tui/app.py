@@ -161,8 +161,12 @@ class WizardApp(WizardAppBase):
     def _show_job(self) -> None:
         from textual.widgets import Static
 
+        from spcs_wizard.tui.jobs import QuitDialog
+
         text = self.job_line()
         for screen in self.screen_stack:  # those under a dialog too
+            if isinstance(screen, QuitDialog):  # the question names the job as it is now
+                screen.show_job()
             for strip in screen.query("#job-strip").results(Static):
                 strip.update(text)
                 strip.display = bool(text)
@@ -185,7 +189,9 @@ class WizardApp(WizardAppBase):
             return
 
         def answered(choice: str | None) -> None:
-            if choice == "stop":
+            if choice in ("stop", "leave") and job.finished:  # it ended while asked
+                self.exit()
+            elif choice == "stop":
                 job.stop_requested = True
                 self._quit_after_job = True
                 self._show_job()

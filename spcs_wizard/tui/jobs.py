@@ -152,9 +152,10 @@ class QuitDialog(Dialog[str]):
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"{self.job.title} is running", classes="section")
+            yield Label(f"{self.job.title} is running", classes="section", id="quit-title")
+            yield Static(sentence(self.job.summary()), id="quit-job")
             yield Static(
-                f"{sentence(self.job.summary())}\n\nStop after this step: the step under way "
+                "Stop after this step: the step under way "
                 "finishes (a wait ends at once: it changes nothing), nothing more starts, "
                 "then the wizard closes. Leave it: the "
                 "wizard closes now and the step under way is cut short; the next start "
@@ -165,6 +166,17 @@ class QuitDialog(Dialog[str]):
                 for choice, label in self.CHOICES:
                     variant = "default" if choice == "no" else "warning"
                     yield Button(label, id=choice, variant=variant)
+
+    def show_job(self) -> None:
+        """The job as it is now, while the question is open (the app calls this as the
+        job moves, and each second for its clock): it may even end meanwhile."""
+        if not self.is_mounted:
+            return
+        self.query_one("#quit-job", Static).update(sentence(self.job.summary()))
+        if self.job.finished:
+            self.query_one("#quit-title", Label).update(
+                f"{self.job.title} has ended: either way the wizard closes now"
+            )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
