@@ -221,6 +221,7 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     assert _databases(emu) - before == {"WS_01_MILVUS_DEMO", "WS_02_MILVUS_DEMO", "WS_IMAGES"}
 
     status = run_command("workshop", "status", *ws, "--json", env=env)
+    assert status.returncode == 0, status.stderr  # everyone's runs
     rows = json.loads(status.stdout)
     assert [(r["attendee"], r["user"], r["condition"]) for r in rows] == [
         ("01", "WS_01_MILVUS_USER", "running"),
@@ -277,6 +278,7 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     assert once in suspended.stdout
     status = run_command("workshop", "status", *ws, "--json", env=env)
     assert {r["condition"] for r in json.loads(status.stdout)} == {"suspended"}
+    assert status.returncode == 3  # not running: needs attention, as `status` says
     resumed = run_command("workshop", "resume", *ws, env=env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "Workshop resume: 2 resumed" in resumed.stdout
@@ -803,6 +805,7 @@ def test_a_class_torn_down_keeping_its_data_says_so_and_a_second_teardown_ends_i
     )
     looked = run_command("workshop", "status", *ws, env=env)
     assert "0 of 2 running" in looked.stdout
+    assert looked.returncode == 3  # nobody's deployment runs
     assert "Pools shared by the class" not in looked.stdout  # they are gone
     for slug in ("01", "02"):
         assert f"  {slug} (attendee {slug}): not deployed (no user, no endpoint)" in looked.stdout

@@ -148,7 +148,7 @@ def provision_command(
 @click.option("--json", "as_json", is_flag=True, help="A JSON list, one object per attendee.")
 def status_command(name: str, connection_name: str | None, rehearsal: bool, as_json: bool) -> None:
     """One row per attendee: user, role, state, pools, services, restarts, credits an hour
-    now, endpoint and last error."""
+    now, endpoint and last error. Exit 3 when an attendee's deployment is not running."""
     from spcs_wizard.workshop.status import class_rows
 
     try:
@@ -160,13 +160,16 @@ def status_command(name: str, connection_name: str | None, rehearsal: bool, as_j
     rows = class_rows(room, looks)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows]))
-        return
-    from spcs_wizard.cli.workshop_view import status_table
+    else:
+        from spcs_wizard.cli.workshop_view import status_table
 
-    # Wrapped at words (the console soft-wraps: its one-line-per-attendee lines stay whole).
-    console.print(
-        status_table(room.workshop, rows, rehearsal=room.target.is_rehearsal), soft_wrap=False
-    )
+        # Wrapped at words (the console soft-wraps: its one-line-per-attendee lines stay
+        # whole).
+        console.print(
+            status_table(room.workshop, rows, rehearsal=room.target.is_rehearsal), soft_wrap=False
+        )
+    if any(r.condition != "running" for r in rows):  # needs attention, as `status` says
+        sys.exit(exit_codes.PARTIAL)
 
 
 # -- suspend, resume, teardown ------------------------------------------------------------
