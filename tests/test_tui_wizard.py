@@ -462,8 +462,12 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
             assert isinstance(app.screen, QuitDialog)  # all of it under the question
             # The question says it as it is now: ended, the line as the strip's.
             await until(pilot, lambda: "finished after" in text_of(line), what="said ended")
-            title = text_of(app.screen.query_one("#quit-title", Label))
-            assert title == "Deploy has ended: either way the wizard closes now"
+            dialog = app.screen
+            assert text_of(dialog.query_one("#quit-title", Label)) == "Deploy has ended"
+            assert "nothing runs now" in text_of(dialog.query_one("#question", Static))
+            assert str(dialog.query_one("#stop", Button).label) == "Quit"  # no step to stop
+            assert not dialog.query_one("#leave", Button).display  # nor a job to leave
+            assert app.focused is dialog.query_one("#no", Button)  # still on Cancel
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="stayed")
             assert job.ok, job.summary()
@@ -481,9 +485,10 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
 
 def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended() -> None:
     """ctrl+q while a job runs: the question's line of the job moves with it (a step
-    done, its clock), and a job that ends while it is open is said ended. "Stop after
-    this step, then quit" then closes the wizard: it used to wait for the job's end,
-    which had already come, and the wizard stayed open saying it would close."""
+    done, its clock), and a job that ends while it is open is said ended, its choice
+    then Quit. That closes the wizard: "Stop after this step, then quit" used to wait for
+    the job's end, which had already come, and the wizard stayed open saying it would
+    close."""
     from spcs_wizard.engine.events import StepDone, StepStarted
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.tui.jobs import QuitDialog
@@ -507,6 +512,7 @@ def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended()
             app._job_entry(job, "finished", (True, "done"))
             await until(pilot, lambda: "finished after" in text_of(line), what="ended")
             assert isinstance(app.screen, QuitDialog)
+            assert str(app.screen.query_one("#stop", Button).label) == "Quit"
             await pilot.click("#stop")
             await until(pilot, lambda: not app.is_running, what="closed")
 

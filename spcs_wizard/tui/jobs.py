@@ -173,10 +173,13 @@ class QuitDialog(Dialog[str]):
         if not self.is_mounted:
             return
         self.query_one("#quit-job", Static).update(sentence(self.job.summary()))
-        if self.job.finished:
-            self.query_one("#quit-title", Label).update(
-                f"{self.job.title} has ended: either way the wizard closes now"
+        if self.job.finished:  # nothing to stop or leave: quit, or stay
+            self.query_one("#quit-title", Label).update(f"{self.job.title} has ended")
+            self.query_one("#question", Static).update(
+                "It ended while this was open: nothing runs now. Quit, or stay (Cancel)."
             )
+            self.query_one("#stop", Button).label = "Quit"
+            self.query_one("#leave", Button).display = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
