@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -356,6 +357,11 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
             table = await picked_from_welcome(pilot, app, "running")
             row = table_text(table)
             assert "MILVUS_DEMO | rehearsal | deployed | running | 0.22" in row
+            # "last used" counts on while Welcome is open (it stayed as first shown).
+            key = app.known[0].key
+            used = str(table.get_cell(key, "last used"))
+            assert re.fullmatch(r"\d+s", used), used  # deployed seconds ago
+            await until(pilot, lambda: str(table.get_cell(key, "last used")) != used, what="on")
             kept = notices_kept(app)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, MonitorScreen), what="monitor")

@@ -96,6 +96,16 @@ class WelcomeScreen(WizardScreen):
         self.show_known()
         self.lock_mode()
         self.call_after_refresh(self._after_first_frame)
+        self.set_interval(1.0, self._last_used_moves)
+
+    def _last_used_moves(self) -> None:
+        """The list's "last used" counts on while the screen is open ("27s" stayed 27s)."""
+        if not self.wizard_app.known or not self.query("#known"):
+            return
+        table = self._known_table()
+        for k in self.wizard_app.known:
+            if k.key in table.rows:
+                table.update_cell(k.key, "last used", ago(time.time() - k.last_used))
 
     def _after_first_frame(self) -> None:
         self.wizard_app.look_around()
