@@ -65,9 +65,9 @@ class World:
 
     def _pause(self, seconds: float) -> None:
         """The engine's sleep: the emulator's clock moves on instead, and it is noted."""
-        # A wait backs off to 30 s: a deploy's waits pause a few dozen times, a pool stuck
-        # for its whole 20 minutes about 50. Hundreds mean a wait that stopped backing off
-        # and spins; it fails here, not after the emulator's clock has crept to the limit.
+        # A wait backs off to 10 s: a deploy's waits pause a few dozen times, a pool stuck
+        # for its whole 20 minutes about 125. Many hundreds mean a wait that stopped backing
+        # off and spins; it fails here, not after the emulator's clock crept to the limit.
         assert len(self.pauses) < 500, f"{len(self.pauses)} pauses: a wait spins"
         self.pauses.append(seconds)
         self.emu.clock.advance(seconds)

@@ -44,6 +44,12 @@ def failure(step: Step, exc: ConnectorError) -> StepFailedError:
     return StepFailedError(step_failed(step, exc))
 
 
+# Seconds between a wait's looks at most (they start at 1 s and grow). Each look is a
+# SHOW or DESCRIBE (no warehouse); its answer is the line every screen shows of the
+# deploy, which at 30 s still said STARTING of a pool the Monitor read ready.
+POLL_AT_MOST = 10.0
+
+
 @dataclass
 class Waiter:
     runner: SqlRunner
@@ -87,7 +93,7 @@ class Waiter:
             if self.should_stop():  # a wait changes nothing: it may end here
                 raise StoppedError
             self.sleep(delay)
-            delay = min(delay * 1.5, 30.0)
+            delay = min(delay * 1.5, POLL_AT_MOST)
 
     def _wake(self, step: Step, rows: list[dict[str, object]]) -> None:
         """A suspended pool or service never gets ready by waiting: resume it (a re-run

@@ -62,14 +62,20 @@ CONDITION_WORDS = {
     "not deployed": "not deployed (never made, or torn down)",
 }
 
+# ... and while the wizard's deploy of it runs (its strip says which step).
+DEPLOYING_WORDS = {
+    "running": "running so far: the deploy is under way",
+    "partly deployed": "partly deployed: the deploy is under way",
+}
+
 
 def freshness(snap: Snapshot, deploying: bool = False) -> Text:
     """The top line, "healthy · 0.22 credits/h now · at 16:00:00" (local time);
     ``deploying``: the wizard's deploy of it runs now (not something still to start)."""
     line = condition(snap.condition)
     line.plain = CONDITION_WORDS.get(snap.condition, snap.condition)
-    if deploying and snap.condition == "partly deployed":
-        line.plain = "partly deployed: the deploy is under way"
+    if deploying:  # not "healthy" while it still waits for the public URLs, say
+        line.plain = DEPLOYING_WORDS.get(snap.condition, f"{line.plain} · the deploy is under way")
     rate = snap.credits_per_hour
     if snap.pools:
         line.append(f" · {rate:g} credits/h now" if rate is not None else " · cost unknown")
