@@ -149,7 +149,10 @@ def test_suspend_resume_copy_url_and_logs(deployed_wizard) -> None:  # type: ign
             assert ".snowflakecomputing.app" in table_text(endpoints)
             await pilot.press("c")
             assert app.clipboard.startswith("https://")
-            assert app.clipboard in table_text(screen.query_one("#endpoints", DataTable))
+            # The table shows the host under "https://"; `c` copies the whole URL.
+            host = app.clipboard.removeprefix("https://")
+            assert host in table_text(screen.query_one("#endpoints", DataTable)).splitlines()[0]
+            assert "https://" in [str(c.label) for c in endpoints.columns.values()]
             said = [n.message for n in app._notifications]
             assert any("endpoint" in m and "(the selected row)" in m for m in said)
 

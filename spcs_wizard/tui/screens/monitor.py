@@ -191,7 +191,7 @@ class MonitorScreen(WizardScreen):
         self.query_one("#pools", DataTable).add_columns(
             "pool", "state", "family", "nodes", "auto-suspend"
         )
-        self.query_one("#endpoints", DataTable).add_columns("endpoint", "url")
+        self.query_one("#endpoints", DataTable).add_columns("endpoint", "https://")
         titles = {
             "#pane-status": "Pools and services",
             "#pane-endpoints": "Endpoints",
@@ -350,8 +350,11 @@ class MonitorScreen(WizardScreen):
         table = self.query_one("#endpoints", DataTable)
         table.clear()
         for e in self.endpoint_list:
-            # Until Snowflake assigns it, ingress_url holds a sentence, not a host.
-            table.add_row(e.endpoint, e.link or unassigned(snap.condition))
+            # Until Snowflake assigns it, ingress_url holds a sentence, not a host. The
+            # host alone under "https://": whole in the pane beside the trends at 110
+            # columns (the whole URL was cut there); c and o take the whole URL.
+            host = e.link.removeprefix("https://") if e.link else None
+            table.add_row(e.endpoint, host or unassigned(snap.condition))
 
     def show_stale(self, error: str) -> None:
         self.refreshing = False
