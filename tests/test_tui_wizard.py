@@ -1443,6 +1443,32 @@ def test_each_step_opens_with_its_focus_where_the_work_is(deployed_wizard) -> No
     asyncio.run(scenario())
 
 
+def test_reviews_steps_are_whole_beside_their_sql_from_100_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Side by side with the SQL (from 100 columns), the step table shows its longest id
+    and role whole, with no sideways scroll: at 110 columns ACCOUNTADMIN read
+    "ACCOUNTADMI" (found by the new-user helper)."""
+    from spcs_wizard.tui.screens.review import ReviewScreen
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))  # no draft of names
+
+    for width in (100, 110, 140):
+
+        async def scenario(width: int = width) -> None:
+            app = WizardApp(WizardContext(), start="review")
+            async with app.run_test(size=(width, 34)) as pilot:
+                await until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+                table = app.screen.query_one("#steps", DataTable)
+                await until(pilot, lambda: table.row_count > 0, what="the steps")
+                await pilot.pause()
+                assert table.virtual_size.width <= table.scrollable_content_region.width, width
+                sql = app.screen.query_one("#steps-pane").children[-1]
+                assert sql.region.x >= table.region.right, width  # beside it, not under
+
+        asyncio.run(scenario())
+
+
 def test_teardowns_switches_turn_on_space_not_enter_and_the_summary_says_what_stays(
     deployed_wizard,  # type: ignore[no-untyped-def]
 ) -> None:
