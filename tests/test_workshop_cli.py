@@ -279,6 +279,9 @@ def test_an_instructor_runs_a_workshop_on_an_account_from_the_command_line(
     status = run_command("workshop", "status", *ws, "--json", env=env)
     assert {r["condition"] for r in json.loads(status.stdout)} == {"suspended"}
     assert status.returncode == 3  # not running: needs attention, as `status` says
+    table = run_command("workshop", "status", *ws, env={**env, "COLUMNS": "120"})
+    said = "      no public address while suspended ('workshop resume' brings it back)\n"
+    assert table.stdout.count(said) == 2, table.stdout  # not "being assigned"
     resumed = run_command("workshop", "resume", *ws, env=env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "Workshop resume: 2 resumed" in resumed.stdout

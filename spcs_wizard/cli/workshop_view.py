@@ -174,6 +174,11 @@ def status_table(workshop: Workshop, rows: list[AttendeeRow], rehearsal: bool = 
         width = max((len(name) for name in r.endpoints), default=0) + 1
         for name, url in r.endpoints.items():
             lines.append(Text(f"      {name + ':':<{width}} {url}"))
-        if not r.endpoints:
-            lines.append(Text("      no public address yet (being assigned, or not running)"))
+        if not r.endpoints:  # (suspended: none until resumed, as status says)
+            why = (
+                "no public address while suspended ('workshop resume' brings it back)"
+                if r.condition in ("suspended", "suspending")
+                else "no public address yet (being assigned, or not running)"
+            )
+            lines.append(Text(f"      {why}"))
     return Group(table, *lines)
