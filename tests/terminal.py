@@ -46,8 +46,11 @@ class Terminal:
     def type(self, text: str) -> None:
         subprocess.run([*self.server, "send-keys", "-t", self.name, "-l", text], check=True)
 
-    def screen(self, history: bool = False) -> str:
+    def screen(self, history: bool = False, joined: bool = False) -> str:
+        """What the screen shows (``history``: and what scrolled off); ``joined``: a line
+        the terminal wrapped as one line again, as a person selecting it gets it."""
         args = ["capture-pane", "-p", "-t", self.name] + (["-S", "-"] if history else [])
+        args += ["-J"] if joined else []
         return subprocess.run(
             [*self.server, *args], check=True, capture_output=True, text=True
         ).stdout

@@ -23,6 +23,7 @@ from spcs_wizard.engine.rehearsal import Rehearsal
 from spcs_wizard.engine.rehearse import rehearse
 from spcs_wizard.model.deployment import Deployment
 from tests.command import COMMAND, clean_environment, run_command
+from tests.terminal import Terminal
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -97,6 +98,18 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
     for e in json.loads(urls.stdout):
         assert any(e["link"] in line for line in lines), narrow.stdout
     assert max(len(line) for line in lines) > 80
+    # In a terminal narrower than the tables, the URL cells fold, so each public URL is
+    # said again whole on a line of its own, which the terminal wraps and keeps one line.
+    narrow_env = {k: v for k, v in _env(tmp_path).items() if k != "COLUMNS"}
+    term = Terminal(["sh", "-c", f"{COMMAND} status --rehearsal; echo status-ended-$?"],
+                    narrow_env, width=70)  # fmt: skip
+    try:
+        term.wait_for("status-ended-0")
+        shown = term.screen(history=True, joined=True).splitlines()
+        for e in json.loads(urls.stdout):
+            assert f"  {e['service']} {e['endpoint']}: {e['link']}" in shown, shown
+    finally:
+        term.close()
 
     # The console reaches the rehearsal's Milvus through its endpoint: the rows the
     # rehearsal loaded are there (not loaded again), and the seed's answer comes first.

@@ -19,13 +19,14 @@ class OutConsole(Console):
         if not self.is_terminal:
             self.soft_wrap = True  # (Console.print's own soft_wrap argument still wins)
 
+    def needs(self, renderable: RenderableType) -> int:
+        """The columns ``renderable`` takes with nothing folded or cut."""
+        unbounded = self.options.update(max_width=UNBOUNDED)  # (measures are clamped)
+        return Measurement.get(self, unbounded, renderable).maximum
+
     def print_whole(self, renderable: RenderableType) -> None:
         """A table (or a group of them): into a file or a pipe, as wide as it needs."""
-        if self.is_terminal:
-            self.print(renderable)
-            return
-        unbounded = self.options.update(max_width=UNBOUNDED)  # (measures are clamped)
-        width = Measurement.get(self, unbounded, renderable).maximum
-        # (A console's width is its own: widening it for this renderable changes no other.)
-        self.width = max(self.width, width)
+        if not self.is_terminal:
+            # (A console's width is its own: widening it for this one changes no other.)
+            self.width = max(self.width, self.needs(renderable))
         self.print(renderable)

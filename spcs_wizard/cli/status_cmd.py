@@ -80,6 +80,22 @@ def render_snapshot(snap: Snapshot) -> Group:
     return Group(headline(snap), pools, services, endpoints)
 
 
+def whole_links(out: OutConsole, snap: Snapshot) -> None:
+    """A terminal narrower than the tables folds each URL across rows of its cell, where
+    it can be neither clicked nor copied: each public one again, whole on a line of its
+    own (the terminal wraps it, and keeps it one line to select)."""
+    links = [
+        (s.name, e.name, link)
+        for s in snap.services
+        for e in s.endpoints
+        if (link := PublicEndpoint(s.name, e.name, e.ingress_url).link)
+    ]
+    if links:
+        out.print("Public URLs, whole:")
+        for service, endpoint, link in links:
+            out.print(f"  {service} {endpoint}: {link}", soft_wrap=True, highlight=False)
+
+
 def _take(runner: SqlRunner, deployment: Deployment, target: Target) -> Snapshot:
     from spcs_wizard.engine.snapshot import take
 
@@ -146,7 +162,11 @@ def status_command(
             f"database leaves that): 'spcs-wizard deploy {same_target(target)}' makes them."
         )
     else:
-        OutConsole().print_whole(render_snapshot(snap))
+        out = OutConsole()
+        shown = render_snapshot(snap)
+        out.print_whole(shown)
+        if out.is_terminal and out.needs(shown) > out.width:
+            whole_links(out, snap)
     if not snap.healthy:
         sys.exit(exit_codes.PARTIAL)
 
