@@ -487,7 +487,9 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
         rehearsal.stop()
 
 
-def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended() -> None:
+def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ctrl+q while a job runs: the question's line of the job moves with it (a step
     done, its clock), and a job that ends while it is open is said ended, its choice
     then Quit. That closes the wizard: "Stop after this step, then quit" used to wait for
@@ -496,6 +498,8 @@ def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended()
     from spcs_wizard.engine.events import StepDone, StepStarted
     from spcs_wizard.engine.job import JobProgress
     from spcs_wizard.tui.jobs import QuitDialog
+
+    monkeypatch.setenv("SPCS_WIZARD_HOME", str(tmp_path / "home"))  # nothing known here
 
     async def scenario() -> None:
         context = WizardContext()
