@@ -301,7 +301,8 @@ def test_the_monitor_watches_a_deploy_live_and_looks_again_as_its_steps_end(
 ) -> None:
     """Next during a deploy opens the Monitor with the deploy still running: its top line
     says the deploy is under way (not "Deploy finishes it"), and it looks again as steps
-    end and when the deploy ends, not a whole interval later (an hour here)."""
+    end, as its waits look, and when the deploy ends, not a whole interval later (an hour
+    here)."""
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.tui.screens.monitor import MonitorScreen
 
@@ -327,10 +328,22 @@ def test_the_monitor_watches_a_deploy_live_and_looks_again_as_its_steps_end(
                 seen.append((text_of(top), app.job is not None and app.job.running))
                 return seen[-1][0].startswith(text)
 
-            await until(pilot, lambda: said("partly deployed: the deploy is under way"),
-                        what="under way")  # fmt: skip
+            await until(pilot, lambda: said("deploying: partly made"), what="under way")
             assert app.job is not None
             assert app.job.running
+            # It looks again at each of the wait's looks, not only as steps end: the
+            # pool's wait goes on (no step ends) and the Monitor's look moves with it.
+            first = app.screen.history.last.taken_at  # type: ignore[attr-defined]
+            waits = len(app.job.log)
+            await until(
+                pilot,
+                lambda: (
+                    app.screen.history.last.taken_at > first  # type: ignore[attr-defined]
+                    and len(app.job.log) > waits
+                ),  # type: ignore[union-attr]
+                what="looked again during the wait",
+            )
+            assert app.job.current == "wait-pool-milvus"
             rehearsal.started.release_pool("MILVUS_COMPUTE_POOL")
             await until(pilot, lambda: said("") and app.job.finished, what="done")  # type: ignore[union-attr]
             assert app.job.ok
@@ -338,7 +351,7 @@ def test_the_monitor_watches_a_deploy_live_and_looks_again_as_its_steps_end(
             assert not any("Deploy finishes it" in line for line, _ in seen), seen
             # Not "healthy" while the deploy still waits (for the public URLs, say).
             assert not any(line.startswith("healthy") for line, running in seen if running)
-            assert any(line.startswith("running so far: the deploy is under way")
+            assert any(line.startswith("deploying: running so far · 0.22 credits/h now")
                        for line, running in seen if running), seen  # fmt: skip
             await pilot.pause()
 

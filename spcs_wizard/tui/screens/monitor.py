@@ -63,9 +63,12 @@ CONDITION_WORDS = {
 }
 
 # ... and while the wizard's deploy of it runs (its strip says which step).
+# Short: beside Suspend and Resume, the line fits 110 columns with the cost and time.
 DEPLOYING_WORDS = {
-    "running": "running so far: the deploy is under way",
-    "partly deployed": "partly deployed: the deploy is under way",
+    "running": "deploying: running so far",
+    "starting": "deploying: starting",
+    "partly deployed": "deploying: partly made",
+    "not deployed": "deploying: nothing made yet",
 }
 
 
@@ -75,7 +78,7 @@ def freshness(snap: Snapshot, deploying: bool = False) -> Text:
     line = condition(snap.condition)
     line.plain = CONDITION_WORDS.get(snap.condition, snap.condition)
     if deploying:  # not "healthy" while it still waits for the public URLs, say
-        line.plain = DEPLOYING_WORDS.get(snap.condition, f"{line.plain} · the deploy is under way")
+        line.plain = DEPLOYING_WORDS.get(snap.condition, f"{line.plain} · deploying")
     rate = snap.credits_per_hour
     if snap.pools:
         line.append(f" · {rate:g} credits/h now" if rate is not None else " · cost unknown")
@@ -216,15 +219,16 @@ class MonitorScreen(WizardScreen):
             self.action_refresh()
 
     def on_job_entry(self, job: JobProgress, kind: str, item: object) -> bool:
-        """The wizard's job changed the account (a step done, the job ended): look again
-        now, so the panels do not trail the job's strip by a whole interval. False: the
-        job itself is not shown here (the app says how it ended)."""
-        from spcs_wizard.engine.events import StepDone
+        """The wizard's job changed the account or saw it change (a step done, a wait's
+        look, the job ended): look again now, so the panels do not trail the job's strip
+        by a whole interval. False: the job itself is not shown here (the app says how
+        it ended)."""
+        from spcs_wizard.engine.events import StepDone, StepWaiting
 
         if not self.is_mounted:  # pushed, not mounted yet: its mount looks first anyway
             return False
         if job.tells_of(self.wizard.job_subject) and (
-            kind == "finished" or isinstance(item, StepDone)
+            kind == "finished" or isinstance(item, StepDone | StepWaiting)
         ):
             if self.refreshing:  # what it reads may predate the change: once more after
                 self.again = True
