@@ -448,6 +448,13 @@ def test_a_deploy_is_the_wizards_job_back_and_next_keep_it_and_quit_asks(
         rehearsal.stop()
 
 
+def asked(app: WizardApp) -> bool:
+    """The quit question is open and composed (its line of the job is there to read)."""
+    from spcs_wizard.tui.jobs import QuitDialog
+
+    return isinstance(app.screen, QuitDialog) and bool(app.screen.query("#quit-job"))
+
+
 def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_closes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -469,7 +476,7 @@ def test_a_deploy_that_ends_under_the_quit_question_is_shown_ended_when_it_close
             await pilot.click("#start")
             await until(pilot, lambda: app.job is not None and app.job.running, what="running")
             await pilot.press("ctrl+q")
-            await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            await until(pilot, lambda: asked(app), what="asked")
             job = app.job
             assert job is not None
             assert not job.finished  # it ends under the question
@@ -523,7 +530,7 @@ def test_the_quit_question_follows_the_job_and_closes_the_wizard_once_it_ended(
             job.record("event", StepStarted("role", "Create the role"))
             app.job = job  # (the job's feed: the entries below, as a deploy's thread sends)
             await pilot.press("ctrl+q")
-            await until(pilot, lambda: isinstance(app.screen, QuitDialog), what="asked")
+            await until(pilot, lambda: asked(app), what="asked")
             line = app.screen.query_one("#quit-job", Static)
             assert text_of(line).startswith("Deploy 0/2 · role ")
             app._job_entry(job, "event", StepDone("role", 1, 0.1))

@@ -179,7 +179,10 @@ class QuitDialog(Dialog[str]):
                 "It ended while this was open: nothing runs now. Quit, or stay (Cancel)."
             )
             self.query_one("#stop", Button).label = "Quit"
-            self.query_one("#leave", Button).display = False
+            leave = self.query_one("#leave", Button)
+            if self.focused is leave:  # (a hidden button keeps no focus worth having)
+                self.query_one("#no", Button).focus()
+            leave.display = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
