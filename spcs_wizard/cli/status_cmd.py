@@ -17,7 +17,7 @@ from spcs_wizard.cli import exit_codes
 from spcs_wizard.cli.options import FiniteRange, deployment_options
 from spcs_wizard.cli.out_console import OutConsole
 from spcs_wizard.cli.session import connection_option, open_runner, same_target
-from spcs_wizard.engine.operations import PublicEndpoint, unassigned
+from spcs_wizard.engine.operations import PublicEndpoint, public_endpoints, unassigned
 from spcs_wizard.model.cost import starting_note
 from spcs_wizard.model.deployment import Deployment
 from spcs_wizard.state_style import condition, styled
@@ -84,16 +84,11 @@ def whole_links(out: OutConsole, snap: Snapshot) -> None:
     """A terminal narrower than the tables folds each URL across rows of its cell, where
     it can be neither clicked nor copied: each public one again, whole on a line of its
     own (the terminal wraps it, and keeps it one line to select)."""
-    links = [
-        (s.name, e.name, link)
-        for s in snap.services
-        for e in s.endpoints
-        if (link := PublicEndpoint(s.name, e.name, e.ingress_url).link)
-    ]
+    links = [e for e in public_endpoints(snap) if e.link]
     if links:
         out.print("Public URLs, whole:")
-        for service, endpoint, link in links:
-            out.print(f"  {service} {endpoint}: {link}", soft_wrap=True, highlight=False)
+        for e in links:
+            out.print(f"  {e.service} {e.endpoint}: {e.link}", soft_wrap=True, highlight=False)
 
 
 def _take(runner: SqlRunner, deployment: Deployment, target: Target) -> Snapshot:
