@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RichLog, Static
 
-from spcs_wizard.emulator.children import spawn
+from spcs_wizard.emulator.children import PORTS_FROM, ephemeral_ports, free_port, spawn
 from spcs_wizard.engine.deployment_session import DeploymentSession, Target
 from spcs_wizard.engine.known_deployments import (
     can_probe_quietly,
@@ -331,6 +332,22 @@ def test_an_emulator_child_outlives_the_thread_that_started_it() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_childs_port_is_never_one_the_kernel_hands_to_connections() -> None:
+    """A port the kernel gave out (bind to 0) goes to the next connection or bind(0) of
+    any process: a gateway told to listen there found it taken under parallel tests, and
+    the probe of the port reached the other listener. A child's port is drawn below the
+    ephemeral range, and is free when drawn."""
+    low, _ = ephemeral_ports()
+    for _ in range(50):
+        port = free_port()
+        assert PORTS_FROM <= port < low
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))  # free, as said
+    with socket.socket() as taken:  # the kernel's own choice is outside it
+        taken.bind(("127.0.0.1", 0))
+        assert taken.getsockname()[1] >= low
 
 
 # -- the wizard ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 # What a child process may see of ours: where programs are, locale and time zone, the
@@ -32,6 +34,9 @@ from typing import Any
 _KEPT = ("PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH")
 _KEPT_PREFIXES = ("LC_", "OPENBLAS_", "OMP_")
 PR_SET_PDEATHSIG = 1
+# Where a child's port is drawn from, up to the ephemeral range: above the well-known
+# ports of the servers a machine may run (Milvus' 19530, a notebook's 8888, 8080, 5000).
+PORTS_FROM = 20000
 
 
 def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -80,9 +85,35 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
             process.wait()
 
 
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel picks a connection's own port from (Linux's default if it
+    cannot be read)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """A port of 127.0.0.1 nothing listens on now."""
-    with socket.socket() as sock:
+    """A port of 127.0.0.1 nothing listens on now, for a child to listen on.
+
+    It is drawn at random from below the ephemeral range, not asked of the kernel (bind
+    to 0): a port that is free there is handed out again at once to the next connection
+    or ``bind(0)`` of any process, and a child told to listen on it, a moment later,
+    found it taken (in use, under parallel tests) while a probe of the port reached the
+    other listener and took it for the child's."""
+    low, _ = ephemeral_ports()
+    draw = random.SystemRandom()  # not the tests' seeded ``random``: workers would agree
+    for _ in range(64):
+        port = draw.randint(PORTS_FROM, max(PORTS_FROM, low - 1))
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # a machine whose ports below are all taken
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
