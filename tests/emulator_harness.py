@@ -64,11 +64,14 @@ def until_running(emulator: Emulator, service: str) -> None:
     until(lambda: service_status(emulator, service) == "RUNNING", f"{service} not RUNNING")
 
 
-def refuse(emulator: Emulator, match: str, message: str = "Insufficient privileges") -> str:
-    """The account refuses the next statement containing ``match`` as Snowflake refuses
-    what the role may not do; returns the failure's message as shown."""
+def refuse(
+    emulator: Emulator, match: str, message: str = "Insufficient privileges", times: int = 1
+) -> str:
+    """The account refuses the next statement containing ``match`` (the next ``times``)
+    as Snowflake refuses what the role may not do; returns the failure's message as
+    shown."""
     emulator.faults.statements.append(
-        StatementFault(code=3001, sqlstate="42501", message=message, match=match)
+        StatementFault(code=3001, sqlstate="42501", message=message, match=match, times=times)
     )
     return f"003001 (42501): {message}"
 

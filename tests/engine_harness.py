@@ -59,9 +59,9 @@ class World:
             repository_path(self.deployment), svc.image, svc.tag, "sha256:" + "f" * 64
         )
 
-    def refuse(self, match: str, message: str = "Insufficient privileges") -> str:
+    def refuse(self, match: str, message: str = "Insufficient privileges", times: int = 1) -> str:
         """The account refuses the next statement containing ``match`` (``refuse``)."""
-        return refuse(self.emu, match, message)
+        return refuse(self.emu, match, message, times)
 
     def _pause(self, seconds: float) -> None:
         """The engine's sleep: the emulator's clock moves on instead, and it is noted."""

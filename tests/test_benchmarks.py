@@ -60,6 +60,7 @@ RUNS = {
             "deploy: round trips",
             "seed procedure: round trips",
             "no-op re-run: round trips",
+            "no-op re-run: requests",
             "monitor refresh: statements",
         ],
         [],

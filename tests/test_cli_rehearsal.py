@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -85,6 +86,14 @@ def test_the_commands_work_on_the_rehearsal_account_the_wizard_keeps(tmp_path: P
         "MILVUS": "RUNNING",
         "JUPYTER": "RUNNING",
     }
+    # Deployed again, it finds every step in place and says so, its waits apart (it said
+    # "6 steps run" of the six waits that passed).
+    again = _run(tmp_path, "deploy", "--rehearsal")
+    assert again.returncode == 0, again.stderr
+    said = " ".join(again.stdout.split())
+    assert re.search(
+        r"Deployed MILVUS_DEMO: 0 steps done, \d+ already in place, 6 waits passed\.", said
+    ), said
     urls = _run(tmp_path, "endpoints", "--rehearsal", "--json")
     assert urls.returncode == 0, urls.stderr
     assert {e["service"] for e in json.loads(urls.stdout) if e["url"]} == {"MILVUS", "JUPYTER"}

@@ -263,6 +263,36 @@ def test_a_rerun_reads_the_images_once_and_the_pools_from_the_first_listing(
         assert len([q for q in runner.sent if q.startswith("DESCRIBE COMPUTE POOL")]) == 2
 
 
+def test_a_rerun_with_nothing_to_do_asks_everything_together_before_its_first_step(
+    world: World,
+) -> None:
+    """A re-run of a deployed plan asks its questions before the first step, each role's
+    in flight together after one USE ROLE: two rounds a role, where one at a time took
+    one a question (30). Each request is held 0.2 s, as a network would, so the ones sent
+    together overlap. The steps then ask nothing more; the next run on the same runner
+    asks afresh, and finds what changed behind its back."""
+    assert world.deploy()[0].ok
+    world.emu.traffic.latency = 0.2
+    with closing(connect(world.emu)) as con:
+        runner = _Recording(con)
+        before = world.emu.traffic.count
+        again = world.deployer(runner).run()
+        asked = world.emu.traffic.count - before
+        assert again.ok
+        assert again.done == [s.id for s in world.plan.steps if s.kind is StepKind.WAIT]
+        roles = asked.statements - len(runner.sent)  # the USE ROLEs
+        assert 2 <= roles <= 5
+        assert len(runner.sent) == len(set(runner.sent))  # each question once
+        assert asked.rounds == 2 * roles < asked.requests / 2
+        world.emu.traffic.latency = 0.0
+        revoke = next(s for s in world.plan.steps if s.id == "grant-warehouse").undo[0].text()
+        with connect(world.emu, role="SECURITYADMIN") as other:
+            other.cursor().execute(revoke)
+        third = world.deployer(runner).run()
+        assert third.ok
+        assert "grant-warehouse" in third.done
+
+
 def test_a_check_is_asked_again_once_the_account_changes(emu: Emulator) -> None:
     """A check's answer is kept only until this runner changes the account."""
     from spcs_wizard.model.identifiers import parse
@@ -414,8 +444,10 @@ def test_a_failed_services_report_names_each_failed_container_with_its_last_line
 def test_a_refused_query_stops_its_step_with_snowflakes_reason(
     world: World, match: str, code: int, sqlstate: str, message: str, step_id: str
 ) -> None:
+    # Refused each time, as a missing privilege is (the questions asked together before
+    # the first step leave a refused one out, to be asked again by its step).
     world.emu.faults.statements.append(
-        StatementFault(code=code, sqlstate=sqlstate, message=message, match=match)
+        StatementFault(code=code, sqlstate=sqlstate, message=message, match=match, times=99)
     )
     outcome, _ = world.deploy()
     failed = outcome.failed

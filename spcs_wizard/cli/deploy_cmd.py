@@ -90,10 +90,8 @@ def deploy_command(
         )
     elif outcome.ok:
         printer.console.print(
-            f"[bold green]Deployed {deployment.deployment_id}[/]: "
-            f"{len(outcome.done)} steps run, {len(outcome.skipped)} already "
-            f"done. See it with 'spcs-wizard status' (with {same_target(target)} and the same "
-            "settings)."
+            f"[bold green]Deployed {deployment.deployment_id}[/]: {outcome.said()}. See it "
+            f"with 'spcs-wizard status' (with {same_target(target)} and the same settings)."
         )
     if not outcome.ok:
         standing = pools_made([*outcome.done, *outcome.skipped])

@@ -277,7 +277,12 @@ class Emulator:
     def handle(
         self, path: str, query: dict[str, str], body: dict[str, Any], token: str
     ) -> dict[str, Any]:
-        self.traffic.request(statement=path == "/queries/v1/query-request")
+        with self.traffic.request(statement=path == "/queries/v1/query-request"):
+            return self._answer(path, query, body, token)
+
+    def _answer(
+        self, path: str, query: dict[str, str], body: dict[str, Any], token: str
+    ) -> dict[str, Any]:
         if path == "/session/v1/login-request":
             try:
                 record = self.sessions.login(body.get("data") or {}, query)

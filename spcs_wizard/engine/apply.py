@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from snowflake.connector.errors import Error as ConnectorError
 
+from spcs_wizard.engine import questions
 from spcs_wizard.engine.events import (
     Listener,
     StepDone,
@@ -24,6 +25,7 @@ from spcs_wizard.engine.events import (
     StepWaiting,
     ignore,
 )
+from spcs_wizard.engine.questions import is_created_object
 from spcs_wizard.engine.spec_upload import SpecUploads
 from spcs_wizard.engine.waits import StepFailedError, StoppedError, Waiter, failure
 from spcs_wizard.model.plan import ownership_comment
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from spcs_wizard.engine.state import DeploymentState
     from spcs_wizard.model.plan import Plan
     from spcs_wizard.model.sql import SecretSlot
-    from spcs_wizard.model.step import Listing, Step
+    from spcs_wizard.model.step import Step
 
 T = TypeVar("T")
 SecretProvider = Callable[["SecretSlot"], str]
@@ -93,10 +95,13 @@ class Deployer:
     # run had executed then: a wait answered by it (``_listed_ready``).
     _scanned: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
     _executed_at_scan: int = field(default=-1, repr=False)
+    # A wait's first look, asked with the questions before the first step (by step id).
+    _early: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def run(self) -> Outcome:
         outcome = Outcome()
         try:
+            self._ask_ahead()
             self._found = self._existing_objects()
             self._scanned = dict(self._found)
             self._executed_at_scan = len(self.runner.executed)
@@ -225,6 +230,33 @@ class Deployer:
                 self._secret_cache[slot.key] = value
         return {slot.key: self._secret_cache[slot.key] for slot in slots}
 
+    def _ask_ahead(self) -> None:
+        """Before the first step: what the run asks before its first change
+        (``questions.before_first_step``), asked together (``SqlRunner.ask_together``:
+        one USE ROLE per role, a role's questions in flight at once). A re-run with
+        nothing to do then asks nothing more. Any change the run makes drops the checks'
+        answers (the runner's), and a wait takes its early look only while the run has
+        changed nothing (``_listed_ready``)."""
+        self.runner.forget_checks()  # (a runner kept from an earlier run asks afresh)
+        asked = questions.before_first_step(self.plan, self.state)
+        answers = self.runner.ask_together(asked.all())
+
+        def answer(sql: str, step: Step) -> list[dict[str, object]] | None:
+            return answers.get((step.role.sql(), sql))
+
+        keys = [(role.sql(), sql) for sql, role in asked.checks]
+        self.runner.remember({key: answers[key] for key in keys if key in answers})
+        for sql, step in asked.images:
+            if (rows := answer(sql, step)) is not None:
+                self._images_listed[sql] = rows
+        for sql, step in asked.waits:
+            if (rows := answer(sql, step)) is not None:
+                self._early[step.id] = rows
+        if asked.domain is not None and (rows := answer(*asked.domain)):
+            from spcs_wizard.model.names import dns_domain
+
+            self._domain = dns_domain(str(next(iter(rows[0].values()))))
+
     def _existing_objects(self) -> dict[str, list[dict[str, object]]]:
         """Before anything runs: which of the plan's objects exist already, each proved
         ours or refused, so a same-named object someone else made stops the deployment
@@ -246,16 +278,8 @@ class Deployer:
         kind and scope share one SHOW (the three stages, the two pools, services and
         secrets): one statement instead of one per object, each check's rows those its own
         LIKE would list."""
-        groups: dict[tuple[str, str, str], list[tuple[Step, Listing]]] = {}
-        for step in self.plan.steps:
-            listing = step.check.listing if step.check is not None else None
-            if listing is not None and is_created_object(step):
-                key = (step.role.sql(), listing.kind, listing.where)
-                groups.setdefault(key, []).append((step, listing))
         rows_of: dict[str, list[dict[str, object]]] = {}
-        for members in groups.values():
-            if len(members) < 2:
-                continue
+        for members in questions.listing_groups(self.plan):
             first, listing = members[0]
             rows = self._guarded(first, partial(self.runner.check, listing.broad_sql(), first.role))
             for step, own in members:
@@ -380,32 +404,21 @@ class Deployer:
 
     # -- waiting -----------------------------------------------------------------------------
     def _listed_ready(self, step: Step) -> bool:
-        """Whether the scan before the first step already proved this wait done: the
-        object it waits for (the step it depends on made it) was listed in the state the
-        wait wants, by this run, and this run has changed nothing since. A compute pool's
-        SHOW row carries its state as DESCRIBE does (sql-reference/sql/show-compute-pools),
-        so a re-run of a running deployment asks no DESCRIBE; a pool that was not ready
-        then, or anything this run changed since, is asked for as before."""
-        if len(self.runner.executed) != self._executed_at_scan or len(step.depends_on) != 1:
+        """Whether a look before the first step already proved this wait done, and this
+        run has changed nothing since: the wait's own first look (``_ask_ahead``), or
+        for a compute pool the scan's SHOW row, which carries its state as DESCRIBE does
+        (sql-reference/sql/show-compute-pools), so a re-run of a running deployment
+        asks no DESCRIBE. What was not ready then, or anything this run changed since,
+        is asked for as before."""
+        if len(self.runner.executed) != self._executed_at_scan:
             return False
-        rows = self._scanned.get(step.depends_on[0])  # (a part of a plan may lack it)
-        if not rows:
-            return False
-        made = self.plan.step(step.depends_on[0])
-        assert made.check is not None  # (the scan reads only steps with a check)
         assert step.check is not None
-        listing = made.check.listing
-        if listing is None or listing.kind != "COMPUTE POOLS":
-            return False  # (SHOW SERVICES has no container's readiness, for one)
+        early = self._early.get(step.id)
+        if early is not None:
+            return step.check.satisfied_by(early)
+        made = questions.pool_of(self.plan, step)
+        rows = self._scanned.get(made.id) if made is not None else None
+        if made is None or not rows:  # (a part of a plan may lack the pool)
+            return False
+        assert made.check is not None  # (the scan reads only steps with a check)
         return step.check.satisfied_by(made.check.proof(rows))
-
-
-def is_created_object(step: Step) -> bool:
-    """A step that makes a named object with CREATE ... IF NOT EXISTS (not a grant, an
-    upload, an image or a wait)."""
-    return (
-        step.kind is StepKind.SQL
-        and step.target is not None
-        and bool(step.statements)
-        and step.statements[0].verb == "CREATE"  # a grant's is GRANT
-    )

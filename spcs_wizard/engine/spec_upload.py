@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spcs_wizard.engine.questions import spec_listing_sql
 from spcs_wizard.model.plan_compute import spec_upgrade_sql
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ class SpecUploads:
         if self.state.specs.get(step.id) != spec_digest(step):
             return False
         assert step.target is not None
-        return bool(self.runner.query_or_missing(f"LIST {step.target.name}", step.role))
+        # A check's answer: on a re-run, asked before the first step (Deployer._ask_ahead).
+        return bool(self.runner.check(spec_listing_sql(step), step.role))
 
     def uploaded(self, step: Step) -> str | None:
         """Record the upload; roll it out to the service if it runs. Returns what was

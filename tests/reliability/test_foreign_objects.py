@@ -8,7 +8,7 @@ import re
 from contextlib import closing
 from pathlib import Path
 
-from spcs_wizard.engine.apply import is_created_object
+from spcs_wizard.engine.questions import is_created_object
 from tests.emulator_harness import SECRETS, connect
 from tests.engine_harness import World
 from tests.reliability.drills import emulator_at, fingerprint, with_images
