@@ -293,6 +293,31 @@ def test_a_rerun_with_nothing_to_do_asks_everything_together_before_its_first_st
         assert "grant-warehouse" in third.done
 
 
+def test_what_was_asked_before_the_first_step_is_not_trusted_once_the_run_changed_something(
+    world: World,
+) -> None:
+    """The record says every step is in place, but the image repository is gone (its
+    images pushed again meanwhile, as a class's are before it is provisioned): the
+    listing asked before the first step found no repository. Once the run has made the
+    repository again, the images are looked for anew and found, not pushed (a push here
+    is refused)."""
+    assert world.deploy()[0].ok
+    repository = next(s for s in world.plan.steps if s.id == "image-repository")
+    assert repository.target is not None
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute(f"DROP IMAGE REPOSITORY {repository.target.name}")
+    for step in world.plan.steps:
+        if step.kind is StepKind.IMAGE:
+            world.push(step)  # recorded as pushed, without the repository
+    world.fail_push = "image-milvus"
+    again, _ = world.deploy()
+    assert again.ok, again.failed
+    assert "image-repository" in again.done
+    images = {s.id for s in world.plan.steps if s.kind is StepKind.IMAGE}
+    assert len(images) == 3
+    assert images <= set(again.skipped)
+
+
 def test_a_check_is_asked_again_once_the_account_changes(emu: Emulator) -> None:
     """A check's answer is kept only until this runner changes the account."""
     from spcs_wizard.model.identifiers import parse

@@ -95,8 +95,11 @@ class Deployer:
     # run had executed then: a wait answered by it (``_listed_ready``).
     _scanned: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
     _executed_at_scan: int = field(default=-1, repr=False)
-    # A wait's first look, asked with the questions before the first step (by step id).
+    # A wait's first look (by step id) and the image repository's listing (by check),
+    # asked with the questions before the first step: taken while the run has changed
+    # nothing (``_unchanged``), and the listing until a push.
     _early: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
+    _images_early: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def run(self) -> Outcome:
         outcome = Outcome()
@@ -248,7 +251,7 @@ class Deployer:
         self.runner.remember({key: answers[key] for key in keys if key in answers})
         for sql, step in asked.images:
             if (rows := answer(sql, step)) is not None:
-                self._images_listed[sql] = rows
+                self._images_early[sql] = rows
         for sql, step in asked.waits:
             if (rows := answer(sql, step)) is not None:
                 self._early[step.id] = rows
@@ -321,7 +324,14 @@ class Deployer:
         sql = step.check.sql.text()
         if step.kind is StepKind.IMAGE:  # the three images' checks read one listing
             if sql not in self._images_listed:
-                listed = self._guarded(step, lambda: self.runner.query_or_missing(sql, step.role))
+                # The listing asked before the first step is this run's only while it has
+                # changed nothing: the repository it lacked may have been made since.
+                early = self._images_early.get(sql) if self._unchanged() else None
+                listed = (
+                    early
+                    if early is not None
+                    else self._guarded(step, lambda: self.runner.query_or_missing(sql, step.role))
+                )
                 self._images_listed[sql] = listed
             return [dict(row) for row in self._images_listed[sql]]
         return self._guarded(step, lambda: self.runner.check(sql, step.role))
@@ -382,6 +392,7 @@ class Deployer:
         from spcs_wizard.images.push import PushError
 
         self._images_listed.clear()  # the repository changes now: ask it again after
+        self._images_early.clear()
         try:
             self.push_image(step)
         except (BuilderError, PushError) as exc:
@@ -410,7 +421,7 @@ class Deployer:
         (sql-reference/sql/show-compute-pools), so a re-run of a running deployment
         asks no DESCRIBE. What was not ready then, or anything this run changed since,
         is asked for as before."""
-        if len(self.runner.executed) != self._executed_at_scan:
+        if not self._unchanged():
             return False
         assert step.check is not None
         early = self._early.get(step.id)
@@ -422,3 +433,7 @@ class Deployer:
             return False
         assert made.check is not None  # (the scan reads only steps with a check)
         return step.check.satisfied_by(made.check.proof(rows))
+
+    def _unchanged(self) -> bool:
+        """This run has changed nothing since the looks before its first step."""
+        return len(self.runner.executed) == self._executed_at_scan
