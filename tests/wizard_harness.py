@@ -56,7 +56,9 @@ async def until_deployed(pilot: Pilot[None], app: App[None], timeout: float = 12
 
     await until(pilot, ended, timeout=timeout, what="the deploy's end")
     assert app.job is not None
-    assert app.job.ok, app.job.message
+    # The failure whole, with its logs (the job's message is only its hint).
+    failed = [item for kind, item in app.job.log if type(item).__name__ == "StepFailed"]
+    assert app.job.ok, f"{app.job.message} {failed}"
     assert not app.screen.query_one("#next", Button).disabled
 
 

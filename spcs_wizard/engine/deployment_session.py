@@ -4,7 +4,8 @@ knows about a user interface.
 
 Each call that talks to the account takes a ``SqlRunner`` the caller opened with
 ``connect()``: the wizard keeps one per background activity (deploying, monitoring),
-because a connection is not shared between threads.
+because a connection's session, and the role it is in, is not shared between activities
+(a runner's own questions asked side by side keep to one role: ``SqlRunner.ask_together``).
 """
 
 from __future__ import annotations
