@@ -98,6 +98,14 @@ def ours(speed: float) -> dict[str, float]:
     }
 
 
+def counted(emulator, call):  # type: ignore[no-untyped-def]
+    """``call()``'s result, its wall time and what it sent the emulator (a Count)."""
+    before = emulator.traffic.count
+    began = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - began, emulator.traffic.count - before
+
+
 def rerun(session, runner, emulator, at_once: int | None = None):  # type: ignore[no-untyped-def]
     """A re-run of the deploy with nothing to do, each request held ``LATENCY`` as a
     network would (so requests sent together overlap, and the rounds show): its wall time
@@ -108,11 +116,7 @@ def rerun(session, runner, emulator, at_once: int | None = None):  # type: ignor
     runner_module.AT_ONCE = at_once or kept
     emulator.traffic.latency = LATENCY
     try:
-        before = emulator.traffic.count
-        began = time.perf_counter()
-        again = session.deploy(runner)
-        wall = time.perf_counter() - began
-        sent = emulator.traffic.count - before
+        again, wall, sent = counted(emulator, lambda: session.deploy(runner))
     finally:
         emulator.traffic.latency = 0.0
         runner_module.AT_ONCE = kept
@@ -170,11 +174,7 @@ def seed(speed: float) -> dict[str, float]:
             script = script.replace(old, new)
         con = snowflake.connector.connect(**emulator.connect_args())
         try:
-            before = emulator.traffic.count
-            began = time.perf_counter()
-            cursors = con.execute_string(script)
-            wall = time.perf_counter() - began
-            sent = emulator.traffic.count - before
+            cursors, wall, sent = counted(emulator, lambda: con.execute_string(script))
         finally:
             con.close()
     finally:
