@@ -280,6 +280,7 @@ def test_a_rerun_with_nothing_to_do_asks_everything_together_before_its_first_st
         asked = world.emu.traffic.count - before
         assert again.ok
         assert again.done == [s.id for s in world.plan.steps if s.kind is StepKind.WAIT]
+        assert again.changed == []
         roles = asked.statements - len(runner.sent)  # the USE ROLEs
         assert 2 <= roles <= 5
         assert len(runner.sent) == len(set(runner.sent))  # each question once
@@ -786,6 +787,10 @@ def test_deploying_a_suspended_deployment_resumes_it(world: World) -> None:
         "ALTER SERVICE ALICE_MILVUS_DEMO.PUBLIC.MILVUS RESUME",
     ]
     assert [s for s in runner.executed if s.endswith(" RESUME")] == resumed
+    assert outcome.changed == resumed  # what the run changed, and its summary says it
+    assert outcome.said().endswith(
+        "; resumed ALICE_MILVUS_COMPUTE_POOL, ALICE_MILVUS_DEMO.PUBLIC.MILVUS"
+    )
     said = [(e.step_id, e.detail, e.attempt) for e in world.events if isinstance(e, StepWaiting)]
     assert ("wait-pool-milvus", "ALICE_MILVUS_COMPUTE_POOL was suspended: resumed it", 0) in said
     assert (

@@ -96,6 +96,9 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     again = run(env, "deploy")
     assert again.returncode == 0
     assert "already done" in again.stdout
+    # Said as what it is: nothing changed (it read "Deployed ...: 6 steps run", the waits).
+    said = " ".join(again.stdout.split())
+    assert "CLI_MILVUS_DEMO is in place: nothing changed (0 steps done, " in said, said
 
     status = run(env, "status", "--json")
     assert status.returncode == 0, status.stderr
@@ -140,7 +143,24 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     starting = run(env, "logs", "milvus")
     assert (starting.returncode, starting.stdout) == (3, ""), starting.stderr
     assert starting.stderr.startswith("Error: no log lines from milvus yet (starting, or just")
-    emu.faults.stuck_pools.clear()
+    emu.release_pool("CLI_MILVUS_COMPUTE_POOL")
+    # Deployed while suspended, it resumes what its waits find suspended and says so, in
+    # its summary too: it said the same as a run that changed nothing.
+    assert run(env, "suspend").returncode == 0
+    back = run(env, "deploy", "--json")
+    assert back.returncode == 0, back.stdout + back.stderr
+    summary = json.loads(back.stdout.splitlines()[-1])
+    jsonschema.validate(summary, events_schema)
+    assert all(s.endswith(" RESUME") for s in summary["changed"]), summary["changed"]
+    assert {s.split()[-2] for s in summary["changed"]} == {
+        "CLI_MILVUS_COMPUTE_POOL",
+        "CLI_JUPYTER_COMPUTE_POOL",
+        "CLI_MILVUS_DEMO.PUBLIC.MILVUS",
+        "CLI_MILVUS_DEMO.PUBLIC.JUPYTER",
+    }
+    told = run(env, "deploy")
+    assert told.returncode == 0
+    assert "is in place: nothing changed" in " ".join(told.stdout.split())
 
     no_yes = run(env, "teardown")
     assert no_yes.returncode == 2

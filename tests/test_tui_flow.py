@@ -133,6 +133,17 @@ async def flow(
         assert checklist.states["image-milvus"] == "skipped"
         assert checklist.states["service-milvus"] == "done"
         assert set(checklist.states.values()) <= {"done", "skipped"}
+        first = app.job
+        assert first is not None
+        assert first.message.startswith("Deployed (")
+        # Deploy again: everything is in place, and it says nothing changed (it said
+        # "Deployed." whatever the run did).
+        await pilot.click("#start")
+        await until(
+            pilot, lambda: app.job is not first and app.job.finished, what="the re-run's end"
+        )
+        assert app.job.ok, app.job.message
+        assert app.job.message.startswith("Nothing changed (0 steps done, "), app.job.message
         await pilot.press("ctrl+n")
 
         # Monitor: the services run, the endpoints have URLs.

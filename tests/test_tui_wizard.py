@@ -290,6 +290,8 @@ def test_a_deploy_failing_after_the_pools_offers_to_suspend_them(
             await until(pilot, lambda: not start.has_class("-active"), what="released")
             await pilot.click("#start")  # the retry resumes them and goes on
             await until_deployed(pilot, app)
+            assert app.job is not None  # and says so as it ends
+            assert "; resumed MILVUS_COMPUTE_POOL, JUPYTER_COMPUTE_POOL)" in app.job.message
             assert not isinstance(app.screen, ConfirmDialog)  # a success offers nothing
             assert pool_states() <= {"IDLE", "ACTIVE"}
 

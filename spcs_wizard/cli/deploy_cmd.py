@@ -84,14 +84,21 @@ def deploy_command(
                     "ok": outcome.ok,
                     "done": outcome.done,
                     "skipped": outcome.skipped,
+                    "changed": outcome.changed,
                     "failed": outcome.failed.to_dict() if outcome.failed else None,
                 }
             )
         )
     elif outcome.ok:
+        head = (
+            f"[bold green]Deployed {deployment.deployment_id}[/]: {outcome.said()}"
+            if outcome.changed
+            else f"[bold green]{deployment.deployment_id} is in place[/]: nothing changed "
+            f"({outcome.said()})"
+        )
         printer.console.print(
-            f"[bold green]Deployed {deployment.deployment_id}[/]: {outcome.said()}. See it "
-            f"with 'spcs-wizard status' (with {same_target(target)} and the same settings)."
+            f"{head}. See it with 'spcs-wizard status' (with {same_target(target)} and the "
+            "same settings)."
         )
     if not outcome.ok:
         standing = pools_made([*outcome.done, *outcome.skipped])

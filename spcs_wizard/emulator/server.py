@@ -362,6 +362,11 @@ class Emulator:
 
 
 class _Server(ThreadingHTTPServer):
+    # Connections waiting to be accepted: socketserver's 5 dropped some of a client's
+    # questions sent side by side (each on a new connection), which were sent again a
+    # second later, as an account's endpoint never makes them wait.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-request (killed, timed out) is not an error of the
         emulator: no traceback for it; anything else is logged as before."""

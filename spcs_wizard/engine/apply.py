@@ -56,17 +56,32 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)
     failed: StepFailed | None = None
     stopped: bool = False  # asked to stop: it did, between two steps
+    # The statements the run sent that change the account (secret-free), in order: none
+    # for a re-run with nothing to do; a wait's resume of a suspended pool is one.
+    changed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.failed is None and not self.stopped
 
+    @property
+    def resumed(self) -> list[str]:
+        """What the run's waits found suspended and resumed (ALTER ... <name> RESUME)."""
+        return [s.split()[-2] for s in self.changed if s.endswith(" RESUME")]
+
     def said(self) -> str:
         """ "26 steps done, 0 already in place, 6 waits passed": the waits apart (said
-        when there were some), so the steps done and in place count what the plan lists."""
+        when there were some), so the steps done and in place count what the plan lists;
+        then what the waits resumed."""
         waits = sum(1 for step in self.done if step.startswith("wait-"))
         said = f"{len(self.done) - waits} steps done, {len(self.skipped)} already in place"
-        return said + (f", {waits} waits passed" if waits else "")
+        said += f", {waits} waits passed" if waits else ""
+        return said + (f"; resumed {', '.join(self.resumed)}" if self.resumed else "")
+
+    def told(self) -> str:
+        """A run that ended well, in a sentence: "Nothing changed (...)" when it sent no
+        change (a re-run with everything in place), else "Deployed (...)"."""
+        return f"{'Deployed' if self.changed else 'Nothing changed'} ({self.said()})"
 
 
 @dataclass
@@ -102,6 +117,12 @@ class Deployer:
     _images_early: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def run(self) -> Outcome:
+        before = len(self.runner.executed)
+        outcome = self._run()
+        outcome.changed = self.runner.executed[before:]
+        return outcome
+
+    def _run(self) -> Outcome:
         outcome = Outcome()
         try:
             self._ask_ahead()

@@ -96,7 +96,9 @@ def plan_job(images_only: bool, report: Callable[[StepFailed], str]) -> JobBody:
             )
             if outcome.stopped:
                 return False, "stopped on request; run it again: it resumes where it stopped"
-            return outcome.ok, report(outcome.failed) if outcome.failed else ""
+            if outcome.failed is not None:
+                return False, report(outcome.failed)
+            return True, "" if images_only else outcome.told()  # what the deploy changed
 
         # Unreadable local state, a file.
         return _connected(feed, (ValueError, KeyError, OSError), deploy)

@@ -162,8 +162,8 @@ class DeployScreen(AsksForSecrets):
         if ok:
             start.label = "Deploy again"
             self.allow_next(True)
-            if tell:
-                self.notify("Deployed. Next: watch it live.")
+            if tell:  # what it changed: nothing, or what it made and resumed
+                self.notify(f"{hint or 'Deployed'}. Next: watch it live.")
         else:
             start.label = "Retry"  # it resumes where it stopped (the log says so)
             self.allow_next(False, "the deployment is not complete")
