@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from spcs_wizard.emulator.server import Emulator
-from spcs_wizard.engine.apply import Deployer, Outcome
+from spcs_wizard.engine.apply import Deployer
 from spcs_wizard.engine.events import Event
+from spcs_wizard.engine.outcome import Outcome
 from spcs_wizard.engine.runner import SqlRunner
 from spcs_wizard.engine.state import DeploymentState
 from spcs_wizard.engine.teardown import Teardown, TeardownOutcome

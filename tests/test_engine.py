@@ -800,6 +800,52 @@ def test_deploying_a_suspended_deployment_resumes_it(world: World) -> None:
     ) in said
 
 
+def test_a_suspended_deployments_pools_and_services_resume_side_by_side(world: World) -> None:
+    """Suspended whole (as `suspend` does: services, then pools), a deploy resumes both
+    pools at its first pool wait and both services at its first service wait, so the
+    second of each starts with the first: its own wait finds it ready and waits for
+    nothing (each used to be resumed only once the one before was up: minutes a pool)."""
+    assert world.deploy()[0].ok
+    pools = ["ALICE_MILVUS_COMPUTE_POOL", "ALICE_JUPYTER_COMPUTE_POOL"]
+    services = ["ALICE_MILVUS_DEMO.PUBLIC.MILVUS", "ALICE_MILVUS_DEMO.PUBLIC.JUPYTER"]
+    with connect(world.emu, role="SYSADMIN") as con:
+        for service in services:
+            con.cursor().execute(f"ALTER SERVICE {service} SUSPEND")
+        for pool in pools:
+            con.cursor().execute(f"ALTER COMPUTE POOL {pool} SUSPEND")
+    world.events.clear()
+    outcome, _ = world.deploy()
+    assert outcome.ok, outcome.failed
+    assert outcome.resumed == pools + services
+    said = [(e.step_id, e.detail) for e in world.events if isinstance(e, StepWaiting)]
+    assert ("wait-pool-milvus", "ALICE_JUPYTER_COMPUTE_POOL was suspended: resumed it") in said
+    assert (
+        "wait-service-milvus",
+        "ALICE_MILVUS_DEMO.PUBLIC.JUPYTER was suspended: resumed it",
+    ) in said
+    waited = {step_id for step_id, _ in said}
+    assert "wait-pool-jupyter" not in waited  # ready at its first look
+    assert "wait-service-jupyter" not in waited
+
+
+def test_a_wait_that_resumes_what_it_waits_for_does_not_then_say_it_suspended(
+    world: World,
+) -> None:
+    """A wait that finds its pool suspended (after the look before the first step, say)
+    resumes it and says so; what it read before the resume is not said after it (it
+    said "resumed it", then "state=SUSPENDED")."""
+    assert world.deploy()[0].ok
+    with connect(world.emu, role="SYSADMIN") as con:
+        con.cursor().execute("ALTER COMPUTE POOL ALICE_MILVUS_COMPUTE_POOL SUSPEND")
+    world.events.clear()
+    with closing(connect(world.emu)) as con:
+        world.deployer(SqlRunner(con))._waiter.wait(world.plan.step("wait-pool-milvus"))
+    said = [e.detail for e in world.events if isinstance(e, StepWaiting)]
+    assert said[0] == "ALICE_MILVUS_COMPUTE_POOL was suspended: resumed it"
+    assert len(said) > 1  # it waited for the pool to start
+    assert not [detail for detail in said[1:] if "SUSPENDED" in detail], said
+
+
 def test_both_pools_start_together_and_images_overlap_their_start(world: World) -> None:
     """CREATE COMPUTE POOL returns at once and the pool starts in the background, so the
     plan creates both pools, then pushes images, then waits: the second pool is ready
@@ -939,7 +985,7 @@ def test_a_stop_request_ends_the_run_between_steps_or_in_a_wait_and_a_rerun_resu
 def test_an_outcome_says_its_steps_with_the_waits_apart() -> None:
     """What provision, rehearse and the workshop print of a run: the steps done and in
     place count what the plan lists (its objects); the waits are said apart, when any."""
-    from spcs_wizard.engine.apply import Outcome
+    from spcs_wizard.engine.outcome import Outcome
 
     run = Outcome(done=["role", "wait-pool-milvus", "user", "wait-service-milvus"], skipped=["db"])
     assert run.said() == "2 steps done, 1 already in place, 2 waits passed"

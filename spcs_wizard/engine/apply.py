@@ -25,9 +25,17 @@ from spcs_wizard.engine.events import (
     StepWaiting,
     ignore,
 )
+from spcs_wizard.engine.outcome import Outcome
 from spcs_wizard.engine.questions import is_created_object
 from spcs_wizard.engine.spec_upload import SpecUploads
-from spcs_wizard.engine.waits import StepFailedError, StoppedError, Waiter, failure
+from spcs_wizard.engine.waits import (
+    StepFailedError,
+    StoppedError,
+    Waiter,
+    failure,
+    resume_alike,
+    resumed,
+)
 from spcs_wizard.model.plan import ownership_comment
 from spcs_wizard.model.secret_rules import secret_problem, secret_variable
 from spcs_wizard.model.step import StepKind
@@ -48,40 +56,6 @@ SecretProvider = Callable[["SecretSlot"], str]
 ImagePusher = Callable[["Step"], None]
 # Why this machine cannot make a step's image, or None.
 ImageBlocker = Callable[["Step"], "ImageBlocked | None"]
-
-
-@dataclass
-class Outcome:
-    done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: StepFailed | None = None
-    stopped: bool = False  # asked to stop: it did, between two steps
-    # The statements the run sent that change the account (secret-free), in order: none
-    # for a re-run with nothing to do; a wait's resume of a suspended pool is one.
-    changed: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.failed is None and not self.stopped
-
-    @property
-    def resumed(self) -> list[str]:
-        """What the run's waits found suspended and resumed (ALTER ... <name> RESUME)."""
-        return [s.split()[-2] for s in self.changed if s.endswith(" RESUME")]
-
-    def said(self) -> str:
-        """ "26 steps done, 0 already in place, 6 waits passed": the waits apart (said
-        when there were some), so the steps done and in place count what the plan lists;
-        then what the waits resumed."""
-        waits = sum(1 for step in self.done if step.startswith("wait-"))
-        said = f"{len(self.done) - waits} steps done, {len(self.skipped)} already in place"
-        said += f", {waits} waits passed" if waits else ""
-        return said + (f"; resumed {', '.join(self.resumed)}" if self.resumed else "")
-
-    def told(self) -> str:
-        """A run that ended well, in a sentence: "Nothing changed (...)" when it sent no
-        change (a re-run with everything in place), else "Deployed (...)"."""
-        return f"{'Deployed' if self.changed else 'Nothing changed'} ({self.said()})"
 
 
 @dataclass
@@ -115,6 +89,7 @@ class Deployer:
     # nothing (``_unchanged``), and the listing until a push.
     _early: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
     _images_early: dict[str, list[dict[str, object]]] = field(default_factory=dict, repr=False)
+    _woken: set[str] = field(default_factory=set, repr=False)  # kinds of wait (_wake_alike)
 
     def run(self) -> Outcome:
         before = len(self.runner.executed)
@@ -156,6 +131,7 @@ class Deployer:
         if step.kind is StepKind.WAIT:
             self.on_event(StepStarted(step.id, step.title))
             started = self.monotonic()
+            self._wake_alike(step)
             if not self._listed_ready(step):
                 self._waiter.wait(step)
             self.state.note_seen(step.id)
@@ -435,6 +411,15 @@ class Deployer:
             )
 
     # -- waiting -----------------------------------------------------------------------------
+    def _wake_alike(self, step: Step) -> None:
+        """At the run's first wait for a compute pool (or a service): every one of the
+        plan's the scan listed suspended is resumed now, side by side (``resume_alike``)."""
+        kind = step.id.rsplit("-", 1)[0]  # wait-pool-milvus: "wait-pool"
+        if kind in ("wait-pool", "wait-service") and kind not in self._woken:
+            self._woken.add(kind)
+            for target in resume_alike(self.runner, self.plan, self._scanned, kind):
+                self.on_event(resumed(step.id, target))
+
     def _listed_ready(self, step: Step) -> bool:
         """Whether a look before the first step already proved this wait done, and this
         run has changed nothing since: the wait's own first look (``_ask_ahead``), or

@@ -24,8 +24,8 @@ from spcs_wizard.model.step import StepKind
 from spcs_wizard.paths import deployment_dir
 
 if TYPE_CHECKING:
-    from spcs_wizard.engine.apply import Outcome
     from spcs_wizard.engine.images import ImageBlocked
+    from spcs_wizard.engine.outcome import Outcome
     from spcs_wizard.engine.preflight import Finding
     from spcs_wizard.engine.rehearsal import Rehearsal
     from spcs_wizard.engine.runner import SqlRunner

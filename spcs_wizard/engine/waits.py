@@ -21,7 +21,10 @@ from spcs_wizard.engine.hints import step_failed
 from spcs_wizard.engine.operations import container_logs_sql
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from spcs_wizard.engine.runner import SqlRunner
+    from spcs_wizard.model.plan import Plan
     from spcs_wizard.model.step import Step
 
 LOG_TAIL_LINES = 20  # of each failed container, in the failure's report
@@ -75,7 +78,7 @@ class Waiter:
                 if attempt > 1:  # what it waited on is said ready, not left at its last wait
                     self.on_event(StepWaiting(step.id, describe_rows(rows), attempt))
                 return
-            self._wake(step, rows)
+            woke = self._wake(step, rows)
             failed = [r for r in rows if str(r.get("status")).upper() == "FAILED"]
             if failed:
                 raise self._service_failure(step, failed)
@@ -89,27 +92,26 @@ class Waiter:
                         logs=self._logs(step, rows),
                     )
                 )
-            self.on_event(StepWaiting(step.id, describe_rows(rows), attempt))
+            if not woke:  # (rows read before the resume would say SUSPENDED still)
+                self.on_event(StepWaiting(step.id, describe_rows(rows), attempt))
             if self.should_stop():  # a wait changes nothing: it may end here
                 raise StoppedError
             self.sleep(delay)
             delay = min(delay * 1.5, POLL_AT_MOST)
 
-    def _wake(self, step: Step, rows: list[dict[str, object]]) -> None:
+    def _wake(self, step: Step, rows: list[dict[str, object]]) -> bool:
         """A suspended pool or service never gets ready by waiting: resume it (a re-run
-        of deploy on a suspended deployment brings it back)."""
-        assert step.check is not None
-        target = step.check.sql.text().rpartition(" ")[2]  # the check's last word: the name
+        of deploy on a suspended deployment brings it back). True when it did."""
         suspended = any("SUSPENDED" in (r.get("state"), r.get("service_status")) for r in rows)
         if not suspended:
-            return
-        kind = "COMPUTE POOL" if step.id.startswith("wait-pool") else "SERVICE"
-        statement = f"ALTER {kind} {target} RESUME"
+            return False
+        target, statement = resume_sql(step)
         try:
             self.runner.execute(statement, step.role, statement)
         except ConnectorError as exc:
             raise failure(step, exc) from None
-        self.on_event(StepWaiting(step.id, f"{target} was suspended: resumed it", 0))
+        self.on_event(resumed(step.id, target))
+        return True
 
     def _service_failure(self, step: Step, failed: list[dict[str, object]]) -> StepFailedError:
         reasons = sorted({f"{r.get('container_name')}: {r.get('message')}" for r in failed})
@@ -141,6 +143,47 @@ class Waiter:
             return []
         texts = [text for answer in found for text in answer.values() if isinstance(text, str)]
         return [line for text in texts for line in text.splitlines() if line]
+
+
+def resume_sql(step: Step) -> tuple[str, str]:
+    """The pool or service a wait waits for (its check's last word: the name), and the
+    statement that resumes it."""
+    assert step.check is not None
+    target = step.check.sql.text().rpartition(" ")[2]
+    kind = "COMPUTE POOL" if step.id.startswith("wait-pool") else "SERVICE"
+    return target, f"ALTER {kind} {target} RESUME"
+
+
+def resume_alike(
+    runner: SqlRunner, plan: Plan, scanned: Mapping[str, list[dict[str, object]]], kind: str
+) -> list[str]:
+    """Resume every pool (``kind`` "wait-pool") or service ("wait-service") of the plan
+    that the scan before the first step listed SUSPENDED (``scanned``: its rows by the
+    step that makes the object), together, at a run's first wait of that kind: not each
+    at its own wait once the one before is up (a pool takes minutes to start). Each one's
+    own wait then finds it starting, and waits as before; a resume refused here is left
+    to that wait, which asks again and reports a refusal as its failure. Returns what it
+    resumed."""
+    woken = []
+    for wait in plan.steps:
+        made = [s for s in plan.steps if s.id in wait.depends_on]
+        if wait.id.rsplit("-", 1)[0] != kind or len(made) != 1 or made[0].check is None:
+            continue
+        rows = made[0].check.proof(scanned.get(made[0].id) or [])
+        if not any("SUSPENDED" in (r.get("state"), r.get("status")) for r in rows):
+            continue
+        target, statement = resume_sql(wait)
+        try:
+            runner.execute(statement, wait.role, statement)
+        except ConnectorError:
+            continue
+        woken.append(target)
+    return woken
+
+
+def resumed(step_id: str, target: str) -> StepWaiting:
+    """What a wait says of a suspended pool or service it resumed."""
+    return StepWaiting(step_id, f"{target} was suspended: resumed it", 0)
 
 
 def describe_rows(rows: list[dict[str, object]]) -> str:

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Literal
 
 from snowflake.connector.errors import Error as ConnectorError
 
-from spcs_wizard.engine.apply import Outcome
 from spcs_wizard.engine.deployment_session import DeploymentSession, ImageMode, Target
+from spcs_wizard.engine.outcome import Outcome
 from spcs_wizard.model.plan_steps import ownership_comment
 from spcs_wizard.model.step import StepKind
 from spcs_wizard.workshop import shared_pools
