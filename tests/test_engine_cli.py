@@ -172,7 +172,9 @@ def test_deploy_status_operate_and_teardown(fast, tmp_path: Path) -> None:
     # what it left of others' (none) and what it kept of its own, and why
     assert last.endswith(
         " items; left 0 that spcs-wizard did not create. Kept: 3 account-wide (other "
-        "deployments may use them)."
+        "deployments may use them): security integration SNOWSERVICES_INGRESS_OAUTH, "
+        "grant BIND SERVICE ENDPOINT ON ACCOUNT TO ROLE SYSADMIN, grant CREATE COMPUTE "
+        "POOL ON ACCOUNT TO ROLE SYSADMIN."
     ), last
     assert run(env, "status", "--json").returncode == 3
     twice = run(env, "teardown")  # no terminal, no --yes: nothing to ask about

@@ -160,7 +160,13 @@ def test_the_scope_line_counts_what_each_option_keeps(deployed: World) -> None:
     assert not set(data) & set(shared)
     head = "items of ALICE_MILVUS_DEMO would be checked and removed if spcs-wizard made them."
     held = f"{len(data)} holding data"
-    wide = f"{len(shared)} account-wide (other deployments may use them)"
+    named = ", ".join(
+        f"{s.target.kind.lower()} {s.target.name}"
+        for s in plan.steps  # in the plan's order
+        if s.target is not None and s.target.shared
+    )
+    assert "security integration SNOWSERVICES_INGRESS_OAUTH" in named  # each one named
+    wide = f"{len(shared)} account-wide (other deployments may use them): {named}"
     n = len(every)
     assert scope_line(plan, keep_data=False, include_shared=True) == f"{n} {head}"
     assert scope_line(plan, keep_data=False, include_shared=False) == (

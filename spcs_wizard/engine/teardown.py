@@ -72,13 +72,17 @@ def preview(plan: Plan, *, keep_data: bool = False, include_shared: bool = False
 
 def kept_by_options(plan: Plan, *, keep_data: bool, include_shared: bool) -> list[str]:
     """What these options keep out of a teardown, in words ("3 account-wide (other
-    deployments may use them)"), as the plan's own teardown decides it."""
-    every = len(preview(plan, include_shared=True))
-    data = every - len(preview(plan, keep_data=True, include_shared=True))
-    shared = every - len(preview(plan))
+    deployments may use them): security integration SNOWSERVICES_INGRESS_OAUTH, ..."),
+    as the plan's own teardown decides it. The account-wide ones are named: they are not
+    this deployment's alone, and nothing else says which they are."""
+    every = preview(plan, include_shared=True)
+    data = len(every) - len(preview(plan, keep_data=True, include_shared=True))
+    left_out = {s.id for s in every} - {s.id for s in preview(plan)}
+    shared = [s.target for s in plan.steps if s.id in left_out and s.target is not None]
+    names = ", ".join(f"{t.kind.lower()} {t.name}" for t in shared)
     kept = [
         f"{data} holding data" if keep_data and data else "",
-        f"{shared} account-wide (other deployments may use them)"
+        f"{len(shared)} account-wide (other deployments may use them): {names}"
         if not include_shared and shared
         else "",
     ]
