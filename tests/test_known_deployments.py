@@ -390,7 +390,7 @@ def test_welcome_lists_a_deployment_live_and_enter_picks_it_up(deployed_wizard) 
             assert any(m.startswith("Picking up MILVUS_DEMO") for m in kept)
             shown = notes(app)
             assert not any("connecting" in m for m in shown), shown
-            assert any("so Next goes on to Monitor" in m for m in shown), shown
+            assert any("(local record): here is its Monitor" in m for m in shown), shown
 
     asyncio.run(scenario())
     assert deployed.deployment.deployment_id == "MILVUS_DEMO"

@@ -138,7 +138,7 @@ def test_the_wizard_resumes_at_the_monitor_for_a_finished_deployment(deployed_wi
             await until(pilot, lambda: context.ready, what="connected")
             await pilot.press("ctrl+n")
             assert app.step == "monitor"
-            said = await until_said(pilot, app, "so Next goes on to Monitor")
+            said = await until_said(pilot, app, "(local record): here is its Monitor")
             assert said.startswith("MILVUS_DEMO is deployed (local record)")
             assert "Naming, Review and Build are a ctrl+p away" in said
 

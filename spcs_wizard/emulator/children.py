@@ -10,20 +10,26 @@ That signal comes when the *thread* that started the child ends, not the process
 (prctl(2): "the parent thread"). So every child is started from one thread that lives as
 long as the process: a registry started from a short-lived thread (a wizard's look at
 its deployments) was killed as that thread ended, and the emulator failed after it.
+
+The child asks for the signal itself, once it runs (a few lines of Python that then
+exec the program), not between fork and exec: Popen's ``preexec_fn`` runs Python in
+the forked copy of a process with many threads, and about one gateway in a hundred
+started that way died at once of SIGABRT, with nothing written, under parallel tests
+(the deploy's wait then read it FAILED).
 """
 
 from __future__ import annotations
 
-import ctypes
+import errno
 import os
 import random
-import signal
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,7 +39,6 @@ from typing import Any
 # (OpenBLAS is told how to behave on some processors here).
 _KEPT = ("PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH")
 _KEPT_PREFIXES = ("LC_", "OPENBLAS_", "OMP_")
-PR_SET_PDEATHSIG = 1
 # Where a child's port is drawn from, up to the ephemeral range: above the well-known
 # ports of the servers a machine may run (Milvus' 19530, a notebook's 8888, 8080, 5000).
 PORTS_FROM = 20000
@@ -44,19 +49,28 @@ def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     return {k: v for k, v in env.items() if k in _KEPT or k.startswith(_KEPT_PREFIXES)}
 
 
-# Loaded here, in the parent: between fork and exec the child only makes one call, and
-# takes no lock that another thread of the emulator might have held at the fork.
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+# Run first in the child (after exec, so no lock of ours is held in it): ask to be sent
+# SIGTERM when the parent thread ends; end at once if the parent is gone already (it
+# died before the ask: the child was handed to another process); then become the
+# program, same process, same pid.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, sys\n"
+    "ctypes.CDLL(None).prctl(1, 15, 0, 0, 0)\n"  # PR_SET_PDEATHSIG, SIGTERM
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    os._exit(1)\n"
+    "os.execv(sys.argv[2], sys.argv[3:])\n"
+)
 
 
-def _die_with_parent() -> None:  # runs in the child, between fork and exec
-    assert _LIBC is not None
-    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
-
-def preexec() -> Callable[[], None] | None:
-    """``preexec_fn`` for Popen: die with the parent where the system can say so."""
-    return _die_with_parent if _LIBC is not None else None
+def dying_with_parent(args: Sequence[str]) -> list[str]:
+    """``args``, run so that the child ends when the thread starting it does (Linux;
+    elsewhere as they are). -I -S: no environment or site packages read, a quick start."""
+    if not sys.platform.startswith("linux"):
+        return list(args)
+    program = shutil.which(args[0])
+    if program is None:  # said here, as Popen says it, not by the child after it started
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), args[0])
+    return [sys.executable, "-I", "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), program, *args]
 
 
 _spawner: ThreadPoolExecutor | None = None
@@ -71,7 +85,7 @@ def spawn(args: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
         if _spawner is None:  # one idle thread for the life of the process
             _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spcs-spawner")
     kwargs.setdefault("env", child_environment())
-    return _spawner.submit(subprocess.Popen, list(args), preexec_fn=preexec(), **kwargs).result()
+    return _spawner.submit(subprocess.Popen, dying_with_parent(args), **kwargs).result()
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:

@@ -297,8 +297,10 @@ class ConnectionScreen(WizardScreen):
         if step != "naming":
             self.app.clear_notifications()  # "Picking up …: connecting …" is done
             self.notify(
-                f"{self.wizard.deployment.deployment_id} is {RESUMED[step]}, so Next goes on "
-                f"to {TITLES[step]}. Naming, Review and Build are a ctrl+p away (Go to).",
+                # Said as the move is made (it read "so Next goes on to Monitor" with the
+                # Monitor already shown).
+                f"{self.wizard.deployment.deployment_id} is {RESUMED[step]}: here is its "
+                f"{TITLES[step]}. Naming, Review and Build are a ctrl+p away (Go to).",
                 title="Picking up where it is",
             )
         return step
