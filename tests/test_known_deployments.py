@@ -335,10 +335,10 @@ def test_an_emulator_child_outlives_the_thread_that_started_it() -> None:
 
 
 def test_a_childs_port_is_never_one_the_kernel_hands_to_connections() -> None:
-    """A port the kernel gave out (bind to 0) goes to the next connection or bind(0) of
-    any process: a gateway told to listen there found it taken under parallel tests, and
-    the probe of the port reached the other listener. A child's port is drawn below the
-    ephemeral range, and is free when drawn."""
+    """A port the kernel gives out (bind to 0) goes next to any connection or bind(0) of
+    any process, which may take it before the child listens (and a probe of the port
+    would reach that other listener). A child's port is drawn below the ephemeral range,
+    and is free when drawn."""
     low, _ = ephemeral_ports()
     for _ in range(50):
         port = free_port()

@@ -113,10 +113,11 @@ def free_port() -> int:
     """A port of 127.0.0.1 nothing listens on now, for a child to listen on.
 
     It is drawn at random from below the ephemeral range, not asked of the kernel (bind
-    to 0): a port that is free there is handed out again at once to the next connection
-    or ``bind(0)`` of any process, and a child told to listen on it, a moment later,
-    found it taken (in use, under parallel tests) while a probe of the port reached the
-    other listener and took it for the child's."""
+    to 0): a port the kernel hands out there goes next to any connection or ``bind(0)``
+    of any process, so in the moment before the child listens another process may take
+    it, and a probe of the port would reach that listener and take it for the child's.
+    (A precaution: the gateway that died under parallel tests died of its start, see
+    the module's note, not of a taken port.)"""
     low, _ = ephemeral_ports()
     draw = random.SystemRandom()  # not the tests' seeded ``random``: workers would agree
     for _ in range(64):
