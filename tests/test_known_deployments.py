@@ -42,6 +42,7 @@ from tests.wizard_harness import (
     table_text,
     text_of,
     until,
+    until_said,
     visit,
     visit_composed,
 )
@@ -480,6 +481,11 @@ def test_a_deployment_left_at_a_wait_is_picked_up_at_deploy_not_monitor(deployed
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, DeployScreen), what="deploy")
             assert app.wizard.deployment.deployment_id == "MILVUS_DEMO"
+            # Said as it is shown (not "so Next goes on to Deploy", Deploy already shown).
+            said = await until_said(pilot, app, "partly deployed (local record)")
+            assert said.startswith(
+                "MILVUS_DEMO is partly deployed (local record): here is Deploy, to finish it."
+            )
 
     asyncio.run(scenario())
 

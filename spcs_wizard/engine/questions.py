@@ -38,6 +38,8 @@ class Questions:
 
 
 def before_first_step(plan: Plan, state: DeploymentState) -> Questions:
+    """Every question a run of ``plan`` asks before its first change, by what it is for
+    (``state``: which steps are in place)."""
     asked = Questions()
     groups = listing_groups(plan)
     grouped = {step.id for members in groups for step, _ in members}

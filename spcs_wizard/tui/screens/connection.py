@@ -29,7 +29,6 @@ from spcs_wizard.credentials.login import LoginError, LoginRequest
 from spcs_wizard.model.config_file import ConfigError, with_settings
 from spcs_wizard.tui.screens.base import WizardScreen
 from spcs_wizard.tui.widgets.ordered_input import OrderedInput
-from spcs_wizard.tui.widgets.step_bar import STEPS
 
 if TYPE_CHECKING:
     from spcs_wizard.engine.preflight import Finding
@@ -57,8 +56,8 @@ def findings_table(findings: list[Finding]) -> Table:
     return table
 
 
-TITLES = dict(STEPS)
 RESUMED = {"deploy": "partly deployed (local record)", "monitor": "deployed (local record)"}
+SHOWN = {"deploy": "here is Deploy, to finish it", "monitor": "here is its Monitor"}
 
 
 class ConnectionScreen(WizardScreen):
@@ -299,8 +298,8 @@ class ConnectionScreen(WizardScreen):
             self.notify(
                 # Said as the move is made (it read "so Next goes on to Monitor" with the
                 # Monitor already shown).
-                f"{self.wizard.deployment.deployment_id} is {RESUMED[step]}: here is its "
-                f"{TITLES[step]}. Naming, Review and Build are a ctrl+p away (Go to).",
+                f"{self.wizard.deployment.deployment_id} is {RESUMED[step]}: {SHOWN[step]}. "
+                "Naming, Review and Build are a ctrl+p away (Go to).",
                 title="Picking up where it is",
             )
         return step
