@@ -96,9 +96,16 @@ def pool_of(plan: Plan, step: Step) -> Step | None:
     pool's state as DESCRIBE does (sql-reference/sql/show-compute-pools). None for any
     other wait (SHOW SERVICES has no container's readiness, for one), and for a pool the
     plan does not make (a workshop attendee's shared pools)."""
-    made = [s for s in plan.steps if s.id in step.depends_on]
-    listing = made[0].check.listing if len(made) == 1 and made[0].check else None
-    return made[0] if listing is not None and listing.kind == "COMPUTE POOLS" else None
+    made = waited_for(plan, step)
+    listing = made.check.listing if made is not None and made.check is not None else None
+    return made if listing is not None and listing.kind == "COMPUTE POOLS" else None
+
+
+def waited_for(plan: Plan, wait: Step) -> Step | None:
+    """The step that makes what a wait waits for: the one it depends on, when the plan
+    has it (a workshop attendee's plan lacks the class's shared pools)."""
+    made = [s for s in plan.steps if s.id in wait.depends_on]
+    return made[0] if len(made) == 1 else None
 
 
 def is_created_object(step: Step) -> bool:

@@ -19,6 +19,7 @@ from snowflake.connector.errors import ProgrammingError
 from spcs_wizard.engine.events import Listener, StepFailed, StepWaiting
 from spcs_wizard.engine.hints import step_failed
 from spcs_wizard.engine.operations import container_logs_sql
+from spcs_wizard.engine.questions import waited_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -166,10 +167,10 @@ def resume_alike(
     resumed."""
     woken = []
     for wait in plan.steps:
-        made = [s for s in plan.steps if s.id in wait.depends_on]
-        if wait.id.rsplit("-", 1)[0] != kind or len(made) != 1 or made[0].check is None:
+        made = waited_for(plan, wait)
+        if wait.id.rsplit("-", 1)[0] != kind or made is None or made.check is None:
             continue
-        rows = made[0].check.proof(scanned.get(made[0].id) or [])
+        rows = made.check.proof(scanned.get(made.id) or [])
         if not any("SUSPENDED" in (r.get("state"), r.get("status")) for r in rows):
             continue
         target, statement = resume_sql(wait)
