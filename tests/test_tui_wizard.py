@@ -1093,6 +1093,8 @@ def test_an_account_deploy_asks_for_the_secrets_and_keeps_them_in_the_keyring(
             await until(pilot, lambda: dialog_up(app), what="cost")
             await pilot.click("#yes")
             await until_deployed(pilot, app, timeout=300)
+            assert app.job is not None  # on an account too, it says what the deploy made
+            assert app.job.message.startswith("Deployed (")
             assert not isinstance(app.screen, SecretsDialog)  # known since Build
             screens.append(app.export_screenshot())
         for key in keys:
